@@ -1,0 +1,55 @@
+// Package httpcore is weir's own HTTP/1.x engine: the connection loop,
+// request parsing in place from pooled buffers, limits, keep-alive,
+// pipelining, request bodies and the response writer. It knows nothing of
+// configuration files, locations or upstreams; the Handler does.
+package httpcore
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Settings are the per-listening-socket limits that apply before a virtual
+// server is known (nginx takes them from the default server of the
+// address).
+type Settings struct {
+	HeaderTimeout        time.Duration // client_header_timeout, default 60s
+	HeaderBufferSize     int           // client_header_buffer_size, default 1k
+	LargeHeaderBuffers   int           // large_client_header_buffers number, default 4
+	LargeHeaderBufSize   int           // large_client_header_buffers size, default 8k
+	IgnoreInvalidHeaders bool          // default on
+	UnderscoresInHeaders bool          // default off
+	MergeSlashes         bool          // default on
+	KeepaliveTimeout     time.Duration // default for the idle wait before the first request is known: 75s
+}
+
+// Handler answers requests. It is called once per request, in order, on
+// the connection's goroutine.
+type Handler interface {
+	// Settings returns the limits for a connection accepted on the
+	// listener tagged tag. It is called once per connection.
+	Settings(tag any) *Settings
+	// Serve answers r through w. When r.Err is non-zero the engine has
+	// already refused the request (for example 400, 414, or 494 for a
+	// too large header) and Serve must answer with that status (running
+	// error_page and logging as nginx does); the engine closes the
+	// connection afterwards.
+	Serve(w *Response, r *Request)
+}
+
+// Header is one header field, name case preserved as sent or set.
+type Header struct {
+	Name  string
+	Value string
+}
+
+// ConnInfo describes the client connection a request arrived on.
+type ConnInfo struct {
+	ID         uint64 // $connection: serial number of the connection
+	Requests   int    // $connection_requests: requests so far, this one included
+	Remote     netip.AddrPort
+	Local      netip.AddrPort
+	Unix       bool // accepted on a unix-domain socket
+	Tag        any  // the listener's tag, as given to Server.Serve
+	RemoteText string // "127.0.0.1" or "unix:" ($remote_addr)
+}
