@@ -49,7 +49,7 @@ type ConnInfo struct {
 	Requests   int    // $connection_requests: requests so far, this one included
 	Remote     netip.AddrPort
 	Local      netip.AddrPort
-	Unix       bool // accepted on a unix-domain socket
-	Tag        any  // the listener's tag, as given to Server.Serve
+	Unix       bool   // accepted on a unix-domain socket
+	Tag        any    // the listener's tag, as given to Server.Serve
 	RemoteText string // "127.0.0.1" or "unix:" ($remote_addr)
 }

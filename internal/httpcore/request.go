@@ -11,21 +11,21 @@ import (
 type Request struct {
 	Conn *ConnInfo
 
-	Method      string // as sent, e.g. "GET"
-	RequestLine string // $request: the request line without CRLF
-	RawURI      string // $request_uri: the URI as sent, with args
-	Path        string // decoded, dot segments resolved, slashes merged ($uri at start)
-	Args        string // the query string without "?"
-	Proto       string // "HTTP/1.0", "HTTP/1.1" ("" for HTTP/0.9, which nginx answers 400 ...)
-	ProtoMinor  int
-	Headers     []Header // in arrival order, names case preserved
-	Host        string   // validated Host (from absolute URI or Host header), lower-case, no port, no trailing dot; "" if none
-	ContentLength int64  // -1 when absent or chunked
-	Chunked     bool
-	KeepAlive   bool // the client allows the connection to stay open after this request
-	Expect100   bool // "Expect: 100-continue" was sent
-	HeaderLen   int  // bytes of request line and headers, for $request_length
-	Start       time.Time
+	Method        string // as sent, e.g. "GET"
+	RequestLine   string // $request: the request line without CRLF
+	RawURI        string // $request_uri: the URI as sent, with args
+	Path          string // decoded, dot segments resolved, slashes merged ($uri at start)
+	Args          string // the query string without "?"
+	Proto         string // "HTTP/1.0", "HTTP/1.1" ("" for HTTP/0.9, which nginx answers 400 ...)
+	ProtoMinor    int
+	Headers       []Header // in arrival order, names case preserved
+	Host          string   // validated Host (from absolute URI or Host header), lower-case, no port, no trailing dot; "" if none
+	ContentLength int64    // -1 when absent or chunked
+	Chunked       bool
+	KeepAlive     bool // the client allows the connection to stay open after this request
+	Expect100     bool // "Expect: 100-continue" was sent
+	HeaderLen     int  // bytes of request line and headers, for $request_length
+	Start         time.Time
 
 	// Err is non-zero when the engine refused the request: 400, 414, 494
 	// (too large header; answered as 400 "Request Header Or Cookie Too

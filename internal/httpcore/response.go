@@ -27,6 +27,10 @@ type Response struct {
 	KeepaliveRequests int           // keepalive_requests; default 1000
 	KeepaliveTime     time.Duration // keepalive_time; default 1h
 
+	// OnHeader, when set, runs inside WriteHeader just before the header
+	// is serialised: weir's header filters (add_header, expires, ...).
+	OnHeader func(w *Response)
+
 	impl responseImpl
 }
 
