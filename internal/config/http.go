@@ -1,0 +1,379 @@
+package config
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"weir/internal/conf"
+	"weir/internal/vars"
+)
+
+func lflag(f func(l *Loc) *Opt[bool]) func(*builder, *conf.Stmt) error {
+	return flagSlot(func(b *builder) *Opt[bool] { return f(b.cur) })
+}
+func lsize(f func(l *Loc) *Opt[int64]) func(*builder, *conf.Stmt) error {
+	return sizeSlot(func(b *builder) *Opt[int64] { return f(b.cur) })
+}
+func ltime(f func(l *Loc) *Opt[time.Duration]) func(*builder, *conf.Stmt) error {
+	return timeSlot(func(b *builder) *Opt[time.Duration] { return f(b.cur) })
+}
+func sflag(f func(s *Srv) *Opt[bool]) func(*builder, *conf.Stmt) error {
+	return flagSlot(func(b *builder) *Opt[bool] { return f(b.csrv) })
+}
+
+func init() {
+	hsl := CtxHTTP | CtxServer | CtxLocation
+	hs := CtxHTTP | CtxServer
+	hsli := hsl | CtxLocationIf
+	register(
+		Directive{Name: "root", Ctx: hsli, Args: Take1, Set: setRoot},
+		Directive{Name: "alias", Ctx: CtxLocation, Args: Take1, Set: setRoot},
+		Directive{Name: "index", Ctx: hsl, Args: OneMore, Set: setIndex},
+		Directive{Name: "try_files", Ctx: CtxServer | CtxLocation, Args: TwoMore, Set: setTryFiles},
+		Directive{Name: "default_type", Ctx: hsl, Args: Take1, Set: strSlot(func(b *builder) *Opt[string] { return &b.cur.DefaultType })},
+		Directive{Name: "sendfile", Ctx: hsli, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.Sendfile })},
+		Directive{Name: "tcp_nopush", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.TCPNopush })},
+		Directive{Name: "tcp_nodelay", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.TCPNodelay })},
+		Directive{Name: "keepalive_timeout", Ctx: hsl, Args: Take12, Set: setKeepaliveTimeout},
+		Directive{Name: "keepalive_requests", Ctx: hsl, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.cur.KeepaliveRequests })},
+		Directive{Name: "keepalive_time", Ctx: hsl, Args: Take1, Set: ltime(func(l *Loc) *Opt[time.Duration] { return &l.KeepaliveTime })},
+		Directive{Name: "client_max_body_size", Ctx: hsl, Args: Take1, Set: lsize(func(l *Loc) *Opt[int64] { return &l.ClientMaxBodySize })},
+		Directive{Name: "client_body_timeout", Ctx: hsl, Args: Take1, Set: ltime(func(l *Loc) *Opt[time.Duration] { return &l.ClientBodyTimeout })},
+		Directive{Name: "client_body_buffer_size", Ctx: hsl, Args: Take1, Set: lsize(func(l *Loc) *Opt[int64] { return &l.ClientBodyBufSize })},
+		Directive{Name: "client_body_temp_path", Ctx: hsl, Args: Take1234, Set: ignoreSlot},
+		Directive{Name: "client_body_in_file_only", Ctx: hsl, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "client_body_in_single_buffer", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return new(Opt[bool]) })},
+		Directive{Name: "send_timeout", Ctx: hsl, Args: Take1, Set: ltime(func(l *Loc) *Opt[time.Duration] { return &l.SendTimeout })},
+		Directive{Name: "server_tokens", Ctx: hsl, Args: Take1, Set: enumSlot(func(b *builder) *Opt[string] { return &b.cur.ServerTokens }, "on", "off", "build")},
+		Directive{Name: "error_page", Ctx: hsli, Args: TwoMore, Set: setErrorPage},
+		Directive{Name: "recursive_error_pages", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.RecursiveErrorPages })},
+		Directive{Name: "log_not_found", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.LogNotFound })},
+		Directive{Name: "log_subrequest", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.LogSubrequest })},
+		Directive{Name: "absolute_redirect", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.AbsoluteRedirect })},
+		Directive{Name: "port_in_redirect", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.PortInRedirect })},
+		Directive{Name: "server_name_in_redirect", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.ServerNameInRedirect })},
+		Directive{Name: "msie_padding", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.MsiePadding })},
+		Directive{Name: "msie_refresh", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return new(Opt[bool]) })},
+		Directive{Name: "etag", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.Etag })},
+		Directive{Name: "if_modified_since", Ctx: hsl, Args: Take1, Set: enumSlot(func(b *builder) *Opt[string] { return &b.cur.IfModifiedSince }, "off", "exact", "before")},
+		Directive{Name: "max_ranges", Ctx: hsl, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.cur.MaxRanges })},
+		Directive{Name: "chunked_transfer_encoding", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.ChunkedTE })},
+		Directive{Name: "autoindex", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.Autoindex })},
+		Directive{Name: "autoindex_exact_size", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.AutoindexExact })},
+		Directive{Name: "autoindex_localtime", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.AutoindexLocal })},
+		Directive{Name: "autoindex_format", Ctx: hsl, Args: Take1, Set: enumSlot(func(b *builder) *Opt[string] { return &b.cur.AutoindexFormat }, "html", "xml", "json", "jsonp")},
+		Directive{Name: "add_header", Ctx: hsli, Args: Take23, Set: setAddHeader},
+		Directive{Name: "expires", Ctx: hsli, Args: Take12, Set: setExpires},
+		Directive{Name: "allow", Ctx: hsl | CtxLimitExcept, Args: Take1, Set: setAccess},
+		Directive{Name: "deny", Ctx: hsl | CtxLimitExcept, Args: Take1, Set: setAccess},
+		Directive{Name: "satisfy", Ctx: hsl, Args: Take1, Set: enumSlot(func(b *builder) *Opt[string] { return &b.cur.Satisfy }, "all", "any")},
+		Directive{Name: "limit_rate", Ctx: hsli, Args: Take1, Set: lsize(func(l *Loc) *Opt[int64] { return &l.LimitRate })},
+		Directive{Name: "log_format", Ctx: CtxHTTP, Args: TwoMore, Set: setLogFormat},
+		Directive{Name: "access_log", Ctx: hsli | CtxLimitExcept, Args: OneMore, Set: setAccessLog},
+		Directive{Name: "open_log_file_cache", Ctx: hsl, Args: Take1234, Set: ignoreSlot},
+		Directive{Name: "open_file_cache", Ctx: hsl, Args: Take12, Set: ignoreSlot},
+		Directive{Name: "open_file_cache_valid", Ctx: hsl, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "open_file_cache_min_uses", Ctx: hsl, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "open_file_cache_errors", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return new(Opt[bool]) })},
+		Directive{Name: "reset_timedout_connection", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return new(Opt[bool]) })},
+		Directive{Name: "lingering_close", Ctx: hsl, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "lingering_time", Ctx: hsl, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "lingering_timeout", Ctx: hsl, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "output_buffers", Ctx: hsl, Args: Take2, Set: ignoreSlot},
+		Directive{Name: "postpone_output", Ctx: hsl, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "sendfile_max_chunk", Ctx: hsl, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "directio", Ctx: hsl, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "aio", Ctx: hsl, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "resolver", Ctx: hsl, Args: OneMore, Set: ignoreSlot},
+		Directive{Name: "resolver_timeout", Ctx: hsl, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "types_hash_max_size", Ctx: hsl, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "types_hash_bucket_size", Ctx: hsl, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "server_names_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "server_names_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "variables_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "variables_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "map_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "map_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: ignoreSlot},
+
+		Directive{Name: "client_header_timeout", Ctx: hs, Args: Take1, Set: timeSlot(func(b *builder) *Opt[time.Duration] { return &b.csrv.ClientHeaderTimeout })},
+		Directive{Name: "client_header_buffer_size", Ctx: hs, Args: Take1, Set: sizeSlot(func(b *builder) *Opt[int64] { return &b.csrv.ClientHeaderBufSize })},
+		Directive{Name: "large_client_header_buffers", Ctx: hs, Args: Take2, Set: setLargeBuffers},
+		Directive{Name: "ignore_invalid_headers", Ctx: hs, Args: Flag, Set: sflag(func(s *Srv) *Opt[bool] { return &s.IgnoreInvalidHeaders })},
+		Directive{Name: "underscores_in_headers", Ctx: hs, Args: Flag, Set: sflag(func(s *Srv) *Opt[bool] { return &s.UnderscoresInHeaders })},
+		Directive{Name: "merge_slashes", Ctx: hs, Args: Flag, Set: sflag(func(s *Srv) *Opt[bool] { return &s.MergeSlashes })},
+	)
+}
+
+func setRoot(b *builder, s *conf.Stmt) error {
+	l := b.cur
+	if l.Root.Set {
+		if l.Alias == (s.Name == "alias") {
+			return duplicate(s)
+		}
+		other := "root"
+		if l.Alias {
+			other = "alias"
+		}
+		return conf.Errorf(s, "\"%s\" directive is duplicate, \"%s\" directive was specified earlier", s.Name, other)
+	}
+	if s.Name == "alias" && b.loc != nil && b.loc.Match == MatchNamed {
+		return conf.Errorf(s, "\"alias\" directive cannot be used inside the named location")
+	}
+	p := s.Args[0]
+	if p == "" {
+		return conf.Errorf(s, "the \"%s\" directive cannot have empty value", s.Name) // approximate
+	}
+	if strings.Contains(p, "$document_root") || strings.Contains(p, "${document_root}") {
+		return conf.Errorf(s, "the $document_root variable cannot be used in the \"%s\" directive", s.Name)
+	}
+	if strings.Contains(p, "$realpath_root") || strings.Contains(p, "${realpath_root}") {
+		return conf.Errorf(s, "the $realpath_root variable cannot be used in the \"%s\" directive", s.Name)
+	}
+	if s.Name == "root" || !strings.Contains(p, "$") {
+		// nginx makes a static root absolute against the prefix and strips
+		// a trailing slash from root (not from alias).
+		if !strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "$") {
+			p = b.cfg.Prefix + p
+		}
+	}
+	if s.Name == "root" && len(p) > 1 && strings.HasSuffix(p, "/") {
+		p = strings.TrimRight(p, "/")
+		if p == "" {
+			p = "/"
+		}
+	}
+	v, err := b.compile(s, p)
+	if err != nil {
+		return err
+	}
+	l.Root = Def(v)
+	l.Alias = s.Name == "alias"
+	l.RootFile, l.RootLine = s.File, s.Line
+	return nil
+}
+
+func setIndex(b *builder, s *conf.Stmt) error {
+	if !b.cur.Index.Set {
+		b.cur.Index = Def([]*vars.Value(nil))
+	}
+	for _, a := range s.Args {
+		if a == "" {
+			return conf.Errorf(s, "index \"%s\" in \"index\" directive is invalid", a)
+		}
+		if strings.HasPrefix(a, "/") && a != s.Args[len(s.Args)-1] {
+			return conf.Errorf(s, "only the last index in \"index\" directive should be absolute")
+		}
+		v, err := b.compile(s, a)
+		if err != nil {
+			return err
+		}
+		b.cur.Index.V = append(b.cur.Index.V, v)
+	}
+	return nil
+}
+
+func setTryFiles(b *builder, s *conf.Stmt) error {
+	if b.cur.TryFiles != nil {
+		return duplicate(s)
+	}
+	last := s.Args[len(s.Args)-1]
+	if strings.HasPrefix(last, "=") {
+		n, err := strconv.Atoi(last[1:])
+		if err != nil || n < 0 || n > 999 {
+			return conf.Errorf(s, "invalid code \"%s\"", last)
+		}
+	}
+	for _, a := range s.Args {
+		v, err := b.compile(s, a)
+		if err != nil {
+			return err
+		}
+		b.cur.TryFiles = append(b.cur.TryFiles, v)
+	}
+	return nil
+}
+
+func setKeepaliveTimeout(b *builder, s *conf.Stmt) error {
+	if b.cur.KeepaliveTimeout.Set {
+		return duplicate(s)
+	}
+	d, err := ParseTime(s.Args[0])
+	if err != nil {
+		return invalidValue(s)
+	}
+	b.cur.KeepaliveTimeout = Def(d)
+	if len(s.Args) == 2 {
+		h, err := ParseTime(s.Args[1])
+		if err != nil {
+			return invalidValue(s)
+		}
+		b.cur.KeepaliveHeader = Def(h)
+	}
+	return nil
+}
+
+func setLargeBuffers(b *builder, s *conf.Stmt) error {
+	if b.csrv.LargeHeaderBufNum.Set {
+		return duplicate(s)
+	}
+	n, ok := atoi(s.Args[0])
+	size := ParseSize(s.Args[1])
+	if !ok || n == 0 || size <= 0 {
+		return invalidValue(s)
+	}
+	b.csrv.LargeHeaderBufNum = Def(n)
+	b.csrv.LargeHeaderBufSize = Def(size)
+	return nil
+}
+
+// setErrorPage implements ngx_http_core_error_page.
+func setErrorPage(b *builder, s *conf.Stmt) error {
+	if !b.cur.ErrorPages.Set {
+		b.cur.ErrorPages = Def([]*ErrorPage(nil))
+	}
+	args := s.Args
+	target := args[len(args)-1]
+	codes := args[:len(args)-1]
+	over := -1
+	if last := codes[len(codes)-1]; strings.HasPrefix(last, "=") {
+		codes = codes[:len(codes)-1]
+		if last == "=" {
+			over = 0
+		} else {
+			n, ok := atoi(last[1:])
+			if !ok || n > 999 {
+				return conf.Errorf(s, "invalid value \"%s\"", last)
+			}
+			over = int(n)
+		}
+		if len(codes) == 0 {
+			return conf.Errorf(s, "invalid number of arguments in \"error_page\" directive")
+		}
+	}
+	tv, err := b.compile(s, target)
+	if err != nil {
+		return err
+	}
+	if over == 0 && false {
+		_ = tv
+	}
+	for _, c := range codes {
+		n, ok := atoi(c)
+		if !ok {
+			return conf.Errorf(s, "invalid value \"%s\"", c)
+		}
+		if n == 499 {
+			return conf.Errorf(s, "value \"%s\" must be between 300 and 599 and not 499", c)
+		}
+		if n < 300 || n > 599 {
+			return conf.Errorf(s, "value \"%s\" must be between 300 and 599", c)
+		}
+		b.cur.ErrorPages.V = append(b.cur.ErrorPages.V, &ErrorPage{Code: int(n), Overwrite: over, Target: tv})
+	}
+	return nil
+}
+
+func setAddHeader(b *builder, s *conf.Stmt) error {
+	if !b.cur.AddHeaders.Set {
+		b.cur.AddHeaders = Def([]*AddHeader(nil))
+	}
+	h := &AddHeader{Name: s.Args[0]}
+	v, err := b.compile(s, s.Args[1])
+	if err != nil {
+		return err
+	}
+	h.Value = v
+	if len(s.Args) == 3 {
+		if s.Args[2] != "always" {
+			return conf.Errorf(s, "invalid value \"%s\"", s.Args[2])
+		}
+		h.Always = true
+	}
+	b.cur.AddHeaders.V = append(b.cur.AddHeaders.V, h)
+	return nil
+}
+
+// setExpires implements ngx_http_headers_expires.
+func setExpires(b *builder, s *conf.Stmt) error {
+	if b.cur.Expires.Set {
+		return duplicate(s)
+	}
+	e := &Expires{Kind: "access"}
+	args := s.Args
+	if len(args) == 2 {
+		if args[0] != "modified" {
+			return invalidValue(s)
+		}
+		e.Kind = "modified"
+		args = args[1:]
+	}
+	v := args[0]
+	switch v {
+	case "off":
+		e.Kind = "off"
+	case "epoch":
+		e.Kind = "epoch"
+	case "max":
+		e.Kind = "max"
+	default:
+		if strings.Contains(v, "$") {
+			cv, err := b.compile(s, v)
+			if err != nil {
+				return err
+			}
+			e.Kind, e.Value = "var", cv
+			break
+		}
+		if strings.HasPrefix(v, "@") {
+			d, err := ParseTime(v[1:])
+			if err != nil || d > 24*time.Hour {
+				return invalidValue(s)
+			}
+			e.Kind, e.Delta = "daily", d
+			break
+		}
+		if strings.HasPrefix(v, "+") {
+			v = v[1:]
+		} else if strings.HasPrefix(v, "-") {
+			e.Neg = true
+			v = v[1:]
+		}
+		d, err := ParseTime(v)
+		if err != nil {
+			return invalidValue(s)
+		}
+		e.Delta = d
+	}
+	b.cur.Expires = Def(e)
+	return nil
+}
+
+func setAccess(b *builder, s *conf.Stmt) error {
+	if !b.cur.Access.Set {
+		b.cur.Access = Def([]*AccessRule(nil))
+	}
+	r := &AccessRule{Deny: s.Name == "deny"}
+	a := s.Args[0]
+	switch {
+	case a == "all":
+		r.All = true
+	case a == "unix:":
+		r.Unix = true
+	default:
+		if !strings.Contains(a, "/") {
+			if strings.Contains(a, ":") {
+				a += "/128"
+			} else {
+				a += "/32"
+			}
+		}
+		p, err := parsePrefix(a)
+		if err != nil {
+			return conf.Errorf(s, "invalid parameter \"%s\"", s.Args[0])
+		}
+		r.Net = p
+	}
+	b.cur.Access.V = append(b.cur.Access.V, r)
+	return nil
+}

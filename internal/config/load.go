@@ -1,0 +1,116 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"weir/internal/conf"
+)
+
+// DefaultPrefix and DefaultConf are weir's built-in paths, as nginx's
+// --prefix and --conf-path.
+const (
+	DefaultPrefix = "/usr/local/weir/"
+	DefaultConf   = "conf/nginx.conf"
+)
+
+// Options are the command line's say in a load.
+type Options struct {
+	Prefix   string // -p; "" = DefaultPrefix
+	ConfFile string // -c; "" = DefaultConf; relative to Prefix
+	Globals  string // -g
+}
+
+// Resolve returns the absolute prefix (with trailing slash), the absolute
+// configuration file and its directory, as ngx_process_options computes
+// them.
+func (o Options) Resolve() (prefix, file, confPrefix string) {
+	prefix = o.Prefix
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	if !filepath.IsAbs(prefix) {
+		if wd, err := os.Getwd(); err == nil {
+			prefix = filepath.Join(wd, prefix)
+		}
+	}
+	if !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	file = o.ConfFile
+	if file == "" {
+		file = DefaultConf
+	}
+	if !filepath.IsAbs(file) {
+		if o.ConfFile != "" {
+			// nginx resolves -c against the prefix too.
+			file = prefix + file
+		} else {
+			file = prefix + file
+		}
+	}
+	confPrefix = filepath.Dir(file) + "/"
+	return prefix, file, confPrefix
+}
+
+// Load reads, checks and builds a configuration. The returned error is a
+// *conf.Error (with a position when nginx gives one) or another error
+// whose text is nginx's. Warnings are in Config.Warnings even on success.
+func Load(o Options) (*Config, error) {
+	prefix, file, confPrefix := o.Resolve()
+	cfg := &Config{Prefix: prefix, ConfPrefix: confPrefix, ConfFile: file}
+	b := &builder{cfg: cfg, ctx: CtxMain}
+	popt := conf.Options{ConfPrefix: confPrefix}
+
+	if o.Globals != "" {
+		gt, perr := conf.ParseString("command line", o.Globals, popt)
+		if gt != nil {
+			if err := b.block(CtxMain, gt.Stmts); err != nil {
+				return nil, err
+			}
+		}
+		if perr != nil {
+			return nil, perr
+		}
+	}
+	tree, perr := conf.ParseFile(file, popt)
+	if tree != nil {
+		cfg.Tree = tree
+		// nginx handles each statement as it is read, so a directive error
+		// before a syntax error wins.
+		if err := b.block(CtxMain, tree.Stmts); err != nil {
+			return nil, err
+		}
+	}
+	if perr != nil {
+		return nil, perr
+	}
+	if !b.main.events {
+		return nil, &conf.Error{Msg: "no \"events\" section in configuration"}
+	}
+	m := &b.main
+	cfg.Daemon = !m.daemon.Set || m.daemon.V
+	cfg.MasterProcess = !m.master.Set || m.master.V
+	cfg.WorkerProcesses = m.workerProcesses.V
+	if !m.pid.Set {
+		m.pid = Def("logs/nginx.pid")
+	}
+	cfg.PID = b.full(m.pid.V)
+	cfg.User = m.user.V
+	cfg.WorkerConnections = 512
+	if m.workerConnections.Set {
+		cfg.WorkerConnections = int(m.workerConnections.V)
+	}
+	cfg.WorkerRlimitNofile = m.rlimitNof.V
+	cfg.WorkerShutdownTimeout = m.shutdownTimeout.V
+	cfg.ErrorLogs = m.errorLogs
+	if len(cfg.ErrorLogs) == 0 {
+		cfg.ErrorLogs = []ErrorLog{{Path: b.full("logs/error.log"), Level: "error"}}
+	}
+	cfg.Warnings = b.warnings
+	return cfg, nil
+}
+
+var _ = time.Second

@@ -1,0 +1,221 @@
+package config
+
+import (
+	"time"
+
+	"weir/internal/conf"
+	"weir/internal/regex"
+	"weir/internal/vars"
+)
+
+// Config is one immutable, fully merged configuration snapshot.
+type Config struct {
+	Prefix     string // -p, with a trailing slash
+	ConfPrefix string // directory of the -c file, with a trailing slash
+	ConfFile   string
+	Tree       *conf.Tree
+
+	Daemon                bool
+	MasterProcess         bool
+	WorkerProcesses       string
+	PID                   string // absolute path
+	ErrorLogs             []ErrorLog
+	WorkerConnections     int
+	WorkerRlimitNofile    int64
+	WorkerShutdownTimeout time.Duration // 0 = none
+	Env                   []string
+	User                  string
+	Warnings              []*conf.Error // printed by -t as [warn]
+
+	HTTP *HTTP // nil without an http block
+}
+
+// ErrorLog is one error_log sink.
+type ErrorLog struct {
+	Path  string // absolute path or "stderr"
+	Level string
+}
+
+// HTTP is the http{} block.
+type HTTP struct {
+	Servers    []*Server
+	LogFormats map[string]*LogFormat
+	Vars       *vars.Table
+	Loc        *Loc // http-level location settings, merged with defaults
+	Srv        *Srv
+	Listens    []*ListenGroup // unique listening sockets with their servers
+}
+
+// LogFormat is a compiled log_format.
+type LogFormat struct {
+	Name   string
+	Escape string // default, json, none
+	Value  *vars.Value
+}
+
+// Server is one server{} block.
+type Server struct {
+	File    string
+	Line    int
+	Listens []*Listen
+	Names   []*ServerName
+	Srv     *Srv
+	Loc     *Loc // server-level location settings
+	// Rewrite is the server-level rewrite script (server_rewrite phase).
+	Rewrite   []Instr
+	Locations *LocTree
+}
+
+// ServerName is one server_name entry.
+type ServerName struct {
+	Name  string // as written, lower-cased ("" for the empty name)
+	Regex *regex.Regexp
+}
+
+// Srv holds settings of nginx's core module that live at server level.
+type Srv struct {
+	ClientHeaderTimeout  Opt[time.Duration]
+	ClientHeaderBufSize  Opt[int64]
+	LargeHeaderBufNum    Opt[int64]
+	LargeHeaderBufSize   Opt[int64]
+	IgnoreInvalidHeaders Opt[bool]
+	UnderscoresInHeaders Opt[bool]
+	MergeSlashes         Opt[bool]
+}
+
+// Match is how a location matches.
+type Match int
+
+const (
+	MatchPrefix Match = iota
+	MatchExact
+	MatchPrefixNoRegex // ^~
+	MatchRegex         // ~
+	MatchRegexCaseless // ~*
+	MatchNamed         // @name
+	MatchNone          // if-block pseudo location
+)
+
+// Location is one location{} block (or an if{} block inside one).
+type Location struct {
+	File     string
+	Line     int
+	Name     string // the URI or regex or @name as written
+	Match    Match
+	Regex    *regex.Regexp
+	Internal bool
+	Loc      *Loc
+	Rewrite  []Instr
+	Nested   *LocTree
+	Parent   *Location
+	Server   *Server
+}
+
+// LocTree holds a server's or a location's child locations, ready for
+// nginx's lookup: exact and prefix locations sorted, regex locations in
+// order of appearance, named ones by name.
+type LocTree struct {
+	Static []*Location // exact, prefix and ^~, sorted by name (ngx_http_cmp_locations)
+	Regex  []*Location // ~ and ~* in config order
+	Named  map[string]*Location
+	// NoRegexFallback is true when the tree had no regex locations
+	// (fast path).
+}
+
+// Loc holds the settings that nginx keeps in location configuration (set
+// at http, server or location level, inherited downward).
+type Loc struct {
+	Root        Opt[*vars.Value]
+	Alias       bool // Root is an alias
+	RootFile    string
+	RootLine    int
+	Index       Opt[[]*vars.Value]
+	TryFiles    []*vars.Value // not inherited
+	TryFileAt   string        // position of try_files for errors
+	Types       Opt[map[string]string]
+	DefaultType Opt[string]
+
+	Sendfile             Opt[bool]
+	TCPNopush            Opt[bool]
+	TCPNodelay           Opt[bool]
+	KeepaliveTimeout     Opt[time.Duration]
+	KeepaliveHeader      Opt[time.Duration]
+	KeepaliveRequests    Opt[int64]
+	KeepaliveTime        Opt[time.Duration]
+	ClientMaxBodySize    Opt[int64]
+	ClientBodyTimeout    Opt[time.Duration]
+	ClientBodyBufSize    Opt[int64]
+	SendTimeout          Opt[time.Duration]
+	ServerTokens         Opt[string] // on, off, build
+	ErrorPages           Opt[[]*ErrorPage]
+	RecursiveErrorPages  Opt[bool]
+	LogNotFound          Opt[bool]
+	LogSubrequest        Opt[bool]
+	AccessLogs           Opt[[]*AccessLog]
+	AbsoluteRedirect     Opt[bool]
+	PortInRedirect       Opt[bool]
+	ServerNameInRedirect Opt[bool]
+	MsiePadding          Opt[bool]
+	Etag                 Opt[bool]
+	IfModifiedSince      Opt[string] // off, exact, before
+	MaxRanges            Opt[int64]  // -1 = unlimited
+	AddHeaders           Opt[[]*AddHeader]
+	Expires              Opt[*Expires]
+	Autoindex            Opt[bool]
+	AutoindexExact       Opt[bool]
+	AutoindexFormat      Opt[string]
+	AutoindexLocal       Opt[bool]
+	RewriteLog           Opt[bool]
+	UninitVarWarn        Opt[bool]
+	ChunkedTE            Opt[bool]
+	Access               Opt[[]*AccessRule]
+	ErrorLogs            Opt[[]ErrorLog]
+	Resolver             Opt[[]string]
+	Satisfy              Opt[string]
+	LimitRate            Opt[int64]
+	Charset              Opt[string]
+	SourceCharset        Opt[string]
+	OverrideCharset      Opt[bool]
+}
+
+// ErrorPage is one code of an error_page directive.
+type ErrorPage struct {
+	Code      int
+	Overwrite int // =code; -1 = none; 0 = "=" (take the status of the target)
+	Target    *vars.Value
+}
+
+// AccessLog is one access_log entry; Off true means "access_log off".
+type AccessLog struct {
+	Off    bool
+	Path   *vars.Value
+	Format *LogFormat
+	Buffer int64
+	Flush  time.Duration
+	If     *vars.Value
+	Gzip   int
+}
+
+// AddHeader is one add_header.
+type AddHeader struct {
+	Name   string
+	Value  *vars.Value
+	Always bool
+}
+
+// Expires is the expires directive: Kind "off", "epoch", "max", "modified"
+// (relative to Last-Modified), "access" (relative to now), or "daily" (@time).
+type Expires struct {
+	Kind  string
+	Delta time.Duration
+	Neg   bool
+	Value *vars.Value // variable form
+}
+
+// AccessRule is one allow/deny.
+type AccessRule struct {
+	Deny bool
+	All  bool
+	Unix bool
+	Net  string // CIDR, parsed by the access checker
+}

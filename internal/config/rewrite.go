@@ -1,0 +1,334 @@
+package config
+
+import (
+	"strconv"
+	"strings"
+
+	"weir/internal/conf"
+	"weir/internal/regex"
+	"weir/internal/vars"
+)
+
+// Op is a rewrite-module instruction (ngx_http_rewrite_module's script
+// codes, one per directive).
+type Op int
+
+const (
+	OpReturn Op = iota
+	OpRewrite
+	OpSet
+	OpIf
+	OpBreak
+)
+
+// Instr is one instruction of a server or location rewrite script.
+type Instr struct {
+	Op   Op
+	File string
+	Line int
+
+	// return
+	Code int
+	Text *vars.Value // body text or redirect URL; nil for a bare code
+
+	// rewrite
+	Regex       *regex.Regexp
+	Replacement *vars.Value
+	Flag        string // "", last, break, redirect, permanent
+	Redirect    bool   // the replacement starts with http://, https://, $scheme
+	KeepArgs    bool   // the replacement has no "?" at its end: append the request args
+	NewArgs     bool   // the replacement contains "?": it sets new args
+
+	// set
+	Slot  int
+	Name  string
+	Value *vars.Value
+
+	// if
+	Cond  *Cond
+	Block *Location
+}
+
+// CondKind is the test of an if.
+type CondKind int
+
+const (
+	CondVar       CondKind = iota // "$var": not empty and not "0"
+	CondEq                        // =
+	CondNe                        // !=
+	CondMatch                     // ~ ~*
+	CondNotMatch                  // !~ !~*
+	CondFile                      // -f
+	CondNotFile                   // !-f
+	CondDir                       // -d
+	CondNotDir                    // !-d
+	CondExists                    // -e
+	CondNotExists                 // !-e
+	CondExec                      // -x
+	CondNotExec                   // !-x
+)
+
+// Cond is a compiled if condition.
+type Cond struct {
+	Kind  CondKind
+	Left  *vars.Value
+	Right *vars.Value
+	Regex *regex.Regexp
+}
+
+func (b *builder) compile(s *conf.Stmt, v string) (*vars.Value, error) {
+	cv, err := vars.Compile(v)
+	if err != nil {
+		return nil, conf.Errorf(s, "%s", err.Error())
+	}
+	b.values = append(b.values, cv)
+	return cv, nil
+}
+
+// compileRegex compiles a pattern and declares its named captures as
+// variables, as ngx_http_regex_compile does.
+func (b *builder) compileRegex(s *conf.Stmt, pattern string, caseless bool) (*regex.Regexp, error) {
+	re, err := regex.Compile(pattern, caseless)
+	if err != nil {
+		return nil, conf.Errorf(s, "%s", err.Error())
+	}
+	for _, n := range re.Names() {
+		if n != "" {
+			b.http.Vars.Declare(n)
+		}
+	}
+	return re, nil
+}
+
+func (b *builder) script() *[]Instr {
+	if b.loc != nil {
+		return &b.loc.Rewrite
+	}
+	return &b.srv.Rewrite
+}
+
+func setReturn(b *builder, s *conf.Stmt) error {
+	in := Instr{Op: OpReturn, File: s.File, Line: s.Line}
+	a := s.Args[0]
+	if n, err := strconv.Atoi(a); err == nil && isDigits(a) {
+		if n > 999 {
+			return conf.Errorf(s, "invalid return code \"%s\"", a)
+		}
+		in.Code = n
+		if len(s.Args) == 2 {
+			v, err := b.compile(s, s.Args[1])
+			if err != nil {
+				return err
+			}
+			in.Text = v
+		}
+	} else {
+		if len(s.Args) == 2 {
+			return conf.Errorf(s, "invalid return code \"%s\"", a)
+		}
+		if !(strings.HasPrefix(a, "http://") || strings.HasPrefix(a, "https://") || strings.HasPrefix(a, "$scheme")) {
+			return conf.Errorf(s, "invalid return code \"%s\"", a)
+		}
+		in.Code = 302
+		v, err := b.compile(s, a)
+		if err != nil {
+			return err
+		}
+		in.Text = v
+	}
+	p := b.script()
+	*p = append(*p, in)
+	return nil
+}
+
+func setBreak(b *builder, s *conf.Stmt) error {
+	p := b.script()
+	*p = append(*p, Instr{Op: OpBreak, File: s.File, Line: s.Line})
+	return nil
+}
+
+func setRewrite(b *builder, s *conf.Stmt) error {
+	in := Instr{Op: OpRewrite, File: s.File, Line: s.Line}
+	re, err := b.compileRegex(s, s.Args[0], false)
+	if err != nil {
+		return err
+	}
+	in.Regex = re
+	repl := s.Args[1]
+	if strings.HasPrefix(repl, "http://") || strings.HasPrefix(repl, "https://") || strings.HasPrefix(repl, "$scheme") {
+		in.Redirect = true
+		in.Flag = "redirect"
+	}
+	if strings.HasSuffix(repl, "?") {
+		repl = repl[:len(repl)-1]
+		in.NewArgs = true
+	} else if strings.Contains(repl, "?") {
+		in.NewArgs, in.KeepArgs = true, true
+	} else {
+		in.KeepArgs = true
+	}
+	v, err := b.compile(s, repl)
+	if err != nil {
+		return err
+	}
+	in.Replacement = v
+	if len(s.Args) == 3 {
+		switch s.Args[2] {
+		case "last", "break":
+			in.Flag = s.Args[2]
+		case "redirect", "permanent":
+			in.Flag = s.Args[2]
+			in.Redirect = true
+		default:
+			return conf.Errorf(s, "invalid parameter \"%s\"", s.Args[2])
+		}
+	}
+	p := b.script()
+	*p = append(*p, in)
+	return nil
+}
+
+func setSet(b *builder, s *conf.Stmt) error {
+	name := s.Args[0]
+	if len(name) < 2 || name[0] != '$' {
+		return conf.Errorf(s, "invalid variable name \"%s\"", name)
+	}
+	name = name[1:]
+	if _, builtin := vars.Lookup(strings.ToLower(name)); builtin {
+		return conf.Errorf(s, "the duplicate \"%s\" variable", name)
+	}
+	slot := b.http.Vars.Declare(name)
+	v, err := b.compile(s, s.Args[1])
+	if err != nil {
+		return err
+	}
+	p := b.script()
+	*p = append(*p, Instr{Op: OpSet, File: s.File, Line: s.Line, Slot: slot, Name: strings.ToLower(name), Value: v})
+	return nil
+}
+
+// setIf implements ngx_http_rewrite_if: the condition, then the block as
+// an anonymous location that inherits the enclosing one.
+func setIf(b *builder, s *conf.Stmt) error {
+	cond, err := b.parseCond(s)
+	if err != nil {
+		return err
+	}
+	parent := b.loc
+	l := &Location{File: s.File, Line: s.Line, Match: MatchNone, Parent: parent, Server: b.srv}
+	l.Loc = &Loc{}
+	in := Instr{Op: OpIf, File: s.File, Line: s.Line, Cond: cond, Block: l}
+	p := b.script()
+	*p = append(*p, in)
+
+	savedLoc, savedCur := b.loc, b.cur
+	b.loc, b.cur = l, l.Loc
+	defer func() { b.loc, b.cur = savedLoc, savedCur }()
+	ctx := CtxLocationIf
+	if parent == nil {
+		ctx = CtxServerIf
+	}
+	b.ifBlocks = append(b.ifBlocks, ifBlock{loc: l, parentLoc: savedCur})
+	return b.block(ctx, s.Block)
+}
+
+// parseCond implements ngx_http_rewrite_if_condition. nginx strips the
+// parentheses from the first and last words.
+func (b *builder) parseCond(s *conf.Stmt) (*Cond, error) {
+	args := append([]string(nil), s.Args...)
+	invalid := func() error { return conf.Errorf(s, "invalid condition \"%s\"", strings.Join(s.Args, " ")) }
+	if len(args[0]) == 0 || args[0][0] != '(' {
+		return nil, invalid()
+	}
+	last := len(args) - 1
+	if len(args) == 1 {
+		if len(args[0]) < 2 || args[0][len(args[0])-1] != ')' {
+			return nil, invalid()
+		}
+		args[0] = args[0][1 : len(args[0])-1]
+	} else {
+		args[0] = args[0][1:]
+		if len(args[last]) == 0 || args[last][len(args[last])-1] != ')' {
+			return nil, invalid()
+		}
+		args[last] = args[last][:len(args[last])-1]
+	}
+	if args[0] == "" {
+		args = args[1:]
+	}
+	if len(args) > 0 && args[len(args)-1] == "" {
+		args = args[:len(args)-1]
+	}
+	if len(args) == 0 {
+		return nil, invalid()
+	}
+	c := &Cond{}
+	if len(args[0]) > 1 && args[0][0] == '$' {
+		left, err := b.compile(s, args[0])
+		if err != nil {
+			return nil, err
+		}
+		c.Left = left
+		if len(args) == 1 {
+			c.Kind = CondVar
+			return c, nil
+		}
+		if len(args) != 3 {
+			return nil, conf.Errorf(s, "unexpected \"%s\" in condition", args[len(args)-1])
+		}
+		op, right := args[1], args[2]
+		switch op {
+		case "=", "!=":
+			c.Kind = CondEq
+			if op == "!=" {
+				c.Kind = CondNe
+			}
+			rv, err := b.compile(s, right)
+			if err != nil {
+				return nil, err
+			}
+			c.Right = rv
+			return c, nil
+		case "~", "~*", "!~", "!~*":
+			c.Kind = CondMatch
+			if op[0] == '!' {
+				c.Kind = CondNotMatch
+			}
+			re, err := b.compileRegex(s, right, strings.HasSuffix(op, "*"))
+			if err != nil {
+				return nil, err
+			}
+			c.Regex = re
+			return c, nil
+		}
+		return nil, conf.Errorf(s, "unexpected \"%s\" in condition", op)
+	}
+	if len(args) == 2 {
+		kinds := map[string]CondKind{"-f": CondFile, "!-f": CondNotFile, "-d": CondDir, "!-d": CondNotDir,
+			"-e": CondExists, "!-e": CondNotExists, "-x": CondExec, "!-x": CondNotExec}
+		k, ok := kinds[args[0]]
+		if !ok {
+			return nil, conf.Errorf(s, "invalid condition \"%s\"", args[0])
+		}
+		v, err := b.compile(s, args[1])
+		if err != nil {
+			return nil, err
+		}
+		c.Kind, c.Left = k, v
+		return c, nil
+	}
+	return nil, invalid()
+}
+
+func init() {
+	rw := CtxServer | CtxLocation | CtxServerIf | CtxLocationIf
+	register(
+		Directive{Name: "return", Ctx: rw, Args: Take12, Set: setReturn},
+		Directive{Name: "break", Ctx: rw, Args: Take0, Set: setBreak},
+		Directive{Name: "rewrite", Ctx: rw, Args: Take23, Set: setRewrite},
+		Directive{Name: "set", Ctx: rw, Args: Take2, Set: setSet},
+		Directive{Name: "if", Ctx: CtxServer | CtxLocation, Args: Block | OneMore, Set: setIf},
+		Directive{Name: "rewrite_log", Ctx: ctxAnyHTTP, Args: Flag, Set: flagSlot(func(b *builder) *Opt[bool] { return &b.cur.RewriteLog })},
+		Directive{Name: "uninitialized_variable_warn", Ctx: ctxAnyHTTP, Args: Flag, Set: flagSlot(func(b *builder) *Opt[bool] { return &b.cur.UninitVarWarn })},
+	)
+}

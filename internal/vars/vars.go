@@ -1,0 +1,316 @@
+// Package vars compiles nginx variable references and complex values
+// ("$scheme://$host$request_uri") once, at configuration load, into parts
+// that name variables by index. It knows only names; the request pipeline
+// (internal/httpd) evaluates the parts against a request, as nginx's
+// ngx_http_compile_complex_value and ngx_http_complex_value split the work.
+package vars
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ID names a built-in variable.
+type ID int
+
+// The built-in variables of nginx's core and rewrite modules.
+const (
+	None ID = iota
+	Host
+	URI
+	DocumentURI
+	RequestURI
+	Args
+	QueryString
+	IsArgs
+	RemoteAddr
+	RemotePort
+	ServerAddr
+	ServerPort
+	ServerName
+	ServerProtocol
+	Scheme
+	HTTPS
+	Request
+	RequestMethod
+	RequestLength
+	RequestTime
+	RequestID
+	RequestBody
+	Status
+	BodyBytesSent
+	BytesSent
+	Msec
+	TimeLocal
+	TimeISO8601
+	Connection
+	ConnectionRequests
+	ContentType
+	ContentLength
+	DocumentRoot
+	RealpathRoot
+	RequestFilename
+	PID
+	Hostname
+	NginxVersion
+	BinaryRemoteAddr
+	LimitRate
+	SentHTTPContentType
+	SentHTTPContentLength
+	SentHTTPLastModified
+	SentHTTPLocation
+	SentHTTPConnection
+	SentHTTPKeepAlive
+	SentHTTPTransferEncoding
+	HTTPHost
+	HTTPUserAgent
+	HTTPReferer
+	HTTPCookie
+	HTTPXForwardedFor
+	numBuiltins
+)
+
+var builtinNames = map[string]ID{
+	"host": Host, "uri": URI, "document_uri": DocumentURI, "request_uri": RequestURI,
+	"args": Args, "query_string": QueryString, "is_args": IsArgs,
+	"remote_addr": RemoteAddr, "remote_port": RemotePort, "server_addr": ServerAddr,
+	"server_port": ServerPort, "server_name": ServerName, "server_protocol": ServerProtocol,
+	"scheme": Scheme, "https": HTTPS, "request": Request, "request_method": RequestMethod,
+	"request_length": RequestLength, "request_time": RequestTime, "request_id": RequestID,
+	"request_body": RequestBody, "status": Status, "body_bytes_sent": BodyBytesSent,
+	"bytes_sent": BytesSent, "msec": Msec, "time_local": TimeLocal, "time_iso8601": TimeISO8601,
+	"connection": Connection, "connection_requests": ConnectionRequests,
+	"content_type": ContentType, "content_length": ContentLength,
+	"document_root": DocumentRoot, "realpath_root": RealpathRoot,
+	"request_filename": RequestFilename, "pid": PID, "hostname": Hostname,
+	"nginx_version": NginxVersion, "binary_remote_addr": BinaryRemoteAddr,
+	"limit_rate":             LimitRate,
+	"sent_http_content_type": SentHTTPContentType, "sent_http_content_length": SentHTTPContentLength,
+	"sent_http_last_modified": SentHTTPLastModified, "sent_http_location": SentHTTPLocation,
+	"sent_http_connection": SentHTTPConnection, "sent_http_keep_alive": SentHTTPKeepAlive,
+	"sent_http_transfer_encoding": SentHTTPTransferEncoding,
+	"http_host":                   HTTPHost, "http_user_agent": HTTPUserAgent, "http_referer": HTTPReferer,
+	"http_cookie": HTTPCookie, "http_x_forwarded_for": HTTPXForwardedFor,
+}
+
+// Lookup returns the built-in variable called name.
+func Lookup(name string) (ID, bool) {
+	id, ok := builtinNames[name]
+	return id, ok
+}
+
+// Family is a prefixed variable family such as $http_NAME.
+type Family int
+
+const (
+	FamHTTP            Family = iota + 1 // $http_*: request header
+	FamArg                               // $arg_*: query argument
+	FamCookie                            // $cookie_*: request cookie
+	FamSentHTTP                          // $sent_http_*: response header
+	FamSentTrailer                       // $sent_trailer_*
+	FamUpstreamHTTP                      // $upstream_http_*
+	FamUpstreamCookie                    // $upstream_cookie_*
+	FamUpstreamTrailer                   // $upstream_trailer_*
+)
+
+var families = []struct {
+	prefix string
+	fam    Family
+}{
+	{"http_", FamHTTP}, {"arg_", FamArg}, {"cookie_", FamCookie},
+	{"sent_http_", FamSentHTTP}, {"sent_trailer_", FamSentTrailer},
+	{"upstream_http_", FamUpstreamHTTP}, {"upstream_cookie_", FamUpstreamCookie},
+	{"upstream_trailer_", FamUpstreamTrailer},
+}
+
+// Kind says what a Part holds.
+type Kind uint8
+
+const (
+	Lit     Kind = iota // literal text
+	Builtin             // built-in variable ID
+	Fam                 // family member: Fam + Name
+	Capture             // regex capture $0..$9: N
+	User                // user variable (set, named capture, map): N is the slot
+)
+
+// Part is one piece of a compiled value.
+type Part struct {
+	Kind Kind
+	Lit  string
+	ID   ID
+	Fam  Family
+	Name string // family suffix (lower-case; for FamHTTP "_" means "-") or user variable name
+	N    int
+}
+
+// Value is a compiled complex value.
+type Value struct {
+	Raw   string
+	Parts []Part
+}
+
+// Static reports whether v holds no variables, and its text.
+func (v *Value) Static() (string, bool) {
+	if v == nil {
+		return "", true
+	}
+	if len(v.Parts) == 0 {
+		return "", true
+	}
+	if len(v.Parts) == 1 && v.Parts[0].Kind == Lit {
+		return v.Parts[0].Lit, true
+	}
+	return "", false
+}
+
+// HasCaptures reports whether v refers to $1..$9 (which makes proxy_pass,
+// alias and rewrite behave differently in nginx).
+func (v *Value) HasCaptures() bool {
+	for _, p := range v.Parts {
+		if p.Kind == Capture {
+			return true
+		}
+	}
+	return false
+}
+
+// Table holds the user variables of one configuration (set, named regex
+// captures, map, ...), each given a slot; and remembers every name a value
+// referred to, so that Check can report unknown variables after the whole
+// configuration is read, as ngx_http_variables_init_vars does.
+type Table struct {
+	slots map[string]int
+	names []string
+	refs  []string
+}
+
+// NewTable returns an empty table.
+func NewTable() *Table { return &Table{slots: map[string]int{}} }
+
+// Declare adds the user variable name (lower-cased) and returns its slot.
+func (t *Table) Declare(name string) int {
+	name = strings.ToLower(name)
+	if s, ok := t.slots[name]; ok {
+		return s
+	}
+	t.slots[name] = len(t.names)
+	t.names = append(t.names, name)
+	return len(t.names) - 1
+}
+
+// Slot returns the slot of a declared user variable.
+func (t *Table) Slot(name string) (int, bool) {
+	s, ok := t.slots[strings.ToLower(name)]
+	return s, ok
+}
+
+// Len is the number of user variable slots a request needs.
+func (t *Table) Len() int { return len(t.names) }
+
+// Names returns user variable names by slot.
+func (t *Table) Names() []string { return t.names }
+
+// ErrUnknown is returned by Check.
+type ErrUnknown struct{ Name string }
+
+func (e *ErrUnknown) Error() string { return fmt.Sprintf("unknown \"%s\" variable", e.Name) }
+
+// Check resolves every user-variable reference made so far to a slot. A
+// name that is neither built in, a family member, nor declared is an
+// error, reported as nginx does: `unknown "NAME" variable`, without a
+// position.
+func (t *Table) Check(values []*Value) error {
+	for _, v := range values {
+		for i := range v.Parts {
+			p := &v.Parts[i]
+			if p.Kind != User {
+				continue
+			}
+			s, ok := t.slots[p.Name]
+			if !ok {
+				return &ErrUnknown{Name: p.Name}
+			}
+			p.N = s
+		}
+	}
+	return nil
+}
+
+var errInvalidName = errors.New("invalid variable name")
+
+// Ref classifies one variable name (without "$").
+func Ref(name string) Part {
+	lname := strings.ToLower(name)
+	if len(name) == 1 && name[0] >= '0' && name[0] <= '9' {
+		return Part{Kind: Capture, N: int(name[0] - '0')}
+	}
+	if id, ok := builtinNames[lname]; ok {
+		return Part{Kind: Builtin, ID: id, Name: lname}
+	}
+	for _, f := range families {
+		if strings.HasPrefix(lname, f.prefix) && len(lname) > len(f.prefix) {
+			return Part{Kind: Fam, Fam: f.fam, Name: lname[len(f.prefix):]}
+		}
+	}
+	return Part{Kind: User, Name: lname}
+}
+
+func isNameChar(c byte) bool {
+	return c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9')
+}
+
+// Compile parses s into parts, as ngx_http_script_compile does: "$name",
+// "${name}", and "$1".."$9" (a digit ends the name at once).
+func Compile(s string) (*Value, error) {
+	v := &Value{Raw: s}
+	var lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			v.Parts = append(v.Parts, Part{Kind: Lit, Lit: lit.String()})
+			lit.Reset()
+		}
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c != '$' {
+			lit.WriteByte(c)
+			i++
+			continue
+		}
+		i++
+		if i >= len(s) {
+			return nil, errInvalidName
+		}
+		if s[i] >= '1' && s[i] <= '9' || s[i] == '0' {
+			flush()
+			v.Parts = append(v.Parts, Part{Kind: Capture, N: int(s[i] - '0')})
+			i++
+			continue
+		}
+		bracket := false
+		if s[i] == '{' {
+			bracket = true
+			i++
+		}
+		start := i
+		for i < len(s) && isNameChar(s[i]) {
+			i++
+		}
+		name := s[start:i]
+		if bracket {
+			if i >= len(s) || s[i] != '}' {
+				return nil, fmt.Errorf("the closing bracket in \"%s\" variable is missing", name)
+			}
+			i++
+		}
+		if name == "" {
+			return nil, errInvalidName
+		}
+		flush()
+		v.Parts = append(v.Parts, Ref(name))
+	}
+	flush()
+	return v, nil
+}
