@@ -13,15 +13,19 @@ import "fmt"
 type Stmt struct {
 	Name     string
 	Args     []string
-	Block    []*Stmt // nil for simple statements
-	HasBlock bool    // the statement ended with "{"
+	Block    []*Stmt // statements inside the braces; nil for simple statements and empty blocks
+	HasBlock bool    // the statement ended with "{"; the only reliable test for a block
 	File     string  // file the statement was read from, as nginx names it
-	Line     int
-	// Quoted records, per argument, whether it was written in quotes;
-	// some directives (if) care about the difference.
+	Line     int     // line of the terminator; 0 for -g statements (File is "command line")
+	// EndLine is the line of the closing "}" of a block statement: nginx
+	// reports checks made after a block is parsed ("no servers are inside
+	// upstream") there. It is 0 for simple statements and for a block cut
+	// off by a syntax error.
+	EndLine int
+	// Quoted records, per argument, whether it was written in quotes (it
+	// began with '"' or '\''). nginx itself keeps no such record, so no
+	// directive may behave differently on it; it is informational.
 	Quoted []bool
-	// Variable records, per word, whether it contained an unquoted or
-	// quoted "$" (nginx's NGX_CONF_... complex value hint). Informational.
 }
 
 // Error is a configuration error with nginx's position suffix.
@@ -29,13 +33,21 @@ type Error struct {
 	Msg  string
 	File string
 	Line int
+	// Level is the nginx log level the message is printed at: "" means
+	// "emerg"; a failed read of an opened file is "crit", as in nginx.
+	Level string
 }
 
-// Error formats the message as nginx does: "MESSAGE in FILE:LINE". A zero
-// Line means the error has no position (nginx prints none then).
+// Error formats the message as nginx's ngx_conf_log_error does:
+// "MESSAGE in FILE:LINE". An empty File means the error has no position
+// (nginx prints none then); a File with a zero Line is the -g text, which
+// nginx reports as "MESSAGE in command line".
 func (e *Error) Error() string {
-	if e.File == "" {
+	switch {
+	case e.File == "":
 		return e.Msg
+	case e.Line == 0:
+		return e.Msg + " in " + e.File
 	}
 	return fmt.Sprintf("%s in %s:%d", e.Msg, e.File, e.Line)
 }
@@ -43,4 +55,10 @@ func (e *Error) Error() string {
 // Errorf returns an *Error positioned at s.
 func Errorf(s *Stmt, format string, args ...any) *Error {
 	return &Error{Msg: fmt.Sprintf(format, args...), File: s.File, Line: s.Line}
+}
+
+// ErrorfEnd returns an *Error positioned at the closing "}" of block
+// statement s, where nginx reports checks it makes once a block is parsed.
+func ErrorfEnd(s *Stmt, format string, args ...any) *Error {
+	return &Error{Msg: fmt.Sprintf(format, args...), File: s.File, Line: s.EndLine}
 }
