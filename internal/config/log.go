@@ -117,12 +117,12 @@ func setAccessLog(b *builder, s *conf.Stmt) error {
 	return nil
 }
 
-func parsePrefix(a string) (string, error) {
+func parsePrefix(a string) (netip.Prefix, error) {
 	p, err := netip.ParsePrefix(a)
 	if err != nil {
-		return "", err
+		return netip.Prefix{}, err
 	}
-	return p.Masked().String(), nil
+	return p.Masked(), nil
 }
 
 var _ = time.Second

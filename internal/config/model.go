@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/netip"
 	"time"
 
 	"weir/internal/conf"
@@ -217,5 +218,5 @@ type AccessRule struct {
 	Deny bool
 	All  bool
 	Unix bool
-	Net  string // CIDR, parsed by the access checker
+	Net  netip.Prefix
 }

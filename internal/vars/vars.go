@@ -68,6 +68,7 @@ const (
 	HTTPReferer
 	HTTPCookie
 	HTTPXForwardedFor
+	RemoteUser
 	numBuiltins
 )
 
@@ -92,6 +93,7 @@ var builtinNames = map[string]ID{
 	"sent_http_transfer_encoding": SentHTTPTransferEncoding,
 	"http_host":                   HTTPHost, "http_user_agent": HTTPUserAgent, "http_referer": HTTPReferer,
 	"http_cookie": HTTPCookie, "http_x_forwarded_for": HTTPXForwardedFor,
+	"remote_user": RemoteUser,
 }
 
 // Lookup returns the built-in variable called name.

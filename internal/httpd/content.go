@@ -1,0 +1,252 @@
+package httpd
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"weir/internal/config"
+	"weir/internal/errlog"
+)
+
+// contentPhase runs the access, precontent (try_files) and content phases.
+func (q *request) contentPhase() {
+	if !q.checkAccess() {
+		q.respondStatus(403)
+		return
+	}
+	if q.tryFiles() {
+		return
+	}
+	q.staticContent()
+}
+
+// checkAccess applies allow/deny in order (ngx_http_access_handler).
+func (q *request) checkAccess() bool {
+	rules := q.lc.Access.V
+	if len(rules) == 0 {
+		return true
+	}
+	addr := q.r.Conn.Remote.Addr().Unmap()
+	for _, r := range rules {
+		match := r.All || (r.Unix && q.r.Conn.Unix) || (!q.r.Conn.Unix && r.Net.IsValid() && r.Net.Contains(addr))
+		if !match {
+			continue
+		}
+		if r.Deny {
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "access forbidden by rule%s", q.logSuffix())
+			return false
+		}
+		return true
+	}
+	return true
+}
+
+// documentRoot evaluates root or alias for the current location.
+func (q *request) documentRoot() string {
+	if q.docRoot == "" {
+		q.docRoot = q.eval(q.lc.Root.V)
+	}
+	return q.docRoot
+}
+
+// mapURI maps the current URI to a file path (ngx_http_map_uri_to_path).
+func (q *request) mapURI() string {
+	return q.mapPath(q.uri)
+}
+
+func (q *request) mapPath(uri string) string {
+	root := q.eval(q.lc.Root.V)
+	if !q.lc.Alias {
+		return root + uri
+	}
+	loc := q.loc
+	for loc != nil && loc.Match == config.MatchNone {
+		loc = loc.Parent
+	}
+	if loc == nil {
+		return root + uri
+	}
+	if loc.Match == config.MatchRegex || loc.Match == config.MatchRegexCaseless {
+		// an alias in a regex location names the whole path
+		return root
+	}
+	if strings.HasPrefix(uri, loc.Name) {
+		return root + uri[len(loc.Name):]
+	}
+	return root + uri
+}
+
+// tryFiles implements ngx_http_try_files_handler. It reports whether it
+// finished the request.
+func (q *request) tryFiles() bool {
+	owner := q.srv.Loc
+	if q.loc != nil {
+		owner = q.loc.Loc
+	}
+	tf := owner.TryFiles
+	if len(tf) == 0 {
+		return false
+	}
+	for _, v := range tf[:len(tf)-1] {
+		name := q.eval(v)
+		dir := strings.HasSuffix(name, "/")
+		p := q.mapPath(strings.TrimSuffix(name, "/"))
+		if dir && !strings.HasSuffix(p, "/") {
+			p += "/"
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+				q.log().Logf(errlog.Crit, q.r.Conn.ID, "stat() \"%s\" failed (%s)%s", p, errnoText(err), q.logSuffix())
+			}
+			continue
+		}
+		if fi.IsDir() != dir {
+			continue
+		}
+		if i := strings.IndexByte(name, '?'); i >= 0 {
+			q.args = name[i+1:]
+			name = name[:i]
+		}
+		q.uri = name
+		q.docRoot = ""
+		return false
+	}
+	last := q.eval(tf[len(tf)-1])
+	switch {
+	case strings.HasPrefix(last, "="):
+		code, _ := strconv.Atoi(last[1:])
+		q.respondStatus(code)
+	case strings.HasPrefix(last, "@"):
+		q.namedRedirect(last)
+	default:
+		q.internalRedirect(last)
+	}
+	return true
+}
+
+// staticContent runs nginx's content handlers in their order: index,
+// autoindex, static.
+func (q *request) staticContent() {
+	m := q.method
+	getLike := m == "GET" || m == "HEAD" || m == "POST"
+	if strings.HasSuffix(q.uri, "/") {
+		if getLike {
+			if q.index() {
+				return
+			}
+			if q.lc.Autoindex.V && m != "POST" {
+				q.autoindex()
+				return
+			}
+		}
+		if !getLike {
+			q.discardBody()
+			q.respondStatus(405)
+			return
+		}
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "directory index of \"%s\" is forbidden%s", q.mapURI(), q.logSuffix())
+		q.respondStatus(403)
+		return
+	}
+	if !getLike {
+		q.discardBody()
+		q.respondStatus(405)
+		return
+	}
+	q.serveStatic()
+}
+
+// index implements ngx_http_index_handler; it reports whether it
+// finished the request (internal redirect or error).
+func (q *request) index() bool {
+	dirTested := false
+	for _, v := range q.lc.Index.V {
+		name := q.eval(v)
+		if strings.HasPrefix(name, "/") {
+			q.internalRedirect(name)
+			return true
+		}
+		p := q.mapURI() + name
+		fi, err := os.Stat(p)
+		if err != nil {
+			en := errnoOf(err)
+			if en == syscall.ENOTDIR || en == syscall.EACCES {
+				return q.indexError(p, err)
+			}
+			if !dirTested {
+				dir := q.mapURI()
+				if _, derr := os.Stat(dir); derr != nil {
+					return q.indexError(dir, derr)
+				}
+				dirTested = true
+			}
+			if en == syscall.ENOENT {
+				continue
+			}
+			q.log().Logf(errlog.Crit, q.r.Conn.ID, "open() \"%s\" failed (%s)%s", p, errnoText(err), q.logSuffix())
+			q.respondStatus(500)
+			return true
+		}
+		_ = fi
+		q.internalRedirect(q.uri + name)
+		return true
+	}
+	return false
+}
+
+func (q *request) indexError(p string, err error) bool {
+	if errnoOf(err) == syscall.EACCES {
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "\"%s\" is forbidden (%s)%s", p, errnoText(err), q.logSuffix())
+		q.respondStatus(403)
+		return true
+	}
+	if q.lc.LogNotFound.V {
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "\"%s\" is not found (%s)%s", p, errnoText(err), q.logSuffix())
+	}
+	q.respondStatus(404)
+	return true
+}
+
+// errnoOf digs the errno out of an os error.
+func errnoOf(err error) syscall.Errno {
+	var en syscall.Errno
+	if errors.As(err, &en) {
+		return en
+	}
+	return 0
+}
+
+// errnoText formats an error as nginx does: "2: No such file or directory".
+func errnoText(err error) string {
+	en := errnoOf(err)
+	if en == 0 {
+		return err.Error()
+	}
+	return strconv.Itoa(int(en)) + ": " + strerror(en)
+}
+
+// strerror returns glibc's wording (Go's differs in capitalisation).
+func strerror(en syscall.Errno) string {
+	s := en.Error()
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// discardBody reads and drops the request body so the connection stays
+// usable (ngx_http_discard_request_body).
+func (q *request) discardBody() {
+	if q.keepBody {
+		return
+	}
+	q.keepBody = true
+	if err := q.r.DiscardBody(); err != nil {
+		q.w.KeepAlive = false
+	}
+}

@@ -1,0 +1,362 @@
+package httpd
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"weir/internal/errlog"
+	"weir/internal/httpcore"
+	"weir/internal/vars"
+)
+
+// eval computes a complex value (ngx_http_complex_value).
+func (q *request) eval(v *vars.Value) string {
+	if v == nil {
+		return ""
+	}
+	if s, ok := v.Static(); ok {
+		return s
+	}
+	if len(v.Parts) == 1 {
+		s, _ := q.value(&v.Parts[0])
+		return s
+	}
+	b := q.buf[:0]
+	for i := range v.Parts {
+		s, _ := q.value(&v.Parts[i])
+		b = append(b, s...)
+	}
+	q.buf = b
+	return string(b)
+}
+
+// value returns one part's text and whether the variable was found (an
+// unset variable logs in the log format as "-").
+func (q *request) value(p *vars.Part) (string, bool) {
+	switch p.Kind {
+	case vars.Lit:
+		return p.Lit, true
+	case vars.Capture:
+		return q.capture(p.N), true
+	case vars.User:
+		if p.N < len(q.user) && q.userSet[p.N] {
+			return q.user[p.N], true
+		}
+		if q.lc != nil && q.lc.UninitVarWarn.V && q.log().Enabled(errlog.Warn) {
+			q.log().Logf(errlog.Warn, q.r.Conn.ID, "using uninitialized \"%s\" variable%s", p.Name, q.logSuffix())
+		}
+		return "", false
+	case vars.Fam:
+		return q.family(p)
+	}
+	return q.builtin(p.ID)
+}
+
+func (q *request) family(p *vars.Part) (string, bool) {
+	switch p.Fam {
+	case vars.FamHTTP:
+		return q.requestHeader(p.Name)
+	case vars.FamArg:
+		return argValue(q.args, p.Name)
+	case vars.FamCookie:
+		return q.cookie(p.Name)
+	case vars.FamSentHTTP:
+		return q.sentHeader(p.Name)
+	}
+	return "", false
+}
+
+// headerNameEq compares a header name with a variable suffix, where "_"
+// stands for "-" (ngx_http_variable_unknown_header).
+func headerNameEq(h, v string) bool {
+	if len(h) != len(v) {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c == '-' {
+			c = '_'
+		}
+		if c != v[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// requestHeader joins repeated headers as nginx 1.23+ does: "; " for
+// Cookie, ", " for the rest.
+func (q *request) requestHeader(name string) (string, bool) {
+	var first string
+	n := 0
+	var b []byte
+	sep := ", "
+	if name == "cookie" {
+		sep = "; "
+	}
+	for _, h := range q.r.Headers {
+		if !headerNameEq(h.Name, name) {
+			continue
+		}
+		switch n {
+		case 0:
+			first = h.Value
+		case 1:
+			b = append(b, first...)
+			fallthrough
+		default:
+			b = append(b, sep...)
+			b = append(b, h.Value...)
+		}
+		n++
+	}
+	switch n {
+	case 0:
+		return "", false
+	case 1:
+		return first, true
+	}
+	return string(b), true
+}
+
+// argValue finds an argument by name, ASCII case-insensitively
+// (ngx_http_arg).
+func argValue(args, name string) (string, bool) {
+	for args != "" {
+		var kv string
+		kv, args, _ = strings.Cut(args, "&")
+		k, v, _ := strings.Cut(kv, "=")
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+func (q *request) cookie(name string) (string, bool) {
+	for _, h := range q.r.Headers {
+		if !headerNameEq(h.Name, "cookie") {
+			continue
+		}
+		c := h.Value
+		for c != "" {
+			var kv string
+			kv, c, _ = strings.Cut(c, ";")
+			kv = strings.TrimLeft(kv, " \t")
+			k, v, _ := strings.Cut(kv, "=")
+			if strings.EqualFold(k, name) {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+func (q *request) sentHeader(name string) (string, bool) {
+	w := q.w
+	switch name {
+	case "content_type":
+		return w.ContentType, w.ContentType != ""
+	case "content_length":
+		if w.ContentLength >= 0 {
+			return strconv.FormatInt(w.ContentLength, 10), true
+		}
+		return "", false
+	case "last_modified":
+		if !w.LastModified.IsZero() {
+			return w.LastModified.UTC().Format(httpTime), true
+		}
+		return "", false
+	case "connection":
+		if w.KeepAlive {
+			return "keep-alive", true
+		}
+		return "close", true
+	}
+	for _, h := range w.Header {
+		if headerNameEq(h.Name, name) {
+			return h.Value, true
+		}
+	}
+	return "", false
+}
+
+const httpTime = "Mon, 02 Jan 2006 15:04:05 GMT"
+
+func (q *request) builtin(id vars.ID) (string, bool) {
+	r := q.r
+	switch id {
+	case vars.Host:
+		if r.Host != "" {
+			return r.Host, true
+		}
+		return q.serverName, true
+	case vars.URI, vars.DocumentURI:
+		return q.uri, true
+	case vars.RequestURI:
+		return r.RawURI, true
+	case vars.Args, vars.QueryString:
+		return q.args, q.args != ""
+	case vars.IsArgs:
+		if q.args != "" {
+			return "?", true
+		}
+		return "", true
+	case vars.RemoteAddr:
+		return r.Conn.RemoteText, true
+	case vars.RemotePort:
+		if r.Conn.Unix {
+			return "", true
+		}
+		return strconv.Itoa(int(r.Conn.Remote.Port())), true
+	case vars.BinaryRemoteAddr:
+		if r.Conn.Unix {
+			return "", true
+		}
+		return string(r.Conn.Remote.Addr().AsSlice()), true
+	case vars.ServerAddr:
+		if r.Conn.Unix {
+			return "unix:", true
+		}
+		return r.Conn.Local.Addr().Unmap().String(), true
+	case vars.ServerPort:
+		if r.Conn.Unix {
+			return "", true
+		}
+		return strconv.Itoa(int(r.Conn.Local.Port())), true
+	case vars.ServerName:
+		return q.serverName, true
+	case vars.ServerProtocol:
+		return r.Proto, true
+	case vars.Scheme:
+		return "http", true
+	case vars.HTTPS:
+		return "", true
+	case vars.Request:
+		return r.RequestLine, true
+	case vars.RequestMethod:
+		return q.method, true
+	case vars.RequestLength:
+		return strconv.FormatInt(int64(r.HeaderLen)+r.BodyBytes(), 10), true
+	case vars.RequestTime:
+		d := q.h.Now().Sub(r.Start)
+		if d < 0 {
+			d = 0
+		}
+		ms := d.Milliseconds()
+		return strconv.FormatInt(ms/1000, 10) + "." + pad3(ms%1000), true
+	case vars.RequestID:
+		return q.requestID(), true
+	case vars.Status:
+		if q.status == 0 {
+			return "000", true
+		}
+		return strconv.Itoa(q.status), true
+	case vars.BodyBytesSent:
+		return strconv.FormatInt(q.w.BodyBytesSent(), 10), true
+	case vars.BytesSent:
+		return strconv.FormatInt(q.w.BytesSent(), 10), true
+	case vars.Msec:
+		t := q.h.Now()
+		ms := t.UnixMilli()
+		return strconv.FormatInt(ms/1000, 10) + "." + pad3(ms%1000), true
+	case vars.TimeLocal:
+		return q.h.Now().Format("02/Jan/2006:15:04:05 -0700"), true
+	case vars.TimeISO8601:
+		return q.h.Now().Format("2006-01-02T15:04:05-07:00"), true
+	case vars.Connection:
+		return strconv.FormatUint(r.Conn.ID, 10), true
+	case vars.ConnectionRequests:
+		return strconv.Itoa(r.Conn.Requests), true
+	case vars.ContentType:
+		return q.requestHeader("content_type")
+	case vars.ContentLength:
+		return q.requestHeader("content_length")
+	case vars.DocumentRoot:
+		return q.documentRoot(), true
+	case vars.RealpathRoot:
+		p, err := filepath.EvalSymlinks(q.documentRoot())
+		if err != nil {
+			return "", false
+		}
+		return p, true
+	case vars.RequestFilename:
+		return q.mapURI(), true
+	case vars.PID:
+		return strconv.Itoa(os.Getpid()), true
+	case vars.Hostname:
+		return q.snap.hostname, true
+	case vars.NginxVersion:
+		return Version, true
+	case vars.LimitRate:
+		return strconv.FormatInt(q.lc.LimitRate.V, 10), true
+	case vars.RemoteUser:
+		return "", false
+	case vars.SentHTTPContentType:
+		return q.sentHeader("content_type")
+	case vars.SentHTTPContentLength:
+		return q.sentHeader("content_length")
+	case vars.SentHTTPLastModified:
+		return q.sentHeader("last_modified")
+	case vars.SentHTTPLocation:
+		return q.sentHeader("location")
+	case vars.SentHTTPConnection:
+		return q.sentHeader("connection")
+	case vars.SentHTTPKeepAlive:
+		if q.w.KeepAlive && q.w.KeepaliveHeader > 0 {
+			return "timeout=" + strconv.Itoa(int(q.w.KeepaliveHeader/time.Second)), true
+		}
+		return "", false
+	case vars.SentHTTPTransferEncoding:
+		if q.w.ContentLength < 0 {
+			return "chunked", true
+		}
+		return "", false
+	case vars.HTTPHost:
+		return q.requestHeader("host")
+	case vars.HTTPUserAgent:
+		return q.requestHeader("user_agent")
+	case vars.HTTPReferer:
+		return q.requestHeader("referer")
+	case vars.HTTPCookie:
+		return q.requestHeader("cookie")
+	case vars.HTTPXForwardedFor:
+		return q.requestHeader("x_forwarded_for")
+	case vars.RequestBody:
+		return "", false
+	}
+	return "", false
+}
+
+func pad3(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	return "000"[:3-len(s)] + s
+}
+
+func (q *request) requestID() string {
+	if q.reqID != "" {
+		return q.reqID
+	}
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	q.reqID = hex.EncodeToString(b[:])
+	return q.reqID
+}
+
+var _ httpcore.Header
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "localhost"
+	}
+	return h
+}

@@ -1,0 +1,260 @@
+package httpd
+
+import (
+	"strings"
+
+	"weir/internal/accesslog"
+	"weir/internal/config"
+	"weir/internal/errlog"
+	"weir/internal/vars"
+)
+
+// logSet holds the access-log writers a snapshot opened, by path.
+type logSet struct {
+	writers map[string]*accesslog.Writer
+}
+
+// openLogs opens every access_log with a static path in cfg.
+func openLogs(cfg *config.Config) (*logSet, error) {
+	ls := &logSet{writers: map[string]*accesslog.Writer{}}
+	var err error
+	visit := func(l *config.Loc) {
+		if err != nil || l == nil {
+			return
+		}
+		for _, al := range l.AccessLogs.V {
+			if al.Off {
+				continue
+			}
+			p, static := al.Path.Static()
+			if !static {
+				continue
+			}
+			if _, ok := ls.writers[p]; ok {
+				continue
+			}
+			w, e := accesslog.Open(p, int(al.Buffer), al.Flush)
+			if e != nil {
+				err = e
+				return
+			}
+			ls.writers[p] = w
+		}
+	}
+	h := cfg.HTTP
+	visit(h.Loc)
+	defaultNeeded := len(h.Loc.AccessLogs.V) == 0
+	for _, s := range h.Servers {
+		visit(s.Loc)
+		if len(s.Loc.AccessLogs.V) == 0 {
+			defaultNeeded = true
+		}
+		walkLocs(s.Locations, func(l *config.Location) {
+			visit(l.Loc)
+			if len(l.Loc.AccessLogs.V) == 0 {
+				defaultNeeded = true
+			}
+		})
+	}
+	if err != nil {
+		ls.close()
+		return nil, err
+	}
+	if defaultNeeded {
+		p := cfg.Prefix + "logs/access.log"
+		if _, ok := ls.writers[p]; !ok {
+			w, e := accesslog.Open(p, 0, 0)
+			if e != nil {
+				ls.close()
+				return nil, e
+			}
+			ls.writers[p] = w
+		}
+	}
+	return ls, nil
+}
+
+func walkLocs(t *config.LocTree, f func(*config.Location)) {
+	if t == nil {
+		return
+	}
+	var each func(l *config.Location)
+	each = func(l *config.Location) {
+		f(l)
+		for i := range l.Rewrite {
+			if l.Rewrite[i].Op == config.OpIf {
+				each(l.Rewrite[i].Block)
+			}
+		}
+		walkLocs(l.Nested, f)
+	}
+	for _, l := range t.Static {
+		each(l)
+	}
+	for _, l := range t.Regex {
+		each(l)
+	}
+	for _, l := range t.Named {
+		each(l)
+	}
+}
+
+func (ls *logSet) close() {
+	for _, w := range ls.writers {
+		_ = w.Close()
+	}
+}
+
+// finish runs the log phase.
+func (q *request) finish() {
+	if q.closed {
+		q.w.KeepAlive = false
+	}
+	if !q.w.HeaderSent() && !q.closed {
+		// a handler that answered nothing: nginx would have sent 500
+		q.sendSpecial(500)
+	}
+	_ = q.w.Finish()
+	if q.noLog || q.snap.logs == nil {
+		return
+	}
+	logs := q.lc.AccessLogs.V
+	if len(logs) == 0 {
+		q.writeLog(nil)
+		return
+	}
+	for _, al := range logs {
+		if al.Off {
+			return
+		}
+		q.writeLog(al)
+	}
+}
+
+func (q *request) writeLog(al *config.AccessLog) {
+	var f *config.LogFormat
+	path := q.snap.Cfg.Prefix + "logs/access.log"
+	if al != nil {
+		f = al.Format
+		if al.If != nil {
+			v := q.eval(al.If)
+			if v == "" || v == "0" {
+				return
+			}
+		}
+		path = q.eval(al.Path)
+	} else {
+		f = q.snap.Cfg.HTTP.LogFormats["combined"]
+	}
+	w := q.snap.logs.writers[path]
+	if w == nil {
+		nw, err := accesslog.Open(path, 0, 0)
+		if err != nil {
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "%s", err.Error())
+			return
+		}
+		defer nw.Close()
+		w = nw
+	}
+	line := q.logLine[:0]
+	line = q.formatLog(line, f)
+	line = append(line, '\n')
+	q.logLine = line
+	w.Write(line)
+}
+
+// formatLog renders a log_format with its escaping
+// (ngx_http_log_variable, ngx_http_log_escape, ngx_http_log_json_variable).
+func (q *request) formatLog(b []byte, f *config.LogFormat) []byte {
+	for i := range f.Value.Parts {
+		p := &f.Value.Parts[i]
+		if p.Kind == vars.Lit {
+			b = append(b, p.Lit...)
+			continue
+		}
+		v, found := q.value(p)
+		switch f.Escape {
+		case "json":
+			b = appendJSONEscaped(b, v)
+		case "none":
+			if !found {
+				b = append(b, '-')
+			} else {
+				b = append(b, v...)
+			}
+		default:
+			if !found {
+				b = append(b, '-')
+			} else {
+				b = appendLogEscaped(b, v)
+			}
+		}
+	}
+	return b
+}
+
+const hexDigits = "0123456789ABCDEF"
+
+// appendLogEscaped escapes '"', '\\', and bytes outside 0x20..0x7e as
+// \xHH, as nginx's default log escaping does.
+func appendLogEscaped(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '"' || c == '\\' || c < 0x20 || c > 0x7e {
+			b = append(b, '\\', 'x', hexDigits[c>>4], hexDigits[c&15])
+			continue
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+func appendJSONEscaped(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '"':
+			b = append(b, '\\', '"')
+		case '\\':
+			b = append(b, '\\', '\\')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\f':
+			b = append(b, '\\', 'f')
+		default:
+			if c < 0x20 {
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+			} else {
+				b = append(b, c)
+			}
+		}
+	}
+	return b
+}
+
+// logSuffix is the ", client: ..., server: ..., request: ..., host: ..."
+// tail nginx adds to request-related error-log lines.
+func (q *request) logSuffix() string {
+	var sb strings.Builder
+	sb.WriteString(", client: ")
+	sb.WriteString(q.r.Conn.RemoteText)
+	sb.WriteString(", server: ")
+	sb.WriteString(q.serverName)
+	if q.r.RequestLine != "" {
+		sb.WriteString(", request: \"")
+		sb.WriteString(q.r.RequestLine)
+		sb.WriteString("\"")
+	}
+	if h, ok := q.requestHeader("host"); ok {
+		sb.WriteString(", host: \"")
+		sb.WriteString(h)
+		sb.WriteString("\"")
+	}
+	return sb.String()
+}

@@ -1,0 +1,243 @@
+package httpd
+
+import (
+	"strings"
+	"sync"
+	"time"
+
+	"weir/internal/config"
+	"weir/internal/errlog"
+	"weir/internal/httpcore"
+)
+
+// maxURIChanges is nginx's NGX_HTTP_MAX_URI_CHANGES: internal redirects
+// and "rewrite ... last" restarts allowed per request.
+const maxURIChanges = 10
+
+// request is the pipeline's state for one request (nginx's
+// ngx_http_request_t fields the phases use).
+type request struct {
+	h    *Handler
+	snap *Snapshot
+	w    *httpcore.Response
+	r    *httpcore.Request
+	now  time.Time
+
+	addr *config.AddrConf
+	srv  *config.Server
+	loc  *config.Location // matched location
+	lc   *config.Loc      // effective settings (location or if block)
+
+	uri         string
+	args        string
+	method      string
+	internal    bool // after an internal redirect
+	changes     int
+	status      int  // final status for the log
+	errPage     bool // an error_page redirect happened
+	noLog       bool
+	keepBody    bool
+	bodyChecked bool
+
+	// the last successful regex match, for $1..$9
+	capSrc string
+	caps   []int
+
+	user    []string
+	userSet []bool
+
+	docRoot  string
+	filename string
+
+	serverName string // for $server_name: first name of the server
+	hostMatch  string
+
+	errStatus int  // status forced by error_page (r->err_status)
+	closed    bool // close without a response (444, 408)
+	reqID     string
+
+	buf     []byte // scratch for evaluation
+	logLine []byte
+}
+
+var reqPool = sync.Pool{New: func() any { return &request{caps: make([]int, 0, 20)} }}
+
+// Serve implements httpcore.Handler.
+func (h *Handler) Serve(w *httpcore.Response, r *httpcore.Request) {
+	q := reqPool.Get().(*request)
+	*q = request{caps: q.caps[:0], buf: q.buf[:0], logLine: q.logLine[:0], user: q.user[:0], userSet: q.userSet[:0]}
+	q.h, q.snap, q.w, q.r, q.now = h, h.snap.Load(), w, r, h.Now()
+	q.uri, q.args, q.method = r.Path, r.Args, r.Method
+	q.serve()
+	q.finish()
+	q.h, q.snap, q.w, q.r, q.srv, q.loc, q.lc, q.addr = nil, nil, nil, nil, nil, nil, nil, nil
+	reqPool.Put(q)
+}
+
+func (q *request) log() *errlog.Logger { return q.snap.Log }
+
+// serve runs the phases.
+func (q *request) serve() {
+	s := q.snap
+	if s.Cfg.HTTP == nil {
+		q.w.KeepAlive = false
+		q.respondStatus(500)
+		return
+	}
+	n := s.Cfg.HTTP.Vars.Len()
+	for i := 0; i < n; i++ {
+		q.user = append(q.user, "")
+		q.userSet = append(q.userSet, false)
+	}
+	q.addr = s.addrConf(q.r.Conn.Tag, q.r.Conn.Local)
+	if q.addr == nil {
+		q.w.KeepAlive = false
+		q.respondStatus(500)
+		return
+	}
+	q.findServer()
+	q.lc = q.srv.Loc
+	q.setResponseDefaults()
+	if q.r.Err != 0 {
+		q.engineError()
+		return
+	}
+	// server rewrite phase
+	switch q.runScript(q.srv.Rewrite, nil) {
+	case scriptDone:
+		return
+	}
+	q.findAndRun()
+}
+
+// findServer selects the virtual server by Host (ngx_http_set_virtual_server).
+func (q *request) findServer() {
+	q.srv = q.addr.Default
+	if host := q.r.Host; host != "" {
+		if srv, name := q.addr.Names.Find(host); srv != nil {
+			q.srv = srv
+			if name != nil && name.Regex != nil {
+				q.matchCaptures(name.Regex, host)
+			}
+		}
+	} else if srv, ok := q.addr.Names.Exact[""]; ok && false {
+		q.srv = srv
+	}
+	if len(q.srv.Names) > 0 {
+		q.serverName = q.srv.Names[0].Name
+	}
+}
+
+// setResponseDefaults applies the settings that depend only on the
+// current location to the response (keep-alive, Server).
+func (q *request) setResponseDefaults() {
+	lc := q.lc
+	w := q.w
+	w.KeepaliveTimeout = lc.KeepaliveTimeout.V
+	w.KeepaliveHeader = lc.KeepaliveHeader.V
+	w.KeepaliveRequests = int(lc.KeepaliveRequests.V)
+	w.KeepaliveTime = lc.KeepaliveTime.V
+	switch lc.ServerTokens.V {
+	case "off":
+		w.Server = Name
+	case "build":
+		w.Server = Name + "/" + Version
+	default:
+		w.Server = Name + "/" + Version
+	}
+}
+
+// findAndRun finds the location for the current URI and runs the location
+// phases; it is re-entered after "rewrite ... last" and internal
+// redirects.
+func (q *request) findAndRun() {
+	for {
+		if q.changes > maxURIChanges {
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "rewrite or internal redirection cycle while processing \"%s\"%s", q.uri, q.logSuffix())
+			q.respondStatus(500)
+			return
+		}
+		loc := findLocation(q, q.srv.Locations)
+		if loc == nil {
+			q.loc = nil
+			q.lc = q.srv.Loc
+		} else {
+			q.loc = loc
+			q.lc = loc.Loc
+		}
+		q.setResponseDefaults()
+		if !q.bodyChecked {
+			// ngx_http_core_find_config_phase: the body size is checked as
+			// soon as the location is known.
+			q.bodyChecked = true
+			max := q.lc.ClientMaxBodySize.V
+			q.r.SetBodyLimit(max)
+			q.r.SetBodyTimeout(q.lc.ClientBodyTimeout.V)
+			if max > 0 && q.r.ContentLength > max {
+				q.log().Logf(errlog.Error, q.r.Conn.ID, "client intended to send too large body: %d bytes%s", q.r.ContentLength, q.logSuffix())
+				q.w.KeepAlive = false
+				q.discardBody()
+				q.respondStatus(413)
+				return
+			}
+		}
+		if q.loc != nil && q.loc.Internal && !q.internal {
+			q.respondStatus(404)
+			return
+		}
+		var script []config.Instr
+		if q.loc != nil {
+			script = q.loc.Rewrite
+		}
+		switch q.runScript(script, q.loc) {
+		case scriptDone:
+			return
+		case scriptRestart:
+			q.changes++
+			continue
+		}
+		q.contentPhase()
+		return
+	}
+}
+
+// internalRedirect restarts location processing for uri (with args),
+// as ngx_http_internal_redirect.
+func (q *request) internalRedirect(uri string) {
+	q.changes++
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		q.args = uri[i+1:]
+		uri = uri[:i]
+	}
+	q.uri = uri
+	q.internal = true
+	q.findAndRun()
+}
+
+// namedRedirect jumps to a named location (ngx_http_named_location).
+func (q *request) namedRedirect(name string) {
+	q.changes++
+	if q.changes > maxURIChanges {
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "rewrite or internal redirection cycle while redirect to named location \"%s\"%s", name, q.logSuffix())
+		q.respondStatus(500)
+		return
+	}
+	loc, ok := q.srv.Locations.Named[name]
+	if !ok {
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "could not find named location \"%s\"%s", name, q.logSuffix())
+		q.respondStatus(500)
+		return
+	}
+	q.internal = true
+	q.loc, q.lc = loc, loc.Loc
+	q.setResponseDefaults()
+	switch q.runScript(loc.Rewrite, loc) {
+	case scriptDone:
+		return
+	case scriptRestart:
+		q.changes++
+		q.findAndRun()
+		return
+	}
+	q.contentPhase()
+}

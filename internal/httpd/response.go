@@ -1,0 +1,338 @@
+package httpd
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"weir/internal/config"
+	"weir/internal/errlog"
+	"weir/internal/httpcore"
+)
+
+// statusText holds the titles nginx puts in its error pages
+// (ngx_http_error_pages): the code and reason as shown.
+var statusTitle = map[int]string{
+	301: "301 Moved Permanently", 302: "302 Found", 303: "303 See Other",
+	307: "307 Temporary Redirect", 308: "308 Permanent Redirect",
+	400: "400 Bad Request", 401: "401 Authorization Required", 402: "402 Payment Required",
+	403: "403 Forbidden", 404: "404 Not Found", 405: "405 Not Allowed",
+	406: "406 Not Acceptable", 408: "408 Request Time-out", 409: "409 Conflict",
+	410: "410 Gone", 411: "411 Length Required", 412: "412 Precondition Failed",
+	413: "413 Request Entity Too Large", 414: "414 Request-URI Too Large",
+	415: "415 Unsupported Media Type", 416: "416 Requested Range Not Satisfiable",
+	421: "421 Misdirected Request", 429: "429 Too Many Requests",
+	494: "400 Request Header Or Cookie Too Large", 495: "400 The SSL certificate error",
+	496: "400 No required SSL certificate was sent", 497: "400 The plain HTTP request was sent to HTTPS port",
+	500: "500 Internal Server Error", 501: "501 Not Implemented", 502: "502 Bad Gateway",
+	503: "503 Service Temporarily Unavailable", 504: "504 Gateway Time-out",
+	505: "505 HTTP Version Not Supported", 507: "507 Insufficient Storage",
+}
+
+// errorPageBody builds nginx's built-in page for code, with weir's name
+// in the footer (server_tokens decides whether the version shows).
+func (q *request) errorPageBody(code int) string {
+	title, ok := statusTitle[code]
+	if !ok {
+		return ""
+	}
+	foot := q.w.Server
+	if foot == "" {
+		foot = Name
+	}
+	return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
+		"</h1></center>\r\n<hr><center>" + foot + "</center>\r\n</body>\r\n</html>\r\n"
+}
+
+// wireStatus maps nginx's internal codes to what goes on the wire.
+func wireStatus(code int) int {
+	switch code {
+	case 494, 495, 496, 497:
+		return 400
+	case 498:
+		return 404
+	}
+	return code
+}
+
+// respondStatus finalizes the request with an error or special status
+// (ngx_http_finalize_request → ngx_http_special_response_handler),
+// running error_page first.
+func (q *request) respondStatus(code int) {
+	if q.w.HeaderSent() {
+		return
+	}
+	if code >= 300 && q.tryErrorPage(code) {
+		return
+	}
+	q.sendSpecial(code)
+}
+
+// sendSpecial sends nginx's built-in response for code.
+func (q *request) sendSpecial(code int) {
+	w := q.w
+	if code >= 400 && code != 444 {
+		// nginx disables keep-alive for the statuses that leave the
+		// request stream in doubt.
+		switch code {
+		case 400, 408, 413, 414, 494, 495, 496, 497, 500, 501:
+			w.KeepAlive = false
+		}
+	}
+	if code == 413 || code == 414 || code == 400 || code == 408 || code == 494 {
+		w.KeepAlive = false
+	}
+	w.Status = wireStatus(code)
+	if q.errStatus != 0 {
+		// an error page replaced the status already
+	}
+	q.status = w.Status
+	w.Header = w.Header[:0]
+	w.LastModified = time.Time{}
+	switch code {
+	case 204, 304:
+		w.ContentType = ""
+		w.ContentLength = -1
+		if code == 204 {
+			w.ContentLength = 0
+		}
+		q.writeHeaderOnly()
+		return
+	}
+	body := q.errorPageBody(code)
+	if body == "" {
+		w.ContentType = q.lc.DefaultType.V
+		w.ContentLength = 0
+		q.writeHeaderOnly()
+		return
+	}
+	w.ContentType = "text/html"
+	w.ContentLength = int64(len(body))
+	q.writeBody(body)
+}
+
+// tryErrorPage applies the error_page for code if one is set; it reports
+// whether the request was handed over (ngx_http_send_error_page).
+func (q *request) tryErrorPage(code int) bool {
+	if q.errPage && !q.lc.RecursiveErrorPages.V {
+		return false
+	}
+	var ep *config.ErrorPage
+	for _, e := range q.lc.ErrorPages.V {
+		if e.Code == code {
+			ep = e
+			break
+		}
+	}
+	if ep == nil {
+		return false
+	}
+	q.errPage = true
+	target := q.eval(ep.Target)
+	status := code
+	if ep.Overwrite > 0 {
+		status = ep.Overwrite
+	}
+	if ep.Overwrite == 0 {
+		q.errStatus = 0
+	} else {
+		q.errStatus = wireStatus(status)
+	}
+	if q.method != "HEAD" {
+		q.method = "GET"
+	}
+	q.discardBody()
+	if strings.HasPrefix(target, "@") {
+		q.namedRedirect(target)
+		return true
+	}
+	if strings.HasPrefix(target, "/") {
+		q.internalRedirect(target)
+		return true
+	}
+	// a URL: redirect the client
+	rc := 302
+	if ep.Overwrite == 301 || ep.Overwrite == 302 || ep.Overwrite == 303 || ep.Overwrite == 307 || ep.Overwrite == 308 {
+		rc = ep.Overwrite
+	}
+	q.errStatus = 0
+	q.w.Header = append(q.w.Header[:0], httpcore.Header{Name: "Location", Value: target})
+	q.sendSpecial(rc)
+	return true
+}
+
+// redirect answers with code and a Location (return 301 URL, rewrite
+// redirect/permanent), through error_page like any special response.
+func (q *request) redirect(code int, location string) {
+	if q.tryErrorPage(code) {
+		return
+	}
+	q.w.Header = q.w.Header[:0]
+	q.status = code
+	w := q.w
+	w.Status = code
+	w.LastModified = time.Time{}
+	body := q.errorPageBody(code)
+	w.ContentType = "text/html"
+	w.ContentLength = int64(len(body))
+	w.Header = append(w.Header, httpcore.Header{Name: "Location", Value: location})
+	q.writeBody(body)
+}
+
+// sendText answers "return CODE TEXT" for non-redirect codes.
+func (q *request) sendText(code int, text string) {
+	w := q.w
+	w.Status = code
+	q.status = code
+	w.ContentType = q.lc.DefaultType.V
+	w.ContentLength = int64(len(text))
+	q.writeBody(text)
+}
+
+// closeNow is "return 444": close the connection without a response.
+func (q *request) closeNow() {
+	q.status = 444
+	q.w.KeepAlive = false
+	q.closed = true
+}
+
+// engineError answers a request the engine refused.
+func (q *request) engineError() {
+	code := q.r.Err
+	if q.r.ErrMsg != "" && q.log().Enabled(errlog.Info) {
+		q.log().Logf(errlog.Info, q.r.Conn.ID, "%s%s", q.r.ErrMsg, q.logSuffix())
+	}
+	q.w.KeepAlive = false
+	if code == 408 {
+		q.status = 408
+		q.closed = true
+		return
+	}
+	q.respondStatus(code)
+}
+
+func (q *request) writeHeaderOnly() {
+	q.prepareHeader()
+	_ = q.w.WriteHeader()
+}
+
+func (q *request) writeBody(body string) {
+	q.prepareHeader()
+	if err := q.w.WriteHeader(); err != nil {
+		return
+	}
+	if !q.w.HeadOnly() {
+		_, _ = q.w.Write([]byte(body))
+	}
+}
+
+// prepareHeader installs the header filter for this request.
+func (q *request) prepareHeader() {
+	q.w.OnHeader = q.headerFilter
+}
+
+// headerFilter runs just before the header is serialised: error_page's
+// status override, add_header, expires and the absolute Location
+// (ngx_http_headers_filter, ngx_http_header_filter).
+func (q *request) headerFilter(w *httpcore.Response) {
+	if q.errStatus != 0 {
+		w.Status = q.errStatus
+	}
+	q.status = w.Status
+	lc := q.lc
+	ok := false
+	switch w.Status {
+	case 200, 201, 204, 206, 301, 302, 303, 304, 307, 308:
+		ok = true
+	}
+	if ok && lc.Expires.V != nil && lc.Expires.V.Kind != "off" {
+		q.addExpires(w, lc.Expires.V)
+	}
+	for _, h := range lc.AddHeaders.V {
+		if !ok && !h.Always {
+			continue
+		}
+		v := q.eval(h.Value)
+		if v == "" {
+			continue
+		}
+		w.Header = append(w.Header, httpcore.Header{Name: h.Name, Value: v})
+	}
+	for i := range w.Header {
+		if headerNameEq(w.Header[i].Name, "location") && strings.HasPrefix(w.Header[i].Value, "/") && lc.AbsoluteRedirect.V {
+			w.Header[i].Value = q.absoluteURL(w.Header[i].Value)
+		}
+	}
+}
+
+// absoluteURL prefixes a local path with scheme, host and port as
+// ngx_http_header_filter does for relative Location values.
+func (q *request) absoluteURL(path string) string {
+	host := ""
+	switch {
+	case q.lc.ServerNameInRedirect.V:
+		host = q.serverName
+	case q.r.Host != "":
+		host = q.hostHeaderValue()
+	default:
+		host = q.r.Conn.Local.Addr().Unmap().String()
+	}
+	port := ""
+	if q.lc.PortInRedirect.V && !q.r.Conn.Unix {
+		if p := q.r.Conn.Local.Port(); p != 80 {
+			port = ":" + strconv.Itoa(int(p))
+		}
+	}
+	return "http://" + host + port + path
+}
+
+// hostHeaderValue is nginx's r->headers_in.server: the validated host
+// without port.
+func (q *request) hostHeaderValue() string { return q.r.Host }
+
+var expiresMax = time.Date(2037, 12, 31, 23, 55, 55, 0, time.UTC)
+
+func (q *request) addExpires(w *httpcore.Response, e *config.Expires) {
+	var exp time.Time
+	maxAge := int64(0)
+	noCache := false
+	now := q.h.Now().Truncate(time.Second)
+	switch e.Kind {
+	case "epoch":
+		exp = time.Unix(1, 0)
+		noCache = true
+	case "max":
+		exp = expiresMax
+		maxAge = 315360000
+	case "modified", "access", "daily":
+		base := now
+		if e.Kind == "modified" && !w.LastModified.IsZero() {
+			base = w.LastModified
+		}
+		d := e.Delta
+		if e.Neg {
+			d = -d
+		}
+		if e.Kind == "daily" {
+			midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+			exp = midnight.Add(e.Delta)
+			if !exp.After(now) {
+				exp = exp.Add(24 * time.Hour)
+			}
+		} else {
+			exp = base.Add(d)
+		}
+		maxAge = int64(exp.Sub(now) / time.Second)
+		if e.Neg || maxAge < 0 {
+			noCache = true
+		}
+	default:
+		return
+	}
+	w.Header = append(w.Header, httpcore.Header{Name: "Expires", Value: exp.UTC().Format(httpTime)})
+	cc := "max-age=" + strconv.FormatInt(maxAge, 10)
+	if noCache {
+		cc = "no-cache"
+	}
+	w.Header = append(w.Header, httpcore.Header{Name: "Cache-Control", Value: cc})
+}

@@ -1,0 +1,164 @@
+package httpd
+
+import (
+	"os"
+	"strings"
+
+	"weir/internal/config"
+	"weir/internal/errlog"
+	"weir/internal/vars"
+)
+
+type scriptResult int
+
+const (
+	scriptNext    scriptResult = iota // go on to the next phase
+	scriptDone                        // the request was answered
+	scriptRestart                     // "rewrite ... last": find the location again
+)
+
+// runScript executes a rewrite-module script (ngx_http_rewrite_handler
+// and the ngx_http_script_*_code functions).
+func (q *request) runScript(script []config.Instr, loc *config.Location) scriptResult {
+	res, _ := q.exec(script)
+	return res
+}
+
+// exec runs instructions; stopped reports a "break" (or rewrite ... break)
+// that ends the whole script.
+func (q *request) exec(script []config.Instr) (res scriptResult, stopped bool) {
+	for i := range script {
+		in := &script[i]
+		switch in.Op {
+		case config.OpReturn:
+			q.doReturn(in)
+			return scriptDone, true
+		case config.OpBreak:
+			return scriptNext, true
+		case config.OpSet:
+			v := q.eval(in.Value)
+			q.user[in.Slot], q.userSet[in.Slot] = v, true
+		case config.OpIf:
+			if !q.cond(in.Cond) {
+				continue
+			}
+			q.lc = in.Block.Loc
+			q.setResponseDefaults()
+			r, stop := q.exec(in.Block.Rewrite)
+			if stop || r != scriptNext {
+				return r, true
+			}
+		case config.OpRewrite:
+			r, stop := q.rewrite(in)
+			if stop {
+				return r, true
+			}
+		}
+	}
+	return scriptNext, false
+}
+
+// rewrite applies one rewrite directive (ngx_http_script_regex_start_code
+// and _end_code).
+func (q *request) rewrite(in *config.Instr) (scriptResult, bool) {
+	if !q.matchCaptures(in.Regex, q.uri) {
+		return scriptNext, false
+	}
+	target := q.eval(in.Replacement)
+	if q.lc.RewriteLog.V {
+		q.log().Logf(errlog.Notice, q.r.Conn.ID, "\"%s\" matches \"%s\", rewritten to \"%s\"%s", in.Regex.String(), q.uri, target, q.logSuffix())
+	}
+	if in.Redirect {
+		loc := target
+		if in.KeepArgs && q.args != "" {
+			if in.NewArgs {
+				loc += "&" + q.args
+			} else {
+				loc += "?" + q.args
+			}
+		}
+		code := 302
+		if in.Flag == "permanent" {
+			code = 301
+		}
+		q.redirect(code, loc)
+		return scriptDone, true
+	}
+	uri, args, hasArgs := strings.Cut(target, "?")
+	if in.NewArgs {
+		if hasArgs {
+			if in.KeepArgs && q.args != "" {
+				args += "&" + q.args
+			}
+			q.args = args
+		} else {
+			q.args = ""
+		}
+	}
+	q.uri = uri
+	switch in.Flag {
+	case "last":
+		return scriptRestart, true
+	case "break":
+		return scriptNext, true
+	}
+	return scriptNext, false
+}
+
+// cond evaluates an if condition (ngx_http_script_*_code for if).
+func (q *request) cond(c *config.Cond) bool {
+	switch c.Kind {
+	case config.CondVar:
+		v := q.eval(c.Left)
+		return v != "" && v != "0"
+	case config.CondEq:
+		return q.eval(c.Left) == q.eval(c.Right)
+	case config.CondNe:
+		return q.eval(c.Left) != q.eval(c.Right)
+	case config.CondMatch:
+		return q.matchCaptures(c.Regex, q.eval(c.Left))
+	case config.CondNotMatch:
+		return !c.Regex.MatchString(q.eval(c.Left))
+	}
+	fi, err := os.Stat(q.eval(c.Left))
+	switch c.Kind {
+	case config.CondFile:
+		return err == nil && fi.Mode().IsRegular()
+	case config.CondNotFile:
+		return !(err == nil && fi.Mode().IsRegular())
+	case config.CondDir:
+		return err == nil && fi.IsDir()
+	case config.CondNotDir:
+		return !(err == nil && fi.IsDir())
+	case config.CondExists:
+		return err == nil
+	case config.CondNotExists:
+		return err != nil
+	case config.CondExec:
+		return err == nil && fi.Mode()&0111 != 0
+	case config.CondNotExec:
+		return !(err == nil && fi.Mode()&0111 != 0)
+	}
+	return false
+}
+
+// doReturn implements the return directive (ngx_http_rewrite_return).
+func (q *request) doReturn(in *config.Instr) {
+	code := in.Code
+	if code == 444 {
+		q.closeNow()
+		return
+	}
+	if in.Text == nil {
+		q.respondStatus(code)
+		return
+	}
+	text := q.eval(in.Text)
+	if code == 301 || code == 302 || code == 303 || code == 307 || code == 308 {
+		q.redirect(code, text)
+		return
+	}
+	q.sendText(code, text)
+}
+
+var _ = vars.Lit
