@@ -176,7 +176,7 @@ func (q *request) findAndRun() {
 			if max > 0 && q.r.ContentLength > max {
 				q.log().Logf(errlog.Error, q.r.Conn.ID, "client intended to send too large body: %d bytes%s", q.r.ContentLength, q.logSuffix())
 				q.w.KeepAlive = false
-				q.discardBody()
+				q.keepBody = true // the engine closes; the body is not read
 				q.respondStatus(413)
 				return
 			}
