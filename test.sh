@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every weir test: vet, the whole suite, and the race detector on the
+# packages with concurrency. Differential tests use /usr/sbin/nginx when present.
+set -euo pipefail
+cd "$(dirname "$0")"
+export PATH="$PATH:/usr/local/go/bin:/usr/sbin"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+    echo "not gofmt-formatted:"; echo "$unformatted"; exit 1
+fi
+go vet ./...
+go test -count=1 -timeout 20m ./...
+go test -count=1 -race -timeout 20m ./internal/httpcore/... ./internal/errlog/... ./internal/accesslog/... ./internal/server/... ./internal/httpd/...
