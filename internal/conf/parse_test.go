@@ -12,7 +12,8 @@ import (
 // the dump of the tree (see dump), followed by the error in nginx's log
 // notation, must equal want. With nginx set, the real nginx -t must reach
 // the same verdict on the same files: those cases use only directives
-// nginx accepts before the error.
+// nginx accepts before the error. "$D" in the files stands for the
+// directory.
 type parseCase struct {
 	name  string
 	in    string            // $D/nginx.conf
@@ -27,9 +28,9 @@ func runParseCases(t *testing.T, cases []parseCase) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			write(t, dir, "nginx.conf", c.in)
+			write(t, dir, "nginx.conf", strings.ReplaceAll(c.in, "$D", dir))
 			for name, data := range c.files {
-				write(t, dir, name, data)
+				write(t, dir, name, strings.ReplaceAll(data, "$D", dir))
 			}
 			opt := Options{ConfPrefix: dir + "/"}
 			var tree *Tree
