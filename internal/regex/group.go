@@ -174,6 +174,9 @@ func (p *parser) parseCond(start int) *node {
 	p.needBT = true
 	n := &node{op: opCond, off: start}
 	p.pos++
+	if p.eof() {
+		p.fail("missing closing parenthesis", len(p.src))
+	}
 	switch {
 	case p.hasPrefix("?=") || p.hasPrefix("?!") || p.hasPrefix("?<=") || p.hasPrefix("?<!"):
 		p.pos-- // parse the assertion as a group
@@ -208,7 +211,9 @@ func (p *parser) parseCond(start int) *node {
 	yes, no := body, (*node)(nil)
 	if body.op == opAlt {
 		if len(body.subs) > 2 {
-			p.fail("conditional subpattern contains more than two branches", start)
+			// PCRE2 finds this after checking references.
+			p.late = append(p.late, &Error{Pattern: p.src, Msg: "conditional subpattern contains more than two branches", Offset: start})
+			body.subs = body.subs[:2]
 		}
 		yes, no = body.subs[0], body.subs[1]
 	}
@@ -224,14 +229,14 @@ func (p *parser) parseCond(start int) *node {
 func (p *parser) parseVerb() *node {
 	start := p.pos + 1
 	i := start
-	for i < len(p.src) && (isWord(p.src[i]) || p.src[i] == ':') {
+	for i < len(p.src) && isWord(p.src[i]) {
 		i++
 	}
 	name := p.src[start:i]
+	if i < len(p.src) && p.src[i] == ':' {
+		p.unsupported("(*" + name + ":...)")
+	}
 	if i >= len(p.src) || p.src[i] != ')' {
-		if strings.HasSuffix(name, ":") {
-			p.unsupported("(*" + name + "...)")
-		}
 		p.fail("(*VERB) not recognized or malformed", i)
 	}
 	switch name {
@@ -239,9 +244,6 @@ func (p *parser) parseVerb() *node {
 		p.pos = i + 1
 		return &node{op: opClass}
 	case "ACCEPT", "COMMIT", "PRUNE", "SKIP", "THEN":
-		p.unsupported("(*" + name + ")")
-	}
-	if strings.HasPrefix(name, "MARK:") || strings.HasPrefix(name, ":") {
 		p.unsupported("(*" + name + ")")
 	}
 	p.fail("(*VERB) not recognized or malformed", i)

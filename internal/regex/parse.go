@@ -93,8 +93,9 @@ type parser struct {
 	ncap    int
 	names   []string // by group number; names[0] is the whole match
 	refs    []ref
-	needBT  bool // needs the backtracking engine
-	nlSens  bool // RE2 translation differs when the subject ends in "\n"
+	needBT  bool    // needs the backtracking engine
+	nlSens  bool    // RE2 translation differs when the subject ends in "\n"
+	late    []error // errors PCRE2 reports only after its parsing pass
 }
 
 // parseError is raised with panic inside the parser and recovered in parse;
@@ -128,6 +129,9 @@ func parse(src string, caseless bool) (root *node, p *parser, err error) {
 		p.fail("unmatched closing parenthesis", p.pos)
 	}
 	p.resolveRefs()
+	if len(p.late) > 0 {
+		return nil, nil, p.late[0]
+	}
 	p.checkLookbehinds(root)
 	return root, p, nil
 }
@@ -201,6 +205,7 @@ func (p *parser) parseSeq() *node {
 			if p.hasPrefix(`\E`) {
 				p.pos += 2
 				p.inQuote = false
+				p.requantify(seq)
 				continue
 			}
 			start := p.pos
@@ -257,7 +262,11 @@ func (p *parser) parseSeq() *node {
 			atom = p.literal(rune(c))
 		}
 		if atom == nil {
-			if !p.eof() && p.isQuantifier() {
+			// Comments, \Q and \E vanish: a quantifier after them
+			// applies to what came before. Option settings do not.
+			if src := p.src[start:]; strings.HasPrefix(src, "(?#") || strings.HasPrefix(src, `\Q`) || strings.HasPrefix(src, `\E`) {
+				p.requantify(seq)
+			} else if !p.eof() && p.isQuantifier() {
 				p.failQuantifier()
 			}
 			continue
@@ -265,6 +274,18 @@ func (p *parser) parseSeq() *node {
 		seq.subs = append(seq.subs, p.quantifiers(atom, start))
 	}
 	return mergeLiterals(seq)
+}
+
+// requantify applies a quantifier at pos to the last atom of seq, if any.
+func (p *parser) requantify(seq *node) {
+	if p.eof() || p.inQuote || !p.isQuantifier() {
+		return
+	}
+	k := len(seq.subs) - 1
+	if k < 0 || seq.subs[k].op == opRepeat {
+		p.failQuantifier()
+	}
+	seq.subs[k] = p.quantifiers(seq.subs[k], p.pos)
 }
 
 // skipExtended skips white space and #-comments under the x flag and

@@ -71,7 +71,7 @@ type Error struct {
 // the rest of the pattern, and is left out when the error is at its end.
 func (e *Error) Error() string {
 	if e.Unsupported {
-		return fmt.Sprintf("regex feature %s is not supported in %q", e.Msg, e.Pattern)
+		return fmt.Sprintf("regex feature %s is not supported in \"%s\"", e.Msg, e.Pattern)
 	}
 	if e.Offset >= len(e.Pattern) {
 		return fmt.Sprintf("pcre2_compile() failed: %s in \"%s\"", e.Msg, e.Pattern)
@@ -96,6 +96,12 @@ type Regexp struct {
 // Compile compiles an nginx regex; caseless is nginx's "~*" (and the
 // "(?i)" nginx adds for server_name). Errors carry nginx's text.
 func Compile(pattern string, caseless bool) (*Regexp, error) {
+	return compile(pattern, caseless, false)
+}
+
+// compile is Compile; forceBT makes tests run every pattern on the
+// backtracking engine too.
+func compile(pattern string, caseless, forceBT bool) (*Regexp, error) {
 	root, p, err := parse(pattern, caseless)
 	if err != nil {
 		return nil, err
@@ -105,7 +111,7 @@ func Compile(pattern string, caseless bool) (*Regexp, error) {
 		word = ucpClass('w')
 	}
 	re := &Regexp{pattern: pattern, ncap: p.ncap, names: p.names, nlSens: p.nlSens}
-	if !p.needBT {
+	if !p.needBT && !forceBT {
 		// Go refuses some patterns PCRE takes, such as repeat counts
 		// above 1000; those fall through to the other engine.
 		re.re2, _ = regexp.Compile(emit(root, dialectRE2, word))
