@@ -113,10 +113,9 @@ func formatTo(b *strings.Builder, stmts []*Stmt, depth int) {
 	}
 }
 
-func quoteWord(w string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
-	return `"` + r.Replace(w) + `"`
-}
+var wordEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+
+func quoteWord(w string) string { return `"` + wordEscaper.Replace(w) + `"` }
 
 // sameTree reports whether two trees have the same names, arguments and
 // block structure (positions and quoting aside).
