@@ -2,7 +2,9 @@ package conf
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -565,6 +567,40 @@ func TestErrorFormat(t *testing.T) {
 	} {
 		if got := c.err.Error(); got != c.want {
 			t.Errorf("got %q, want %q", got, c.want)
+		}
+	}
+}
+
+// TestWordsAgainstNginx compares the unescaped value of single words with
+// what the real nginx makes of them, read back from the message of a
+// directive that echoes its argument:
+// `invalid value "WORD" in "daemon" directive, it must be "on" or "off"`.
+func TestWordsAgainstNginx(t *testing.T) {
+	if !haveNginx() {
+		t.Skip("no nginx")
+	}
+	echo := regexp.MustCompile(`(?s)\[emerg\] (?:\d+#\d+: )?invalid value "(.*)" in "daemon" directive, it must be "on" or "off" in `)
+	for _, raw := range []string{
+		`a\nb`, `"a\nb"`, `'a\tb'`, `a\rb`, `a\qb`, `'a\qb'`, `"a\$b"`, `a\"b`, `"a\"b"`, `'a\'b'`,
+		`"a\'b"`, `a\\b`, `"a\\b"`, `a\;b`, `a\{b`, `a#b`, `${x}`, `"${x}"`, `a${b}c`, `$\{x`,
+		`${{x}}`, `a"b"`, `a'b`, `\"`, `\\`, `"\\\""`, `'\\\''`, "\"a\nb\"", `\a\b\c`, `"\ "`,
+	} {
+		dir := t.TempDir()
+		in := "events {}\ndaemon " + raw + ";\n"
+		write(t, dir, "nginx.conf", in)
+		tree, err := ParseFile(dir+"/nginx.conf", Options{ConfPrefix: dir + "/"})
+		if err != nil || len(tree.Stmts) != 2 || len(tree.Stmts[1].Args) != 1 {
+			t.Errorf("%s: parse: %v\n%s", raw, err, dump(tree.Stmts))
+			continue
+		}
+		out, _ := exec.Command(nginxBin, "-t", "-c", dir+"/nginx.conf", "-p", dir+"/").CombinedOutput()
+		m := echo.FindSubmatch(out)
+		if m == nil {
+			t.Errorf("%s: cannot read nginx's value from:\n%s", raw, out)
+			continue
+		}
+		if got, want := tree.Stmts[1].Args[0], string(m[1]); got != want {
+			t.Errorf("%s: weir %q, nginx %q", raw, got, want)
 		}
 	}
 }
