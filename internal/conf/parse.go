@@ -27,8 +27,7 @@ package conf
 //     directory)` for a file that opens but cannot be read.
 //
 // The directive layer (internal/config) produces the rest, because they
-// need the directive table. It must walk the tree in order and report its
-// first error before the *Error returned with the partial tree:
+// need the directive table:
 //
 //   - `directive "X" is not terminated by ";"`: a non-block directive with
 //     Stmt.HasBlock set, at Stmt.Line;
@@ -46,10 +45,19 @@ package conf
 //   - everything else: unknown directive, not allowed here, arity, values,
 //     and checks made when a block closes (at Stmt.EndLine, see ErrorfEnd).
 //
-// One divergence is knowingly accepted: nginx expands include inside
-// custom-handler blocks only where the handler asks for it (types, map,
-// geo; not charset_map, whose handler reads "include" as a value), and geo
-// first looks for a compiled "FILE.bin". The parser expands it everywhere.
+// To report the same first error as nginx, the directive layer walks the
+// tree in reading order, checks a block statement before its body (nginx's
+// handler runs when the "{" is read), and only then falls back to the
+// *Error returned with the partial tree, which always comes after every
+// statement in it. A block with EndLine 0 was cut off by that error: nginx
+// never runs its end-of-block checks. The -g tree goes before the main
+// file's, as nginx parses -g first.
+//
+// One divergence is knowingly accepted: nginx expands a well-formed include
+// inside a custom-handler block only where the handler asks for it (types,
+// map, geo; charset_map and split_clients read "include" as a value and
+// fail), and geo first looks for a compiled "FILE.bin". The parser expands
+// it everywhere.
 
 import "strings"
 

@@ -1,7 +1,9 @@
 // Package conf reads nginx configuration text into a lossless tree of
 // statements, exactly as nginx's ngx_conf_read_token and ngx_conf_parse do.
 // It knows nothing of what directives mean; internal/config gives them
-// meaning.
+// meaning. The comment at the top of parse.go lists which of nginx's
+// configuration errors the parser reports and which the directive layer
+// must report, and how to detect them from the tree.
 package conf
 
 import "fmt"
