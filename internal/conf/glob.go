@@ -40,12 +40,13 @@ func globPath(fsys FS, pattern string) []string {
 	}
 
 	var dirs []string
-	switch {
+	switch parent := strings.TrimRight(dir, "/"); {
 	case dir == "":
 		dirs = []string{""}
-	case hasMagic(dir[:len(dir)-1]):
-		for _, d := range globPath(fsys, strings.TrimRight(dir, "/")) {
-			dirs = append(dirs, d+dir[len(strings.TrimRight(dir, "/")):])
+	case hasMagic(parent):
+		slashes := dir[len(parent):]
+		for _, d := range globPath(fsys, parent) {
+			dirs = append(dirs, d+slashes)
 		}
 	default:
 		dirs = []string{unquoteGlob(dir)}

@@ -63,6 +63,12 @@ func (l *lexer) errorf(format string, args ...any) *Error {
 	return e
 }
 
+// unexpected is nginx's `unexpected "%c"`: the byte as it is, where Go's
+// %c would encode a byte above 0x7f as UTF-8.
+func (l *lexer) unexpected(ch byte) *Error {
+	return l.errorf(`unexpected "%s"`, []byte{ch})
+}
+
 func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n'
 }
@@ -141,7 +147,7 @@ func (l *lexer) next() (token, *Error) {
 				lastSpace = true
 				needSpace = false
 			default:
-				return 0, l.errorf(`unexpected "%c"`, ch)
+				return 0, l.unexpected(ch)
 			}
 		}
 
@@ -154,7 +160,7 @@ func (l *lexer) next() (token, *Error) {
 			switch ch {
 			case ';', '{':
 				if len(l.words) == 0 {
-					return 0, l.errorf(`unexpected "%c"`, ch)
+					return 0, l.unexpected(ch)
 				}
 				if ch == '{' {
 					return tokBlockStart, nil

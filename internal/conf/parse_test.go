@@ -328,6 +328,11 @@ $D/nginx.conf:1 "events" {
 $D/nginx.conf:1 }
 emerg: unexpected "` + "\x00" + `" in $D/nginx.conf:2
 `},
+		{name: "byte above 0x7f after closing quote", in: "events {}\nenv 'a'\xff;\n", nginx: true, want: `
+$D/nginx.conf:1 "events" {
+$D/nginx.conf:1 }
+emerg: unexpected "` + "\xff" + `" in $D/nginx.conf:2
+`},
 		{name: "lone semicolon", in: "events {}\n\n;\n", nginx: true, want: `
 $D/nginx.conf:1 "events" {
 $D/nginx.conf:1 }
