@@ -69,8 +69,8 @@ func TestCompileErrorsMatchNginx(t *testing.T) {
 	if err != nil {
 		nginx = "/usr/sbin/nginx"
 	}
-	if _, err := os.Stat(nginx); err != nil || testing.Short() {
-		t.Skip("no nginx")
+	if _, err := os.Stat(nginx); err != nil || testing.Short() || raceEnabled {
+		t.Skip("no nginx, -short or -race")
 	}
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "nginx.conf")
