@@ -101,7 +101,7 @@ func (q *request) tryFiles() bool {
 		fi, err := os.Stat(p)
 		if err != nil {
 			if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
-				q.log().Logf(errlog.Crit, q.r.Conn.ID, "stat() \"%s\" failed (%s)%s", p, errnoText(err), q.logSuffix())
+				q.log().Logf(errlog.Crit, q.r.Conn.ID, "stat() \"%s\" failed %s%s", p, errlog.SysError(err), q.logSuffix())
 			}
 			continue
 		}
@@ -188,7 +188,7 @@ func (q *request) index() bool {
 			if en == syscall.ENOENT {
 				continue
 			}
-			q.log().Logf(errlog.Crit, q.r.Conn.ID, "open() \"%s\" failed (%s)%s", p, errnoText(err), q.logSuffix())
+			q.log().Logf(errlog.Crit, q.r.Conn.ID, "open() \"%s\" failed %s%s", p, errlog.SysError(err), q.logSuffix())
 			q.respondStatus(500)
 			return true
 		}
@@ -201,12 +201,12 @@ func (q *request) index() bool {
 
 func (q *request) indexError(p string, err error) bool {
 	if errnoOf(err) == syscall.EACCES {
-		q.log().Logf(errlog.Error, q.r.Conn.ID, "\"%s\" is forbidden (%s)%s", p, errnoText(err), q.logSuffix())
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "\"%s\" is forbidden %s%s", p, errlog.SysError(err), q.logSuffix())
 		q.respondStatus(403)
 		return true
 	}
 	if q.lc.LogNotFound.V {
-		q.log().Logf(errlog.Error, q.r.Conn.ID, "\"%s\" is not found (%s)%s", p, errnoText(err), q.logSuffix())
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "\"%s\" is not found %s%s", p, errlog.SysError(err), q.logSuffix())
 	}
 	q.respondStatus(404)
 	return true
@@ -219,24 +219,6 @@ func errnoOf(err error) syscall.Errno {
 		return en
 	}
 	return 0
-}
-
-// errnoText formats an error as nginx does: "2: No such file or directory".
-func errnoText(err error) string {
-	en := errnoOf(err)
-	if en == 0 {
-		return err.Error()
-	}
-	return strconv.Itoa(int(en)) + ": " + strerror(en)
-}
-
-// strerror returns glibc's wording (Go's differs in capitalisation).
-func strerror(en syscall.Errno) string {
-	s := en.Error()
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // discardBody reads and drops the request body so the connection stays

@@ -1,8 +1,6 @@
 package httpd
 
 import (
-	"strings"
-
 	"weir/internal/accesslog"
 	"weir/internal/config"
 	"weir/internal/errlog"
@@ -241,20 +239,8 @@ func appendJSONEscaped(b []byte, s string) []byte {
 // logSuffix is the ", client: ..., server: ..., request: ..., host: ..."
 // tail nginx adds to request-related error-log lines.
 func (q *request) logSuffix() string {
-	var sb strings.Builder
-	sb.WriteString(", client: ")
-	sb.WriteString(q.r.Conn.RemoteText)
-	sb.WriteString(", server: ")
-	sb.WriteString(q.serverName)
-	if q.r.RequestLine != "" {
-		sb.WriteString(", request: \"")
-		sb.WriteString(q.r.RequestLine)
-		sb.WriteString("\"")
-	}
-	if h, ok := q.requestHeader("host"); ok {
-		sb.WriteString(", host: \"")
-		sb.WriteString(h)
-		sb.WriteString("\"")
-	}
-	return sb.String()
+	host, _ := q.requestHeader("host")
+	ref, _ := q.requestHeader("referer")
+	c := errlog.Context{Client: q.r.Conn.RemoteText, Server: q.serverName, Request: q.r.RequestLine, Host: host, Referrer: ref}
+	return string(c.Append(nil))
 }

@@ -1,0 +1,104 @@
+package httpd
+
+import (
+	"strings"
+
+	"weir/internal/static"
+)
+
+// serveStatic is ngx_http_static_handler: map the URI to a file, redirect
+// directories, then hand the file to internal/static.
+func (q *request) serveStatic() {
+	path := q.mapURI()
+	f, fi, oerr := static.Open(path, static.OpenOptions{})
+	if oerr != nil {
+		if oerr.Logged(q.lc.LogNotFound.V) {
+			q.log().Logf(oerr.Level, q.r.Conn.ID, "%s%s", oerr.Error(), q.logSuffix())
+		}
+		q.discardBody()
+		q.respondStatus(oerr.Status)
+		return
+	}
+	if fi.IsDir() {
+		q.discardBody()
+		loc := q.uri + "/"
+		if q.args != "" {
+			loc += "?" + q.args
+		}
+		q.redirect(301, loc)
+		return
+	}
+	defer f.Close()
+	if q.method == "POST" && q.errStatus == 0 {
+		q.discardBody()
+		q.respondStatus(405)
+		return
+	}
+	q.discardBody()
+	opt := static.DefaultOptions
+	opt.ContentType = q.contentType(path)
+	opt.ETag = q.lc.Etag.V
+	switch q.lc.IfModifiedSince.V {
+	case "off":
+		opt.IfModifiedSince = static.IMSOff
+	case "before":
+		opt.IfModifiedSince = static.IMSBefore
+	default:
+		opt.IfModifiedSince = static.IMSExact
+	}
+	if q.lc.MaxRanges.V >= 0 {
+		opt.MaxRanges = int(q.lc.MaxRanges.V)
+	}
+	opt.Sendfile = q.lc.Sendfile.V
+	opt.ErrStatus = q.errStatus
+	q.prepareHeader()
+	status, err := static.ServeFile(q.w, q.r, f, fi, &opt)
+	if status != 0 && !q.w.HeaderSent() {
+		q.respondStatus(status)
+		return
+	}
+	if err != nil {
+		q.w.KeepAlive = false
+	}
+}
+
+// contentType resolves types{} and default_type for path
+// (ngx_http_set_content_type).
+func (q *request) contentType(path string) string {
+	ext := static.LookupExt(path)
+	if ext != "" {
+		if t, ok := q.lc.Types.V[ext]; ok {
+			return t
+		}
+		if lower := strings.ToLower(ext); lower != ext {
+			if t, ok := q.lc.Types.V[lower]; ok {
+				return t
+			}
+		}
+	}
+	return q.lc.DefaultType.V
+}
+
+// autoindex lists the directory (ngx_http_autoindex_handler).
+func (q *request) autoindex() {
+	opt := static.DefaultAutoindexOptions
+	opt.ExactSize = q.lc.AutoindexExact.V
+	opt.Localtime = q.lc.AutoindexLocal.V
+	switch q.lc.AutoindexFormat.V {
+	case "json":
+		opt.Format = static.FormatJSON
+	case "jsonp":
+		opt.Format = static.FormatJSONP
+	case "xml":
+		opt.Format = static.FormatXML
+	}
+	q.discardBody()
+	q.prepareHeader()
+	status, errs := static.Autoindex(q.w, q.r, q.mapURI(), q.uri, &opt)
+	for _, e := range errs {
+		q.log().Logf(e.Level, q.r.Conn.ID, "%s%s", e.Error(), q.logSuffix())
+	}
+	if status != 0 && !q.w.HeaderSent() {
+		q.respondStatus(status)
+	}
+}
