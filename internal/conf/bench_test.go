@@ -43,22 +43,3 @@ func BenchmarkParse1000Lines(b *testing.B) {
 		}
 	}
 }
-
-// TestParseSpeed guards the budget the parser is designed for: a
-// 1,000-line configuration in well under 10 ms (100 lines per ms).
-func TestParseSpeed(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing")
-	}
-	text := benchConfig(1000)
-	r := testing.Benchmark(func(b *testing.B) {
-		for b.Loop() {
-			if _, err := ParseString("/etc/nginx/nginx.conf", text, Options{}); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	if per := r.NsPerOp(); per > 5_000_000 {
-		t.Errorf("parsing 1,000 lines took %d ns, budget 5 ms", per)
-	}
-}

@@ -53,3 +53,42 @@ type ConnInfo struct {
 	Tag        any    // the listener's tag, as given to Server.Serve
 	RemoteText string // "127.0.0.1" or "unix:" ($remote_addr)
 }
+
+// DefaultSettings returns nginx's defaults for the per-listener limits.
+func DefaultSettings() *Settings {
+	return &Settings{
+		HeaderTimeout:        60 * time.Second,
+		HeaderBufferSize:     1024,
+		LargeHeaderBuffers:   4,
+		LargeHeaderBufSize:   8192,
+		IgnoreInvalidHeaders: true,
+		UnderscoresInHeaders: false,
+		MergeSlashes:         true,
+		KeepaliveTimeout:     75 * time.Second,
+	}
+}
+
+// withDefaults fills the zero numeric fields of s with nginx's defaults; a
+// nil s gives DefaultSettings. The booleans are taken as given.
+func (s *Settings) withDefaults() Settings {
+	if s == nil {
+		return *DefaultSettings()
+	}
+	v := *s
+	if v.HeaderTimeout <= 0 {
+		v.HeaderTimeout = 60 * time.Second
+	}
+	if v.HeaderBufferSize <= 0 {
+		v.HeaderBufferSize = 1024
+	}
+	if v.LargeHeaderBuffers <= 0 {
+		v.LargeHeaderBuffers = 4
+	}
+	if v.LargeHeaderBufSize <= 0 {
+		v.LargeHeaderBufSize = 8192
+	}
+	if v.KeepaliveTimeout < 0 {
+		v.KeepaliveTimeout = 0
+	}
+	return v
+}

@@ -1,21 +1,214 @@
 package httpcore
 
-// Server runs the connection loops for any number of listeners.
-//
-// Server API (implemented by the engine):
-//
-//   type Server struct {
-//       Handler Handler
-//       // Log writes an error-log line for a connection-level event
-//       // (level as errlog's: 0 emerg .. 7 debug); conn may be nil.
-//       Log func(level int, conn *ConnInfo, msg string)
-//       MaxConns int // worker_connections; 0 = no limit
-//   }
-//   func (s *Server) Serve(ln net.Listener, tag any) error // accept loop until ln is closed
-//   func (s *Server) Drain()      // graceful: close idle keep-alive connections now, close the others after their current response
-//   func (s *Server) Wait(ctx context.Context) error // wait for all connections to end
-//   func (s *Server) CloseAll()   // fast stop: close every connection
-//   func (s *Server) Conns() int  // open connections
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
 
-type requestImpl struct{}
-type responseImpl struct{}
+// Server runs the connection loops for any number of listeners. Its
+// exported fields must be set before the first Serve and not changed
+// afterwards.
+type Server struct {
+	Handler Handler
+	// Log writes an error-log line for a connection-level event (level
+	// as errlog's: 0 emerg .. 7 debug); conn may be nil. msg is nginx's
+	// text including the " while ..." action; the log function appends
+	// the client and server context. Log may be nil.
+	Log func(level int, conn *ConnInfo, msg string)
+	// MaxConns is worker_connections: 0 means no limit. At the limit the
+	// engine first closes idle keep-alive connections (nginx's "reusing
+	// connections"), else it closes the new connection at once.
+	MaxConns int
+
+	mu       sync.Mutex
+	conns    map[*conn]struct{}
+	idleCh   chan struct{} // closed when the number of connections drops to zero
+	draining atomic.Bool
+	closing  atomic.Bool
+	count    atomic.Int64
+
+	lastWarn  atomic.Int64 // unix seconds of the last "not enough" log lines
+	lastAlert atomic.Int64
+}
+
+// Log levels, as in nginx's error log.
+const (
+	logEmerg = iota
+	logAlert
+	logCrit
+	logErr
+	logWarn
+	logNotice
+	logInfo
+	logDebug
+)
+
+// connSerial numbers connections across every Server of the process
+// ($connection), as nginx's shared connection counter does.
+var connSerial atomic.Uint64
+
+func (s *Server) logf(level int, ci *ConnInfo, format string, args ...any) {
+	if s.Log == nil {
+		return
+	}
+	s.Log(level, ci, fmt.Sprintf(format, args...))
+}
+
+// Serve accepts connections on ln until ln is closed and serves each on
+// its own goroutine. tag is passed to Handler.Settings and kept in
+// ConnInfo.Tag. Serve returns nil when ln was closed, else the accept
+// error.
+func (s *Server) Serve(ln net.Listener, tag any) error {
+	var backoff time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			// EMFILE, ENFILE, ENOBUFS, ECONNABORTED...: nginx logs and
+			// retries (it disables accept for a while on EMFILE).
+			s.logf(logAlert, nil, "accept() failed (%s)", errnoText(err))
+			if backoff == 0 {
+				backoff = 5 * time.Millisecond
+			} else if backoff *= 2; backoff > 500*time.Millisecond {
+				backoff = 500 * time.Millisecond
+			}
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		if s.closing.Load() {
+			nc.Close()
+			continue
+		}
+		if s.MaxConns > 0 && int(s.count.Load()) >= s.MaxConns && !s.reclaim() {
+			s.notEnough()
+			nc.Close()
+			continue
+		}
+		c := newConn(s, nc, tag)
+		s.add(c)
+		go c.start()
+	}
+}
+
+// reclaim closes idle keep-alive connections to make room for a new one,
+// as ngx_drain_connections does, and reports whether there is room now.
+func (s *Server) reclaim() bool {
+	var idle []*conn
+	s.mu.Lock()
+	for c := range s.conns {
+		if st := c.state.Load(); st == stIdleHot || st == stIdleEpoll {
+			idle = append(idle, c)
+			if len(idle) == 32 {
+				break
+			}
+		}
+	}
+	s.mu.Unlock()
+	if len(idle) == 0 {
+		return false
+	}
+	if now := time.Now().Unix(); s.lastWarn.Swap(now) != now {
+		s.logf(logWarn, nil, "%d worker_connections are not enough, reusing connections", s.MaxConns)
+	}
+	for _, c := range idle {
+		c.closeIdle()
+	}
+	return int(s.count.Load()) < s.MaxConns
+}
+
+func (s *Server) notEnough() {
+	if now := time.Now().Unix(); s.lastAlert.Swap(now) != now {
+		s.logf(logAlert, nil, "%d worker_connections are not enough", s.MaxConns)
+	}
+}
+
+func (s *Server) add(c *conn) {
+	s.mu.Lock()
+	if s.conns == nil {
+		s.conns = make(map[*conn]struct{})
+	}
+	if len(s.conns) == 0 {
+		s.idleCh = make(chan struct{})
+	}
+	s.conns[c] = struct{}{}
+	s.count.Add(1)
+	s.mu.Unlock()
+}
+
+func (s *Server) remove(c *conn) {
+	s.mu.Lock()
+	if _, ok := s.conns[c]; ok {
+		delete(s.conns, c)
+		s.count.Add(-1)
+		if len(s.conns) == 0 && s.idleCh != nil {
+			close(s.idleCh)
+			s.idleCh = nil
+		}
+	}
+	s.mu.Unlock()
+}
+
+func (s *Server) snapshot() []*conn {
+	s.mu.Lock()
+	all := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		all = append(all, c)
+	}
+	s.mu.Unlock()
+	return all
+}
+
+// Drain starts a graceful stop (nginx's graceful shutdown of a worker):
+// idle keep-alive connections are closed now unless request bytes are
+// already pending on them, in which case that request is served first
+// and answered with "Connection: close"; connections in a request finish
+// it and then close. Listeners are the caller's to close.
+func (s *Server) Drain() {
+	s.draining.Store(true)
+	for _, c := range s.snapshot() {
+		c.drain()
+	}
+}
+
+// Wait blocks until every connection has ended or ctx is done.
+func (s *Server) Wait(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		if len(s.conns) == 0 {
+			s.mu.Unlock()
+			return nil
+		}
+		ch := s.idleCh
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// CloseAll closes every connection at once (fast stop); connections
+// accepted later are closed too.
+func (s *Server) CloseAll() {
+	s.closing.Store(true)
+	s.draining.Store(true)
+	for _, c := range s.snapshot() {
+		c.abort()
+	}
+}
+
+// Conns returns the number of open connections.
+func (s *Server) Conns() int { return int(s.count.Load()) }

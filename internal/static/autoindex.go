@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"weir/internal/errlog"
 	"weir/internal/httpcore"
 )
 
@@ -79,11 +80,11 @@ func autoindex(w *httpcore.Response, out responder, r *httpcore.Request, dir, ur
 		var e *OpenError
 		switch errno {
 		case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG:
-			e = syscallError(404, LevelErr, "opendir()", path, errno)
+			e = syscallError(404, errlog.Error, "opendir()", path, errno)
 		case syscall.EACCES:
-			e = syscallError(403, LevelErr, "opendir()", path, errno)
+			e = syscallError(403, errlog.Error, "opendir()", path, errno)
 		default:
-			e = syscallError(500, LevelCrit, "opendir()", path, errno)
+			e = syscallError(500, errlog.Crit, "opendir()", path, errno)
 		}
 		return e.Status, []*OpenError{e}
 	}
@@ -128,7 +129,7 @@ func autoindex(w *httpcore.Response, out responder, r *httpcore.Request, dir, ur
 	names, err := d.Readdirnames(-1)
 	var logs []*OpenError
 	if err != nil {
-		return 500, append(logs, syscallError(500, LevelCrit, "readdir()", path, errnoOf(err)))
+		return 500, append(logs, syscallError(500, errlog.Crit, "readdir()", path, errnoOf(err)))
 	}
 	entries := make([]entry, 0, len(names))
 	for _, name := range names {
@@ -140,14 +141,14 @@ func autoindex(w *httpcore.Response, out responder, r *httpcore.Request, dir, ur
 		if err := syscall.Stat(filename, &st); err != nil {
 			errno := err.(syscall.Errno)
 			if errno != syscall.ENOENT && errno != syscall.ELOOP {
-				logs = append(logs, syscallError(500, LevelCrit, "stat()", filename, errno))
+				logs = append(logs, syscallError(500, errlog.Crit, "stat()", filename, errno))
 				if errno == syscall.EACCES {
 					continue
 				}
 				return 500, logs
 			}
 			if err := syscall.Lstat(filename, &st); err != nil {
-				return 500, append(logs, syscallError(500, LevelCrit, "lstat()", filename, err.(syscall.Errno)))
+				return 500, append(logs, syscallError(500, errlog.Crit, "lstat()", filename, err.(syscall.Errno)))
 			}
 		}
 		entries = append(entries, entry{
@@ -238,14 +239,14 @@ func queryArg(args, name string) (string, bool) {
 // ngx_http_autoindex_jsonp_callback does.
 func checkCallback(cb string) *OpenError {
 	if len(cb) > 128 {
-		return textError(400, LevelInfo, "", "client sent too long callback name: \""+cb+"\"")
+		return textError(400, errlog.Info, "", "client sent too long callback name: \""+cb+"\"")
 	}
 	for i := 0; i < len(cb); i++ {
 		c := cb[i]
 		if l := c | 0x20; l >= 'a' && l <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.' {
 			continue
 		}
-		return textError(400, LevelInfo, "", "client sent invalid callback name: \""+cb+"\"")
+		return textError(400, errlog.Info, "", "client sent invalid callback name: \""+cb+"\"")
 	}
 	return nil
 }

@@ -1,17 +1,11 @@
 package static
 
 import (
-	"strconv"
-	"syscall"
-)
+	"weir/internal/errlog"
 
-// Error-log levels, numbered as weir's errlog numbers them (0 emerg .. 7
-// debug), for the levels this package reports.
-const (
-	LevelAlert = 1
-	LevelCrit  = 2
-	LevelErr   = 3
-	LevelInfo  = 6
+	"strconv"
+	"strings"
+	"syscall"
 )
 
 // OpenError is a failure nginx writes to the error log while it opens,
@@ -20,7 +14,7 @@ const (
 // ..." context, which the caller appends.
 type OpenError struct {
 	Status int           // 404, 403, 500, 400 (bad jsonp callback)
-	Level  int           // LevelErr, LevelCrit, ...
+	Level  errlog.Level  // errlog.Error, errlog.Crit, ...
 	Errno  syscall.Errno // 0 when the message carries no "(N: text)" part
 	Path   string        // the file the message names
 	// NotFound is set for the open() failures that log_not_found
@@ -43,7 +37,7 @@ func (e *OpenError) Logged(logNotFound bool) bool {
 
 // syscallError builds the `OP "PATH" failed (N: strerror)` message of
 // ngx_log_error with an errno.
-func syscallError(status, level int, op, path string, errno syscall.Errno) *OpenError {
+func syscallError(status int, level errlog.Level, op, path string, errno syscall.Errno) *OpenError {
 	msg := op + " \"" + path + "\" failed"
 	if errno != 0 {
 		msg += " (" + strconv.Itoa(int(errno)) + ": " + Strerror(errno) + ")"
@@ -52,7 +46,7 @@ func syscallError(status, level int, op, path string, errno syscall.Errno) *Open
 }
 
 // textError is a message without errno.
-func textError(status, level int, path, msg string) *OpenError {
+func textError(status int, level errlog.Level, path, msg string) *OpenError {
 	return &OpenError{Status: status, Level: level, Path: path, msg: msg}
 }
 
@@ -63,7 +57,7 @@ func Strerror(errno syscall.Errno) string {
 		return s
 	}
 	s := errno.Error()
-	if s == "" || s[0] < 'a' || s[0] > 'z' {
+	if s == "" || strings.HasPrefix(s, "errno ") || s[0] < 'a' || s[0] > 'z' {
 		return "Unknown error " + strconv.Itoa(int(errno))
 	}
 	return string(s[0]-'a'+'A') + s[1:]

@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"syscall"
+
+	"weir/internal/errlog"
 )
 
 // Symlinks is the mode of the disable_symlinks directive.
@@ -59,7 +61,7 @@ func Open(path string, opt OpenOptions) (*os.File, fs.FileInfo, *OpenError) {
 	fi := &fileInfo{name: baseName(path)}
 	if err := fstat(fd, &fi.st); err != 0 {
 		syscall.Close(fd)
-		return nil, nil, syscallError(500, LevelCrit, "fstat()", path, err)
+		return nil, nil, syscallError(500, errlog.Crit, "fstat()", path, err)
 	}
 	if fi.IsDir() {
 		syscall.Close(fd)
@@ -67,7 +69,7 @@ func Open(path string, opt OpenOptions) (*os.File, fs.FileInfo, *OpenError) {
 	}
 	if !fi.Mode().IsRegular() {
 		syscall.Close(fd)
-		return nil, nil, textError(404, LevelCrit, path, "\""+path+"\" is not a regular file")
+		return nil, nil, textError(404, errlog.Crit, path, "\""+path+"\" is not a regular file")
 	}
 	return os.NewFile(uintptr(fd), path), fi, nil
 }
@@ -76,13 +78,13 @@ func Open(path string, opt OpenOptions) (*os.File, fs.FileInfo, *OpenError) {
 func openFailure(op, path string, errno syscall.Errno) *OpenError {
 	switch errno {
 	case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG:
-		e := syscallError(404, LevelErr, op, path, errno)
+		e := syscallError(404, errlog.Error, op, path, errno)
 		e.NotFound = true
 		return e
 	case syscall.EACCES, syscall.EMLINK, syscall.ELOOP:
-		return syscallError(403, LevelErr, op, path, errno)
+		return syscallError(403, errlog.Error, op, path, errno)
 	}
-	return syscallError(500, LevelCrit, op, path, errno)
+	return syscallError(500, errlog.Crit, op, path, errno)
 }
 
 // openPath opens path read-only and returns the descriptor, or the name

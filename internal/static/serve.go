@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"weir/internal/errlog"
 	"weir/internal/httpcore"
 )
 
@@ -123,6 +124,9 @@ func serveFile(w *httpcore.Response, out responder, r *httpcore.Request, f *os.F
 		res := rangesDeclined
 		if h.hasRange && len(h.rng) >= 7 && equalFold(h.rng[:6], "bytes=") && ifRangeOK(&h, etag, mtime) {
 			ranges, res = parseRanges(h.rng[6:], size, opt.MaxRanges, rbuf[:0])
+		}
+		if res != rangesOK {
+			ranges = nil
 		}
 		switch res {
 		case rangesOK:
@@ -285,7 +289,7 @@ func sendBody(out responder, f *os.File, off, n int64, sendfile bool) error {
 		if m < len(chunk) {
 			if err == nil || err == io.EOF {
 				// The file shrank after it was opened.
-				return &OpenError{Status: 500, Level: LevelAlert, Path: f.Name(),
+				return &OpenError{Status: 500, Level: errlog.Alert, Path: f.Name(),
 					msg: "pread() read only " + strconv.Itoa(m) + " of " + strconv.FormatInt(int64(len(chunk)), 10) +
 						" from \"" + f.Name() + "\""}
 			}
@@ -304,7 +308,7 @@ func sendBody(out responder, f *os.File, off, n int64, sendfile bool) error {
 func readError(path string, err error) error {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
-		return syscallError(500, LevelCrit, "pread()", path, errno)
+		return syscallError(500, errlog.Crit, "pread()", path, errno)
 	}
 	return err
 }
