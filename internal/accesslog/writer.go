@@ -38,11 +38,14 @@ type file struct {
 	err    error // first write error since the last Flush
 }
 
-// key identifies a shared file. nginx refuses two access_log directives on
-// one path with different buffer parameters inside one configuration (the
-// config package checks that); across a reload the old and the new
-// generation may differ, so they get separate entries, each appending whole
-// lines to the file through its own descriptor.
+// key identifies a shared file. nginx refuses two buffered access_log
+// directives on one path with different buffer parameters inside one
+// configuration ("access_log ... already defined with conflicting
+// parameters", for the config package to check); across a reload the old and
+// the new generation may differ, so they get separate entries, each
+// appending whole lines to the file through its own O_APPEND descriptor.
+// (nginx also lets an unbuffered directive on a buffered file use that
+// buffer; here it keeps its own descriptor and writes at once.)
 type key struct {
 	path   string
 	buffer int

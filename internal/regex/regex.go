@@ -93,8 +93,9 @@ type Regexp struct {
 	nlSens bool
 }
 
-// Compile compiles an nginx regex; caseless is nginx's "~*" (and the
-// "(?i)" nginx adds for server_name). Errors carry nginx's text.
+// Compile compiles an nginx regex; caseless is PCRE2_CASELESS, which nginx
+// sets for "~*" (and for server_name regexes). Errors carry nginx's text,
+// e.g. `pcre2_compile() failed: missing closing parenthesis in "(foo"`.
 func Compile(pattern string, caseless bool) (*Regexp, error) {
 	return compile(pattern, caseless, false)
 }
