@@ -186,8 +186,8 @@ func normalize(r *rawResp) (hdr []string, body string) {
 	return hdr, boundaryRE.ReplaceAllString(string(r.body), "B")
 }
 
-func runDiff(t *testing.T, addr string, weir weirFunc) {
-	for _, c := range diffCases() {
+func runDiff(t *testing.T, addr string, cases []diffCase, weir weirFunc) {
+	for _, c := range cases {
 		t.Run(c.name+" "+c.uri, func(t *testing.T) {
 			want := rawRequest(t, addr, c.method, c.uri, c.hdr)
 			got := weir(t, c)
@@ -287,5 +287,5 @@ func TestDifferentialStatic(t *testing.T) {
 	nginxBinary(t)
 	root := diffTree(t)
 	addr := startNginx(t, diffNginxServer(root))
-	runDiff(t, addr, fakeWeir(root))
+	runDiff(t, addr, diffCases(), fakeWeir(root))
 }
