@@ -210,11 +210,11 @@ func TestUTF8Length(t *testing.T) {
 		{"a€b", 3},
 		{"😀", 1},
 		{"\xff", 1},
-		{"a\xc3", 2},          // cut short: invalid, counted in bytes
-		{"\xc0\x80", 2},       // overlong
-		{"\xe0\x80\x80", 3},   // overlong
-		{"\xed\xa0\x80", 1},   // a surrogate passes in nginx
-		{"\xc3\xc3", 1},       // any byte >= 0x80 continues: this decodes to 0xc3
+		{"a\xc3", 2},        // cut short: invalid, counted in bytes
+		{"\xc0\x80", 2},     // overlong
+		{"\xe0\x80\x80", 3}, // overlong
+		{"\xed\xa0\x80", 1}, // a surrogate passes in nginx
+		{"\xc3\xc3", 1},     // any byte >= 0x80 continues: this decodes to 0xc3
 		{"é\xff", 3},
 	} {
 		if got := utf8Length(tc.s); got != tc.want {
