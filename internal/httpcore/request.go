@@ -1,23 +1,22 @@
 package httpcore
 
-import (
-	"io"
-	"time"
-)
+import "time"
 
-// Request is one parsed HTTP/1.x request. Strings may share memory with
-// the connection's buffers only until Serve returns; the handler must copy
-// what it keeps (it never keeps anything past the request).
+// Request is one parsed HTTP/1.x request. Its strings are views into the
+// connection's pooled header buffers (no copies are made): they are valid
+// only until Serve returns, and the handler must copy what it keeps (it
+// never keeps anything past the request). The engine resets the Request
+// before each request.
 type Request struct {
 	Conn *ConnInfo
 
-	Method        string // as sent, e.g. "GET"
-	RequestLine   string // $request: the request line without CRLF
-	RawURI        string // $request_uri: the URI as sent, with args
-	Path          string // decoded, dot segments resolved, slashes merged ($uri at start)
-	Args          string // the query string without "?"
-	Proto         string // "HTTP/1.0", "HTTP/1.1" ("" for HTTP/0.9, which nginx answers 400 ...)
-	ProtoMinor    int
+	Method        string   // as sent, e.g. "GET"
+	RequestLine   string   // $request: the request line without CRLF
+	RawURI        string   // $request_uri: the URI as sent, with args
+	Path          string   // decoded, dot segments resolved, slashes merged ($uri at start)
+	Args          string   // the query string without "?"
+	Proto         string   // the protocol as sent ($server_protocol): "HTTP/1.0", "HTTP/1.1"; "" for HTTP/0.9
+	ProtoMinor    int      // 0 or 1 (any 1.x minor as sent, up to 999); 9 for HTTP/0.9
 	Headers       []Header // in arrival order, names case preserved
 	Host          string   // validated Host (from absolute URI or Host header), lower-case, no port, no trailing dot; "" if none
 	ContentLength int64    // -1 when absent or chunked
@@ -29,12 +28,21 @@ type Request struct {
 
 	// Err is non-zero when the engine refused the request: 400, 414, 494
 	// (too large header; answered as 400 "Request Header Or Cookie Too
-	// Large"), 408 (client_header_timeout: no response is sent, only
-	// logged), 501 (unknown transfer-encoding). ErrMsg is the error log
-	// text nginx writes at "info" level, e.g. "client sent invalid header
-	// line".
+	// Large"), 405 (TRACE and CONNECT), 408 (client_header_timeout: no
+	// response is sent, only logged), 501 (unknown transfer-encoding),
+	// 505 (HTTP/2 and later over HTTP/1 framing). ErrMsg is the error log
+	// text nginx writes at "info" level, with nginx's action, e.g.
+	// "client sent invalid header line: \"X\\x0d...\" while reading client
+	// request headers". After a body read error ErrMsg holds that error's
+	// text instead (see Body).
 	Err    int
 	ErrMsg string
+	// NoResponse is set with Err when nothing can be sent: the header
+	// timed out (408) or the client closed the connection or reset it
+	// while sending the header (400, "client prematurely closed
+	// connection"). nginx only logs these requests; whatever the handler
+	// writes is dropped.
+	NoResponse bool
 
 	impl requestImpl // engine-private state
 }
@@ -69,16 +77,4 @@ func equalFold(a, b string) bool {
 	return true
 }
 
-// Body-related API (implemented by the engine):
-//
-//   func (r *Request) Body() io.Reader
-//       Reads the request body (Content-Length or chunked), sending
-//       "100 Continue" before the first read when Expect100. Errors:
-//       ErrBodyTooLarge (answer 413), ErrBodyTimeout (408, close),
-//       ErrBadChunk (400), io.ErrUnexpectedEOF (client went away).
-//   func (r *Request) SetBodyLimit(n int64)        // client_max_body_size; 0 = none
-//   func (r *Request) SetBodyTimeout(d time.Duration) // client_body_timeout, default 60s
-//   func (r *Request) DiscardBody() error          // read and drop the rest, as nginx does
-//   func (r *Request) BodyBytes() int64            // body bytes read so far (for $request_length)
-
-var _ = io.EOF
+type requestImpl struct{ s *stream }

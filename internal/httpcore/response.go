@@ -1,6 +1,12 @@
 package httpcore
 
-import "time"
+import (
+	"errors"
+	"io"
+	"os"
+	"strconv"
+	"time"
+)
 
 // Response writes one response. The handler fills the fields, then calls
 // WriteHeader (or Write, which sends the header first), then writes the
@@ -8,24 +14,45 @@ import "time"
 // Transfer-Encoding, and Connection/Keep-Alive, in nginx's order:
 //
 //	Status line, Server, Date, Content-Type, Content-Length,
-//	Last-Modified, Transfer-Encoding, Connection, Keep-Alive, then Header
-//	in order.
+//	Last-Modified, Location, Transfer-Encoding, Connection, Keep-Alive,
+//	then Header in order.
+//
+// The engine resets every field before each request (Status 200,
+// ContentLength -1, KeepAlive from the request, KeepaliveTimeout from
+// Settings.KeepaliveTimeout, KeepaliveRequests 1000, KeepaliveTime 1h,
+// SendTimeout 60s). The Response is valid until Serve returns; if Serve
+// returns without sending a header, nothing is sent and the connection
+// is closed (nginx's 444, and the 408 of client_header_timeout).
 type Response struct {
 	Status        int
 	ContentType   string    // "" = no Content-Type header
 	ContentLength int64     // -1 = unknown: chunked for HTTP/1.1, close for 1.0
-	LastModified  time.Time // zero = none
-	Header        []Header  // all other fields, in order (Location, ETag, Accept-Ranges, add_header ...)
+	LastModified  time.Time // zero = none; sent only with 200, 206 and 304 as nginx does
+	Header        []Header  // all other fields, in order (ETag, Accept-Ranges, add_header ...)
 	Server        string    // value of Server; "" = no Server header
+
+	// StatusLine, when set, replaces the reason phrase: the status line is
+	// "HTTP/1.1 " + StatusLine (nginx's headers_out.status_line, e.g. a
+	// proxied "200 Fine").
+	StatusLine string
+	// Location, when set, is written right after Last-Modified, where
+	// nginx writes the redirect it made absolute from a relative one. A
+	// Location nginx passes as is belongs in Header, in order.
+	Location string
+	// NoDate suppresses the engine's Date field (the handler passes one
+	// of its own in Header, as proxy_pass_header Date does).
+	NoDate bool
 
 	// KeepAlive: the handler clears it to close the connection after this
 	// response (nginx's r->keepalive = 0). The engine also clears it
-	// for HTTP/1.0 without keep-alive, on errors, and when limits end.
+	// for HTTP/1.0 without keep-alive, on errors, and when limits end;
+	// after WriteHeader it holds what the header said.
 	KeepAlive         bool
 	KeepaliveTimeout  time.Duration // keepalive_timeout for this request's location; 0 = close
 	KeepaliveHeader   time.Duration // optional header_timeout of keepalive_timeout; 0 = no Keep-Alive header
 	KeepaliveRequests int           // keepalive_requests; default 1000
 	KeepaliveTime     time.Duration // keepalive_time; default 1h
+	SendTimeout       time.Duration // send_timeout, between two writes; default 60s
 
 	// OnHeader, when set, runs inside WriteHeader just before the header
 	// is serialised: weir's header filters (add_header, expires, ...).
@@ -34,14 +61,557 @@ type Response struct {
 	impl responseImpl
 }
 
-// Response API (implemented by the engine):
-//
-//   func (w *Response) WriteHeader() error
-//   func (w *Response) Write(p []byte) (int, error)
-//   func (w *Response) SendFile(f *os.File, off, n int64) error // sendfile(2) on plain TCP, else copy
-//   func (w *Response) Flush() error
-//   func (w *Response) HeaderSent() bool
-//   func (w *Response) HeadOnly() bool      // HEAD: body writes are counted and dropped
-//   func (w *Response) BytesSent() int64    // $bytes_sent
-//   func (w *Response) BodyBytesSent() int64 // $body_bytes_sent
-//   func (w *Response) Finish() error       // end of response (last chunk for chunked)
+// Errors of the response writer.
+var (
+	ErrHeaderSent = errors.New("httpcore: response header already sent")
+	ErrFinished   = errors.New("httpcore: response already finished")
+	// ErrBodyOverflow: more body than the announced Content-Length; the
+	// excess is dropped.
+	ErrBodyOverflow = errors.New("httpcore: response body longer than Content-Length")
+)
+
+type responseImpl struct{ s *stream }
+
+// outWriter gathers the response header and small body writes in a pooled
+// buffer so that a small response leaves in a single write.
+type outWriter struct {
+	s          *stream
+	b          *buf   // pooled buffer behind data
+	data       []byte // bytes waiting to be sent
+	headerSent bool
+	finished   bool
+	chunked    bool
+	headOnly   bool
+	http09     bool
+	drop       bool // the client is gone: swallow everything
+	keepAlive  bool
+	clKnown    bool
+	incomplete bool
+	remain     int64
+	sent       int64
+	headerLen  int64
+	err        error
+}
+
+func (o *outWriter) reset() {
+	s := o.s
+	o.release()
+	*o = outWriter{s: s}
+}
+
+func (o *outWriter) release() {
+	if o.b != nil {
+		o.b.free()
+		o.b = nil
+	}
+	o.data = nil
+}
+
+func (o *outWriter) buffer() {
+	if o.b == nil {
+		o.b = getBuf(outPool)
+		o.data = o.b.b[:0]
+	}
+}
+
+// statusLines is nginx's ngx_http_status_lines table (current nginx).
+var statusLines = map[int]string{
+	200: "200 OK", 201: "201 Created", 202: "202 Accepted", 204: "204 No Content",
+	206: "206 Partial Content",
+	301: "301 Moved Permanently", 302: "302 Moved Temporarily", 303: "303 See Other",
+	304: "304 Not Modified", 307: "307 Temporary Redirect", 308: "308 Permanent Redirect",
+	400: "400 Bad Request", 401: "401 Unauthorized", 402: "402 Payment Required",
+	403: "403 Forbidden", 404: "404 Not Found", 405: "405 Not Allowed",
+	406: "406 Not Acceptable", 408: "408 Request Time-out", 409: "409 Conflict",
+	410: "410 Gone", 411: "411 Length Required", 412: "412 Precondition Failed",
+	413: "413 Request Entity Too Large", 414: "414 Request-URI Too Large",
+	415: "415 Unsupported Media Type", 416: "416 Requested Range Not Satisfiable",
+	421: "421 Misdirected Request", 429: "429 Too Many Requests",
+	500: "500 Internal Server Error", 501: "501 Not Implemented", 502: "502 Bad Gateway",
+	503: "503 Service Temporarily Unavailable", 504: "504 Gateway Time-out",
+	505: "505 HTTP Version Not Supported", 507: "507 Insufficient Storage",
+}
+
+// statusLineTable holds "HTTP/1.1 <line>\r\n" for 100..599; codes nginx
+// has no text for are sent as the number and a space.
+var statusLineTable = func() (t [600][]byte) {
+	for code := 100; code < 600; code++ {
+		line, ok := statusLines[code]
+		if !ok {
+			line = strconv.Itoa(code) + " "
+		}
+		t[code] = []byte("HTTP/1.1 " + line + "\r\n")
+	}
+	return
+}()
+
+// WriteHeader sends the status line and header (nginx's
+// ngx_http_header_filter together with the chunked filter's choice of
+// framing). It runs OnHeader first. The header is buffered with the start
+// of the body; it leaves with the first flush.
+func (w *Response) WriteHeader() error {
+	s := w.impl.s
+	o := &s.out
+	if o.headerSent {
+		return ErrHeaderSent
+	}
+	if w.OnHeader != nil {
+		w.OnHeader(w)
+	}
+	o.headerSent = true
+	if o.drop {
+		return nil
+	}
+	c := s.c
+	r := &s.req
+
+	ka := w.KeepAlive && r.Err == 0 && !c.srv.draining.Load()
+	if ka && (w.KeepaliveTimeout <= 0 || c.info.Requests >= w.KeepaliveRequests ||
+		nanotime()-c.born > int64(w.KeepaliveTime)) {
+		ka = false
+	}
+	if o.http09 {
+		// an HTTP/0.9 response is the bare body
+		o.keepAlive = false
+		w.KeepAlive = false
+		return nil
+	}
+
+	status := w.Status
+	if status <= 0 {
+		status = 200
+	}
+	head := r.Method == "HEAD"
+	headerOnly := head
+	cl := w.ContentLength
+	ctype := w.ContentType
+	lm := w.LastModified
+	switch status {
+	case 204:
+		headerOnly = true
+		ctype = ""
+		lm = time.Time{}
+		cl = -1
+	case 304:
+		headerOnly = true
+	}
+	if !lm.IsZero() && status != 200 && status != 206 && status != 304 {
+		lm = time.Time{}
+	}
+	chunked := false
+	if cl < 0 && !(status == 304 || status == 204 || status < 200 || head) {
+		if r.ProtoMinor >= 1 {
+			chunked = true
+		} else {
+			ka = false
+		}
+	}
+
+	o.buffer()
+	b := o.data
+	if w.StatusLine != "" {
+		b = append(b, "HTTP/1.1 "...)
+		b = append(b, w.StatusLine...)
+		b = append(b, "\r\n"...)
+	} else if status >= 100 && status < 600 {
+		b = append(b, statusLineTable[status]...)
+	} else {
+		b = append(b, "HTTP/1.1 "...)
+		b = strconv.AppendInt(b, int64(status), 10)
+		b = append(b, " \r\n"...)
+	}
+	if w.Server != "" {
+		b = append(b, "Server: "...)
+		b = append(b, w.Server...)
+		b = append(b, "\r\n"...)
+	}
+	if !w.NoDate {
+		b = append(b, "Date: "...)
+		b = appendDate(b)
+		b = append(b, "\r\n"...)
+	}
+	if ctype != "" {
+		b = append(b, "Content-Type: "...)
+		b = append(b, ctype...)
+		b = append(b, "\r\n"...)
+	}
+	if cl >= 0 {
+		b = append(b, "Content-Length: "...)
+		b = strconv.AppendInt(b, cl, 10)
+		b = append(b, "\r\n"...)
+	}
+	if !lm.IsZero() {
+		b = append(b, "Last-Modified: "...)
+		b = lm.UTC().AppendFormat(b, httpTime)
+		b = append(b, "\r\n"...)
+	}
+	if w.Location != "" {
+		b = append(b, "Location: "...)
+		b = append(b, w.Location...)
+		b = append(b, "\r\n"...)
+	}
+	if chunked {
+		b = append(b, "Transfer-Encoding: chunked\r\n"...)
+	}
+	if status == 101 {
+		b = append(b, "Connection: upgrade\r\n"...)
+	} else if ka {
+		b = append(b, "Connection: keep-alive\r\n"...)
+		if w.KeepaliveHeader > 0 {
+			b = append(b, "Keep-Alive: timeout="...)
+			b = strconv.AppendInt(b, int64(w.KeepaliveHeader/time.Second), 10)
+			b = append(b, "\r\n"...)
+		}
+	} else {
+		b = append(b, "Connection: close\r\n"...)
+	}
+	for _, h := range w.Header {
+		b = append(b, h.Name...)
+		b = append(b, ": "...)
+		b = append(b, h.Value...)
+		b = append(b, "\r\n"...)
+	}
+	b = append(b, "\r\n"...)
+	o.headerLen = int64(len(b) - len(o.data))
+	o.data = b
+
+	o.keepAlive = ka
+	w.KeepAlive = ka
+	o.chunked = chunked && !headerOnly
+	o.headOnly = headerOnly
+	if cl >= 0 && !headerOnly {
+		o.clKnown = true
+		o.remain = cl
+	}
+	return nil
+}
+
+// Write writes body bytes, sending the header first if needed. Small
+// writes are gathered; a write that does not fit goes out together with
+// what is gathered in one writev. For HEAD (and 204/304) the bytes are
+// accepted and dropped.
+func (w *Response) Write(p []byte) (int, error) {
+	o := &w.impl.s.out
+	if !o.headerSent {
+		if err := w.WriteHeader(); err != nil {
+			return 0, err
+		}
+	}
+	if o.err != nil {
+		return 0, o.err
+	}
+	if o.finished {
+		return 0, ErrFinished
+	}
+	n := len(p)
+	if o.drop || o.headOnly || n == 0 {
+		return n, nil
+	}
+	var over bool
+	if o.clKnown {
+		if int64(len(p)) > o.remain {
+			p = p[:o.remain]
+			over = true
+		}
+		o.remain -= int64(len(p))
+	}
+	if o.chunked {
+		o.writeChunk(p)
+	} else {
+		o.writeRaw(p)
+	}
+	if o.err != nil {
+		return 0, o.err
+	}
+	if over {
+		return len(p), ErrBodyOverflow
+	}
+	return n, nil
+}
+
+// WriteString is Write for a string.
+func (w *Response) WriteString(s string) (int, error) {
+	return w.Write(unsafeBytes(s))
+}
+
+func (o *outWriter) writeRaw(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	o.buffer()
+	if len(o.data)+len(p) <= cap(o.data) {
+		o.data = append(o.data, p...)
+		return
+	}
+	o.sendv(o.data, p)
+	o.data = o.data[:0]
+}
+
+func (o *outWriter) writeChunk(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	o.buffer()
+	if len(o.data)+len(p)+20 <= cap(o.data) {
+		o.data = strconv.AppendInt(o.data, int64(len(p)), 16)
+		o.data = append(o.data, "\r\n"...)
+		o.data = append(o.data, p...)
+		o.data = append(o.data, "\r\n"...)
+		return
+	}
+	o.data = strconv.AppendInt(o.data, int64(len(p)), 16)
+	o.data = append(o.data, "\r\n"...)
+	o.sendv(o.data, p, crlf)
+	o.data = o.data[:0]
+}
+
+var crlf = []byte("\r\n")
+
+func (o *outWriter) sendv(bufs ...[]byte) {
+	if o.err != nil {
+		return
+	}
+	c := o.s.c
+	n, err := c.writev(o.s.resp.sendTimeout(), bufs...)
+	o.sent += n
+	if err != nil {
+		o.fail(err, "writev")
+	}
+}
+
+func (o *outWriter) send(p []byte) {
+	if o.err != nil || len(p) == 0 {
+		return
+	}
+	n, err := o.s.c.write(p, o.s.resp.sendTimeout())
+	o.sent += int64(n)
+	if err != nil {
+		o.fail(err, "writev")
+	}
+}
+
+// fail records a write error and logs it as nginx does, at "info".
+func (o *outWriter) fail(err error, op string) {
+	o.err = err
+	c := o.s.c
+	if isTimeout(err) {
+		c.srv.logf(logInfo, &c.info, "client timed out (110: Connection timed out) while sending to client")
+		return
+	}
+	c.srv.logf(logInfo, &c.info, "%s() failed (%s) while sending to client", op, errnoText(err))
+}
+
+func (o *outWriter) flush() {
+	if len(o.data) > 0 {
+		o.send(o.data)
+		o.data = o.data[:0]
+	}
+}
+
+// send100 writes "100 Continue" straight to the socket (ngx_http_test_expect).
+func (o *outWriter) send100() {
+	o.send(continueLine)
+}
+
+var continueLine = []byte("HTTP/1.1 100 Continue\r\n\r\n")
+
+func (w *Response) sendTimeout() time.Duration {
+	if w.SendTimeout > 0 {
+		return w.SendTimeout
+	}
+	return 60 * time.Second
+}
+
+// smallFile is the largest file part SendFile reads into the output
+// buffer, so that header and body leave in one write.
+const smallFile = 8 << 10
+
+// SendFile sends n bytes of f from offset off: with sendfile(2) on a
+// plain TCP socket (the header goes first with MSG_MORE so that both
+// leave together), by copying otherwise. Small parts are read into the
+// output buffer and leave with the header in a single write. f's file
+// offset is not used or changed.
+func (w *Response) SendFile(f *os.File, off, n int64) error {
+	o := &w.impl.s.out
+	if !o.headerSent {
+		if err := w.WriteHeader(); err != nil {
+			return err
+		}
+	}
+	if o.err != nil {
+		return o.err
+	}
+	if o.finished {
+		return ErrFinished
+	}
+	if o.drop || o.headOnly || n <= 0 {
+		return nil
+	}
+	var over bool
+	if o.clKnown {
+		if n > o.remain {
+			n = o.remain
+			over = true
+		}
+		o.remain -= n
+	}
+	o.buffer()
+	if o.chunked {
+		o.data = strconv.AppendInt(o.data, n, 16)
+		o.data = append(o.data, "\r\n"...)
+	}
+	if n <= smallFile && int64(cap(o.data)-len(o.data)) >= n+2 {
+		l := len(o.data)
+		o.data = o.data[:l+int(n)]
+		m, err := f.ReadAt(o.data[l:], off)
+		if int64(m) < n {
+			o.data = o.data[:l+m]
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			o.incomplete = true
+			return err
+		}
+	} else if err := o.sendFile(f, off, n); err != nil {
+		return err
+	}
+	if o.chunked {
+		o.data = append(o.data, "\r\n"...)
+	}
+	if over {
+		return ErrBodyOverflow
+	}
+	return nil
+}
+
+// sendFile flushes what is gathered and sends the file part.
+func (o *outWriter) sendFile(f *os.File, off, n int64) error {
+	c := o.s.c
+	timeout := o.s.resp.sendTimeout()
+	if len(o.data) > 0 {
+		m, err := c.writeMore(o.data, timeout)
+		o.sent += int64(m)
+		o.data = o.data[:0]
+		if err != nil {
+			o.fail(err, "writev")
+			return err
+		}
+	}
+	if c.rc != nil && c.tcp {
+		m, err, handled := c.sendfile(f, off, n, timeout)
+		o.sent += m
+		if handled {
+			if err != nil {
+				if errors.Is(err, io.ErrUnexpectedEOF) {
+					o.incomplete = true
+					o.err = err
+				} else {
+					o.fail(err, "sendfile")
+				}
+				return err
+			}
+			return nil
+		}
+		off += m
+		n -= m
+	}
+	// copy through the output buffer
+	for n > 0 {
+		chunk := int64(cap(o.data))
+		if chunk > n {
+			chunk = n
+		}
+		d := o.data[:chunk]
+		m, err := f.ReadAt(d, off)
+		if m > 0 {
+			o.send(d[:m])
+			if o.err != nil {
+				return o.err
+			}
+		}
+		off += int64(m)
+		n -= int64(m)
+		if int64(m) < chunk {
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			o.incomplete = true
+			o.err = err
+			return err
+		}
+	}
+	o.data = o.data[:0]
+	return nil
+}
+
+// Flush sends what is gathered now.
+func (w *Response) Flush() error {
+	o := &w.impl.s.out
+	if !o.headerSent {
+		if err := w.WriteHeader(); err != nil {
+			return err
+		}
+	}
+	if o.drop {
+		return nil
+	}
+	o.flush()
+	return o.err
+}
+
+// HeaderSent reports whether WriteHeader has run.
+func (w *Response) HeaderSent() bool { return w.impl.s.out.headerSent }
+
+// HeadOnly reports whether body bytes are dropped: a HEAD request, or
+// after WriteHeader a 204 or 304 response.
+func (w *Response) HeadOnly() bool {
+	o := &w.impl.s.out
+	if o.headerSent {
+		return o.headOnly
+	}
+	return w.impl.s.req.Method == "HEAD"
+}
+
+// BytesSent returns the bytes written to the client for this request
+// ($bytes_sent). Call Finish first to count everything.
+func (w *Response) BytesSent() int64 { return w.impl.s.out.sent }
+
+// BodyBytesSent returns $body_bytes_sent: the bytes sent minus the
+// header (chunk framing included, as in nginx).
+func (w *Response) BodyBytesSent() int64 {
+	o := &w.impl.s.out
+	if n := o.sent - o.headerLen; n > 0 {
+		return n
+	}
+	return 0
+}
+
+// Finish ends the response: the last chunk for chunked framing, then
+// everything gathered is sent. The engine calls it after Serve if the
+// handler did not. A Content-Length response that got fewer bytes than
+// announced closes the connection.
+func (w *Response) Finish() error {
+	o := &w.impl.s.out
+	if o.finished {
+		return o.err
+	}
+	if !o.headerSent {
+		if err := w.WriteHeader(); err != nil {
+			return err
+		}
+	}
+	o.finished = true
+	if o.drop {
+		return nil
+	}
+	if o.chunked {
+		o.buffer()
+		o.data = append(o.data, "0\r\n\r\n"...)
+	}
+	if o.clKnown && o.remain > 0 {
+		o.incomplete = true
+	}
+	o.flush()
+	o.release()
+	return o.err
+}

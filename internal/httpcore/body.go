@@ -1,0 +1,409 @@
+package httpcore
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Errors of the request body reader.
+var (
+	// ErrBodyTooLarge: the body exceeds the limit set with SetBodyLimit
+	// (answer 413; nginx logs r.ErrMsg at "error").
+	ErrBodyTooLarge = errors.New("httpcore: request body too large")
+	// ErrBodyTimeout: client_body_timeout expired between two reads
+	// (nginx logs "client timed out" at "info", sends nothing and
+	// closes; $status is 408).
+	ErrBodyTimeout = errors.New("httpcore: request body timeout")
+	// ErrBadChunk: invalid chunked framing (answer 400; nginx logs
+	// "client sent invalid chunked body" at "error").
+	ErrBadChunk = errors.New("httpcore: invalid chunked body")
+)
+
+// bodyReader reads the request body from what is left in the header
+// buffer and then from the socket. It never reads past the end of the
+// body: for a chunked body it reads at most nginx's ctx->length, the
+// fewest bytes that certainly still belong to the body, so a pipelined
+// request that follows stays on the socket for the next header read.
+type bodyReader struct {
+	s *stream
+	c *conn
+
+	active  bool // the request has a body
+	chunked bool
+	remain  int64 // Content-Length bytes still to read
+	ch      chunkParser
+	done    bool
+	discard bool // DiscardBody was called
+	touched bool // the handler asked for the body (100 Continue handled)
+	err     error
+	limit   int64
+	timeout time.Duration
+	wire    int64 // body bytes taken off the connection, framing included
+	decoded int64 // chunked: data bytes so far
+
+	scratch      *buf // chunked socket reads land here
+	spos, slast  int
+	checkedLimit bool
+}
+
+func (b *bodyReader) reset() {
+	s, c := b.s, b.c
+	b.release()
+	*b = bodyReader{s: s, c: c, timeout: 60 * time.Second}
+}
+
+func (b *bodyReader) release() {
+	if b.scratch != nil {
+		b.scratch.free()
+		b.scratch = nil
+	}
+}
+
+func (b *bodyReader) init(r *Request) {
+	switch {
+	case r.Chunked:
+		b.active, b.chunked = true, true
+		b.ch.length = 5 // "0" CRLF CRLF
+	case r.ContentLength > 0:
+		b.active = true
+		b.remain = r.ContentLength
+	}
+	b.done = !b.active
+}
+
+// complete reports whether nothing of the body is left on the connection.
+func (b *bodyReader) complete() bool { return b.done || !b.active }
+
+func (b *bodyReader) fail(err error, msg string) error {
+	b.err = err
+	b.s.req.ErrMsg = msg
+	return err
+}
+
+// touch is ngx_http_test_expect: the first time the handler reads or
+// discards the body, "100 Continue" goes out if the client asked for it.
+func (b *bodyReader) touch() {
+	if b.touched {
+		return
+	}
+	b.touched = true
+	if b.s.req.Expect100 && b.s.out.sent == 0 && !b.s.out.drop {
+		b.s.out.send100()
+	}
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if b.done || b.discard {
+		b.touch()
+		return 0, io.EOF
+	}
+	b.touch()
+	if !b.checkedLimit {
+		b.checkedLimit = true
+		if !b.chunked && b.limit > 0 && b.remain > b.limit {
+			return 0, b.fail(ErrBodyTooLarge, fmt.Sprintf("client intended to send too large body: %d bytes", b.remain))
+		}
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if !b.chunked {
+		return b.readLength(p)
+	}
+	return b.readChunked(p)
+}
+
+// readLength reads a Content-Length body.
+func (b *bodyReader) readLength(p []byte) (int, error) {
+	c := b.c
+	if int64(len(p)) > b.remain {
+		p = p[:b.remain]
+	}
+	var n int
+	if avail := c.last - c.pos; avail > 0 {
+		n = copy(p, c.cur.b[c.pos:c.last])
+		c.pos += n
+	} else {
+		var err error
+		if n, err = b.readSocket(p); n == 0 {
+			return 0, err
+		}
+	}
+	b.remain -= int64(n)
+	b.wire += int64(n)
+	if b.remain == 0 {
+		b.done = true
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// readSocket reads from the connection with client_body_timeout.
+func (b *bodyReader) readSocket(p []byte) (int, error) {
+	c := b.c
+	n, err := c.read(p, roundUp(nanotime()+int64(b.timeout)))
+	if n > 0 {
+		return n, nil
+	}
+	switch {
+	case err == nil || err == io.EOF:
+		return 0, b.fail(io.ErrUnexpectedEOF, "client prematurely closed connection")
+	case isTimeout(err):
+		return 0, b.fail(ErrBodyTimeout, "client timed out (110: Connection timed out)")
+	default:
+		return 0, b.fail(err, "recv() failed ("+errnoText(err)+")")
+	}
+}
+
+// source returns the unread bytes at hand: the rest of the header buffer
+// first, then the scratch buffer.
+func (b *bodyReader) source() []byte {
+	c := b.c
+	if c.pos < c.last {
+		return c.cur.b[c.pos:c.last]
+	}
+	return b.scratch.b[b.spos:b.slast]
+}
+
+func (b *bodyReader) advance(n int) {
+	c := b.c
+	if c.pos < c.last {
+		c.pos += n
+	} else {
+		b.spos += n
+	}
+	b.wire += int64(n)
+}
+
+// fill reads more chunked bytes into the scratch buffer, no more than
+// certainly belong to the body.
+func (b *bodyReader) fill() error {
+	if b.scratch == nil {
+		b.scratch = getBuf(b.c.large)
+	}
+	want := int64(len(b.scratch.b))
+	if b.ch.length > 0 && b.ch.length < want {
+		want = b.ch.length
+	}
+	n, err := b.readSocket(b.scratch.b[:want])
+	if n == 0 {
+		return err
+	}
+	b.spos, b.slast = 0, n
+	return nil
+}
+
+// readChunked decodes a chunked body (ngx_http_request_body_chunked_filter).
+func (b *bodyReader) readChunked(p []byte) (int, error) {
+	for {
+		if b.ch.state == chData && b.ch.size > 0 {
+			if b.limit > 0 && b.limit-b.decoded < b.ch.size {
+				return 0, b.fail(ErrBodyTooLarge, fmt.Sprintf("client intended to send too large chunked body: %d+%d bytes", b.decoded, b.ch.size))
+			}
+			src := b.source()
+			if len(src) == 0 {
+				if len(p) >= 512 {
+					// straight into the caller's buffer
+					want := int64(len(p))
+					if want > b.ch.size {
+						want = b.ch.size
+					}
+					n, err := b.readSocket(p[:want])
+					if n == 0 {
+						return 0, err
+					}
+					b.wire += int64(n)
+					b.ch.consumed(int64(n))
+					b.decoded += int64(n)
+					return n, nil
+				}
+				if err := b.fill(); err != nil {
+					return 0, err
+				}
+				continue
+			}
+			n := len(src)
+			if n > len(p) {
+				n = len(p)
+			}
+			if int64(n) > b.ch.size {
+				n = int(b.ch.size)
+			}
+			copy(p, src[:n])
+			b.advance(n)
+			b.ch.consumed(int64(n))
+			b.decoded += int64(n)
+			return n, nil
+		}
+		src := b.source()
+		if len(src) == 0 {
+			if err := b.fill(); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		used, rc := b.ch.parse(src)
+		b.advance(used)
+		switch rc {
+		case chunkInvalid:
+			return 0, b.fail(ErrBadChunk, "client sent invalid chunked body")
+		case chunkDone:
+			b.done = true
+			return 0, io.EOF
+		}
+	}
+}
+
+// discardAvailable drops the body bytes already at hand without touching
+// the socket (the synchronous part of ngx_http_discard_request_body).
+func (b *bodyReader) discardAvailable() error {
+	for !b.done && b.err == nil {
+		src := b.source()
+		if len(src) == 0 {
+			return nil
+		}
+		if err := b.drop(src); err != nil {
+			return err
+		}
+	}
+	return b.err
+}
+
+// drop consumes body bytes from src, the bytes at hand.
+func (b *bodyReader) drop(src []byte) error {
+	if !b.chunked {
+		n := len(src)
+		if int64(n) > b.remain {
+			n = int(b.remain)
+		}
+		b.advance(n)
+		b.remain -= int64(n)
+		if b.remain == 0 {
+			b.done = true
+		}
+		return nil
+	}
+	if b.ch.state == chData && b.ch.size > 0 {
+		n := len(src)
+		if int64(n) > b.ch.size {
+			n = int(b.ch.size)
+		}
+		b.advance(n)
+		b.ch.consumed(int64(n))
+		b.decoded += int64(n)
+		return nil
+	}
+	used, rc := b.ch.parse(src)
+	b.advance(used)
+	switch rc {
+	case chunkInvalid:
+		return b.fail(ErrBadChunk, "client sent invalid chunked body")
+	case chunkDone:
+		b.done = true
+	}
+	return nil
+}
+
+// finish runs after the response: a body the handler discarded, or never
+// looked at, is read and dropped within nginx's lingering limits so the
+// connection can be kept alive. It reports whether the body is gone.
+func (b *bodyReader) finish() bool {
+	if b.done || !b.active {
+		return true
+	}
+	if b.err != nil {
+		return false
+	}
+	if !b.discard {
+		if b.touched {
+			// read in part: nginx closes (r->reading_body)
+			return false
+		}
+		if b.s.req.Expect100 {
+			// the client may be waiting for "100 Continue"
+			return false
+		}
+		b.discard = true
+	}
+	if b.discardAvailable() != nil {
+		return false
+	}
+	c := b.c
+	end := nanotime() + int64(lingeringTime)
+	for !b.done {
+		if b.scratch == nil {
+			b.scratch = getBuf(c.large)
+		}
+		want := int64(len(b.scratch.b))
+		if !b.chunked && b.remain < want {
+			want = b.remain
+		} else if b.chunked && b.ch.length > 0 && b.ch.length < want {
+			want = b.ch.length
+		}
+		now := nanotime()
+		if now >= end {
+			return false
+		}
+		d := now + int64(lingeringTimeout)
+		if d > end {
+			d = end
+		}
+		n, err := c.read(b.scratch.b[:want], d)
+		if n == 0 || err != nil && n == 0 {
+			return false
+		}
+		b.spos, b.slast = 0, n
+		for b.spos < b.slast && !b.done {
+			if b.drop(b.scratch.b[b.spos:b.slast]) != nil {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Body returns the request body reader (Content-Length or chunked). The
+// first Read sends "100 Continue" when the client asked for it. Read
+// errors: ErrBodyTooLarge (answer 413), ErrBodyTimeout (408, nothing is
+// sent, the connection closes), ErrBadChunk (400), io.ErrUnexpectedEOF
+// (the client went away; nginx logs "client prematurely closed
+// connection" and $status 400). After an error r.ErrMsg holds nginx's log
+// text. The reader is valid until Serve returns.
+func (r *Request) Body() io.Reader { return &r.impl.s.body }
+
+// SetBodyLimit sets client_max_body_size; 0 means no limit. The handler
+// checks ContentLength against it up front (413 before reading); the
+// reader enforces it on chunked bodies as nginx does.
+func (r *Request) SetBodyLimit(n int64) { r.impl.s.body.limit = n }
+
+// SetBodyTimeout sets client_body_timeout (default 60s), the longest wait
+// between two reads of the body.
+func (r *Request) SetBodyTimeout(d time.Duration) {
+	if d > 0 {
+		r.impl.s.body.timeout = d
+	}
+}
+
+// DiscardBody is ngx_http_discard_request_body: the handler does not want
+// the body. "100 Continue" is sent when asked for, the bytes already read
+// are dropped now, and the rest is read and dropped after the response
+// (within lingering_time) so that the connection can stay alive. An error
+// (ErrBadChunk) means the framing is broken: answer 400.
+func (r *Request) DiscardBody() error {
+	b := &r.impl.s.body
+	b.touch()
+	if b.discard || b.done || !b.active {
+		return b.err
+	}
+	b.discard = true
+	return b.discardAvailable()
+}
+
+// BodyBytes returns the body bytes taken off the connection so far,
+// chunk framing included (for $request_length).
+func (r *Request) BodyBytes() int64 { return r.impl.s.body.wire }

@@ -1,0 +1,746 @@
+package httpcore
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Connection states. A connection is active while its goroutine reads or
+// answers a request, idle-hot while its goroutine waits for the next
+// request without any buffer, and idle-epoll once the goroutine has exited
+// and the engine's own poller watches the socket (see poller_linux.go).
+const (
+	stActive int32 = iota
+	stIdleHot
+	stIdleEpoll
+	stClosed
+)
+
+// hotIdle is how long an idle connection keeps its goroutine parked in the
+// Go netpoller before handing the socket to the engine's poller. A busy
+// keep-alive connection never leaves the fast path; a quiet one costs no
+// goroutine stack at all after hotIdle.
+var hotIdle = 500 * time.Millisecond
+
+// nginx's lingering_time and lingering_timeout defaults.
+const (
+	lingeringTime    = 30 * time.Second
+	lingeringTimeout = 5 * time.Second
+)
+
+// conn is one client connection. Fields below "owned by the connection
+// goroutine" are only touched by the goroutine that currently runs the
+// connection (there is at most one; handing over goes through mu or a go
+// statement).
+type conn struct {
+	srv  *Server
+	nc   net.Conn
+	rc   syscall.RawConn // nil unless nc is a plain TCP or unix socket
+	fd   int             // the socket, -1 when rc is nil
+	tcp  bool
+	tag  any
+	info ConnInfo
+	set  Settings
+	born int64 // unix nanoseconds of the accept, for keepalive_time
+
+	small, large *sync.Pool
+
+	mu     sync.Mutex
+	state  atomic.Int32
+	closed bool
+	polled bool   // registered with the poller
+	slot   uint32 // poller slot and generation
+	gen    uint32
+	timer  *time.Timer
+
+	// owned by the connection goroutine
+	idleFirst    bool  // waiting for the first request
+	idleSince    int64 // when the current idle wait began
+	idleDeadline int64 // when it times out
+	cur          *buf  // current header buffer (nginx's header_in)
+	pos, last    int
+	bufArr       [6]*buf
+	bufs         []*buf // every buffer of the current request, cur included
+	nlarge       int    // large header buffers in use (nginx's hc->nbusy)
+	curLarge     bool   // cur is a large header buffer
+	pipelined    bool   // the current request was already buffered
+	rdl, wdl     int64  // read and write deadlines now set (unix nanoseconds)
+	st           *stream
+	iov          net.Buffers
+	iovArr       [4][]byte
+
+	// results of the raw callbacks (prebuilt method values avoid a
+	// closure allocation per call)
+	idleFn  func(uintptr) bool
+	moreFn  func(uintptr) bool
+	rdBuf   *buf
+	rdN     int
+	rdErr   error
+	moreBuf []byte
+	moreN   int
+}
+
+func newConn(s *Server, nc net.Conn, tag any) *conn {
+	c := &conn{srv: s, nc: nc, fd: -1, tag: tag}
+	c.bufs = c.bufArr[:0]
+	c.info.ID = connSerial.Add(1)
+	c.info.Tag = tag
+	switch a := nc.RemoteAddr().(type) {
+	case *net.TCPAddr:
+		ap := a.AddrPort()
+		c.info.Remote = netipUnmap(ap)
+		c.info.RemoteText = c.info.Remote.Addr().String()
+	case *net.UnixAddr:
+		c.info.Unix = true
+		c.info.RemoteText = "unix:"
+	default:
+		if a != nil {
+			c.info.RemoteText = a.String()
+		}
+	}
+	if a, ok := nc.LocalAddr().(*net.TCPAddr); ok {
+		c.info.Local = netipUnmap(a.AddrPort())
+	}
+	switch t := nc.(type) {
+	case *net.TCPConn:
+		c.tcp = true
+		c.rc, _ = t.SyscallConn()
+	case *net.UnixConn:
+		c.rc, _ = t.SyscallConn()
+	}
+	if c.rc != nil {
+		c.rc.Control(func(fd uintptr) { c.fd = int(fd) })
+		c.idleFn = c.idleRead
+		c.moreFn = c.sendMore
+	}
+	return c
+}
+
+// start runs on the connection's first goroutine.
+func (c *conn) start() {
+	c.set = c.srv.Handler.Settings(c.tag).withDefaults()
+	c.small = bufPool(c.set.HeaderBufferSize)
+	c.large = bufPool(c.set.LargeHeaderBufSize)
+	now := nanotime()
+	c.born = now
+	c.idleFirst = true
+	c.idleSince = now
+	c.idleDeadline = now + int64(c.set.HeaderTimeout)
+	c.run()
+}
+
+// run serves requests until the connection closes or goes to the poller.
+func (c *conn) run() {
+	for {
+		if c.pos >= c.last {
+			if !c.waitIdle() {
+				return
+			}
+		}
+		if !c.serveRequest() {
+			return
+		}
+	}
+}
+
+func nanotime() int64 { return time.Now().UnixNano() }
+
+// setReadDeadline sets the socket read deadline unless it is already d.
+func (c *conn) setReadDeadline(d int64) {
+	if c.rdl != d {
+		c.rdl = d
+		c.nc.SetReadDeadline(time.Unix(0, d))
+	}
+}
+
+func (c *conn) setWriteDeadline(d int64) {
+	if c.wdl != d {
+		c.wdl = d
+		c.nc.SetWriteDeadline(time.Unix(0, d))
+	}
+}
+
+// quantum rounds timeouts of the long waits so that a busy connection
+// changes its socket deadline a few times a second, not per request.
+const quantum = int64(100 * time.Millisecond)
+
+func roundUp(t int64) int64 { return (t + quantum - 1) / quantum * quantum }
+
+// waitIdle waits, without holding a buffer, for the first bytes of the
+// next request (nginx's ngx_http_wait_request_handler and
+// ngx_http_keepalive_handler). It returns true with the bytes in c.cur,
+// or false when the connection was closed or handed to the poller.
+func (c *conn) waitIdle() bool {
+	for {
+		if c.srv.draining.Load() {
+			return c.drainIdle()
+		}
+		now := nanotime()
+		if now >= c.idleDeadline {
+			c.idleTimedOut()
+			return false
+		}
+		dl := c.idleDeadline
+		hotEnd := c.idleSince + int64(hotIdle)
+		handoff := c.rc != nil && pollerAvailable()
+		if handoff && hotEnd < dl {
+			if dl = roundUp(hotEnd); dl > c.idleDeadline {
+				dl = c.idleDeadline
+			}
+		}
+
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			c.cleanup()
+			return false
+		}
+		if c.srv.draining.Load() {
+			c.mu.Unlock()
+			continue
+		}
+		c.state.Store(stIdleHot)
+		c.setReadDeadline(dl)
+		c.mu.Unlock()
+
+		var err error
+		if c.rc != nil {
+			c.rdBuf, c.rdN, c.rdErr = nil, 0, nil
+			err = c.rc.Read(c.idleFn)
+			if err == nil {
+				err = c.rdErr
+			}
+		} else {
+			c.rdBuf = getBuf(c.small)
+			c.rdN, err = c.nc.Read(c.rdBuf.b)
+			if c.rdN == 0 {
+				c.rdBuf.free()
+				c.rdBuf = nil
+				if err == nil {
+					err = io.ErrNoProgress
+				}
+			} else {
+				err = nil
+			}
+		}
+
+		c.mu.Lock()
+		c.state.Store(stActive)
+		closed := c.closed
+		c.mu.Unlock()
+
+		if c.rdBuf != nil && c.rdN > 0 {
+			c.takeBuffer(c.rdBuf, c.rdN)
+			c.rdBuf = nil
+			return true
+		}
+		if closed {
+			c.cleanup()
+			return false
+		}
+		switch {
+		case err == nil || err == io.EOF:
+			if c.idleFirst {
+				c.srv.logf(logInfo, &c.info, "client closed connection while waiting for request")
+			} else {
+				c.srv.logf(logInfo, &c.info, "client %s closed keepalive connection", c.info.RemoteText)
+			}
+			c.shutdown()
+			return false
+		case isTimeout(err):
+			if c.srv.draining.Load() {
+				continue
+			}
+			now = nanotime()
+			if now >= c.idleDeadline {
+				c.idleTimedOut()
+				return false
+			}
+			if handoff && now >= hotEnd && c.handoff() {
+				return false
+			}
+		default:
+			if !(errors.Is(err, syscall.ECONNRESET) && !c.idleFirst) {
+				c.srv.logf(logInfo, &c.info, "recv() failed (%s) while %s", errnoText(err), c.idleAction())
+			}
+			c.shutdown()
+			return false
+		}
+	}
+}
+
+func (c *conn) idleAction() string {
+	if c.idleFirst {
+		return "waiting for request"
+	}
+	return "keepalive"
+}
+
+// idleRead is the raw read callback of waitIdle: a buffer is taken from
+// the pool only when the socket has bytes for it.
+func (c *conn) idleRead(fd uintptr) bool {
+	b := getBuf(c.small)
+	for {
+		n, err := syscall.Read(int(fd), b.b)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err == syscall.EAGAIN {
+			b.free()
+			return false
+		}
+		if n > 0 {
+			c.rdBuf, c.rdN = b, n
+			return true
+		}
+		b.free()
+		if err == nil {
+			err = io.EOF
+		}
+		c.rdErr = err
+		return true
+	}
+}
+
+// takeBuffer makes b, holding n fresh bytes, the current header buffer.
+func (c *conn) takeBuffer(b *buf, n int) {
+	c.cur = b
+	c.pos, c.last = 0, n
+	c.bufs = append(c.bufs[:0], b)
+	c.nlarge = 0
+	c.curLarge = false
+}
+
+func (c *conn) idleTimedOut() {
+	if c.idleFirst {
+		c.srv.logf(logInfo, &c.info, "client timed out (110: Connection timed out) while waiting for request")
+	}
+	c.shutdown()
+}
+
+// drainIdle handles an idle connection of a draining server: it is closed
+// unless a request is already pending, which is then served (and answered
+// with "Connection: close").
+func (c *conn) drainIdle() bool {
+	if c.rc == nil {
+		c.shutdown()
+		return false
+	}
+	var b *buf
+	var n int
+	c.rc.Control(func(fd uintptr) {
+		b = getBuf(c.small)
+		for {
+			m, err := syscall.Read(int(fd), b.b)
+			if err == syscall.EINTR {
+				continue
+			}
+			n = m
+			break
+		}
+	})
+	if n <= 0 {
+		b.free()
+		c.shutdown()
+		return false
+	}
+	c.takeBuffer(b, n)
+	return true
+}
+
+// handoff parks the idle connection in the engine's poller and lets the
+// goroutine end. It reports false when that is not possible now.
+func (c *conn) handoff() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.srv.draining.Load() {
+		return false
+	}
+	if !pollerArm(c) {
+		return false
+	}
+	c.state.Store(stIdleEpoll)
+	c.rdl = -1 // unknown: the next read sets its deadline again
+	c.releaseStream()
+	d := time.Duration(c.idleDeadline - nanotime())
+	if c.timer == nil {
+		c.timer = time.AfterFunc(d, c.onIdleTimer)
+	} else {
+		c.timer.Reset(d)
+	}
+	return true
+}
+
+// wake is called by the poller when a parked connection becomes readable.
+func (c *conn) wake() {
+	c.mu.Lock()
+	if c.closed || c.state.Load() != stIdleEpoll {
+		c.mu.Unlock()
+		return
+	}
+	c.state.Store(stActive)
+	c.timer.Stop()
+	c.mu.Unlock()
+	c.idleSince = nanotime()
+	go c.run()
+}
+
+func (c *conn) onIdleTimer() {
+	c.mu.Lock()
+	if c.closed || c.state.Load() != stIdleEpoll {
+		c.mu.Unlock()
+		return
+	}
+	if d := c.idleDeadline - nanotime(); d > 0 {
+		c.timer.Reset(time.Duration(d))
+		c.mu.Unlock()
+		return
+	}
+	first := c.idleFirst
+	c.closeLocked()
+	c.mu.Unlock()
+	if first {
+		c.srv.logf(logInfo, &c.info, "client timed out (110: Connection timed out) while waiting for request")
+	}
+	c.srv.remove(c)
+}
+
+// drain is Server.Drain's visit of one connection.
+func (c *conn) drain() {
+	c.mu.Lock()
+	switch c.state.Load() {
+	case stIdleHot:
+		// wake the parked goroutine; it sees the server draining
+		c.rdl = 1
+		c.nc.SetReadDeadline(time.Unix(0, 1))
+	case stIdleEpoll:
+		if !c.pending() {
+			c.closeLocked()
+			c.mu.Unlock()
+			c.srv.remove(c)
+			return
+		}
+		c.state.Store(stActive)
+		c.timer.Stop()
+		c.mu.Unlock()
+		go c.run()
+		return
+	}
+	c.mu.Unlock()
+}
+
+// pending reports whether bytes (or the end of the stream) wait on the
+// socket, without consuming them.
+func (c *conn) pending() bool {
+	var yes bool
+	c.rc.Control(func(fd uintptr) {
+		var b [1]byte
+		for {
+			n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+			if err == syscall.EINTR {
+				continue
+			}
+			yes = err == nil && n >= 0
+			break
+		}
+	})
+	return yes
+}
+
+// closeIdle closes the connection if it is idle (worker_connections
+// reuse).
+func (c *conn) closeIdle() {
+	c.mu.Lock()
+	if st := c.state.Load(); c.closed || (st != stIdleHot && st != stIdleEpoll) {
+		c.mu.Unlock()
+		return
+	}
+	c.closeLocked()
+	c.mu.Unlock()
+	c.srv.remove(c)
+}
+
+// abort closes the connection whatever it is doing (Server.CloseAll).
+func (c *conn) abort() {
+	c.mu.Lock()
+	c.closeLocked()
+	c.mu.Unlock()
+	c.srv.remove(c)
+}
+
+func (c *conn) closeLocked() {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.state.Store(stClosed)
+	if c.polled {
+		pollerDel(c)
+		c.polled = false
+	}
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	c.nc.Close()
+}
+
+// shutdown closes the connection from its own goroutine and releases
+// everything it holds.
+func (c *conn) shutdown() {
+	c.mu.Lock()
+	c.closeLocked()
+	c.mu.Unlock()
+	c.srv.remove(c)
+	c.cleanup()
+}
+
+// cleanup releases the buffers and the request state of a closed
+// connection.
+func (c *conn) cleanup() {
+	c.releaseBufs(false)
+	c.releaseStream()
+	c.srv.remove(c)
+}
+
+// releaseBufs returns the header buffers to their pools; with keepCur the
+// current buffer, which holds a pipelined request, is kept.
+func (c *conn) releaseBufs(keepCur bool) {
+	for i, b := range c.bufs {
+		if !(keepCur && b == c.cur) {
+			b.free()
+		}
+		c.bufs[i] = nil
+	}
+	c.bufs = c.bufs[:0]
+	if keepCur && c.cur != nil {
+		c.bufs = append(c.bufs, c.cur)
+		return
+	}
+	c.cur = nil
+	c.pos, c.last = 0, 0
+}
+
+func (c *conn) releaseStream() {
+	if c.st != nil {
+		c.st.release()
+		c.st = nil
+	}
+}
+
+// lingeringClose is ngx_http_set_lingering_close: the response is out,
+// so shut the sending side and read and drop what the client still sends
+// for a while, so that the client sees the response rather than a reset.
+func (c *conn) lingeringClose() {
+	switch t := c.nc.(type) {
+	case *net.TCPConn:
+		t.CloseWrite()
+	case *net.UnixConn:
+		t.CloseWrite()
+	}
+	b := getBuf(c.large)
+	end := nanotime() + int64(lingeringTime)
+	for {
+		now := nanotime()
+		if now >= end {
+			break
+		}
+		d := now + int64(lingeringTimeout)
+		if d > end {
+			d = end
+		}
+		c.setReadDeadline(d)
+		if _, err := c.nc.Read(b.b); err != nil {
+			break
+		}
+	}
+	b.free()
+	c.shutdown()
+}
+
+// serveRequest reads one request, calls the handler and finishes the
+// exchange. It reports whether the connection stays open.
+func (c *conn) serveRequest() bool {
+	s := c.st
+	if s == nil {
+		s = getStream(c)
+		c.st = s
+	}
+	s.begin()
+	c.info.Requests++
+	r := &s.req
+	w := &s.resp
+	r.Start = time.Now()
+	if c.idleFirst {
+		s.action = "reading client request line"
+	} else if c.pipelined {
+		s.action = "reading client pipelined request line"
+	} else {
+		s.action = "reading client request line"
+	}
+	c.readRequest(s)
+	c.initResponse(s)
+
+	ok := c.callHandler(s)
+	o := &s.out
+	if !ok {
+		c.shutdown()
+		return false
+	}
+	if !o.headerSent || o.drop {
+		// nothing was sent: the handler chose to close (444), or the
+		// request timed out or the client is gone
+		if r.Err != 0 && !r.NoResponse {
+			c.lingerOrClose(s)
+			return false
+		}
+		c.shutdown()
+		return false
+	}
+	if !o.finished {
+		w.Finish()
+	}
+	keep := o.keepAlive && o.err == nil && !o.incomplete && r.Err == 0 && !o.http09
+	if keep && !s.body.complete() {
+		keep = s.body.finish()
+	}
+	if o.err != nil {
+		c.shutdown()
+		return false
+	}
+	if !keep || c.srv.draining.Load() {
+		c.lingerOrClose(s)
+		return false
+	}
+
+	// keep-alive: keep a pipelined request's buffer, free the rest
+	c.pipelined = c.pos < c.last
+	if c.pipelined {
+		// as ngx_http_set_keepalive: a large buffer holding the next
+		// request stays busy for it
+		c.releaseBufs(true)
+		c.nlarge = 0
+		if c.curLarge {
+			c.nlarge = 1
+		}
+	} else {
+		c.releaseBufs(false)
+	}
+	now := nanotime()
+	c.idleFirst = false
+	c.idleSince = now
+	c.idleDeadline = now + int64(w.KeepaliveTimeout)
+	return true
+}
+
+// lingerOrClose closes the connection, lingering when the client may
+// still be sending (nginx's lingering_close on).
+func (c *conn) lingerOrClose(s *stream) {
+	if c.pos < c.last || !s.body.complete() || s.req.Err == 494 || (c.rc != nil && c.pending()) {
+		c.releaseBufs(false)
+		c.releaseStream()
+		c.lingeringClose()
+		return
+	}
+	c.shutdown()
+}
+
+func (c *conn) callHandler(s *stream) (ok bool) {
+	defer func() {
+		if e := recover(); e != nil {
+			c.srv.logf(logAlert, &c.info, "handler panic: %v\n%s", e, debug.Stack())
+			ok = false
+		}
+	}()
+	c.srv.Handler.Serve(&s.resp, &s.req)
+	return true
+}
+
+// initResponse sets the response defaults for a new request.
+func (c *conn) initResponse(s *stream) {
+	r := &s.req
+	w := &s.resp
+	w.Status = 200
+	w.ContentType = ""
+	w.ContentLength = -1
+	w.LastModified = time.Time{}
+	w.Header = s.whdr[:0]
+	w.Server = ""
+	w.StatusLine = ""
+	w.Location = ""
+	w.NoDate = false
+	w.KeepAlive = r.KeepAlive && r.Err == 0 && !c.srv.draining.Load()
+	w.KeepaliveTimeout = c.set.KeepaliveTimeout
+	w.KeepaliveHeader = 0
+	w.KeepaliveRequests = 1000
+	w.KeepaliveTime = time.Hour
+	w.SendTimeout = 60 * time.Second
+	w.OnHeader = nil
+	s.out.drop = r.NoResponse
+	s.out.http09 = r.Err == 0 && r.Proto == "" && r.ProtoMinor == 9 || r.Err == 400 && r.ProtoMinor == 9 && r.Proto == ""
+}
+
+// read reads from the socket with the given read deadline.
+func (c *conn) read(p []byte, deadline int64) (int, error) {
+	c.setReadDeadline(deadline)
+	return c.nc.Read(p)
+}
+
+// write writes p fully with send_timeout.
+func (c *conn) write(p []byte, timeout time.Duration) (int, error) {
+	c.setWriteDeadline(roundUp(nanotime() + int64(timeout)))
+	return c.nc.Write(p)
+}
+
+func (c *conn) writev(timeout time.Duration, bufs ...[]byte) (int64, error) {
+	c.setWriteDeadline(roundUp(nanotime() + int64(timeout)))
+	c.iov = append(c.iovArr[:0], bufs...)
+	return c.iov.WriteTo(c.nc)
+}
+
+// writeMore writes p telling the kernel that more data follows at once
+// (MSG_MORE), so that a response header and the sendfile data behind it
+// leave in one segment.
+func (c *conn) writeMore(p []byte, timeout time.Duration) (int, error) {
+	if c.rc == nil || !c.tcp {
+		return c.write(p, timeout)
+	}
+	c.setWriteDeadline(roundUp(nanotime() + int64(timeout)))
+	c.moreBuf, c.moreN, c.rdErr = p, 0, nil
+	err := c.rc.Write(c.moreFn)
+	if err == nil {
+		err = c.rdErr
+	}
+	n := c.moreN
+	c.moreBuf = nil
+	return n, err
+}
+
+func (c *conn) sendMore(fd uintptr) bool {
+	for c.moreN < len(c.moreBuf) {
+		n, err := syscall.SendmsgN(int(fd), c.moreBuf[c.moreN:], nil, nil, msgMore)
+		if n > 0 {
+			c.moreN += n
+		}
+		switch err {
+		case nil:
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return false
+		default:
+			c.rdErr = &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("sendmsg", err)}
+			return true
+		}
+	}
+	return true
+}
+
+func isTimeout(err error) bool {
+	return errors.Is(err, os.ErrDeadlineExceeded)
+}
