@@ -1,0 +1,228 @@
+package server_test
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// testCase is one -t/-T/-s run: files under a fresh prefix, the extra
+// arguments, and the expected standard error (DIR stands for the prefix)
+// and exit status. Unless nginxDiffers, the real nginx must print the
+// same modulo its name.
+type testCase struct {
+	name         string
+	files        map[string]string
+	args         []string
+	stderr       string
+	stdout       string
+	code         int
+	nginxDiffers bool
+}
+
+const okConf = `pid logs/nginx.pid;
+events {}
+http {
+    access_log logs/access.log;
+    server { listen 127.0.0.1:PORT; location / { return 200 "ok\n"; } }
+}
+`
+
+// okFiles is a valid configuration on a free port.
+func okFiles(t *testing.T) map[string]string {
+	return map[string]string{"conf/nginx.conf": strings.ReplaceAll(okConf, "PORT", strconv.Itoa(freePort(t)))}
+}
+
+var (
+	nginxPrefix = regexp.MustCompile(`(?m)^nginx: `)
+	// stamp is the head of an error-log line: time, level, PID#TID.
+	stamp = regexp.MustCompile(`(?m)^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[(\w+)\] \d+#\d+: `)
+)
+
+func runCase(t *testing.T, tc testCase, signalFile string) {
+	p := newPrefix(t)
+	for name, text := range tc.files {
+		p.write(name, text)
+	}
+	if signalFile != "" {
+		p.write("logs/nginx.pid", signalFile)
+	}
+	args := p.args(tc.args...)
+	expand := func(s string) string { return strings.ReplaceAll(s, "DIR/", p.dir) }
+	mask := func(r result) result {
+		r.stderr = stamp.ReplaceAllString(r.stderr, "TIME [$1] PID#PID: ")
+		return r
+	}
+	if haveNginx() && !tc.nginxDiffers {
+		n := mask(runCmd(t, nginxBin, args...))
+		if signalFile != "" {
+			p.write("logs/nginx.pid", signalFile)
+		}
+		w := mask(runCmd(t, weirBin, args...))
+		if want := nginxPrefix.ReplaceAllString(n.stderr, "weir: "); w.stderr != want || w.code != n.code || w.stdout != n.stdout {
+			t.Errorf("weir and nginx differ:\nweir  (%d): %q\n%s\nnginx (%d): %q\n%s", w.code, w.stderr, w.stdout, n.code, n.stderr, n.stdout)
+		}
+	}
+	os.Remove(p.dir + "logs/nginx.pid")
+	if signalFile != "" {
+		p.write("logs/nginx.pid", signalFile)
+	}
+	w := mask(runCmd(t, weirBin, args...))
+	if w.stderr != expand(tc.stderr) || w.code != tc.code || w.stdout != expand(tc.stdout) {
+		t.Errorf("weir %q:\n got (%d) %q\n%q\nwant (%d) %q\n%q", tc.args, w.code, w.stderr, w.stdout, tc.code, expand(tc.stderr), expand(tc.stdout))
+	}
+}
+
+func TestConfigTest(t *testing.T) {
+	const ok = "weir: the configuration file DIR/conf/nginx.conf syntax is ok\n" +
+		"weir: configuration file DIR/conf/nginx.conf test is successful\n"
+	const syntaxOK = "weir: the configuration file DIR/conf/nginx.conf syntax is ok\n"
+	const failed = "weir: configuration file DIR/conf/nginx.conf test failed\n"
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	heldConf := strings.ReplaceAll(okConf, "PORT", strconv.Itoa(held.Addr().(*net.TCPAddr).Port))
+	port := strconv.Itoa(freePort(t))
+
+	tests := []testCase{
+		{name: "ok", files: okFiles(t), args: []string{"-t"}, stderr: ok},
+		{name: "quiet", files: okFiles(t), args: []string{"-tq"}},
+		{name: "quiet apart", files: okFiles(t), args: []string{"-q", "-t"}},
+		{name: "version and test", files: okFiles(t), args: []string{"-vt"}, nginxDiffers: true,
+			stderr: "nginx version: weir/1.31.0\n" + ok},
+		{name: "unknown directive", args: []string{"-t"},
+			files:  map[string]string{"conf/nginx.conf": "events {}\nfoo;\n"},
+			stderr: "weir: [emerg] unknown directive \"foo\" in DIR/conf/nginx.conf:2\n" + failed, code: 1},
+		{name: "unknown directive quiet", args: []string{"-tq"},
+			files:  map[string]string{"conf/nginx.conf": "events {}\nfoo;\n"},
+			stderr: "weir: [emerg] unknown directive \"foo\" in DIR/conf/nginx.conf:2\n" + failed, code: 1},
+		{name: "no events", args: []string{"-t"},
+			files:  map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\n"},
+			stderr: syntaxOK + "weir: [emerg] no \"events\" section in configuration\n" + failed, code: 1},
+		{name: "no file", args: []string{"-t", "-c", "conf/none.conf"},
+			stderr: "weir: [emerg] open() \"DIR/conf/none.conf\" failed (2: No such file or directory)\n" +
+				"weir: configuration file DIR/conf/none.conf test failed\n", code: 1},
+		{name: "pid directory missing", args: []string{"-t"},
+			files:  map[string]string{"conf/nginx.conf": "pid none/nginx.pid;\nevents {}\n"},
+			stderr: syntaxOK + "weir: [emerg] open() \"DIR/none/nginx.pid\" failed (2: No such file or directory)\n" + failed, code: 1},
+		{name: "error log directory missing", args: []string{"-t"},
+			files:  map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nerror_log none/error.log;\nevents {}\n"},
+			stderr: syntaxOK + "weir: [emerg] open() \"DIR/none/error.log\" failed (2: No such file or directory)\n" + failed, code: 1},
+		{name: "access log directory missing", args: []string{"-t"},
+			files:  map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp { access_log none/a.log; server { listen 127.0.0.1:" + port + "; } }\n"},
+			stderr: syntaxOK + "weir: [emerg] open() \"DIR/none/a.log\" failed (2: No such file or directory)\n" + failed, code: 1},
+		{name: "address not local", args: []string{"-t"},
+			files:  map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp { access_log off; server { listen 192.0.2.1:" + port + "; } }\n"},
+			stderr: syntaxOK + "weir: [emerg] bind() to 192.0.2.1:" + port + " failed (99: Cannot assign requested address)\n" + failed, code: 1},
+		{name: "address in use is fine", args: []string{"-t"},
+			files: map[string]string{"conf/nginx.conf": heldConf}, stderr: ok},
+		{name: "warning", args: []string{"-t"},
+			files:  map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp {\ntypes { text/html html; text/plain html; }\n}\n"},
+			stderr: "weir: [warn] duplicate extension \"html\", content type: \"text/plain\", previous content type: \"text/html\" in DIR/conf/nginx.conf:4\n" + ok},
+		{name: "warning quiet", args: []string{"-tq"},
+			files:  map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp {\ntypes { text/html html; text/plain html; }\n}\n"},
+			stderr: "weir: [warn] duplicate extension \"html\", content type: \"text/plain\", previous content type: \"text/html\" in DIR/conf/nginx.conf:4\n"},
+		{name: "global directive", files: okFiles(t), args: []string{"-t", "-g", "daemon off;"}, stderr: ok},
+		{name: "bad global directive", files: okFiles(t), args: []string{"-t", "-g", "foo;"},
+			stderr: "weir: [emerg] unknown directive \"foo\" in command line\n" + failed, code: 1},
+		{name: "start-up log unusable", args: []string{"-t", "-e", "none/error.log"},
+			files:  map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nerror_log logs/error.log;\nevents {}\n"},
+			stderr: "weir: [alert] could not open error log file: open() \"DIR/none/error.log\" failed (2: No such file or directory)\n" + ok},
+		{name: "-e is the default error log", args: []string{"-t", "-e", "none/error.log"},
+			files: map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp { error_log logs/error.log; }\n"},
+			stderr: "weir: [alert] could not open error log file: open() \"DIR/none/error.log\" failed (2: No such file or directory)\n" + syntaxOK +
+				"TIME [emerg] PID#PID: open() \"DIR/none/error.log\" failed (2: No such file or directory)\n" + failed, code: 1},
+		{name: "dump", args: []string{"-T"},
+			files: map[string]string{
+				"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\ninclude inc/*.conf;\n",
+				"conf/inc/a.conf": "# a\n",
+				"conf/inc/b.conf": "# b",
+			},
+			stderr: ok,
+			stdout: "# configuration file DIR/conf/nginx.conf:\npid logs/nginx.pid;\nevents {}\ninclude inc/*.conf;\n\n" +
+				"# configuration file DIR/conf/inc/a.conf:\n# a\n\n" +
+				"# configuration file DIR/conf/inc/b.conf:\n# b\n"},
+		{name: "dump quiet", args: []string{"-Tq"},
+			files:  map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\n"},
+			stdout: "# configuration file DIR/conf/nginx.conf:\npid logs/nginx.pid;\nevents {}\n\n"},
+		{name: "dump failing", args: []string{"-T"},
+			files:  map[string]string{"conf/nginx.conf": "events {}\nfoo;\n"},
+			stderr: "weir: [emerg] unknown directive \"foo\" in DIR/conf/nginx.conf:2\n" + failed, code: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { runCase(t, tc, "") })
+	}
+}
+
+// TestConfigTestStderrLog: with -e stderr the start-up log is standard
+// error itself, so nginx writes its error-log lines there and no second
+// "nginx: [emerg]" copy.
+func TestConfigTestStderrLog(t *testing.T) {
+	p := newPrefix(t)
+	p.conf("events {}\nfoo;\n")
+	re := regexp.MustCompile(`^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[emerg\] (\d+)#(\d+): unknown directive "foo" in ` + regexp.QuoteMeta(p.dir) + `conf/nginx.conf:2\n` +
+		`weir: configuration file ` + regexp.QuoteMeta(p.dir) + `conf/nginx.conf test failed\n$`)
+	r := runCmd(t, weirBin, "-p", p.dir, "-c", "conf/nginx.conf", "-e", "stderr", "-t")
+	if r.code != 1 || !re.MatchString(r.stderr) {
+		t.Errorf("got (%d) %q", r.code, r.stderr)
+	}
+	if haveNginx() {
+		n := runCmd(t, nginxBin, "-p", p.dir, "-c", "conf/nginx.conf", "-e", "stderr", "-t")
+		if !re.MatchString(nginxPrefix.ReplaceAllString(n.stderr, "weir: ")) {
+			t.Errorf("nginx: %q", n.stderr)
+		}
+	}
+}
+
+func TestSignalErrors(t *testing.T) {
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	deadPID := strconv.Itoa(dead.Process.Pid)
+	tests := []struct {
+		testCase
+		pidFile string
+	}{
+		{testCase: testCase{name: "no pid file", args: []string{"-s", "stop"},
+			stderr: "weir: [error] open() \"DIR/logs/nginx.pid\" failed (2: No such file or directory)\n", code: 1}},
+		{pidFile: "abc\n", testCase: testCase{name: "not a number", args: []string{"-s", "reload"},
+			stderr: "weir: [error] invalid PID number \"abc\" in \"DIR/logs/nginx.pid\"\n", code: 1}},
+		{pidFile: " ", testCase: testCase{name: "blank", args: []string{"-s", "reload"},
+			stderr: "weir: [error] invalid PID number \" \" in \"DIR/logs/nginx.pid\"\n", code: 1}},
+		{pidFile: "\r\n\n", testCase: testCase{name: "only line ends", args: []string{"-s", "quit"},
+			stderr: "weir: [error] invalid PID number \"\" in \"DIR/logs/nginx.pid\"\n", code: 1}},
+		{pidFile: "1234567890123456789012345\n", testCase: testCase{name: "too long", args: []string{"-sreopen"},
+			stderr: "weir: [error] invalid PID number \"1234567890123456789012\" in \"DIR/logs/nginx.pid\"\n", code: 1}},
+		{pidFile: deadPID + "\n", testCase: testCase{name: "no such process", args: []string{"-s", "quit"},
+			stderr: "weir: [alert] kill(" + deadPID + ", 3) failed (3: No such process)\n", code: 1}},
+		{pidFile: deadPID + "\r\n", testCase: testCase{name: "no such process reopen", args: []string{"-s", "reopen"},
+			stderr: "weir: [alert] kill(" + deadPID + ", 10) failed (3: No such process)\n", code: 1}},
+		{testCase: testCase{name: "bad config", args: []string{"-s", "stop"},
+			files:  map[string]string{"conf/nginx.conf": "events {}\nfoo;\n"},
+			stderr: "weir: [emerg] unknown directive \"foo\" in DIR/conf/nginx.conf:2\n", code: 1}},
+	}
+	for _, tc := range tests {
+		if tc.files == nil {
+			tc.files = map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\n"}
+		}
+		t.Run(tc.name, func(t *testing.T) { runCase(t, tc.testCase, tc.pidFile) })
+	}
+	t.Run("pid file is a directory", func(t *testing.T) {
+		p := newPrefix(t)
+		p.conf("pid logs/nginx.pid;\nevents {}\n")
+		os.Mkdir(p.dir+"logs/nginx.pid", 0o755)
+		r := runCmd(t, weirBin, p.args("-s", "stop")...)
+		want := fmt.Sprintf("weir: [crit] pread() \"%slogs/nginx.pid\" failed (21: Is a directory)\n", p.dir)
+		if r.stderr != want || r.code != 1 {
+			t.Errorf("got (%d) %q, want %q", r.code, r.stderr, want)
+		}
+	})
+}

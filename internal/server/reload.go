@@ -1,0 +1,116 @@
+package server
+
+import (
+	"net"
+	"os"
+	"strings"
+
+	"weir/internal/config"
+	"weir/internal/errlog"
+	"weir/internal/httpd"
+)
+
+// reload is HUP (ngx_init_cycle on a running cycle). The new
+// configuration is built to one side: read, error logs opened, snapshot
+// made (access logs opened), new sockets bound. Any failure is logged and
+// the old configuration keeps serving, untouched. On success sockets whose
+// address stays are kept as they are (they take the new backlog and
+// options), new ones start accepting, removed ones close, the new
+// generation takes every new connection, and the old one finishes its
+// requests in the background and then releases its snapshot and logs.
+func (p *process) reload() {
+	c := p.c
+	c.Log(errlog.Notice, "reconfiguring")
+	cfg, err := loadConfig(c, p.o, nil)
+	if err != nil {
+		return
+	}
+	l, hasStderr, err := openErrorLog(cfg)
+	if err != nil {
+		c.Log(errlog.Emerg, err.Error())
+		return
+	}
+	snap, err := httpd.NewSnapshot(cfg, l)
+	if err != nil {
+		c.Log(errlog.Emerg, err.Error())
+		l.Close()
+		return
+	}
+	// nginx has switched to the new cycle's log by the time it binds.
+	logNew := func(lv errlog.Level, msg string) { l.Log(lv, 0, msg) }
+	var fresh []*config.Listen
+	want := map[string]*config.Listen{}
+	for _, ls := range listens(cfg) {
+		want[ls.Addr] = ls
+		if p.sockets[ls.Addr] == nil {
+			fresh = append(fresh, ls)
+		}
+	}
+	opened, err := openListeners(fresh, logNew)
+	rollback := func() {
+		for _, ln := range opened {
+			ln.Close()
+		}
+		snap.Close()
+		l.Close()
+	}
+	if err != nil {
+		rollback()
+		return
+	}
+	if cfg.PID != p.cfg.PID {
+		if err := createPIDFile(cfg.PID, true); err != nil {
+			logNew(errlog.Emerg, err.Error())
+			rollback()
+			return
+		}
+		if err := os.Remove(p.cfg.PID); err != nil {
+			logNew(errlog.Alert, "unlink() \""+p.cfg.PID+"\" failed "+errlog.SysError(err))
+		}
+	}
+
+	// Commit.
+	c.use(l, hasStderr)
+	c.Log(errlog.Notice, `using the "epoll" event method`)
+	for addr, s := range p.sockets {
+		if ls := want[addr]; ls != nil {
+			if err := tuneListener(s.ln, ls, true, logNew); err != nil {
+				logNew(errlog.Alert, err.Error()+", ignored")
+			}
+		}
+	}
+	var started []*socket
+	for addr, ln := range opened {
+		s := newSocket(addr, ln, c.Log)
+		p.sockets[addr] = s
+		started = append(started, s)
+	}
+	old := p.cur
+	p.cur = newGeneration(cfg, l, snap)
+	p.cur.start(p.sockets)
+	for _, s := range started {
+		go s.acceptLoop()
+	}
+	for addr, s := range p.sockets {
+		if want[addr] != nil {
+			continue
+		}
+		if strings.HasPrefix(addr, "unix:") {
+			c.Logf(errlog.Warn, "deleting socket %s", strings.TrimPrefix(addr, "unix:"))
+		}
+		s.cur.Store(nil)
+		s.close()
+		delete(p.sockets, addr)
+	}
+	p.cfg = cfg
+	p.setRlimit(cfg)
+	p.redirectStderr()
+	p.retiring.Add(1)
+	go func() {
+		defer p.retiring.Done()
+		old.shutdown(old.cfg.WorkerShutdownTimeout, p.stopAll)
+		old.log.Close()
+	}()
+}
+
+var _ net.Listener = (*genListener)(nil)
