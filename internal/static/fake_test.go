@@ -44,6 +44,9 @@ func (o *fakeOut) Write(p []byte) (int, error) {
 func (o *fakeOut) SendFile(f *os.File, off, n int64) error {
 	o.WriteHeader()
 	o.sendfiles++
-	_, err := io.Copy(&o.body, io.NewSectionReader(f, off, n))
+	m, err := io.Copy(&o.body, io.NewSectionReader(f, off, n))
+	if err == nil && m < n {
+		err = io.ErrUnexpectedEOF // as the engine reports a file cut short
+	}
 	return err
 }

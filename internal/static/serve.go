@@ -275,7 +275,17 @@ func sendBody(out responder, f *os.File, off, n int64, sendfile bool) error {
 		return nil
 	}
 	if sendfile {
-		return out.SendFile(f, off, n)
+		err := out.SendFile(f, off, n)
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			// The file shrank: nginx's sendfile chain reports where.
+			at := off
+			if st, serr := f.Stat(); serr == nil {
+				at = min(max(st.Size(), off), off+n)
+			}
+			return &OpenError{Status: 500, Level: errlog.Alert, Path: f.Name(),
+				msg: "sendfile() reported that \"" + f.Name() + "\" was truncated at " + strconv.FormatInt(at, 10)}
+		}
+		return err
 	}
 	bp := readBufs.Get().(*[]byte)
 	defer readBufs.Put(bp)

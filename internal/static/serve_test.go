@@ -1,9 +1,11 @@
 package static
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,7 +54,13 @@ func TestServeFile(t *testing.T) {
 	full := writeFile(t, dir, "f.txt", testBody, testMtime)
 	empty := writeFile(t, dir, "empty.txt", "", testMtime)
 
-	addX := func(w *httpcore.Response) { w.Header = append(w.Header, httpcore.Header{Name: "X-A", Value: "a"}) }
+	// addX is add_header X-A a: it applies to the statuses nginx lists.
+	addX := func(w *httpcore.Response) {
+		switch w.Status {
+		case 200, 201, 204, 206, 301, 302, 303, 304, 307, 308:
+			w.Header = append(w.Header, httpcore.Header{Name: "X-A", Value: "a"})
+		}
+	}
 	noETag := DefaultOptions
 	noETag.ETag = false
 	before := DefaultOptions
@@ -212,32 +220,33 @@ func TestServeFile(t *testing.T) {
 		{name: "empty file range", file: empty, req: h("Range", "bytes=5-"),
 			status: 416, hdr: h("Content-Range", "bytes */0")},
 	}
+	cs := &caseServer{}
+	addr := startWeir(t, cs.handler())
 	for _, tc := range tests {
+		path := full
+		if tc.file != "" {
+			path = tc.file
+		}
+		opt := DefaultOptions
+		if tc.opt != nil {
+			opt = *tc.opt
+		}
+		opt.ContentType = "text/plain"
+		opt.Boundary = func() uint64 { return 7 }
+		method := tc.method
+		if method == "" {
+			method = "GET"
+		}
 		t.Run(tc.name, func(t *testing.T) {
-			path := full
-			if tc.file != "" {
-				path = tc.file
-			}
 			f, fi, oerr := Open(path, OpenOptions{})
 			if oerr != nil {
 				t.Fatal(oerr)
 			}
 			defer f.Close()
-			opt := &DefaultOptions
-			if tc.opt != nil {
-				opt = tc.opt
-			}
-			o := *opt
-			o.ContentType = "text/plain"
-			o.Boundary = func() uint64 { return 7 }
-			method := tc.method
-			if method == "" {
-				method = "GET"
-			}
 			r := &httpcore.Request{Method: method, Headers: tc.req}
 			w := &httpcore.Response{OnHeader: tc.onHeader}
 			out := &fakeOut{w: w}
-			status, err := serveFile(w, out, r, f, fi, &o)
+			status, err := serveFile(w, out, r, f, fi, &opt)
 			if err != nil {
 				t.Fatalf("err = %v", err)
 			}
@@ -276,30 +285,79 @@ func TestServeFile(t *testing.T) {
 				t.Errorf("body = %q, want %q", out.body.String(), tc.body)
 			}
 		})
+		t.Run(tc.name+" socket", func(t *testing.T) {
+			cs.cur.Store(&serveCase{path: path, opt: opt, onHeader: tc.onHeader})
+			var req [][2]string
+			for _, h := range tc.req {
+				req = append(req, [2]string{h.Name, h.Value})
+			}
+			resp := rawRequest(t, addr, method, "/x", req)
+			if resp.status != tc.status {
+				t.Fatalf("status = %d, want %d", resp.status, tc.status)
+			}
+			// The fields the engine writes from Response, then Header.
+			var want []string
+			if !tc.sent {
+				want = append(want, "Server: weir", "Content-Type: text/html", "Content-Length: 50")
+			} else {
+				if tc.ctype != "" {
+					want = append(want, "Content-Type: "+tc.ctype)
+				}
+				if tc.clen >= 0 {
+					want = append(want, fmt.Sprintf("Content-Length: %d", tc.clen))
+				}
+				if tc.lm {
+					want = append(want, "Last-Modified: "+testLM)
+				}
+			}
+			for _, h := range tc.hdr {
+				want = append(want, h.Name+": "+h.Value)
+			}
+			var got []string
+			for _, h := range resp.header {
+				if n := strings.ToLower(h[0]); n != "date" && n != "connection" {
+					got = append(got, h[0]+": "+h[1])
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("header\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			if tc.sent && string(resp.body) != tc.body {
+				t.Errorf("body = %q, want %q", resp.body, tc.body)
+			}
+		})
 	}
 }
 
 // TestServeFileShrunk: a file cut short after Open ends the body with
 // nginx's alert.
 func TestServeFileShrunk(t *testing.T) {
-	dir := t.TempDir()
-	p := writeFile(t, dir, "f", testBody, testMtime)
-	f, fi, oerr := Open(p, OpenOptions{})
-	if oerr != nil {
-		t.Fatal(oerr)
-	}
-	defer f.Close()
-	if err := os.Truncate(p, 5); err != nil {
-		t.Fatal(err)
-	}
-	w := &httpcore.Response{}
-	out := &fakeOut{w: w}
-	status, err := serveFile(w, out, &httpcore.Request{Method: "GET"}, f, fi, &DefaultOptions)
-	oe, ok := err.(*OpenError)
-	if status != 200 || !ok || oe.Level != errlog.Alert {
-		t.Fatalf("status %d err %v", status, err)
-	}
-	if want := `pread() read only 5 of 20 from "` + p + `"`; oe.Error() != want {
-		t.Errorf("msg = %q, want %q", oe.Error(), want)
+	for _, sendfile := range []bool{false, true} {
+		dir := t.TempDir()
+		p := writeFile(t, dir, "f", testBody, testMtime)
+		f, fi, oerr := Open(p, OpenOptions{})
+		if oerr != nil {
+			t.Fatal(oerr)
+		}
+		defer f.Close()
+		if err := os.Truncate(p, 5); err != nil {
+			t.Fatal(err)
+		}
+		w := &httpcore.Response{}
+		out := &fakeOut{w: w}
+		opt := DefaultOptions
+		opt.Sendfile = sendfile
+		status, err := serveFile(w, out, &httpcore.Request{Method: "GET"}, f, fi, &opt)
+		oe, ok := err.(*OpenError)
+		if status != 200 || !ok || oe.Level != errlog.Alert {
+			t.Fatalf("status %d err %v", status, err)
+		}
+		want := `pread() read only 5 of 20 from "` + p + `"`
+		if sendfile {
+			want = `sendfile() reported that "` + p + `" was truncated at 5`
+		}
+		if oe.Error() != want {
+			t.Errorf("msg = %q, want %q", oe.Error(), want)
+		}
 	}
 }

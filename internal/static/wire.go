@@ -1,5 +1,3 @@
-//go:build weirwire
-
 package static
 
 import (
