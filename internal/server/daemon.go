@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"syscall"
 
 	"weir/internal/config"
@@ -100,6 +101,9 @@ func daemonize(o Options) int {
 // serving. Standard error (the pipe) has been pointed at the error log
 // or /dev/null by then, which ends the parent's copy.
 func daemonChild(o Options) int {
+	// Standard error is a pipe until the daemon is ready: if the starting
+	// process goes away, a write to it must fail, not kill the daemon.
+	signal.Ignore(syscall.SIGPIPE)
 	ready := os.NewFile(3, "ready")
 	o.Ready = func() {
 		ready.Write([]byte{1})

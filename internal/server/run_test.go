@@ -47,7 +47,7 @@ func TestForeground(t *testing.T) {
 			t.Errorf("error.log lacks %q:\n%s", want, log)
 		}
 	}
-	if !strings.Contains(p.read("logs/access.log"), `"GET / HTTP/1.1" 200 6`) {
+	if !waitFor(5*time.Second, func() bool { return strings.Contains(p.read("logs/access.log"), `"GET / HTTP/1.1" 200 6`) }) {
 		t.Errorf("access.log: %q", p.read("logs/access.log"))
 	}
 }
@@ -236,13 +236,17 @@ func TestReload(t *testing.T) {
 		t.Fatalf("after a bad reload: %q", b)
 	}
 
-	p.conf(serverConf(port, "two", fmt.Sprintf("listen 127.0.0.1:%d;", port2)))
+	sock := p.dir + "s.sock"
+	p.conf(serverConf(port, "two", fmt.Sprintf("listen 127.0.0.1:%d; listen unix:%s;", port2, sock)))
 	s.signal(syscall.SIGHUP)
 	if !waitFor(5*time.Second, func() bool { return body(addr) == "two\n" }) {
 		t.Fatalf("new configuration not serving: %q\n%s", body(addr), p.read("logs/error.log"))
 	}
 	if b := body(addr2); b != "two\n" {
 		t.Fatalf("new listen: %q", b)
+	}
+	if fi, err := os.Stat(sock); err != nil || fi.Mode().Type() != os.ModeSocket || fi.Mode().Perm() != 0o666 {
+		t.Fatalf("unix socket: %v %v", fi, err)
 	}
 	if got := listenInode(t, port); got != inode {
 		t.Errorf("listening socket replaced: inode %s, was %s", got, inode)
@@ -255,6 +259,12 @@ func TestReload(t *testing.T) {
 	}
 	if !waitFor(2*time.Second, func() bool { _, err := net.Dial("tcp", addr2); return err != nil }) {
 		t.Errorf("removed listen still accepting")
+	}
+	if _, err := os.Stat(sock); !os.IsNotExist(err) {
+		t.Errorf("removed unix socket file still there: %v", err)
+	}
+	if log := p.read("logs/error.log"); !strings.Contains(log, "[warn] "+strconv.Itoa(s.cmd.Process.Pid)+"#"+strconv.Itoa(s.cmd.Process.Pid)+": deleting socket "+sock+"\n") {
+		t.Errorf("no deleting socket line:\n%s", log)
 	}
 	stop.Store(true)
 	wg.Wait()
@@ -346,7 +356,8 @@ func TestReopen(t *testing.T) {
 	p.conf(serverConf(port, "x"))
 	s := startForeground(t, p)
 	get(addr, "/first")
-	if !strings.Contains(p.read("logs/access.log"), "/first") {
+	// The log line is written after the response is sent.
+	if !waitFor(5*time.Second, func() bool { return strings.Contains(p.read("logs/access.log"), "/first") }) {
 		t.Fatalf("access.log: %q", p.read("logs/access.log"))
 	}
 	os.Rename(p.dir+"logs/access.log", p.dir+"logs/access.log.1")
@@ -359,6 +370,7 @@ func TestReopen(t *testing.T) {
 		t.Fatalf("access.log not reopened; error.log.1:\n%s", p.read("logs/error.log.1"))
 	}
 	get(addr, "/second")
+	waitFor(5*time.Second, func() bool { return strings.Contains(p.read("logs/access.log"), "/second") })
 	if a := p.read("logs/access.log"); !strings.Contains(a, "/second") || strings.Contains(a, "/first") {
 		t.Errorf("access.log after reopen: %q", a)
 	}
@@ -394,4 +406,35 @@ func TestIgnoredSignals(t *testing.T) {
 		t.Fatalf("GET after USR2: %d %v", code, err)
 	}
 	s.stop()
+}
+
+// TestShutdownTimeout: worker_shutdown_timeout bounds a graceful stop
+// whose client stopped reading.
+func TestShutdownTimeout(t *testing.T) {
+	p := newPrefix(t)
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	p.conf("worker_shutdown_timeout 300ms;\n" + serverConf(port, "x", "location /big { root html; }"))
+	f, err := os.Create(p.dir + "html/big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Truncate(64 << 20)
+	f.Close()
+	s := startForeground(t, p)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.Read(make([]byte, 4096))
+	start := time.Now()
+	s.signal(syscall.SIGQUIT)
+	if code := s.wait(5 * time.Second); code != 0 {
+		t.Fatalf("exit status %d", code)
+	}
+	if d := time.Since(start); d < 250*time.Millisecond {
+		t.Errorf("stopped after %v, before the timeout", d)
+	}
 }
