@@ -31,6 +31,9 @@ type pollSlot struct {
 
 var thePoller poller
 
+// testHookWake, when set, may veto the wake-up of a parked connection.
+var testHookWake func(*conn) bool
+
 func (p *poller) init() {
 	p.epfd, p.err = syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if p.err != nil {
@@ -119,7 +122,7 @@ func (p *poller) loop() {
 				c = p.slots[slot].c
 			}
 			p.mu.Unlock()
-			if c != nil {
+			if c != nil && (testHookWake == nil || testHookWake(c)) {
 				c.wake()
 			}
 		}

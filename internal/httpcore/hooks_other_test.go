@@ -1,0 +1,5 @@
+//go:build !linux
+
+package httpcore
+
+var testHookWake func(*conn) bool

@@ -1,0 +1,304 @@
+package httpcore
+
+import (
+	"context"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// withHotIdle shortens the hand-off to the poller for a test.
+func withHotIdle(t *testing.T, d time.Duration) {
+	old := hotIdle
+	hotIdle = d
+	t.Cleanup(func() { hotIdle = old })
+}
+
+func waitState(t *testing.T, s *Server, st int32, n int) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		got := 0
+		for _, c := range s.snapshot() {
+			if c.state.Load() == st {
+				got++
+			}
+		}
+		if got == n {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("no %d connections in state %d", n, st)
+}
+
+const get = "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+
+// TestPollerHandoff: an idle keep-alive connection goes to the poller and
+// comes back when the next request arrives; keepalive_timeout still
+// applies while it is parked.
+func TestPollerHandoff(t *testing.T) {
+	if !pollerAvailable() {
+		t.Skip("no poller on this platform")
+	}
+	withHotIdle(t, 30*time.Millisecond)
+	h := &testHandler{set: DefaultSettings()}
+	h.serve = func(w *Response, r *Request) {
+		w.KeepaliveTimeout = 400 * time.Millisecond
+		echo(w, r)
+	}
+	addr, s := startServer(t, h)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := 0; i < 3; i++ {
+		c.Write([]byte(get))
+		if resp, _ := readAll(c, 100*time.Millisecond); !strings.HasPrefix(resp, "HTTP/1.1 200 OK") {
+			t.Fatalf("request %d: %q", i, resp)
+		}
+		waitState(t, s, stIdleEpoll, 1)
+	}
+	// parked: the keepalive timeout closes it
+	start := time.Now()
+	resp, closed := readAll(c, 2*time.Second)
+	if resp != "" || !closed {
+		t.Fatalf("got %q closed=%v", resp, closed)
+	}
+	if d := time.Since(start); d < 300*time.Millisecond || d > 1500*time.Millisecond {
+		t.Errorf("closed after %v", d)
+	}
+	if n := s.Conns(); n != 0 {
+		t.Errorf("%d connections left", n)
+	}
+}
+
+// TestPollerPipelinedAfterWake sends a request in several pieces to a
+// parked connection.
+func TestPollerPipelinedAfterWake(t *testing.T) {
+	if !pollerAvailable() {
+		t.Skip("no poller on this platform")
+	}
+	withHotIdle(t, 20*time.Millisecond)
+	h := &testHandler{set: DefaultSettings()}
+	addr, s := startServer(t, h)
+	c, _ := net.Dial("tcp", addr)
+	defer c.Close()
+	waitState(t, s, stIdleEpoll, 1)
+	c.Write([]byte("GET /a HTTP/1.1\r\n"))
+	time.Sleep(50 * time.Millisecond)
+	c.Write([]byte("Host: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n"))
+	resp, _ := readAll(c, 200*time.Millisecond)
+	if !strings.Contains(resp, "path=/a") || !strings.Contains(resp, "path=/b") {
+		t.Fatalf("%q", resp)
+	}
+}
+
+// TestDrain: idle connections (parked in the goroutine or in the poller)
+// are closed, a connection with a pending request is served with
+// "Connection: close", a request in progress completes and its
+// connection closes.
+func TestDrain(t *testing.T) {
+	withHotIdle(t, 50*time.Millisecond)
+	release := make(chan struct{})
+	h := &testHandler{set: DefaultSettings()}
+	h.serve = func(w *Response, r *Request) {
+		if r.Path == "/slow" {
+			<-release
+		}
+		echo(w, r)
+	}
+	addr, s := startServer(t, h)
+
+	dial := func() net.Conn {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	parked := dial()   // will be in the poller
+	parked2 := dial()  // in the poller, with a request sent just before Drain
+	slow := dial()     // in a request
+	parked.Write([]byte(get))
+	readAll(parked, 50*time.Millisecond)
+	if pollerAvailable() {
+		waitState(t, s, stIdleEpoll, 3)
+	}
+	hot := dial() // parked in its goroutine
+	hot.Write([]byte(get))
+	readAll(hot, 20*time.Millisecond)
+	slow.Write([]byte("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n"))
+	time.Sleep(20 * time.Millisecond)
+
+	// a request that arrives just before the drain
+	parked2.Write([]byte(get))
+	time.Sleep(20 * time.Millisecond)
+
+	s.Drain()
+	for name, c := range map[string]net.Conn{"parked": parked, "hot": hot} {
+		if resp, closed := readAll(c, time.Second); resp != "" || !closed {
+			t.Errorf("%s: %q closed=%v", name, resp, closed)
+		}
+	}
+	resp, closed := readAll(parked2, time.Second)
+	if !strings.Contains(resp, "HTTP/1.1 200 OK") || !closed {
+		t.Errorf("pending: %q closed=%v", resp, closed)
+	}
+	close(release)
+	resp, closed = readAll(slow, time.Second)
+	if !strings.Contains(resp, "Connection: close") || !closed {
+		t.Errorf("slow: %q closed=%v", resp, closed)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := s.Wait(ctx); err != nil {
+		t.Fatal(err, s.Conns())
+	}
+}
+
+func TestCloseAll(t *testing.T) {
+	withHotIdle(t, 30*time.Millisecond)
+	h := &testHandler{set: DefaultSettings()}
+	addr, s := startServer(t, h)
+	var conns []net.Conn
+	for i := 0; i < 5; i++ {
+		c, _ := net.Dial("tcp", addr)
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	for s.Conns() != 5 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(60 * time.Millisecond)
+	s.CloseAll()
+	for _, c := range conns {
+		if _, closed := readAll(c, time.Second); !closed {
+			t.Error("still open")
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := s.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMaxConns(t *testing.T) {
+	h := &testHandler{set: DefaultSettings()}
+	var mu sync.Mutex
+	var logs []string
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	block := make(chan struct{})
+	h.serve = func(w *Response, r *Request) {
+		<-block
+		echo(w, r)
+	}
+	s := &Server{Handler: h, MaxConns: 2, Log: func(level int, c *ConnInfo, msg string) {
+		mu.Lock()
+		logs = append(logs, msg)
+		mu.Unlock()
+	}}
+	go s.Serve(ln, nil)
+	defer func() { ln.Close(); close(block); s.CloseAll() }()
+	addr := ln.Addr().String()
+
+	// two busy connections fill the limit: the third is closed at once
+	a, _ := net.Dial("tcp", addr)
+	b, _ := net.Dial("tcp", addr)
+	defer a.Close()
+	defer b.Close()
+	a.Write([]byte(get))
+	b.Write([]byte(get))
+	for s.Conns() != 2 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+	c, _ := net.Dial("tcp", addr)
+	defer c.Close()
+	if _, closed := readAll(c, time.Second); !closed {
+		t.Error("third connection not closed")
+	}
+	mu.Lock()
+	if len(logs) == 0 || logs[len(logs)-1] != "2 worker_connections are not enough" {
+		t.Errorf("logs %q", logs)
+	}
+	mu.Unlock()
+}
+
+// TestMaxConnsReusesIdle: at the limit an idle keep-alive connection is
+// closed to make room.
+func TestMaxConnsReusesIdle(t *testing.T) {
+	h := &testHandler{set: DefaultSettings()}
+	var mu sync.Mutex
+	var logs []string
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	s := &Server{Handler: h, MaxConns: 1, Log: func(level int, c *ConnInfo, msg string) {
+		mu.Lock()
+		logs = append(logs, msg)
+		mu.Unlock()
+	}}
+	go s.Serve(ln, nil)
+	defer func() { ln.Close(); s.CloseAll() }()
+	addr := ln.Addr().String()
+	a, _ := net.Dial("tcp", addr)
+	defer a.Close()
+	a.Write([]byte(get))
+	readAll(a, 50*time.Millisecond)
+	b, _ := net.Dial("tcp", addr)
+	defer b.Close()
+	b.Write([]byte(get))
+	if resp, _ := readAll(b, 200*time.Millisecond); !strings.HasPrefix(resp, "HTTP/1.1 200 OK") {
+		t.Fatalf("new connection: %q", resp)
+	}
+	if _, closed := readAll(a, 200*time.Millisecond); !closed {
+		t.Error("idle connection not reused")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(logs) == 0 || logs[0] != "1 worker_connections are not enough, reusing connections" {
+		t.Errorf("logs %q", logs)
+	}
+}
+
+// TestDrainPendingInPoller: a parked connection whose request has arrived
+// but was not picked up yet is served (with "Connection: close"), not
+// closed under the client.
+func TestDrainPendingInPoller(t *testing.T) {
+	if !pollerAvailable() {
+		t.Skip("no poller on this platform")
+	}
+	withHotIdle(t, 20*time.Millisecond)
+	var hold sync.Mutex
+	holding := true
+	testHookWake = func(*conn) bool {
+		hold.Lock()
+		defer hold.Unlock()
+		return !holding
+	}
+	defer func() { testHookWake = nil }()
+	h := &testHandler{set: DefaultSettings()}
+	addr, s := startServer(t, h)
+	c, _ := net.Dial("tcp", addr)
+	defer c.Close()
+	idle, _ := net.Dial("tcp", addr)
+	defer idle.Close()
+	waitState(t, s, stIdleEpoll, 2)
+	c.Write([]byte(get))
+	time.Sleep(50 * time.Millisecond) // the wake-up is vetoed
+	s.Drain()
+	hold.Lock()
+	holding = false
+	hold.Unlock()
+	resp, closed := readAll(c, time.Second)
+	if !strings.HasPrefix(resp, "HTTP/1.1 200 OK") || !strings.Contains(resp, "Connection: close") || !closed {
+		t.Errorf("pending: %q closed=%v", resp, closed)
+	}
+	if resp, closed := readAll(idle, time.Second); resp != "" || !closed {
+		t.Errorf("idle: %q closed=%v", resp, closed)
+	}
+}
