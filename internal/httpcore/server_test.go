@@ -68,7 +68,7 @@ func TestPollerHandoff(t *testing.T) {
 	if resp != "" || !closed {
 		t.Fatalf("got %q closed=%v", resp, closed)
 	}
-	if d := time.Since(start); d < 300*time.Millisecond || d > 1500*time.Millisecond {
+	if d := time.Since(start); d < 200*time.Millisecond || d > 1500*time.Millisecond {
 		t.Errorf("closed after %v", d)
 	}
 	if n := s.Conns(); n != 0 {
@@ -121,9 +121,9 @@ func TestDrain(t *testing.T) {
 		t.Cleanup(func() { c.Close() })
 		return c
 	}
-	parked := dial()   // will be in the poller
-	parked2 := dial()  // in the poller, with a request sent just before Drain
-	slow := dial()     // in a request
+	parked := dial()  // will be in the poller
+	parked2 := dial() // in the poller, with a request sent just before Drain
+	slow := dial()    // in a request
 	parked.Write([]byte(get))
 	readAll(parked, 50*time.Millisecond)
 	if pollerAvailable() {
