@@ -133,7 +133,7 @@ const (
 	Lit     Kind = iota // literal text
 	Builtin             // built-in variable ID
 	Fam                 // family member: Fam + Name
-	Capture             // regex capture $0..$9: N
+	Capture             // regex capture $1..$9: N
 	User                // user variable (set, named capture, map): N is the slot
 )
 
@@ -242,12 +242,12 @@ func (t *Table) Check(values []*Value) error {
 
 var errInvalidName = errors.New("invalid variable name")
 
-// Ref classifies one variable name (without "$").
+// Ref classifies one variable name (without "$") as
+// ngx_http_get_variable_index sees it: a built-in, a family member, or a
+// user variable. A digit is a name like any other here ("$1" is a capture
+// only inside a compiled value, see Compile).
 func Ref(name string) Part {
 	lname := strings.ToLower(name)
-	if len(name) == 1 && name[0] >= '0' && name[0] <= '9' {
-		return Part{Kind: Capture, N: int(name[0] - '0')}
-	}
 	if id, ok := builtinNames[lname]; ok {
 		return Part{Kind: Builtin, ID: id, Name: lname}
 	}
@@ -264,7 +264,7 @@ func isNameChar(c byte) bool {
 }
 
 // Compile parses s into parts, as ngx_http_script_compile does: "$name",
-// "${name}", and "$1".."$9" (a digit ends the name at once).
+// "${name}", and the captures "$1".."$9" (the digit ends the name at once).
 func Compile(s string) (*Value, error) {
 	v := &Value{Raw: s}
 	var lit strings.Builder
@@ -285,7 +285,9 @@ func Compile(s string) (*Value, error) {
 		if i >= len(s) {
 			return nil, errInvalidName
 		}
-		if s[i] >= '1' && s[i] <= '9' || s[i] == '0' {
+		if s[i] >= '1' && s[i] <= '9' {
+			// "$0" is not a capture but a variable named "0...", as in
+			// ngx_http_script_compile.
 			flush()
 			v.Parts = append(v.Parts, Part{Kind: Capture, N: int(s[i] - '0')})
 			i++
@@ -295,6 +297,9 @@ func Compile(s string) (*Value, error) {
 		if s[i] == '{' {
 			bracket = true
 			i++
+			if i >= len(s) {
+				return nil, errInvalidName
+			}
 		}
 		start := i
 		for i < len(s) && isNameChar(s[i]) {
