@@ -23,6 +23,7 @@ type diffLocation struct {
 	opt      func(*Options)
 	open     OpenOptions
 	onHeader func(*httpcore.Response)
+	errPage  string // error_page 404 URI
 }
 
 var diffLocations = []diffLocation{
@@ -39,6 +40,7 @@ var diffLocations = []diffLocation{
 	}},
 	{prefix: "/ds/", nginx: "disable_symlinks on;", open: OpenOptions{DisableSymlinks: SymlinksOn}},
 	{prefix: "/sf/", nginx: "sendfile on;", opt: func(o *Options) { o.Sendfile = true }},
+	{prefix: "/ep/", nginx: "error_page 404 /f.txt;", errPage: "/f.txt"},
 	{prefix: "/", nginx: ""},
 }
 
@@ -114,7 +116,10 @@ func diffCases() []diffCase {
 	add("range empty file", "GET", "/empty.txt", "Range", "bytes=0-")
 	add("range empty file past", "GET", "/empty.txt", "Range", "bytes=5-")
 	add("range empty file suffix", "GET", "/empty.txt", "Range", "bytes=-5")
-	for _, v := range []string{testETag, `"65e6b68c-15"`, lm, "Tue, 05 Mar 2024 06:07:09 GMT", "garbage", `W/` + testETag, ""} {
+	for _, v := range []string{testETag, `"65e6b68c-15"`, lm, "Tue, 05 Mar 2024 06:07:09 GMT", "garbage", `W/` + testETag, "",
+		"Xyz, 05 Mar 2024 06:07:08 GMT", "Tue, 05 Mxr 2024 06:07:08 GMT", "Tue, 05 Mar 2024 06:07:08 whatever",
+		"Tue,    05 Mar 2024 06:07:08 GMT", "Tuesday, 05-Mar-24 06:07:08 GMT", "Tue Mar  5 06:07:08 2024",
+		"Tue, 05 Mar 2024 06:07:08", "Tue, 5 Mar 2024 06:07:08 GMT", "Tue, 05 mar 2024 06:07:08 GMT"} {
 		add("if-range "+v, "GET", "/f.txt", "Range", "bytes=3-4", "If-Range", v)
 	}
 	for _, v := range []string{lm, "Tuesday, 05-Mar-24 06:07:08 GMT", "Tue Mar  5 06:07:08 2024",
@@ -157,6 +162,9 @@ func diffCases() []diffCase {
 	add("disable_symlinks", "GET", "/ds/link.txt")
 	add("disable_symlinks file", "GET", "/ds/f.txt")
 	add("octet-stream", "GET", "/big.bin", "Range", "bytes=0-1,3-4")
+	add("error page", "GET", "/ep/nope", "Range", "bytes=1-2", "If-None-Match", "*")
+	add("error page post", "POST", "/ep/nope")
+	add("error page head", "HEAD", "/ep/nope")
 	return cs
 }
 
@@ -237,6 +245,11 @@ func fakeWeir(root string) weirFunc {
 	return func(t *testing.T, c diffCase) *rawResp {
 		path, loc, opt := locate(root, c.uri)
 		f, fi, oerr := Open(path, loc.open)
+		if oerr != nil && oerr.Status == 404 && loc.errPage != "" {
+			path, loc, opt = locate(root, loc.errPage)
+			opt.ErrStatus = 404
+			f, fi, oerr = Open(path, loc.open)
+		}
 		if oerr != nil {
 			return &rawResp{status: oerr.Status}
 		}

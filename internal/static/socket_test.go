@@ -73,6 +73,13 @@ func staticPipeline(root string) handlerFunc {
 			return
 		}
 		f, fi, oerr := Open(path, loc.open)
+		if oerr != nil && oerr.Status == 404 && loc.errPage != "" {
+			// error_page 404 /f.txt: an internal redirect that keeps
+			// the status (and turns the method into GET).
+			path, loc, opt = locate(root, loc.errPage)
+			opt.ErrStatus = 404
+			f, fi, oerr = Open(path, loc.open)
+		}
 		if oerr != nil {
 			special(w, oerr.Status)
 			return
