@@ -57,6 +57,22 @@ type entry struct {
 	size      int64
 }
 
+// Autoindex lists dir as ngx_http_autoindex_handler does. The caller has
+// checked that autoindex is on, the URI ends in "/" and the method is GET
+// or HEAD (nginx declines otherwise). uri is the request's current $uri
+// (shown in the title), dir the path it maps to, with its trailing slash.
+//
+// The header is sent before the directory is read, as in nginx, without
+// Content-Length or Last-Modified. The returned errors are what nginx
+// logs, in order; when status is not 200 nothing was sent and the caller
+// answers with its special response for status (404/403/500 when the
+// directory cannot be opened, 400 for a bad JSONP callback). A failure
+// after the header was sent returns 500 with w's header already out: the
+// caller must close the connection.
+func Autoindex(w *httpcore.Response, r *httpcore.Request, dir, uri string, opt *AutoindexOptions) (status int, logs []*OpenError) {
+	return autoindex(w, w, r, dir, uri, opt)
+}
+
 func autoindex(w *httpcore.Response, out responder, r *httpcore.Request, dir, uri string, opt *AutoindexOptions) (int, []*OpenError) {
 	path := dir
 	if len(path) > 1 && path[len(path)-1] == '/' {
@@ -168,9 +184,7 @@ func autoindex(w *httpcore.Response, out responder, r *httpcore.Request, dir, ur
 		}
 		body = appendHTMLListing(nil, uri, entries, utf8, opt.ExactSize, offset)
 	}
-	if _, err := out.Write(body); err != nil {
-		return 200, logs
-	}
+	out.Write(body) // a write error is the engine's to log; it closes the connection
 	return 200, logs
 }
 
