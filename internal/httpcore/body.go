@@ -51,7 +51,8 @@ type bodyReader struct {
 func (b *bodyReader) reset() {
 	s, c := b.s, b.c
 	b.release()
-	*b = bodyReader{s: s, c: c, timeout: 60 * time.Second}
+	// no body until init says otherwise (HTTP/0.9 and refused requests)
+	*b = bodyReader{s: s, c: c, timeout: 60 * time.Second, done: true}
 }
 
 func (b *bodyReader) release() {
@@ -166,6 +167,9 @@ func (b *bodyReader) source() []byte {
 	c := b.c
 	if c.pos < c.last {
 		return c.cur.b[c.pos:c.last]
+	}
+	if b.scratch == nil {
+		return nil
 	}
 	return b.scratch.b[b.spos:b.slast]
 }
