@@ -101,19 +101,19 @@ func openListener(l *config.Listen, configure bool, logf func(errlog.Level, stri
 
 // listenErr turns net's error into nginx's wording.
 func listenErr(l *config.Listen, err error) error {
+	var ce *sockErr
+	if errors.As(err, &ce) {
+		return ce
+	}
 	var se *os.SyscallError
 	if errors.As(err, &se) {
 		call := se.Syscall
 		switch call {
 		case "bind", "listen", "socket":
 		default:
-			call = "setsockopt"
+			call += "()"
 		}
 		return &sockErr{call: call, addr: l.Addr, bl: l.Backlog, err: se.Err}
-	}
-	var ce *sockErr
-	if errors.As(err, &ce) {
-		return ce
 	}
 	return &sockErr{call: "bind", addr: l.Addr, err: err}
 }

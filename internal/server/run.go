@@ -10,6 +10,7 @@ import (
 	"sync"
 	"syscall"
 
+	"weir/internal/accesslog"
 	"weir/internal/config"
 	"weir/internal/errlog"
 	"weir/internal/httpd"
@@ -247,9 +248,13 @@ func (p *process) closeSockets() {
 	}
 }
 
-// exit is ngx_master_process_exit: remove the pid file, say so, close.
+// exit is ngx_master_process_exit: flush what access logs remain, remove
+// the pid file, say so, close the error log.
 func (p *process) exit() {
 	p.c.Log(errlog.Notice, "exiting")
+	if err := accesslog.CloseAll(); err != nil {
+		p.c.Log(errlog.Alert, err.Error())
+	}
 	if err := os.Remove(p.cfg.PID); err != nil && !errors.Is(err, os.ErrNotExist) {
 		p.c.Logf(errlog.Alert, "unlink() \"%s\" failed %s", p.cfg.PID, errlog.SysError(err))
 	}
