@@ -87,7 +87,6 @@ func (q *request) sendSpecial(code int) {
 		// an error page replaced the status already
 	}
 	q.status = w.Status
-	w.Header = w.Header[:0]
 	w.LastModified = time.Time{}
 	switch code {
 	case 204, 304:
@@ -128,6 +127,7 @@ func (q *request) tryErrorPage(code int) bool {
 		return false
 	}
 	q.errPage = true
+	q.w.Header = q.w.Header[:0]
 	target := q.eval(ep.Target)
 	status := code
 	if ep.Overwrite > 0 {
