@@ -3,7 +3,6 @@ package config
 import (
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,17 +21,16 @@ type builder struct {
 	cur  *Loc      // settings of the current http/server/location/if level
 	csrv *Srv      // server-level settings of the current level
 
-	values   []*vars.Value
-	ifBlocks []ifBlock
-	types    map[string]string // inside types{}
-	locs     []*Location       // locations declared in the current block
-	main     mainConf
-	warnings []*conf.Error
-}
-
-type ifBlock struct {
-	loc       *Location
-	parentLoc *Loc
+	values    []*vars.Value
+	types     map[string]string // inside types{}
+	locs      []*Location       // locations declared in the current block
+	main      mainConf
+	warnings  []*conf.Error
+	seen      map[seenKey]bool
+	formats   []string              // log_format names in definition order
+	logBufs   map[string]*AccessLog // buffered access_log files by path
+	truncated bool                  // the parser stopped at an error: blocks may be cut off
+	httpStmt  *conf.Stmt            // the http block, for errors nginx reports at its end
 }
 
 type mainConf struct {
@@ -40,20 +38,21 @@ type mainConf struct {
 	workerProcesses, pid, user   Opt[string]
 	workerConnections, rlimitNof Opt[int64]
 	shutdownTimeout              Opt[time.Duration]
+	use                          Opt[string]
 	errorLogs                    []ErrorLog
 	events                       bool
 }
 
-func loc(f func(l *Loc) any) {}
-
-// The accessors below give slot setters the field to fill.
-func lc(b *builder) *Loc { return b.cur }
+// warn records a warning nginx prints at level warn while reading.
+func (b *builder) warn(s *conf.Stmt, format string, args ...any) {
+	b.warnings = append(b.warnings, conf.Errorf(s, format, args...))
+}
 
 func init() {
-	m := func(f func(b *builder) *Opt[bool]) func(*builder, *conf.Stmt) error { return flagSlot(f) }
-	_ = m
 	main := CtxMain
+	any := CtxMain | CtxEvents | ctxAnyHTTP | CtxLimitExcept | CtxUpstream
 	register(
+		Directive{Name: "include", Ctx: any, Args: Take1, Set: ignoreSlot},
 		Directive{Name: "daemon", Ctx: main, Args: Flag, Set: flagSlot(func(b *builder) *Opt[bool] { return &b.main.daemon })},
 		Directive{Name: "master_process", Ctx: main, Args: Flag, Set: flagSlot(func(b *builder) *Opt[bool] { return &b.main.master })},
 		Directive{Name: "worker_processes", Ctx: main, Args: Take1, Set: setWorkerProcesses},
@@ -64,18 +63,18 @@ func init() {
 		Directive{Name: "env", Ctx: main, Args: Take1, Set: func(b *builder, s *conf.Stmt) error { b.cfg.Env = append(b.cfg.Env, s.Args[0]); return nil }},
 		Directive{Name: "worker_cpu_affinity", Ctx: main, Args: OneMore, Set: ignoreSlot},
 		Directive{Name: "worker_priority", Ctx: main, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "pcre_jit", Ctx: main, Args: Flag, Set: flagSlot(func(b *builder) *Opt[bool] { return new(Opt[bool]) })},
+		Directive{Name: "pcre_jit", Ctx: main, Args: Flag, Set: checkSlot(checkFlag)},
 		Directive{Name: "thread_pool", Ctx: main, Args: Take23, Set: ignoreSlot},
-		Directive{Name: "timer_resolution", Ctx: main, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "lock_file", Ctx: main, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "working_directory", Ctx: main, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "timer_resolution", Ctx: main, Args: Take1, Set: checkSlot(checkMsec)},
+		Directive{Name: "lock_file", Ctx: main, Args: Take1, Set: checkSlot(checkStr)},
+		Directive{Name: "working_directory", Ctx: main, Args: Take1, Set: checkSlot(checkStr)},
 		Directive{Name: "error_log", Ctx: main | ctxHTTPAll, Args: OneMore, Set: setErrorLog},
 		Directive{Name: "events", Ctx: main, Args: Block | Take0, Set: setEvents},
-		Directive{Name: "worker_connections", Ctx: CtxEvents, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.main.workerConnections })},
-		Directive{Name: "use", Ctx: CtxEvents, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "multi_accept", Ctx: CtxEvents, Args: Flag, Set: flagSlot(func(b *builder) *Opt[bool] { return new(Opt[bool]) })},
-		Directive{Name: "accept_mutex", Ctx: CtxEvents, Args: Flag, Set: flagSlot(func(b *builder) *Opt[bool] { return new(Opt[bool]) })},
-		Directive{Name: "accept_mutex_delay", Ctx: CtxEvents, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "worker_connections", Ctx: CtxEvents, Args: Take1, Set: setWorkerConnections},
+		Directive{Name: "use", Ctx: CtxEvents, Args: Take1, Set: setUse},
+		Directive{Name: "multi_accept", Ctx: CtxEvents, Args: Flag, Set: checkSlot(checkFlag)},
+		Directive{Name: "accept_mutex", Ctx: CtxEvents, Args: Flag, Set: checkSlot(checkFlag)},
+		Directive{Name: "accept_mutex_delay", Ctx: CtxEvents, Args: Take1, Set: checkSlot(checkMsec)},
 		Directive{Name: "http", Ctx: main, Args: Block | Take0, Set: setHTTP},
 		Directive{Name: "server", Ctx: CtxHTTP, Args: Block | Take0, Set: setServer},
 		Directive{Name: "location", Ctx: CtxServer | CtxLocation, Args: Block | Take12, Set: setLocation},
@@ -86,13 +85,14 @@ func init() {
 	)
 }
 
+// setWorkerProcesses is ngx_set_worker_processes.
 func setWorkerProcesses(b *builder, s *conf.Stmt) error {
 	if b.main.workerProcesses.Set {
 		return duplicate(s)
 	}
 	if s.Args[0] != "auto" {
 		if _, ok := atoi(s.Args[0]); !ok {
-			return conf.Errorf(s, "invalid value \"%s\" in \"%s\" directive", s.Args[0], s.Name)
+			return invalidValue(s)
 		}
 	}
 	b.main.workerProcesses = Def(s.Args[0])
@@ -105,31 +105,83 @@ func setUser(b *builder, s *conf.Stmt) error {
 	}
 	b.main.user = Def(s.Args[0])
 	if os.Geteuid() != 0 {
-		b.warnings = append(b.warnings, conf.Errorf(s, "the \"user\" directive makes sense only if the master process runs with super-user privileges, ignored"))
+		b.warn(s, "the \"user\" directive makes sense only if the master process runs with super-user privileges, ignored")
 	}
 	return nil
 }
 
+// setWorkerConnections is ngx_event_connections.
+func setWorkerConnections(b *builder, s *conf.Stmt) error {
+	if b.main.workerConnections.Set {
+		return duplicate(s)
+	}
+	n, ok := atoi(s.Args[0])
+	if !ok {
+		return conf.Errorf(s, "invalid number \"%s\"", s.Args[0])
+	}
+	b.main.workerConnections = Def(n)
+	return nil
+}
+
+// setUse is ngx_event_use with the event modules of a Linux build.
+func setUse(b *builder, s *conf.Stmt) error {
+	if b.main.use.Set {
+		return duplicate(s)
+	}
+	switch s.Args[0] {
+	case "epoll", "poll", "select":
+	default:
+		return conf.Errorf(s, "invalid event type \"%s\"", s.Args[0])
+	}
+	b.main.use = Def(s.Args[0])
+	return nil
+}
+
+// errLevels are nginx's err_levels, least severe last; debugLevels its
+// debug_levels.
+var (
+	errLevels   = []string{"emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"}
+	debugLevels = []string{"debug_core", "debug_alloc", "debug_mutex", "debug_event", "debug_http", "debug_mail", "debug_stream"}
+)
+
+// setErrorLog is ngx_error_log with ngx_log_set_levels: at most one
+// level, and debug_* masks only without one.
 func setErrorLog(b *builder, s *conf.Stmt) error {
 	e := ErrorLog{Path: s.Args[0], Level: "error"}
 	if e.Path != "stderr" && !strings.HasPrefix(e.Path, "syslog:") && !strings.HasPrefix(e.Path, "memory:") {
 		e.Path = b.full(e.Path)
 	}
-	if len(s.Args) > 2 {
-		// nginx accepts several debug_* levels; weir keeps the first.
-		for _, a := range s.Args[2:] {
-			if !strings.HasPrefix(a, "debug_") {
-				return conf.Errorf(s, "invalid log level \"%s\"", a)
+	level := ""
+	debugMask := false
+	for _, a := range s.Args[1:] {
+		found := false
+		for _, l := range errLevels {
+			if a == l {
+				if level != "" || debugMask {
+					return conf.Errorf(s, "duplicate log level \"%s\"", a)
+				}
+				level, found = l, true
+				break
 			}
 		}
-	}
-	if len(s.Args) > 1 {
-		switch s.Args[1] {
-		case "debug", "info", "notice", "warn", "error", "crit", "alert", "emerg":
-			e.Level = s.Args[1]
-		default:
-			return conf.Errorf(s, "invalid log level \"%s\"", s.Args[1])
+		for _, l := range debugLevels {
+			if a == l {
+				if level != "" {
+					return conf.Errorf(s, "invalid log level \"%s\"", a)
+				}
+				debugMask, found = true, true
+				break
+			}
 		}
+		if !found {
+			return conf.Errorf(s, "invalid log level \"%s\"", a)
+		}
+	}
+	switch {
+	case level != "":
+		e.Level = level
+	case debugMask:
+		e.Level = "debug"
 	}
 	if b.ctx == CtxMain {
 		b.main.errorLogs = append(b.main.errorLogs, e)
@@ -150,9 +202,10 @@ func setEvents(b *builder, s *conf.Stmt) error {
 	return b.block(CtxEvents, s.Block)
 }
 
-// full resolves a path against the prefix as ngx_conf_full_name(0) does.
+// full resolves a path against the prefix as ngx_conf_full_name(0) does:
+// anything not starting with "/" is appended to the prefix.
 func (b *builder) full(p string) string {
-	if filepath.IsAbs(p) {
+	if strings.HasPrefix(p, "/") {
 		return p
 	}
 	return b.cfg.Prefix + p
@@ -173,10 +226,17 @@ func setHTTP(b *builder, s *conf.Stmt) error {
 	h := &HTTP{LogFormats: map[string]*LogFormat{}, Vars: vars.NewTable(), Loc: &Loc{}, Srv: &Srv{}}
 	b.http = h
 	b.cfg.HTTP = h
+	b.httpStmt = s
 	b.cur, b.csrv = h.Loc, h.Srv
 	h.LogFormats["combined"] = combinedFormat()
+	b.formats = append(b.formats, "combined")
 	if err := b.block(CtxHTTP, s.Block); err != nil {
 		return err
+	}
+	if b.truncated && s.EndLine == 0 {
+		// The parser stopped inside this block: nginx never reached its
+		// end, so the checks made there do not run.
+		return errTruncated
 	}
 	return b.finishHTTP(s)
 }
@@ -191,11 +251,7 @@ func setServer(b *builder, s *conf.Stmt) error {
 	if err := b.block(CtxServer, s.Block); err != nil {
 		return err
 	}
-	tree, err := buildTree(b.locs)
-	if err != nil {
-		return err
-	}
-	srv.Locations = tree
+	srv.locs = b.locs
 	if len(srv.Listens) == 0 {
 		srv.Listens = []*Listen{defaultListen()}
 	}
@@ -205,8 +261,12 @@ func setServer(b *builder, s *conf.Stmt) error {
 	return nil
 }
 
+// setListen is the part of ngx_http_core_listen and ngx_http_add_listen
+// that nginx runs as the directive is read: a second listen of one
+// address in a server, listen options set twice for one address, and two
+// default servers for one address are errors here.
 func setListen(b *builder, s *conf.Stmt) error {
-	l, err := parseListen(s)
+	l, err := parseListen(b, s)
 	if err != nil {
 		return err
 	}
@@ -216,65 +276,72 @@ func setListen(b *builder, s *conf.Stmt) error {
 		}
 	}
 	b.srv.Listens = append(b.srv.Listens, l)
-	// nginx checks default_server and option conflicts as the listen is
-	// added (ngx_http_add_listen); so does weir.
+	optsSet, defSet := false, false
 	for _, other := range b.http.Servers {
 		if other == b.srv {
 			continue
 		}
 		for _, o := range other.Listens {
-			if o.Addr != l.Addr {
-				continue
-			}
-			if o.hasOptions && l.hasOptions {
-				return conf.Errorf(s, "duplicate listen options for %s", l.Addr)
-			}
-			if o.DefaultServer && l.DefaultServer {
-				return conf.Errorf(s, "a duplicate default server for %s", l.Addr)
+			if o.Addr == l.Addr {
+				optsSet = optsSet || o.hasOptions
+				defSet = defSet || o.DefaultServer
 			}
 		}
+	}
+	if l.hasOptions && optsSet {
+		return conf.Errorf(s, "duplicate listen options for %s", l.Addr)
+	}
+	if l.DefaultServer && defSet {
+		return conf.Errorf(s, "a duplicate default server for %s", l.Addr)
 	}
 	return nil
 }
 
+// setServerName is ngx_http_core_server_name. Wildcards are checked when
+// the names are hashed, at the end of the http block (groupListens).
 func setServerName(b *builder, s *conf.Stmt) error {
 	for _, a := range s.Args {
-		if a == "" && len(s.Args) == 1 {
-			// server_name "";
+		if a != "" && (a[0] == '*' && (len(a) < 3 || a[1] != '.') || a[0] == '.' && len(a) < 2) {
+			return conf.Errorf(s, "server name \"%s\" is invalid", a)
 		}
-		if strings.HasPrefix(a, "~") {
-			if len(a) == 1 {
-				return conf.Errorf(s, "empty regex in server name \"%s\"", a)
-			}
-			re, err := b.compileRegex(s, a[1:], true)
-			if err != nil {
-				return err
-			}
-			b.srv.Names = append(b.srv.Names, &ServerName{Name: a, Regex: re})
+		if strings.Contains(a, "/") {
+			b.warn(s, "server name \"%s\" has suspicious symbols", a)
+		}
+		name := a
+		if strings.EqualFold(a, "$hostname") {
+			name, _ = os.Hostname()
+		}
+		if !strings.HasPrefix(a, "~") {
+			b.srv.Names = append(b.srv.Names, &ServerName{Name: strings.ToLower(name)})
 			continue
 		}
-		if strings.ContainsAny(a, "/") {
-			return conf.Errorf(s, "server name \"%s\" has suspicious symbols", a)
+		if len(a) == 1 {
+			return conf.Errorf(s, "empty regex in server name \"%s\"", a)
 		}
-		if i := strings.IndexByte(a, '*'); i >= 0 {
-			ok := strings.Count(a, "*") == 1 && (strings.HasPrefix(a, "*.") || strings.HasSuffix(a, ".*"))
-			if !ok {
-				return conf.Errorf(s, "invalid server name or wildcard \"%s\" on %s", a, "0.0.0.0:80")
-			}
+		// nginx matches the lower-cased Host, and compiles the regex
+		// caseless only when it has an upper-case letter.
+		pattern := a[1:]
+		caseless := strings.ContainsAny(pattern, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+		re, err := b.compileRegex(s, pattern, caseless)
+		if err != nil {
+			return err
 		}
-		b.srv.Names = append(b.srv.Names, &ServerName{Name: strings.ToLower(a)})
+		b.srv.Names = append(b.srv.Names, &ServerName{Name: a, Regex: re})
+		b.srv.captures = re.NumCaptures() > 0
 	}
 	return nil
 }
 
 // setLocation implements ngx_http_core_location: the match kind, the
-// nesting rules, and the block as a new location level.
+// nesting rules, and the block as a new location level. Duplicates are
+// found when the http block ends, as nginx's ngx_http_init_locations.
 func setLocation(b *builder, s *conf.Stmt) error {
 	l := &Location{File: s.File, Line: s.Line, Parent: b.loc, Server: b.srv, Loc: &Loc{}}
 	args := s.Args
-	var mod, name string
+	var name string
 	if len(args) == 2 {
-		mod, name = args[0], args[1]
+		mod := args[0]
+		name = args[1]
 		switch mod {
 		case "=":
 			l.Match = MatchExact
@@ -303,7 +370,8 @@ func setLocation(b *builder, s *conf.Stmt) error {
 		}
 	}
 	l.Name = name
-	if l.Match == MatchRegex || l.Match == MatchRegexCaseless {
+	regex := l.Match == MatchRegex || l.Match == MatchRegexCaseless
+	if regex {
 		re, err := b.compileRegex(s, name, l.Match == MatchRegexCaseless)
 		if err != nil {
 			return err
@@ -318,8 +386,9 @@ func setLocation(b *builder, s *conf.Stmt) error {
 			return conf.Errorf(s, "location \"%s\" cannot be inside the named location \"%s\"", name, p.Name)
 		case l.Match == MatchNamed:
 			return conf.Errorf(s, "named location \"%s\" can be on the server level only", name)
-		case l.Match != MatchRegex && l.Match != MatchRegexCaseless &&
-			(p.Match == MatchPrefix || p.Match == MatchPrefixNoRegex) && !strings.HasPrefix(name, p.Name):
+		case !regex && !strings.HasPrefix(name, p.Name):
+			// The parent's name is its regex for a regex location, as in
+			// nginx, which compares the two names either way.
 			return conf.Errorf(s, "location \"%s\" is outside location \"%s\"", name, p.Name)
 		}
 	}
@@ -327,19 +396,13 @@ func setLocation(b *builder, s *conf.Stmt) error {
 	savedLoc, savedCur, savedLocs := b.loc, b.cur, b.locs
 	b.loc, b.cur, b.locs = l, l.Loc, nil
 	err := b.block(CtxLocation, s.Block)
-	inner := b.locs
+	l.locs = b.locs
 	b.loc, b.cur, b.locs = savedLoc, savedCur, savedLocs
-	if err != nil {
-		return err
-	}
-	tree, err := buildTree(inner)
-	if err != nil {
-		return err
-	}
-	l.Nested = tree
-	return nil
+	return err
 }
 
+// setTypes is ngx_http_core_types with ngx_http_core_type as the handler
+// of every statement inside: "TYPE EXT...;".
 func setTypes(b *builder, s *conf.Stmt) error {
 	if !b.cur.Types.Set {
 		b.cur.Types = Def(map[string]string{})
@@ -348,22 +411,20 @@ func setTypes(b *builder, s *conf.Stmt) error {
 	b.types = b.cur.Types.V
 	defer func() { b.types = saved }()
 	for _, st := range s.Block {
-		// Inside types{} every statement is "type ext...;" (ngx_http_core_type).
 		if st.HasBlock {
 			return conf.Errorf(st, "unexpected \"{\"")
 		}
 		if st.Name == "include" {
-			continue // the parser expanded it already
+			// The parser expanded every well-formed include.
+			return conf.Errorf(st, "invalid number of arguments in \"include\" directive")
 		}
 		for _, ext := range st.Args {
 			ext = strings.ToLower(ext)
-			if old, ok := b.types[ext]; ok && old != st.Name {
-				b.warnings = append(b.warnings, conf.Errorf(st, "duplicate extension \"%s\", content type: \"%s\", previous content type: \"%s\"", ext, st.Name, old))
+			if old, ok := b.types[ext]; ok {
+				b.warn(st, "duplicate extension \"%s\", content type: \"%s\", previous content type: \"%s\"", ext, st.Name, old)
 			}
 			b.types[ext] = st.Name
 		}
 	}
 	return nil
 }
-
-var _ = strconv.Itoa

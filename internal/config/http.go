@@ -1,7 +1,6 @@
 package config
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -38,12 +37,12 @@ func init() {
 		Directive{Name: "keepalive_timeout", Ctx: hsl, Args: Take12, Set: setKeepaliveTimeout},
 		Directive{Name: "keepalive_requests", Ctx: hsl, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.cur.KeepaliveRequests })},
 		Directive{Name: "keepalive_time", Ctx: hsl, Args: Take1, Set: ltime(func(l *Loc) *Opt[time.Duration] { return &l.KeepaliveTime })},
-		Directive{Name: "client_max_body_size", Ctx: hsl, Args: Take1, Set: lsize(func(l *Loc) *Opt[int64] { return &l.ClientMaxBodySize })},
+		Directive{Name: "client_max_body_size", Ctx: hsl, Args: Take1, Set: offSlot(func(b *builder) *Opt[int64] { return &b.cur.ClientMaxBodySize })},
 		Directive{Name: "client_body_timeout", Ctx: hsl, Args: Take1, Set: ltime(func(l *Loc) *Opt[time.Duration] { return &l.ClientBodyTimeout })},
 		Directive{Name: "client_body_buffer_size", Ctx: hsl, Args: Take1, Set: lsize(func(l *Loc) *Opt[int64] { return &l.ClientBodyBufSize })},
 		Directive{Name: "client_body_temp_path", Ctx: hsl, Args: Take1234, Set: ignoreSlot},
-		Directive{Name: "client_body_in_file_only", Ctx: hsl, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "client_body_in_single_buffer", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return new(Opt[bool]) })},
+		Directive{Name: "client_body_in_file_only", Ctx: hsl, Args: Take1, Set: checkEnum("off", "on", "clean")},
+		Directive{Name: "client_body_in_single_buffer", Ctx: hsl, Args: Flag, Set: checkSlot(checkFlag)},
 		Directive{Name: "send_timeout", Ctx: hsl, Args: Take1, Set: ltime(func(l *Loc) *Opt[time.Duration] { return &l.SendTimeout })},
 		Directive{Name: "server_tokens", Ctx: hsl, Args: Take1, Set: enumSlot(func(b *builder) *Opt[string] { return &b.cur.ServerTokens }, "on", "off", "build")},
 		Directive{Name: "error_page", Ctx: hsli, Args: TwoMore, Set: setErrorPage},
@@ -54,7 +53,7 @@ func init() {
 		Directive{Name: "port_in_redirect", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.PortInRedirect })},
 		Directive{Name: "server_name_in_redirect", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.ServerNameInRedirect })},
 		Directive{Name: "msie_padding", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.MsiePadding })},
-		Directive{Name: "msie_refresh", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return new(Opt[bool]) })},
+		Directive{Name: "msie_refresh", Ctx: hsl, Args: Flag, Set: checkSlot(checkFlag)},
 		Directive{Name: "etag", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.Etag })},
 		Directive{Name: "if_modified_since", Ctx: hsl, Args: Take1, Set: enumSlot(func(b *builder) *Opt[string] { return &b.cur.IfModifiedSince }, "off", "exact", "before")},
 		Directive{Name: "max_ranges", Ctx: hsl, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.cur.MaxRanges })},
@@ -73,38 +72,41 @@ func init() {
 		Directive{Name: "access_log", Ctx: hsli | CtxLimitExcept, Args: OneMore, Set: setAccessLog},
 		Directive{Name: "open_log_file_cache", Ctx: hsl, Args: Take1234, Set: ignoreSlot},
 		Directive{Name: "open_file_cache", Ctx: hsl, Args: Take12, Set: ignoreSlot},
-		Directive{Name: "open_file_cache_valid", Ctx: hsl, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "open_file_cache_min_uses", Ctx: hsl, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "open_file_cache_errors", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return new(Opt[bool]) })},
-		Directive{Name: "reset_timedout_connection", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return new(Opt[bool]) })},
-		Directive{Name: "lingering_close", Ctx: hsl, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "lingering_time", Ctx: hsl, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "lingering_timeout", Ctx: hsl, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "output_buffers", Ctx: hsl, Args: Take2, Set: ignoreSlot},
-		Directive{Name: "postpone_output", Ctx: hsl, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "sendfile_max_chunk", Ctx: hsl, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "directio", Ctx: hsl, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "open_file_cache_valid", Ctx: hsl, Args: Take1, Set: checkSlot(checkSec)},
+		Directive{Name: "open_file_cache_min_uses", Ctx: hsl, Args: Take1, Set: checkSlot(checkNum)},
+		Directive{Name: "open_file_cache_errors", Ctx: hsl, Args: Flag, Set: checkSlot(checkFlag)},
+		Directive{Name: "reset_timedout_connection", Ctx: hsl, Args: Flag, Set: checkSlot(checkFlag)},
+		Directive{Name: "lingering_close", Ctx: hsl, Args: Take1, Set: checkEnum("off", "on", "always")},
+		Directive{Name: "lingering_time", Ctx: hsl, Args: Take1, Set: checkSlot(checkMsec)},
+		Directive{Name: "lingering_timeout", Ctx: hsl, Args: Take1, Set: checkSlot(checkMsec)},
+		Directive{Name: "output_buffers", Ctx: hsl, Args: Take2, Set: checkSlot(checkBufs)},
+		Directive{Name: "postpone_output", Ctx: hsl, Args: Take1, Set: checkSlot(checkSize)},
+		Directive{Name: "sendfile_max_chunk", Ctx: hsl, Args: Take1, Set: checkSlot(checkSize)},
+		Directive{Name: "directio", Ctx: hsl, Args: Take1, Set: setDirectio},
 		Directive{Name: "aio", Ctx: hsl, Args: Take1, Set: ignoreSlot},
 		Directive{Name: "resolver", Ctx: hsl, Args: OneMore, Set: ignoreSlot},
-		Directive{Name: "resolver_timeout", Ctx: hsl, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "types_hash_max_size", Ctx: hsl, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "types_hash_bucket_size", Ctx: hsl, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "server_names_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "server_names_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "variables_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "variables_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "map_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: ignoreSlot},
-		Directive{Name: "map_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "resolver_timeout", Ctx: hsl, Args: Take1, Set: checkSlot(checkMsec)},
+		Directive{Name: "types_hash_max_size", Ctx: hsl, Args: Take1, Set: checkSlot(checkNum)},
+		Directive{Name: "types_hash_bucket_size", Ctx: hsl, Args: Take1, Set: checkSlot(checkNum)},
+		Directive{Name: "server_names_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: checkSlot(checkNum)},
+		Directive{Name: "server_names_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: checkSlot(checkNum)},
+		Directive{Name: "variables_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: checkSlot(checkNum)},
+		Directive{Name: "variables_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: checkSlot(checkNum)},
+		Directive{Name: "map_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: checkSlot(checkNum)},
+		Directive{Name: "map_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: checkSlot(checkNum)},
 
 		Directive{Name: "client_header_timeout", Ctx: hs, Args: Take1, Set: timeSlot(func(b *builder) *Opt[time.Duration] { return &b.csrv.ClientHeaderTimeout })},
 		Directive{Name: "client_header_buffer_size", Ctx: hs, Args: Take1, Set: sizeSlot(func(b *builder) *Opt[int64] { return &b.csrv.ClientHeaderBufSize })},
 		Directive{Name: "large_client_header_buffers", Ctx: hs, Args: Take2, Set: setLargeBuffers},
+		Directive{Name: "connection_pool_size", Ctx: hs, Args: Take1, Set: sizeSlot(func(b *builder) *Opt[int64] { return &b.csrv.ConnectionPoolSize })},
+		Directive{Name: "request_pool_size", Ctx: hs, Args: Take1, Set: checkSlot(checkSize)},
 		Directive{Name: "ignore_invalid_headers", Ctx: hs, Args: Flag, Set: sflag(func(s *Srv) *Opt[bool] { return &s.IgnoreInvalidHeaders })},
 		Directive{Name: "underscores_in_headers", Ctx: hs, Args: Flag, Set: sflag(func(s *Srv) *Opt[bool] { return &s.UnderscoresInHeaders })},
 		Directive{Name: "merge_slashes", Ctx: hs, Args: Flag, Set: sflag(func(s *Srv) *Opt[bool] { return &s.MergeSlashes })},
 	)
 }
 
+// setRoot is ngx_http_core_root for root and alias.
 func setRoot(b *builder, s *conf.Stmt) error {
 	l := b.cur
 	if l.Root.Set {
@@ -118,29 +120,24 @@ func setRoot(b *builder, s *conf.Stmt) error {
 		return conf.Errorf(s, "\"%s\" directive is duplicate, \"%s\" directive was specified earlier", s.Name, other)
 	}
 	if s.Name == "alias" && b.loc != nil && b.loc.Match == MatchNamed {
-		return conf.Errorf(s, "\"alias\" directive cannot be used inside the named location")
+		return conf.Errorf(s, "the \"alias\" directive cannot be used inside the named location")
 	}
 	p := s.Args[0]
-	if p == "" {
-		return conf.Errorf(s, "the \"%s\" directive cannot have empty value", s.Name) // approximate
-	}
 	if strings.Contains(p, "$document_root") || strings.Contains(p, "${document_root}") {
 		return conf.Errorf(s, "the $document_root variable cannot be used in the \"%s\" directive", s.Name)
 	}
 	if strings.Contains(p, "$realpath_root") || strings.Contains(p, "${realpath_root}") {
 		return conf.Errorf(s, "the $realpath_root variable cannot be used in the \"%s\" directive", s.Name)
 	}
-	if s.Name == "root" || !strings.Contains(p, "$") {
-		// nginx makes a static root absolute against the prefix and strips
-		// a trailing slash from root (not from alias).
-		if !strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "$") {
-			p = b.cfg.Prefix + p
-		}
+	// nginx drops one trailing slash of a root (so "root /" is ""), then
+	// makes the path absolute against the prefix unless it starts with a
+	// variable.
+	if s.Name == "root" && strings.HasSuffix(p, "/") {
+		p = p[:len(p)-1]
 	}
-	if s.Name == "root" && len(p) > 1 && strings.HasSuffix(p, "/") {
-		p = strings.TrimRight(p, "/")
-		if p == "" {
-			p = "/"
+	if !strings.HasPrefix(s.Args[0], "$") {
+		if !strings.HasPrefix(s.Args[0], "/") {
+			p = b.cfg.Prefix + p
 		}
 	}
 	v, err := b.compile(s, p)
@@ -153,16 +150,18 @@ func setRoot(b *builder, s *conf.Stmt) error {
 	return nil
 }
 
+// setIndex is ngx_http_index_set_index.
 func setIndex(b *builder, s *conf.Stmt) error {
 	if !b.cur.Index.Set {
 		b.cur.Index = Def([]*vars.Value(nil))
 	}
-	for _, a := range s.Args {
-		if a == "" {
-			return conf.Errorf(s, "index \"%s\" in \"index\" directive is invalid", a)
+	for i, a := range s.Args {
+		if strings.HasPrefix(a, "/") && i != len(s.Args)-1 {
+			b.warn(s, "only the last index in \"index\" directive should be absolute")
 		}
-		if strings.HasPrefix(a, "/") && a != s.Args[len(s.Args)-1] {
-			return conf.Errorf(s, "only the last index in \"index\" directive should be absolute")
+		if a == "" {
+			// nginx names the first index here, whichever is empty.
+			return conf.Errorf(s, "index \"%s\" in \"index\" directive is invalid", s.Args[0])
 		}
 		v, err := b.compile(s, a)
 		if err != nil {
@@ -173,27 +172,31 @@ func setIndex(b *builder, s *conf.Stmt) error {
 	return nil
 }
 
+// setTryFiles is ngx_http_core_try_files.
 func setTryFiles(b *builder, s *conf.Stmt) error {
 	if b.cur.TryFiles != nil {
 		return duplicate(s)
 	}
-	last := s.Args[len(s.Args)-1]
-	if strings.HasPrefix(last, "=") {
-		n, err := strconv.Atoi(last[1:])
-		if err != nil || n < 0 || n > 999 {
-			return conf.Errorf(s, "invalid code \"%s\"", last)
-		}
-	}
+	var tf []*vars.Value
 	for _, a := range s.Args {
 		v, err := b.compile(s, a)
 		if err != nil {
 			return err
 		}
-		b.cur.TryFiles = append(b.cur.TryFiles, v)
+		tf = append(tf, v)
 	}
+	if last := s.Args[len(s.Args)-1]; strings.HasPrefix(last, "=") {
+		n, ok := atoi(last[1:])
+		if !ok || n > 999 {
+			return conf.Errorf(s, "invalid code \"%s\"", last)
+		}
+	}
+	b.cur.TryFiles = tf
 	return nil
 }
 
+// setKeepaliveTimeout is ngx_http_core_keepalive: the timeout in msec,
+// the optional header value in seconds.
 func setKeepaliveTimeout(b *builder, s *conf.Stmt) error {
 	if b.cur.KeepaliveTimeout.Set {
 		return duplicate(s)
@@ -204,7 +207,7 @@ func setKeepaliveTimeout(b *builder, s *conf.Stmt) error {
 	}
 	b.cur.KeepaliveTimeout = Def(d)
 	if len(s.Args) == 2 {
-		h, err := ParseTime(s.Args[1])
+		h, err := ParseSeconds(s.Args[1])
 		if err != nil {
 			return invalidValue(s)
 		}
@@ -213,17 +216,33 @@ func setKeepaliveTimeout(b *builder, s *conf.Stmt) error {
 	return nil
 }
 
+// setLargeBuffers is ngx_conf_set_bufs_slot for
+// large_client_header_buffers.
 func setLargeBuffers(b *builder, s *conf.Stmt) error {
 	if b.csrv.LargeHeaderBufNum.Set {
 		return duplicate(s)
 	}
 	n, ok := atoi(s.Args[0])
+	if !ok || n == 0 {
+		return invalidValue(s)
+	}
 	size := ParseSize(s.Args[1])
-	if !ok || n == 0 || size <= 0 {
+	if size <= 0 {
 		return invalidValue(s)
 	}
 	b.csrv.LargeHeaderBufNum = Def(n)
 	b.csrv.LargeHeaderBufSize = Def(size)
+	return nil
+}
+
+// setDirectio is ngx_http_core_directio: "off" or an offset.
+func setDirectio(b *builder, s *conf.Stmt) error {
+	if !b.once(s) {
+		return duplicate(s)
+	}
+	if s.Args[0] != "off" && ParseOffset(s.Args[0]) < 0 {
+		return invalidValue(s)
+	}
 	return nil
 }
 
@@ -233,47 +252,46 @@ func setErrorPage(b *builder, s *conf.Stmt) error {
 		b.cur.ErrorPages = Def([]*ErrorPage(nil))
 	}
 	args := s.Args
-	target := args[len(args)-1]
 	codes := args[:len(args)-1]
 	over := -1
 	if last := codes[len(codes)-1]; strings.HasPrefix(last, "=") {
-		codes = codes[:len(codes)-1]
-		if last == "=" {
-			over = 0
-		} else {
+		if len(codes) == 1 {
+			return conf.Errorf(s, "invalid value \"%s\"", last)
+		}
+		over = 0
+		if len(last) > 1 {
 			n, ok := atoi(last[1:])
-			if !ok || n > 999 {
+			if !ok {
 				return conf.Errorf(s, "invalid value \"%s\"", last)
 			}
 			over = int(n)
 		}
-		if len(codes) == 0 {
-			return conf.Errorf(s, "invalid number of arguments in \"error_page\" directive")
-		}
+		codes = codes[:len(codes)-1]
 	}
-	tv, err := b.compile(s, target)
+	tv, err := b.compile(s, args[len(args)-1])
 	if err != nil {
 		return err
 	}
-	if over == 0 && false {
-		_ = tv
-	}
 	for _, c := range codes {
 		n, ok := atoi(c)
-		if !ok {
+		if !ok || n == 499 {
 			return conf.Errorf(s, "invalid value \"%s\"", c)
-		}
-		if n == 499 {
-			return conf.Errorf(s, "value \"%s\" must be between 300 and 599 and not 499", c)
 		}
 		if n < 300 || n > 599 {
 			return conf.Errorf(s, "value \"%s\" must be between 300 and 599", c)
 		}
-		b.cur.ErrorPages.V = append(b.cur.ErrorPages.V, &ErrorPage{Code: int(n), Overwrite: over, Target: tv})
+		ep := &ErrorPage{Code: int(n), Overwrite: over, Target: tv}
+		if over == -1 && n >= 494 && n <= 497 {
+			// nginx's own codes for header and TLS errors are answered
+			// as 400 unless the directive says otherwise.
+			ep.Overwrite = 400
+		}
+		b.cur.ErrorPages.V = append(b.cur.ErrorPages.V, ep)
 	}
 	return nil
 }
 
+// setAddHeader is ngx_http_headers_add.
 func setAddHeader(b *builder, s *conf.Stmt) error {
 	if !b.cur.AddHeaders.Set {
 		b.cur.AddHeaders = Def([]*AddHeader(nil))
@@ -286,7 +304,7 @@ func setAddHeader(b *builder, s *conf.Stmt) error {
 	h.Value = v
 	if len(s.Args) == 3 {
 		if s.Args[2] != "always" {
-			return conf.Errorf(s, "invalid value \"%s\"", s.Args[2])
+			return conf.Errorf(s, "invalid parameter \"%s\"", s.Args[2])
 		}
 		h.Always = true
 	}
@@ -294,61 +312,64 @@ func setAddHeader(b *builder, s *conf.Stmt) error {
 	return nil
 }
 
-// setExpires implements ngx_http_headers_expires.
+// setExpires implements ngx_http_headers_expires and
+// ngx_http_parse_expires.
 func setExpires(b *builder, s *conf.Stmt) error {
 	if b.cur.Expires.Set {
 		return duplicate(s)
 	}
 	e := &Expires{Kind: "access"}
-	args := s.Args
-	if len(args) == 2 {
-		if args[0] != "modified" {
+	v := s.Args[0]
+	if len(s.Args) == 2 {
+		if s.Args[0] != "modified" {
 			return invalidValue(s)
 		}
 		e.Kind = "modified"
-		args = args[1:]
+		v = s.Args[1]
 	}
-	v := args[0]
-	switch v {
-	case "off":
-		e.Kind = "off"
-	case "epoch":
-		e.Kind = "epoch"
-	case "max":
-		e.Kind = "max"
-	default:
-		if strings.Contains(v, "$") {
-			cv, err := b.compile(s, v)
-			if err != nil {
-				return err
-			}
-			e.Kind, e.Value = "var", cv
-			break
-		}
-		if strings.HasPrefix(v, "@") {
-			d, err := ParseTime(v[1:])
-			if err != nil || d > 24*time.Hour {
-				return invalidValue(s)
-			}
-			e.Kind, e.Delta = "daily", d
-			break
-		}
-		if strings.HasPrefix(v, "+") {
-			v = v[1:]
-		} else if strings.HasPrefix(v, "-") {
-			e.Neg = true
-			v = v[1:]
-		}
-		d, err := ParseTime(v)
+	if strings.Contains(v, "$") {
+		cv, err := b.compile(s, v)
 		if err != nil {
-			return invalidValue(s)
+			return err
 		}
-		e.Delta = d
+		if _, static := cv.Static(); !static {
+			e.Kind, e.Value = "var", cv
+			b.cur.Expires = Def(e)
+			return nil
+		}
 	}
+	// With "modified" the keywords are not keywords: "expires modified
+	// epoch" is an invalid time.
+	switch {
+	case e.Kind != "modified" && (v == "epoch" || v == "max" || v == "off"):
+		e.Kind = v
+		b.cur.Expires = Def(e)
+		return nil
+	case strings.HasPrefix(v, "@"):
+		if e.Kind == "modified" {
+			return conf.Errorf(s, "\"expires\" directive daily time cannot be used with \"modified\" parameter")
+		}
+		e.Kind = "daily"
+		v = v[1:]
+	case strings.HasPrefix(v, "+"):
+		v = v[1:]
+	case strings.HasPrefix(v, "-"):
+		e.Neg = true
+		v = v[1:]
+	}
+	d, err := ParseSeconds(v)
+	if err != nil {
+		return invalidValue(s)
+	}
+	if e.Kind == "daily" && d > 24*time.Hour {
+		return conf.Errorf(s, "\"expires\" directive daily time value must be less than 24 hours")
+	}
+	e.Delta = d
 	b.cur.Expires = Def(e)
 	return nil
 }
 
+// setAccess is ngx_http_access_rule.
 func setAccess(b *builder, s *conf.Stmt) error {
 	if !b.cur.Access.Set {
 		b.cur.Access = Def([]*AccessRule(nil))
@@ -361,16 +382,12 @@ func setAccess(b *builder, s *conf.Stmt) error {
 	case a == "unix:":
 		r.Unix = true
 	default:
-		if !strings.Contains(a, "/") {
-			if strings.Contains(a, ":") {
-				a += "/128"
-			} else {
-				a += "/32"
-			}
-		}
-		p, err := parsePrefix(a)
+		p, exact, err := parseCIDR(a)
 		if err != nil {
-			return conf.Errorf(s, "invalid parameter \"%s\"", s.Args[0])
+			return conf.Errorf(s, "invalid parameter \"%s\"", a)
+		}
+		if !exact {
+			b.warn(s, "low address bits of %s are meaningless", a)
 		}
 		r.Net = p
 	}

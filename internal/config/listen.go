@@ -1,11 +1,10 @@
 package config
 
 import (
-	"fmt"
+	"errors"
 	"net"
 	"net/netip"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -72,102 +71,37 @@ func defaultListen() *Listen {
 	return &Listen{Network: "tcp", Addr: ap.String(), AddrPort: ap, Wildcard: true, Backlog: 511}
 }
 
-// parseListen implements ngx_http_core_listen and ngx_parse_url for the
-// first argument, with nginx's messages.
-func parseListen(s *conf.Stmt) (*Listen, error) {
+// parseListen implements ngx_http_core_listen: the address as
+// ngx_parse_url reads it for a listen directive, then the parameters, with
+// nginx's messages.
+func parseListen(b *builder, s *conf.Stmt) (*Listen, error) {
 	l := &Listen{File: s.File, Line: s.Line, Backlog: 511}
 	a := s.Args[0]
-	bad := func(what string) error {
-		return conf.Errorf(s, "%s in \"%s\" of the \"listen\" directive", what, a)
-	}
-	switch {
-	case strings.HasPrefix(strings.ToLower(a), "unix:"):
-		p := a[5:]
-		if p == "" {
-			return nil, bad("no path")
-		}
-		l.Network, l.Path, l.Addr = "unix", p, "unix:"+p
-	default:
-		host, port, hasPort := splitHostPort(a)
-		if host == "" && hasPort {
-			return nil, bad("no host")
-		}
-		var pn int
-		if !hasPort {
-			// "listen 8080" or "listen 127.0.0.1"
-			if n, err := strconv.Atoi(host); err == nil && isDigits(host) {
-				if n < 1 || n > 65535 {
-					return nil, bad("invalid port")
-				}
-				pn, host = n, "*"
-			} else {
-				pn = 80
-			}
-		} else {
-			n, err := strconv.Atoi(port)
-			if err != nil || !isDigits(port) || n < 1 || n > 65535 {
-				return nil, bad("invalid port")
-			}
-			pn = n
-		}
-		var ip netip.Addr
-		switch {
-		case host == "*":
-			ip = netip.IPv4Unspecified()
-		case strings.HasPrefix(host, "["):
-			v, err := netip.ParseAddr(strings.Trim(host, "[]"))
-			if err != nil || !v.Is6() {
-				return nil, bad("invalid IPv6 address")
-			}
-			ip = v
-		default:
-			v, err := netip.ParseAddr(host)
-			if err != nil {
-				addrs, lerr := net.LookupHost(host)
-				if lerr != nil || len(addrs) == 0 {
-					return nil, bad("host not found")
-				}
-				v, err = netip.ParseAddr(addrs[0])
-				if err != nil {
-					return nil, bad("host not found")
-				}
-			}
-			ip = v
-		}
-		ip = ip.Unmap()
-		l.Network = "tcp"
-		l.AddrPort = netip.AddrPortFrom(ip, uint16(pn))
-		l.Addr = l.AddrPort.String()
-		l.Wildcard = ip.IsUnspecified()
-		l.IPv6Only = ip.Is6()
+	if msg := parseListenAddr(l, a); msg != "" {
+		return nil, conf.Errorf(s, "%s in \"%s\" of the \"listen\" directive", msg, a)
 	}
 	for _, p := range s.Args[1:] {
-		k, v, hasV := strings.Cut(p, "=")
+		k, v, _ := strings.Cut(p, "=")
 		switch {
 		case p == "default_server" || p == "default":
 			l.DefaultServer = true
-		case p == "ssl":
-			l.SSL = true
-		case p == "http2":
-			l.HTTP2 = true
-		case p == "proxy_protocol":
-			l.ProxyProtocol = true
 		case p == "bind":
 			l.Bind, l.hasOptions = true, true
-		case p == "reuseport":
-			l.Reuseport, l.Bind, l.hasOptions = true, true, true
-		case p == "deferred":
-			l.Deferred, l.Bind, l.hasOptions = true, true, true
-		case k == "backlog" && hasV:
+		case strings.HasPrefix(p, "fastopen="):
+			if _, ok := atoi(v); !ok {
+				return nil, conf.Errorf(s, "invalid fastopen \"%s\"", p)
+			}
+			l.Bind, l.hasOptions = true, true
+		case strings.HasPrefix(p, "backlog="):
 			n, ok := atoi(v)
 			if !ok || n == 0 {
-				return nil, conf.Errorf(s, "invalid backlog \"%s\"", v)
+				return nil, conf.Errorf(s, "invalid backlog \"%s\"", p)
 			}
 			l.Backlog, l.Bind, l.hasOptions = int(n), true, true
-		case k == "rcvbuf" && hasV, k == "sndbuf" && hasV:
+		case strings.HasPrefix(p, "rcvbuf="), strings.HasPrefix(p, "sndbuf="):
 			n := ParseSize(v)
 			if n < 0 {
-				return nil, conf.Errorf(s, "invalid %s \"%s\"", k, v)
+				return nil, conf.Errorf(s, "invalid %s \"%s\"", k, p)
 			}
 			if k == "rcvbuf" {
 				l.RcvBuf = int(n)
@@ -175,23 +109,34 @@ func parseListen(s *conf.Stmt) (*Listen, error) {
 				l.SndBuf = int(n)
 			}
 			l.Bind, l.hasOptions = true, true
-		case k == "ipv6only" && hasV:
-			switch v {
-			case "on":
+		case strings.HasPrefix(p, "accept_filter="):
+			// nginx logs this at level emerg on Linux and goes on.
+			b.warn(s, "accept filters \"%s\" are not supported on this platform, ignored", p)
+		case p == "deferred":
+			l.Deferred, l.Bind, l.hasOptions = true, true, true
+		case strings.HasPrefix(p, "ipv6only=o"):
+			switch p[len("ipv6only=o"):] {
+			case "n":
 				l.IPv6Only = true
-			case "off":
+			case "ff":
 				l.IPv6Only = false
 			default:
-				return nil, conf.Errorf(s, "invalid ipv6only flags \"%s\"", v)
+				return nil, conf.Errorf(s, "invalid ipv6only flags \"%s\"", p[len("ipv6only="):])
 			}
 			l.Bind, l.hasOptions = true, true
-		case k == "so_keepalive" && hasV:
-			if err := parseSoKeepalive(l, v); err != nil {
-				return nil, conf.Errorf(s, "invalid so_keepalive value: \"%s\"", v)
+		case p == "reuseport":
+			l.Reuseport, l.Bind, l.hasOptions = true, true, true
+		case p == "ssl":
+			l.SSL = true
+		case p == "http2":
+			l.HTTP2 = true
+		case strings.HasPrefix(p, "so_keepalive="):
+			if !parseSoKeepalive(l, p[len("so_keepalive="):]) {
+				return nil, conf.Errorf(s, "invalid so_keepalive value: \"%s\"", p[len("so_keepalive="):])
 			}
 			l.Bind, l.hasOptions = true, true
-		case k == "fastopen" && hasV, k == "accept_filter" && hasV, k == "setfib" && hasV:
-			l.Bind, l.hasOptions = true, true
+		case p == "proxy_protocol":
+			l.ProxyProtocol = true
 		default:
 			return nil, conf.Errorf(s, "invalid parameter \"%s\"", p)
 		}
@@ -199,42 +144,209 @@ func parseListen(s *conf.Stmt) (*Listen, error) {
 	return l, nil
 }
 
-func parseSoKeepalive(l *Listen, v string) error {
+// parseListenAddr fills the address of l from a, as ngx_parse_url does
+// with u.listen set and a default port of 80, and returns nginx's u.err
+// text on failure.
+func parseListenAddr(l *Listen, a string) string {
+	if len(a) >= 5 && strings.EqualFold(a[:5], "unix:") {
+		p := a[5:]
+		if p == "" {
+			return "no path in the unix domain socket"
+		}
+		if len(p)+1 > 108 { // sizeof(sun_path)
+			return "too long path in the unix domain socket"
+		}
+		l.Network, l.Path, l.Addr = "unix", p, "unix:"+p
+		return ""
+	}
+	var ip netip.Addr
+	port := 80
+	if strings.HasPrefix(a, "[") {
+		// ngx_parse_inet6_url
+		end := strings.IndexByte(a, ']')
+		if end < 0 {
+			return "invalid host"
+		}
+		rest := a[end+1:]
+		if strings.ContainsAny(rest, "/") {
+			return "invalid host"
+		}
+		if rest != "" {
+			if rest[0] != ':' {
+				return "invalid host"
+			}
+			n, ok := atoi(rest[1:])
+			if !ok || n < 1 || n > 65535 {
+				return "invalid port"
+			}
+			port = int(n)
+		}
+		host := a[1:end]
+		if host == "" {
+			return "no host"
+		}
+		v, ok := inet6Addr(host)
+		if !ok {
+			return "invalid IPv6 address"
+		}
+		ip = v
+	} else {
+		// ngx_parse_inet_url: the first ":" starts the port; a "/" or
+		// "?" anywhere is a URI, which listen refuses.
+		if strings.ContainsAny(a, "/?") {
+			return "invalid host"
+		}
+		host := a
+		if i := strings.IndexByte(a, ':'); i >= 0 {
+			n, ok := atoi(a[i+1:])
+			if !ok || n < 1 || n > 65535 {
+				return "invalid port"
+			}
+			port, host = int(n), a[:i]
+		} else if n, ok := atoi(a); ok {
+			// "listen 8080": a number alone is a port.
+			if n < 1 || n > 65535 {
+				return "invalid port"
+			}
+			port, host = int(n), "*"
+		}
+		switch {
+		case host == "":
+			return "no host"
+		case host == "*":
+			ip = netip.IPv4Unspecified()
+		default:
+			v, ok := inetAddr(host)
+			if !ok {
+				addrs, err := net.LookupHost(host)
+				if err != nil || len(addrs) == 0 {
+					return "host not found"
+				}
+				if v, err = netip.ParseAddr(addrs[0]); err != nil {
+					return "host not found"
+				}
+			}
+			ip = v
+		}
+	}
+	ip = ip.Unmap()
+	l.Network = "tcp"
+	l.AddrPort = netip.AddrPortFrom(ip, uint16(port))
+	l.Addr = l.AddrPort.String()
+	l.Wildcard = ip.IsUnspecified()
+	l.IPv6Only = ip.Is6()
+	return ""
+}
+
+// inetAddr parses a dotted-quad IPv4 address as ngx_inet_addr does:
+// exactly four parts, each at most 255; leading zeros are decimal and an
+// empty part is zero.
+func inetAddr(s string) (netip.Addr, bool) {
+	var b [4]byte
+	n, octet := 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			octet = octet*10 + int(c-'0')
+			if octet > 255 {
+				return netip.Addr{}, false
+			}
+		case c == '.':
+			if n == 3 {
+				return netip.Addr{}, false
+			}
+			b[n] = byte(octet)
+			n++
+			octet = 0
+		default:
+			return netip.Addr{}, false
+		}
+	}
+	if n != 3 {
+		return netip.Addr{}, false
+	}
+	b[3] = byte(octet)
+	return netip.AddrFrom4(b), true
+}
+
+// inet6Addr parses an IPv6 address without brackets or zone, as
+// ngx_inet6_addr does.
+func inet6Addr(s string) (netip.Addr, bool) {
+	if strings.ContainsAny(s, "%") {
+		return netip.Addr{}, false
+	}
+	v, err := netip.ParseAddr(s)
+	if err != nil || !v.Is6() {
+		return netip.Addr{}, false
+	}
+	return v, true
+}
+
+// parseCIDR is ngx_ptocidr: an address with an optional /bits. exact is
+// false when the address has bits set beyond the mask, which are cleared
+// (nginx warns about them).
+func parseCIDR(s string) (p netip.Prefix, exact bool, err error) {
+	addrText, maskText, hasMask := strings.Cut(s, "/")
+	ip, ok := inetAddr(addrText)
+	if !ok {
+		if ip, ok = inet6Addr(addrText); !ok {
+			return netip.Prefix{}, false, errors.New("invalid address")
+		}
+	}
+	bits := ip.BitLen()
+	if hasMask {
+		n, ok := atoi(maskText)
+		if !ok || n > int64(ip.BitLen()) {
+			return netip.Prefix{}, false, errors.New("invalid mask")
+		}
+		bits = int(n)
+	}
+	p = netip.PrefixFrom(ip, bits)
+	m := p.Masked()
+	return m, m.Addr() == ip, nil
+}
+
+// parseSoKeepalive reads the so_keepalive value as ngx_http_core_listen:
+// "on", "off", or "[idle][:[intvl][:[cnt]]]" with times in seconds, not
+// all of them zero.
+func parseSoKeepalive(l *Listen, v string) bool {
 	switch v {
 	case "on":
 		l.SoKeepalive = true
-		return nil
+		return true
 	case "off":
 		l.SoKeepalive = false
-		return nil
+		return true
 	}
-	parts := strings.Split(v, ":")
-	if len(parts) != 3 {
-		return fmt.Errorf("bad")
-	}
-	if parts[0] != "" {
-		d, err := ParseTime(parts[0])
-		if err != nil {
-			return err
+	idle, rest, _ := strings.Cut(v, ":")
+	intvl, cnt, _ := strings.Cut(rest, ":")
+	if idle != "" {
+		n := parseTime(idle, true)
+		if n < 0 {
+			return false
 		}
-		l.KeepIdle = d
+		l.KeepIdle = time.Duration(n) * time.Second
 	}
-	if parts[1] != "" {
-		d, err := ParseTime(parts[1])
-		if err != nil {
-			return err
+	if intvl != "" {
+		n := parseTime(intvl, true)
+		if n < 0 {
+			return false
 		}
-		l.KeepIntvl = d
+		l.KeepIntvl = time.Duration(n) * time.Second
 	}
-	if parts[2] != "" {
-		n, ok := atoi(parts[2])
+	if cnt != "" {
+		n, ok := atoi(cnt)
 		if !ok {
-			return fmt.Errorf("bad")
+			return false
 		}
 		l.KeepCnt = int(n)
 	}
+	if l.KeepIdle == 0 && l.KeepIntvl == 0 && l.KeepCnt == 0 {
+		return false
+	}
 	l.SoKeepalive = true
-	return nil
+	return true
 }
 
 func isDigits(s string) bool {
@@ -247,25 +359,4 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
-}
-
-// splitHostPort splits "host:port", "[v6]:port", "[v6]", "host", "port".
-func splitHostPort(a string) (host, port string, hasPort bool) {
-	if strings.HasPrefix(a, "[") {
-		i := strings.IndexByte(a, ']')
-		if i < 0 {
-			return a, "", false
-		}
-		host = a[:i+1]
-		rest := a[i+1:]
-		if strings.HasPrefix(rest, ":") {
-			return host, rest[1:], true
-		}
-		return host, "", false
-	}
-	i := strings.LastIndexByte(a, ':')
-	if i < 0 {
-		return a, "", false
-	}
-	return a[:i], a[i+1:], true
 }

@@ -79,8 +79,10 @@ func Load(o Options) (*Config, error) {
 	if tree != nil {
 		cfg.Tree = tree
 		// nginx handles each statement as it is read, so a directive error
-		// before a syntax error wins.
-		if err := b.block(CtxMain, tree.Stmts); err != nil {
+		// before a syntax error wins; checks made at the end of a block
+		// the syntax error cut off never run.
+		b.truncated = perr != nil
+		if err := b.block(CtxMain, tree.Stmts); err != nil && err != errTruncated {
 			return nil, err
 		}
 	}
@@ -94,6 +96,9 @@ func Load(o Options) (*Config, error) {
 	cfg.Daemon = !m.daemon.Set || m.daemon.V
 	cfg.MasterProcess = !m.master.Set || m.master.V
 	cfg.WorkerProcesses = m.workerProcesses.V
+	if cfg.WorkerProcesses == "" {
+		cfg.WorkerProcesses = "1"
+	}
 	if !m.pid.Set {
 		m.pid = Def("logs/nginx.pid")
 	}
@@ -105,6 +110,7 @@ func Load(o Options) (*Config, error) {
 	}
 	cfg.WorkerRlimitNofile = m.rlimitNof.V
 	cfg.WorkerShutdownTimeout = m.shutdownTimeout.V
+	cfg.EventsUse = m.use.V
 	cfg.ErrorLogs = m.errorLogs
 	if len(cfg.ErrorLogs) == 0 {
 		cfg.ErrorLogs = []ErrorLog{{Path: b.full("logs/error.log"), Level: "error"}}

@@ -1,9 +1,7 @@
 package config
 
 import (
-	"net/netip"
 	"strings"
-	"time"
 
 	"weir/internal/conf"
 	"weir/internal/vars"
@@ -16,7 +14,7 @@ func combinedFormat() *LogFormat {
 }
 
 // setLogFormat implements ngx_http_log_set_format: the escape= option and
-// the format strings concatenated.
+// the format strings, each compiled on its own.
 func setLogFormat(b *builder, s *conf.Stmt) error {
 	name := s.Args[0]
 	if _, ok := b.http.LogFormats[name]; ok {
@@ -32,28 +30,83 @@ func setLogFormat(b *builder, s *conf.Stmt) error {
 			return conf.Errorf(s, "unknown log format escaping \"%s\"", esc)
 		}
 		args = args[1:]
-		if len(args) == 0 {
-			return conf.Errorf(s, "invalid number of arguments in \"log_format\" directive")
-		}
 	}
-	v, err := b.compile(s, strings.Join(args, ""))
+	v, err := b.compileLogFormat(s, args)
 	if err != nil {
 		return err
 	}
 	b.http.LogFormats[name] = &LogFormat{Name: name, Escape: esc, Value: v}
+	b.formats = append(b.formats, name)
 	return nil
+}
+
+// compileLogFormat is ngx_http_log_compile_format: variables are "$name"
+// or "${name}" (a digit is part of a name, not a capture), and a bad one
+// is reported with the rest of its format string.
+func (b *builder) compileLogFormat(s *conf.Stmt, args []string) (*vars.Value, error) {
+	v := &vars.Value{Raw: strings.Join(args, "")}
+	var lit strings.Builder
+	for _, a := range args {
+		for i := 0; i < len(a); {
+			if a[i] != '$' {
+				lit.WriteByte(a[i])
+				i++
+				continue
+			}
+			data := a[i:]
+			invalid := conf.Errorf(s, "invalid parameter \"%s\"", data)
+			i++
+			if i == len(a) {
+				return nil, invalid
+			}
+			bracket := a[i] == '{'
+			if bracket {
+				i++
+				if i == len(a) {
+					return nil, invalid
+				}
+			}
+			start, end := i, i
+			for ; i < len(a); i, end = i+1, i+1 {
+				c := a[i]
+				if c == '}' && bracket {
+					i++
+					bracket = false
+					break
+				}
+				if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+					break
+				}
+			}
+			name := a[start:end]
+			if bracket {
+				return nil, conf.Errorf(s, "the closing bracket in \"%s\" variable is missing", name)
+			}
+			if name == "" {
+				return nil, invalid
+			}
+			if lit.Len() > 0 {
+				v.Parts = append(v.Parts, vars.Part{Kind: vars.Lit, Lit: lit.String()})
+				lit.Reset()
+			}
+			v.Parts = append(v.Parts, vars.Ref(name))
+		}
+	}
+	if lit.Len() > 0 {
+		v.Parts = append(v.Parts, vars.Part{Kind: vars.Lit, Lit: lit.String()})
+	}
+	b.values = append(b.values, v)
+	return v, nil
 }
 
 // setAccessLog implements ngx_http_log_set_log.
 func setAccessLog(b *builder, s *conf.Stmt) error {
-	if !b.cur.AccessLogs.Set {
-		b.cur.AccessLogs = Def([]*AccessLog(nil))
-	}
 	if s.Args[0] == "off" {
 		if len(s.Args) > 1 {
 			return conf.Errorf(s, "invalid parameter \"%s\"", s.Args[1])
 		}
-		b.cur.AccessLogs.V = append(b.cur.AccessLogs.V, &AccessLog{Off: true})
+		// "off" wins over every log of its level, as nginx's off flag.
+		b.cur.AccessLogs = Def([]*AccessLog{{Off: true}})
 		return nil
 	}
 	al := &AccessLog{}
@@ -61,44 +114,62 @@ func setAccessLog(b *builder, s *conf.Stmt) error {
 	if strings.HasPrefix(path, "syslog:") {
 		return conf.Errorf(s, "syslog is not supported by weir") // TODO: syslog
 	}
-	if !strings.HasPrefix(path, "/") && !strings.HasPrefix(path, "$") {
-		path = b.cfg.Prefix + path
-	}
+	path = b.full(path)
 	pv, err := b.compile(s, path)
 	if err != nil {
 		return err
 	}
 	al.Path = pv
+	_, static := pv.Static()
+
 	fmtName := "combined"
-	rest := s.Args[1:]
-	if len(rest) > 0 && !strings.Contains(rest[0], "=") {
-		fmtName = rest[0]
-		rest = rest[1:]
+	if len(s.Args) > 1 {
+		fmtName = s.Args[1]
 	}
-	f, ok := b.http.LogFormats[fmtName]
-	if !ok {
+	for _, n := range b.formats {
+		if strings.EqualFold(n, fmtName) {
+			al.Format = b.http.LogFormats[n]
+			break
+		}
+	}
+	if al.Format == nil {
 		return conf.Errorf(s, "unknown log format \"%s\"", fmtName)
 	}
-	al.Format = f
+	var rest []string
+	if len(s.Args) > 2 {
+		rest = s.Args[2:]
+	}
 	for _, p := range rest {
-		k, v, _ := strings.Cut(p, "=")
-		switch k {
-		case "buffer":
+		switch {
+		case strings.HasPrefix(p, "buffer="):
+			v := p[len("buffer="):]
 			n := ParseSize(v)
-			if n < 0 {
+			if n <= 0 {
 				return conf.Errorf(s, "invalid buffer size \"%s\"", v)
 			}
 			al.Buffer = n
-		case "flush":
+		case strings.HasPrefix(p, "flush="):
+			v := p[len("flush="):]
 			d, err := ParseTime(v)
 			if err != nil || d == 0 {
 				return conf.Errorf(s, "invalid flush time \"%s\"", v)
 			}
 			al.Flush = d
-		case "gzip":
+		case p == "gzip" || strings.HasPrefix(p, "gzip="):
+			if al.Buffer == 0 {
+				al.Buffer = 64 * 1024
+			}
 			al.Gzip = 1
-		case "if":
-			cv, err := b.compile(s, v)
+			if p != "gzip" {
+				v := p[len("gzip="):]
+				n, ok := atoi(v)
+				if !ok || n < 1 || n > 9 {
+					return conf.Errorf(s, "invalid compression level \"%s\"", v)
+				}
+				al.Gzip = int(n)
+			}
+		case strings.HasPrefix(p, "if="):
+			cv, err := b.compile(s, p[len("if="):])
 			if err != nil {
 				return err
 			}
@@ -110,19 +181,29 @@ func setAccessLog(b *builder, s *conf.Stmt) error {
 	if al.Flush > 0 && al.Buffer == 0 {
 		return conf.Errorf(s, "no buffer is defined for access_log \"%s\"", s.Args[0])
 	}
-	if al.Buffer > 0 && al.Flush == 0 {
-		al.Flush = 0 // nginx flushes buffered logs only when full or on exit
+	if al.Buffer > 0 {
+		if !static {
+			return conf.Errorf(s, "buffered logs cannot have variables in name")
+		}
+		// One file has one buffer: every buffered access_log of a path
+		// must agree on it (nginx keeps the buffer on the open file).
+		if prev, ok := b.logBufs[path]; ok {
+			if prev.Buffer != al.Buffer || prev.Flush != al.Flush || prev.Gzip != al.Gzip {
+				return conf.Errorf(s, "access_log \"%s\" already defined with conflicting parameters", s.Args[0])
+			}
+		} else {
+			if b.logBufs == nil {
+				b.logBufs = map[string]*AccessLog{}
+			}
+			b.logBufs[path] = al
+		}
+	}
+	if !b.cur.AccessLogs.Set {
+		b.cur.AccessLogs = Def([]*AccessLog(nil))
+	}
+	if l := b.cur.AccessLogs.V; len(l) == 1 && l[0].Off {
+		return nil
 	}
 	b.cur.AccessLogs.V = append(b.cur.AccessLogs.V, al)
 	return nil
 }
-
-func parsePrefix(a string) (netip.Prefix, error) {
-	p, err := netip.ParsePrefix(a)
-	if err != nil {
-		return netip.Prefix{}, err
-	}
-	return p.Masked(), nil
-}
-
-var _ = time.Second

@@ -1,7 +1,10 @@
 package config
 
 import (
+	"errors"
+	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -67,6 +70,7 @@ func defaultSrv() *Srv {
 		IgnoreInvalidHeaders: Def(true),
 		UnderscoresInHeaders: Def(false),
 		MergeSlashes:         Def(true),
+		ConnectionPoolSize:   Def(int64(512)),
 	}
 }
 
@@ -107,9 +111,15 @@ func mergeLoc(c, p *Loc) {
 	mergeOpts(c, p)
 }
 
-// finishHTTP runs what nginx does when the http block closes: merge every
-// level, build the location trees, group listens into sockets and check
-// variables.
+// errTruncated stops the build when the http block was cut off by a
+// syntax error: Load then reports that error, as nginx never reached the
+// end of the block.
+var errTruncated = errors.New("configuration cut off by a syntax error")
+
+// finishHTTP runs what nginx's ngx_http_block does once the block is
+// read, in its order: merge every level (errors positioned at the block's
+// closing brace), build the location trees (duplicate locations), check
+// variables, then group listens and hash server names.
 func (b *builder) finishHTTP(s *conf.Stmt) error {
 	h := b.http
 	mergeLoc(h.Loc, defaultLoc())
@@ -119,19 +129,23 @@ func (b *builder) finishHTTP(s *conf.Stmt) error {
 	mergeOpts(h.Srv, defaultSrv())
 	for _, srv := range h.Servers {
 		mergeOpts(srv.Srv, h.Srv)
+		if srv.Srv.LargeHeaderBufSize.V < srv.Srv.ConnectionPoolSize.V {
+			return conf.ErrorfEnd(s, "the \"large_client_header_buffers\" size must be equal to or greater than \"connection_pool_size\"")
+		}
 		mergeLoc(srv.Loc, h.Loc)
 		mergeScript(srv.Rewrite, srv.Loc)
-		if err := mergeTree(srv.Locations, srv.Loc); err != nil {
+		mergeLocs(srv.locs, srv.Loc)
+	}
+	for _, srv := range h.Servers {
+		srv.Locations = buildTree(srv.locs)
+		if err := checkDuplicates(srv.Locations); err != nil {
 			return err
 		}
 	}
-	if err := b.groupListens(); err != nil {
-		return err
-	}
 	if err := h.Vars.Check(b.values); err != nil {
-		return err
+		return &conf.Error{Msg: err.Error()}
 	}
-	return nil
+	return b.groupListens()
 }
 
 func mergeScript(script []Instr, parent *Loc) {
@@ -144,65 +158,121 @@ func mergeScript(script []Instr, parent *Loc) {
 	}
 }
 
-func mergeTree(t *LocTree, parent *Loc) error {
-	if t == nil {
-		return nil
-	}
-	each := func(l *Location) error {
+// mergeLocs merges locations in configuration order, as
+// ngx_http_merge_locations walks them before they are sorted.
+func mergeLocs(locs []*Location, parent *Loc) {
+	for _, l := range locs {
 		mergeLoc(l.Loc, parent)
 		mergeScript(l.Rewrite, l.Loc)
-		return mergeTree(l.Nested, l.Loc)
+		mergeLocs(l.locs, l.Loc)
 	}
-	for _, l := range t.Static {
-		if err := each(l); err != nil {
-			return err
-		}
-	}
-	for _, l := range t.Regex {
-		if err := each(l); err != nil {
-			return err
-		}
-	}
-	for _, l := range t.Named {
-		if err := each(l); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
-// buildTree sorts a block's locations for lookup and reports duplicates
-// as ngx_http_init_locations / ngx_http_join_exact_locations do.
-func buildTree(locs []*Location) (*LocTree, error) {
+// buildTree sorts a block's locations for lookup as
+// ngx_http_init_locations does: exact and prefix locations by name with
+// ngx_http_cmp_locations, regex locations in configuration order, named
+// ones by name. Nested blocks are built the same way.
+func buildTree(locs []*Location) *LocTree {
 	t := &LocTree{Named: map[string]*Location{}}
 	for _, l := range locs {
+		l.Nested = buildTree(l.locs)
 		switch l.Match {
 		case MatchRegex, MatchRegexCaseless:
 			t.Regex = append(t.Regex, l)
 		case MatchNamed:
-			if _, dup := t.Named[l.Name]; dup {
-				return nil, &conf.Error{Msg: "duplicate location \"" + l.Name + "\"", File: l.File, Line: l.Line}
+			// nginx does not refuse two named locations of one name; the
+			// first one is found.
+			if _, dup := t.Named[l.Name]; !dup {
+				t.Named[l.Name] = l
 			}
-			t.Named[l.Name] = l
 		default:
-			for _, o := range t.Static {
-				if o.Name == l.Name && (o.Match == MatchExact) == (l.Match == MatchExact) {
-					return nil, &conf.Error{Msg: "duplicate location \"" + l.Name + "\"", File: l.File, Line: l.Line}
-				}
-			}
 			t.Static = append(t.Static, l)
 		}
 	}
-	sort.SliceStable(t.Static, func(i, j int) bool { return t.Static[i].Name < t.Static[j].Name })
-	return t, nil
+	slices.SortStableFunc(t.Static, cmpLocations)
+	return t
+}
+
+// cmpLocations is ngx_http_cmp_locations for exact and prefix locations:
+// names compared with ngx_filename_cmp, in which "/" sorts before every
+// other byte, and an exact location before a prefix one of the same name.
+func cmpLocations(a, b *Location) int {
+	if c := filenameCmp(a.Name, b.Name); c != 0 {
+		return c
+	}
+	switch {
+	case a.Match != MatchExact && b.Match == MatchExact:
+		return 1
+	case a.Match == MatchExact && b.Match != MatchExact:
+		return -1
+	}
+	return 0
+}
+
+// filenameCmp is ngx_filename_cmp over whole names (the terminating NUL
+// included): "/" is the lowest byte after the end of a name.
+func filenameCmp(a, b string) int {
+	for i := 0; ; i++ {
+		var c1, c2 int
+		if i < len(a) {
+			c1 = int(a[i])
+		}
+		if i < len(b) {
+			c2 = int(b[i])
+		}
+		if c1 == c2 {
+			if c1 == 0 {
+				return 0
+			}
+			continue
+		}
+		if c1 == 0 || c2 == 0 {
+			return c1 - c2
+		}
+		if c1 == '/' {
+			c1 = 0
+		}
+		if c2 == '/' {
+			c2 = 0
+		}
+		return c1 - c2
+	}
+}
+
+// checkDuplicates reports a duplicate exact or prefix location as
+// ngx_http_init_static_location_trees finds it: nested levels first, in
+// sorted order, then this level; nested locations of regex locations are
+// never checked. The message names the later location and carries its
+// position, without a position of its own (ngx_log_error).
+func checkDuplicates(t *LocTree) error {
+	for _, l := range t.Static {
+		if err := checkDuplicates(l.Nested); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < len(t.Static); {
+		j := i
+		exact, prefix := false, false
+		for ; j < len(t.Static) && t.Static[j].Name == t.Static[i].Name; j++ {
+			l := t.Static[j]
+			if l.Match == MatchExact && exact || l.Match != MatchExact && prefix {
+				return &conf.Error{Msg: fmt.Sprintf("duplicate location \"%s\" in %s:%d", l.Name, l.File, l.Line)}
+			}
+			exact = exact || l.Match == MatchExact
+			prefix = prefix || l.Match != MatchExact
+		}
+		i = j
+	}
+	return nil
 }
 
 // groupListens decides which sockets to bind and which servers each local
 // address reaches (ngx_http_optimize_servers): a specific address without
 // "bind" on a port that also has a wildcard listen is served through the
-// wildcard socket.
+// wildcard socket. An address with more than one server (or whose default
+// server has a regex name with captures) gets its names hashed, which is
+// where nginx refuses a malformed wildcard name.
 func (b *builder) groupListens() error {
-	type addrKey struct{ addr string }
 	order := []string{}
 	byAddr := map[string]*AddrConf{}
 	opts := map[string]*Listen{}
@@ -219,14 +289,40 @@ func (b *builder) groupListens() error {
 				opts[l.Addr] = l
 			}
 			if l.DefaultServer || ac.Default == nil {
-				if l.DefaultServer || len(ac.Servers) == 0 {
-					ac.Default = srv
-				}
+				ac.Default = srv
 			}
 			ac.Servers = append(ac.Servers, srv)
 		}
 	}
-	// wildcard sockets by family and port
+	// Within a family and port nginx sorts bound addresses first and the
+	// wildcard last (ngx_http_cmp_conf_addrs); names are hashed in that
+	// order.
+	rank := func(a string) int {
+		l := opts[a]
+		switch {
+		case l.Wildcard:
+			return 2
+		case l.Bind:
+			return 0
+		}
+		return 1
+	}
+	sorted := slices.Clone(order)
+	slices.SortStableFunc(sorted, func(x, y string) int {
+		if kx, ky := wildKey(opts[x]), wildKey(opts[y]); kx != ky {
+			return slices.Index(order, firstOfKey(order, opts, kx)) - slices.Index(order, firstOfKey(order, opts, ky))
+		}
+		return rank(x) - rank(y)
+	})
+	for _, a := range sorted {
+		ac := byAddr[a]
+		ni, err := b.buildNames(ac)
+		if err != nil {
+			return err
+		}
+		ac.Names = ni
+	}
+
 	wild := map[string]*ListenGroup{}
 	var groups []*ListenGroup
 	for _, a := range order {
@@ -237,26 +333,43 @@ func (b *builder) groupListens() error {
 			groups = append(groups, g)
 		}
 	}
-	for _, a := range order {
+	for _, a := range sorted {
 		l := opts[a]
-		ac := byAddr[a]
-		ac.Names = buildNames(ac.Servers)
+		if l.Network == "tcp" && !l.Wildcard && !l.Bind {
+			if g, ok := wild[wildKey(l)]; ok {
+				g.Addrs = append(g.Addrs, byAddr[a])
+				continue
+			}
+		}
 		if l.Network == "tcp" && l.Wildcard {
+			continue
+		}
+		groups = append(groups, &ListenGroup{Listen: l, Addrs: []*AddrConf{byAddr[a]}})
+	}
+	for _, a := range order {
+		if l := opts[a]; l.Network == "tcp" && l.Wildcard {
 			g := wild[wildKey(l)]
-			g.Addrs = append(g.Addrs, ac)
-			continue
+			g.Addrs = append(g.Addrs, byAddr[a])
 		}
-		if g, ok := wild[wildKey(l)]; ok && l.Network == "tcp" && !l.Bind {
-			g.Addrs = append([]*AddrConf{ac}, g.Addrs...)
-			continue
-		}
-		groups = append(groups, &ListenGroup{Listen: l, Addrs: []*AddrConf{ac}})
 	}
 	b.http.Listens = groups
 	return nil
 }
 
+// firstOfKey returns the first address of order in the family and port key.
+func firstOfKey(order []string, opts map[string]*Listen, key string) string {
+	for _, a := range order {
+		if wildKey(opts[a]) == key {
+			return a
+		}
+	}
+	return ""
+}
+
 func wildKey(l *Listen) string {
+	if l.Network == "unix" {
+		return "unix"
+	}
 	fam := "4"
 	if l.AddrPort.Addr().Is6() {
 		fam = "6"
@@ -285,34 +398,86 @@ type regexName struct {
 	srv  *Server
 }
 
-func buildNames(servers []*Server) *NameIndex {
+// buildNames builds the name index of one address. When nginx hashes the
+// names (ngx_http_server_names: more than one server, or a default server
+// whose regex name has captures) it refuses a malformed name and warns
+// about a name that two servers of the address share; weir checks and
+// warns in the same cases.
+func (b *builder) buildNames(ac *AddrConf) (*NameIndex, error) {
 	ni := &NameIndex{Exact: map[string]*Server{}}
-	seen := map[*Server]bool{}
-	for _, srv := range servers {
-		if seen[srv] {
-			continue
-		}
-		seen[srv] = true
+	hashed := len(ac.Servers) > 1 || ac.Default.captures
+	// taken holds the exact names ".example.com" claims for itself.
+	front, back, taken := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, srv := range ac.Servers {
 		for _, n := range srv.Names {
-			switch {
-			case n.Regex != nil:
+			if n.Regex != nil {
 				ni.Regex = append(ni.Regex, regexName{n, srv})
-			case strings.HasPrefix(n.Name, "*."):
-				ni.Front = append(ni.Front, wcName{suffix: n.Name[1:], srv: srv})
-			case strings.HasPrefix(n.Name, "."):
-				ni.Front = append(ni.Front, wcName{suffix: n.Name, dot: true, srv: srv})
-			case strings.HasSuffix(n.Name, ".*"):
-				ni.Back = append(ni.Back, wcName{suffix: n.Name[:len(n.Name)-1], srv: srv})
+				continue
+			}
+			if hashed && !validServerName(n.Name) {
+				return nil, &conf.Error{Msg: fmt.Sprintf("invalid server name or wildcard \"%s\" on %s", n.Name, ac.Addr)}
+			}
+			busy := false
+			switch {
+			case strings.HasPrefix(n.Name, "*.") || len(n.Name) > 1 && n.Name[0] == '.':
+				// "*.example.com" and ".example.com" share the wildcard
+				// key "example.com"; ".example.com" claims the exact
+				// name too (ngx_hash_add_key).
+				dot := n.Name[0] == '.'
+				key := n.Name[1:]
+				if !dot {
+					key = n.Name[2:]
+				}
+				if dot {
+					_, exact := ni.Exact[key]
+					busy = exact || taken[key]
+					taken[key] = true
+				}
+				if !busy {
+					busy = front[key]
+					front[key] = true
+				}
+				if !busy {
+					ni.Front = append(ni.Front, wcName{suffix: n.Name[strings.IndexByte(n.Name, '.'):], dot: dot, srv: srv})
+				}
+			case len(n.Name) > 2 && strings.HasSuffix(n.Name, ".*"):
+				busy = back[n.Name]
+				back[n.Name] = true
+				if !busy {
+					ni.Back = append(ni.Back, wcName{suffix: n.Name[:len(n.Name)-1], srv: srv})
+				}
 			default:
-				if _, dup := ni.Exact[n.Name]; !dup {
+				_, busy = ni.Exact[n.Name]
+				busy = busy || taken[n.Name]
+				if !busy {
 					ni.Exact[n.Name] = srv
 				}
+			}
+			if busy && hashed {
+				b.warnings = append(b.warnings, &conf.Error{Msg: fmt.Sprintf("conflicting server name \"%s\" on %s, ignored", n.Name, ac.Addr)})
 			}
 		}
 	}
 	sort.SliceStable(ni.Front, func(i, j int) bool { return len(ni.Front[i].suffix) > len(ni.Front[j].suffix) })
 	sort.SliceStable(ni.Back, func(i, j int) bool { return len(ni.Back[i].suffix) > len(ni.Back[j].suffix) })
-	return ni
+	return ni, nil
+}
+
+// validServerName is the check of ngx_hash_add_key with
+// NGX_HASH_WILDCARD_KEY: one "*" at most, only in "*.example.com" or
+// "www.example.*", and no empty label.
+func validServerName(n string) bool {
+	stars := strings.Count(n, "*")
+	if stars > 1 || strings.Contains(n, "..") || strings.Contains(n, "\x00") {
+		return false
+	}
+	if len(n) > 1 && n[0] == '.' {
+		return true
+	}
+	if len(n) > 2 && (strings.HasPrefix(n, "*.") || strings.HasSuffix(n, ".*")) {
+		return true
+	}
+	return stars == 0
 }
 
 // Find returns the server for host (lower-case, no port) and, for a regex

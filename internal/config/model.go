@@ -26,6 +26,7 @@ type Config struct {
 	WorkerShutdownTimeout time.Duration // 0 = none
 	Env                   []string
 	User                  string
+	EventsUse             string        // the events "use" method; "" = the best one
 	Warnings              []*conf.Error // printed by -t as [warn]
 
 	HTTP *HTTP // nil without an http block
@@ -65,6 +66,9 @@ type Server struct {
 	// Rewrite is the server-level rewrite script (server_rewrite phase).
 	Rewrite   []Instr
 	Locations *LocTree
+
+	locs     []*Location // locations in configuration order, until the tree is built
+	captures bool        // the last regex server name has captures (cscf->captures)
 }
 
 // ServerName is one server_name entry.
@@ -82,6 +86,7 @@ type Srv struct {
 	IgnoreInvalidHeaders Opt[bool]
 	UnderscoresInHeaders Opt[bool]
 	MergeSlashes         Opt[bool]
+	ConnectionPoolSize   Opt[int64]
 }
 
 // Match is how a location matches.
@@ -110,6 +115,8 @@ type Location struct {
 	Nested   *LocTree
 	Parent   *Location
 	Server   *Server
+
+	locs []*Location // nested locations in configuration order
 }
 
 // LocTree holds a server's or a location's child locations, ready for

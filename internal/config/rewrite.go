@@ -70,10 +70,11 @@ const (
 
 // Cond is a compiled if condition.
 type Cond struct {
-	Kind  CondKind
-	Left  *vars.Value
-	Right *vars.Value
-	Regex *regex.Regexp
+	Kind     CondKind
+	Left     *vars.Value
+	Right    *vars.Value
+	Regex    *regex.Regexp
+	Caseless bool // ~* or !~*
 }
 
 func (b *builder) compile(s *conf.Stmt, v string) (*vars.Value, error) {
@@ -147,8 +148,12 @@ func setBreak(b *builder, s *conf.Stmt) error {
 	return nil
 }
 
+// setRewrite is ngx_http_rewrite.
 func setRewrite(b *builder, s *conf.Stmt) error {
 	in := Instr{Op: OpRewrite, File: s.File, Line: s.Line}
+	if s.Args[1] == "" {
+		return conf.Errorf(s, "empty replacement")
+	}
 	re, err := b.compileRegex(s, s.Args[0], false)
 	if err != nil {
 		return err
@@ -158,6 +163,17 @@ func setRewrite(b *builder, s *conf.Stmt) error {
 	if strings.HasPrefix(repl, "http://") || strings.HasPrefix(repl, "https://") || strings.HasPrefix(repl, "$scheme") {
 		in.Redirect = true
 		in.Flag = "redirect"
+	}
+	if len(s.Args) == 3 {
+		switch s.Args[2] {
+		case "last", "break":
+			in.Flag = s.Args[2]
+		case "redirect", "permanent":
+			in.Flag = s.Args[2]
+			in.Redirect = true
+		default:
+			return conf.Errorf(s, "invalid parameter \"%s\"", s.Args[2])
+		}
 	}
 	if strings.HasSuffix(repl, "?") {
 		repl = repl[:len(repl)-1]
@@ -172,29 +188,27 @@ func setRewrite(b *builder, s *conf.Stmt) error {
 		return err
 	}
 	in.Replacement = v
-	if len(s.Args) == 3 {
-		switch s.Args[2] {
-		case "last", "break":
-			in.Flag = s.Args[2]
-		case "redirect", "permanent":
-			in.Flag = s.Args[2]
-			in.Redirect = true
-		default:
-			return conf.Errorf(s, "invalid parameter \"%s\"", s.Args[2])
-		}
-	}
 	p := b.script()
 	*p = append(*p, in)
 	return nil
 }
 
+// changeable are the built-in variables "set" may assign
+// (NGX_HTTP_VAR_CHANGEABLE in nginx's core module).
+var changeable = map[string]bool{"args": true, "limit_rate": true}
+
+// setSet is ngx_http_rewrite_set.
 func setSet(b *builder, s *conf.Stmt) error {
 	name := s.Args[0]
-	if len(name) < 2 || name[0] != '$' {
+	if name == "" || name[0] != '$' {
 		return conf.Errorf(s, "invalid variable name \"%s\"", name)
 	}
 	name = name[1:]
-	if _, builtin := vars.Lookup(strings.ToLower(name)); builtin {
+	if name == "" {
+		return conf.Errorf(s, "invalid variable name \"%s\"", s.Args[0])
+	}
+	lname := strings.ToLower(name)
+	if _, builtin := vars.Lookup(lname); builtin && !changeable[lname] {
 		return conf.Errorf(s, "the duplicate \"%s\" variable", name)
 	}
 	slot := b.http.Vars.Declare(name)
@@ -203,20 +217,20 @@ func setSet(b *builder, s *conf.Stmt) error {
 		return err
 	}
 	p := b.script()
-	*p = append(*p, Instr{Op: OpSet, File: s.File, Line: s.Line, Slot: slot, Name: strings.ToLower(name), Value: v})
+	*p = append(*p, Instr{Op: OpSet, File: s.File, Line: s.Line, Slot: slot, Name: lname, Value: v})
 	return nil
 }
 
 // setIf implements ngx_http_rewrite_if: the condition, then the block as
 // an anonymous location that inherits the enclosing one.
 func setIf(b *builder, s *conf.Stmt) error {
+	parent := b.loc
+	l := &Location{File: s.File, Line: s.Line, Match: MatchNone, Parent: parent, Server: b.srv}
+	l.Loc = &Loc{}
 	cond, err := b.parseCond(s)
 	if err != nil {
 		return err
 	}
-	parent := b.loc
-	l := &Location{File: s.File, Line: s.Line, Match: MatchNone, Parent: parent, Server: b.srv}
-	l.Loc = &Loc{}
 	in := Instr{Op: OpIf, File: s.File, Line: s.Line, Cond: cond, Block: l}
 	p := b.script()
 	*p = append(*p, in)
@@ -228,62 +242,62 @@ func setIf(b *builder, s *conf.Stmt) error {
 	if parent == nil {
 		ctx = CtxServerIf
 	}
-	b.ifBlocks = append(b.ifBlocks, ifBlock{loc: l, parentLoc: savedCur})
 	return b.block(ctx, s.Block)
 }
 
-// parseCond implements ngx_http_rewrite_if_condition. nginx strips the
-// parentheses from the first and last words.
+// fileOps are the file tests of if.
+var fileOps = map[string]CondKind{
+	"-f": CondFile, "!-f": CondNotFile, "-d": CondDir, "!-d": CondNotDir,
+	"-e": CondExists, "!-e": CondNotExists, "-x": CondExec, "!-x": CondNotExec,
+}
+
+// parseCond is ngx_http_rewrite_if_condition, ported word for word: the
+// parentheses are taken off the first and last words (or are words of
+// their own), and each message names the one word nginx names.
 func (b *builder) parseCond(s *conf.Stmt) (*Cond, error) {
-	args := append([]string(nil), s.Args...)
-	invalid := func() error { return conf.Errorf(s, "invalid condition \"%s\"", strings.Join(s.Args, " ")) }
-	if len(args[0]) == 0 || args[0][0] != '(' {
-		return nil, invalid()
+	v := append([]string(nil), s.Args...)
+	invalid := func(w string) error { return conf.Errorf(s, "invalid condition \"%s\"", w) }
+	if v[0] == "" || v[0][0] != '(' {
+		return nil, invalid(v[0])
 	}
-	last := len(args) - 1
-	if len(args) == 1 {
-		if len(args[0]) < 2 || args[0][len(args[0])-1] != ')' {
-			return nil, invalid()
-		}
-		args[0] = args[0][1 : len(args[0])-1]
+	cur, last := 0, len(v)-1
+	if len(v[0]) == 1 {
+		cur = 1
 	} else {
-		args[0] = args[0][1:]
-		if len(args[last]) == 0 || args[last][len(args[last])-1] != ')' {
-			return nil, invalid()
-		}
-		args[last] = args[last][:len(args[last])-1]
+		v[0] = v[0][1:]
 	}
-	if args[0] == "" {
-		args = args[1:]
+	if v[last] == "" || v[last][len(v[last])-1] != ')' {
+		return nil, invalid(v[last])
 	}
-	if len(args) > 0 && args[len(args)-1] == "" {
-		args = args[:len(args)-1]
+	if len(v[last]) == 1 {
+		last--
+	} else {
+		v[last] = v[last][:len(v[last])-1]
 	}
-	if len(args) == 0 {
-		return nil, invalid()
-	}
+	w := v[cur]
 	c := &Cond{}
-	if len(args[0]) > 1 && args[0][0] == '$' {
-		left, err := b.compile(s, args[0])
-		if err != nil {
-			return nil, err
+	switch {
+	case len(w) > 1 && w[0] == '$':
+		if cur != last && cur+2 != last {
+			return nil, invalid(w)
 		}
+		// The left side is one variable, named by everything after "$"
+		// (ngx_http_rewrite_variable).
+		left := &vars.Value{Raw: w, Parts: []vars.Part{vars.Ref(w[1:])}}
+		b.values = append(b.values, left)
 		c.Left = left
-		if len(args) == 1 {
+		if cur == last {
 			c.Kind = CondVar
 			return c, nil
 		}
-		if len(args) != 3 {
-			return nil, conf.Errorf(s, "unexpected \"%s\" in condition", args[len(args)-1])
-		}
-		op, right := args[1], args[2]
-		switch op {
+		cur++
+		switch op := v[cur]; op {
 		case "=", "!=":
 			c.Kind = CondEq
 			if op == "!=" {
 				c.Kind = CondNe
 			}
-			rv, err := b.compile(s, right)
+			rv, err := b.compile(s, v[last])
 			if err != nil {
 				return nil, err
 			}
@@ -294,30 +308,32 @@ func (b *builder) parseCond(s *conf.Stmt) (*Cond, error) {
 			if op[0] == '!' {
 				c.Kind = CondNotMatch
 			}
-			re, err := b.compileRegex(s, right, strings.HasSuffix(op, "*"))
+			c.Caseless = strings.HasSuffix(op, "*")
+			re, err := b.compileRegex(s, v[last], c.Caseless)
 			if err != nil {
 				return nil, err
 			}
 			c.Regex = re
 			return c, nil
+		default:
+			return nil, conf.Errorf(s, "unexpected \"%s\" in condition", op)
 		}
-		return nil, conf.Errorf(s, "unexpected \"%s\" in condition", op)
-	}
-	if len(args) == 2 {
-		kinds := map[string]CondKind{"-f": CondFile, "!-f": CondNotFile, "-d": CondDir, "!-d": CondNotDir,
-			"-e": CondExists, "!-e": CondNotExists, "-x": CondExec, "!-x": CondNotExec}
-		k, ok := kinds[args[0]]
-		if !ok {
-			return nil, conf.Errorf(s, "invalid condition \"%s\"", args[0])
+	case len(w) == 2 && w[0] == '-' || len(w) == 3 && w[0] == '!' && w[1] == '-':
+		if cur+1 != last {
+			return nil, invalid(w)
 		}
-		v, err := b.compile(s, args[1])
+		fv, err := b.compile(s, v[last])
 		if err != nil {
 			return nil, err
 		}
-		c.Kind, c.Left = k, v
+		k, ok := fileOps[w]
+		if !ok {
+			return nil, invalid(w)
+		}
+		c.Kind, c.Left = k, fv
 		return c, nil
 	}
-	return nil, invalid()
+	return nil, invalid(w)
 }
 
 func init() {
