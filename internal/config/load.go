@@ -57,22 +57,31 @@ func (o Options) Resolve() (prefix, file, confPrefix string) {
 
 // Load reads, checks and builds a configuration. The returned error is a
 // *conf.Error (with a position when nginx gives one) or another error
-// whose text is nginx's. Warnings are in Config.Warnings even on success.
+// whose text is nginx's. The Config is returned even with an error, so
+// that the warnings issued before it (Config.Warnings) can be printed
+// first, as nginx does; it must not be used for anything else then.
 func Load(o Options) (*Config, error) {
 	prefix, file, confPrefix := o.Resolve()
 	cfg := &Config{Prefix: prefix, ConfPrefix: confPrefix, ConfFile: file}
 	b := &builder{cfg: cfg, ctx: CtxMain}
+	err := b.load(o, file, confPrefix)
+	cfg.Warnings = b.warnings
+	return cfg, err
+}
+
+func (b *builder) load(o Options, file, confPrefix string) error {
+	cfg := b.cfg
 	popt := conf.Options{ConfPrefix: confPrefix}
 
 	if o.Globals != "" {
 		gt, perr := conf.ParseString("command line", o.Globals, popt)
 		if gt != nil {
 			if err := b.block(CtxMain, gt.Stmts); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		if perr != nil {
-			return nil, perr
+			return perr
 		}
 	}
 	tree, perr := conf.ParseFile(file, popt)
@@ -83,14 +92,14 @@ func Load(o Options) (*Config, error) {
 		// the syntax error cut off never run.
 		b.truncated = perr != nil
 		if err := b.block(CtxMain, tree.Stmts); err != nil && err != errTruncated {
-			return nil, err
+			return err
 		}
 	}
 	if perr != nil {
-		return nil, perr
+		return perr
 	}
 	if !b.main.events {
-		return nil, &conf.Error{Msg: "no \"events\" section in configuration"}
+		return &conf.Error{Msg: "no \"events\" section in configuration"}
 	}
 	m := &b.main
 	cfg.Daemon = !m.daemon.Set || m.daemon.V
@@ -115,8 +124,7 @@ func Load(o Options) (*Config, error) {
 	if len(cfg.ErrorLogs) == 0 {
 		cfg.ErrorLogs = []ErrorLog{{Path: b.full("logs/error.log"), Level: "error"}}
 	}
-	cfg.Warnings = b.warnings
-	return cfg, nil
+	return nil
 }
 
 var _ = time.Second
