@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"time"
@@ -39,6 +40,7 @@ type mainConf struct {
 	workerConnections, rlimitNof Opt[int64]
 	shutdownTimeout              Opt[time.Duration]
 	use                          Opt[string]
+	priority                     int64
 	errorLogs                    []ErrorLog
 	events                       bool
 }
@@ -62,7 +64,7 @@ func init() {
 		Directive{Name: "worker_shutdown_timeout", Ctx: main, Args: Take1, Set: timeSlot(func(b *builder) *Opt[time.Duration] { return &b.main.shutdownTimeout })},
 		Directive{Name: "env", Ctx: main, Args: Take1, Set: func(b *builder, s *conf.Stmt) error { b.cfg.Env = append(b.cfg.Env, s.Args[0]); return nil }},
 		Directive{Name: "worker_cpu_affinity", Ctx: main, Args: OneMore, Set: ignoreSlot},
-		Directive{Name: "worker_priority", Ctx: main, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "worker_priority", Ctx: main, Args: Take1, Set: setWorkerPriority},
 		Directive{Name: "pcre_jit", Ctx: main, Args: Flag, Set: checkSlot(checkFlag)},
 		Directive{Name: "thread_pool", Ctx: main, Args: Take23, Set: ignoreSlot},
 		Directive{Name: "timer_resolution", Ctx: main, Args: Take1, Set: checkSlot(checkMsec)},
@@ -81,7 +83,7 @@ func init() {
 		Directive{Name: "listen", Ctx: CtxServer, Args: OneMore, Set: setListen},
 		Directive{Name: "server_name", Ctx: CtxServer, Args: OneMore, Set: setServerName},
 		Directive{Name: "types", Ctx: ctxHTTPAll, Args: Block | Take0, Set: setTypes},
-		Directive{Name: "internal", Ctx: CtxLocation, Args: Take0, Set: func(b *builder, s *conf.Stmt) error { b.loc.Internal = true; return nil }},
+		Directive{Name: "internal", Ctx: CtxLocation, Args: Take0, Set: setInternal},
 	)
 }
 
@@ -99,14 +101,47 @@ func setWorkerProcesses(b *builder, s *conf.Stmt) error {
 	return nil
 }
 
+// setUser is ngx_set_user: ignored with a warning unless weir runs as
+// root; then the user and the group (the user's name when not given) must
+// exist.
 func setUser(b *builder, s *conf.Stmt) error {
 	if b.main.user.Set {
 		return duplicate(s)
 	}
-	b.main.user = Def(s.Args[0])
 	if os.Geteuid() != 0 {
 		b.warn(s, "the \"user\" directive makes sense only if the master process runs with super-user privileges, ignored")
+		return nil
 	}
+	b.main.user = Def(s.Args[0])
+	if _, err := user.Lookup(s.Args[0]); err != nil {
+		return conf.Errorf(s, "getpwnam(\"%s\") failed", s.Args[0])
+	}
+	group := s.Args[len(s.Args)-1]
+	if _, err := user.LookupGroup(group); err != nil {
+		return conf.Errorf(s, "getgrnam(\"%s\") failed", group)
+	}
+	return nil
+}
+
+// setWorkerPriority is ngx_set_priority: a signed number; a second one is
+// a duplicate only after a non-zero first.
+func setWorkerPriority(b *builder, s *conf.Stmt) error {
+	if b.main.priority != 0 {
+		return duplicate(s)
+	}
+	a := s.Args[0]
+	minus := false
+	if a != "" && (a[0] == '-' || a[0] == '+') {
+		minus, a = a[0] == '-', a[1:]
+	}
+	n, ok := atoi(a)
+	if !ok {
+		return conf.Errorf(s, "\"%s\" directive invalid number", s.Name)
+	}
+	if minus {
+		n = -n
+	}
+	b.main.priority = n
 	return nil
 }
 
@@ -426,5 +461,14 @@ func setTypes(b *builder, s *conf.Stmt) error {
 			b.types[ext] = st.Name
 		}
 	}
+	return nil
+}
+
+// setInternal is ngx_http_core_internal.
+func setInternal(b *builder, s *conf.Stmt) error {
+	if b.loc.Internal {
+		return duplicate(s)
+	}
+	b.loc.Internal = true
 	return nil
 }

@@ -29,16 +29,18 @@ var update = flag.Bool("update", false, "rewrite the expected part of the golden
 //	# weir-only: REASON   weir deliberately differs from nginx here; the
 //	                      oracle test skips the case
 //	# -g: TEXT            the -g option's text
+//	# needs-root          the case is skipped unless the tests run as root
 const separator = "----------"
 
 type goldenCase struct {
-	name     string
-	path     string
-	conf     string
-	files    map[string]string // relative path -> content
-	globals  string
-	weirOnly string
-	want     string
+	name      string
+	path      string
+	conf      string
+	files     map[string]string // relative path -> content
+	globals   string
+	weirOnly  string
+	needsRoot bool // the result depends on running as root (user)
+	want      string
 }
 
 func readGolden(path string) (*goldenCase, error) {
@@ -77,6 +79,8 @@ func readGolden(path string) (*goldenCase, error) {
 		switch {
 		case strings.HasPrefix(l, "# weir-only:"):
 			c.weirOnly = strings.TrimSpace(strings.TrimPrefix(l, "# weir-only:"))
+		case strings.HasPrefix(l, "# needs-root"):
+			c.needsRoot = true
 		case strings.HasPrefix(l, "# -g:"):
 			c.globals = strings.TrimSpace(strings.TrimPrefix(l, "# -g:"))
 		case strings.HasPrefix(l, "#"):
@@ -155,6 +159,9 @@ func TestGolden(t *testing.T) {
 			t.Fatalf("%s: %v", path, err)
 		}
 		t.Run(c.name, func(t *testing.T) {
+			if c.needsRoot && os.Geteuid() != 0 {
+				t.Skip("needs root")
+			}
 			dir := c.materialise(t)
 			got := runWeir(dir, c)
 			if got == c.want {

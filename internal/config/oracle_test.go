@@ -57,6 +57,9 @@ func TestOracle(t *testing.T) {
 			if c.weirOnly != "" {
 				t.Skip("weir-only: " + c.weirOnly)
 			}
+			if c.needsRoot && os.Geteuid() != 0 {
+				t.Skip("needs root")
+			}
 			dir := c.materialise(t)
 			got := nginxVerdict(t, dir, c)
 			want := "ok"
