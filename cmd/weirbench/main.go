@@ -1,0 +1,233 @@
+// Command weirbench measures weir against nginx on this machine, in one
+// run, with the same site and the same load: requests per second for a
+// 1 KiB static file over keep-alive (wrk, several connection counts), and
+// the memory each idle keep-alive connection costs the server (RSS
+// growth over N idle connections). Both servers listen on 127.0.0.1 only;
+// every load is bounded in time and count.
+//
+//	go build -o weir ./cmd/weir && go run ./cmd/weirbench -weir ./weir
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	weirBin := flag.String("weir", "./weir", "weir binary")
+	nginxBin := flag.String("nginx", "/usr/sbin/nginx", "nginx binary (skipped when absent)")
+	conns := flag.String("conns", "64,256", "wrk connection counts")
+	dur := flag.Duration("d", 10*time.Second, "duration of each wrk run")
+	idle := flag.Int("idle", 10000, "idle keep-alive connections for the memory test")
+	workers := flag.Int("nginx-workers", 2, "nginx worker_processes")
+	flag.Parse()
+
+	dir, err := os.MkdirTemp("", "weirbench")
+	check(err)
+	defer os.RemoveAll(dir)
+	html := filepath.Join(dir, "html")
+	check(os.MkdirAll(html, 0o755))
+	body := strings.Repeat("0123456789abcdef", 64) // 1 KiB
+	check(os.WriteFile(filepath.Join(html, "1k.txt"), []byte(body), 0o644))
+
+	type target struct {
+		name, bin, conf string
+	}
+	var targets []target
+	if _, err := os.Stat(*nginxBin); err == nil {
+		targets = append(targets, target{"nginx", *nginxBin, fmt.Sprintf("worker_processes %d;\n", *workers)})
+	}
+	targets = append(targets, target{"weir", *weirBin, ""})
+
+	results := map[string][]string{}
+	for _, t := range targets {
+		port := freePort()
+		prefix := filepath.Join(dir, t.name) + "/"
+		check(os.MkdirAll(prefix+"logs", 0o755))
+		conf := t.conf + fmt.Sprintf(`daemon off;
+pid %slogs/bench.pid;
+error_log %slogs/error.log;
+worker_rlimit_nofile 65535;
+events { worker_connections 20000; }
+http {
+    access_log off;
+    sendfile on;
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+    default_type text/plain;
+    server {
+        listen 127.0.0.1:%d;
+        root %s;
+    }
+}
+`, prefix, prefix, port, html)
+		check(os.WriteFile(prefix+"nginx.conf", []byte(conf), 0o644))
+		cmd := exec.Command(t.bin, "-p", prefix, "-c", prefix+"nginx.conf")
+		cmd.Stderr = os.Stderr
+		check(cmd.Start())
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		waitPort(addr)
+		url := "http://" + addr + "/1k.txt"
+		for _, c := range strings.Split(*conns, ",") {
+			rps := wrk(url, c, *dur)
+			results[t.name] = append(results[t.name], fmt.Sprintf("%s conns: %s req/s", c, rps))
+		}
+		perConn := idleCost(cmd.Process.Pid, addr, *idle)
+		results[t.name] = append(results[t.name], fmt.Sprintf("%d idle keep-alive connections: %s", *idle, perConn))
+		_ = cmd.Process.Signal(syscall.SIGQUIT)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	}
+	for _, t := range targets {
+		fmt.Printf("%s:\n", t.name)
+		for _, l := range results[t.name] {
+			fmt.Printf("    %s\n", l)
+		}
+	}
+}
+
+var rpsRe = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+
+// wrk runs wrk with two threads (one per core) and returns requests/s.
+func wrk(url, conns string, d time.Duration) string {
+	out, err := exec.Command("wrk", "-t2", "-c"+conns, "-d"+strconv.Itoa(int(d.Seconds()))+"s", url).CombinedOutput()
+	if err != nil {
+		return "wrk failed: " + err.Error()
+	}
+	m := rpsRe.FindSubmatch(out)
+	if m == nil {
+		return "?"
+	}
+	return string(m[1])
+}
+
+// idleCost opens n keep-alive connections, makes one request on each,
+// leaves them idle, and reports the server's RSS growth per connection
+// (summed over the process and its children, for nginx's workers).
+func idleCost(pid int, addr string, n int) string {
+	var rl syscall.Rlimit
+	_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl)
+	if rl.Cur < uint64(n)+100 {
+		rl.Cur = min(rl.Max, uint64(n)+100)
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl)
+	}
+	time.Sleep(500 * time.Millisecond)
+	before := rss(pid)
+	cs := make([]net.Conn, 0, n)
+	defer func() {
+		for _, c := range cs {
+			c.Close()
+		}
+	}()
+	req := []byte("GET /1k.txt HTTP/1.1\r\nHost: bench\r\n\r\n")
+	buf := make([]byte, 8192)
+	deadline := time.Now().Add(60 * time.Second)
+	for i := 0; i < n && time.Now().Before(deadline); i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return fmt.Sprintf("dial failed after %d: %v", i, err)
+		}
+		cs = append(cs, c)
+		if _, err := c.Write(req); err != nil {
+			return "write: " + err.Error()
+		}
+		if err := readResponse(c, buf); err != nil {
+			return "read: " + err.Error()
+		}
+	}
+	time.Sleep(2 * time.Second)
+	after := rss(pid)
+	per := float64(after-before) / float64(len(cs))
+	return fmt.Sprintf("%.0f bytes each (RSS %d KiB -> %d KiB)", per, before/1024, after/1024)
+}
+
+// readResponse reads one response with a 1 KiB body.
+func readResponse(c net.Conn, buf []byte) error {
+	got := 0
+	for {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		k, err := c.Read(buf[got:])
+		if err != nil {
+			return err
+		}
+		got += k
+		if h := strings.Index(string(buf[:got]), "\r\n\r\n"); h >= 0 && got >= h+4+1024 {
+			return nil
+		}
+		if got == len(buf) {
+			return fmt.Errorf("response too long")
+		}
+	}
+}
+
+// rss sums VmRSS of pid and its children.
+func rss(pid int) int64 {
+	total := readRSS(pid)
+	kids, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	for _, f := range strings.Fields(string(kids)) {
+		if k, err := strconv.Atoi(f); err == nil {
+			total += readRSS(k)
+		}
+	}
+	return total
+}
+
+func readRSS(pid int) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func waitPort(addr string) {
+	for i := 0; i < 100; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	check(fmt.Errorf("%s did not open", addr))
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "weirbench:", err)
+		os.Exit(1)
+	}
+}
+
+var _ = io.EOF
