@@ -69,6 +69,83 @@ const (
 	HTTPCookie
 	HTTPXForwardedFor
 	RemoteUser
+
+	// Variables of nginx modules weir accepts in a configuration but has
+	// no value for yet: they evaluate as not found, as in nginx when the
+	// module has nothing to say (an $upstream_addr without upstream).
+	Pipe
+	RequestCompletion
+	RequestBodyFile
+	ProxyProtocolAddr
+	ProxyProtocolPort
+	ProxyProtocolServerAddr
+	ProxyProtocolServerPort
+	ConnectionTime
+	TCPInfoRTT
+	TCPInfoRTTVar
+	TCPInfoSndCwnd
+	TCPInfoRcvSpace
+	SSLProtocol
+	SSLCipher
+	SSLCiphers
+	SSLCurve
+	SSLCurves
+	SSLSessionID
+	SSLSessionReused
+	SSLEarlyData
+	SSLServerName
+	SSLALPNProtocol
+	SSLClientCert
+	SSLClientRawCert
+	SSLClientEscapedCert
+	SSLClientSDN
+	SSLClientIDN
+	SSLClientSDNLegacy
+	SSLClientIDNLegacy
+	SSLClientSerial
+	SSLClientFingerprint
+	SSLClientVerify
+	SSLClientVStart
+	SSLClientVEnd
+	SSLClientVRemain
+	RealipRemoteAddr
+	RealipRemotePort
+	UpstreamAddr
+	UpstreamStatus
+	UpstreamConnectTime
+	UpstreamHeaderTime
+	UpstreamResponseTime
+	UpstreamResponseLength
+	UpstreamBytesReceived
+	UpstreamBytesSent
+	UpstreamCacheStatus
+	ProxyHost
+	ProxyPort
+	ProxyAddXForwardedFor
+	ProxyInternalBodyLength
+	ProxyInternalChunked
+	FastcgiScriptName
+	FastcgiPathInfo
+	GzipRatio
+	ConnectionsActive
+	ConnectionsReading
+	ConnectionsWriting
+	ConnectionsWaiting
+	HTTP2
+	SecureLink
+	SecureLinkExpires
+	SliceRange
+	InvalidReferer
+	UIDGot
+	UIDSet
+	UIDReset
+	LimitReqStatus
+	LimitConnStatus
+	ModernBrowser
+	AncientBrowser
+	MSIE
+	DateLocal
+	DateGMT
 	numBuiltins
 )
 
@@ -94,6 +171,80 @@ var builtinNames = map[string]ID{
 	"http_host":                   HTTPHost, "http_user_agent": HTTPUserAgent, "http_referer": HTTPReferer,
 	"http_cookie": HTTPCookie, "http_x_forwarded_for": HTTPXForwardedFor,
 	"remote_user": RemoteUser,
+
+	"pipe":                       Pipe,
+	"request_completion":         RequestCompletion,
+	"request_body_file":          RequestBodyFile,
+	"proxy_protocol_addr":        ProxyProtocolAddr,
+	"proxy_protocol_port":        ProxyProtocolPort,
+	"proxy_protocol_server_addr": ProxyProtocolServerAddr,
+	"proxy_protocol_server_port": ProxyProtocolServerPort,
+	"connection_time":            ConnectionTime,
+	"tcpinfo_rtt":                TCPInfoRTT,
+	"tcpinfo_rttvar":             TCPInfoRTTVar,
+	"tcpinfo_snd_cwnd":           TCPInfoSndCwnd,
+	"tcpinfo_rcv_space":          TCPInfoRcvSpace,
+	"ssl_protocol":               SSLProtocol,
+	"ssl_cipher":                 SSLCipher,
+	"ssl_ciphers":                SSLCiphers,
+	"ssl_curve":                  SSLCurve,
+	"ssl_curves":                 SSLCurves,
+	"ssl_session_id":             SSLSessionID,
+	"ssl_session_reused":         SSLSessionReused,
+	"ssl_early_data":             SSLEarlyData,
+	"ssl_server_name":            SSLServerName,
+	"ssl_alpn_protocol":          SSLALPNProtocol,
+	"ssl_client_cert":            SSLClientCert,
+	"ssl_client_raw_cert":        SSLClientRawCert,
+	"ssl_client_escaped_cert":    SSLClientEscapedCert,
+	"ssl_client_s_dn":            SSLClientSDN,
+	"ssl_client_i_dn":            SSLClientIDN,
+	"ssl_client_s_dn_legacy":     SSLClientSDNLegacy,
+	"ssl_client_i_dn_legacy":     SSLClientIDNLegacy,
+	"ssl_client_serial":          SSLClientSerial,
+	"ssl_client_fingerprint":     SSLClientFingerprint,
+	"ssl_client_verify":          SSLClientVerify,
+	"ssl_client_v_start":         SSLClientVStart,
+	"ssl_client_v_end":           SSLClientVEnd,
+	"ssl_client_v_remain":        SSLClientVRemain,
+	"realip_remote_addr":         RealipRemoteAddr,
+	"realip_remote_port":         RealipRemotePort,
+	"upstream_addr":              UpstreamAddr,
+	"upstream_status":            UpstreamStatus,
+	"upstream_connect_time":      UpstreamConnectTime,
+	"upstream_header_time":       UpstreamHeaderTime,
+	"upstream_response_time":     UpstreamResponseTime,
+	"upstream_response_length":   UpstreamResponseLength,
+	"upstream_bytes_received":    UpstreamBytesReceived,
+	"upstream_bytes_sent":        UpstreamBytesSent,
+	"upstream_cache_status":      UpstreamCacheStatus,
+	"proxy_host":                 ProxyHost,
+	"proxy_port":                 ProxyPort,
+	"proxy_add_x_forwarded_for":  ProxyAddXForwardedFor,
+	"proxy_internal_body_length": ProxyInternalBodyLength,
+	"proxy_internal_chunked":     ProxyInternalChunked,
+	"fastcgi_script_name":        FastcgiScriptName,
+	"fastcgi_path_info":          FastcgiPathInfo,
+	"gzip_ratio":                 GzipRatio,
+	"connections_active":         ConnectionsActive,
+	"connections_reading":        ConnectionsReading,
+	"connections_writing":        ConnectionsWriting,
+	"connections_waiting":        ConnectionsWaiting,
+	"http2":                      HTTP2,
+	"secure_link":                SecureLink,
+	"secure_link_expires":        SecureLinkExpires,
+	"slice_range":                SliceRange,
+	"invalid_referer":            InvalidReferer,
+	"uid_got":                    UIDGot,
+	"uid_set":                    UIDSet,
+	"uid_reset":                  UIDReset,
+	"limit_req_status":           LimitReqStatus,
+	"limit_conn_status":          LimitConnStatus,
+	"modern_browser":             ModernBrowser,
+	"ancient_browser":            AncientBrowser,
+	"msie":                       MSIE,
+	"date_local":                 DateLocal,
+	"date_gmt":                   DateGMT,
 }
 
 // Lookup returns the built-in variable called name.
@@ -252,7 +403,9 @@ func Ref(name string) Part {
 		return Part{Kind: Builtin, ID: id, Name: lname}
 	}
 	for _, f := range families {
-		if strings.HasPrefix(lname, f.prefix) && len(lname) > len(f.prefix) {
+		// As ngx_http_variables_init_vars, the prefix alone is a member
+		// (with an empty name).
+		if strings.HasPrefix(lname, f.prefix) {
 			return Part{Kind: Fam, Fam: f.fam, Name: lname[len(f.prefix):]}
 		}
 	}
