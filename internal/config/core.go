@@ -305,6 +305,15 @@ func setListen(b *builder, s *conf.Stmt) error {
 	if err != nil {
 		return err
 	}
+	for _, l := range l.expand() {
+		if err := b.addListen(s, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *builder) addListen(s *conf.Stmt, l *Listen) error {
 	for _, o := range b.srv.Listens {
 		if o.Addr == l.Addr {
 			return conf.Errorf(s, "a duplicate listen %s", l.Addr)

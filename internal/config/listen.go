@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +41,8 @@ type Listen struct {
 	KeepIntvl     time.Duration
 	KeepCnt       int
 	hasOptions    bool
+	ipv6onlySet   bool
+	more          []netip.Addr // further addresses of a host name
 }
 
 // ListenGroup is one socket weir binds, with the servers reachable
@@ -123,7 +126,7 @@ func parseListen(b *builder, s *conf.Stmt) (*Listen, error) {
 			default:
 				return nil, conf.Errorf(s, "invalid ipv6only flags \"%s\"", p[len("ipv6only="):])
 			}
-			l.Bind, l.hasOptions = true, true
+			l.Bind, l.hasOptions, l.ipv6onlySet = true, true, true
 		case p == "reuseport":
 			l.Reuseport, l.Bind, l.hasOptions = true, true, true
 		case p == "ssl":
@@ -218,24 +221,52 @@ func parseListenAddr(l *Listen, a string) string {
 		default:
 			v, ok := inetAddr(host)
 			if !ok {
+				// A name listens on every address it resolves to, as
+				// nginx does with each of getaddrinfo's results.
 				addrs, err := net.LookupHost(host)
 				if err != nil || len(addrs) == 0 {
 					return "host not found"
 				}
-				if v, err = netip.ParseAddr(addrs[0]); err != nil {
+				for _, a := range addrs {
+					if v, err := netip.ParseAddr(a); err == nil && !slices.Contains(l.more, v.Unmap()) {
+						l.more = append(l.more, v.Unmap())
+					}
+				}
+				if len(l.more) == 0 {
 					return "host not found"
 				}
+				v, l.more = l.more[0], l.more[1:]
 			}
 			ip = v
 		}
 	}
-	ip = ip.Unmap()
 	l.Network = "tcp"
+	l.setAddr(ip.Unmap(), port)
+	return ""
+}
+
+func (l *Listen) setAddr(ip netip.Addr, port int) {
 	l.AddrPort = netip.AddrPortFrom(ip, uint16(port))
 	l.Addr = l.AddrPort.String()
 	l.Wildcard = ip.IsUnspecified()
 	l.IPv6Only = ip.Is6()
-	return ""
+}
+
+// expand returns the listens of one directive: l, and a copy of it for
+// each further address its host name resolved to.
+func (l *Listen) expand() []*Listen {
+	out := []*Listen{l}
+	for _, ip := range l.more {
+		c := *l
+		c.more = nil
+		c.setAddr(ip, int(l.AddrPort.Port()))
+		if l.ipv6onlySet {
+			c.IPv6Only = l.IPv6Only
+		}
+		out = append(out, &c)
+	}
+	l.more = nil
+	return out
 }
 
 // inetAddr parses a dotted-quad IPv4 address as ngx_inet_addr does:
