@@ -1,0 +1,359 @@
+package difftest
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Deliberate differences: weir names itself in Server headers and in the
+// footers of its error pages, with the nginx release it follows. The
+// comparison rewrites weir's spelling into nginx's (and fixes the lengths
+// that change with it) before comparing.
+const (
+	nginxName = "nginx/1.22.1"
+	weirName  = "weir/1.31.0"
+)
+
+var weirNames = strings.NewReplacer(
+	weirName, nginxName,
+	"<center>weir</center>", "<center>nginx</center>",
+)
+
+// normalizer rewrites what depends on the server instance: its ports and
+// its prefix directory.
+func (s *server) normalizer() *strings.Replacer {
+	return strings.NewReplacer(
+		s.prefix, "{{PREFIX}}",
+		strconv.Itoa(s.ports[0]), "{{PORT}}",
+		strconv.Itoa(s.ports[1]), "{{PORT2}}",
+	)
+}
+
+var boundaryRe = regexp.MustCompile(`boundary=([0-9A-Za-z]+)`)
+
+// render turns an exchange into the lines that are compared: the status
+// line, the headers sorted by name (Date left out), the body, and how the
+// connection ended. bodyLens records (raw, normalised) body lengths for
+// the access-log comparison.
+func render(ex *exchange, s *server, c tc, peer *exchange) (lines []string, bodyLens []int) {
+	norm := s.normalizer()
+	if ex.err != "" && len(ex.resps) == 0 && ex.err != "timeout" {
+		lines = append(lines, "[read error: "+shortErr(ex.err)+"]")
+	}
+	if len(ex.resps) == 0 {
+		lines = append(lines, "[no response]")
+	}
+	for i, r := range ex.resps {
+		if i > 0 {
+			lines = append(lines, "----")
+		}
+		lines = append(lines, r.statusLine)
+		body := norm.Replace(string(r.body))
+		if ct, _ := r.get("Content-Type"); strings.HasPrefix(ct, "multipart/byteranges") {
+			if m := boundaryRe.FindStringSubmatch(ct); m != nil {
+				body = strings.ReplaceAll(body, m[1], "{{BOUNDARY}}")
+			}
+		}
+		if s.name == "weir" {
+			body = weirNames.Replace(body)
+		}
+		bodyLens = append(bodyLens, len(r.body))
+		var hs []string
+		for _, h := range r.header {
+			k, v := h[0], h[1]
+			switch strings.ToLower(k) {
+			case "date":
+				continue
+			case "server":
+				if s.name == "weir" {
+					v = strings.Replace(weirNames.Replace(v), "weir", "nginx", 1)
+				}
+			case "content-length":
+				// The length of the body as the other server would send it.
+				if n, err := strconv.Atoi(v); err == nil {
+					if c.head {
+						if s.name == "weir" && isSpecial(r) {
+							n++ // one footer
+						}
+					} else {
+						n += len(body) - len(r.body)
+					}
+					v = strconv.Itoa(n)
+				}
+			case "content-type":
+				v = boundaryRe.ReplaceAllString(v, "boundary={{BOUNDARY}}")
+			case "expires":
+				v = expiresNear(v, peer, i)
+			}
+			hs = append(hs, k+": "+norm.Replace(v))
+		}
+		sort.SliceStable(hs, func(a, b int) bool {
+			return strings.ToLower(strings.SplitN(hs[a], ":", 2)[0]) < strings.ToLower(strings.SplitN(hs[b], ":", 2)[0])
+		})
+		lines = append(lines, hs...)
+		lines = append(lines, "")
+		if len(r.body) > 0 {
+			lines = append(lines, bodyLines(body)...)
+		}
+	}
+	if len(ex.tail) > 0 {
+		lines = append(lines, fmt.Sprintf("[%d unparsed bytes: %q]", len(ex.tail), trunc(string(ex.tail), 80)))
+	}
+	if c.keepOpen {
+		if ex.closed {
+			lines = append(lines, "[closed by the server]")
+		} else {
+			lines = append(lines, "[kept open]")
+		}
+	}
+	return lines, bodyLens
+}
+
+// isSpecial says a HEAD response carries one of the server's own pages,
+// whose length includes the server's name.
+func isSpecial(r *response) bool {
+	ct, _ := r.get("Content-Type")
+	f := strings.Fields(r.statusLine)
+	return len(f) > 1 && f[1] >= "300" && ct == "text/html"
+}
+
+// expiresNear returns v, or the peer's Expires when the two are at most a
+// second apart (the two servers answer at slightly different times).
+func expiresNear(v string, peer *exchange, i int) string {
+	if peer == nil || i >= len(peer.resps) {
+		return v
+	}
+	pv, ok := peer.resps[i].get("Expires")
+	if !ok {
+		return v
+	}
+	a, err1 := http.ParseTime(v)
+	b, err2 := http.ParseTime(pv)
+	if err1 != nil || err2 != nil {
+		return v
+	}
+	if d := a.Sub(b); d >= -time.Second && d <= time.Second {
+		return pv
+	}
+	return v
+}
+
+func shortErr(e string) string {
+	if i := strings.LastIndex(e, ": "); i >= 0 {
+		return e[i+2:]
+	}
+	return e
+}
+
+func trunc(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}
+
+// bodyLines splits a body for display and comparison; bytes that are not
+// printable are quoted.
+func bodyLines(body string) []string {
+	var out []string
+	for _, l := range strings.SplitAfter(body, "\n") {
+		if l == "" {
+			continue
+		}
+		q := strconv.Quote(l)
+		out = append(out, "| "+q[1:len(q)-1])
+	}
+	return out
+}
+
+// sideBySide prints two renderings in two columns, marking the lines that
+// differ.
+func sideBySide(a, b []string, an, bn string) string {
+	const w = 72
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "\n  %-*s   %s\n", w, an, bn)
+	n := len(a)
+	if len(b) > n {
+		n = len(b)
+	}
+	limit := n
+	if limit > 80 {
+		limit = 80
+	}
+	for i := 0; i < limit; i++ {
+		var x, y string
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		mark := " "
+		if x != y || i >= len(a) || i >= len(b) {
+			mark = "≠"
+		}
+		fmt.Fprintf(&sb, "%s %-*s | %s\n", mark, w, trunc(x, w-3), trunc(y, w-3))
+	}
+	if n > limit {
+		fmt.Fprintf(&sb, "  ... %d more lines\n", n-limit)
+	}
+	// Long lines that differ are cut above; print them whole.
+	for i := 0; i < limit; i++ {
+		var x, y string
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		if x != y && (len(x) > w-3 || len(y) > w-3) {
+			fmt.Fprintf(&sb, "line %d:\n  %s: %s\n  %s: %s\n", i+1, an, x, bn, y)
+		}
+	}
+	return sb.String()
+}
+
+func equalLines(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// runCase sends the case to both servers and compares the responses, the
+// new access-log lines and the new error-log messages.
+func runCase(t *testing.T, c tc, ng, we *server) {
+	exN := send(c, ng.addr(c.port))
+	exW := send(c, we.addr(c.port))
+	ln, lensN := render(exN, ng, c, nil)
+	lw, lensW := render(exW, we, c, exN)
+	if os.Getenv("DIFFTEST_SHOW") != "" {
+		t.Logf("%s", sideBySide(ln, lw, "nginx", "weir"))
+	}
+	if !equalLines(ln, lw) {
+		t.Errorf("responses differ for %q:%s", trunc(firstLine(c), 100), sideBySide(ln, lw, "nginx", "weir"))
+	}
+	lensOK := map[[2]string]bool{}
+	for i := range lensN {
+		if i < len(lensW) {
+			lensOK[[2]string{strconv.Itoa(lensN[i]), strconv.Itoa(lensW[i])}] = true
+		}
+	}
+	compareLogs(t, c, ng, we, lensOK)
+}
+
+func firstLine(c tc) string {
+	r := c.req
+	if c.parts != nil {
+		r = strings.Join(c.parts, "")
+	}
+	l, _, _ := strings.Cut(r, "\r\n")
+	return l
+}
+
+// newLines returns the lines appended to a log since the last call.
+func (s *server) newLines(file string, off *int64) []string {
+	b, err := os.ReadFile(filepath.Join(s.prefix, "logs", file))
+	if err != nil || int64(len(b)) < *off {
+		return nil
+	}
+	b = b[*off:]
+	// Only whole lines.
+	i := strings.LastIndexByte(string(b), '\n')
+	if i < 0 {
+		return nil
+	}
+	*off += int64(i + 1)
+	return strings.Split(string(b[:i]), "\n")
+}
+
+var (
+	timeLocalRe = regexp.MustCompile(`\[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\]`)
+	accessRe    = regexp.MustCompile(`^(\d+ ".*") (\d+) (".*)$`)
+	errPrefixRe = regexp.MustCompile(`^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d (\[\w+\]) \d+#\d+: (?:\*\d+ )?`)
+)
+
+func normAccess(lines []string, s *server) []string {
+	norm := s.normalizer()
+	var out []string
+	for _, l := range lines {
+		out = append(out, timeLocalRe.ReplaceAllString(norm.Replace(l), "[TIME]"))
+	}
+	return out
+}
+
+func normError(lines []string, s *server) []string {
+	norm := s.normalizer()
+	var out []string
+	for _, l := range lines {
+		l = errPrefixRe.ReplaceAllString(l, "$1 ")
+		l = norm.Replace(l)
+		if s.name == "weir" {
+			l = weirNames.Replace(l)
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// fixBodyBytes accepts a weir $body_bytes_sent that differs from nginx's
+// only by the length of the server name in an error page footer.
+func fixBodyBytes(n, w []string, lensOK map[[2]string]bool) []string {
+	out := append([]string(nil), w...)
+	for i := range out {
+		if i >= len(n) {
+			break
+		}
+		mn := accessRe.FindStringSubmatch(n[i])
+		mw := accessRe.FindStringSubmatch(out[i])
+		if mn == nil || mw == nil || mn[2] == mw[2] {
+			continue
+		}
+		if lensOK[[2]string{mn[2], mw[2]}] {
+			out[i] = mw[1] + " " + mn[2] + " " + mw[3]
+		}
+	}
+	return out
+}
+
+// compareLogs compares what both servers logged for the case. A line may
+// be written just after the response went out (the access log always
+// is), so a difference is re-read for a short while before it counts.
+func compareLogs(t *testing.T, c tc, ng, we *server, lensOK map[[2]string]bool) {
+	var an, aw, en, ew []string
+	deadline := time.Now().Add(400 * time.Millisecond)
+	for {
+		an = append(an, normAccess(ng.newLines("access.log", &ng.accessOff), ng)...)
+		aw = append(aw, normAccess(we.newLines("access.log", &we.accessOff), we)...)
+		en = append(en, normError(ng.newLines("error.log", &ng.errorOff), ng)...)
+		ew = append(ew, normError(we.newLines("error.log", &we.errorOff), we)...)
+		aw2 := fixBodyBytes(an, aw, lensOK)
+		okA, okE := equalLines(an, aw2), equalLines(en, ew)
+		if (okA && okE && len(an) > 0) || time.Now().After(deadline) {
+			if os.Getenv("DIFFTEST_SHOW") != "" {
+				t.Logf("logs:%s%s", sideBySide(an, aw2, "nginx", "weir"), sideBySide(en, ew, "nginx", "weir"))
+			}
+			if !okA {
+				t.Errorf("access log differs:%s", sideBySide(an, aw2, "nginx", "weir"))
+			}
+			if !okE {
+				t.Errorf("error log differs:%s", sideBySide(en, ew, "nginx", "weir"))
+			}
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
