@@ -188,7 +188,7 @@ func (d *dumper) settings(depth int, l *Loc) {
 	d.line(depth, "keepalive_timeout %s header=%s requests=%d client_max_body_size %d",
 		l.KeepaliveTimeout.V, l.KeepaliveHeader.V, l.KeepaliveRequests.V, l.ClientMaxBodySize.V)
 	if diff := optDiff(l, defaultLoc()); len(diff) > 0 {
-		d.line(depth, "set %s", strings.Join(diff, " "))
+		d.line(depth, "settings %s", strings.Join(diff, " "))
 	}
 }
 
@@ -272,7 +272,7 @@ func (d *dumper) script(depth int, script []Instr, around *Loc) {
 			d.line(depth, "if %s %s:%d", condText(in.Cond), in.File, in.Line)
 			l := in.Block.Loc
 			if diff := locDiff(l, around); len(diff) > 0 {
-				d.line(depth+1, "set %s", strings.Join(diff, " "))
+				d.line(depth+1, "settings %s", strings.Join(diff, " "))
 			}
 			d.script(depth+1, in.Block.Rewrite, l)
 		}
