@@ -130,9 +130,11 @@ func parseListen(b *builder, s *conf.Stmt) (*Listen, error) {
 		case p == "reuseport":
 			l.Reuseport, l.Bind, l.hasOptions = true, true, true
 		case p == "ssl":
-			l.SSL = true
+			// weir has no TLS yet: refuse it as an nginx built without
+			// ngx_http_ssl_module does, rather than serve plain HTTP.
+			return nil, conf.Errorf(s, "the \"ssl\" parameter requires ngx_http_ssl_module")
 		case p == "http2":
-			l.HTTP2 = true
+			return nil, conf.Errorf(s, "the \"http2\" parameter requires ngx_http_v2_module")
 		case strings.HasPrefix(p, "so_keepalive="):
 			if !parseSoKeepalive(l, p[len("so_keepalive="):]) {
 				return nil, conf.Errorf(s, "invalid so_keepalive value: \"%s\"", p[len("so_keepalive="):])
