@@ -72,6 +72,8 @@ type conn struct {
 	curLarge     bool   // cur is a large header buffer
 	pipelined    bool   // the current request was already buffered
 	rdl, wdl     int64  // read and write deadlines now set (unix nanoseconds)
+	clock        int64  // a recent time (request start, then header time)
+	idleNow      int64  // the time the idle wait was entered, 0 if unknown
 	st           *stream
 	iov          net.Buffers
 	iovArr       [4][]byte
@@ -182,7 +184,11 @@ func (c *conn) waitIdle() bool {
 		if c.srv.draining.Load() {
 			return c.drainIdle()
 		}
-		now := nanotime()
+		now := c.idleNow
+		c.idleNow = 0
+		if now == 0 {
+			now = nanotime()
+		}
 		if now >= c.idleDeadline {
 			c.idleTimedOut()
 			return false
@@ -577,6 +583,7 @@ func (c *conn) serveRequest() bool {
 	r := &s.req
 	w := &s.resp
 	r.Start = time.Now()
+	c.clock = r.Start.UnixNano()
 	if c.idleFirst {
 		s.action = "reading client request line"
 	} else if c.pipelined {
@@ -633,6 +640,7 @@ func (c *conn) serveRequest() bool {
 		c.releaseBufs(false)
 	}
 	now := nanotime()
+	c.idleNow = now
 	c.idleFirst = false
 	c.idleSince = now
 	c.idleDeadline = now + int64(w.KeepaliveTimeout)
@@ -692,14 +700,23 @@ func (c *conn) read(p []byte, deadline int64) (int, error) {
 	return c.nc.Read(p)
 }
 
+// writeNow is the time to count send_timeout from: the header's time for
+// the first write of a response, else the clock.
+func (c *conn) writeNow() int64 {
+	if c.st != nil && c.st.out.sent == 0 && c.clock != 0 {
+		return c.clock
+	}
+	return nanotime()
+}
+
 // write writes p fully with send_timeout.
 func (c *conn) write(p []byte, timeout time.Duration) (int, error) {
-	c.setWriteDeadline(roundUp(nanotime() + int64(timeout)))
+	c.setWriteDeadline(roundUp(c.writeNow() + int64(timeout)))
 	return c.nc.Write(p)
 }
 
 func (c *conn) writev(timeout time.Duration, bufs ...[]byte) (int64, error) {
-	c.setWriteDeadline(roundUp(nanotime() + int64(timeout)))
+	c.setWriteDeadline(roundUp(c.writeNow() + int64(timeout)))
 	c.iov = append(c.iovArr[:0], bufs...)
 	return c.iov.WriteTo(c.nc)
 }
@@ -711,7 +728,7 @@ func (c *conn) writeMore(p []byte, timeout time.Duration) (int, error) {
 	if c.rc == nil || !c.tcp {
 		return c.write(p, timeout)
 	}
-	c.setWriteDeadline(roundUp(nanotime() + int64(timeout)))
+	c.setWriteDeadline(roundUp(c.writeNow() + int64(timeout)))
 	c.moreBuf, c.moreN, c.rdErr = p, 0, nil
 	err := c.rc.Write(c.moreFn)
 	if err == nil {

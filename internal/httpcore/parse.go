@@ -1,5 +1,7 @@
 package httpcore
 
+import "bytes"
+
 // This file ports nginx's request line and header line state machines
 // (src/http/ngx_http_parse.c: ngx_http_parse_request_line and
 // ngx_http_parse_header_line, current nginx). They are resumable: the
@@ -728,6 +730,9 @@ func (p *parser) parseHeaderLine(b []byte, pos *int, allowUnderscores bool) int 
 			}
 
 		case hlValue:
+			if rc, ok := p.valueFast(b, i, pos); ok {
+				return rc
+			}
 			for valueOrdinary[ch] {
 				i++
 				if i == len(b) {
@@ -803,6 +808,44 @@ func (p *parser) parseHeaderLine(b []byte, pos *int, allowUnderscores bool) int 
 	p.state = state
 	*pos = i
 	return parseAgain
+}
+
+// valueFast finishes a header value starting at b[i] (state hlValue, i at
+// the value's first byte) when its line feed is already in b, with
+// vectorised searches instead of the byte loop. It reproduces the byte
+// loop exactly: the value ends before trailing spaces and tabs, a NUL
+// before the CR is invalid, and after a CR only more CRs may precede the
+// LF. ok is false when the line is not complete yet.
+func (p *parser) valueFast(b []byte, i int, pos *int) (rc int, ok bool) {
+	seg := b[i:]
+	lf := bytes.IndexByte(seg, '\n')
+	if lf < 0 {
+		return 0, false
+	}
+	seg = seg[:lf]
+	end := len(seg) // the terminator: first CR, else the LF
+	if cr := bytes.IndexByte(seg, '\r'); cr >= 0 {
+		end = cr
+	}
+	if z := bytes.IndexByte(seg[:end], 0); z >= 0 {
+		p.valEnd = i + z
+		*pos = i + z
+		return parseInvalidHeader, true
+	}
+	v := end
+	for v > 0 && (seg[v-1] == ' ' || seg[v-1] == '\t') {
+		v--
+	}
+	p.valEnd = i + v
+	for k := end; k < len(seg); k++ {
+		if seg[k] != '\r' {
+			*pos = i + k
+			return parseInvalidHeader, true
+		}
+	}
+	p.state = hlStart
+	*pos = i + lf + 1
+	return parseOK, true
 }
 
 // valueOrdinary marks the header value bytes the value state just skips.

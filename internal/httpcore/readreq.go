@@ -76,6 +76,7 @@ func (c *conn) readRequest(s *stream) {
 		// HTTP/0.9: no header, the response is the bare body
 		s.out.http09 = true
 		r.HeaderLen = headerLen
+		r.HeaderDone = true
 		return
 	}
 
@@ -327,6 +328,13 @@ func (c *conn) headerLine(s *stream) bool {
 	r.Headers = append(r.Headers, h)
 
 	uq := -1
+	// the known names start with c, e, h, i, k, a or t: skip the others
+	// (User-Agent, Accept...) without comparing
+	switch h.Name[0] | 0x20 {
+	case 'c', 'e', 'h', 'i', 'k', 'a', 't':
+	default:
+		return true
+	}
 	switch len(h.Name) {
 	case 4:
 		if equalFold(h.Name, "Host") {
@@ -416,6 +424,7 @@ func (c *conn) processRequestHeader(s *stream) {
 	r := &s.req
 	p := &s.p
 	version := p.version()
+	r.HeaderDone = true
 	if s.hostIdx < 0 && version > 1000 {
 		c.refuse(s, 400, "client sent HTTP/1.1 request without \"Host\" header")
 		return

@@ -24,7 +24,12 @@ type Request struct {
 	KeepAlive     bool // the client allows the connection to stay open after this request
 	Expect100     bool // "Expect: 100-continue" was sent
 	HeaderLen     int  // bytes of request line and headers, for $request_length
-	Start         time.Time
+	// HeaderDone is set once the whole header was read, before the checks
+	// of ngx_http_process_request_header; nginx selects the virtual server
+	// of a request without Host (the server named "") at that point, so
+	// only the errors found after it are answered by that server.
+	HeaderDone bool
+	Start      time.Time
 
 	// Err is non-zero when the engine refused the request: 400, 414, 494
 	// (too large header; answered as 400 "Request Header Or Cookie Too

@@ -164,10 +164,12 @@ func (w *Response) WriteHeader() error {
 	}
 	c := s.c
 	r := &s.req
+	now := time.Now()
+	c.clock = now.UnixNano()
 
 	ka := w.KeepAlive && r.Err == 0 && !c.srv.draining.Load()
 	if ka && (w.KeepaliveTimeout <= 0 || c.info.Requests >= w.KeepaliveRequests ||
-		nanotime()-c.born > int64(w.KeepaliveTime)) {
+		c.clock-c.born > int64(w.KeepaliveTime)) {
 		ka = false
 	}
 	if o.http09 {
@@ -227,7 +229,7 @@ func (w *Response) WriteHeader() error {
 	}
 	if !w.NoDate {
 		b = append(b, "Date: "...)
-		b = appendDate(b)
+		b = appendDate(b, now)
 		b = append(b, "\r\n"...)
 	}
 	if ctype != "" {
@@ -242,7 +244,7 @@ func (w *Response) WriteHeader() error {
 	}
 	if !lm.IsZero() {
 		b = append(b, "Last-Modified: "...)
-		b = lm.UTC().AppendFormat(b, httpTime)
+		b = s.appendLastModified(b, lm)
 		b = append(b, "\r\n"...)
 	}
 	if w.Location != "" {
@@ -614,4 +616,15 @@ func (w *Response) Finish() error {
 	o.flush()
 	o.release()
 	return o.err
+}
+
+// appendLastModified formats t, reusing the previous result for the same
+// second (a static file is usually asked for again and again).
+func (s *stream) appendLastModified(b []byte, t time.Time) []byte {
+	sec := t.Unix()
+	if sec != s.lmSec || s.lmLen == 0 {
+		s.lmSec = sec
+		s.lmLen = len(t.UTC().AppendFormat(s.lmBuf[:0], httpTime))
+	}
+	return append(b, s.lmBuf[:s.lmLen]...)
 }

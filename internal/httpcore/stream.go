@@ -46,6 +46,10 @@ type stream struct {
 	connType int
 	action   string
 	hdrDL    int64 // client_header_timeout deadline, 0 until needed
+
+	lmSec int64 // cache of the last Last-Modified formatted
+	lmBuf [32]byte
+	lmLen int
 }
 
 var streamPool = sync.Pool{New: func() any {

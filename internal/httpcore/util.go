@@ -41,8 +41,7 @@ var dateCache atomic.Pointer[cachedDate]
 
 // appendDate appends the current time in HTTP format, formatting it once
 // per second as nginx's ngx_cached_http_time does.
-func appendDate(dst []byte) []byte {
-	now := time.Now()
+func appendDate(dst []byte, now time.Time) []byte {
 	sec := now.Unix()
 	d := dateCache.Load()
 	if d == nil || d.sec != sec {
