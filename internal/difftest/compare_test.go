@@ -105,7 +105,7 @@ func render(ex *exchange, s *server, c tc, peer *exchange) (lines []string, body
 		}
 	}
 	if len(ex.tail) > 0 {
-		lines = append(lines, fmt.Sprintf("[%d unparsed bytes: %q]", len(ex.tail), trunc(string(ex.tail), 80)))
+		lines = append(lines, fmt.Sprintf("[%d unparsed bytes: %q]", len(ex.tail), trunc(norm.Replace(string(ex.tail)), 80)))
 	}
 	if c.keepOpen {
 		if ex.closed {

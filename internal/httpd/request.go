@@ -120,11 +120,21 @@ func (q *request) findServer() {
 				q.matchCaptures(name.Regex, host)
 			}
 		}
-	} else if srv, ok := q.addr.Names.Exact[""]; ok && false {
-		q.srv = srv
+	} else if q.r.HeaderDone {
+		// ngx_http_process_request_header looks up "" for a request
+		// without Host once its header is in (a server without
+		// server_name is named "").
+		if srv, ok := q.addr.Names.Exact[""]; ok {
+			q.srv = srv
+		}
 	}
 	if len(q.srv.Names) > 0 {
+		// $server_name is the first name, without the leading dot of
+		// ".example.com" (ngx_http_core_server_name).
 		q.serverName = q.srv.Names[0].Name
+		if len(q.serverName) > 1 && q.serverName[0] == '.' {
+			q.serverName = q.serverName[1:]
+		}
 	}
 }
 
