@@ -144,6 +144,80 @@ func parseListen(b *builder, s *conf.Stmt) (*Listen, error) {
 			// The engine does not read PROXY protocol headers yet; serving
 			// such a socket would treat the header as a request line.
 			return nil, conf.Errorf(s, "the \"proxy_protocol\" parameter is not supported by weir yet")
+		default:
+			return nil, conf.Errorf(s, "invalid parameter \"%s\"", p)
+		}
+	}
+	return l, nil
+}
+
+// parseListenAddr fills the address of l from a, as ngx_parse_url does
+// with u.listen set and a default port of 80, and returns nginx's u.err
+// text on failure.
+func parseListenAddr(l *Listen, a string) string {
+	if len(a) >= 5 && strings.EqualFold(a[:5], "unix:") {
+		p := a[5:]
+		if p == "" {
+			return "no path in the unix domain socket"
+		}
+		if len(p)+1 > 108 { // sizeof(sun_path)
+			return "too long path in the unix domain socket"
+		}
+		l.Network, l.Path, l.Addr = "unix", p, "unix:"+p
+		return ""
+	}
+	var ip netip.Addr
+	port := 80
+	if strings.HasPrefix(a, "[") {
+		// ngx_parse_inet6_url
+		end := strings.IndexByte(a, ']')
+		if end < 0 {
+			return "invalid host"
+		}
+		rest := a[end+1:]
+		if strings.ContainsAny(rest, "/") {
+			return "invalid host"
+		}
+		if rest != "" {
+			if rest[0] != ':' {
+				return "invalid host"
+			}
+			n, ok := atoi(rest[1:])
+			if !ok || n < 1 || n > 65535 {
+				return "invalid port"
+			}
+			port = int(n)
+		}
+		host := a[1:end]
+		if host == "" {
+			return "no host"
+		}
+		v, ok := inet6Addr(host)
+		if !ok {
+			return "invalid IPv6 address"
+		}
+		ip = v
+	} else {
+		// ngx_parse_inet_url: the first ":" starts the port; a "/" or
+		// "?" anywhere is a URI, which listen refuses.
+		if strings.ContainsAny(a, "/?") {
+			return "invalid host"
+		}
+		host := a
+		if i := strings.IndexByte(a, ':'); i >= 0 {
+			n, ok := atoi(a[i+1:])
+			if !ok || n < 1 || n > 65535 {
+				return "invalid port"
+			}
+			port, host = int(n), a[:i]
+		} else if n, ok := atoi(a); ok {
+			// "listen 8080": a number alone is a port.
+			if n < 1 || n > 65535 {
+				return "invalid port"
+			}
+			port, host = int(n), "*"
+		}
+		switch {
 		case host == "":
 			return "no host"
 		case host == "*":
