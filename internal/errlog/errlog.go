@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -222,10 +223,50 @@ func SysError(err error) string {
 	if !errors.As(err, &errno) {
 		return "(" + err.Error() + ")"
 	}
-	// Go's texts are glibc's strerror with the first letter lowered.
-	msg := errno.Error()
-	if msg != "" && msg[0] >= 'a' && msg[0] <= 'z' {
-		msg = string(msg[0]-'a'+'A') + msg[1:]
+	return "(" + strconv.Itoa(int(errno)) + ": " + Strerror(errno) + ")"
+}
+
+// Strerror returns errno's text as glibc's strerror(3) prints it, which is
+// what nginx puts in its log lines (Go's own table is lower case and words
+// a few errors differently).
+func Strerror(errno syscall.Errno) string {
+	if s, ok := glibcErrors[errno]; ok {
+		return s
 	}
-	return "(" + strconv.Itoa(int(errno)) + ": " + msg + ")"
+	s := errno.Error()
+	if s == "" || strings.HasPrefix(s, "errno ") || s[0] < 'a' || s[0] > 'z' {
+		return "Unknown error " + strconv.Itoa(int(errno))
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}
+
+var glibcErrors = map[syscall.Errno]string{
+	syscall.EPERM:        "Operation not permitted",
+	syscall.ENOENT:       "No such file or directory",
+	syscall.EINTR:        "Interrupted system call",
+	syscall.EIO:          "Input/output error",
+	syscall.ENXIO:        "No such device or address",
+	syscall.EBADF:        "Bad file descriptor",
+	syscall.EAGAIN:       "Resource temporarily unavailable",
+	syscall.ENOMEM:       "Cannot allocate memory",
+	syscall.EACCES:       "Permission denied",
+	syscall.EFAULT:       "Bad address",
+	syscall.EBUSY:        "Device or resource busy",
+	syscall.EEXIST:       "File exists",
+	syscall.ENODEV:       "No such device",
+	syscall.ENOTDIR:      "Not a directory",
+	syscall.EISDIR:       "Is a directory",
+	syscall.EINVAL:       "Invalid argument",
+	syscall.ENFILE:       "Too many open files in system",
+	syscall.EMFILE:       "Too many open files",
+	syscall.ETXTBSY:      "Text file busy",
+	syscall.EFBIG:        "File too large",
+	syscall.ENOSPC:       "No space left on device",
+	syscall.EROFS:        "Read-only file system",
+	syscall.EMLINK:       "Too many links",
+	syscall.ENAMETOOLONG: "File name too long",
+	syscall.ELOOP:        "Too many levels of symbolic links",
+	syscall.EOVERFLOW:    "Value too large for defined data type",
+	syscall.ESTALE:       "Stale file handle",
+	syscall.EDQUOT:       "Disk quota exceeded",
 }

@@ -4,7 +4,6 @@ import (
 	"weir/internal/errlog"
 
 	"strconv"
-	"strings"
 	"syscall"
 )
 
@@ -51,45 +50,5 @@ func textError(status int, level errlog.Level, path, msg string) *OpenError {
 }
 
 // Strerror returns errno's text as glibc's strerror(3) prints it, which is
-// what nginx puts in its log lines (Go's own table is lower case).
-func Strerror(errno syscall.Errno) string {
-	if s, ok := glibcErrors[errno]; ok {
-		return s
-	}
-	s := errno.Error()
-	if s == "" || strings.HasPrefix(s, "errno ") || s[0] < 'a' || s[0] > 'z' {
-		return "Unknown error " + strconv.Itoa(int(errno))
-	}
-	return string(s[0]-'a'+'A') + s[1:]
-}
-
-var glibcErrors = map[syscall.Errno]string{
-	syscall.EPERM:        "Operation not permitted",
-	syscall.ENOENT:       "No such file or directory",
-	syscall.EINTR:        "Interrupted system call",
-	syscall.EIO:          "Input/output error",
-	syscall.ENXIO:        "No such device or address",
-	syscall.EBADF:        "Bad file descriptor",
-	syscall.EAGAIN:       "Resource temporarily unavailable",
-	syscall.ENOMEM:       "Cannot allocate memory",
-	syscall.EACCES:       "Permission denied",
-	syscall.EFAULT:       "Bad address",
-	syscall.EBUSY:        "Device or resource busy",
-	syscall.EEXIST:       "File exists",
-	syscall.ENODEV:       "No such device",
-	syscall.ENOTDIR:      "Not a directory",
-	syscall.EISDIR:       "Is a directory",
-	syscall.EINVAL:       "Invalid argument",
-	syscall.ENFILE:       "Too many open files in system",
-	syscall.EMFILE:       "Too many open files",
-	syscall.ETXTBSY:      "Text file busy",
-	syscall.EFBIG:        "File too large",
-	syscall.ENOSPC:       "No space left on device",
-	syscall.EROFS:        "Read-only file system",
-	syscall.EMLINK:       "Too many links",
-	syscall.ENAMETOOLONG: "File name too long",
-	syscall.ELOOP:        "Too many levels of symbolic links",
-	syscall.EOVERFLOW:    "Value too large for defined data type",
-	syscall.ESTALE:       "Stale file handle",
-	syscall.EDQUOT:       "Disk quota exceeded",
-}
+// what nginx puts in its log lines; errlog owns the table.
+func Strerror(errno syscall.Errno) string { return errlog.Strerror(errno) }
