@@ -30,8 +30,10 @@ type request struct {
 
 	uri         string
 	args        string
+	argsSet     bool // r->args.data != NULL: $args is "" rather than "-" when empty
 	method      string
-	internal    bool // after an internal redirect
+	internal    bool // after an internal redirect or a rewrite
+	uriChanged  bool // a rewrite without "last" or "break" changed the URI
 	changes     int
 	status      int  // final status for the log
 	errPage     bool // an error_page redirect happened

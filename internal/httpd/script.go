@@ -21,6 +21,15 @@ const (
 // and the ngx_http_script_*_code functions).
 func (q *request) runScript(script []config.Instr, loc *config.Location) scriptResult {
 	res, _ := q.exec(script)
+	// ngx_http_core_post_rewrite_phase: a location script that changed
+	// the URI without "last" or "break" finds the location again; the
+	// server script is followed by the location search anyway.
+	if q.uriChanged {
+		q.uriChanged = false
+		if loc != nil && res == scriptNext {
+			return scriptRestart
+		}
+	}
 	return res
 }
 
@@ -34,6 +43,7 @@ func (q *request) exec(script []config.Instr) (res scriptResult, stopped bool) {
 			q.doReturn(in)
 			return scriptDone, true
 		case config.OpBreak:
+			q.uriChanged = false // ngx_http_script_break_code
 			return scriptNext, true
 		case config.OpSet:
 			v := q.eval(in.Value)
@@ -68,6 +78,9 @@ func (q *request) rewrite(in *config.Instr) (scriptResult, bool) {
 	if q.lc.RewriteLog.V {
 		q.log().Logf(errlog.Notice, q.r.Conn.ID, "\"%s\" matches \"%s\", rewritten to \"%s\"%s", in.Regex.String(), q.uri, target, q.logSuffix())
 	}
+	// ngx_http_script_regex_start_code: a matching rewrite makes the
+	// request internal, so it may enter "internal" locations.
+	q.internal = true
 	if in.Redirect {
 		loc := target
 		if in.KeepArgs && q.args != "" {
@@ -100,8 +113,10 @@ func (q *request) rewrite(in *config.Instr) (scriptResult, bool) {
 	case "last":
 		return scriptRestart, true
 	case "break":
+		q.uriChanged = false
 		return scriptNext, true
 	}
+	q.uriChanged = true
 	return scriptNext, false
 }
 
