@@ -124,7 +124,7 @@ func (q *request) tryFiles() bool {
 	case strings.HasPrefix(last, "@"):
 		q.namedRedirect(last)
 	default:
-		q.internalRedirect(last)
+		q.internalRedirectArgs(last)
 	}
 	return true
 }

@@ -204,7 +204,7 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 	case vars.RequestURI:
 		return r.RawURI, true
 	case vars.Args, vars.QueryString:
-		return q.args, q.args != ""
+		return q.args, q.args != "" || q.argsSet
 	case vars.IsArgs:
 		if q.args != "" {
 			return "?", true

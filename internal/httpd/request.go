@@ -70,6 +70,7 @@ func (h *Handler) Serve(w *httpcore.Response, r *httpcore.Request) {
 	*q = request{caps: q.caps[:0], buf: q.buf[:0], logLine: q.logLine[:0], user: q.user[:0], userSet: q.userSet[:0]}
 	q.h, q.snap, q.w, q.r, q.now = h, h.snap.Load(), w, r, h.Now()
 	q.uri, q.args, q.method = r.Path, r.Args, r.Method
+	q.argsSet = r.Args != ""
 	q.serve()
 	q.finish()
 	q.h, q.snap, q.w, q.r, q.srv, q.loc, q.lc, q.addr = nil, nil, nil, nil, nil, nil, nil, nil
@@ -213,14 +214,19 @@ func (q *request) findAndRun() {
 	}
 }
 
-// internalRedirect restarts location processing for uri (with args),
-// as ngx_http_internal_redirect.
+// internalRedirectArgs is ngx_http_split_args followed by
+// ngx_http_internal_redirect, as try_files and error_page do: the args
+// are what follows "?" in uri, and none when there is no "?".
+func (q *request) internalRedirectArgs(uri string) {
+	uri, q.args, q.argsSet = strings.Cut(uri, "?")
+	q.internalRedirect(uri)
+}
+
+// internalRedirect restarts location processing for uri, keeping the
+// request's args (ngx_http_internal_redirect(r, uri, &r->args), as index
+// does).
 func (q *request) internalRedirect(uri string) {
 	q.changes++
-	if i := strings.IndexByte(uri, '?'); i >= 0 {
-		q.args = uri[i+1:]
-		uri = uri[:i]
-	}
 	q.uri = uri
 	q.internal = true
 	q.findAndRun()

@@ -100,7 +100,9 @@ func (q *request) sendSpecial(code int) {
 	}
 	body := q.errorPageBody(code)
 	if body == "" {
-		w.ContentType = q.lc.DefaultType.V
+		// ngx_http_special_response_handler clears the type; a code
+		// without a page (418, 599) goes out with no Content-Type.
+		w.ContentType = ""
 		w.ContentLength = 0
 		q.writeHeaderOnly()
 		return

@@ -103,7 +103,7 @@ func (q *request) rewrite(in *config.Instr) (scriptResult, bool) {
 			if in.KeepArgs && q.args != "" {
 				args += "&" + q.args
 			}
-			q.args = args
+			q.args, q.argsSet = args, true
 		} else {
 			q.args = ""
 		}
