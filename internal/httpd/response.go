@@ -149,7 +149,7 @@ func (q *request) tryErrorPage(code int) bool {
 		return true
 	}
 	if strings.HasPrefix(target, "/") {
-		q.internalRedirect(target)
+		q.internalRedirectArgs(target)
 		return true
 	}
 	// a URL: redirect the client
@@ -186,7 +186,9 @@ func (q *request) sendText(code int, text string) {
 	w := q.w
 	w.Status = code
 	q.status = code
-	w.ContentType = q.lc.DefaultType.V
+	// ngx_http_send_response sets the type from the URI's extension
+	// (ngx_http_set_content_type), like a static file.
+	w.ContentType = q.contentType(q.uri)
 	w.ContentLength = int64(len(text))
 	q.writeBody(text)
 }

@@ -164,11 +164,17 @@ func (q *request) doReturn(in *config.Instr) {
 		q.closeNow()
 		return
 	}
-	if in.Text == nil {
+	// ngx_http_script_return_code: codes from 400 without text are
+	// special responses; anything else goes through
+	// ngx_http_send_response, with an empty text if none was given.
+	if in.Text == nil && code >= 400 {
 		q.respondStatus(code)
 		return
 	}
-	text := q.eval(in.Text)
+	text := ""
+	if in.Text != nil {
+		text = q.eval(in.Text)
+	}
 	if code == 301 || code == 302 || code == 303 || code == 307 || code == 308 {
 		q.redirect(code, text)
 		return
