@@ -106,13 +106,16 @@ func (ls *logSet) close() {
 // finish runs the log phase.
 func (q *request) finish() {
 	if q.closed {
+		// 444 and the like: nothing goes out, the engine closes (Finish
+		// would send the header).
 		q.w.KeepAlive = false
+	} else {
+		if !q.w.HeaderSent() {
+			// a handler that answered nothing: nginx would have sent 500
+			q.sendSpecial(500)
+		}
+		_ = q.w.Finish()
 	}
-	if !q.w.HeaderSent() && !q.closed {
-		// a handler that answered nothing: nginx would have sent 500
-		q.sendSpecial(500)
-	}
-	_ = q.w.Finish()
 	if q.noLog || q.snap.logs == nil {
 		return
 	}
