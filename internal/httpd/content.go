@@ -172,28 +172,60 @@ func (q *request) index() bool {
 			return true
 		}
 		p := q.mapURI() + name
-		fi, err := os.Stat(p)
+		_, err := os.Stat(p)
 		if err != nil {
 			en := errnoOf(err)
-			if en == syscall.ENOTDIR || en == syscall.EACCES {
+			if en == syscall.ELOOP || en == syscall.EMLINK {
+				q.respondStatus(403)
+				return true
+			}
+			if en == syscall.ENOTDIR || en == syscall.ENAMETOOLONG || en == syscall.EACCES {
 				return q.indexError(p, err)
 			}
 			if !dirTested {
-				dir := q.mapURI()
-				if _, derr := os.Stat(dir); derr != nil {
-					return q.indexError(dir, derr)
+				if q.indexTestDir(p) {
+					return true
 				}
 				dirTested = true
 			}
 			if en == syscall.ENOENT {
 				continue
 			}
-			q.log().Logf(errlog.Crit, q.r.Conn.ID, "open() \"%s\" failed %s%s", p, errlog.SysError(err), q.logSuffix())
+			q.log().Logf(errlog.Crit, q.r.Conn.ID, "stat() \"%s\" failed %s%s", p, errlog.SysError(err), q.logSuffix())
 			q.respondStatus(500)
 			return true
 		}
-		_ = fi
 		q.internalRedirect(q.uri + name)
+		return true
+	}
+	return false
+}
+
+// indexTestDir is ngx_http_index_test_dir: once an index file is
+// missing, the directory itself is checked; it reports whether the
+// request was answered. The directory is stat()ed without its trailing
+// slash, and its absence is reported with the index file's path, as
+// nginx does (it puts the byte it cut back before logging).
+func (q *request) indexTestDir(indexPath string) bool {
+	dir := strings.TrimSuffix(q.mapURI(), "/")
+	fi, err := os.Stat(dir)
+	if err != nil {
+		switch errnoOf(err) {
+		case syscall.ELOOP, syscall.EMLINK:
+			q.respondStatus(403)
+			return true
+		case syscall.ENOENT:
+			return q.indexError(indexPath, err)
+		case syscall.EACCES:
+			return false
+		}
+		q.log().Logf(errlog.Crit, q.r.Conn.ID, "stat() \"%s\" failed %s%s", dir, errlog.SysError(err), q.logSuffix())
+		q.respondStatus(500)
+		return true
+	}
+	if !fi.IsDir() {
+		q.log().Logf(errlog.Alert, q.r.Conn.ID, "\"%s\" is not a directory%s", indexPath, q.logSuffix())
+		q.respondStatus(500)
 		return true
 	}
 	return false
