@@ -68,6 +68,24 @@ func DefaultSettings() *Settings {
 	}
 }
 
+var defaultSettings = DefaultSettings()
+
+// defaulted returns s when it needs no defaults (the engine only reads
+// it, so connections share it), else a copy with the zero numeric fields
+// set to nginx's defaults; nil gives DefaultSettings. The booleans are
+// taken as given.
+func (s *Settings) defaulted() *Settings {
+	if s == nil {
+		return defaultSettings
+	}
+	if s.HeaderTimeout > 0 && s.HeaderBufferSize > 0 && s.LargeHeaderBuffers > 0 &&
+		s.LargeHeaderBufSize > 0 && s.KeepaliveTimeout >= 0 {
+		return s
+	}
+	v := s.withDefaults()
+	return &v
+}
+
 // withDefaults fills the zero numeric fields of s with nginx's defaults; a
 // nil s gives DefaultSettings. The booleans are taken as given.
 func (s *Settings) withDefaults() Settings {

@@ -36,7 +36,7 @@ func BenchmarkParseRequestComplexURI(b *testing.B) {
 func benchParse(b *testing.B, req string) {
 	s := &Server{Handler: &testHandler{}}
 	c := newConn(s, &fakeConn{}, nil)
-	c.set = DefaultSettings().withDefaults()
+	c.set = DefaultSettings()
 	c.small = bufPool(c.set.HeaderBufferSize)
 	c.large = bufPool(c.set.LargeHeaderBufSize)
 	c.idleDeadline = nanotime() + int64(time.Hour)
@@ -49,7 +49,7 @@ func benchParse(b *testing.B, req string) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		c.cur, c.pos, c.last = buf, 0, n
-		c.bufs = append(c.bufs[:0], buf)
+		st.bufs = append(st.bufs[:0], buf)
 		st.begin()
 		c.readRequest(st)
 		if st.req.Err != 0 {

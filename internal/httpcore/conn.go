@@ -27,7 +27,7 @@ const (
 // Go netpoller before handing the socket to the engine's poller. A busy
 // keep-alive connection never leaves the fast path; a quiet one costs no
 // goroutine stack at all after hotIdle.
-var hotIdle = 500 * time.Millisecond
+var hotIdle = 200 * time.Millisecond
 
 // nginx's lingering_time and lingering_timeout defaults.
 const (
@@ -43,12 +43,15 @@ type conn struct {
 	srv  *Server
 	nc   net.Conn
 	rc   syscall.RawConn // nil unless nc is a plain TCP or unix socket
-	fd   int             // the socket, -1 when rc is nil
+	fd   int32           // the socket, -1 when rc is nil
 	tcp  bool
-	tag  any
 	info ConnInfo
-	set  Settings
-	born int64 // unix nanoseconds of the accept, for keepalive_time
+	set  *Settings // read only, shared
+	born int64     // unix nanoseconds of the accept, for keepalive_time
+
+	// the Server's list of connections, guarded by srv.mu
+	sprev, snext *conn
+	listed       bool
 
 	small, large *sync.Pool
 
@@ -58,7 +61,9 @@ type conn struct {
 	polled bool   // registered with the poller
 	slot   uint32 // poller slot and generation
 	gen    uint32
-	timer  *time.Timer
+	// the poller's timer wheel (keepalive_timeout of parked connections)
+	tprev, tnext *conn
+	tslot        int32 // -1 when not on the wheel
 
 	// owned by the connection goroutine
 	idleFirst    bool  // waiting for the first request
@@ -66,32 +71,24 @@ type conn struct {
 	idleDeadline int64 // when it times out
 	cur          *buf  // current header buffer (nginx's header_in)
 	pos, last    int
-	bufArr       [6]*buf
-	bufs         []*buf // every buffer of the current request, cur included
-	nlarge       int    // large header buffers in use (nginx's hc->nbusy)
-	curLarge     bool   // cur is a large header buffer
-	pipelined    bool   // the current request was already buffered
-	rdl, wdl     int64  // read and write deadlines now set (unix nanoseconds)
-	clock        int64  // a recent time (request start, then header time)
-	idleNow      int64  // the time the idle wait was entered, 0 if unknown
+	nlarge       int   // large header buffers in use (nginx's hc->nbusy)
+	curLarge     bool  // cur is a large header buffer
+	pipelined    bool  // the current request was already buffered
+	rdl, wdl     int64 // read and write deadlines now set (unix nanoseconds)
+	clock        int64 // a recent time (request start, then header time)
+	idleNow      int64 // the time the idle wait was entered, 0 if unknown
 	st           *stream
-	iov          net.Buffers
-	iovArr       [4][]byte
 
 	// results of the raw callbacks (prebuilt method values avoid a
 	// closure allocation per call)
-	idleFn  func(uintptr) bool
-	moreFn  func(uintptr) bool
-	rdBuf   *buf
-	rdN     int
-	rdErr   error
-	moreBuf []byte
-	moreN   int
+	idleFn func(uintptr) bool
+	rdBuf  *buf
+	rdN    int
+	rdErr  error
 }
 
 func newConn(s *Server, nc net.Conn, tag any) *conn {
-	c := &conn{srv: s, nc: nc, fd: -1, tag: tag}
-	c.bufs = c.bufArr[:0]
+	c := &conn{srv: s, nc: nc, fd: -1, tslot: -1}
 	c.info.ID = connSerial.Add(1)
 	c.info.Tag = tag
 	switch a := nc.RemoteAddr().(type) {
@@ -118,16 +115,15 @@ func newConn(s *Server, nc net.Conn, tag any) *conn {
 		c.rc, _ = t.SyscallConn()
 	}
 	if c.rc != nil {
-		c.rc.Control(func(fd uintptr) { c.fd = int(fd) })
+		c.rc.Control(func(fd uintptr) { c.fd = int32(fd) })
 		c.idleFn = c.idleRead
-		c.moreFn = c.sendMore
 	}
 	return c
 }
 
 // start runs on the connection's first goroutine.
 func (c *conn) start() {
-	c.set = c.srv.Handler.Settings(c.tag).withDefaults()
+	c.set = c.srv.Handler.Settings(c.info.Tag).defaulted()
 	c.small = bufPool(c.set.HeaderBufferSize)
 	c.large = bufPool(c.set.LargeHeaderBufSize)
 	now := nanotime()
@@ -180,6 +176,8 @@ func roundUp(t int64) int64 { return (t + quantum - 1) / quantum * quantum }
 // ngx_http_keepalive_handler). It returns true with the bytes in c.cur,
 // or false when the connection was closed or handed to the poller.
 func (c *conn) waitIdle() bool {
+	// an idle connection holds no request state either
+	c.releaseStream()
 	for {
 		if c.srv.draining.Load() {
 			return c.drainIdle()
@@ -317,9 +315,12 @@ func (c *conn) idleRead(fd uintptr) bool {
 
 // takeBuffer makes b, holding n fresh bytes, the current header buffer.
 func (c *conn) takeBuffer(b *buf, n int) {
+	if c.st == nil {
+		c.st = getStream(c)
+	}
 	c.cur = b
 	c.pos, c.last = 0, n
-	c.bufs = append(c.bufs[:0], b)
+	c.st.bufs = append(c.st.bufs[:0], b)
 	c.nlarge = 0
 	c.curLarge = false
 }
@@ -375,12 +376,7 @@ func (c *conn) handoff() bool {
 	c.state.Store(stIdleEpoll)
 	c.rdl = -1 // unknown: the next read sets its deadline again
 	c.releaseStream()
-	d := time.Duration(c.idleDeadline - nanotime())
-	if c.timer == nil {
-		c.timer = time.AfterFunc(d, c.onIdleTimer)
-	} else {
-		c.timer.Reset(d)
-	}
+	timerAdd(c)
 	return true
 }
 
@@ -392,20 +388,22 @@ func (c *conn) wake() {
 		return
 	}
 	c.state.Store(stActive)
-	c.timer.Stop()
+	timerDel(c)
 	c.mu.Unlock()
 	c.idleSince = nanotime()
 	go c.run()
 }
 
+// onIdleTimer is called by the poller's timer wheel, which has taken c
+// off the wheel, when its idle deadline has passed.
 func (c *conn) onIdleTimer() {
 	c.mu.Lock()
 	if c.closed || c.state.Load() != stIdleEpoll {
 		c.mu.Unlock()
 		return
 	}
-	if d := c.idleDeadline - nanotime(); d > 0 {
-		c.timer.Reset(time.Duration(d))
+	if c.idleDeadline > nanotime() {
+		timerAdd(c)
 		c.mu.Unlock()
 		return
 	}
@@ -434,7 +432,7 @@ func (c *conn) drain() {
 			return
 		}
 		c.state.Store(stActive)
-		c.timer.Stop()
+		timerDel(c)
 		c.mu.Unlock()
 		go c.run()
 		return
@@ -491,9 +489,7 @@ func (c *conn) closeLocked() {
 		pollerDel(c)
 		c.polled = false
 	}
-	if c.timer != nil {
-		c.timer.Stop()
-	}
+	timerDel(c)
 	c.nc.Close()
 }
 
@@ -518,16 +514,18 @@ func (c *conn) cleanup() {
 // releaseBufs returns the header buffers to their pools; with keepCur the
 // current buffer, which holds a pipelined request, is kept.
 func (c *conn) releaseBufs(keepCur bool) {
-	for i, b := range c.bufs {
-		if !(keepCur && b == c.cur) {
-			b.free()
+	if s := c.st; s != nil {
+		for i, b := range s.bufs {
+			if !(keepCur && b == c.cur) {
+				b.free()
+			}
+			s.bufs[i] = nil
 		}
-		c.bufs[i] = nil
-	}
-	c.bufs = c.bufs[:0]
-	if keepCur && c.cur != nil {
-		c.bufs = append(c.bufs, c.cur)
-		return
+		s.bufs = s.bufs[:0]
+		if keepCur && c.cur != nil {
+			s.bufs = append(s.bufs, c.cur)
+			return
+		}
 	}
 	c.cur = nil
 	c.pos, c.last = 0, 0
@@ -583,7 +581,7 @@ func (c *conn) serveRequest() bool {
 	r := &s.req
 	w := &s.resp
 	r.Start = time.Now()
-	c.clock = r.Start.UnixNano()
+	s.clock = r.Start.UnixNano()
 	if c.idleFirst {
 		s.action = "reading client request line"
 	} else if c.pipelined {
@@ -703,8 +701,8 @@ func (c *conn) read(p []byte, deadline int64) (int, error) {
 // writeNow is the time to count send_timeout from: the header's time for
 // the first write of a response, else the clock.
 func (c *conn) writeNow() int64 {
-	if c.st != nil && c.st.out.sent == 0 && c.clock != 0 {
-		return c.clock
+	if s := c.st; s != nil && s.out.sent == 0 && s.clock != 0 {
+		return s.clock
 	}
 	return nanotime()
 }
@@ -717,8 +715,9 @@ func (c *conn) write(p []byte, timeout time.Duration) (int, error) {
 
 func (c *conn) writev(timeout time.Duration, bufs ...[]byte) (int64, error) {
 	c.setWriteDeadline(roundUp(c.writeNow() + int64(timeout)))
-	c.iov = append(c.iovArr[:0], bufs...)
-	return c.iov.WriteTo(c.nc)
+	s := c.st
+	s.iov = append(s.iovArr[:0], bufs...)
+	return s.iov.WriteTo(c.nc)
 }
 
 // writeMore writes p telling the kernel that more data follows at once
@@ -729,21 +728,25 @@ func (c *conn) writeMore(p []byte, timeout time.Duration) (int, error) {
 		return c.write(p, timeout)
 	}
 	c.setWriteDeadline(roundUp(c.writeNow() + int64(timeout)))
-	c.moreBuf, c.moreN, c.rdErr = p, 0, nil
-	err := c.rc.Write(c.moreFn)
-	if err == nil {
-		err = c.rdErr
+	s := c.st
+	s.moreBuf, s.moreN, s.moreErr = p, 0, nil
+	if s.moreFn == nil {
+		s.moreFn = s.sendMore
 	}
-	n := c.moreN
-	c.moreBuf = nil
+	err := c.rc.Write(s.moreFn)
+	if err == nil {
+		err = s.moreErr
+	}
+	n := s.moreN
+	s.moreBuf = nil
 	return n, err
 }
 
-func (c *conn) sendMore(fd uintptr) bool {
-	for c.moreN < len(c.moreBuf) {
-		n, err := syscall.SendmsgN(int(fd), c.moreBuf[c.moreN:], nil, nil, msgMore)
+func (s *stream) sendMore(fd uintptr) bool {
+	for s.moreN < len(s.moreBuf) {
+		n, err := syscall.SendmsgN(int(fd), s.moreBuf[s.moreN:], nil, nil, msgMore)
 		if n > 0 {
-			c.moreN += n
+			s.moreN += n
 		}
 		switch err {
 		case nil:
@@ -751,7 +754,7 @@ func (c *conn) sendMore(fd uintptr) bool {
 		case syscall.EAGAIN:
 			return false
 		default:
-			c.rdErr = &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("sendmsg", err)}
+			s.moreErr = &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("sendmsg", err)}
 			return true
 		}
 	}

@@ -64,7 +64,7 @@ func parseWith(set Settings, data []byte, step int) (out parseOutcome) {
 	s := &Server{Handler: &testHandler{}}
 	fc := &fakeConn{data: data, step: step}
 	c := newConn(s, fc, nil)
-	c.set = set
+	c.set = &set
 	c.small = bufPool(set.HeaderBufferSize)
 	c.large = bufPool(set.LargeHeaderBufSize)
 	c.idleFirst = true

@@ -3,6 +3,7 @@ package httpcore
 import (
 	"sync"
 	"syscall"
+	"time"
 )
 
 // The poller watches idle keep-alive connections whose goroutine has
@@ -22,7 +23,21 @@ type poller struct {
 	mu    sync.Mutex
 	slots []pollSlot
 	free  []uint32
+
+	// The timer wheel for the idle deadlines of parked connections:
+	// wheelSlots lists of connections by tick of wheelTick. A deadline
+	// beyond the wheel waits in the last reachable slot and is put back
+	// when that slot comes round. Guarded by mu; a connection's own
+	// fields are changed under its mu, which is taken first.
+	wheel   [wheelSlots]*conn
+	tick    int64 // the last tick processed
+	ntimers int
 }
+
+const (
+	wheelTick  = int64(50 * time.Millisecond)
+	wheelSlots = 2048
+)
 
 type pollSlot struct {
 	c   *conn
@@ -77,7 +92,7 @@ func pollerArm(c *conn) bool {
 	if !c.polled {
 		op = syscall.EPOLL_CTL_ADD
 	}
-	if err := syscall.EpollCtl(p.epfd, op, c.fd, &ev); err != nil {
+	if err := syscall.EpollCtl(p.epfd, op, int(c.fd), &ev); err != nil {
 		if !c.polled {
 			pollerFree(c)
 		}
@@ -90,7 +105,7 @@ func pollerArm(c *conn) bool {
 // pollerDel removes c (held under c.mu) before its socket is closed.
 func pollerDel(c *conn) {
 	p := &thePoller
-	syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, c.fd, nil)
+	syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, int(c.fd), nil)
 	pollerFree(c)
 }
 
@@ -106,13 +121,21 @@ func pollerFree(c *conn) {
 
 func (p *poller) loop() {
 	events := make([]syscall.EpollEvent, 128)
+	var expired []*conn
 	for {
-		n, err := syscall.EpollWait(p.epfd, events, -1)
-		if err != nil {
-			if err == syscall.EINTR {
-				continue
-			}
+		// wake up every tick to run the wheel (a few microseconds, and
+		// only once a connection was ever parked)
+		n, err := syscall.EpollWait(p.epfd, events, int(wheelTick/int64(time.Millisecond)))
+		if err != nil && err != syscall.EINTR {
 			return
+		}
+		expired = p.expire(expired[:0])
+		for i, c := range expired {
+			c.onIdleTimer()
+			expired[i] = nil
+		}
+		if err != nil {
+			continue
 		}
 		for i := 0; i < n; i++ {
 			slot, gen := uint32(events[i].Fd), uint32(events[i].Pad)
@@ -188,4 +211,83 @@ func (c *conn) sendfile(f interface {
 		err = nil
 	}
 	return written, err, handled
+}
+
+// timerAdd puts the parked connection c (held under c.mu) on the wheel
+// at its idle deadline.
+func timerAdd(c *conn) {
+	p := &thePoller
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c.tslot >= 0 {
+		p.unlink(c)
+	}
+	now := nanotime() / wheelTick
+	if p.ntimers == 0 || p.tick == 0 {
+		p.tick = now
+	}
+	t := (c.idleDeadline + wheelTick - 1) / wheelTick
+	if t <= p.tick {
+		t = p.tick + 1
+	}
+	if t > p.tick+wheelSlots-1 {
+		t = p.tick + wheelSlots - 1
+	}
+	slot := int32(t % wheelSlots)
+	c.tslot = slot
+	c.tprev = nil
+	c.tnext = p.wheel[slot]
+	if c.tnext != nil {
+		c.tnext.tprev = c
+	}
+	p.wheel[slot] = c
+	p.ntimers++
+}
+
+// timerDel takes c (held under c.mu) off the wheel.
+func timerDel(c *conn) {
+	p := &thePoller
+	p.mu.Lock()
+	if c.tslot >= 0 {
+		p.unlink(c)
+	}
+	p.mu.Unlock()
+}
+
+func (p *poller) unlink(c *conn) {
+	if c.tprev != nil {
+		c.tprev.tnext = c.tnext
+	} else {
+		p.wheel[c.tslot] = c.tnext
+	}
+	if c.tnext != nil {
+		c.tnext.tprev = c.tprev
+	}
+	c.tprev, c.tnext = nil, nil
+	c.tslot = -1
+	p.ntimers--
+}
+
+// expire takes the connections whose slot has come round off the wheel
+// and appends them to out; their deadlines are checked by onIdleTimer,
+// which puts back those that are not due.
+func (p *poller) expire(out []*conn) []*conn {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := nanotime() / wheelTick
+	if p.ntimers == 0 {
+		p.tick = now
+		return out
+	}
+	for p.tick < now {
+		p.tick++
+		slot := int32(p.tick % wheelSlots)
+		for c := p.wheel[slot]; c != nil; {
+			next := c.tnext
+			p.unlink(c)
+			out = append(out, c)
+			c = next
+		}
+	}
+	return out
 }

@@ -211,7 +211,7 @@ func (c *conn) allocLarge(s *stream, requestLine bool) bool {
 	nb := getBuf(c.large)
 	c.nlarge++
 	c.curLarge = true
-	c.bufs = append(c.bufs, nb)
+	s.bufs = append(s.bufs, nb)
 	if p.state == 0 {
 		c.cur = nb
 		c.pos, c.last = 0, 0

@@ -165,11 +165,11 @@ func (w *Response) WriteHeader() error {
 	c := s.c
 	r := &s.req
 	now := time.Now()
-	c.clock = now.UnixNano()
+	s.clock = now.UnixNano()
 
 	ka := w.KeepAlive && r.Err == 0 && !c.srv.draining.Load()
 	if ka && (w.KeepaliveTimeout <= 0 || c.info.Requests >= w.KeepaliveRequests ||
-		c.clock-c.born > int64(w.KeepaliveTime)) {
+		s.clock-c.born > int64(w.KeepaliveTime)) {
 		ka = false
 	}
 	if o.http09 {

@@ -26,7 +26,8 @@ type Server struct {
 	MaxConns int
 
 	mu       sync.Mutex
-	conns    map[*conn]struct{}
+	conns    *conn // list of open connections (conn.snext)
+	nconns   int
 	idleCh   chan struct{} // closed when the number of connections drops to zero
 	draining atomic.Bool
 	closing  atomic.Bool
@@ -107,7 +108,7 @@ func (s *Server) Serve(ln net.Listener, tag any) error {
 func (s *Server) reclaim() bool {
 	var idle []*conn
 	s.mu.Lock()
-	for c := range s.conns {
+	for c := s.conns; c != nil; c = c.snext {
 		if st := c.state.Load(); st == stIdleHot || st == stIdleEpoll {
 			idle = append(idle, c)
 			if len(idle) == 32 {
@@ -136,23 +137,36 @@ func (s *Server) notEnough() {
 
 func (s *Server) add(c *conn) {
 	s.mu.Lock()
-	if s.conns == nil {
-		s.conns = make(map[*conn]struct{})
-	}
-	if len(s.conns) == 0 {
+	if s.nconns == 0 {
 		s.idleCh = make(chan struct{})
 	}
-	s.conns[c] = struct{}{}
+	c.snext = s.conns
+	if s.conns != nil {
+		s.conns.sprev = c
+	}
+	s.conns = c
+	c.listed = true
+	s.nconns++
 	s.count.Add(1)
 	s.mu.Unlock()
 }
 
 func (s *Server) remove(c *conn) {
 	s.mu.Lock()
-	if _, ok := s.conns[c]; ok {
-		delete(s.conns, c)
+	if c.listed {
+		c.listed = false
+		if c.sprev != nil {
+			c.sprev.snext = c.snext
+		} else {
+			s.conns = c.snext
+		}
+		if c.snext != nil {
+			c.snext.sprev = c.sprev
+		}
+		c.sprev, c.snext = nil, nil
+		s.nconns--
 		s.count.Add(-1)
-		if len(s.conns) == 0 && s.idleCh != nil {
+		if s.nconns == 0 && s.idleCh != nil {
 			close(s.idleCh)
 			s.idleCh = nil
 		}
@@ -162,8 +176,8 @@ func (s *Server) remove(c *conn) {
 
 func (s *Server) snapshot() []*conn {
 	s.mu.Lock()
-	all := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
+	all := make([]*conn, 0, s.nconns)
+	for c := s.conns; c != nil; c = c.snext {
 		all = append(all, c)
 	}
 	s.mu.Unlock()
@@ -186,7 +200,7 @@ func (s *Server) Drain() {
 func (s *Server) Wait(ctx context.Context) error {
 	for {
 		s.mu.Lock()
-		if len(s.conns) == 0 {
+		if s.nconns == 0 {
 			s.mu.Unlock()
 			return nil
 		}

@@ -1,6 +1,9 @@
 package httpcore
 
-import "sync"
+import (
+	"net"
+	"sync"
+)
 
 // Headers nginx processes as unique: a second one is refused with "client
 // sent duplicate header line" (ngx_http_process_unique_header_line).
@@ -40,12 +43,25 @@ type stream struct {
 	body bodyReader
 	out  outWriter
 
+	bufArr [6]*buf
+	bufs   []*buf // every header buffer of the request, the connection's cur included
+	iov    net.Buffers
+	iovArr [4][]byte
+
 	hostIdx  int // index in hdrs of the Host header, -1 if none
 	keepIdx  int // Keep-Alive
 	uniq     [numUnique]int
 	connType int
 	action   string
 	hdrDL    int64 // client_header_timeout deadline, 0 until needed
+
+	clock int64 // a recent time: the request's start, then the header's
+
+	// writeMore's callback state
+	moreFn  func(uintptr) bool
+	moreBuf []byte
+	moreN   int
+	moreErr error
 
 	lmSec int64 // cache of the last Last-Modified formatted
 	lmBuf [32]byte
@@ -57,6 +73,7 @@ var streamPool = sync.Pool{New: func() any {
 		hdrs: make([]Header, 0, 16),
 		whdr: make([]Header, 0, 16),
 	}
+	s.bufs = s.bufArr[:0]
 	s.req.impl.s = s
 	s.resp.impl.s = s
 	s.body.s = s
