@@ -53,6 +53,11 @@ func (q *request) serveStatic() {
 	opt.ErrStatus = q.errStatus
 	q.prepareHeader()
 	status, err := static.ServeFile(q.w, q.r, f, fi, &opt)
+	if q.w.HeaderSent() {
+		// the range filter runs after the headers filter and may have
+		// made it a 206 ($status is the status that went out)
+		q.status = q.w.Status
+	}
 	if status != 0 && !q.w.HeaderSent() {
 		q.respondStatus(status)
 		return
