@@ -98,8 +98,10 @@ http {
     access_log logs/access.log diff;
 `
 
-const nginxOnly = `proxy_temp_path {{PREFIX}}/tmp/proxy; fastcgi_temp_path {{PREFIX}}/tmp/fastcgi;
-    uwsgi_temp_path {{PREFIX}}/tmp/uwsgi; scgi_temp_path {{PREFIX}}/tmp/scgi;`
+// nginxOnly stays on one line so that both files number their lines
+// alike (error messages carry them).
+const nginxOnly = `proxy_temp_path {{PREFIX}}/tmp/proxy; fastcgi_temp_path {{PREFIX}}/tmp/fastcgi; ` +
+	`uwsgi_temp_path {{PREFIX}}/tmp/uwsgi; scgi_temp_path {{PREFIX}}/tmp/scgi;`
 
 // server is one running nginx or weir.
 type server struct {
@@ -307,6 +309,7 @@ func runSite(t *testing.T, st *site) {
 	}
 	t.Parallel()
 	ng, we := startPair(t, st)
+	t.Run("startup error log", func(t *testing.T) { compareLogs(t, tc{}, ng, we, nil) })
 	names := map[string]bool{}
 	for _, c := range st.cases {
 		if names[c.name] {

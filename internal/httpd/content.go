@@ -2,7 +2,6 @@ package httpd
 
 import (
 	"errors"
-	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -92,25 +91,26 @@ func (q *request) tryFiles() bool {
 		return false
 	}
 	for _, v := range tf[:len(tf)-1] {
+		// ngx_http_try_files: an entry written with a trailing "/"
+		// tests a directory, and its "/" is dropped from the name, so
+		// the URI becomes the directory without it (which the static
+		// module then redirects to the slashed form). The name is a
+		// path as a whole: a "?" in it is no query.
 		name := q.eval(v)
-		dir := strings.HasSuffix(name, "/")
-		p := q.mapPath(strings.TrimSuffix(name, "/"))
-		if dir && !strings.HasSuffix(p, "/") {
-			p += "/"
+		dir := strings.HasSuffix(v.Raw, "/")
+		if dir {
+			name = strings.TrimSuffix(name, "/")
 		}
+		p := q.mapPath(name)
 		fi, err := os.Stat(p)
 		if err != nil {
-			if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+			if en := errnoOf(err); en != syscall.ENOENT && en != syscall.ENOTDIR && en != syscall.ENAMETOOLONG {
 				q.log().Logf(errlog.Crit, q.r.Conn.ID, "stat() \"%s\" failed %s%s", p, errlog.SysError(err), q.logSuffix())
 			}
 			continue
 		}
 		if fi.IsDir() != dir {
 			continue
-		}
-		if i := strings.IndexByte(name, '?'); i >= 0 {
-			q.args = name[i+1:]
-			name = name[:i]
 		}
 		q.uri = name
 		q.docRoot = ""
@@ -124,7 +124,11 @@ func (q *request) tryFiles() bool {
 	case strings.HasPrefix(last, "@"):
 		q.namedRedirect(last)
 	default:
-		q.internalRedirectArgs(last)
+		// ngx_http_split_args leaves the args of a URI without "?"
+		// empty but set ($args is "", not "-").
+		uri, args, _ := strings.Cut(last, "?")
+		q.args, q.argsSet = args, true
+		q.internalRedirect(uri)
 	}
 	return true
 }
