@@ -118,11 +118,14 @@ func render(ex *exchange, s *server, c tc, peer *exchange) (lines []string, body
 }
 
 // isSpecial says a HEAD response carries one of the server's own pages,
-// whose length includes the server's name.
+// whose length includes the server's name: an HTML error or redirect
+// without the validators a file would have.
 func isSpecial(r *response) bool {
 	ct, _ := r.get("Content-Type")
+	_, etag := r.get("ETag")
+	_, lm := r.get("Last-Modified")
 	f := strings.Fields(r.statusLine)
-	return len(f) > 1 && f[1] >= "300" && ct == "text/html"
+	return len(f) > 1 && f[1] >= "300" && ct == "text/html" && !etag && !lm
 }
 
 // expiresNear returns v, or the peer's Expires when the two are at most a

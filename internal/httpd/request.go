@@ -227,6 +227,11 @@ func (q *request) internalRedirectArgs(uri string) {
 // does).
 func (q *request) internalRedirect(uri string) {
 	q.changes++
+	if q.changes > maxURIChanges {
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "rewrite or internal redirection cycle while internally redirecting to \"%s\"%s", uri, q.logSuffix())
+		q.respondStatus(500)
+		return
+	}
 	q.uri = uri
 	q.internal = true
 	q.findAndRun()

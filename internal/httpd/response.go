@@ -62,6 +62,9 @@ func (q *request) respondStatus(code int) {
 	if q.w.HeaderSent() {
 		return
 	}
+	// ngx_http_special_response_handler: r->err_status = error, so a
+	// status forced by an earlier error_page gives way to this one.
+	q.errStatus = 0
 	if code >= 300 && q.tryErrorPage(code) {
 		return
 	}
@@ -118,6 +121,11 @@ func (q *request) tryErrorPage(code int) bool {
 	if q.errPage && !q.lc.RecursiveErrorPages.V {
 		return false
 	}
+	if q.changes > maxURIChanges {
+		// after a redirection cycle nginx sends its own page
+		// (r->uri_changes == 0)
+		return false
+	}
 	var ep *config.ErrorPage
 	for _, e := range q.lc.ErrorPages.V {
 		if e.Code == code {
@@ -149,6 +157,15 @@ func (q *request) tryErrorPage(code int) bool {
 		return true
 	}
 	if strings.HasPrefix(target, "/") {
+		if _, static := ep.Target.Static(); !static {
+			// ngx_http_send_error_page splits a computed URI with
+			// ngx_http_split_args, which leaves the args set even when
+			// empty; a static URI's args were split at load.
+			uri, args, _ := strings.Cut(target, "?")
+			q.args, q.argsSet = args, true
+			q.internalRedirect(uri)
+			return true
+		}
 		q.internalRedirectArgs(target)
 		return true
 	}
@@ -166,6 +183,7 @@ func (q *request) tryErrorPage(code int) bool {
 // redirect answers with code and a Location (return 301 URL, rewrite
 // redirect/permanent), through error_page like any special response.
 func (q *request) redirect(code int, location string) {
+	q.errStatus = 0 // a special response, as in respondStatus
 	if q.tryErrorPage(code) {
 		return
 	}
