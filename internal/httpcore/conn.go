@@ -594,6 +594,17 @@ func (c *conn) serveRequest() bool {
 
 	ok := c.callHandler(s)
 	o := &s.out
+	if o.hijacked {
+		// the handler owns the socket now
+		c.mu.Lock()
+		c.closed = true
+		c.state.Store(stClosed)
+		c.mu.Unlock()
+		c.srv.remove(c)
+		c.releaseBufs(false)
+		c.releaseStream()
+		return false
+	}
 	if !ok {
 		c.shutdown()
 		return false
@@ -689,7 +700,8 @@ func (c *conn) initResponse(s *stream) {
 	w.SendTimeout = 60 * time.Second
 	w.OnHeader = nil
 	s.out.drop = r.NoResponse
-	s.out.http09 = r.Err == 0 && r.Proto == "" && r.ProtoMinor == 9 || r.Err == 400 && r.ProtoMinor == 9 && r.Proto == ""
+	// an HTTP/0.9 request, even a refused one, is answered without header
+	s.out.http09 = r.Proto == "" && r.ProtoMinor == 9 && (r.Err == 0 || r.Err == 400)
 }
 
 // read reads from the socket with the given read deadline.

@@ -3,6 +3,7 @@ package httpcore
 import (
 	"errors"
 	"io"
+	"net"
 	"os"
 	"strconv"
 	"time"
@@ -91,6 +92,7 @@ type outWriter struct {
 	sent       int64
 	headerLen  int64
 	err        error
+	hijacked   bool
 }
 
 func (o *outWriter) reset() {
@@ -627,4 +629,36 @@ func (s *stream) appendLastModified(b []byte, t time.Time) []byte {
 		s.lmLen = len(t.UTC().AppendFormat(s.lmBuf[:0], httpTime))
 	}
 	return append(b, s.lmBuf[:s.lmLen]...)
+}
+
+// Hijack hands the connection to the handler, for a "101 Switching
+// Protocols" upgrade (WebSocket proxying): what is gathered of the
+// response is sent first, and the bytes the client sent after the request
+// header, already read by the engine, are returned. The engine forgets
+// the connection: it no longer counts in Server.Conns, Drain and CloseAll
+// do not touch it, and the handler must close it.
+func (w *Response) Hijack() (net.Conn, []byte, error) {
+	s := w.impl.s
+	o := &s.out
+	if o.hijacked {
+		return nil, nil, errors.New("httpcore: connection already hijacked")
+	}
+	if o.headerSent && !o.drop {
+		o.flush()
+		if o.err != nil {
+			return nil, nil, o.err
+		}
+	}
+	c := s.c
+	o.hijacked = true
+	o.headerSent = true
+	o.finished = true
+	var rest []byte
+	if c.pos < c.last {
+		rest = append(rest, c.cur.b[c.pos:c.last]...)
+		c.pos = c.last
+	}
+	c.nc.SetDeadline(time.Time{})
+	c.rdl, c.wdl = 0, 0
+	return c.nc, rest, nil
 }

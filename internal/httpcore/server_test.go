@@ -302,3 +302,106 @@ func TestDrainPendingInPoller(t *testing.T) {
 		t.Errorf("idle: %q closed=%v", resp, closed)
 	}
 }
+
+func TestHijack(t *testing.T) {
+	h := &testHandler{set: DefaultSettings()}
+	h.serve = func(w *Response, r *Request) {
+		w.Status = 101
+		w.Header = append(w.Header, Header{"Upgrade", "echo"})
+		w.WriteHeader()
+		nc, rest, err := w.Hijack()
+		if err != nil {
+			panic(err)
+		}
+		go func() {
+			defer nc.Close()
+			nc.Write(rest)
+			buf := make([]byte, 100)
+			n, _ := nc.Read(buf)
+			nc.Write(buf[:n])
+		}()
+	}
+	addr, s := startServer(t, h)
+	c, _ := net.Dial("tcp", addr)
+	defer c.Close()
+	c.Write([]byte("GET / HTTP/1.1\r\nHost: a\r\nUpgrade: echo\r\nConnection: upgrade\r\n\r\nearly"))
+	resp, _ := readAll(c, 200*time.Millisecond)
+	if stripDate(resp) != "HTTP/1.1 101 \r\nDate: X\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\nearly" {
+		t.Fatalf("%q", resp)
+	}
+	c.Write([]byte("ping"))
+	if resp, closed := readAll(c, time.Second); resp != "ping" || !closed {
+		t.Fatalf("%q %v", resp, closed)
+	}
+	if s.Conns() != 0 {
+		t.Fatal("hijacked connection still counted")
+	}
+}
+
+func TestHandlerPanicCloses(t *testing.T) {
+	h := &testHandler{set: DefaultSettings()}
+	h.serve = func(w *Response, r *Request) { panic("boom") }
+	var logged string
+	var mu sync.Mutex
+	addr, s := startServer(t, h)
+	s.Log = func(level int, c *ConnInfo, msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if level == logAlert {
+			logged = msg
+		}
+	}
+	resp, closed := exchange(t, addr, get, time.Second)
+	if resp != "" || !closed {
+		t.Fatalf("%q %v", resp, closed)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.HasPrefix(logged, "handler panic: boom") {
+		t.Fatalf("log %q", logged)
+	}
+}
+
+// TestLingeringClose: after refusing a request while the client is still
+// sending, the server reads and drops input before closing, so the
+// client gets the response rather than a reset.
+func TestLingeringClose(t *testing.T) {
+	h := &testHandler{set: DefaultSettings()}
+	addr, _ := startServer(t, h)
+	c, _ := net.Dial("tcp", addr)
+	defer c.Close()
+	// a too long header line, then a lot more
+	c.Write([]byte("GET / HTTP/1.1\r\nHost: a\r\nX: " + strings.Repeat("x", 9000)))
+	go func() {
+		junk := []byte(strings.Repeat("y", 64<<10))
+		for i := 0; i < 16; i++ {
+			if _, err := c.Write(junk); err != nil {
+				return
+			}
+		}
+	}()
+	resp, _ := readAll(c, time.Second)
+	if !strings.HasPrefix(resp, "HTTP/1.1 400 Bad Request") || !strings.HasSuffix(resp, "</html>\n") {
+		t.Fatalf("%q", resp)
+	}
+}
+
+func TestKeepaliveTime(t *testing.T) {
+	h := &testHandler{set: DefaultSettings()}
+	h.serve = func(w *Response, r *Request) {
+		w.KeepaliveTime = 100 * time.Millisecond
+		echo(w, r)
+	}
+	addr, _ := startServer(t, h)
+	c, _ := net.Dial("tcp", addr)
+	defer c.Close()
+	c.Write([]byte(get))
+	if resp, closed := readAll(c, 50*time.Millisecond); closed || !strings.Contains(resp, "keep-alive") {
+		t.Fatalf("%q", resp)
+	}
+	time.Sleep(100 * time.Millisecond)
+	c.Write([]byte(get))
+	if resp, closed := readAll(c, time.Second); !closed || !strings.Contains(resp, "Connection: close") {
+		t.Fatalf("%q closed=%v", resp, closed)
+	}
+}
