@@ -40,8 +40,14 @@ func (q *request) errorPageBody(code int) string {
 	if foot == "" {
 		foot = Name
 	}
-	return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
-		"</h1></center>\r\n<hr><center>" + foot + "</center>\r\n</body>\r\n</html>\r\n"
+	h1 := "<center><h1>" + title + "</h1></center>\r\n"
+	if code >= 494 && code <= 497 {
+		// ngx_http_error_494_page and its kin: a 400 heading and the
+		// reason on a line of its own
+		h1 = "<center><h1>400 Bad Request</h1></center>\r\n<center>" + title[4:] + "</center>\r\n"
+	}
+	return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n" + h1 +
+		"<hr><center>" + foot + "</center>\r\n</body>\r\n</html>\r\n"
 }
 
 // wireStatus maps nginx's internal codes to what goes on the wire.
