@@ -9,6 +9,7 @@ import (
 
 	"weir/internal/config"
 	"weir/internal/errlog"
+	"weir/internal/httpcore"
 )
 
 // contentPhase runs the access, precontent (try_files) and content phases.
@@ -258,13 +259,34 @@ func errnoOf(err error) syscall.Errno {
 }
 
 // discardBody reads and drops the request body so the connection stays
-// usable (ngx_http_discard_request_body).
-func (q *request) discardBody() {
+// usable (ngx_http_discard_request_body). Broken chunked framing or a
+// chunked body over client_max_body_size is logged as nginx's discard
+// filter does, and its status returned (400, 413; 0 otherwise): the
+// static handler and ngx_http_send_response answer with it, special
+// responses only close the connection.
+func (q *request) discardBody() int {
 	if q.keepBody {
-		return
+		return 0
 	}
 	q.keepBody = true
-	if err := q.r.DiscardBody(); err != nil {
-		q.w.KeepAlive = false
+	err := q.r.DiscardBody()
+	if err == nil {
+		return 0
 	}
+	q.w.KeepAlive = false
+	code := 0
+	switch {
+	case errors.Is(err, httpcore.ErrBadChunk):
+		code = 400
+	case errors.Is(err, httpcore.ErrBodyTooLarge):
+		code = 413
+	default:
+		return 0
+	}
+	msg := q.r.ErrMsg
+	if msg == "" {
+		msg = "client sent invalid chunked body"
+	}
+	q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s", msg, q.logSuffix())
+	return code
 }

@@ -171,6 +171,12 @@ func (q *request) doReturn(in *config.Instr) {
 		q.respondStatus(code)
 		return
 	}
+	// ngx_http_send_response discards the body first and answers a
+	// broken one with its error.
+	if code := q.discardBody(); code != 0 {
+		q.respondStatus(code)
+		return
+	}
 	text := ""
 	if in.Text != nil {
 		text = q.eval(in.Text)

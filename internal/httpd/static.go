@@ -34,7 +34,10 @@ func (q *request) serveStatic() {
 		q.respondStatus(405)
 		return
 	}
-	q.discardBody()
+	if code := q.discardBody(); code != 0 {
+		q.respondStatus(code)
+		return
+	}
 	opt := static.DefaultOptions
 	opt.ContentType = q.contentType(path)
 	opt.ETag = q.lc.Etag.V
