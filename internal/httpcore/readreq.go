@@ -60,6 +60,7 @@ func (c *conn) readRequest(s *stream) {
 
 	b := c.cur.b
 	headerLen := c.pos - p.requestStart
+	r.LineDone = true
 	c.setRequestFields(s, b, false)
 	if !c.processURI(s, b) {
 		return

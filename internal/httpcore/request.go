@@ -24,6 +24,10 @@ type Request struct {
 	KeepAlive     bool // the client allows the connection to stay open after this request
 	Expect100     bool // "Expect: 100-continue" was sent
 	HeaderLen     int  // bytes of request line and headers, for $request_length
+	// LineDone is set once the request line parsed (nginx then sets
+	// method_name; before, $request_method, $uri and $request_uri are
+	// not found, "-" in the log).
+	LineDone bool
 	// HeaderDone is set once the whole header was read, before the checks
 	// of ngx_http_process_request_header; nginx selects the virtual server
 	// of a request without Host (the server named "") at that point, so

@@ -200,9 +200,12 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		}
 		return q.serverName, true
 	case vars.URI, vars.DocumentURI:
-		return q.uri, true
+		// r->uri is set once the request line parsed, even when the
+		// URI then proves invalid ("" then)
+		return q.uri, r.LineDone
 	case vars.RequestURI:
-		return r.RawURI, true
+		// r->unparsed_uri is set only for a valid URI
+		return r.RawURI, r.LineDone && r.Path != ""
 	case vars.Args, vars.QueryString:
 		return q.args, q.args != "" || q.argsSet
 	case vars.IsArgs:
@@ -243,7 +246,7 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 	case vars.Request:
 		return r.RequestLine, true
 	case vars.RequestMethod:
-		return q.method, true
+		return q.method, r.LineDone
 	case vars.RequestLength:
 		return strconv.FormatInt(int64(r.HeaderLen)+r.BodyBytes(), 10), true
 	case vars.RequestTime:
