@@ -218,7 +218,7 @@ func sideBySide(a, b []string, an, bn string) string {
 			y = b[i]
 		}
 		if x != y && (len(x) > w-3 || len(y) > w-3) {
-			fmt.Fprintf(&sb, "line %d:\n  %s: %s\n  %s: %s\n", i+1, an, x, bn, y)
+			fmt.Fprintf(&sb, "line %d:\n  %s: %s\n  %s: %s\n", i+1, an, trunc(x, 400), bn, trunc(y, 400))
 		}
 	}
 	return sb.String()

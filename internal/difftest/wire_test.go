@@ -80,6 +80,7 @@ func (c tc) onPort2() tc         { c.port = 1; return c }
 func (c tc) known(why string) tc { c.skip = "known: " + why; return c }
 func (c tc) nonRoot() tc         { c.needNonRoot = true; return c }
 func (c tc) keep() tc            { c.keepOpen = true; return c }
+func (c tc) headOnly() tc        { c.head = true; return c }
 
 // response is one response as read off the wire.
 type response struct {
@@ -137,7 +138,22 @@ func send(c tc, addr string) *exchange {
 		// Parse what is there; stop once every response is complete and
 		// the server is expected to keep the connection.
 		resps, rest, complete := parseResponses(buf, c.head, false)
-		if complete && len(resps) >= want && c.keepOpen {
+		if complete && finals(resps) >= want && !c.keepOpen {
+			// Everything is in. The server may still linger before it
+			// closes (after 413, or with keep-alive the case did not
+			// ask for): take what else comes within a moment and stop.
+			ex.resps = resps
+			conn.SetReadDeadline(time.Now().Add(150 * time.Millisecond))
+			for {
+				n, err := conn.Read(tmp)
+				ex.tail = append(ex.tail, tmp[:n]...)
+				if err != nil {
+					ex.closed = err == io.EOF
+					return ex
+				}
+			}
+		}
+		if complete && finals(resps) >= want && c.keepOpen {
 			ex.resps, ex.tail = resps, rest
 			// Still open? A short read that times out says yes.
 			conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
@@ -164,6 +180,17 @@ func send(c tc, addr string) *exchange {
 			return ex
 		}
 	}
+}
+
+// finals counts the final responses (not 100 Continue).
+func finals(resps []*response) int {
+	n := 0
+	for _, r := range resps {
+		if !strings.HasPrefix(r.statusLine, "HTTP/1.1 1") {
+			n++
+		}
+	}
+	return n
 }
 
 // parseResponses splits buf into responses. A response without a length
