@@ -20,14 +20,21 @@ type Settings struct {
 	IgnoreInvalidHeaders bool          // default on
 	UnderscoresInHeaders bool          // default off
 	MergeSlashes         bool          // default on
-	KeepaliveTimeout     time.Duration // default for the idle wait before the first request is known: 75s
+	// KeepaliveTimeout is the keepalive_timeout each Response starts with
+	// (default 75s); the handler sets the one of the request's location.
+	// The wait for the first request on a connection is
+	// client_header_timeout (HeaderTimeout), as in nginx.
+	KeepaliveTimeout time.Duration
 }
 
 // Handler answers requests. It is called once per request, in order, on
 // the connection's goroutine.
 type Handler interface {
 	// Settings returns the limits for a connection accepted on the
-	// listener tagged tag. It is called once per connection.
+	// listener tagged tag. It is called once per connection, on the
+	// connection's goroutine; the engine only reads the result, so it
+	// may be shared by all connections of the listener. nil means
+	// DefaultSettings; zero numeric fields take nginx's defaults.
 	Settings(tag any) *Settings
 	// Serve answers r through w. When r.Err is non-zero the engine has
 	// already refused the request (for example 400, 414, or 494 for a

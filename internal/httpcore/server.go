@@ -7,6 +7,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -18,7 +19,8 @@ type Server struct {
 	// Log writes an error-log line for a connection-level event (level
 	// as errlog's: 0 emerg .. 7 debug); conn may be nil. msg is nginx's
 	// text including the " while ..." action; the log function appends
-	// the client and server context. Log may be nil.
+	// the client and server context. Log may be nil; it is called from
+	// many goroutines at once.
 	Log func(level int, conn *ConnInfo, msg string)
 	// MaxConns is worker_connections: 0 means no limit. At the limit the
 	// engine first closes idle keep-alive connections (nginx's "reusing
@@ -77,8 +79,15 @@ func (s *Server) Serve(ln net.Listener, tag any) error {
 				continue
 			}
 			// EMFILE, ENFILE, ENOBUFS, ECONNABORTED...: nginx logs and
-			// retries (it disables accept for a while on EMFILE).
-			s.logf(logAlert, nil, "accept() failed (%s)", errnoText(err))
+			// retries (ngx_event_accept; it also pauses on EMFILE)
+			level := logAlert
+			switch {
+			case errors.Is(err, syscall.ECONNABORTED):
+				level = logErr
+			case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+				level = logCrit
+			}
+			s.logf(level, nil, "accept4() failed (%s)", errnoText(err))
 			if backoff == 0 {
 				backoff = 5 * time.Millisecond
 			} else if backoff *= 2; backoff > 500*time.Millisecond {

@@ -3,6 +3,8 @@ package httpcore
 import (
 	"context"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -403,5 +405,70 @@ func TestKeepaliveTime(t *testing.T) {
 	c.Write([]byte(get))
 	if resp, closed := readAll(c, time.Second); !closed || !strings.Contains(resp, "Connection: close") {
 		t.Fatalf("%q closed=%v", resp, closed)
+	}
+}
+
+// opaqueConn hides the socket, as a TLS connection does: the engine then
+// reads and writes through net.Conn only.
+type opaqueConn struct{ net.Conn }
+
+type opaqueListener struct{ net.Listener }
+
+func (l opaqueListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return opaqueConn{c}, nil
+}
+
+func TestGenericConn(t *testing.T) {
+	withHotIdle(t, 20*time.Millisecond)
+	dir := t.TempDir()
+	large := strings.Repeat("abcdefghij", 5000)
+	os.WriteFile(filepath.Join(dir, "f"), []byte(large), 0o644)
+	h := &testHandler{set: DefaultSettings()}
+	h.serve = func(w *Response, r *Request) {
+		w.KeepaliveTimeout = 300 * time.Millisecond
+		if r.Path == "/f" {
+			f, _ := os.Open(filepath.Join(dir, "f"))
+			defer f.Close()
+			w.ContentLength = int64(len(large))
+			w.SendFile(f, 0, int64(len(large)))
+			return
+		}
+		w.KeepaliveTimeout = 300 * time.Millisecond
+		echo(w, r)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	s := &Server{Handler: h}
+	go s.Serve(opaqueListener{ln}, nil)
+	defer func() { ln.Close(); s.CloseAll() }()
+	c, _ := net.Dial("tcp", ln.Addr().String())
+	defer c.Close()
+	for i := 0; i < 3; i++ {
+		c.Write([]byte("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"))
+		if resp, _ := readAll(c, 100*time.Millisecond); !strings.Contains(resp, `body="abc"`) {
+			t.Fatalf("%q", resp)
+		}
+	}
+	c.Write([]byte("GET /f HTTP/1.1\r\nHost: a\r\n\r\n"))
+	resp, _ := readAll(c, 200*time.Millisecond)
+	if _, body, _ := strings.Cut(resp, "\r\n\r\n"); body != large {
+		t.Fatalf("body %d bytes", len(body))
+	}
+	// keepalive_timeout with the goroutine parked in Read
+	start := time.Now()
+	if resp, closed := readAll(c, 2*time.Second); resp != "" || !closed || time.Since(start) > 1500*time.Millisecond {
+		t.Fatalf("%q closed=%v after %v", resp, closed, time.Since(start))
+	}
+	// Drain closes an idle generic connection
+	c2, _ := net.Dial("tcp", ln.Addr().String())
+	defer c2.Close()
+	c2.Write([]byte(get))
+	readAll(c2, 50*time.Millisecond)
+	s.Drain()
+	if _, closed := readAll(c2, time.Second); !closed {
+		t.Fatal("not closed by Drain")
 	}
 }
