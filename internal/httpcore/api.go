@@ -2,6 +2,31 @@
 // request parsing in place from pooled buffers, limits, keep-alive,
 // pipelining, request bodies and the response writer. It knows nothing of
 // configuration files, locations or upstreams; the Handler does.
+//
+// The parser is a port of nginx's state machines (ngx_http_parse.c) fed
+// from nginx's buffer scheme (client_header_buffer_size, then
+// large_client_header_buffers), so that every limit and every refusal
+// happens at the same byte and with the same status and log text as in
+// nginx. Request strings are views into the pooled buffers, headers an
+// ordered slice; a request costs no allocation.
+//
+// An idle connection holds no buffer and no request state. It first waits
+// in the Go netpoller without a buffer (syscall.RawConn); after a short
+// while its goroutine ends and the engine's own epoll poller watches the
+// socket (Linux), so a parked keep-alive connection costs about 1 KiB.
+//
+// What the Handler must do (nginx does the same in its modules):
+//   - call WriteHeader, Write, SendFile or Finish: a Serve that sends
+//     nothing closes the connection without a response (nginx's 444);
+//   - answer r.Err (494 as 400 "Request Header Or Cookie Too Large"), and
+//     send nothing when r.NoResponse (log only);
+//   - compare ContentLength with client_max_body_size before reading (413)
+//     and SetBodyLimit for chunked bodies; call DiscardBody when it does
+//     not want the body;
+//   - on ErrBodyTimeout or io.ErrUnexpectedEOF from the body, log and send
+//     nothing;
+//   - set the Response's keep-alive fields from the location;
+//   - copy anything it keeps beyond Serve.
 package httpcore
 
 import (

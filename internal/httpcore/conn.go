@@ -254,7 +254,8 @@ func (c *conn) waitIdle() bool {
 			if c.idleFirst {
 				c.srv.logf(logInfo, &c.info, "client closed connection while waiting for request")
 			} else {
-				c.srv.logf(logInfo, &c.info, "client %s closed keepalive connection", c.info.RemoteText)
+				// ngx_http_keepalive_handler clears the log handler
+				c.srv.logf(logInfo|LogNoContext, &c.info, "client %s closed keepalive connection", c.info.RemoteText)
 			}
 			c.shutdown()
 			return false

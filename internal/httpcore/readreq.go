@@ -320,8 +320,11 @@ func (c *conn) headerLine(s *stream) bool {
 	p := &s.p
 	b := c.cur.b
 	if p.invalidHeader && c.set.IgnoreInvalidHeaders {
-		c.srv.logf(logInfo, &c.info, "client sent invalid header line: \"%s\" while %s",
-			b[p.nameStart:p.valEnd], s.action)
+		n := Note{Msg: fmt.Sprintf("client sent invalid header line: \"%s\" while %s", b[p.nameStart:p.valEnd], s.action)}
+		if s.hostIdx >= 0 {
+			n.Host, n.HostKnown = r.Headers[s.hostIdx].Value, true
+		}
+		r.Notes = append(r.Notes, n)
 		return true
 	}
 	h := Header{Name: bstr(b, p.nameStart, p.nameEnd), Value: bstr(b, p.valStart, p.valEnd)}

@@ -46,6 +46,11 @@ type Request struct {
 	// text instead (see Body).
 	Err    int
 	ErrMsg string
+	// Notes are the info-level error-log lines nginx writes while it
+	// reads the header and goes on (an ignored invalid header line). The
+	// handler logs them with the request's context, which nginx gives
+	// them: the engine only knows the connection's.
+	Notes []Note
 	// NoResponse is set with Err when nothing can be sent: the header
 	// timed out (408) or the client closed the connection or reset it
 	// while sending the header (400, "client prematurely closed
@@ -87,3 +92,12 @@ func equalFold(a, b string) bool {
 }
 
 type requestImpl struct{ s *stream }
+
+// Note is one error-log line noted while reading the header, with the
+// Host header as it stood at that moment (ngx_http_log_error shows the
+// host only once it has been read).
+type Note struct {
+	Msg       string // nginx's text, with its " while ..." action
+	Host      string // the Host header value, if HostKnown
+	HostKnown bool
+}

@@ -39,6 +39,11 @@ type Server struct {
 	lastAlert atomic.Int64
 }
 
+// LogNoContext is OR'ed into the level of a Log call for a line nginx
+// writes without the client and server context (its log handler is
+// cleared, as for "closed keepalive connection").
+const LogNoContext = 1 << 4
+
 // Log levels, as in nginx's error log.
 const (
 	logEmerg = iota
