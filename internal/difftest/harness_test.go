@@ -78,6 +78,9 @@ type site struct {
 	files map[string]string
 	// setup runs on each html tree after it is written (chmod, symlinks).
 	setup func(t *testing.T, root string)
+	// errorLevel is the error_log level; "error" when empty, which keeps
+	// the 404/403 messages and leaves out the connection chatter.
+	errorLevel string
 	cases []tc
 }
 
@@ -87,7 +90,7 @@ type site struct {
 const header = `master_process off;
 worker_processes 1;
 pid logs/nginx.pid;
-error_log logs/error.log error;
+error_log logs/error.log {{ERRLEVEL}};
 events { worker_connections 256; }
 http {
     include mime.types;
@@ -203,7 +206,11 @@ func prepare(t *testing.T, name string, st *site, ports []int) *server {
 	if name == "nginx" {
 		only = nginxOnly
 	}
-	conf := strings.Replace(header, "{{NGINX_ONLY}}", only, 1) + st.http + "\n}\n"
+	level := st.errorLevel
+	if level == "" {
+		level = "error"
+	}
+	conf := strings.NewReplacer("{{NGINX_ONLY}}", only, "{{ERRLEVEL}}", level).Replace(header) + st.http + "\n}\n"
 	if err := os.WriteFile(filepath.Join(s.prefix, "conf", "nginx.conf"), []byte(expand(conf, s)), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package httpd
 
 import (
+	"strings"
+
 	"weir/internal/accesslog"
 	"weir/internal/config"
 	"weir/internal/errlog"
@@ -239,11 +241,32 @@ func appendJSONEscaped(b []byte, s string) []byte {
 	return b
 }
 
+// logNotes writes the lines the engine noted while reading the header,
+// with the context nginx had then: the host only if it was read, and the
+// default server's name before it.
+func (q *request) logNotes() {
+	if len(q.r.Notes) == 0 || !q.log().Enabled(errlog.Info) {
+		return
+	}
+	for _, n := range q.r.Notes {
+		sn := q.serverName
+		if !n.HostKnown {
+			sn = ""
+			if d := q.addr.Default; len(d.Names) > 0 {
+				sn = strings.TrimPrefix(d.Names[0].Name, ".")
+			}
+		}
+		c := errlog.Context{Client: q.r.Conn.RemoteText, Server: sn, Request: q.r.RequestLine, Host: n.Host}
+		q.log().Logf(errlog.Info, q.r.Conn.ID, "%s%s", n.Msg, c.Append(nil))
+	}
+}
+
 // logSuffix is the ", client: ..., server: ..., request: ..., host: ..."
 // tail nginx adds to request-related error-log lines.
 func (q *request) logSuffix() string {
-	host, _ := q.requestHeader("host")
-	ref, _ := q.requestHeader("referer")
+	// r->headers_in.host and .referer: the first of repeated headers
+	host, _ := q.r.Header("host")
+	ref, _ := q.r.Header("referer")
 	c := errlog.Context{Client: q.r.Conn.RemoteText, Server: q.serverName, Request: q.r.RequestLine, Host: host, Referrer: ref}
 	return string(c.Append(nil))
 }

@@ -99,6 +99,7 @@ func (q *request) serve() {
 		return
 	}
 	q.findServer()
+	q.logNotes()
 	q.lc = q.srv.Loc
 	q.setResponseDefaults()
 	if q.r.Err != 0 {

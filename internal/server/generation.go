@@ -31,12 +31,16 @@ func newGeneration(cfg *config.Config, log *errlog.Logger, snap *httpd.Snapshot)
 		Handler:  httpd.New(snap),
 		MaxConns: cfg.WorkerConnections,
 		Log: func(level int, ci *httpcore.ConnInfo, msg string) {
-			lv := errlog.Level(level)
+			lv := errlog.Level(level &^ httpcore.LogNoContext)
 			if !log.Enabled(lv) {
 				return
 			}
 			if ci == nil {
 				log.Log(lv, 0, msg)
+				return
+			}
+			if level&httpcore.LogNoContext != 0 {
+				log.Log(lv, ci.ID, msg)
 				return
 			}
 			// ngx_http_log_error before a request is known: the client
