@@ -711,14 +711,8 @@ func (c *conn) read(p []byte, deadline int64) (int, error) {
 	return c.nc.Read(p)
 }
 
-// writeNow is the time to count send_timeout from: the header's time for
-// the first write of a response, else the clock.
-func (c *conn) writeNow() int64 {
-	if s := c.st; s != nil && s.out.sent == 0 && s.clock != 0 {
-		return s.clock
-	}
-	return nanotime()
-}
+// writeNow is the time to count send_timeout from.
+func (c *conn) writeNow() int64 { return nanotime() }
 
 // write writes p fully with send_timeout.
 func (c *conn) write(p []byte, timeout time.Duration) (int, error) {

@@ -472,3 +472,21 @@ func TestGenericConn(t *testing.T) {
 		t.Fatal("not closed by Drain")
 	}
 }
+
+// TestSlowHandlerWrite: a body written long after the header is not timed
+// out by a send_timeout counted from the header.
+func TestSlowHandlerWrite(t *testing.T) {
+	h := &testHandler{set: DefaultSettings()}
+	h.serve = func(w *Response, r *Request) {
+		w.SendTimeout = 100 * time.Millisecond
+		w.ContentLength = 2
+		w.WriteHeader()
+		time.Sleep(300 * time.Millisecond)
+		w.Write([]byte("ok"))
+	}
+	addr, _ := startServer(t, h)
+	resp, _ := exchange(t, addr, get, 500*time.Millisecond)
+	if !strings.HasSuffix(resp, "\r\n\r\nok") {
+		t.Fatalf("%q", resp)
+	}
+}
