@@ -298,7 +298,8 @@ func startPair(t *testing.T, st *site) (ng, we *server) {
 		}
 		ng.stop()
 		we.stop()
-		if attempt == 2 {
+		inUse := strings.Contains(ng.stderr.String()+we.stderr.String(), "Address already in use")
+		if attempt == 2 || !inUse {
 			elog := func(s *server) string {
 				b, _ := os.ReadFile(filepath.Join(s.prefix, "logs", "error.log"))
 				return s.stderr.String() + string(b)

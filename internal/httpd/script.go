@@ -47,6 +47,12 @@ func (q *request) exec(script []config.Instr) (res scriptResult, stopped bool) {
 			return scriptNext, true
 		case config.OpSet:
 			v := q.eval(in.Value)
+			if in.Name == "args" {
+				// $args is changeable: its set handler replaces the
+				// request's args (ngx_http_variable_request_set)
+				q.args, q.argsSet = v, true
+				continue
+			}
 			q.user[in.Slot], q.userSet[in.Slot] = v, true
 		case config.OpIf:
 			if !q.cond(in.Cond) {
@@ -177,6 +183,8 @@ func (q *request) doReturn(in *config.Instr) {
 		q.respondStatus(code)
 		return
 	}
+	// the status is set before the text is evaluated ($status in it)
+	q.status = code
 	text := ""
 	if in.Text != nil {
 		text = q.eval(in.Text)
