@@ -81,7 +81,7 @@ type site struct {
 	// errorLevel is the error_log level; "error" when empty, which keeps
 	// the 404/403 messages and leaves out the connection chatter.
 	errorLevel string
-	cases []tc
+	cases      []tc
 }
 
 // header is the main context and the start of the http block shared by
