@@ -693,6 +693,7 @@ func (c *conn) initResponse(s *stream) {
 	w.StatusLine = ""
 	w.Location = ""
 	w.NoDate = false
+	w.NoChunked = false
 	w.KeepAlive = r.KeepAlive && r.Err == 0 && !c.srv.draining.Load()
 	w.KeepaliveTimeout = c.set.KeepaliveTimeout
 	w.KeepaliveHeader = 0

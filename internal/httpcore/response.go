@@ -43,6 +43,9 @@ type Response struct {
 	// NoDate suppresses the engine's Date field (the handler passes one
 	// of its own in Header, as proxy_pass_header Date does).
 	NoDate bool
+	// NoChunked is chunked_transfer_encoding off: a body of unknown
+	// length is delimited by closing the connection, as for HTTP/1.0.
+	NoChunked bool
 
 	// KeepAlive: the handler clears it to close the connection after this
 	// response (nginx's r->keepalive = 0). The engine also clears it
@@ -204,7 +207,7 @@ func (w *Response) WriteHeader() error {
 	}
 	chunked := false
 	if cl < 0 && !(status == 304 || status == 204 || status < 200 || head) {
-		if r.ProtoMinor >= 1 {
+		if r.ProtoMinor >= 1 && !w.NoChunked {
 			chunked = true
 		} else {
 			ka = false

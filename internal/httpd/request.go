@@ -151,6 +151,7 @@ func (q *request) setResponseDefaults() {
 	w.KeepaliveHeader = lc.KeepaliveHeader.V
 	w.KeepaliveRequests = int(lc.KeepaliveRequests.V)
 	w.KeepaliveTime = lc.KeepaliveTime.V
+	w.NoChunked = !lc.ChunkedTE.V
 	switch lc.ServerTokens.V {
 	case "off":
 		w.Server = Name
