@@ -22,6 +22,8 @@ func TestErrorPage(t *testing.T) {
         location = /dyn { default_type text/plain; return 201 "dynamic uri=$uri args=$args method=$request_method\n"; }
         location /ep-named/ { error_page 404 @ep; }
         location @ep { default_type text/plain; return 200 "named handler uri=$uri\n"; }
+        location /ep-named-static/ { error_page 404 @static; }
+        location @static { root {{ROOT}}/err; try_files /404.html =404; }
         location /ep-named-code/ { error_page 404 =410 @ep-empty; }
         location @ep-empty { return 404; }
         location /ep-url/ { error_page 404 http://example.com/notfound; }
@@ -63,6 +65,7 @@ func TestErrorPage(t *testing.T) {
 			get("error page equals", "/ep-eq/missing?a=1"),
 			req("error page equals post", "POST", "/ep-eq/missing", "Content-Length: 0"),
 			get("error page named", "/ep-named/missing"),
+			req("error page named post", "POST", "/ep-named-static/missing", "Content-Length: 0"),
 			get("error page named with code", "/ep-named-code/missing"),
 			get("error page url", "/ep-url/missing"),
 			get("error page url 301", "/ep-url301/missing"),

@@ -202,7 +202,7 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 	case vars.URI, vars.DocumentURI:
 		// r->uri is set once the request line parsed, even when the
 		// URI then proves invalid ("" then)
-		return q.uri, r.LineDone
+		return q.uri, r.LineDone || q.internal
 	case vars.RequestURI:
 		// r->unparsed_uri is set only for a valid URI
 		return r.RawURI, r.LineDone && r.Path != ""
@@ -246,7 +246,7 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 	case vars.Request:
 		return r.RequestLine, true
 	case vars.RequestMethod:
-		return q.method, r.LineDone
+		return q.method, r.LineDone || q.methodSet
 	case vars.RequestLength:
 		return strconv.FormatInt(int64(r.HeaderLen)+r.BodyBytes(), 10), true
 	case vars.RequestTime:

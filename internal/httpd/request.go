@@ -33,6 +33,7 @@ type request struct {
 	argsSet     bool // r->args.data != NULL: $args is "" rather than "-" when empty
 	method      string
 	internal    bool // after an internal redirect or a rewrite
+	methodSet   bool // error_page made it a GET (method_name set)
 	uriChanged  bool // a rewrite without "last" or "break" changed the URI
 	changes     int
 	status      int  // final status for the log

@@ -154,15 +154,16 @@ func (q *request) tryErrorPage(code int) bool {
 	} else {
 		q.errStatus = wireStatus(status)
 	}
-	if q.method != "HEAD" {
-		q.method = "GET"
-	}
 	q.discardBody()
 	if strings.HasPrefix(target, "@") {
+		// a named location keeps the method
 		q.namedRedirect(target)
 		return true
 	}
 	if strings.HasPrefix(target, "/") {
+		if q.method != "HEAD" {
+			q.method, q.methodSet = "GET", true
+		}
 		if _, static := ep.Target.Static(); !static {
 			// ngx_http_send_error_page splits a computed URI with
 			// ngx_http_split_args, which leaves the args set even when

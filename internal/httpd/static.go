@@ -29,7 +29,7 @@ func (q *request) serveStatic() {
 		return
 	}
 	defer f.Close()
-	if q.method == "POST" && q.errStatus == 0 {
+	if q.method == "POST" {
 		q.discardBody()
 		q.respondStatus(405)
 		return
