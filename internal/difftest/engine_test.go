@@ -11,8 +11,6 @@ import (
 func TestEngine(t *testing.T) {
 	long := strings.Repeat("a", 9000)
 	runSite(t, &site{
-		// info: the engine's refusals are logged at that level
-		errorLevel: "info",
 		http: `
     server {
         listen 127.0.0.1:{{PORT}};

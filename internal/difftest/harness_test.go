@@ -78,8 +78,8 @@ type site struct {
 	files map[string]string
 	// setup runs on each html tree after it is written (chmod, symlinks).
 	setup func(t *testing.T, root string)
-	// errorLevel is the error_log level; "error" when empty, which keeps
-	// the 404/403 messages and leaves out the connection chatter.
+	// errorLevel is the error_log level; "info" when empty, so that the
+	// engine's refusals and the connection messages are compared too.
 	errorLevel string
 	cases      []tc
 }
@@ -208,7 +208,7 @@ func prepare(t *testing.T, name string, st *site, ports []int) *server {
 	}
 	level := st.errorLevel
 	if level == "" {
-		level = "error"
+		level = "info"
 	}
 	conf := strings.NewReplacer("{{NGINX_ONLY}}", only, "{{ERRLEVEL}}", level).Replace(header) + st.http + "\n}\n"
 	if err := os.WriteFile(filepath.Join(s.prefix, "conf", "nginx.conf"), []byte(expand(conf, s)), 0o644); err != nil {

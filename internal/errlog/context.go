@@ -10,6 +10,9 @@ type Context struct {
 	Upstream string // upstream URL, e.g. http://127.0.0.1:8080/x
 	Host     string // Host the request named
 	Referrer string // Referer header
+	// HostSent and ReferrerSent print the header even when empty: nginx
+	// tests for the header (r->headers_in.host), not for its value.
+	HostSent, ReferrerSent bool
 }
 
 // Append appends the tail to dst:
@@ -26,15 +29,15 @@ func (c *Context) Append(dst []byte) []byte {
 	dst = append(dst, c.Client...)
 	dst = append(dst, ", server: "...)
 	dst = append(dst, c.Server...)
-	dst = appendQuoted(dst, ", request: ", c.Request)
-	dst = appendQuoted(dst, ", upstream: ", c.Upstream)
-	dst = appendQuoted(dst, ", host: ", c.Host)
-	dst = appendQuoted(dst, ", referrer: ", c.Referrer)
+	dst = appendQuoted(dst, ", request: ", c.Request, false)
+	dst = appendQuoted(dst, ", upstream: ", c.Upstream, false)
+	dst = appendQuoted(dst, ", host: ", c.Host, c.HostSent)
+	dst = appendQuoted(dst, ", referrer: ", c.Referrer, c.ReferrerSent)
 	return dst
 }
 
-func appendQuoted(dst []byte, label, v string) []byte {
-	if v == "" {
+func appendQuoted(dst []byte, label, v string, always bool) []byte {
+	if v == "" && !always {
 		return dst
 	}
 	dst = append(dst, label...)

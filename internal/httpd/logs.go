@@ -256,7 +256,7 @@ func (q *request) logNotes() {
 				sn = strings.TrimPrefix(d.Names[0].Name, ".")
 			}
 		}
-		c := errlog.Context{Client: q.r.Conn.RemoteText, Server: sn, Request: q.r.RequestLine, Host: n.Host}
+		c := errlog.Context{Client: q.r.Conn.RemoteText, Server: sn, Request: q.r.RequestLine, Host: n.Host, HostSent: n.HostKnown}
 		q.log().Logf(errlog.Info, q.r.Conn.ID, "%s%s", n.Msg, c.Append(nil))
 	}
 }
@@ -265,8 +265,9 @@ func (q *request) logNotes() {
 // tail nginx adds to request-related error-log lines.
 func (q *request) logSuffix() string {
 	// r->headers_in.host and .referer: the first of repeated headers
-	host, _ := q.r.Header("host")
-	ref, _ := q.r.Header("referer")
-	c := errlog.Context{Client: q.r.Conn.RemoteText, Server: q.serverName, Request: q.r.RequestLine, Host: host, Referrer: ref}
+	host, hostSent := q.r.Header("host")
+	ref, refSent := q.r.Header("referer")
+	c := errlog.Context{Client: q.r.Conn.RemoteText, Server: q.serverName, Request: q.r.RequestLine,
+		Host: host, Referrer: ref, HostSent: hostSent, ReferrerSent: refSent}
 	return string(c.Append(nil))
 }
