@@ -80,7 +80,7 @@ func (q *request) rewrite(in *config.Instr) (scriptResult, bool) {
 	if !q.matchCaptures(in.Regex, q.uri) {
 		return scriptNext, false
 	}
-	target := q.eval(in.Replacement)
+	target := q.evalReplacement(in.Replacement, in.Redirect)
 	if q.lc.RewriteLog.V {
 		q.log().Logf(errlog.Notice, q.r.Conn.ID, "\"%s\" matches \"%s\", rewritten to \"%s\"%s", in.Regex.String(), q.uri, target, q.logSuffix())
 	}
@@ -88,7 +88,8 @@ func (q *request) rewrite(in *config.Instr) (scriptResult, bool) {
 	// request internal, so it may enter "internal" locations.
 	q.internal = true
 	if in.Redirect {
-		loc := target
+		// ngx_http_script_regex_end_code unescapes what it built
+		loc := unescapeRedirect(target)
 		if in.KeepArgs && q.args != "" {
 			if in.NewArgs {
 				loc += "&" + q.args
@@ -124,6 +125,32 @@ func (q *request) rewrite(in *config.Instr) (scriptResult, bool) {
 	}
 	q.uriChanged = true
 	return scriptNext, false
+}
+
+// evalReplacement evaluates a rewrite replacement as nginx's script
+// engine does: when the request's path was percent-encoded or had a "+"
+// (r->quoted_uri, r->plus_in_uri), the regex captures copied into the
+// args part, or anywhere into a redirect, are escaped with
+// NGX_ESCAPE_ARGS (ngx_http_script_copy_capture_code).
+func (q *request) evalReplacement(v *vars.Value, redirect bool) string {
+	path, _, _ := strings.Cut(q.r.RawURI, "?")
+	if !strings.ContainsAny(path, "%+") {
+		return q.eval(v)
+	}
+	var b []byte
+	args := false
+	for i := range v.Parts {
+		p := &v.Parts[i]
+		s, _ := q.value(p)
+		if p.Kind == vars.Capture && (args || redirect) {
+			s = escapeArgs.escape(s)
+		}
+		if p.Kind == vars.Lit && strings.Contains(p.Lit, "?") {
+			args = true
+		}
+		b = append(b, s...)
+	}
+	return string(b)
 }
 
 // cond evaluates an if condition (ngx_http_script_*_code for if).

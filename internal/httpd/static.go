@@ -21,7 +21,9 @@ func (q *request) serveStatic() {
 	}
 	if fi.IsDir() {
 		q.discardBody()
-		loc := q.uri + "/"
+		// ngx_http_static_handler escapes the URI (NGX_ESCAPE_URI); the
+		// args go as they are
+		loc := escapeURI.escape(q.uri) + "/"
 		if q.args != "" {
 			loc += "?" + q.args
 		}
