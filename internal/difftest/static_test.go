@@ -35,6 +35,10 @@ func TestStatic(t *testing.T) {
         location = /fallback.txt { default_type text/plain; return 200 "fallback uri=$uri args=$args\n"; }
         location /auto/ { autoindex on; }
         location /auto-html/ { autoindex on; autoindex_exact_size off; }
+        location /auto-json/ { alias {{ROOT}}/auto/; autoindex on; autoindex_format json; }
+        location /auto-xml/ { alias {{ROOT}}/auto/; autoindex on; autoindex_format xml; }
+        location /auto-jsonp/ { alias {{ROOT}}/auto/; autoindex on; autoindex_format jsonp; }
+        location /auto-local/ { alias {{ROOT}}/auto/; autoindex on; autoindex_localtime on; }
         location /types/ {
             types { text/x-custom cst; application/x-two two TWO; }
             default_type text/x-default;
@@ -187,6 +191,12 @@ func TestStatic(t *testing.T) {
 			get("autoindex sub", "/auto/sub/"),
 			get("autoindex approximate sizes", "/auto-html/"),
 			req("autoindex post", "POST", "/auto/", "Content-Length: 0"),
+			get("autoindex json", "/auto-json/"),
+			get("autoindex xml", "/auto-xml/"),
+			get("autoindex jsonp", "/auto-jsonp/?callback=cb"),
+			get("autoindex jsonp no callback", "/auto-jsonp/"),
+			get("autoindex localtime", "/auto-local/"),
+			get("autoindex missing dir", "/auto/nope/"),
 		},
 	})
 }
