@@ -73,6 +73,9 @@ func req(name, method, uri string, hdr ...string) tc {
 // raw is a case with exact request bytes.
 func raw(name, bytes string) tc { return tc{name: name, req: bytes} }
 
+// split is a case whose bytes arrive in several writes.
+func split(name string, parts ...string) tc { return tc{name: name, parts: parts} }
+
 // rawN is raw with n responses expected (pipelining, keep-alive).
 func rawN(name string, n int, bytes string) tc { return tc{name: name, req: bytes, n: n} }
 
