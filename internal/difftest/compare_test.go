@@ -41,8 +41,8 @@ var boundaryRe = regexp.MustCompile(`boundary=([0-9A-Za-z]+)`)
 
 // render turns an exchange into the lines that are compared: the status
 // line, the headers sorted by name (Date left out), the body, and how the
-// connection ended. bodyLens records (raw, normalised) body lengths for
-// the access-log comparison.
+// connection ended. bodyLens records the raw body lengths for the
+// access-log comparison ($body_bytes_sent).
 func render(ex *exchange, s *server, c tc, peer *exchange) (lines []string, bodyLens []int) {
 	norm := s.normalizer()
 	if ex.err != "" && len(ex.resps) == 0 && ex.err != "timeout" {
