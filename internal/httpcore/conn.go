@@ -179,7 +179,12 @@ func (c *conn) waitIdle() bool {
 	// an idle connection holds no request state either
 	c.releaseStream()
 	for {
-		if c.srv.draining.Load() {
+		// A draining server closes idle keep-alive connections, but a
+		// connection still waiting for its first request is served (with
+		// "Connection: close"), as an exiting nginx worker does: nginx
+		// marks only keep-alive connections idle.
+		draining := c.srv.draining.Load()
+		if draining && !c.idleFirst {
 			return c.drainIdle()
 		}
 		now := c.idleNow
@@ -193,7 +198,7 @@ func (c *conn) waitIdle() bool {
 		}
 		dl := c.idleDeadline
 		hotEnd := c.idleSince + int64(hotIdle)
-		handoff := c.rc != nil && pollerAvailable()
+		handoff := c.rc != nil && pollerAvailable() && !draining
 		if handoff && hotEnd < dl {
 			if dl = roundUp(hotEnd); dl > c.idleDeadline {
 				dl = c.idleDeadline
@@ -206,7 +211,7 @@ func (c *conn) waitIdle() bool {
 			c.cleanup()
 			return false
 		}
-		if c.srv.draining.Load() {
+		if c.srv.draining.Load() && !draining {
 			c.mu.Unlock()
 			continue
 		}
@@ -426,7 +431,7 @@ func (c *conn) drain() {
 		c.rdl = 1
 		c.nc.SetReadDeadline(time.Unix(0, 1))
 	case stIdleEpoll:
-		if !c.pending() {
+		if !c.pending() && !c.idleFirst {
 			c.closeLocked()
 			c.mu.Unlock()
 			c.srv.remove(c)

@@ -287,9 +287,18 @@ func TestDrainPendingInPoller(t *testing.T) {
 	addr, s := startServer(t, h)
 	c, _ := net.Dial("tcp", addr)
 	defer c.Close()
+	// idle is a keep-alive connection that served a request; fresh never
+	// sent one. Drain closes the first and serves the second, as an
+	// exiting nginx worker does.
 	idle, _ := net.Dial("tcp", addr)
 	defer idle.Close()
-	waitState(t, s, stIdleEpoll, 2)
+	idle.Write([]byte(get))
+	if resp, closed := readAll(idle, 100*time.Millisecond); !strings.HasPrefix(resp, "HTTP/1.1 200 OK") || closed {
+		t.Fatalf("keep-alive: %q closed=%v", resp, closed)
+	}
+	fresh, _ := net.Dial("tcp", addr)
+	defer fresh.Close()
+	waitState(t, s, stIdleEpoll, 3)
 	c.Write([]byte(get))
 	time.Sleep(50 * time.Millisecond) // the wake-up is vetoed
 	s.Drain()
@@ -302,6 +311,10 @@ func TestDrainPendingInPoller(t *testing.T) {
 	}
 	if resp, closed := readAll(idle, time.Second); resp != "" || !closed {
 		t.Errorf("idle: %q closed=%v", resp, closed)
+	}
+	fresh.Write([]byte(get))
+	if resp, closed := readAll(fresh, time.Second); !strings.HasPrefix(resp, "HTTP/1.1 200 OK") || !strings.Contains(resp, "Connection: close") || !closed {
+		t.Errorf("fresh: %q closed=%v", resp, closed)
 	}
 }
 
