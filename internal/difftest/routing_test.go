@@ -110,3 +110,41 @@ func TestRouting(t *testing.T) {
 		},
 	})
 }
+
+// TestRoutingConflicts covers names two servers share (a startup warning,
+// the first server wins), "_", upper-case names and a default_server on
+// the second port.
+func TestRoutingConflicts(t *testing.T) {
+	ret := func(what string) string {
+		return `default_type text/plain; return 200 "` + what + ` sn=$server_name\n";`
+	}
+	runSite(t, &site{
+		http: `
+    server {
+        listen 127.0.0.1:{{PORT}};
+        listen 127.0.0.1:{{PORT2}};
+        server_name _ Shared.Test;
+        ` + ret("first") + `
+    }
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name shared.test *.wild.test;
+        ` + ret("second") + `
+    }
+    server {
+        listen 127.0.0.1:{{PORT}};
+        listen 127.0.0.1:{{PORT2}} default_server;
+        server_name .wild.test;
+        ` + ret("third") + `
+    }`,
+		cases: []tc{
+			get("shared name first wins", "/", "Host: shared.test"),
+			get("underscore is a name", "/", "Host: _"),
+			get("wildcard conflict", "/", "Host: a.wild.test"),
+			get("dot name exact part", "/", "Host: wild.test"),
+			get("default of port1 is first", "/", "Host: nothing"),
+			get("default_server on port2", "/", "Host: nothing").onPort2(),
+			get("shared name on port2", "/", "Host: shared.test").onPort2(),
+		},
+	})
+}
