@@ -287,6 +287,10 @@ var (
 	timeLocalRe = regexp.MustCompile(`\[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\]`)
 	accessRe    = regexp.MustCompile(`^(\d+ ".*") (\d+) (".*)$`)
 	errPrefixRe = regexp.MustCompile(`^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d (\[\w+\]) \d+#\d+: (?:\*\d+ )?`)
+	// Deliberate: Go's runtime raises the soft RLIMIT_NOFILE to the hard
+	// limit minus one before weir's main runs, so weir's startup notice
+	// shows (and weir has) more than nginx's when the soft limit is low.
+	rlimitRe = regexp.MustCompile(`(getrlimit\(RLIMIT_NOFILE\): )\d+:`)
 )
 
 func normAccess(lines []string, s *server) []string {
@@ -303,6 +307,7 @@ func normError(lines []string, s *server) []string {
 	var out []string
 	for _, l := range lines {
 		l = errPrefixRe.ReplaceAllString(l, "$1 ")
+		l = rlimitRe.ReplaceAllString(l, "${1}*:")
 		l = norm.Replace(l)
 		if s.name == "weir" {
 			l = weirNames.Replace(l)
