@@ -46,10 +46,7 @@ func req(name, method, uri string, hdr ...string) tc {
 		v = strings.TrimSpace(v)
 		switch strings.ToLower(k) {
 		case "host":
-			host = v
-			if v == "" {
-				host = "\x00"
-			}
+			host = v // "" leaves the header out
 			continue
 		case "connection":
 			conn = v
@@ -57,7 +54,7 @@ func req(name, method, uri string, hdr ...string) tc {
 		}
 		rest = append(rest, h)
 	}
-	if host != "\x00" {
+	if host != "" {
 		fmt.Fprintf(&b, "Host: %s\r\n", host)
 	}
 	for _, h := range rest {
