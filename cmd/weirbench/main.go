@@ -10,14 +10,15 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -31,11 +32,15 @@ func main() {
 	dur := flag.Duration("d", 10*time.Second, "duration of each wrk run")
 	idle := flag.Int("idle", 10000, "idle keep-alive connections for the memory test")
 	workers := flag.Int("nginx-workers", 2, "nginx worker_processes")
+	rounds := flag.Int("rounds", 3, "alternating rounds per connection count")
 	flag.Parse()
 
 	dir, err := os.MkdirTemp("", "weirbench")
 	check(err)
 	defer os.RemoveAll(dir)
+	// nginx's workers run as an unprivileged user when started as root:
+	// the site must be readable by everyone, or nginx answers 403.
+	check(os.Chmod(dir, 0o755))
 	html := filepath.Join(dir, "html")
 	check(os.MkdirAll(html, 0o755))
 	body := strings.Repeat("0123456789abcdef", 64) // 1 KiB
@@ -50,7 +55,17 @@ func main() {
 	}
 	targets = append(targets, target{"weir", *weirBin, ""})
 
-	results := map[string][]string{}
+	type running struct {
+		target
+		cmd  *exec.Cmd
+		addr string
+	}
+	var servers []*running
+	defer func() {
+		for _, r := range servers {
+			stop(r.cmd)
+		}
+	}()
 	for _, t := range targets {
 		port := freePort()
 		prefix := filepath.Join(dir, t.name) + "/"
@@ -78,44 +93,124 @@ http {
 		check(cmd.Start())
 		addr := fmt.Sprintf("127.0.0.1:%d", port)
 		waitPort(addr)
-		url := "http://" + addr + "/1k.txt"
-		for _, c := range strings.Split(*conns, ",") {
-			rps := wrk(url, c, *dur)
-			results[t.name] = append(results[t.name], fmt.Sprintf("%s conns: %s req/s", c, rps))
+		servers = append(servers, &running{t, cmd, addr})
+	}
+
+	// The machine may be shared: runs alternate between the servers and
+	// the median of several rounds is reported, with the server's own CPU
+	// time per request (user+system of the process and its children),
+	// which other load disturbs less than the rate does.
+	for _, c := range strings.Split(*conns, ",") {
+		rps := map[string][]float64{}
+		cpu := map[string][]float64{}
+		for round := 0; round < *rounds; round++ {
+			for _, r := range servers {
+				before := cpuTicks(r.cmd.Process.Pid)
+				v := wrk("http://"+r.addr+"/1k.txt", c, *dur)
+				after := cpuTicks(r.cmd.Process.Pid)
+				rps[r.name] = append(rps[r.name], v)
+				if v > 0 {
+					cpu[r.name] = append(cpu[r.name], float64(after-before)*1e6/ticksPerSecond/(v*dur.Seconds()))
+				}
+			}
 		}
-		perConn := idleCost(cmd.Process.Pid, addr, *idle)
-		results[t.name] = append(results[t.name], fmt.Sprintf("%d idle keep-alive connections: %s", *idle, perConn))
-		_ = cmd.Process.Signal(syscall.SIGQUIT)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
+		for _, r := range servers {
+			fmt.Printf("%-6s %4s conns: %8.0f req/s (median of %d; runs %s), %5.1f µs CPU per request\n",
+				r.name, c, median(rps[r.name]), *rounds, list(rps[r.name]), median(cpu[r.name]))
 		}
 	}
-	for _, t := range targets {
-		fmt.Printf("%s:\n", t.name)
-		for _, l := range results[t.name] {
-			fmt.Printf("    %s\n", l)
+	for _, r := range servers {
+		fmt.Printf("%-6s %d idle keep-alive connections: %s\n", r.name, *idle, idleCost(r.cmd.Process.Pid, r.addr, *idle))
+	}
+}
+
+// ticksPerSecond is USER_HZ, the unit of /proc/PID/stat times on Linux.
+const ticksPerSecond = 100
+
+// cpuTicks sums utime+stime of pid and its children (nginx's workers).
+func cpuTicks(pid int) int64 {
+	total := procTicks(pid)
+	for _, k := range children(pid) {
+		total += procTicks(k)
+	}
+	return total
+}
+
+func procTicks(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// the fields after the command name, which is in parentheses
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	k, _ := strconv.ParseInt(f[12], 10, 64)
+	return u + k
+}
+
+func children(pid int) []int {
+	var out []int
+	kids, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	for _, f := range strings.Fields(string(kids)) {
+		if k, err := strconv.Atoi(f); err == nil {
+			out = append(out, k)
 		}
+	}
+	return out
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+func list(v []float64) string {
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = strconv.FormatFloat(x, 'f', 0, 64)
+	}
+	return strings.Join(parts, " ")
+}
+
+func stop(cmd *exec.Cmd) {
+	_ = cmd.Process.Signal(syscall.SIGQUIT)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
 	}
 }
 
 var rpsRe = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
 
 // wrk runs wrk with two threads (one per core) and returns requests/s.
-func wrk(url, conns string, d time.Duration) string {
+func wrk(url, conns string, d time.Duration) float64 {
 	out, err := exec.Command("wrk", "-t2", "-c"+conns, "-d"+strconv.Itoa(int(d.Seconds()))+"s", url).CombinedOutput()
 	if err != nil {
-		return "wrk failed: " + err.Error()
+		fmt.Fprintln(os.Stderr, "weirbench: wrk:", err)
+		return 0
+	}
+	if bytes.Contains(out, []byte("Non-2xx or 3xx responses")) {
+		fmt.Fprintf(os.Stderr, "weirbench: %s answered errors:\n%s", url, out)
+		return 0
 	}
 	m := rpsRe.FindSubmatch(out)
 	if m == nil {
-		return "?"
+		return 0
 	}
-	return string(m[1])
+	v, _ := strconv.ParseFloat(string(m[1]), 64)
+	return v
 }
 
 // idleCost opens n keep-alive connections, makes one request on each,
@@ -149,7 +244,7 @@ func idleCost(pid int, addr string, n int) string {
 			return "write: " + err.Error()
 		}
 		if err := readResponse(c, buf); err != nil {
-			return "read: " + err.Error()
+			return fmt.Sprintf("read after %d connections: %v", i, err)
 		}
 	}
 	time.Sleep(2 * time.Second)
@@ -165,7 +260,7 @@ func readResponse(c net.Conn, buf []byte) error {
 		c.SetReadDeadline(time.Now().Add(5 * time.Second))
 		k, err := c.Read(buf[got:])
 		if err != nil {
-			return err
+			return fmt.Errorf("%w after %q", err, buf[:got+k])
 		}
 		got += k
 		if h := strings.Index(string(buf[:got]), "\r\n\r\n"); h >= 0 && got >= h+4+1024 {
@@ -180,11 +275,8 @@ func readResponse(c net.Conn, buf []byte) error {
 // rss sums VmRSS of pid and its children.
 func rss(pid int) int64 {
 	total := readRSS(pid)
-	kids, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
-	for _, f := range strings.Fields(string(kids)) {
-		if k, err := strconv.Atoi(f); err == nil {
-			total += readRSS(k)
-		}
+	for _, k := range children(pid) {
+		total += readRSS(k)
 	}
 	return total
 }
@@ -229,5 +321,3 @@ func check(err error) {
 		os.Exit(1)
 	}
 }
-
-var _ = io.EOF
