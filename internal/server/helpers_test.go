@@ -213,6 +213,7 @@ type started struct {
 	errb *bytes.Buffer
 	done chan struct{}
 	err  error
+	p    *prefix
 }
 
 // startForeground starts weir with "daemon off" and waits for its pid file.
@@ -220,7 +221,7 @@ func startForeground(t *testing.T, p *prefix, more ...string) *started {
 	t.Helper()
 	args := p.args(append([]string{"-g", "daemon off;"}, more...)...)
 	cmd := exec.Command(weirBin, args...)
-	s := &started{t: t, cmd: cmd, errb: &bytes.Buffer{}, done: make(chan struct{})}
+	s := &started{t: t, cmd: cmd, errb: &bytes.Buffer{}, done: make(chan struct{}), p: p}
 	cmd.Stderr = s.errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -257,7 +258,14 @@ func (s *started) wait(d time.Duration) int {
 	select {
 	case <-s.done:
 	case <-time.After(d):
-		s.t.Fatalf("weir did not exit within %v", d)
+		// SIGABRT makes the Go runtime print every goroutine, so a hang
+		// shows where it is (in the error log, where stderr points).
+		s.cmd.Process.Signal(syscall.SIGABRT)
+		select {
+		case <-s.done:
+		case <-time.After(5 * time.Second):
+		}
+		s.t.Fatalf("weir did not exit within %v; stderr:\n%s\nerror.log:\n%s", d, s.errb, s.p.read("logs/error.log"))
 	}
 	return s.cmd.ProcessState.ExitCode()
 }
