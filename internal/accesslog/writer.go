@@ -9,6 +9,8 @@
 package accesslog
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"os"
 	"strconv"
@@ -50,6 +52,7 @@ type key struct {
 	path   string
 	buffer int
 	flush  time.Duration
+	gzip   int // compression level, 0 for none
 }
 
 var (
@@ -59,17 +62,19 @@ var (
 
 // Open returns a Writer for path. buffer is the buffer= size in bytes (0 for
 // none) and flush the flush= time (0 for none: a buffer is then written only
-// when full, on Flush, Reopen and Close, as in nginx). The file is opened
-// for appending and created 0644 if needed; "/dev/stdout" and "/dev/stderr"
-// are the process's own streams.
-func Open(path string, buffer int, flush time.Duration) (*Writer, error) {
+// when full, on Flush, Reopen and Close, as in nginx). gzip is the gzip=
+// level (0 for none): each write then goes out as one complete gzip member,
+// as ngx_http_log_gzip does, so that "zcat" reads the file at any time. The
+// file is opened for appending and created 0644 if needed; "/dev/stdout"
+// and "/dev/stderr" are the process's own streams.
+func Open(path string, buffer int, flush time.Duration, gzipLevel int) (*Writer, error) {
 	if buffer < 0 {
 		buffer = 0
 	}
 	if buffer == 0 {
 		flush = 0
 	}
-	k := key{path, buffer, flush}
+	k := key{path, buffer, flush, gzipLevel}
 	registryMu.Lock()
 	defer registryMu.Unlock()
 	if f, ok := registry[k]; ok {
@@ -169,6 +174,21 @@ func (f *file) flushLocked() {
 
 // writeLocked writes b with one write call; f.mu is held.
 func (f *file) writeLocked(b []byte) {
+	if f.key.gzip > 0 {
+		var z bytes.Buffer
+		zw, err := gzip.NewWriterLevel(&z, f.key.gzip)
+		if err == nil {
+			_, _ = zw.Write(b)
+			err = zw.Close()
+		}
+		if err != nil {
+			if f.err == nil {
+				f.err = err
+			}
+			return
+		}
+		b = z.Bytes()
+	}
 	n, err := f.fd.Write(b)
 	if err == nil && n != len(b) {
 		err = errors.New(`write() to "` + f.key.path + `" was only partially written: ` + strconv.Itoa(n) + " of " + strconv.Itoa(len(b)))

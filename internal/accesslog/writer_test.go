@@ -21,7 +21,7 @@ func read(t *testing.T, path string) string {
 
 func open(t *testing.T, path string, buffer int, flush time.Duration) *Writer {
 	t.Helper()
-	w, err := Open(path, buffer, flush)
+	w, err := Open(path, buffer, flush, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestSharing(t *testing.T) {
 
 func TestOpenError(t *testing.T) {
 	dir := t.TempDir()
-	_, err := Open(dir+"/no/access.log", 0, 0)
+	_, err := Open(dir+"/no/access.log", 0, 0, 0)
 	want := `open() "` + dir + `/no/access.log" failed (2: No such file or directory)`
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v\nwant %s", err, want)
@@ -136,7 +136,7 @@ func TestOpenError(t *testing.T) {
 func TestStdStreams(t *testing.T) {
 	for _, path := range []string{"/dev/stdout", "/dev/stderr"} {
 		t.Run(path, func(t *testing.T) {
-			w, err := Open(path, 0, 0)
+			w, err := Open(path, 0, 0, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -195,7 +195,7 @@ func TestReopen(t *testing.T) {
 
 func TestCloseAll(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "access.log")
-	w, err := Open(path, 4096, time.Hour)
+	w, err := Open(path, 4096, time.Hour, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func TestCloseAll(t *testing.T) {
 }
 
 func benchmarkWrite(b *testing.B, buffer int) {
-	w, err := Open(filepath.Join(b.TempDir(), "access.log"), buffer, 0)
+	w, err := Open(filepath.Join(b.TempDir(), "access.log"), buffer, 0, 0)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func openLogs(cfg *config.Config) (*logSet, error) {
 			if _, ok := ls.writers[p]; ok {
 				continue
 			}
-			w, e := accesslog.Open(p, int(al.Buffer), al.Flush)
+			w, e := accesslog.Open(p, int(al.Buffer), al.Flush, al.Gzip)
 			if e != nil {
 				err = e
 				return
@@ -63,7 +63,7 @@ func openLogs(cfg *config.Config) (*logSet, error) {
 	if defaultNeeded {
 		p := cfg.Prefix + "logs/access.log"
 		if _, ok := ls.writers[p]; !ok {
-			w, e := accesslog.Open(p, 0, 0)
+			w, e := accesslog.Open(p, 0, 0, 0)
 			if e != nil {
 				ls.close()
 				return nil, e
@@ -151,7 +151,7 @@ func (q *request) writeLog(al *config.AccessLog) {
 	}
 	w := q.snap.logs.writers[path]
 	if w == nil {
-		nw, err := accesslog.Open(path, 0, 0)
+		nw, err := accesslog.Open(path, 0, 0, 0)
 		if err != nil {
 			q.log().Logf(errlog.Error, q.r.Conn.ID, "%s", err.Error())
 			return
