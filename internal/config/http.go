@@ -68,6 +68,7 @@ func init() {
 		Directive{Name: "deny", Ctx: hsl | CtxLimitExcept, Args: Take1, Set: setAccess},
 		Directive{Name: "satisfy", Ctx: hsl, Args: Take1, Set: enumSlot(func(b *builder) *Opt[string] { return &b.cur.Satisfy }, "all", "any")},
 		Directive{Name: "limit_rate", Ctx: hsli, Args: Take1, Set: lsize(func(l *Loc) *Opt[int64] { return &l.LimitRate })},
+		Directive{Name: "limit_rate_after", Ctx: hsli, Args: Take1, Set: lsize(func(l *Loc) *Opt[int64] { return &l.LimitRateAfter })},
 		Directive{Name: "log_format", Ctx: CtxHTTP, Args: TwoMore, Set: setLogFormat},
 		Directive{Name: "access_log", Ctx: hsli | CtxLimitExcept, Args: OneMore, Set: setAccessLog},
 		Directive{Name: "open_log_file_cache", Ctx: hsl, Args: Take1234, Set: ignoreSlot},

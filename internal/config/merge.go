@@ -58,6 +58,7 @@ func defaultLoc() *Loc {
 		Resolver:             Def([]string(nil)),
 		Satisfy:              Def("all"),
 		LimitRate:            Def(int64(0)),
+		LimitRateAfter:       Def(int64(0)),
 	}
 }
 

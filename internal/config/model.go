@@ -181,6 +181,7 @@ type Loc struct {
 	Resolver             Opt[[]string]
 	Satisfy              Opt[string]
 	LimitRate            Opt[int64]
+	LimitRateAfter       Opt[int64]
 	Charset              Opt[string]
 	SourceCharset        Opt[string]
 	OverrideCharset      Opt[bool]

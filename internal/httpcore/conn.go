@@ -705,6 +705,7 @@ func (c *conn) initResponse(s *stream) {
 	w.KeepaliveRequests = 1000
 	w.KeepaliveTime = time.Hour
 	w.SendTimeout = 60 * time.Second
+	w.LimitRate, w.LimitRateAfter = 0, 0
 	w.OnHeader = nil
 	s.out.drop = r.NoResponse
 	// an HTTP/0.9 request, even a refused one, is answered without header

@@ -58,6 +58,12 @@ type Response struct {
 	KeepaliveTime     time.Duration // keepalive_time; default 1h
 	SendTimeout       time.Duration // send_timeout, between two writes; default 60s
 
+	// LimitRate is limit_rate in bytes per second (0: no limit) and
+	// LimitRateAfter is limit_rate_after: the bytes sent before the limit
+	// applies. The engine paces its writes as ngx_http_write_filter does.
+	LimitRate      int64
+	LimitRateAfter int64
+
 	// OnHeader, when set, runs inside WriteHeader just before the header
 	// is serialised: weir's header filters (add_header, expires, ...).
 	OnHeader func(w *Response)
@@ -378,6 +384,12 @@ func (o *outWriter) sendv(bufs ...[]byte) {
 	if o.err != nil {
 		return
 	}
+	if o.s.resp.LimitRate > 0 {
+		for _, b := range bufs {
+			o.send(b)
+		}
+		return
+	}
 	c := o.s.c
 	n, err := c.writev(o.s.resp.sendTimeout(), bufs...)
 	o.sent += n
@@ -387,9 +399,38 @@ func (o *outWriter) sendv(bufs ...[]byte) {
 }
 
 func (o *outWriter) send(p []byte) {
-	if o.err != nil || len(p) == 0 {
-		return
+	for o.err == nil && len(p) > 0 {
+		k := o.pace(int64(len(p)))
+		o.sendNow(p[:k])
+		p = p[k:]
 	}
+}
+
+// pace returns how many of want bytes may be sent now under limit_rate,
+// sleeping until at least one may: nginx allows rate × (whole seconds
+// since the request started + 1) bytes beyond limit_rate_after
+// (ngx_http_write_filter).
+func (o *outWriter) pace(want int64) int64 {
+	w := &o.s.resp
+	rate := w.LimitRate
+	if rate <= 0 {
+		return want
+	}
+	for {
+		sent := o.sent - w.LimitRateAfter
+		if sent < 0 {
+			return min(want, -sent)
+		}
+		elapsed := int64(time.Since(o.s.req.Start) / time.Second)
+		if limit := rate*(elapsed+1) - sent; limit > 0 {
+			return min(want, limit)
+		}
+		next := o.s.req.Start.Add(time.Duration(elapsed+1) * time.Second)
+		time.Sleep(time.Until(next) + time.Millisecond)
+	}
+}
+
+func (o *outWriter) sendNow(p []byte) {
 	n, err := o.s.c.write(p, o.s.resp.sendTimeout())
 	o.sent += int64(n)
 	if err != nil {
@@ -491,8 +532,25 @@ func (w *Response) SendFile(f *os.File, off, n int64) error {
 	return nil
 }
 
-// sendFile flushes what is gathered and sends the file part.
+// sendFile flushes what is gathered and sends the file part, paced by
+// limit_rate when one is set.
 func (o *outWriter) sendFile(f *os.File, off, n int64) error {
+	if o.s.resp.LimitRate <= 0 {
+		return o.sendFileNow(f, off, n)
+	}
+	o.flush()
+	for o.err == nil && n > 0 {
+		k := o.pace(n)
+		if err := o.sendFileNow(f, off, k); err != nil {
+			return err
+		}
+		off += k
+		n -= k
+	}
+	return o.err
+}
+
+func (o *outWriter) sendFileNow(f *os.File, off, n int64) error {
 	c := o.s.c
 	timeout := o.s.resp.sendTimeout()
 	if len(o.data) > 0 {

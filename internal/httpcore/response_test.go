@@ -303,3 +303,55 @@ func hexLen(n int) string {
 	}
 	return string(b)
 }
+
+// TestLimitRate: limit_rate paces the body, by Write and by SendFile, as
+// ngx_http_write_filter does: rate × (whole seconds since the request
+// started + 1) bytes beyond limit_rate_after. Only the lower bound on the
+// time is asserted: a slower machine never makes it fail.
+func TestLimitRate(t *testing.T) {
+	dir := t.TempDir()
+	body := bytes.Repeat([]byte("0123456789"), 300) // 3000 bytes
+	os.WriteFile(filepath.Join(dir, "f"), body, 0o644)
+	h := &testHandler{set: DefaultSettings(), serve: func(w *Response, r *Request) {
+		w.ContentLength = int64(len(body))
+		w.LimitRate = 2000
+		switch r.Path {
+		case "/after":
+			// everything within limit_rate_after: no pacing at all
+			w.LimitRateAfter = 10000
+			w.Write(body)
+		case "/write":
+			w.Write(body)
+		case "/sendfile":
+			f, _ := os.Open(filepath.Join(dir, "f"))
+			defer f.Close()
+			w.SendFile(f, 0, int64(len(body)))
+		}
+		w.Finish()
+	}}
+	addr, _ := startServer(t, h)
+	for _, tc := range []struct {
+		path string
+		min  time.Duration
+	}{
+		{"/write", 900 * time.Millisecond},
+		{"/sendfile", 900 * time.Millisecond},
+		{"/after", 0},
+	} {
+		start := time.Now()
+		resp, _ := exchange(t, addr, "GET "+tc.path+" HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 5*time.Second)
+		took := time.Since(start)
+		_, got, _ := strings.Cut(resp, "\r\n\r\n")
+		if got != string(body) {
+			t.Errorf("%s: body of %d bytes, want %d", tc.path, len(got), len(body))
+		}
+		// 3000 body bytes plus the header at 2000 B/s: the bytes past the
+		// first 2000 wait for the second second.
+		if took < tc.min {
+			t.Errorf("%s: took %v, want at least %v", tc.path, took, tc.min)
+		}
+		if tc.min == 0 && took > 500*time.Millisecond {
+			t.Logf("%s: took %v without a limit (slow machine?)", tc.path, took)
+		}
+	}
+}

@@ -300,7 +300,7 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 	case vars.NginxVersion:
 		return Version, true
 	case vars.LimitRate:
-		return strconv.FormatInt(q.lc.LimitRate.V, 10), true
+		return strconv.FormatInt(q.w.LimitRate, 10), true
 	case vars.RemoteUser:
 		return "", false
 	case vars.SentHTTPContentType:

@@ -55,9 +55,12 @@ type request struct {
 	serverName string // for $server_name: first name of the server
 	hostMatch  string
 
-	errStatus int  // status forced by error_page (r->err_status)
-	closed    bool // close without a response (444, 408)
-	reqID     string
+	errStatus int // status forced by error_page (r->err_status)
+
+	limitRate    int64 // set $limit_rate
+	limitRateSet bool
+	closed       bool // close without a response (444, 408)
+	reqID        string
 
 	buf     []byte // scratch for evaluation
 	logLine []byte
@@ -153,6 +156,11 @@ func (q *request) setResponseDefaults() {
 	w.KeepaliveRequests = int(lc.KeepaliveRequests.V)
 	w.KeepaliveTime = lc.KeepaliveTime.V
 	w.NoChunked = !lc.ChunkedTE.V
+	w.SendTimeout = lc.SendTimeout.V
+	if !q.limitRateSet {
+		w.LimitRate = lc.LimitRate.V
+	}
+	w.LimitRateAfter = lc.LimitRateAfter.V
 	switch lc.ServerTokens.V {
 	case "off":
 		w.Server = Name

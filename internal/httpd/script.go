@@ -53,6 +53,17 @@ func (q *request) exec(script []config.Instr) (res scriptResult, stopped bool) {
 				q.args, q.argsSet = v, true
 				continue
 			}
+			if in.Name == "limit_rate" {
+				// ngx_http_variable_request_set_size: the rate of this
+				// response, whatever the location says
+				if n := config.ParseSize(v); n >= 0 {
+					q.limitRate, q.limitRateSet = n, true
+					q.w.LimitRate = n
+				} else {
+					q.log().Logf(errlog.Error, q.r.Conn.ID, "invalid size \"%s\"%s", v, q.logSuffix())
+				}
+				continue
+			}
 			q.user[in.Slot], q.userSet[in.Slot] = v, true
 		case config.OpIf:
 			if !q.cond(in.Cond) {
