@@ -183,7 +183,13 @@ var (
 // level, and debug_* masks only without one.
 func setErrorLog(b *builder, s *conf.Stmt) error {
 	e := ErrorLog{Path: s.Args[0], Level: "error"}
-	if e.Path != "stderr" && !strings.HasPrefix(e.Path, "syslog:") && !strings.HasPrefix(e.Path, "memory:") {
+	switch {
+	case strings.HasPrefix(e.Path, "syslog:"):
+		return conf.Errorf(s, "syslog is not supported by weir yet")
+	case strings.HasPrefix(e.Path, "memory:"):
+		// the cyclic memory buffer exists only in nginx's debug builds
+		return conf.Errorf(s, "nginx was built without debug support")
+	case e.Path != "stderr":
 		e.Path = b.full(e.Path)
 	}
 	level := ""

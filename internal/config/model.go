@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"weir/internal/conf"
+	"weir/internal/errlog"
 	"weir/internal/regex"
 	"weir/internal/vars"
 )
@@ -36,6 +37,19 @@ type Config struct {
 type ErrorLog struct {
 	Path  string // absolute path or "stderr"
 	Level string
+}
+
+// Sinks turns error_log entries into errlog sinks.
+func Sinks(logs []ErrorLog) []errlog.Sink {
+	sinks := make([]errlog.Sink, 0, len(logs))
+	for _, e := range logs {
+		lv, ok := errlog.ParseLevel(e.Level)
+		if !ok {
+			lv = errlog.DefaultLevel
+		}
+		sinks = append(sinks, errlog.Sink{Path: e.Path, Level: lv})
+	}
+	return sinks
 }
 
 // HTTP is the http{} block.

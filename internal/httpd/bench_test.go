@@ -19,6 +19,13 @@ import (
 // 1 KiB file) through httpcore and the pipeline on a loopback port.
 func startPipeline(tb testing.TB, conf string) string {
 	tb.Helper()
+	addr, _ := startPipelineDir(tb, conf)
+	return addr
+}
+
+// startPipelineDir is startPipeline that also returns the prefix.
+func startPipelineDir(tb testing.TB, conf string) (addr, prefix string) {
+	tb.Helper()
 	dir := tb.TempDir()
 	html := filepath.Join(dir, "html")
 	if err := os.MkdirAll(html, 0o755); err != nil {
@@ -61,7 +68,7 @@ func startPipeline(tb testing.TB, conf string) string {
 		snap.Close()
 		lg.Close()
 	})
-	return ln.Addr().String()
+	return ln.Addr().String(), dir
 }
 
 // benchKeepalive sends req over one keep-alive connection b.N times and

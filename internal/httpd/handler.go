@@ -57,6 +57,15 @@ func NewSnapshot(cfg *config.Config, log *errlog.Logger) (*Snapshot, error) {
 	return s, nil
 }
 
+// Reopen reopens the error logs the snapshot opened for the http, server
+// and location levels (log rotation on USR1).
+func (s *Snapshot) Reopen() error {
+	if s.logs == nil {
+		return nil
+	}
+	return s.logs.reopen()
+}
+
 // Close releases what the snapshot opened.
 func (s *Snapshot) Close() {
 	if s.logs != nil {

@@ -9,17 +9,48 @@ import (
 	"weir/internal/vars"
 )
 
-// logSet holds the access-log writers a snapshot opened, by path.
+// logSet holds the access-log writers a snapshot opened, by path, and
+// the error logs of the http, server and location levels that set
+// error_log (nginx logs a request's lines to its location's error_log).
 type logSet struct {
 	writers map[string]*accesslog.Writer
+	errLogs map[*config.Loc]*errlog.Logger
+	opened  []*errlog.Logger
+}
+
+// openErrorLog records the logger for a level that sets error_log,
+// sharing one logger between levels that name the same sinks.
+func (ls *logSet) openErrorLog(l *config.Loc, byKey map[string]*errlog.Logger) error {
+	if len(l.ErrorLogs.V) == 0 {
+		return nil
+	}
+	var key strings.Builder
+	for _, e := range l.ErrorLogs.V {
+		key.WriteString(e.Path + "\x00" + e.Level + "\x00")
+	}
+	lg, ok := byKey[key.String()]
+	if !ok {
+		var err error
+		if lg, err = errlog.New(config.Sinks(l.ErrorLogs.V)); err != nil {
+			return err
+		}
+		byKey[key.String()] = lg
+		ls.opened = append(ls.opened, lg)
+	}
+	ls.errLogs[l] = lg
+	return nil
 }
 
 // openLogs opens every access_log with a static path in cfg.
 func openLogs(cfg *config.Config) (*logSet, error) {
-	ls := &logSet{writers: map[string]*accesslog.Writer{}}
+	ls := &logSet{writers: map[string]*accesslog.Writer{}, errLogs: map[*config.Loc]*errlog.Logger{}}
+	byKey := map[string]*errlog.Logger{}
 	var err error
 	visit := func(l *config.Loc) {
 		if err != nil || l == nil {
+			return
+		}
+		if err = ls.openErrorLog(l, byKey); err != nil {
 			return
 		}
 		for _, al := range l.AccessLogs.V {
@@ -46,6 +77,11 @@ func openLogs(cfg *config.Config) (*logSet, error) {
 	defaultNeeded := len(h.Loc.AccessLogs.V) == 0
 	for _, s := range h.Servers {
 		visit(s.Loc)
+		for i := range s.Rewrite {
+			if s.Rewrite[i].Op == config.OpIf {
+				visit(s.Rewrite[i].Block.Loc)
+			}
+		}
 		if len(s.Loc.AccessLogs.V) == 0 {
 			defaultNeeded = true
 		}
@@ -103,6 +139,21 @@ func (ls *logSet) close() {
 	for _, w := range ls.writers {
 		_ = w.Close()
 	}
+	for _, l := range ls.opened {
+		_ = l.Close()
+	}
+}
+
+// reopen reopens the error logs of the http, server and location levels
+// (USR1); the access logs are reopened by accesslog.Reopen.
+func (ls *logSet) reopen() error {
+	var first error
+	for _, l := range ls.opened {
+		if err := l.Reopen(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // finish runs the log phase.

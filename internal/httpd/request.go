@@ -81,7 +81,16 @@ func (h *Handler) Serve(w *httpcore.Response, r *httpcore.Request) {
 	reqPool.Put(q)
 }
 
-func (q *request) log() *errlog.Logger { return q.snap.Log }
+// log returns the error log for the request's current level: the
+// location's, server's or http's error_log, else the main one.
+func (q *request) log() *errlog.Logger {
+	if q.lc != nil && len(q.lc.ErrorLogs.V) > 0 && q.snap.logs != nil {
+		if l := q.snap.logs.errLogs[q.lc]; l != nil {
+			return l
+		}
+	}
+	return q.snap.Log
+}
 
 // serve runs the phases.
 func (q *request) serve() {

@@ -117,21 +117,13 @@ func (c *console) detach() {
 }
 
 // errorLogSinks converts the configuration's error_log list to errlog
-// sinks; hasStderr tells whether one of them is standard error. syslog:
-// and memory: logs are not supported yet and are left out.
+// sinks; hasStderr tells whether one of them is standard error (the
+// configuration refuses syslog: and memory: logs).
 func errorLogSinks(logs []config.ErrorLog) (sinks []errlog.Sink, hasStderr bool) {
 	for _, e := range logs {
-		if strings.HasPrefix(e.Path, "syslog:") || strings.HasPrefix(e.Path, "memory:") {
-			continue
-		}
-		lv, ok := errlog.ParseLevel(e.Level)
-		if !ok {
-			lv = errlog.DefaultLevel
-		}
-		sinks = append(sinks, errlog.Sink{Path: e.Path, Level: lv})
 		if e.Path == "stderr" {
 			hasStderr = true
 		}
 	}
-	return sinks, hasStderr
+	return config.Sinks(logs), hasStderr
 }

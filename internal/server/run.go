@@ -268,6 +268,11 @@ func (p *process) reopen() {
 	if err := p.cur.log.Reopen(); err != nil {
 		p.c.Log(errlog.Emerg, err.Error())
 	}
+	// the http, server and location error logs (files are shared by path,
+	// so an older generation still draining writes to the new files too)
+	if err := p.cur.snap.Reopen(); err != nil {
+		p.c.Log(errlog.Emerg, err.Error())
+	}
 	reopenAccessLogs(p.c)
 	p.redirectStderr()
 }
