@@ -126,6 +126,14 @@ func TestHeaders(t *testing.T) {
 			get("server_tokens off", "/f.txt").onPort2(),
 			get("server_tokens off 404", "/missing").onPort2(),
 			req("server_tokens off head 404", "HEAD", "/missing").onPort2(),
+			// msie_padding: MSIE and Chrome (not Opera, not Gecko) get the
+			// padding comment after a 4xx/5xx page
+			get("msie_padding msie 404", "/missing", "User-Agent: Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.1)"),
+			get("msie_padding chrome 404", "/missing", "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"),
+			get("msie_padding firefox 404", "/missing", "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"),
+			get("msie_padding opera 404", "/missing", "User-Agent: Opera/9.80 (compatible; MSIE 6.0)"),
+			get("msie_padding chrome 301", "/exp-dir/sub", "User-Agent: Chrome/120.0"),
+			get("msie_padding chrome server_tokens off", "/missing", "User-Agent: Chrome/120.0").onPort2(),
 		},
 	})
 }

@@ -46,8 +46,30 @@ func (q *request) errorPageBody(code int) string {
 		// reason on a line of its own
 		h1 = "<center><h1>400 Bad Request</h1></center>\r\n<center>" + title[4:] + "</center>\r\n"
 	}
-	return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n" + h1 +
+	body := "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n" + h1 +
 		"<hr><center>" + foot + "</center>\r\n</body>\r\n</html>\r\n"
+	if code >= 400 && q.lc.MsiePadding.V && q.r.Proto != "" && q.friendlyErrorBrowser() {
+		body += msiePadding
+	}
+	return body
+}
+
+// msiePadding makes an error page long enough that MSIE and Chrome show
+// it instead of their own "friendly" page (ngx_http_msie_padding).
+var msiePadding = strings.Repeat("<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n", 6)
+
+// friendlyErrorBrowser reports whether the User-Agent is one nginx pads
+// error pages for: MSIE (not Opera) or Chrome (not Gecko), as
+// ngx_http_process_user_agent classifies it.
+func (q *request) friendlyErrorBrowser() bool {
+	ua, ok := q.requestHeader("user_agent")
+	if !ok || strings.Contains(ua, "Opera") {
+		return false
+	}
+	if i := strings.Index(ua, "MSIE "); i >= 0 && i+7 < len(ua) {
+		return true
+	}
+	return !strings.Contains(ua, "Gecko/") && strings.Contains(ua, "Chrome/")
 }
 
 // wireStatus maps nginx's internal codes to what goes on the wire.
