@@ -59,6 +59,9 @@ func defaultLoc() *Loc {
 		Satisfy:              Def("all"),
 		LimitRate:            Def(int64(0)),
 		LimitRateAfter:       Def(int64(0)),
+		LingeringClose:       Def("on"),
+		LingeringTime:        Def(30 * time.Second),
+		LingeringTimeout:     Def(5 * time.Second),
 	}
 }
 

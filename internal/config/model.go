@@ -196,6 +196,9 @@ type Loc struct {
 	Satisfy              Opt[string]
 	LimitRate            Opt[int64]
 	LimitRateAfter       Opt[int64]
+	LingeringClose       Opt[string] // off, on, always
+	LingeringTime        Opt[time.Duration]
+	LingeringTimeout     Opt[time.Duration]
 	Charset              Opt[string]
 	SourceCharset        Opt[string]
 	OverrideCharset      Opt[bool]

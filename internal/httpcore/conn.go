@@ -547,7 +547,7 @@ func (c *conn) releaseStream() {
 // lingeringClose is ngx_http_set_lingering_close: the response is out,
 // so shut the sending side and read and drop what the client still sends
 // for a while, so that the client sees the response rather than a reset.
-func (c *conn) lingeringClose() {
+func (c *conn) lingeringClose(total, each time.Duration) {
 	switch t := c.nc.(type) {
 	case *net.TCPConn:
 		t.CloseWrite()
@@ -555,13 +555,13 @@ func (c *conn) lingeringClose() {
 		t.CloseWrite()
 	}
 	b := getBuf(c.large)
-	end := nanotime() + int64(lingeringTime)
+	end := nanotime() + int64(total)
 	for {
 		now := nanotime()
 		if now >= end {
 			break
 		}
-		d := now + int64(lingeringTimeout)
+		d := now + int64(each)
 		if d > end {
 			d = end
 		}
@@ -665,10 +665,19 @@ func (c *conn) serveRequest() bool {
 // lingerOrClose closes the connection, lingering when the client may
 // still be sending (nginx's lingering_close on).
 func (c *conn) lingerOrClose(s *stream) {
-	if c.pos < c.last || !s.body.complete() || s.req.Err == 494 || (c.rc != nil && c.pending()) {
+	w := &s.resp
+	linger := false
+	switch w.Lingering {
+	case LingerAlways:
+		linger = true
+	case LingerOn:
+		linger = c.pos < c.last || !s.body.complete() || s.req.Err == 494 || (c.rc != nil && c.pending())
+	}
+	if linger {
+		total, each := w.LingeringTime, w.LingeringTimeout
 		c.releaseBufs(false)
 		c.releaseStream()
-		c.lingeringClose()
+		c.lingeringClose(total, each)
 		return
 	}
 	c.shutdown()
@@ -706,6 +715,7 @@ func (c *conn) initResponse(s *stream) {
 	w.KeepaliveTime = time.Hour
 	w.SendTimeout = 60 * time.Second
 	w.LimitRate, w.LimitRateAfter = 0, 0
+	w.Lingering, w.LingeringTime, w.LingeringTimeout = LingerOn, lingeringTime, lingeringTimeout
 	w.OnHeader = nil
 	s.out.drop = r.NoResponse
 	// an HTTP/0.9 request, even a refused one, is answered without header

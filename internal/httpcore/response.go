@@ -64,6 +64,14 @@ type Response struct {
 	LimitRate      int64
 	LimitRateAfter int64
 
+	// Lingering is lingering_close (LingerOn, LingerOff, LingerAlways);
+	// LingeringTime and LingeringTimeout bound how long the engine reads
+	// and drops what a client still sends before closing (nginx's
+	// defaults: on, 30s, 5s).
+	Lingering        Linger
+	LingeringTime    time.Duration
+	LingeringTimeout time.Duration
+
 	// OnHeader, when set, runs inside WriteHeader just before the header
 	// is serialised: weir's header filters (add_header, expires, ...).
 	OnHeader func(w *Response)
@@ -81,6 +89,16 @@ var (
 )
 
 type responseImpl struct{ s *stream }
+
+// Linger is the lingering_close mode.
+type Linger uint8
+
+// The lingering_close modes.
+const (
+	LingerOn     Linger = iota // linger when the client may still be sending
+	LingerOff                  // close at once
+	LingerAlways               // always linger
+)
 
 // outWriter gathers the response header and small body writes in a pooled
 // buffer so that a small response leaves in a single write.

@@ -2,6 +2,7 @@ package httpcore
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -353,5 +354,67 @@ func TestLimitRate(t *testing.T) {
 		if tc.min == 0 && took > 500*time.Millisecond {
 			t.Logf("%s: took %v without a limit (slow machine?)", tc.path, took)
 		}
+	}
+}
+
+// TestLingeringModes: lingering_close always keeps the connection open
+// after the response (write side shut) until the client is quiet for
+// lingering_timeout; off closes at once even when the client has more to
+// send. The connection count shows it; only bounds a slow machine cannot
+// break are asserted.
+func TestLingeringModes(t *testing.T) {
+	h := &testHandler{set: DefaultSettings(), serve: func(w *Response, r *Request) {
+		w.KeepAlive = false
+		w.ContentLength = 2
+		switch r.Path {
+		case "/always":
+			w.Lingering, w.LingeringTime, w.LingeringTimeout = LingerAlways, 10*time.Second, 3*time.Second
+		case "/off":
+			w.Lingering, w.LingeringTime, w.LingeringTimeout = LingerOff, 30*time.Second, 20*time.Second
+		}
+		w.Write([]byte("ok"))
+		w.Finish()
+	}}
+	addr, s := startServer(t, h)
+	conns := func(want int, within time.Duration) bool {
+		for end := time.Now().Add(within); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+			if s.Conns() == want {
+				return true
+			}
+		}
+		return s.Conns() == want
+	}
+	for _, tc := range []struct {
+		path      string
+		lingering bool
+	}{
+		{"/always", true},
+		// an unread body: "on" would linger for 20s
+		{"/off", false},
+	} {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := "GET " + tc.path + " HTTP/1.1\r\nHost: a\r\n\r\n" // "on" would not linger after it
+		if !tc.lingering {
+			req = "POST " + tc.path + " HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\npartial"
+		}
+		c.Write([]byte(req))
+		c.SetReadDeadline(time.Now().Add(15 * time.Second))
+		resp, _ := io.ReadAll(c)
+		if !strings.HasSuffix(string(resp), "\r\n\r\nok") {
+			t.Errorf("%s: response %q", tc.path, resp)
+		}
+		if tc.lingering {
+			time.Sleep(200 * time.Millisecond)
+			if n := s.Conns(); n != 1 {
+				t.Errorf("%s: %d connections 200ms after the response, want 1 (lingering)", tc.path, n)
+			}
+		}
+		if !conns(0, 10*time.Second) {
+			t.Errorf("%s: connection still open after 10s", tc.path)
+		}
+		c.Close()
 	}
 }

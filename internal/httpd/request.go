@@ -170,6 +170,15 @@ func (q *request) setResponseDefaults() {
 		w.LimitRate = lc.LimitRate.V
 	}
 	w.LimitRateAfter = lc.LimitRateAfter.V
+	switch lc.LingeringClose.V {
+	case "off":
+		w.Lingering = httpcore.LingerOff
+	case "always":
+		w.Lingering = httpcore.LingerAlways
+	default:
+		w.Lingering = httpcore.LingerOn
+	}
+	w.LingeringTime, w.LingeringTimeout = lc.LingeringTime.V, lc.LingeringTimeout.V
 	switch lc.ServerTokens.V {
 	case "off":
 		w.Server = Name
