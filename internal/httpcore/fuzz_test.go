@@ -200,7 +200,7 @@ func checkOutcome(t *testing.T, set Settings, data []byte, o parseOutcome) {
 	if o.Minor >= 1 && o.Proto != "" {
 		found := false
 		for _, h := range o.Headers {
-			if equalFold(h.Name, "Host") {
+			if EqualFold(h.Name, "Host") {
 				found = true
 			}
 		}
@@ -228,10 +228,10 @@ func checkOutcome(t *testing.T, set Settings, data []byte, o parseOutcome) {
 		if !set.UnderscoresInHeaders && set.IgnoreInvalidHeaders && strings.Contains(h.Name, "_") {
 			t.Fatalf("underscore header %q kept", h.Name)
 		}
-		if equalFold(h.Name, "Content-Length") {
+		if EqualFold(h.Name, "Content-Length") {
 			cl++
 		}
-		if equalFold(h.Name, "Transfer-Encoding") {
+		if EqualFold(h.Name, "Transfer-Encoding") {
 			te++
 		}
 	}

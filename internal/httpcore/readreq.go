@@ -341,49 +341,49 @@ func (c *conn) headerLine(s *stream) bool {
 	}
 	switch len(h.Name) {
 	case 4:
-		if equalFold(h.Name, "Host") {
+		if EqualFold(h.Name, "Host") {
 			return c.hostHeader(s, idx)
 		}
 	case 6:
-		if equalFold(h.Name, "Expect") {
+		if EqualFold(h.Name, "Expect") {
 			uq = uqExpect
 		}
 	case 8:
-		if equalFold(h.Name, "If-Match") {
+		if EqualFold(h.Name, "If-Match") {
 			uq = uqIfMatch
-		} else if equalFold(h.Name, "If-Range") {
+		} else if EqualFold(h.Name, "If-Range") {
 			uq = uqIfRange
 		}
 	case 10:
-		if equalFold(h.Name, "Connection") {
+		if EqualFold(h.Name, "Connection") {
 			if containsFold(h.Value, "close") {
 				s.connType = connClose
 			} else if containsFold(h.Value, "keep-alive") {
 				s.connType = connKeepAlive
 			}
-		} else if equalFold(h.Name, "Keep-Alive") && s.keepIdx < 0 {
+		} else if EqualFold(h.Name, "Keep-Alive") && s.keepIdx < 0 {
 			s.keepIdx = idx
 		}
 	case 13:
-		if equalFold(h.Name, "If-None-Match") {
+		if EqualFold(h.Name, "If-None-Match") {
 			uq = uqIfNoneMatch
-		} else if equalFold(h.Name, "Content-Range") {
+		} else if EqualFold(h.Name, "Content-Range") {
 			uq = uqContentRange
-		} else if equalFold(h.Name, "Authorization") {
+		} else if EqualFold(h.Name, "Authorization") {
 			uq = uqAuthorization
 		}
 	case 14:
-		if equalFold(h.Name, "Content-Length") {
+		if EqualFold(h.Name, "Content-Length") {
 			uq = uqContentLength
 		}
 	case 17:
-		if equalFold(h.Name, "Transfer-Encoding") {
+		if EqualFold(h.Name, "Transfer-Encoding") {
 			uq = uqTransferEncoding
-		} else if equalFold(h.Name, "If-Modified-Since") {
+		} else if EqualFold(h.Name, "If-Modified-Since") {
 			uq = uqIfModifiedSince
 		}
 	case 19:
-		if equalFold(h.Name, "If-Unmodified-Since") {
+		if EqualFold(h.Name, "If-Unmodified-Since") {
 			uq = uqIfUnmodifiedSince
 		}
 	}
@@ -447,7 +447,7 @@ func (c *conn) processRequestHeader(s *stream) {
 			return
 		}
 		te := r.Headers[i].Value
-		if len(te) == 7 && equalFold(te, "chunked") {
+		if len(te) == 7 && EqualFold(te, "chunked") {
 			if s.uniq[uqContentLength] >= 0 {
 				c.refuse(s, 400, "client sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time")
 				return
@@ -476,7 +476,7 @@ func (c *conn) processRequestHeader(s *stream) {
 	}
 	if i := s.uniq[uqExpect]; i >= 0 && version >= 1001 {
 		v := r.Headers[i].Value
-		r.Expect100 = len(v) == 12 && equalFold(v, "100-continue")
+		r.Expect100 = len(v) == 12 && EqualFold(v, "100-continue")
 	}
 	s.body.init(r)
 }

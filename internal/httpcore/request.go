@@ -65,14 +65,16 @@ type Request struct {
 // insensitive).
 func (r *Request) Header(name string) (string, bool) {
 	for i := range r.Headers {
-		if equalFold(r.Headers[i].Name, name) {
+		if EqualFold(r.Headers[i].Name, name) {
 			return r.Headers[i].Value, true
 		}
 	}
 	return "", false
 }
 
-func equalFold(a, b string) bool {
+// EqualFold compares ASCII strings without regard to case, as header
+// names are compared (no Unicode folding, unlike strings.EqualFold).
+func EqualFold(a, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}

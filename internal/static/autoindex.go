@@ -172,7 +172,7 @@ func autoindex(w *httpcore.Response, out responder, r *httpcore.Request, dir, ur
 	case FormatXML:
 		body = appendXMLListing(nil, entries)
 	default:
-		utf8 := len(opt.Charset) == 5 && equalFold(opt.Charset, "utf-8")
+		utf8 := len(opt.Charset) == 5 && httpcore.EqualFold(opt.Charset, "utf-8")
 		offset := int64(0)
 		if opt.Localtime {
 			loc := opt.Location
@@ -224,7 +224,7 @@ func sortEntries(es []entry) {
 // be followed by "="; the value is returned as sent, undecoded.
 func queryArg(args, name string) (string, bool) {
 	for i := 0; i+len(name) < len(args); i++ {
-		if (i == 0 || args[i-1] == '&') && args[i+len(name)] == '=' && equalFold(args[i:i+len(name)], name) {
+		if (i == 0 || args[i-1] == '&') && args[i+len(name)] == '=' && httpcore.EqualFold(args[i:i+len(name)], name) {
 			v := args[i+len(name)+1:]
 			for j := 0; j < len(v); j++ {
 				if v[j] == '&' {

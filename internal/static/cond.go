@@ -33,26 +33,26 @@ func (h *condHeaders) scan(hs []httpcore.Header) {
 		name := hs[i].Name
 		switch len(name) {
 		case 5:
-			if !h.hasRange && equalFold(name, "Range") {
+			if !h.hasRange && httpcore.EqualFold(name, "Range") {
 				h.rng, h.hasRange = hs[i].Value, true
 			}
 		case 8:
 			switch {
-			case !h.hasIM && equalFold(name, "If-Match"):
+			case !h.hasIM && httpcore.EqualFold(name, "If-Match"):
 				h.im, h.hasIM = hs[i].Value, true
-			case !h.hasIfRange && equalFold(name, "If-Range"):
+			case !h.hasIfRange && httpcore.EqualFold(name, "If-Range"):
 				h.ifRange, h.hasIfRange = hs[i].Value, true
 			}
 		case 13:
-			if !h.hasINM && equalFold(name, "If-None-Match") {
+			if !h.hasINM && httpcore.EqualFold(name, "If-None-Match") {
 				h.inm, h.hasINM = hs[i].Value, true
 			}
 		case 17:
-			if !h.hasIMS && equalFold(name, "If-Modified-Since") {
+			if !h.hasIMS && httpcore.EqualFold(name, "If-Modified-Since") {
 				h.ims, h.hasIMS = hs[i].Value, true
 			}
 		case 19:
-			if !h.hasIUS && equalFold(name, "If-Unmodified-Since") {
+			if !h.hasIUS && httpcore.EqualFold(name, "If-Unmodified-Since") {
 				h.ius, h.hasIUS = hs[i].Value, true
 			}
 		}
@@ -151,24 +151,4 @@ func appendSignedHex(b []byte, n int64) []byte {
 		return strconv.AppendUint(append(b, '-'), uint64(-n), 16)
 	}
 	return strconv.AppendUint(b, uint64(n), 16)
-}
-
-// equalFold compares ASCII strings without regard to case.
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

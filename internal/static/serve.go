@@ -146,7 +146,7 @@ func serveFile(w *httpcore.Response, out responder, r *httpcore.Request, f *os.F
 	var ranges []byteRange
 	if status == 200 && opt.MaxRanges != 0 {
 		res := rangesDeclined
-		if h.hasRange && len(h.rng) >= 7 && equalFold(h.rng[:6], "bytes=") && ifRangeOK(&h, etag, mtime) {
+		if h.hasRange && len(h.rng) >= 7 && httpcore.EqualFold(h.rng[:6], "bytes=") && ifRangeOK(&h, etag, mtime) {
 			ranges, res = parseRanges(h.rng[6:], size, opt.MaxRanges, rbuf[:0])
 		}
 		if res != rangesOK {
