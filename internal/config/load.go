@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"weir/internal/conf"
 )
@@ -126,5 +125,3 @@ func (b *builder) load(o Options, file, confPrefix string) error {
 	}
 	return nil
 }
-
-var _ = time.Second

@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -487,5 +486,3 @@ type seenKey struct {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-var _ = fmt.Sprintf

@@ -265,10 +265,10 @@ func errnoOf(err error) syscall.Errno {
 // static handler and ngx_http_send_response answer with it, special
 // responses only close the connection.
 func (q *request) discardBody() int {
-	if q.keepBody {
+	if q.bodyHandled {
 		return 0
 	}
-	q.keepBody = true
+	q.bodyHandled = true
 	err := q.r.DiscardBody()
 	if err == nil {
 		return 0

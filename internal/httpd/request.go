@@ -39,7 +39,7 @@ type request struct {
 	status      int  // final status for the log
 	errPage     bool // an error_page redirect happened
 	noLog       bool
-	keepBody    bool
+	bodyHandled bool // the body was discarded, or is deliberately left unread
 	bodyChecked bool
 
 	// the last successful regex match, for $1..$9
@@ -218,7 +218,7 @@ func (q *request) findAndRun() {
 			if max > 0 && q.r.ContentLength > max {
 				q.log().Logf(errlog.Error, q.r.Conn.ID, "client intended to send too large body: %d bytes%s", q.r.ContentLength, q.logSuffix())
 				q.w.KeepAlive = false
-				q.keepBody = true // the engine closes; the body is not read
+				q.bodyHandled = true // the engine closes; the body is not read
 				q.respondStatus(413)
 				return
 			}

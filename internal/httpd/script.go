@@ -233,5 +233,3 @@ func (q *request) doReturn(in *config.Instr) {
 	}
 	q.sendText(code, text)
 }
-
-var _ = vars.Lit
