@@ -158,7 +158,7 @@ func (d *dumper) location(depth int, l *Location) {
 // keyFields are the Loc fields settings prints always; the rest are shown
 // when they differ from the reference level.
 var keyFields = map[string]bool{
-	"Root": true, "Alias": true, "RootFile": true, "RootLine": true, "Index": true,
+	"Root": true, "Alias": true, "AliasLen": true, "RootFile": true, "RootLine": true, "Index": true,
 	"TryFiles": true, "TryFileAt": true, "ErrorPages": true, "AddHeaders": true,
 	"AccessLogs": true, "KeepaliveTimeout": true, "KeepaliveHeader": true,
 	"KeepaliveRequests": true, "ClientMaxBodySize": true,

@@ -147,6 +147,13 @@ func setRoot(b *builder, s *conf.Stmt) error {
 	}
 	l.Root = Def(v)
 	l.Alias = s.Name == "alias"
+	l.AliasLen = 0
+	if l.Alias && b.loc != nil {
+		l.AliasLen = len(b.loc.Name)
+		if b.loc.Match == MatchRegex || b.loc.Match == MatchRegexCaseless {
+			l.AliasLen = -1
+		}
+	}
 	l.RootFile, l.RootLine = s.File, s.Line
 	return nil
 }

@@ -110,7 +110,7 @@ func mergeOpts(child, parent any) {
 // mergeLoc merges one Loc with its parent.
 func mergeLoc(c, p *Loc) {
 	if !c.Root.Set {
-		c.Alias, c.RootFile, c.RootLine = p.Alias, p.RootFile, p.RootLine
+		c.Alias, c.AliasLen, c.RootFile, c.RootLine = p.Alias, p.AliasLen, p.RootFile, p.RootLine
 	}
 	mergeOpts(c, p)
 }

@@ -147,8 +147,13 @@ type LocTree struct {
 // Loc holds the settings that nginx keeps in location configuration (set
 // at http, server or location level, inherited downward).
 type Loc struct {
-	Root        Opt[*vars.Value]
-	Alias       bool // Root is an alias
+	Root  Opt[*vars.Value]
+	Alias bool // Root is an alias
+	// AliasLen is nginx's clcf->alias: the length of the URI prefix an
+	// alias replaces, the name of the location that set it (inherited
+	// with it by nested locations); -1 for an alias in a regex location,
+	// which names the whole path.
+	AliasLen    int
 	RootFile    string
 	RootLine    int
 	Index       Opt[[]*vars.Value]

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"syscall"
 
-	"weir/internal/config"
 	"weir/internal/errlog"
 	"weir/internal/httpcore"
 )
@@ -63,19 +62,15 @@ func (q *request) mapPath(uri string) string {
 	if !q.lc.Alias {
 		return root + uri
 	}
-	loc := q.loc
-	for loc != nil && loc.Match == config.MatchNone {
-		loc = loc.Parent
-	}
-	if loc == nil {
-		return root + uri
-	}
-	if loc.Match == config.MatchRegex || loc.Match == config.MatchRegexCaseless {
+	n := q.lc.AliasLen
+	if n < 0 {
 		// an alias in a regex location names the whole path
 		return root
 	}
-	if strings.HasPrefix(uri, loc.Name) {
-		return root + uri[len(loc.Name):]
+	// the prefix of the location that set the alias, nested locations
+	// included (ngx_http_map_uri_to_path)
+	if n <= len(uri) {
+		return root + uri[n:]
 	}
 	return root + uri
 }
