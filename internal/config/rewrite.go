@@ -95,7 +95,7 @@ func (b *builder) compileRegex(s *conf.Stmt, pattern string, caseless bool) (*re
 	}
 	for _, n := range re.Names() {
 		if n != "" {
-			b.http.Vars.Declare(n)
+			b.http.Vars.DeclareCapture(n)
 		}
 	}
 	return re, nil

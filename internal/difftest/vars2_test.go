@@ -13,11 +13,14 @@ func TestVariablesDeep(t *testing.T) {
 	}
 	runSite(t, &site{
 		http: `
+    log_format lens '$status $request_length [$content_length]';
     server {
         listen 127.0.0.1:{{PORT}};
         server_name localhost;
         root {{ROOT}};
         default_type text/plain;
+        location /len/ { access_log logs/access.log lens; return 200 "cl=[$content_length] len=$request_length\n"; }
+        location /lenstatic/ { access_log logs/access.log lens; }
 ` + ret("= /show", "uri=$uri doc=$document_uri req=$request_uri args=$args is=$is_args qs=$query_string") +
 			ret("/args", "a=[$arg_a] b=[$arg_b] e=[$arg_e] args=[$args] is=[$is_args]") +
 			ret("/cookie", "a=[$cookie_a] b=[$cookie_b] c_d=[$cookie_c_d] sp=[$cookie_sp] all=[$http_cookie]") +
@@ -88,6 +91,11 @@ func TestVariablesDeep(t *testing.T) {
 			get("http underscore header", "/hdr", "X_Dash_Name: u"),
 			raw("content length type", "POST /hdr HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab"),
 			raw("chunked content length", "POST /hdr HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n2\r\nab\r\n0\r\n\r\n"),
+			raw("request length discarded body", "POST /len/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nConnection: close\r\n\r\nabcde"),
+			raw("request length discarded chunked", "POST /len/ HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nabcde\r\n0\r\n\r\n"),
+			raw("request length static post", "POST /lenstatic/x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nConnection: close\r\n\r\nabcde"),
+			raw("request length static get body", "GET /lenstatic/x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nConnection: close\r\n\r\nabcde"),
+			rawN("request length keepalive body", 2, "POST /len/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nabcdeGET /len/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
 			get("host uppercase port", "/host", "Host: LocalHost:1234"),
 			get("host trailing dot", "/host", "Host: localhost."),
 			get("host unknown", "/host", "Host: Other.Example"),

@@ -175,13 +175,20 @@ func (b *bodyReader) source() []byte {
 }
 
 func (b *bodyReader) advance(n int) {
+	b.skip(n)
+	b.wire += int64(n)
+}
+
+// skip is advance for discarded bytes, which nginx leaves out of
+// $request_length (ngx_http_discard_request_body_filter does not count
+// them, up to nginx 1.31 at least).
+func (b *bodyReader) skip(n int) {
 	c := b.c
 	if c.pos < c.last {
 		c.pos += n
 	} else {
 		b.spos += n
 	}
-	b.wire += int64(n)
 }
 
 // fill reads more chunked bytes into the scratch buffer, no more than
@@ -285,7 +292,7 @@ func (b *bodyReader) drop(src []byte) error {
 		if int64(n) > b.remain {
 			n = int(b.remain)
 		}
-		b.advance(n)
+		b.skip(n)
 		b.remain -= int64(n)
 		if b.remain == 0 {
 			b.done = true
@@ -297,13 +304,13 @@ func (b *bodyReader) drop(src []byte) error {
 		if int64(n) > b.ch.size {
 			n = int(b.ch.size)
 		}
-		b.advance(n)
+		b.skip(n)
 		b.ch.consumed(int64(n))
 		b.decoded += int64(n)
 		return nil
 	}
 	used, rc := b.ch.parse(src)
-	b.advance(used)
+	b.skip(used)
 	switch rc {
 	case chunkInvalid:
 		return b.fail(ErrBadChunk, "client sent invalid chunked body")
@@ -408,6 +415,14 @@ func (r *Request) DiscardBody() error {
 	return b.discardAvailable()
 }
 
-// BodyBytes returns the body bytes taken off the connection so far,
-// chunk framing included (for $request_length).
+// BodyBytes returns the body bytes the handler read so far, chunk
+// framing included (for $request_length); discarded bytes do not count.
 func (r *Request) BodyBytes() int64 { return r.impl.s.body.wire }
+
+// DiscardedChunked reports whether a chunked body was discarded to its
+// end: nginx's discard filter then sets content_length_n to 0, which
+// $content_length shows.
+func (r *Request) DiscardedChunked() bool {
+	b := &r.impl.s.body
+	return b.active && b.chunked && b.discard && b.done
+}

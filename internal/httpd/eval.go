@@ -26,7 +26,10 @@ func (q *request) eval(v *vars.Value) string {
 		s, _ := q.value(&v.Parts[0])
 		return s
 	}
+	// A part may evaluate a value of its own ($document_root of a
+	// root with variables): the scratch buffer is taken while in use.
 	b := q.buf[:0]
+	q.buf = nil
 	for i := range v.Parts {
 		s, _ := q.value(&v.Parts[i])
 		b = append(b, s...)
@@ -47,7 +50,7 @@ func (q *request) value(p *vars.Part) (string, bool) {
 		if p.N < len(q.user) && q.userSet[p.N] {
 			return q.user[p.N], true
 		}
-		if q.lc != nil && q.lc.UninitVarWarn.V && q.log().Enabled(errlog.Warn) {
+		if q.lc != nil && q.lc.UninitVarWarn.V && !q.snap.Cfg.HTTP.Vars.Captured(p.N) && q.log().Enabled(errlog.Warn) {
 			q.log().Logf(errlog.Warn, q.r.Conn.ID, "using uninitialized \"%s\" variable%s", p.Name, q.logSuffix())
 		}
 		return "", false
@@ -128,33 +131,45 @@ func (q *request) requestHeader(name string) (string, bool) {
 }
 
 // argValue finds an argument by name, ASCII case-insensitively
-// (ngx_http_arg).
+// (ngx_http_arg); a name without "=" is no argument.
 func argValue(args, name string) (string, bool) {
 	for args != "" {
 		var kv string
 		kv, args, _ = strings.Cut(args, "&")
-		k, v, _ := strings.Cut(kv, "=")
-		if strings.EqualFold(k, name) {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok && strings.EqualFold(k, name) {
 			return v, true
 		}
 	}
 	return "", false
 }
 
+// cookie finds a cookie as ngx_http_parse_multi_header_lines does: the
+// name, optional spaces, "=", optional spaces, then the value up to the
+// next ";" (trailing spaces kept); an entry that does not match is
+// skipped up to the next ";" or ",".
 func (q *request) cookie(name string) (string, bool) {
 	for _, h := range q.r.Headers {
 		if !headerNameEq(h.Name, "cookie") {
 			continue
 		}
 		c := h.Value
-		for c != "" {
-			var kv string
-			kv, c, _ = strings.Cut(c, ";")
-			kv = strings.TrimLeft(kv, " \t")
-			k, v, _ := strings.Cut(kv, "=")
-			if strings.EqualFold(k, name) {
-				return v, true
+		for len(c) > 0 {
+			if len(c) >= len(name) && strings.EqualFold(c[:len(name)], name) {
+				rest := strings.TrimLeft(c[len(name):], " ")
+				if len(rest) > 0 && rest[0] == '=' {
+					v := strings.TrimLeft(rest[1:], " ")
+					if i := strings.IndexByte(v, ';'); i >= 0 {
+						v = v[:i]
+					}
+					return v, true
+				}
 			}
+			i := strings.IndexAny(c, ";,")
+			if i < 0 {
+				break
+			}
+			c = strings.TrimLeft(c[i+1:], " ")
 		}
 	}
 	return "", false
@@ -259,10 +274,16 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 	case vars.RequestID:
 		return q.requestID(), true
 	case vars.Status:
-		if q.status == 0 {
+		// ngx_http_variable_status: a status forced by error_page
+		// (r->err_status) comes first.
+		st := q.status
+		if q.errStatus != 0 {
+			st = q.errStatus
+		}
+		if st == 0 {
 			return "000", true
 		}
-		return strconv.Itoa(q.status), true
+		return strconv.Itoa(st), true
 	case vars.BodyBytesSent:
 		return strconv.FormatInt(q.w.BodyBytesSent(), 10), true
 	case vars.BytesSent:
@@ -282,7 +303,16 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 	case vars.ContentType:
 		return q.requestHeader("content_type")
 	case vars.ContentLength:
-		return q.requestHeader("content_length")
+		// ngx_http_variable_content_length: the header, else the
+		// length the body filters found (0 after a discarded chunked
+		// body)
+		if v, ok := q.requestHeader("content_length"); ok {
+			return v, true
+		}
+		if r.DiscardedChunked() {
+			return "0", true
+		}
+		return "", false
 	case vars.DocumentRoot:
 		return q.documentRoot(), true
 	case vars.RealpathRoot:

@@ -6,6 +6,7 @@ import (
 
 	"weir/internal/config"
 	"weir/internal/errlog"
+	"weir/internal/regex"
 	"weir/internal/vars"
 )
 
@@ -88,7 +89,7 @@ func (q *request) exec(script []config.Instr) (res scriptResult, stopped bool) {
 // rewrite applies one rewrite directive (ngx_http_script_regex_start_code
 // and _end_code).
 func (q *request) rewrite(in *config.Instr) (scriptResult, bool) {
-	if !q.matchCaptures(in.Regex, q.uri) {
+	if !q.scriptMatch(in.Regex, q.uri) {
 		return scriptNext, false
 	}
 	target := q.evalReplacement(in.Replacement, in.Redirect)
@@ -164,6 +165,18 @@ func (q *request) evalReplacement(v *vars.Value, redirect bool) string {
 	return string(b)
 }
 
+// scriptMatch is a regex of rewrite or if (ngx_http_script_regex_start_code):
+// a match sets the captures, either way round ("!~" too), and a failed
+// match forgets the earlier ones (r->ncaptures = 0), while the variables
+// of named captures keep their values.
+func (q *request) scriptMatch(re *regex.Regexp, s string) bool {
+	if q.matchCaptures(re, s) {
+		return true
+	}
+	q.caps = q.caps[:0]
+	return false
+}
+
 // cond evaluates an if condition (ngx_http_script_*_code for if).
 func (q *request) cond(c *config.Cond) bool {
 	switch c.Kind {
@@ -175,9 +188,9 @@ func (q *request) cond(c *config.Cond) bool {
 	case config.CondNe:
 		return q.eval(c.Left) != q.eval(c.Right)
 	case config.CondMatch:
-		return q.matchCaptures(c.Regex, q.eval(c.Left))
+		return q.scriptMatch(c.Regex, q.eval(c.Left))
 	case config.CondNotMatch:
-		return !c.Regex.MatchString(q.eval(c.Left))
+		return !q.scriptMatch(c.Regex, q.eval(c.Left))
 	}
 	fi, err := os.Stat(q.eval(c.Left))
 	switch c.Kind {

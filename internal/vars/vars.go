@@ -334,9 +334,10 @@ func (v *Value) HasCaptures() bool {
 // referred to, so that Check can report unknown variables after the whole
 // configuration is read, as ngx_http_variables_init_vars does.
 type Table struct {
-	slots map[string]int
-	names []string
-	refs  []string
+	slots    map[string]int
+	names    []string
+	refs     []string
+	captured map[int]bool
 }
 
 // NewTable returns an empty table.
@@ -352,6 +353,22 @@ func (t *Table) Declare(name string) int {
 	t.names = append(t.names, name)
 	return len(t.names) - 1
 }
+
+// DeclareCapture declares the variable of a named regex capture. Such a
+// variable, even when also set, reads as not found without the
+// "using uninitialized" warning when no match gave it a value
+// (ngx_http_regex_compile installs ngx_http_variable_not_found).
+func (t *Table) DeclareCapture(name string) int {
+	slot := t.Declare(name)
+	if t.captured == nil {
+		t.captured = map[int]bool{}
+	}
+	t.captured[slot] = true
+	return slot
+}
+
+// Captured reports whether the slot is a named regex capture's.
+func (t *Table) Captured(slot int) bool { return t.captured[slot] }
 
 // Slot returns the slot of a declared user variable.
 func (t *Table) Slot(name string) (int, bool) {
