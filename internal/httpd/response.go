@@ -146,7 +146,7 @@ func (q *request) sendSpecial(code int) {
 // tryErrorPage applies the error_page for code if one is set; it reports
 // whether the request was handed over (ngx_http_send_error_page).
 func (q *request) tryErrorPage(code int) bool {
-	if q.errPage && !q.lc.RecursiveErrorPages.V {
+	if q.errPage {
 		return false
 	}
 	if q.changes > maxURIChanges {
@@ -164,8 +164,15 @@ func (q *request) tryErrorPage(code int) bool {
 	if ep == nil {
 		return false
 	}
-	q.errPage = true
-	q.w.Header = q.w.Header[:0]
+	// ngx_http_special_response_handler: r->error_page is set only
+	// where recursive_error_pages is off, so a page reached from a
+	// recursive location may use error_page again wherever it lands.
+	if !q.lc.RecursiveErrorPages.V {
+		q.errPage = true
+	}
+	// The Location of a redirect that led here stays in headers_out
+	// through the internal redirect and goes out with the final answer.
+	q.w.Header = keepLocation(q.w.Header)
 	target := q.eval(ep.Target)
 	status := code
 	if ep.Overwrite > 0 {
@@ -213,6 +220,10 @@ func (q *request) tryErrorPage(code int) bool {
 // redirect/permanent), through error_page like any special response.
 func (q *request) redirect(code int, location string) {
 	q.errStatus = 0 // a special response, as in respondStatus
+	// r->headers_out.location is set before the status is finalized, so
+	// an error_page for the code keeps it (ngx_http_send_response,
+	// ngx_http_script_regex_end_code, the static module).
+	q.w.Header = append(q.w.Header[:0], httpcore.Header{Name: "Location", Value: location})
 	if q.tryErrorPage(code) {
 		return
 	}
@@ -226,6 +237,17 @@ func (q *request) redirect(code int, location string) {
 	w.ContentLength = int64(len(body))
 	w.Header = append(w.Header, httpcore.Header{Name: "Location", Value: location})
 	q.writeBody(body)
+}
+
+// keepLocation returns h with every header but Location dropped.
+func keepLocation(h []httpcore.Header) []httpcore.Header {
+	out := h[:0]
+	for _, x := range h {
+		if headerNameEq(x.Name, "location") {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // sendText answers "return CODE TEXT" for non-redirect codes.
