@@ -44,12 +44,11 @@ func (q *request) checkAccess() bool {
 	return true
 }
 
-// documentRoot evaluates root or alias for the current location.
+// documentRoot evaluates root or alias for the current location, each
+// time: $document_root is not cacheable in nginx, it follows internal
+// redirects and the variables of the root.
 func (q *request) documentRoot() string {
-	if q.docRoot == "" {
-		q.docRoot = q.eval(q.lc.Root.V)
-	}
-	return q.docRoot
+	return q.eval(q.lc.Root.V)
 }
 
 // mapURI maps the current URI to a file path (ngx_http_map_uri_to_path).
@@ -109,7 +108,6 @@ func (q *request) tryFiles() bool {
 			continue
 		}
 		q.uri = name
-		q.docRoot = ""
 		return false
 	}
 	last := q.eval(tf[len(tf)-1])

@@ -316,8 +316,11 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 	case vars.DocumentRoot:
 		return q.documentRoot(), true
 	case vars.RealpathRoot:
-		p, err := filepath.EvalSymlinks(q.documentRoot())
+		root := q.documentRoot()
+		p, err := filepath.EvalSymlinks(root)
 		if err != nil {
+			// ngx_http_variable_realpath_root
+			q.log().Logf(errlog.Crit, q.r.Conn.ID, "realpath() \"%s\" failed %s%s", root, errlog.SysError(err), q.logSuffix())
 			return "", false
 		}
 		return p, true

@@ -49,7 +49,6 @@ type request struct {
 	user    []string
 	userSet []bool
 
-	docRoot  string
 	filename string
 
 	serverName string // for $server_name: first name of the server
