@@ -50,10 +50,19 @@ func (q *request) value(p *vars.Part) (string, bool) {
 		if p.N < len(q.user) && q.userSet[p.N] {
 			return q.user[p.N], true
 		}
-		if q.lc != nil && q.lc.UninitVarWarn.V && !q.snap.Cfg.HTTP.Vars.Captured(p.N) && q.log().Enabled(errlog.Warn) {
+		if q.snap.Cfg.HTTP.Vars.Captured(p.N) {
+			// ngx_http_variable_not_found
+			return "", false
+		}
+		// ngx_http_rewrite_var: warn, then the empty value is cached
+		// like any other, so the request warns once and logs "".
+		if q.lc != nil && q.lc.UninitVarWarn.V && q.log().Enabled(errlog.Warn) {
 			q.log().Logf(errlog.Warn, q.r.Conn.ID, "using uninitialized \"%s\" variable%s", p.Name, q.logSuffix())
 		}
-		return "", false
+		if p.N < len(q.user) {
+			q.user[p.N], q.userSet[p.N] = "", true
+		}
+		return "", true
 	case vars.Fam:
 		return q.family(p)
 	}

@@ -172,6 +172,8 @@ func (q *request) finish() {
 	if q.noLog || q.snap.logs == nil {
 		return
 	}
+	// ngx_http_log_request sets c->log->action
+	q.logging = true
 	logs := q.lc.AccessLogs.V
 	if len(logs) == 0 {
 		q.writeLog(nil)
@@ -320,5 +322,8 @@ func (q *request) logSuffix() string {
 	ref, refSent := q.r.Header("referer")
 	c := errlog.Context{Client: q.r.Conn.RemoteText, Server: q.serverName, Request: q.r.RequestLine,
 		Host: host, Referrer: ref, HostSent: hostSent, ReferrerSent: refSent}
+	if q.logging {
+		return " while logging request" + string(c.Append(nil))
+	}
 	return string(c.Append(nil))
 }

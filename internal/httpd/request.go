@@ -39,6 +39,7 @@ type request struct {
 	status      int  // final status for the log
 	errPage     bool // an error_page redirect happened
 	noLog       bool
+	logging     bool // the access logs are being written (c->log->action)
 	bodyHandled bool // the body was discarded, or is deliberately left unread
 	bodyChecked bool
 
