@@ -188,6 +188,8 @@ func (p *parser) parseCond(start int) *node {
 		}
 		text := p.src[p.pos : p.pos+end]
 		switch {
+		case text == "":
+			p.fail("subpattern name expected", p.pos)
 		case isNumber(text):
 			num := atoi(text)
 			p.refs = append(p.refs, ref{n: n, off: condOff})
