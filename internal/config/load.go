@@ -1,8 +1,10 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"weir/internal/conf"
@@ -59,12 +61,21 @@ func (o Options) Resolve() (prefix, file, confPrefix string) {
 // whose text is nginx's. The Config is returned even with an error, so
 // that the warnings issued before it (Config.Warnings) can be printed
 // first, as nginx does; it must not be used for anything else then.
-func Load(o Options) (*Config, error) {
+//
+// A panic while building (a bug in weir) is returned as an error with its
+// stack, so that a reload with such a configuration leaves the running
+// server on its old configuration instead of killing it.
+func Load(o Options) (cfg *Config, err error) {
 	prefix, file, confPrefix := o.Resolve()
-	cfg := &Config{Prefix: prefix, ConfPrefix: confPrefix, ConfFile: file}
+	cfg = &Config{Prefix: prefix, ConfPrefix: confPrefix, ConfFile: file}
 	b := &builder{cfg: cfg, ctx: CtxMain}
-	err := b.load(o, file, confPrefix)
-	cfg.Warnings = b.warnings
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error while reading the configuration (a weir bug, please report it): %v\n%s", r, debug.Stack())
+		}
+		cfg.Warnings = b.warnings
+	}()
+	err = b.load(o, file, confPrefix)
 	return cfg, err
 }
 
