@@ -94,9 +94,17 @@ func (b *builder) compileRegex(s *conf.Stmt, pattern string, caseless bool) (*re
 		return nil, conf.Errorf(s, "%s", err.Error())
 	}
 	for _, n := range re.Names() {
-		if n != "" {
-			b.http.Vars.DeclareCapture(n)
+		if n == "" {
+			continue
 		}
+		// ngx_http_add_variable: a built-in that set cannot change
+		// cannot be a capture either.
+		if ln := strings.ToLower(n); !changeable[ln] {
+			if _, builtin := vars.Lookup(ln); builtin {
+				return nil, conf.Errorf(s, "the duplicate \"%s\" variable", n)
+			}
+		}
+		b.http.Vars.DeclareCapture(n)
 	}
 	return re, nil
 }
