@@ -90,6 +90,9 @@ func (d *dumper) http(h *HTTP) {
 	if n := h.Vars.Names(); len(n) > 0 {
 		d.line(1, "variables %s", strings.Join(n, " "))
 	}
+	for _, m := range h.Maps {
+		d.mapLine(m)
+	}
 	for i, s := range h.Servers {
 		d.servers[s] = i + 1
 	}
@@ -559,4 +562,28 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// mapLine shows a map block on one line: the source, the flags, the keys
+// as hashed (lower-cased, unescaped) with their values, in order, then the
+// default.
+func (d *dumper) mapLine(m *Map) {
+	parts := []string{"map $" + m.Name, quote(m.Source.Raw)}
+	if m.Hostnames {
+		parts = append(parts, "hostnames")
+	}
+	if m.Volatile {
+		parts = append(parts, "volatile")
+	}
+	for _, e := range m.entries {
+		k := e.key
+		if !e.regex && (strings.HasPrefix(k, "~") || k == "default") {
+			k = "\\" + k
+		}
+		parts = append(parts, quote(k)+"="+quote(e.value.Raw))
+	}
+	if m.Default != nil {
+		parts = append(parts, "default="+quote(m.Default.Raw))
+	}
+	d.line(1, "%s", strings.Join(parts, " "))
 }

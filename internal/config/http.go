@@ -93,8 +93,6 @@ func init() {
 		Directive{Name: "server_names_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: checkSlot(checkNum)},
 		Directive{Name: "variables_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: checkSlot(checkNum)},
 		Directive{Name: "variables_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: checkSlot(checkNum)},
-		Directive{Name: "map_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: checkSlot(checkNum)},
-		Directive{Name: "map_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: checkSlot(checkNum)},
 
 		Directive{Name: "client_header_timeout", Ctx: hs, Args: Take1, Set: timeSlot(func(b *builder) *Opt[time.Duration] { return &b.csrv.ClientHeaderTimeout })},
 		Directive{Name: "client_header_buffer_size", Ctx: hs, Args: Take1, Set: sizeSlot(func(b *builder) *Opt[int64] { return &b.csrv.ClientHeaderBufSize })},

@@ -60,6 +60,7 @@ type HTTP struct {
 	Loc        *Loc // http-level location settings, merged with defaults
 	Srv        *Srv
 	Listens    []*ListenGroup // unique listening sockets with their servers
+	Maps       []*Map         // map blocks in configuration order
 }
 
 // LogFormat is a compiled log_format.

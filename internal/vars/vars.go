@@ -338,6 +338,7 @@ type Table struct {
 	names    []string
 	refs     []string
 	captured map[int]bool
+	maps     map[int]int // slot -> index of the map block that computes it
 }
 
 // NewTable returns an empty table.
@@ -364,7 +365,31 @@ func (t *Table) DeclareCapture(name string) int {
 		t.captured = map[int]bool{}
 	}
 	t.captured[slot] = true
+	delete(t.maps, slot)
 	return slot
+}
+
+// DeclareMap declares the variable of map block m and returns its slot.
+// Getters replace one another in declaration order, as nginx's
+// get_handler: a map takes over a variable that set or a named capture
+// declared before (ngx_http_map_block), a named capture compiled later
+// takes it back (ngx_http_regex_compile), and of two maps of one variable
+// the later one computes it; set never changes the getter.
+func (t *Table) DeclareMap(name string, m int) int {
+	slot := t.Declare(name)
+	if t.maps == nil {
+		t.maps = map[int]int{}
+	}
+	t.maps[slot] = m
+	delete(t.captured, slot)
+	return slot
+}
+
+// Map returns the index of the map block that computes the slot's
+// variable.
+func (t *Table) Map(slot int) (int, bool) {
+	m, ok := t.maps[slot]
+	return m, ok
 }
 
 // Captured reports whether the slot is a named regex capture's.
@@ -395,6 +420,12 @@ func (t *Table) Check(values []*Value) error {
 	for _, v := range values {
 		for i := range v.Parts {
 			p := &v.Parts[i]
+			if p.Kind == Builtin || p.Kind == Fam {
+				// A map of a changeable built-in ($args) or of a
+				// family name ($arg_x) is found before either, as
+				// ngx_http_variables_init_vars looks in the keys first.
+				t.mapped(p)
+			}
 			if p.Kind != User {
 				continue
 			}
@@ -406,6 +437,27 @@ func (t *Table) Check(values []*Value) error {
 		}
 	}
 	return nil
+}
+
+// mapped turns a built-in or family part whose name a map declared into
+// a reference to the map's variable.
+func (t *Table) mapped(p *Part) {
+	if len(t.maps) == 0 {
+		return
+	}
+	name := p.Name
+	if p.Kind == Fam {
+		for _, f := range families {
+			if f.fam == p.Fam {
+				name = f.prefix + p.Name
+			}
+		}
+	}
+	if s, ok := t.slots[name]; ok {
+		if _, ok := t.maps[s]; ok {
+			*p = Part{Kind: User, Name: name, N: s}
+		}
+	}
 }
 
 var errInvalidName = errors.New("invalid variable name")

@@ -1,0 +1,343 @@
+package config
+
+import (
+	"strings"
+
+	"weir/internal/conf"
+	"weir/internal/regex"
+	"weir/internal/vars"
+)
+
+// Map is one map block (nginx's ngx_http_map_ctx_t): the variable it
+// computes from the source value, and its keys. A key's value is a
+// complex value, evaluated when the variable is read.
+type Map struct {
+	File string
+	Line int
+	Name string // the variable, lower-cased, without "$"
+	Slot int
+
+	Source    *vars.Value
+	Hostnames bool
+	Volatile  bool // not cached for the request (NGX_HTTP_VAR_NOCACHEABLE)
+
+	Exact   map[string]*vars.Value // lower-cased keys
+	Head    map[string]MapWildcard // "*.example.com" and ".example.com" by "example.com"
+	Tail    map[string]*vars.Value // "www.example.*" by "www.example"
+	Regex   []MapRegex             // in configuration order
+	Default *vars.Value            // nil: the empty string
+
+	entries []mapEntry // the keys as hashed, in order, for Dump
+}
+
+// MapWildcard is a leading wildcard of a hostnames map: Star is
+// "*.example.com", which needs a label before the name; without it,
+// ".example.com" also matches "example.com" itself.
+type MapWildcard struct {
+	Value *vars.Value
+	Star  bool
+}
+
+// MapRegex is a "~regex" or "~*regex" key.
+type MapRegex struct {
+	Regex *regex.Regexp
+	Value *vars.Value
+}
+
+type mapEntry struct {
+	key   string
+	value *vars.Value
+	regex bool
+}
+
+// Find looks up the exact and wildcard keys, as ngx_hash_find_combined
+// does: low is the lower-cased source (without its trailing dot in a
+// hostnames map). An exact key wins, then the longest leading wildcard,
+// then the longest trailing one. The regex keys are the caller's, since
+// their captures belong to the request.
+func (m *Map) Find(low string) (*vars.Value, bool) {
+	if v, ok := m.Exact[low]; ok {
+		return v, true
+	}
+	if low == "" {
+		return nil, false
+	}
+	if len(m.Head) > 0 {
+		if w, ok := m.Head[low]; ok && !w.Star {
+			return w.Value, true
+		}
+		for i := 0; i < len(low); i++ {
+			if low[i] == '.' {
+				if w, ok := m.Head[low[i+1:]]; ok {
+					return w.Value, true
+				}
+			}
+		}
+	}
+	for i := len(low) - 1; i > 0 && len(m.Tail) > 0; i-- {
+		if low[i] == '.' {
+			if v, ok := m.Tail[low[:i]]; ok {
+				return v, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// LowerASCII lower-cases the ASCII letters of s only, as ngx_hash_strlow
+// and ngx_tolower do for map keys and what they are looked up with.
+func LowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// mapKeys are the conflict checks of ngx_hash_add_key while a block is
+// read: the exact names (with the names of ".example.com" keys) and the
+// names of leading and trailing wildcards.
+type mapKeys struct {
+	exact, head, tail map[string]bool
+}
+
+// setMap is ngx_http_map_block: the source, the variable, then the block
+// read by ngx_http_map, one "KEY VALUE;" per statement.
+func setMap(b *builder, s *conf.Stmt) error {
+	src, err := b.compile(s, s.Args[0])
+	if err != nil {
+		return err
+	}
+	name := s.Args[1]
+	if name == "" || name[0] != '$' {
+		return conf.Errorf(s, "invalid variable name \"%s\"", name)
+	}
+	name = name[1:]
+	if name == "" {
+		return conf.Errorf(s, "invalid variable name \"%s\"", s.Args[1])
+	}
+	lname := strings.ToLower(name)
+	if _, builtin := vars.Lookup(lname); builtin && !changeable[lname] {
+		return conf.Errorf(s, "the duplicate \"%s\" variable", name)
+	}
+	// ngx_http_map_block sets the defaults of map_hash_* when it starts,
+	// so that those directives are duplicates after the first map.
+	if !b.mapHashMax.Set {
+		b.mapHashMax = Def(int64(2048))
+	}
+	if !b.mapHashBucket.Set {
+		b.mapHashBucket = Def(int64(cacheLine))
+	} else if v := b.mapHashBucket.V; v <= 1<<32 {
+		b.mapHashBucket.V = (v + cacheLine - 1) &^ (cacheLine - 1)
+	}
+
+	m := &Map{File: s.File, Line: s.Line, Name: lname, Source: src,
+		Exact: map[string]*vars.Value{}, Head: map[string]MapWildcard{}, Tail: map[string]*vars.Value{}}
+	// The variable reads through the map from here on, before the block's
+	// own regexes are compiled, as in nginx.
+	volatile := changeable[lname] // $args and $limit_rate are not cacheable
+	if slot, ok := b.http.Vars.Slot(lname); ok {
+		if i, ok := b.http.Vars.Map(slot); ok && b.http.Maps[i].Volatile {
+			volatile = true
+		}
+	}
+	m.Slot = b.http.Vars.DeclareMap(lname, len(b.http.Maps))
+	b.http.Maps = append(b.http.Maps, m)
+
+	keys := &mapKeys{exact: map[string]bool{}, head: map[string]bool{}, tail: map[string]bool{}}
+	values := map[string]*vars.Value{}
+	for _, st := range s.Block {
+		if err := b.mapEntry(m, keys, values, st); err != nil {
+			return err
+		}
+	}
+	if b.truncated && s.EndLine == 0 {
+		return errTruncated
+	}
+	m.Volatile = m.Volatile || volatile
+	return b.checkMapHash(m)
+}
+
+// mapEntry is ngx_http_map: one statement of a map block.
+func (b *builder) mapEntry(m *Map, keys *mapKeys, values map[string]*vars.Value, st *conf.Stmt) error {
+	if st.HasBlock {
+		return conf.Errorf(st, "unexpected \"{\"")
+	}
+	if len(st.Args) == 0 {
+		switch st.Name {
+		case "hostnames":
+			m.Hostnames = true
+			return nil
+		case "volatile":
+			m.Volatile = true
+			return nil
+		}
+	}
+	if len(st.Args) != 1 {
+		// "include" with one argument was expanded by the parser.
+		return conf.Errorf(st, "invalid number of the map parameters")
+	}
+	key, raw := st.Name, st.Args[0]
+	// nginx keeps one value per distinct text.
+	v, ok := values[raw]
+	if !ok {
+		cv, err := b.compile(st, raw)
+		if err != nil {
+			return err
+		}
+		v, values[raw] = cv, cv
+	}
+	if key == "default" {
+		if m.Default != nil {
+			return conf.Errorf(st, "duplicate default map parameter")
+		}
+		m.Default = v
+		return nil
+	}
+	if strings.HasPrefix(key, "~") {
+		pattern, caseless := key[1:], false
+		if strings.HasPrefix(pattern, "*") {
+			pattern, caseless = pattern[1:], true
+		}
+		re, err := b.compileRegex(st, pattern, caseless)
+		if err != nil {
+			return err
+		}
+		m.Regex = append(m.Regex, MapRegex{Regex: re, Value: v})
+		m.entries = append(m.entries, mapEntry{key, v, true})
+		return nil
+	}
+	key = strings.TrimPrefix(key, "\\")
+	low := LowerASCII(key)
+	var busy bool
+	if m.Hostnames {
+		form, ok := wildcardForm(key)
+		if !ok {
+			return conf.Errorf(st, "invalid hostname or wildcard \"%s\"", key)
+		}
+		switch form {
+		case '.':
+			name := low[1:]
+			busy = keys.exact[name] || keys.head[name]
+			keys.exact[name], keys.head[name] = true, true
+			m.Head[name] = MapWildcard{Value: v}
+		case '*':
+			name := low[2:]
+			busy = keys.head[name]
+			keys.head[name] = true
+			m.Head[name] = MapWildcard{Value: v, Star: true}
+		case 't':
+			name := low[:len(low)-2]
+			busy = keys.tail[name]
+			keys.tail[name] = true
+			m.Tail[name] = v
+		}
+		if form != 0 {
+			if busy {
+				return conf.Errorf(st, "conflicting parameter \"%s\"", low)
+			}
+			m.entries = append(m.entries, mapEntry{low, v, false})
+			return nil
+		}
+	}
+	if keys.exact[low] {
+		return conf.Errorf(st, "conflicting parameter \"%s\"", low)
+	}
+	keys.exact[low] = true
+	m.Exact[low] = v
+	m.entries = append(m.entries, mapEntry{low, v, false})
+	return nil
+}
+
+// wildcardForm classifies a key of a hostnames map as ngx_hash_add_key
+// does with NGX_HASH_WILDCARD_KEY: '.' for ".example.com", '*' for
+// "*.example.com", 't' for "www.example.*", 0 for an exact name; ok is
+// false for anything else with a "*", or with ".." or a NUL.
+func wildcardForm(key string) (form byte, ok bool) {
+	stars := 0
+	for i := 0; i < len(key); i++ {
+		switch {
+		case key[i] == '*':
+			if stars++; stars > 1 {
+				return 0, false
+			}
+		case key[i] == '.' && i+1 < len(key) && key[i+1] == '.', key[i] == 0:
+			return 0, false
+		}
+	}
+	n := len(key)
+	switch {
+	case n > 1 && key[0] == '.':
+		return '.', true
+	case n > 2 && key[0] == '*' && key[1] == '.':
+		return '*', true
+	case n > 2 && key[n-2] == '.' && key[n-1] == '*':
+		return 't', true
+	case stars > 0:
+		return 0, false
+	}
+	return 0, true
+}
+
+// cacheLine is ngx_cacheline_size on the machines weir runs on: the
+// default map_hash_bucket_size, and what a set one is rounded up to.
+const cacheLine = 64
+
+// checkMapHash reports the errors of ngx_hash_init and
+// ngx_hash_wildcard_init for the map's keys: every name (a wildcard's
+// labels, one by one) must fit a bucket with its pointers. Like nginx,
+// it prints them without a position. (When the keys fit no table of
+// map_hash_max_size buckets, nginx only warns and builds a slower one;
+// weir needs no such table.)
+func (b *builder) checkMapHash(m *Map) error {
+	if len(m.Exact) == 0 && len(m.Head) == 0 && len(m.Tail) == 0 {
+		return nil
+	}
+	max, bucket := b.mapHashMax.V, b.mapHashBucket.V
+	if max == 0 {
+		return &conf.Error{Msg: "could not build map_hash, you should increase map_hash_max_size: 0"}
+	}
+	if bucket > 65536-cacheLine {
+		return &conf.Error{Msg: "could not build map_hash, too large map_hash_bucket_size: " + itoa(bucket)}
+	}
+	fits := func(name string) bool {
+		// NGX_HASH_ELT_SIZE plus the bucket's terminating pointer
+		return bucket >= 8+int64((len(name)+2+7)&^7)+8
+	}
+	tooSmall := &conf.Error{Msg: "could not build map_hash, you should increase map_hash_bucket_size: " + itoa(bucket)}
+	for k := range m.Exact {
+		if !fits(k) {
+			return tooSmall
+		}
+	}
+	labels := make([]string, 0, len(m.Head)+len(m.Tail))
+	for k := range m.Head {
+		labels = append(labels, k)
+	}
+	for k := range m.Tail {
+		labels = append(labels, k)
+	}
+	for _, k := range labels {
+		for _, l := range strings.Split(k, ".") {
+			if !fits(l) {
+				return tooSmall
+			}
+		}
+	}
+	return nil
+}
+
+func init() {
+	register(
+		Directive{Name: "map", Ctx: CtxHTTP, Args: Block | Take2, Set: setMap},
+		Directive{Name: "map_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.mapHashMax })},
+		Directive{Name: "map_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.mapHashBucket })},
+	)
+}
