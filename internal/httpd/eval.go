@@ -50,6 +50,9 @@ func (q *request) value(p *vars.Part) (string, bool) {
 		if p.N < len(q.user) && q.userSet[p.N] {
 			return q.user[p.N], true
 		}
+		if m, ok := q.snap.Cfg.HTTP.Vars.Map(p.N); ok {
+			return q.mapValue(p.N, q.snap.Cfg.HTTP.Maps[m]), true
+		}
 		if q.snap.Cfg.HTTP.Vars.Captured(p.N) {
 			// ngx_http_variable_not_found
 			return "", false

@@ -62,6 +62,8 @@ type request struct {
 	closed       bool // close without a response (444, 408)
 	reqID        string
 
+	varDepth int // map variables being computed, one inside another
+
 	buf     []byte // scratch for evaluation
 	logLine []byte
 }
