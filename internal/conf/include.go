@@ -102,7 +102,9 @@ func (p *parser) parseFile(name string, at *Stmt, dst *[]*Stmt) error {
 	p.record(name, data)
 	p.depth++
 	defer func() { p.depth-- }()
-	return p.parse(newLexer(name, string(data), false), dst)
+	l := newLexer(name, string(data), false)
+	l.include = at
+	return p.parse(l, dst)
 }
 
 // openError is nginx's message for a failed open(), positioned at the

@@ -39,6 +39,8 @@ type lexer struct {
 	// are reused between statements.
 	words  []string
 	quoted []bool
+
+	include *Stmt // the include statement this file is read through
 }
 
 // newLexer returns a lexer over src, which nginx names name in errors. With

@@ -220,6 +220,7 @@ func (l *lexer) stmt(block bool) *Stmt {
 		HasBlock: block,
 		File:     l.name,
 		Line:     l.line,
+		Include:  l.include,
 	}
 	if l.param {
 		s.Line = 0

@@ -19,6 +19,11 @@ type Stmt struct {
 	HasBlock bool    // the statement ended with "{"; the only reliable test for a block
 	File     string  // file the statement was read from, as nginx names it
 	Line     int     // line of the terminator; 0 for -g statements (File is "command line")
+	// Include is the include statement whose file this statement was read
+	// from; nil in the main file and the -g text. nginx reports some errors
+	// of map entries read through an include at the include (their
+	// handler logs with the configuration saved when the block began).
+	Include *Stmt
 	// EndLine is the line of the closing "}" of a block statement: nginx
 	// reports checks made after a block is parsed ("no servers are inside
 	// upstream") there. It is 0 for simple statements and for a block cut

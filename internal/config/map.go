@@ -154,7 +154,7 @@ func setMap(b *builder, s *conf.Stmt) error {
 	keys := &mapKeys{exact: map[string]bool{}, head: map[string]bool{}, tail: map[string]bool{}}
 	values := map[string]*vars.Value{}
 	for _, st := range s.Block {
-		if err := b.mapEntry(m, keys, values, st); err != nil {
+		if err := b.mapEntry(s, m, keys, values, st); err != nil {
 			return err
 		}
 	}
@@ -165,8 +165,8 @@ func setMap(b *builder, s *conf.Stmt) error {
 	return b.checkMapHash(m)
 }
 
-// mapEntry is ngx_http_map: one statement of a map block.
-func (b *builder) mapEntry(m *Map, keys *mapKeys, values map[string]*vars.Value, st *conf.Stmt) error {
+// mapEntry is ngx_http_map: one statement of map block s.
+func (b *builder) mapEntry(s *conf.Stmt, m *Map, keys *mapKeys, values map[string]*vars.Value, st *conf.Stmt) error {
 	if st.HasBlock {
 		return conf.Errorf(st, "unexpected \"{\"")
 	}
@@ -185,10 +185,17 @@ func (b *builder) mapEntry(m *Map, keys *mapKeys, values map[string]*vars.Value,
 		return conf.Errorf(st, "invalid number of the map parameters")
 	}
 	key, raw := st.Name, st.Args[0]
+	// nginx compiles values and regexes with the configuration saved when
+	// the block began (ctx->cf), whose position, for an entry read through
+	// an include, is the include's in the map's file.
+	at := st
+	for at.Include != nil && at.File != s.File {
+		at = at.Include
+	}
 	// nginx keeps one value per distinct text.
 	v, ok := values[raw]
 	if !ok {
-		cv, err := b.compile(st, raw)
+		cv, err := b.compile(at, raw)
 		if err != nil {
 			return err
 		}
@@ -206,7 +213,7 @@ func (b *builder) mapEntry(m *Map, keys *mapKeys, values map[string]*vars.Value,
 		if strings.HasPrefix(pattern, "*") {
 			pattern, caseless = pattern[1:], true
 		}
-		re, err := b.compileRegex(st, pattern, caseless)
+		re, err := b.compileRegex(at, pattern, caseless)
 		if err != nil {
 			return err
 		}
