@@ -207,6 +207,20 @@ func (q *request) sentHeader(name string) (string, bool) {
 			return "keep-alive", true
 		}
 		return "close", true
+	case "keep_alive":
+		if w.KeepAlive && w.KeepaliveHeader > 0 {
+			return "timeout=" + strconv.Itoa(int(w.KeepaliveHeader/time.Second)), true
+		}
+		return "", false
+	case "transfer_encoding":
+		if w.ContentLength < 0 {
+			return "chunked", true
+		}
+		return "", false
+	case "location":
+		if w.Location != "" {
+			return w.Location, true
+		}
 	}
 	for _, h := range w.Header {
 		if headerNameEq(h.Name, name) {
@@ -348,36 +362,6 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		return strconv.FormatInt(q.w.LimitRate, 10), true
 	case vars.RemoteUser:
 		return "", false
-	case vars.SentHTTPContentType:
-		return q.sentHeader("content_type")
-	case vars.SentHTTPContentLength:
-		return q.sentHeader("content_length")
-	case vars.SentHTTPLastModified:
-		return q.sentHeader("last_modified")
-	case vars.SentHTTPLocation:
-		return q.sentHeader("location")
-	case vars.SentHTTPConnection:
-		return q.sentHeader("connection")
-	case vars.SentHTTPKeepAlive:
-		if q.w.KeepAlive && q.w.KeepaliveHeader > 0 {
-			return "timeout=" + strconv.Itoa(int(q.w.KeepaliveHeader/time.Second)), true
-		}
-		return "", false
-	case vars.SentHTTPTransferEncoding:
-		if q.w.ContentLength < 0 {
-			return "chunked", true
-		}
-		return "", false
-	case vars.HTTPHost:
-		return q.requestHeader("host")
-	case vars.HTTPUserAgent:
-		return q.requestHeader("user_agent")
-	case vars.HTTPReferer:
-		return q.requestHeader("referer")
-	case vars.HTTPCookie:
-		return q.requestHeader("cookie")
-	case vars.HTTPXForwardedFor:
-		return q.requestHeader("x_forwarded_for")
 	case vars.RequestBody:
 		return "", false
 	}

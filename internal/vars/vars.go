@@ -468,7 +468,7 @@ var errInvalidName = errors.New("invalid variable name")
 // only inside a compiled value, see Compile).
 func Ref(name string) Part {
 	lname := strings.ToLower(name)
-	if id, ok := builtinNames[lname]; ok {
+	if id, ok := builtinNames[lname]; ok && !headerAlias(id) {
 		return Part{Kind: Builtin, ID: id, Name: lname}
 	}
 	for _, f := range families {
@@ -480,6 +480,12 @@ func Ref(name string) Part {
 	}
 	return Part{Kind: User, Name: lname}
 }
+
+// headerAlias reports whether id is one of the header variables nginx
+// declares as built-ins ($http_host, $sent_http_content_type, ...): they
+// are built-ins for the configuration's checks (Lookup: "set" may not
+// assign them) but read like any member of their family.
+func headerAlias(id ID) bool { return id >= SentHTTPContentType && id <= HTTPXForwardedFor }
 
 func isNameChar(c byte) bool {
 	return c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9')
