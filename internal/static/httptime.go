@@ -153,35 +153,23 @@ func ParseHTTPTime(v string) int64 {
 		}
 	}
 
-	if at(p) != ' ' {
+	// field reads sep and two digits (" HH", ":MM", ":SS")
+	field := func(sep byte) (uint64, bool) {
+		if at(p) != sep || !digit(p+1) || !digit(p+2) {
+			return 0, false
+		}
+		v := num2(p + 1)
+		p += 3
+		return v, true
+	}
+	hour, ok1 := field(' ')
+	min, ok2 := field(':')
+	sec, ok3 := field(':')
+	if !ok1 || !ok2 || !ok3 {
 		return -1
 	}
-	p++
-	if !digit(p) || !digit(p+1) {
-		return -1
-	}
-	hour := num2(p)
-	p += 2
-	if at(p) != ':' {
-		return -1
-	}
-	p++
-	if !digit(p) || !digit(p+1) {
-		return -1
-	}
-	min := num2(p)
-	p += 2
-	if at(p) != ':' {
-		return -1
-	}
-	p++
-	if !digit(p) || !digit(p+1) {
-		return -1
-	}
-	sec := num2(p)
 
 	if fmt == isoc {
-		p += 2
 		if at(p) != ' ' {
 			return -1
 		}
