@@ -29,6 +29,10 @@ const (
 // goroutine stack at all after hotIdle.
 var hotIdle = 200 * time.Millisecond
 
+// drainGrace is how long a keep-alive connection that went idle just
+// before a drain may still send its next request (see waitIdle).
+var drainGrace = time.Second
+
 // nginx's lingering_time and lingering_timeout defaults.
 const (
 	lingeringTime    = 30 * time.Second
@@ -182,21 +186,29 @@ func (c *conn) waitIdle() bool {
 		// A draining server closes idle keep-alive connections, but a
 		// connection still waiting for its first request is served (with
 		// "Connection: close"), as an exiting nginx worker does: nginx
-		// marks only keep-alive connections idle.
+		// marks only keep-alive connections idle. A keep-alive connection
+		// idle for less than drainGrace may have its next request on the
+		// way (it was told keep-alive a moment ago): it is given the rest
+		// of the grace to send it, answered with "Connection: close",
+		// rather than closed under the request as nginx does.
 		draining := c.srv.draining.Load()
-		if draining && !c.idleFirst {
-			return c.drainIdle()
-		}
 		now := c.idleNow
 		c.idleNow = 0
 		if now == 0 {
 			now = nanotime()
+		}
+		graceEnd := c.idleSince + int64(drainGrace)
+		if draining && !c.idleFirst && now >= graceEnd {
+			return c.drainIdle()
 		}
 		if now >= c.idleDeadline {
 			c.idleTimedOut()
 			return false
 		}
 		dl := c.idleDeadline
+		if draining && !c.idleFirst && graceEnd < dl {
+			dl = graceEnd
+		}
 		hotEnd := c.idleSince + int64(hotIdle)
 		handoff := c.rc != nil && pollerAvailable() && !draining
 		if handoff && hotEnd < dl {
@@ -431,7 +443,7 @@ func (c *conn) drain() {
 		c.rdl = 1
 		c.nc.SetReadDeadline(time.Unix(0, 1))
 	case stIdleEpoll:
-		if !c.pending() && !c.idleFirst {
+		if !c.pending() && !c.idleFirst && nanotime()-c.idleSince >= int64(drainGrace) {
 			c.closeLocked()
 			c.mu.Unlock()
 			c.srv.remove(c)
@@ -636,10 +648,15 @@ func (c *conn) serveRequest() bool {
 		c.shutdown()
 		return false
 	}
-	if !keep || c.srv.draining.Load() {
+	if !keep {
 		c.lingerOrClose(s)
 		return false
 	}
+	// A response that announced keep-alive while the server began to
+	// drain goes the keep-alive way: the client may already be sending
+	// its next request, which waitIdle's drain serves (with
+	// "Connection: close") instead of dropping it; with nothing pending
+	// the connection closes at once there.
 
 	// keep-alive: keep a pipelined request's buffer, free the rest
 	c.pipelined = c.pos < c.last

@@ -18,6 +18,12 @@ func withHotIdle(t *testing.T, d time.Duration) {
 	t.Cleanup(func() { hotIdle = old })
 }
 
+func withDrainGrace(t *testing.T, d time.Duration) {
+	old := drainGrace
+	drainGrace = d
+	t.Cleanup(func() { drainGrace = old })
+}
+
 func waitState(t *testing.T, s *Server, st int32, n int) {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Second)
@@ -275,6 +281,7 @@ func TestDrainPendingInPoller(t *testing.T) {
 		t.Skip("no poller on this platform")
 	}
 	withHotIdle(t, 20*time.Millisecond)
+	withDrainGrace(t, 10*time.Millisecond)
 	var hold sync.Mutex
 	holding := true
 	testHookWake = func(*conn) bool {
@@ -501,5 +508,49 @@ func TestSlowHandlerWrite(t *testing.T) {
 	resp, _ := exchange(t, addr, get, 500*time.Millisecond)
 	if !strings.HasSuffix(resp, "\r\n\r\nok") {
 		t.Fatalf("%q", resp)
+	}
+}
+
+// TestDrainGrace: a keep-alive connection that went idle just before a
+// drain still gets its next request answered (with "Connection: close")
+// when it arrives within the grace, instead of being closed under it; one
+// idle for longer than the grace is closed.
+func TestDrainGrace(t *testing.T) {
+	withDrainGrace(t, 2*time.Second)
+	h := &testHandler{set: DefaultSettings()}
+	addr, s := startServer(t, h)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte(get))
+	if resp, closed := readAll(c, 100*time.Millisecond); !strings.HasPrefix(resp, "HTTP/1.1 200 OK") || closed {
+		t.Fatalf("first: %q closed=%v", resp, closed)
+	}
+	s.Drain()
+	time.Sleep(50 * time.Millisecond) // the client is slow to send its next request
+	c.Write([]byte(get))
+	resp, closed := readAll(c, 3*time.Second)
+	if !strings.HasPrefix(resp, "HTTP/1.1 200 OK") || !strings.Contains(resp, "Connection: close") || !closed {
+		t.Errorf("within the grace: %q closed=%v", resp, closed)
+	}
+
+	// idle past the grace: closed without an answer
+	withDrainGrace(t, 10*time.Millisecond)
+	addr2, s2 := startServer(t, h)
+	c2, err := net.Dial("tcp", addr2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	c2.Write([]byte(get))
+	if resp, closed := readAll(c2, 100*time.Millisecond); !strings.HasPrefix(resp, "HTTP/1.1 200 OK") || closed {
+		t.Fatalf("first: %q closed=%v", resp, closed)
+	}
+	time.Sleep(50 * time.Millisecond)
+	s2.Drain()
+	if resp, closed := readAll(c2, 3*time.Second); resp != "" || !closed {
+		t.Errorf("past the grace: %q closed=%v", resp, closed)
 	}
 }
