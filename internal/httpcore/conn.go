@@ -27,11 +27,18 @@ const (
 // Go netpoller before handing the socket to the engine's poller. A busy
 // keep-alive connection never leaves the fast path; a quiet one costs no
 // goroutine stack at all after hotIdle.
-var hotIdle = 200 * time.Millisecond
+var hotIdle = knob(200 * time.Millisecond)
 
 // drainGrace is how long a keep-alive connection that went idle just
 // before a drain may still send its next request (see waitIdle).
-var drainGrace = time.Second
+var drainGrace = knob(time.Second)
+
+// knob is a duration tests may change while connection goroutines of an
+// earlier test still read it; production never changes one.
+type knob int64
+
+func (k *knob) get() int64          { return atomic.LoadInt64((*int64)(k)) }
+func (k *knob) set(d time.Duration) { atomic.StoreInt64((*int64)(k), int64(d)) }
 
 // nginx's lingering_time and lingering_timeout defaults.
 const (
@@ -197,7 +204,7 @@ func (c *conn) waitIdle() bool {
 		if now == 0 {
 			now = nanotime()
 		}
-		graceEnd := c.idleSince + int64(drainGrace)
+		graceEnd := c.idleSince + drainGrace.get()
 		if draining && !c.idleFirst && now >= graceEnd {
 			return c.drainIdle()
 		}
@@ -209,7 +216,7 @@ func (c *conn) waitIdle() bool {
 		if draining && !c.idleFirst && graceEnd < dl {
 			dl = graceEnd
 		}
-		hotEnd := c.idleSince + int64(hotIdle)
+		hotEnd := c.idleSince + hotIdle.get()
 		handoff := c.rc != nil && pollerAvailable() && !draining
 		if handoff && hotEnd < dl {
 			if dl = roundUp(hotEnd); dl > c.idleDeadline {
@@ -443,7 +450,7 @@ func (c *conn) drain() {
 		c.rdl = 1
 		c.nc.SetReadDeadline(time.Unix(0, 1))
 	case stIdleEpoll:
-		if !c.pending() && !c.idleFirst && nanotime()-c.idleSince >= int64(drainGrace) {
+		if !c.pending() && !c.idleFirst && nanotime()-c.idleSince >= drainGrace.get() {
 			c.closeLocked()
 			c.mu.Unlock()
 			c.srv.remove(c)

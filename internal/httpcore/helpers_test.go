@@ -1,6 +1,7 @@
 package httpcore
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -101,6 +102,13 @@ func startServer(t testing.TB, h *testHandler) (string, *Server) {
 		ln.Close()
 		<-done
 		s.CloseAll()
+		// every connection goroutine ends before the test's knobs
+		// (hotIdle, drainGrace, hooks) are put back
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.Wait(ctx); err != nil {
+			t.Errorf("connections still open after CloseAll: %d", s.Conns())
+		}
 	})
 	return ln.Addr().String(), s
 }

@@ -2,4 +2,5 @@
 
 package httpcore
 
-var testHookWake func(*conn) bool
+// setWakeHook has nothing to hook where there is no poller.
+func setWakeHook(func(*conn) bool) {}

@@ -36,7 +36,7 @@ func TestIdleMemory(t *testing.T) {
 	t.Run("weir_poller", func(t *testing.T) {
 		h := &testHandler{set: DefaultSettings(), serve: serveSmall}
 		addr, s := startServer(t, h)
-		measureIdle(t, addr, n, hotIdle+time.Second, func() int { return s.Conns() })
+		measureIdle(t, addr, n, time.Duration(hotIdle.get())+time.Second, func() int { return s.Conns() })
 	})
 	t.Run("weir_parked_goroutine", func(t *testing.T) {
 		withHotIdle(t, time.Hour)

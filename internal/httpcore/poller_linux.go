@@ -2,6 +2,7 @@ package httpcore
 
 import (
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -46,8 +47,17 @@ type pollSlot struct {
 
 var thePoller poller
 
-// testHookWake, when set, may veto the wake-up of a parked connection.
-var testHookWake func(*conn) bool
+// testHookWake, when set (by tests), may veto the wake-up of a parked
+// connection.
+var testHookWake atomic.Pointer[func(*conn) bool]
+
+func setWakeHook(f func(*conn) bool) {
+	if f == nil {
+		testHookWake.Store(nil)
+		return
+	}
+	testHookWake.Store(&f)
+}
 
 func (p *poller) init() {
 	p.epfd, p.err = syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
@@ -145,7 +155,7 @@ func (p *poller) loop() {
 				c = p.slots[slot].c
 			}
 			p.mu.Unlock()
-			if c != nil && (testHookWake == nil || testHookWake(c)) {
+			if hook := testHookWake.Load(); c != nil && (hook == nil || (*hook)(c)) {
 				c.wake()
 			}
 		}

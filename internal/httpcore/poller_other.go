@@ -10,6 +10,8 @@ import "syscall"
 func pollerAvailable() bool  { return false }
 func pollerArm(c *conn) bool { return false }
 func pollerDel(c *conn)      {}
+func timerAdd(c *conn)       {}
+func timerDel(c *conn)       {}
 
 const msgMore = 0
 

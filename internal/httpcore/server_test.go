@@ -13,15 +13,15 @@ import (
 
 // withHotIdle shortens the hand-off to the poller for a test.
 func withHotIdle(t *testing.T, d time.Duration) {
-	old := hotIdle
-	hotIdle = d
-	t.Cleanup(func() { hotIdle = old })
+	old := time.Duration(hotIdle.get())
+	hotIdle.set(d)
+	t.Cleanup(func() { hotIdle.set(old) })
 }
 
 func withDrainGrace(t *testing.T, d time.Duration) {
-	old := drainGrace
-	drainGrace = d
-	t.Cleanup(func() { drainGrace = old })
+	old := time.Duration(drainGrace.get())
+	drainGrace.set(d)
+	t.Cleanup(func() { drainGrace.set(old) })
 }
 
 func waitState(t *testing.T, s *Server, st int32, n int) {
@@ -284,12 +284,12 @@ func TestDrainPendingInPoller(t *testing.T) {
 	withDrainGrace(t, 10*time.Millisecond)
 	var hold sync.Mutex
 	holding := true
-	testHookWake = func(*conn) bool {
+	setWakeHook(func(*conn) bool {
 		hold.Lock()
 		defer hold.Unlock()
 		return !holding
-	}
-	defer func() { testHookWake = nil }()
+	})
+	t.Cleanup(func() { setWakeHook(nil) }) // runs after the server's cleanup
 	h := &testHandler{set: DefaultSettings()}
 	addr, s := startServer(t, h)
 	c, _ := net.Dial("tcp", addr)
