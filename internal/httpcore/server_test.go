@@ -76,8 +76,14 @@ func TestPollerHandoff(t *testing.T) {
 	if resp != "" || !closed {
 		t.Fatalf("got %q closed=%v", resp, closed)
 	}
-	if d := time.Since(start); d < 200*time.Millisecond || d > 1500*time.Millisecond {
+	// not before the keep-alive timeout (the 2 s read above bounds it
+	// from above without timing a busy machine)
+	if d := time.Since(start); d < 200*time.Millisecond {
 		t.Errorf("closed after %v", d)
+	}
+	// the server forgets the connection just after closing it
+	for end := time.Now().Add(5 * time.Second); s.Conns() != 0 && time.Now().Before(end); {
+		time.Sleep(10 * time.Millisecond)
 	}
 	if n := s.Conns(); n != 0 {
 		t.Errorf("%d connections left", n)
@@ -479,7 +485,8 @@ func TestGenericConn(t *testing.T) {
 	}
 	// keepalive_timeout with the goroutine parked in Read
 	start := time.Now()
-	if resp, closed := readAll(c, 2*time.Second); resp != "" || !closed || time.Since(start) > 1500*time.Millisecond {
+	// (the 2 s idle read bounds the wait; a busy machine is not timed)
+	if resp, closed := readAll(c, 2*time.Second); resp != "" || !closed {
 		t.Fatalf("%q closed=%v after %v", resp, closed, time.Since(start))
 	}
 	// Drain closes an idle generic connection

@@ -71,7 +71,9 @@ func TestTimeout(t *testing.T) {
 	if m != nil || !errors.Is(err, ErrMatchTimeout) {
 		t.Errorf("Exec = %v, %v; want nil, ErrMatchTimeout", m, err)
 	}
-	if d := time.Since(start); d > 5*MatchTimeout {
+	// generous for a busy machine; without the timeout this match runs
+	// for hours
+	if d := time.Since(start); d > 20*MatchTimeout {
 		t.Errorf("gave up after %v", d)
 	}
 }
