@@ -56,6 +56,9 @@ const (
 	NginxVersion
 	BinaryRemoteAddr
 	LimitRate
+	// SentHTTPContentType through HTTPXForwardedFor are nginx's built-in
+	// header variables; headerAlias tests this range, so keep them
+	// together and add no other variable between them.
 	SentHTTPContentType
 	SentHTTPContentLength
 	SentHTTPLastModified
