@@ -99,6 +99,9 @@ func mergeOpts(child, parent any) {
 		}
 		set := f.FieldByName("Set")
 		if !set.IsValid() || set.Kind() != reflect.Bool {
+			// a group of settings (a module's ProxyLoc, an embedded
+			// UpstreamConf): merge its fields one by one
+			mergeOpts(f.Addr().Interface(), p.Field(i).Addr().Interface())
 			continue
 		}
 		if !set.Bool() {

@@ -61,6 +61,9 @@ type HTTP struct {
 	Srv        *Srv
 	Listens    []*ListenGroup // unique listening sockets with their servers
 	Maps       []*Map         // map blocks in configuration order
+	// Upstreams are the upstream blocks and the implicit groups of
+	// *_pass directives, in configuration order.
+	Upstreams []*Upstream
 }
 
 // LogFormat is a compiled log_format.
@@ -208,6 +211,9 @@ type Loc struct {
 	Charset              Opt[string]
 	SourceCharset        Opt[string]
 	OverrideCharset      Opt[bool]
+
+	// Proxy is the proxy module's settings; its Pass is not inherited.
+	Proxy ProxyLoc
 }
 
 // ErrorPage is one code of an error_page directive.
