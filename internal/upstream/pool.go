@@ -1,0 +1,342 @@
+package upstream
+
+import (
+	"net"
+	"sync"
+	"syscall"
+	"time"
+
+	"weir/internal/config"
+)
+
+// Defaults of the keepalive_* directives, used when the model leaves a
+// setting at zero.
+const (
+	defaultKeepaliveRequests = 1000
+	defaultKeepaliveTime     = time.Hour
+	defaultKeepaliveTimeout  = 60 * time.Second
+)
+
+// Conn is a connection to a peer that may be kept alive between
+// requests (ngx_http_upstream_keepalive_module). The caller counts
+// Requests (one per request sent on it) before Put.
+type Conn struct {
+	net.Conn
+	Peer     *Peer
+	Requests int
+	Created  time.Time
+
+	raw  syscall.RawConn // nil when the socket is not reachable
+	peek func(fd uintptr) bool
+	dead bool // set by peek
+
+	// pool bookkeeping, guarded by pool.mu
+	key        any
+	idleSince  time.Time
+	prev, next *Conn
+	list       *idleList
+}
+
+// NewConn wraps c, just dialled to peer, for the keepalive pool.
+func (g *Group) NewConn(c net.Conn, peer *Peer) *Conn {
+	kc := &Conn{Conn: c, Peer: peer, Created: g.now()}
+	kc.raw = rawConn(c)
+	if kc.raw != nil {
+		kc.peek = kc.peekFD // one method value per connection, not per check
+	}
+	return kc
+}
+
+// rawConn finds the socket under c, through TLS (NetConn) wrappers.
+func rawConn(c net.Conn) syscall.RawConn {
+	for range 4 {
+		if sc, ok := c.(syscall.Conn); ok {
+			rc, err := sc.SyscallConn()
+			if err != nil {
+				return nil
+			}
+			return rc
+		}
+		u, ok := c.(interface{ NetConn() net.Conn })
+		if !ok {
+			return nil
+		}
+		c = u.NetConn()
+	}
+	return nil
+}
+
+// alive reports whether the server has neither closed the connection
+// nor sent anything on it since the last response: a non-blocking peek.
+// A connection whose socket cannot be reached is assumed alive.
+func (c *Conn) alive() bool {
+	if c.raw == nil {
+		return true
+	}
+	c.dead = true
+	if err := c.raw.Read(c.peek); err != nil {
+		return false
+	}
+	return !c.dead
+}
+
+// idleList is the most-recently-used-first list of idle connections of
+// one pool key.
+type idleList struct {
+	head, tail *Conn
+	n          int
+}
+
+func (l *idleList) pushFront(c *Conn) {
+	c.list = l
+	c.prev = nil
+	c.next = l.head
+	if l.head != nil {
+		l.head.prev = c
+	} else {
+		l.tail = c
+	}
+	l.head = c
+	l.n++
+}
+
+func (l *idleList) remove(c *Conn) {
+	if c.prev != nil {
+		c.prev.next = c.next
+	} else {
+		l.head = c.next
+	}
+	if c.next != nil {
+		c.next.prev = c.prev
+	} else {
+		l.tail = c.prev
+	}
+	c.prev, c.next, c.list = nil, nil, nil
+	l.n--
+}
+
+// pool is a group's cache of idle connections: at most max per key
+// (one key unless "keepalive ... local"), least recently used closed
+// first.
+type pool struct {
+	max      int
+	requests int64
+	time     time.Duration
+	timeout  time.Duration
+	local    bool
+	now      func() time.Time
+
+	mu     sync.Mutex
+	lists  map[any]*idleList
+	closed bool
+}
+
+func newPool(u *config.Upstream, now func() time.Time) *pool {
+	p := &pool{
+		max:      u.Keepalive,
+		requests: u.KeepaliveRequests,
+		time:     u.KeepaliveTime,
+		timeout:  u.KeepaliveTimeout,
+		local:    u.KeepaliveLocal,
+		now:      now,
+		lists:    make(map[any]*idleList),
+	}
+	if p.requests <= 0 {
+		p.requests = defaultKeepaliveRequests
+	}
+	if p.time <= 0 {
+		p.time = defaultKeepaliveTime
+	}
+	if p.timeout <= 0 {
+		p.timeout = defaultKeepaliveTimeout
+	}
+	return p
+}
+
+// Get returns an idle connection to peer kept under key (key matters
+// only with "keepalive ... local"), most recently used first, or nil.
+// It never returns a connection idle longer than keepalive_timeout, or
+// one the server closed or sent bytes on: those are closed instead
+// (ngx_http_upstream_get_keepalive_peer and its close handler).
+func (g *Group) Get(peer *Peer, key any) *Conn {
+	p := g.pool
+	if p == nil {
+		return nil
+	}
+	if !p.local {
+		key = nil
+	}
+	// Each round takes one connection off the list, so the rounds are
+	// bounded by the pool's size.
+	for range p.max + 1 {
+		c := p.take(peer, key)
+		if c == nil {
+			return nil
+		}
+		if c.alive() {
+			return c
+		}
+		c.Conn.Close()
+	}
+	return nil
+}
+
+// take removes the most recently used idle connection to peer under key,
+// closing the expired ones it meets on the way.
+func (p *pool) take(peer *Peer, key any) *Conn {
+	now := p.now()
+	var expired []*Conn
+	var found *Conn
+	p.mu.Lock()
+	if l := p.lists[key]; l != nil {
+		for c := l.head; c != nil; {
+			next := c.next
+			if now.Sub(c.idleSince) >= p.timeout {
+				l.remove(c)
+				expired = append(expired, c)
+			} else if c.Peer == peer {
+				l.remove(c)
+				found = c
+				break
+			}
+			c = next
+		}
+	}
+	p.mu.Unlock()
+	for _, c := range expired {
+		c.Conn.Close()
+	}
+	return found
+}
+
+// Put gives c back to the pool under key after a request that left it
+// reusable (the response was read in full and the server did not ask to
+// close). It closes c instead when keepalive is off, when c has served
+// keepalive_requests requests or lived longer than keepalive_time, or
+// after the Set was closed. A full list closes its least recently used
+// connection (ngx_http_upstream_free_keepalive_peer).
+func (g *Group) Put(c *Conn, key any) {
+	p := g.pool
+	if p == nil || int64(c.Requests) >= p.requests {
+		c.Conn.Close()
+		return
+	}
+	now := p.now()
+	if now.Sub(c.Created) > p.time {
+		c.Conn.Close()
+		return
+	}
+	if !p.local {
+		key = nil
+	}
+	// An idle connection waits with no deadline; a stale one would also
+	// make the readiness check fail.
+	if c.Conn.SetDeadline(time.Time{}) != nil {
+		c.Conn.Close()
+		return
+	}
+	var evicted *Conn
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		c.Conn.Close()
+		return
+	}
+	l := p.lists[key]
+	if l == nil {
+		l = &idleList{}
+		p.lists[key] = l
+	}
+	if l.n >= p.max {
+		evicted = l.tail
+		l.remove(evicted)
+	}
+	c.key = key
+	c.idleSince = now
+	l.pushFront(c)
+	p.mu.Unlock()
+	if evicted != nil {
+		evicted.Conn.Close()
+	}
+}
+
+// Idle returns the number of idle connections kept under key.
+func (g *Group) Idle(key any) int {
+	p := g.pool
+	if p == nil {
+		return 0
+	}
+	if !p.local {
+		key = nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if l := p.lists[key]; l != nil {
+		return l.n
+	}
+	return 0
+}
+
+// sweep closes the idle connections past keepalive_timeout and those the
+// server closed or wrote to while they sat idle.
+func (p *pool) sweep() {
+	now := p.now()
+	var gone []*Conn
+	p.mu.Lock()
+	for key, l := range p.lists {
+		for c := l.tail; c != nil; {
+			prev := c.prev
+			if now.Sub(c.idleSince) >= p.timeout || !c.alive() {
+				l.remove(c)
+				gone = append(gone, c)
+			}
+			c = prev
+		}
+		if l.n == 0 {
+			delete(p.lists, key)
+		}
+	}
+	p.mu.Unlock()
+	for _, c := range gone {
+		c.Conn.Close()
+	}
+}
+
+// close closes every idle connection and makes Put close from now on.
+func (p *pool) close() {
+	var all []*Conn
+	p.mu.Lock()
+	p.closed = true
+	for key, l := range p.lists {
+		for c := l.head; c != nil; {
+			next := c.next
+			l.remove(c)
+			all = append(all, c)
+			c = next
+		}
+		delete(p.lists, key)
+	}
+	p.mu.Unlock()
+	for _, c := range all {
+		c.Conn.Close()
+	}
+}
+
+// sweeper runs the pools' sweep every interval until Close.
+func (s *Set) sweeper(interval time.Duration) {
+	defer close(s.done)
+	tk := time.NewTicker(interval)
+	defer tk.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-tk.C:
+			for _, g := range s.list {
+				if g.pool != nil {
+					g.pool.sweep()
+				}
+			}
+		}
+	}
+}
