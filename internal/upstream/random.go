@@ -51,8 +51,8 @@ func (p *Pick) getRandom(now int64) *Peer {
 
 // getRandomTwo is ngx_http_upstream_get_random2_peer ("random two
 // least_conn"): two distinct usable peers drawn as getRandom does, and
-// the one with fewer connections per unit of weight (the first on a
-// tie). More than 20 draws, or fewer than two peers, fall back to round
+// the one with fewer connections per unit of weight (the second drawn
+// on a tie). More than 20 draws, or fewer than two peers, fall back to round
 // robin.
 func (p *Pick) getRandomTwo(now int64) *Peer {
 	t := p.t
