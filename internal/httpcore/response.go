@@ -699,6 +699,31 @@ func (w *Response) Finish() error {
 	return o.err
 }
 
+// Abort ends a response whose body cannot be completed (an upstream
+// that failed in the middle of it): what is gathered is sent, but no last
+// chunk, and the connection is closed, so the client sees the response
+// cut short rather than complete (nginx closes the connection the same
+// way).
+func (w *Response) Abort() {
+	o := &w.impl.s.out
+	if o.finished {
+		return
+	}
+	if !o.headerSent {
+		if err := w.WriteHeader(); err != nil {
+			return
+		}
+	}
+	o.finished = true
+	o.incomplete = true
+	w.KeepAlive = false
+	if o.drop {
+		return
+	}
+	o.flush()
+	o.release()
+}
+
 // appendLastModified formats t, reusing the previous result for the same
 // second (a static file is usually asked for again and again).
 func (s *stream) appendLastModified(b []byte, t time.Time) []byte {

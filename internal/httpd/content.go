@@ -20,6 +20,10 @@ func (q *request) contentPhase() {
 	if q.tryFiles() {
 		return
 	}
+	if p := q.proxyPassHere(); p != nil {
+		q.proxyPass(p)
+		return
+	}
 	q.staticContent()
 }
 

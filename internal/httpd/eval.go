@@ -82,6 +82,12 @@ func (q *request) family(p *vars.Part) (string, bool) {
 		return q.cookie(p.Name)
 	case vars.FamSentHTTP:
 		return q.sentHeader(p.Name)
+	case vars.FamUpstreamHTTP:
+		return q.upstreamHeader(p.Name)
+	case vars.FamUpstreamCookie:
+		return q.upstreamCookie(p.Name)
+	case vars.FamUpstreamTrailer:
+		return "", false
 	}
 	return "", false
 }
@@ -364,6 +370,21 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		return "", false
 	case vars.RequestBody:
 		return "", false
+	case vars.UpstreamAddr, vars.UpstreamStatus, vars.UpstreamConnectTime, vars.UpstreamHeaderTime,
+		vars.UpstreamResponseTime, vars.UpstreamResponseLength, vars.UpstreamBytesReceived, vars.UpstreamBytesSent:
+		return q.upstreamVar(id)
+	case vars.ProxyHost:
+		if q.px == nil {
+			return "", false
+		}
+		return q.px.host, true
+	case vars.ProxyPort:
+		if q.px == nil {
+			return "", false
+		}
+		return q.px.port, true
+	case vars.ProxyAddXForwardedFor:
+		return q.proxyAddXForwardedFor(), true
 	}
 	return "", false
 }

@@ -7,12 +7,14 @@ package httpd
 
 import (
 	"net/netip"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"weir/internal/config"
 	"weir/internal/errlog"
 	"weir/internal/httpcore"
+	"weir/internal/upstream"
 )
 
 // Version is the nginx release whose behaviour weir follows.
@@ -37,6 +39,11 @@ type Snapshot struct {
 	groups   map[string]*config.ListenGroup
 	logs     *logSet
 	hostname string
+	ups      *upstream.Set // the upstream groups' runtime state (peers, pools)
+
+	adhocMu   sync.Mutex // guards adhoc: groups of proxy_pass with variables
+	adhoc     map[string]*upstream.Group
+	adhocSets []*upstream.Set
 }
 
 // NewSnapshot prepares a configuration for serving: it opens the access
@@ -53,7 +60,9 @@ func NewSnapshot(cfg *config.Config, log *errlog.Logger) (*Snapshot, error) {
 			return nil, err
 		}
 		s.logs = ls
+		s.ups = upstream.NewSet(cfg.HTTP.Upstreams, upstream.Options{})
 	}
+	s.adhoc = map[string]*upstream.Group{}
 	return s, nil
 }
 
@@ -71,6 +80,15 @@ func (s *Snapshot) Close() {
 	if s.logs != nil {
 		s.logs.close()
 	}
+	if s.ups != nil {
+		s.ups.Close()
+	}
+	s.adhocMu.Lock()
+	for _, set := range s.adhocSets {
+		set.Close()
+	}
+	s.adhoc, s.adhocSets = nil, nil
+	s.adhocMu.Unlock()
 }
 
 // New returns a handler serving snap.

@@ -64,6 +64,11 @@ type request struct {
 
 	varDepth int // map variables being computed, one inside another
 
+	px         *proxyState // proxying state, once proxy_pass runs
+	ups        []upState   // $upstream_* attempts
+	upCtx      string      // the "upstream:" of error-log lines
+	locChanged bool        // "rewrite ... break" changed the URI (r->valid_location = 0)
+
 	buf     []byte // scratch for evaluation
 	logLine []byte
 }
@@ -73,12 +78,16 @@ var reqPool = sync.Pool{New: func() any { return &request{caps: make([]int, 0, 2
 // Serve implements httpcore.Handler.
 func (h *Handler) Serve(w *httpcore.Response, r *httpcore.Request) {
 	q := reqPool.Get().(*request)
-	*q = request{caps: q.caps[:0], buf: q.buf[:0], logLine: q.logLine[:0], user: q.user[:0], userSet: q.userSet[:0]}
+	*q = request{caps: q.caps[:0], buf: q.buf[:0], logLine: q.logLine[:0], user: q.user[:0], userSet: q.userSet[:0], ups: q.ups[:0]}
 	q.h, q.snap, q.w, q.r, q.now = h, h.snap.Load(), w, r, h.Now()
 	q.uri, q.args, q.method = r.Path, r.Args, r.Method
 	q.argsSet = r.Args != ""
 	q.serve()
 	q.finish()
+	if q.px != nil {
+		q.px.release()
+		q.px = nil
+	}
 	q.h, q.snap, q.w, q.r, q.srv, q.loc, q.lc, q.addr = nil, nil, nil, nil, nil, nil, nil, nil
 	reqPool.Put(q)
 }

@@ -133,6 +133,9 @@ func (q *request) rewrite(in *config.Instr) (scriptResult, bool) {
 		return scriptRestart, true
 	case "break":
 		q.uriChanged = false
+		// r->valid_location = 0: proxy_pass's URI part no longer
+		// replaces the location prefix; the changed URI goes as a whole
+		q.locChanged = true
 		return scriptNext, true
 	}
 	q.uriChanged = true

@@ -1,0 +1,373 @@
+package httpd
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"weir/internal/config"
+	"weir/internal/errlog"
+	"weir/internal/proto/http1"
+	"weir/internal/upstream"
+)
+
+// proxyState is one request's proxying state (nginx's ngx_http_upstream_t
+// and the proxy module's ctx), pooled.
+type proxyState struct {
+	grp     *upstream.Group
+	pick    upstream.Pick
+	scheme  string
+	host    string // $proxy_host
+	port    string // $proxy_port
+	uri     string // the URI sent
+	method  string
+	minor   int
+	body    reqBody
+	bodyLen int64 // Content-Length sent; -1 = none
+	reqHead []byte
+
+	conn     *upstream.Conn
+	cached   bool // conn came from the keep-alive pool
+	head     http1.ResponseHead
+	haveHead bool
+	hbuf     []byte // the header buffer (proxy_buffer_size); the head's strings point into it
+	hlen     int    // bytes of hbuf filled
+	hdone    int    // bytes of hbuf the head took
+	st       *upState
+	start    time.Time // the attempt's start
+	action   string    // " while connecting to upstream", ... for log lines
+}
+
+var proxyPool = sync.Pool{New: func() any { return &proxyState{} }}
+
+// release returns the state to the pool; a connection still held is
+// closed.
+func (px *proxyState) release() {
+	if px.conn != nil {
+		px.conn.Close()
+		px.conn = nil
+	}
+	px.body.close()
+	hbuf, reqHead, mem := px.hbuf, px.reqHead, px.body.mem
+	*px = proxyState{hbuf: hbuf, reqHead: reqHead[:0]}
+	px.body.mem = mem[:0]
+	proxyPool.Put(px)
+}
+
+// failure types of an attempt (NGX_HTTP_UPSTREAM_FT_*), as the
+// config.Next* bits so next_upstream masks apply directly.
+type ftType = config.NextUpstream
+
+// proxyPass is the content handler of proxy_pass
+// (ngx_http_proxy_handler → ngx_http_upstream_init).
+func (q *request) proxyPass(p *config.Pass) {
+	px := proxyPool.Get().(*proxyState)
+	q.px = px
+	px.bodyLen = -1
+	if !q.proxyTarget(p) {
+		return
+	}
+	pl := &q.lc.Proxy
+	if pl.SetBody.V != nil {
+		if code := q.discardBody(); code != 0 {
+			q.respondStatus(code)
+			return
+		}
+		px.body.mem = append(px.body.mem[:0], q.eval(pl.SetBody.V)...)
+		px.body.size = int64(len(px.body.mem))
+		px.bodyLen = px.body.size
+	} else if pl.PassRequestBody.V {
+		if !q.readBody(&px.body) {
+			return
+		}
+		if q.r.ContentLength >= 0 || q.r.Chunked {
+			px.bodyLen = px.body.size
+		}
+	} else if code := q.discardBody(); code != 0 {
+		q.respondStatus(code)
+		return
+	}
+	q.buildProxyRequest()
+	q.proxyAttempts()
+}
+
+// upstreamContext is the "upstream:" part of the error-log context while
+// the request talks to a peer (ngx_http_log_error_handler): scheme, peer
+// name, a ":" for unix sockets, and the URI sent.
+func (q *request) upstreamContext(peerName string, unix bool) {
+	sep := ""
+	if unix {
+		sep = ":"
+	}
+	q.upCtx = q.px.scheme + peerName + sep + q.px.uri
+}
+
+// proxyAttempts is the attempt loop (ngx_http_upstream_connect,
+// ngx_http_upstream_next, ngx_http_upstream_test_next): pick a peer,
+// connect, send, read the header, and either pass the response on or move
+// to the next peer as proxy_next_upstream allows.
+func (q *request) proxyAttempts() {
+	px := q.px
+	uc := &q.lc.Proxy.UpstreamConf
+	in := upstream.Input{Key: q.eval(px.grp.Upstream.HashKey)}
+	if !q.r.Conn.Unix {
+		in.Client = q.r.Conn.Remote.Addr().Unmap()
+	}
+	px.grp.Begin(&px.pick, in)
+	tries := px.pick.Tries()
+	if n := int(uc.NextUpstreamTries.V); n > 0 && n < tries {
+		tries = n
+	}
+	mask := uc.NextUpstream.V
+	first := time.Now()
+	newGroup := len(q.ups) > 0
+	nonIdem := px.method == "POST" || px.method == "LOCK" || px.method == "PATCH"
+	for {
+		peer, err := px.pick.Next()
+		if err != nil {
+			q.ups = append(q.ups, upState{addr: px.grp.Name, status: 502, connectTime: -1, headerTime: -1, newGroup: newGroup})
+			q.upCtx = px.scheme + px.grp.Name + px.uri
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "no live upstreams while connecting to upstream%s", q.logSuffix())
+			q.proxyFinalize(502)
+			return
+		}
+		q.ups = append(q.ups, upState{addr: peer.Name, connectTime: -1, headerTime: -1, newGroup: newGroup})
+		newGroup = false
+		px.st = &q.ups[len(q.ups)-1]
+		q.upstreamContext(peer.Name, peer.Network == "unix")
+		ft, sent := q.attempt(peer)
+		px.st = &q.ups[len(q.ups)-1]
+		timedOut := uc.NextUpstreamTimeout.V > 0 && time.Since(first) >= uc.NextUpstreamTimeout.V
+		if ft == 0 {
+			// a response header: test_next for the statuses
+			// proxy_next_upstream lists
+			st := px.head.Status
+			sft := statusFT(st)
+			if sft != 0 && mask&sft != 0 && tries > 1 && !(sent && nonIdem && mask&config.NextNonIdempotent == 0) && !timedOut {
+				state := upstream.StateFailed
+				if st == 403 || st == 404 {
+					state = upstream.StateNext
+				}
+				px.st.responseTime = time.Since(px.start)
+				q.closeUpstream()
+				if px.pick.Free(peer, state) {
+					q.log().Logf(errlog.Warn, q.r.Conn.ID, "upstream server temporarily disabled while reading response header from upstream%s", q.logSuffix())
+				}
+				tries--
+				continue
+			}
+			q.proxyResponse(peer)
+			return
+		}
+		// ngx_http_upstream_next
+		status := 502
+		if ft == config.NextTimeout {
+			status = 504
+		}
+		px.st.status = status
+		px.st.responseTime = time.Since(px.start)
+		q.closeUpstream()
+		if px.pick.Free(peer, upstream.StateFailed) {
+			q.log().Logf(errlog.Warn, q.r.Conn.ID, "upstream server temporarily disabled%s%s", px.action, q.logSuffix())
+		}
+		tries--
+		if sent && nonIdem && mask&config.NextNonIdempotent == 0 {
+			q.proxyFinalize(status)
+			return
+		}
+		if tries <= 0 || mask&ft == 0 || timedOut {
+			q.proxyFinalize(status)
+			return
+		}
+	}
+}
+
+// statusFT maps a response status to its proxy_next_upstream condition.
+func statusFT(status int) ftType {
+	switch status {
+	case 500:
+		return config.NextHTTP500
+	case 502:
+		return config.NextHTTP502
+	case 503:
+		return config.NextHTTP503
+	case 504:
+		return config.NextHTTP504
+	case 403:
+		return config.NextHTTP403
+	case 404:
+		return config.NextHTTP404
+	case 429:
+		return config.NextHTTP429
+	}
+	return 0
+}
+
+// proxyFinalize ends a request whose attempts all failed with nginx's own
+// response for status (ngx_http_upstream_finalize_request), error_page
+// included.
+func (q *request) proxyFinalize(status int) {
+	q.respondStatus(status)
+}
+
+// closeUpstream closes the attempt's connection.
+func (q *request) closeUpstream() {
+	px := q.px
+	if px.conn != nil {
+		px.conn.Close()
+		px.conn = nil
+	}
+}
+
+// attempt runs one try against peer: connect (or reuse a pooled
+// connection), send the request, read the response header. It returns 0
+// with px.head set, or the failure type; sent reports whether the request
+// was (even partly) sent, for the non_idempotent rule.
+func (q *request) attempt(peer *upstream.Peer) (ft ftType, sent bool) {
+	px := q.px
+	uc := &q.lc.Proxy.UpstreamConf
+	px.start = time.Now()
+	px.haveHead = false
+	for retry := 0; retry < 2; retry++ {
+		c := px.grp.Get(peer, q.lc)
+		px.cached = c != nil
+		if c == nil {
+			px.action = " while connecting to upstream"
+			nc, err := net.DialTimeout(peer.Network, peer.Addr, uc.ConnectTimeout.V)
+			if err != nil {
+				return q.connectError(peer, err), false
+			}
+			c = px.grp.NewConn(nc, peer)
+		}
+		px.conn = c
+		px.st.connectTime = time.Since(px.start)
+		ft, sent, got := q.sendAndRead(peer)
+		if ft != 0 && px.cached && !got && retry == 0 {
+			// a pooled connection the server closed as we sent: try
+			// a fresh one to the same server (nginx gives the try
+			// back with u->peer.tries++ for cached connections)
+			q.closeUpstream()
+			continue
+		}
+		return ft, sent
+	}
+	return config.NextError, true
+}
+
+// connectError logs a failed connect in nginx's words and classifies it.
+func (q *request) connectError(peer *upstream.Peer, err error) ftType {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream timed out (110: Connection timed out) while connecting to upstream%s", q.logSuffix())
+		return config.NextTimeout
+	}
+	if peer.Network == "unix" {
+		q.log().Logf(errlog.Crit, q.r.Conn.ID, "connect() to %s failed %s while connecting to upstream%s", peer.Name, errlog.SysError(err), q.logSuffix())
+	} else {
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "connect() failed %s while connecting to upstream%s", errlog.SysError(err), q.logSuffix())
+	}
+	return config.NextError
+}
+
+// sendAndRead sends the request and reads the response header. got
+// reports whether any response byte arrived.
+func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
+	px := q.px
+	uc := &q.lc.Proxy.UpstreamConf
+	c := px.conn
+	px.action = " while sending request to upstream"
+	c.SetWriteDeadline(time.Now().Add(uc.SendTimeout.V))
+	n, err := px.body.writeTo(c, px.reqHead)
+	px.st.sent += n
+	if err != nil {
+		if isTimeout(err) {
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream timed out (110: Connection timed out) while sending request to upstream%s", q.logSuffix())
+			return config.NextTimeout, true, false
+		}
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "writev() failed %s while sending request to upstream%s", errlog.SysError(err), q.logSuffix())
+		return config.NextError, true, false
+	}
+	px.action = " while reading response header from upstream"
+	size := int(uc.BufferSize.V)
+	if size <= 0 {
+		size = 4096
+	}
+	if cap(px.hbuf) < size {
+		px.hbuf = make([]byte, size)
+	}
+	px.hbuf = px.hbuf[:size]
+	px.hlen = 0
+	px.head = http1.ResponseHead{Headers: px.head.Headers[:0]}
+	deadline := time.Now().Add(uc.ReadTimeout.V)
+	for {
+		c.SetReadDeadline(deadline)
+		m, err := c.Read(px.hbuf[px.hlen:])
+		if m > 0 {
+			got = true
+			px.hlen += m
+			px.st.received += int64(m)
+			hn, done, perr := http1.ParseHead(&px.head, px.hbuf[:px.hlen])
+			if perr != nil {
+				if errors.Is(perr, http1.ErrNoValidHeader) {
+					// ngx_http_proxy_process_status_line: logged, and
+					// the bytes go to the client as an HTTP/0.9 answer
+					q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while reading response header from upstream%s", perr.Error(), q.logSuffix())
+					px.hdone = 0
+					px.haveHead = true
+					px.st.status = 200
+					px.st.headerTime = time.Since(px.start)
+					return 0, true, true
+				}
+				q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while reading response header from upstream%s", perr.Error(), q.logSuffix())
+				return config.NextInvalidHeader, true, true
+			}
+			if done {
+				px.hdone = hn
+				px.haveHead = true
+				px.st.status = px.head.Status
+				px.st.headerTime = time.Since(px.start)
+				return 0, true, true
+			}
+			continue
+		}
+		if err == nil {
+			continue
+		}
+		if isTimeout(err) {
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream timed out (110: Connection timed out) while reading response header from upstream%s", q.logSuffix())
+			return config.NextTimeout, true, got
+		}
+		if err == io.EOF {
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream prematurely closed connection while reading response header from upstream%s", q.logSuffix())
+			return config.NextError, true, got
+		}
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "recv() failed %s while reading response header from upstream%s", errlog.SysError(err), q.logSuffix())
+		return config.NextError, true, got
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+func isReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// proxyPassHere returns the proxy_pass of the current location: its own,
+// or for an if block the one of the location around it (nginx's proxy
+// merge gives a "noname" location its parent's upstream).
+func (q *request) proxyPassHere() *config.Pass {
+	if p := q.lc.Proxy.Pass; p != nil {
+		return p
+	}
+	if q.loc != nil && q.lc != q.loc.Loc {
+		return q.loc.Loc.Proxy.Pass
+	}
+	return nil
+}

@@ -1,0 +1,158 @@
+package httpd
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+
+	"weir/internal/errlog"
+	"weir/internal/httpcore"
+)
+
+// reqBody is the client's request body read in full before the first
+// attempt (proxy_request_buffering on), so that every retry can send it
+// again: in memory up to client_body_buffer_size, the rest in a temp file
+// under client_body_temp_path, as ngx_http_read_client_request_body keeps
+// it.
+type reqBody struct {
+	mem  []byte
+	file *os.File
+	size int64
+}
+
+func (b *reqBody) close() {
+	if b.file != nil {
+		name := b.file.Name()
+		b.file.Close()
+		os.Remove(name)
+		b.file = nil
+	}
+	b.mem = b.mem[:0]
+	b.size = 0
+}
+
+// readBody reads the whole request body. On failure it answers the
+// client (or closes the connection) as nginx does and reports false.
+func (q *request) readBody(b *reqBody) bool {
+	q.bodyHandled = true
+	r := q.r
+	if r.ContentLength == 0 || (r.ContentLength < 0 && !r.Chunked) {
+		return true
+	}
+	limit := q.lc.ClientBodyBufSize.V
+	if limit <= 0 {
+		limit = 16 * 1024
+	}
+	if r.ContentLength > 0 && r.ContentLength <= limit {
+		if cap(b.mem) < int(r.ContentLength) {
+			b.mem = make([]byte, 0, r.ContentLength)
+		}
+	} else if cap(b.mem) < int(limit) {
+		b.mem = make([]byte, 0, limit)
+	}
+	body := r.Body()
+	var chunk [32 * 1024]byte
+	for {
+		var p []byte
+		if b.file == nil && len(b.mem) < cap(b.mem) {
+			p = b.mem[len(b.mem):cap(b.mem)]
+		} else {
+			p = chunk[:]
+		}
+		n, err := body.Read(p)
+		if n > 0 {
+			if b.file == nil && len(b.mem) < cap(b.mem) {
+				b.mem = b.mem[:len(b.mem)+n]
+			} else {
+				if b.file == nil {
+					if !q.openBodyFile(b) {
+						return false
+					}
+				}
+				if _, werr := b.file.Write(p[:n]); werr != nil {
+					q.log().Logf(errlog.Crit, q.r.Conn.ID, "write() \"%s\" failed %s%s", b.file.Name(), errlog.SysError(werr), q.logSuffix())
+					q.respondStatus(500)
+					return false
+				}
+			}
+			b.size += int64(n)
+		}
+		if err == io.EOF {
+			return true
+		}
+		if err != nil {
+			q.bodyError(err)
+			return false
+		}
+	}
+}
+
+// openBodyFile creates the temp file a large body spills to; nginx warns
+// that it does so.
+func (q *request) openBodyFile(b *reqBody) bool {
+	dir := filepath.Join(q.snap.Cfg.Prefix, "client_body_temp")
+	_ = os.MkdirAll(dir, 0o700)
+	f, err := os.CreateTemp(dir, "body")
+	if err != nil {
+		f, err = os.CreateTemp("", "weir-body")
+	}
+	if err != nil {
+		q.log().Logf(errlog.Crit, q.r.Conn.ID, "open() temp file failed %s%s", errlog.SysError(err), q.logSuffix())
+		q.respondStatus(500)
+		return false
+	}
+	q.log().Logf(errlog.Warn, q.r.Conn.ID, "a client request body is buffered to a temporary file %s%s", f.Name(), q.logSuffix())
+	if _, err := f.Write(b.mem); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		q.respondStatus(500)
+		return false
+	}
+	b.file = f
+	return true
+}
+
+// bodyError answers a failed body read as nginx's
+// ngx_http_read_client_request_body handlers do.
+func (q *request) bodyError(err error) {
+	q.w.KeepAlive = false
+	switch {
+	case errors.Is(err, httpcore.ErrBodyTimeout):
+		q.log().Logf(errlog.Info, q.r.Conn.ID, "client timed out (110: Connection timed out) while reading client request body%s", q.logSuffix())
+		q.status = 408
+		q.closed = true
+	case errors.Is(err, httpcore.ErrBadChunk):
+		msg := q.r.ErrMsg
+		if msg == "" {
+			msg = "client sent invalid chunked body"
+		}
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s", msg, q.logSuffix())
+		q.respondStatus(400)
+	case errors.Is(err, httpcore.ErrBodyTooLarge):
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "client intended to send too large chunked body%s", q.logSuffix())
+		q.respondStatus(413)
+	default:
+		q.log().Logf(errlog.Info, q.r.Conn.ID, "client prematurely closed connection while reading client request body%s", q.logSuffix())
+		q.status = 400
+		q.closed = true
+	}
+}
+
+// sendBody writes the buffered body after the request head.
+func (b *reqBody) writeTo(c net.Conn, head []byte) (int64, error) {
+	if b.file == nil {
+		bufs := net.Buffers{head, b.mem}
+		return bufs.WriteTo(c)
+	}
+	n, err := c.Write(head)
+	if err != nil {
+		return int64(n), err
+	}
+	if _, err := b.file.Seek(0, io.SeekStart); err != nil {
+		return int64(n), err
+	}
+	m, err := io.Copy(c, b.file)
+	return int64(n) + m, err
+}

@@ -1,0 +1,358 @@
+package httpd
+
+import (
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"weir/internal/config"
+	"weir/internal/errlog"
+	"weir/internal/httpcore"
+	"weir/internal/proto/http1"
+	"weir/internal/upstream"
+)
+
+// hiddenByDefault are the upstream headers the proxy module never passes
+// (ngx_http_proxy_hide_headers) plus those the upstream module consumes
+// itself (ngx_http_upstream_headers_in: framing and connection headers).
+var hiddenByDefault = [...]string{"date", "server", "x-pad", "x-accel-expires", "x-accel-redirect",
+	"x-accel-limit-rate", "x-accel-buffering", "x-accel-charset",
+	"connection", "keep-alive", "transfer-encoding", "content-length", "content-type"}
+
+// passed reports whether the upstream header name goes to the client.
+func (q *request) upstreamHeaderPassed(name string) bool {
+	uc := &q.lc.Proxy.UpstreamConf
+	for _, h := range uc.HideHeaders.V {
+		if strings.EqualFold(h, name) {
+			return false
+		}
+	}
+	for _, d := range hiddenByDefault {
+		if strings.EqualFold(d, name) {
+			if d == "date" || d == "server" || strings.HasPrefix(d, "x-") {
+				for _, p := range uc.PassHeaders.V {
+					if strings.EqualFold(p, name) {
+						return true
+					}
+				}
+			}
+			return false
+		}
+	}
+	return true
+}
+
+var bodyBufPool = sync.Pool{New: func() any { b := make([]byte, 32*1024); return &b }}
+
+// proxyResponse passes the upstream's response to the client
+// (ngx_http_upstream_process_header, ngx_http_upstream_send_response and
+// the body filters).
+func (q *request) proxyResponse(peer *upstream.Peer) {
+	px := q.px
+	uc := &q.lc.Proxy.UpstreamConf
+	h := &px.head
+	w := q.w
+
+	if h.ProtoMinor == 9 {
+		q.passRaw(peer)
+		return
+	}
+
+	// X-Accel-Redirect (ngx_http_upstream_process_headers)
+	if xa, ok := headerValue(h.Headers, "x-accel-redirect"); ok && uc.IgnoreHeaders.V&config.IgnoreXAccelRedirect == 0 && xa != "" {
+		q.finishUpstream(peer, false, 0)
+		for _, x := range h.Headers {
+			switch strings.ToLower(x.Name) {
+			case "set-cookie", "content-disposition", "cache-control", "expires", "accept-ranges":
+				w.Header = append(w.Header, httpcore.Header{Name: x.Name, Value: x.Value})
+			}
+		}
+		q.discardBody()
+		if strings.HasPrefix(xa, "@") {
+			q.namedRedirect(xa)
+			return
+		}
+		if q.method != "HEAD" {
+			q.method, q.methodSet = "GET", true
+		}
+		q.internalRedirectArgs(xa)
+		return
+	}
+
+	// proxy_intercept_errors with an error_page for the status
+	if h.Status >= 300 && uc.InterceptErrors.V && q.hasErrorPage(h.Status) {
+		q.finishUpstream(peer, false, 0)
+		if h.Status == 401 {
+			if v, ok := headerValue(h.Headers, "www-authenticate"); ok {
+				w.Header = append(w.Header, httpcore.Header{Name: "WWW-Authenticate", Value: v})
+			}
+		}
+		q.respondStatus(h.Status)
+		return
+	}
+
+	w.Status = h.Status
+	if h.StatusLine != "" {
+		w.StatusLine = h.StatusLine
+	}
+	w.ContentLength = h.ContentLength
+	if h.Chunked {
+		w.ContentLength = -1
+	}
+	w.LastModified = time.Time{}
+	if ct, ok := headerValue(h.Headers, "content-type"); ok {
+		w.ContentType = ct
+	} else {
+		w.ContentType = ""
+	}
+	w.Header = w.Header[:0]
+	for _, x := range h.Headers {
+		if !q.upstreamHeaderPassed(x.Name) {
+			if httpcore.EqualFold(x.Name, "server") || httpcore.EqualFold(x.Name, "date") {
+				// proxy_pass_header Server/Date: the upstream's goes
+				// out in place of weir's own
+			}
+			continue
+		}
+		v := x.Value
+		switch {
+		case httpcore.EqualFold(x.Name, "location"), httpcore.EqualFold(x.Name, "refresh"):
+			v = q.rewriteRedirect(x.Name, v)
+		case httpcore.EqualFold(x.Name, "set-cookie"):
+			v = q.rewriteCookie(v)
+		case httpcore.EqualFold(x.Name, "last-modified"):
+			if h.Status != 200 && h.Status != 206 && h.Status != 304 {
+				continue
+			}
+		}
+		w.Header = append(w.Header, httpcore.Header{Name: x.Name, Value: v})
+	}
+	for _, p := range uc.PassHeaders.V {
+		if p == "server" {
+			w.Server = ""
+		}
+		if p == "date" {
+			w.NoDate = true
+		}
+	}
+	if uc.IgnoreHeaders.V&config.IgnoreXAccelLimitRate == 0 {
+		if v, ok := headerValue(h.Headers, "x-accel-limit-rate"); ok {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+				w.LimitRate = n
+			}
+		}
+	}
+	buffering := uc.Buffering.V
+	if uc.IgnoreHeaders.V&config.IgnoreXAccelBuffering == 0 {
+		if v, ok := headerValue(h.Headers, "x-accel-buffering"); ok {
+			buffering = !strings.EqualFold(v, "no")
+		}
+	}
+
+	if h.Status == 101 {
+		q.tunnel(peer)
+		return
+	}
+
+	q.prepareHeader()
+	if err := w.WriteHeader(); err != nil {
+		q.finishUpstream(peer, false, 0)
+		return
+	}
+	q.proxyBody(peer, buffering)
+}
+
+// hasErrorPage reports whether error_page covers status here.
+func (q *request) hasErrorPage(status int) bool {
+	for _, e := range q.lc.ErrorPages.V {
+		if e.Code == status {
+			return true
+		}
+	}
+	return false
+}
+
+func headerValue(hs []httpcore.Header, name string) (string, bool) {
+	for _, h := range hs {
+		if httpcore.EqualFold(h.Name, name) {
+			return h.Value, true
+		}
+	}
+	return "", false
+}
+
+// finishUpstream releases the attempt: the connection goes back to the
+// pool when reusable (the whole body read, no Connection: close),
+// otherwise it is closed; the peer is freed as a success.
+func (q *request) finishUpstream(peer *upstream.Peer, reusable bool, length int64) {
+	px := q.px
+	if px.st != nil {
+		px.st.responseTime = time.Since(px.start)
+		px.st.length = length
+	}
+	if px.conn != nil {
+		if reusable && !px.head.ConnClose && px.minor == 1 && px.head.ProtoMinor == 1 {
+			px.conn.Requests++
+			px.grp.Put(px.conn, q.lc)
+		} else {
+			px.conn.Close()
+		}
+		px.conn = nil
+	}
+	px.pick.Free(peer, upstream.StateOK)
+}
+
+// proxyBody copies the response body: what came with the header first,
+// then reads with proxy_read_timeout between them. The client sees the
+// upstream's framing re-made by the engine (Content-Length kept, chunked
+// re-chunked); an upstream failing in the middle is logged and the
+// client's connection closed without a proper end.
+func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
+	px := q.px
+	uc := &q.lc.Proxy.UpstreamConf
+	h := &px.head
+	w := q.w
+	px.action = " while reading upstream"
+	noBody := px.method == "HEAD" || h.Status == 204 || h.Status == 304 || (h.Status >= 100 && h.Status < 200)
+	if noBody {
+		// nothing follows the header (a body sent anyway makes the
+		// connection unusable)
+		q.finishUpstream(peer, px.hlen == px.hdone, 0)
+		return
+	}
+	bp := bodyBufPool.Get().(*[]byte)
+	defer bodyBufPool.Put(bp)
+	buf := *bp
+	pending := px.hbuf[px.hdone:px.hlen]
+	remain := h.ContentLength
+	var dec http1.ChunkedDecoder
+	var length int64
+	clientOK := true
+	for {
+		if remain == 0 && !h.Chunked {
+			break
+		}
+		var in []byte
+		if len(pending) > 0 {
+			in, pending = pending, nil
+		} else {
+			px.conn.SetReadDeadline(time.Now().Add(uc.ReadTimeout.V))
+			n, err := px.conn.Read(buf)
+			if n > 0 {
+				px.st.received += int64(n)
+				in = buf[:n]
+			} else if err != nil {
+				if err == io.EOF && remain < 0 && !h.Chunked {
+					// the body ends with the connection
+					q.finishUpstream(peer, false, length)
+					_ = w.Finish()
+					return
+				}
+				q.upstreamBodyError(err)
+				q.finishUpstream(peer, false, length)
+				w.Abort()
+				return
+			} else {
+				continue
+			}
+		}
+		if h.Chunked {
+			done := false
+			for len(in) > 0 && !done {
+				d, n, fin, err := dec.Decode(in)
+				if err != nil {
+					q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream sent invalid chunked response while reading upstream%s", q.logSuffix())
+					q.finishUpstream(peer, false, length)
+					w.Abort()
+					return
+				}
+				in, done = in[n:], fin
+				if len(d) > 0 {
+					length += int64(len(d))
+					if clientOK {
+						if _, err := w.Write(d); err != nil {
+							clientOK = false
+						}
+					}
+				}
+			}
+			if done {
+				if len(in) > 0 {
+					q.log().Logf(errlog.Warn, q.r.Conn.ID, "%s while reading upstream%s", http1.WarnExtraChunk, q.logSuffix())
+				}
+				q.finishUpstream(peer, len(in) == 0, length)
+				break
+			}
+		} else {
+			if remain > 0 && int64(len(in)) > remain {
+				in = in[:remain]
+			}
+			if remain > 0 {
+				remain -= int64(len(in))
+			}
+			length += int64(len(in))
+			if clientOK {
+				if _, err := w.Write(in); err != nil {
+					clientOK = false
+				}
+			}
+			if remain == 0 {
+				q.finishUpstream(peer, true, length)
+				break
+			}
+		}
+		if !buffering && clientOK {
+			if err := w.Flush(); err != nil {
+				clientOK = false
+			}
+		}
+		if !clientOK && !uc.IgnoreClientAbort.V {
+			// the client is gone: nginx stops reading the upstream
+			q.finishUpstream(peer, false, length)
+			return
+		}
+	}
+	if px.conn != nil {
+		q.finishUpstream(peer, true, length)
+	}
+	_ = w.Finish()
+}
+
+// upstreamBodyError logs a failure while reading the response body.
+func (q *request) upstreamBodyError(err error) {
+	switch {
+	case isTimeout(err):
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream timed out (110: Connection timed out) while reading upstream%s", q.logSuffix())
+	case err == io.EOF:
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream prematurely closed connection while reading upstream%s", q.logSuffix())
+	default:
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "recv() failed %s while reading upstream%s", errlog.SysError(err), q.logSuffix())
+	}
+}
+
+
+// passRaw sends an upstream answer that had no valid status line to the
+// client as it came, with no header of weir's (nginx answers it as
+// HTTP/0.9, whatever the client spoke), until the upstream closes.
+func (q *request) passRaw(peer *upstream.Peer) {
+	px := q.px
+	q.status = 200
+	client, _, err := q.w.Hijack()
+	if err != nil {
+		q.finishUpstream(peer, false, 0)
+		return
+	}
+	defer client.Close()
+	length := int64(px.hlen)
+	timeout := q.lc.Proxy.ReadTimeout.V
+	client.SetWriteDeadline(time.Now().Add(q.lc.SendTimeout.V))
+	if _, err := client.Write(px.hbuf[:px.hlen]); err == nil {
+		px.conn.SetReadDeadline(time.Now().Add(timeout))
+		n := pipe(client, px.conn.Conn, timeout)
+		length += n
+		px.st.received += n
+	}
+	q.finishUpstream(peer, false, length)
+}
