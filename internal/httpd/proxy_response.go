@@ -332,7 +332,6 @@ func (q *request) upstreamBodyError(err error) {
 	}
 }
 
-
 // passRaw sends an upstream answer that had no valid status line to the
 // client as it came, with no header of weir's (nginx answers it as
 // HTTP/0.9, whatever the client spoke), until the upstream closes.
