@@ -128,7 +128,7 @@ func findPoint(points []chashPoint, hash uint32) int {
 // two peers or an empty key fall back to round robin.
 func (p *Pick) getCHash(now int64) *Peer {
 	t := p.t
-	if p.btries > maxHashTries || len(t.peers) < 2 || p.key == "" || len(p.g.points) == 0 {
+	if p.btries > maxHashTries || len(t.peers) < 2 || p.key == "" || t != p.g.primary || len(p.g.points) == 0 {
 		return p.getRR(now)
 	}
 	points := p.g.points

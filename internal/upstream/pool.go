@@ -237,6 +237,10 @@ func (g *Group) Put(c *Conn, key any) {
 	}
 	var evicted *Conn
 	p.mu.Lock()
+	if c.list != nil {
+		p.mu.Unlock() // already idle: a second Put is a no-op
+		return
+	}
 	if p.closed {
 		p.mu.Unlock()
 		c.Conn.Close()
