@@ -68,6 +68,9 @@ func parseSplit(in string, sizes []int) result {
 	var done bool
 	var err error
 	k := 0
+	if len(in) == 0 {
+		n, done, err = ParseHead(&h, buf)
+	}
 	for len(buf) < len(in) {
 		m := sizes[k%len(sizes)]
 		k++
