@@ -103,13 +103,17 @@ func TestIPHashDown(t *testing.T) {
 // refIPHash is §5 written from the spec: the first three bytes, the
 // rounds continuing the hash, until a usable server comes up.
 func refIPHash(addr [4]byte, weights []int, usable []bool) string {
+	return refIPHashKey(addr[:3], weights, usable)
+}
+
+func refIPHashKey(key []byte, weights []int, usable []bool) string {
 	total := 0
 	for _, w := range weights {
 		total += w
 	}
 	hash := 89
 	for range 21 {
-		for _, b := range addr[:3] {
+		for _, b := range key {
 			hash = (hash*113 + int(b)) % 6271
 		}
 		w := hash % total
@@ -172,6 +176,13 @@ func TestIPHashFallbacks(t *testing.T) {
 	g = build(t, "ip_hash", c.opts(), sv("a"), sv("b"), sv("c"))
 	if got, want := run(t, g, Input{}, 1), run(t, g, Input{Client: ip("0.0.0.9")}, 1); got != want {
 		t.Errorf("no client address → %s, 0.0.0.x → %s", got, want)
+	}
+	// IPv6 hashes all sixteen bytes
+	for _, a := range []string{"2001:db8::1", "2001:db8::2", "fe80::1234", "2a00:1450:4001::200e"} {
+		b := ip(a).As16()
+		if got, want := run(t, g, Input{Client: ip(a)}, 1), refIPHashKey(b[:], []int{1, 1, 1}, []bool{true, true, true}); got != want {
+			t.Errorf("%s → %s, reference %s", a, got, want)
+		}
 	}
 	// IPv4-mapped IPv6 hashes as IPv4
 	if got, want := run(t, g, Input{Client: ip("::ffff:192.168.1.7")}, 1), "b"; got != want {
@@ -357,6 +368,29 @@ func TestHashConsistent(t *testing.T) {
 		if want := refLookup(ring, key, notB); got != want {
 			t.Errorf("key %q → %s, reference %s", key, got, want)
 		}
+	}
+}
+
+// TestHashConsistentFallback: a down server that holds nearly the whole
+// ring makes 20 points fail; round robin then picks.
+func TestHashConsistentFallback(t *testing.T) {
+	c := newClock(1000)
+	g := build(t, "hash consistent", c.opts(), sv("a:80", "w=100", "down"), sv("b:80"))
+	fallbacks := 0
+	var p Pick
+	for i := range 50 {
+		g.Begin(&p, Input{Key: fmt.Sprint(i)})
+		peer, err := p.Next()
+		if err != nil || peer.Name != "b:80" {
+			t.Fatalf("key %d: %v %v", i, peer, err)
+		}
+		if p.btries > maxHashTries {
+			fallbacks++
+		}
+		p.Free(peer, StateOK)
+	}
+	if fallbacks == 0 {
+		t.Errorf("no key reached the round robin fallback")
 	}
 }
 
