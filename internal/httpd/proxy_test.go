@@ -1,0 +1,573 @@
+package httpd
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// backend is a real HTTP server on 127.0.0.1 (Go's net/http) that answers
+// "NAME METHOD URI" and records what it saw.
+type backend struct {
+	name  string
+	addr  string
+	srv   *http.Server
+	conns atomic.Int64 // connections accepted
+	hits  atomic.Int64
+	mu    sync.Mutex
+	last  *http.Request
+	body  []byte
+}
+
+func startBackend(t *testing.T, name string, h http.HandlerFunc) *backend {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &backend{name: name, addr: ln.Addr().String()}
+	if h == nil {
+		h = func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			fmt.Fprintf(w, "%s %s %s", name, r.Method, r.RequestURI)
+		}
+	}
+	b.srv = &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			b.mu.Lock()
+			b.last, b.body = r, body
+			b.mu.Unlock()
+			b.hits.Add(1)
+			h(w, r)
+		}),
+		ConnState: func(c net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				b.conns.Add(1)
+			}
+		},
+	}
+	go b.srv.Serve(ln)
+	t.Cleanup(func() { b.srv.Close() })
+	return b
+}
+
+func (b *backend) lastRequest() (*http.Request, []byte) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.last, b.body
+}
+
+// fakeBackend accepts connections and hands each to serve: for what a
+// real server cannot be made to do (hang, reset, send garbage).
+func fakeBackend(t *testing.T, serve func(c net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				serve(c)
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		close(done)
+		ln.Close()
+		wg.Wait()
+	})
+	return ln.Addr().String()
+}
+
+// deadAddr returns an address nobody listens on (connections refused).
+func deadAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := ln.Addr().String()
+	ln.Close()
+	return a
+}
+
+// readRequestHead reads a request head from c.
+func readRequestHead(c net.Conn) string {
+	br := bufio.NewReader(c)
+	var sb strings.Builder
+	for {
+		line, err := br.ReadString('\n')
+		sb.WriteString(line)
+		if err != nil || line == "\r\n" {
+			return sb.String()
+		}
+	}
+}
+
+// proxyEnv starts weir with conf, where {{A}}, {{B}}, ... are replaced by
+// the given addresses.
+func proxyEnv(t *testing.T, conf string, addrs map[string]string) (addr, dir string) {
+	t.Helper()
+	for k, v := range addrs {
+		conf = strings.ReplaceAll(conf, "{{"+k+"}}", v)
+	}
+	return startPipelineDir(t, conf)
+}
+
+type resp struct {
+	status int
+	header http.Header
+	body   string
+	raw    string
+}
+
+// do sends a raw request on a new connection and reads the response.
+func do(t *testing.T, addr, req string) resp {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	r, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("%q: %v", req, err)
+	}
+	body, _ := io.ReadAll(r.Body)
+	return resp{status: r.StatusCode, header: r.Header, body: string(body)}
+}
+
+func get(t *testing.T, addr, uri string) resp {
+	return do(t, addr, "GET "+uri+" HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+}
+
+func readLog(t *testing.T, dir, name string) string {
+	b, _ := os.ReadFile(filepath.Join(dir, "logs", name))
+	return string(b)
+}
+
+// TestProxyRoundRobinSequence: weights 5,1,1 give nginx's smooth
+// sequence a a b a c a a through the proxy.
+func TestProxyRoundRobinSequence(t *testing.T) {
+	a, b, c := startBackend(t, "a", nil), startBackend(t, "b", nil), startBackend(t, "c", nil)
+	addr, _ := proxyEnv(t, `events {} http {
+		upstream u { server {{A}} weight=5; server {{B}}; server {{C}}; }
+		server { listen 127.0.0.1:{{PORT}}; location / { proxy_pass http://u; } } }`,
+		map[string]string{"A": a.addr, "B": b.addr, "C": c.addr})
+	var got []string
+	for i := 0; i < 14; i++ {
+		r := get(t, addr, "/x")
+		got = append(got, strings.Fields(r.body)[0])
+	}
+	want := "a a b a c a a a a b a c a a"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("sequence %v, want %s", got, want)
+	}
+}
+
+// TestProxyFailover: a refused server is logged in nginx's words, skipped
+// for fail_timeout, and the request is answered by the next one.
+func TestProxyFailover(t *testing.T) {
+	dead := deadAddr(t)
+	b := startBackend(t, "b", nil)
+	addr, dir := proxyEnv(t, `events {} http {
+		error_log logs/warn.log warn;
+		log_format up '$upstream_addr|$upstream_status|$status';
+		access_log logs/access.log up;
+		upstream u { server {{A}}; server {{B}}; }
+		server { listen 127.0.0.1:{{PORT}}; location / { proxy_pass http://u; } } }`,
+		map[string]string{"A": dead, "B": b.addr})
+	for i := 0; i < 4; i++ {
+		r := get(t, addr, "/p?q=1")
+		if r.status != 200 || !strings.HasPrefix(r.body, "b GET /p?q=1") {
+			t.Fatalf("request %d: %d %q", i, r.status, r.body)
+		}
+	}
+	elog := readLog(t, dir, "warn.log")
+	want := `connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: , request: "GET /p?q=1 HTTP/1.1", upstream: "http://` + dead + `/p?q=1", host: "test"`
+	if !strings.Contains(elog, want) {
+		t.Fatalf("error log lacks %q:\n%s", want, elog)
+	}
+	if n := strings.Count(elog, "connect() failed"); n != 1 {
+		t.Fatalf("the dead server was tried %d times, want once (then disabled for fail_timeout):\n%s", n, elog)
+	}
+	elog = readLog(t, dir, "warn.log")
+	if !strings.Contains(elog, "[warn]") || !strings.Contains(elog, "upstream server temporarily disabled while connecting to upstream") {
+		t.Fatalf("no 'temporarily disabled' warning:\n%s", elog)
+	}
+	alog := readLog(t, dir, "access.log")
+	if !strings.HasPrefix(alog, dead+", "+b.addr+"|502, 200|200\n") {
+		t.Fatalf("access log:\n%s", alog)
+	}
+}
+
+// TestProxyNoLiveUpstreams: when every server failed, nginx answers 502,
+// logs "no live upstreams" and puts the group's name in $upstream_addr.
+func TestProxyNoLiveUpstreams(t *testing.T) {
+	addr, dir := proxyEnv(t, `events {} http {
+		log_format up '$upstream_addr|$upstream_status';
+		access_log logs/access.log up;
+		upstream grp { server {{A}}; server {{B}}; }
+		server { listen 127.0.0.1:{{PORT}}; location / { proxy_pass http://grp; } } }`,
+		map[string]string{"A": deadAddr(t), "B": deadAddr(t)})
+	if r := get(t, addr, "/"); r.status != 502 {
+		t.Fatalf("first: %d", r.status)
+	}
+	if r := get(t, addr, "/"); r.status != 502 {
+		t.Fatalf("second: %d", r.status)
+	}
+	elog := readLog(t, dir, "error.log")
+	if !strings.Contains(elog, `no live upstreams while connecting to upstream, client: 127.0.0.1, server: , request: "GET / HTTP/1.1", upstream: "http://grp/", host: "test"`) {
+		t.Fatalf("error log:\n%s", elog)
+	}
+	lines := strings.Split(strings.TrimSpace(readLog(t, dir, "access.log")), "\n")
+	if len(lines) != 2 || lines[1] != "grp|502" || !strings.HasSuffix(lines[0], "|502, 502") {
+		t.Fatalf("access log: %q", lines)
+	}
+}
+
+// TestProxyNextUpstreamStatus: http_503 moves on while tries remain; the
+// last server's real response reaches the client unchanged.
+func TestProxyNextUpstreamStatus(t *testing.T) {
+	mk := func(name string) *backend {
+		return startBackend(t, name, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-From", name)
+			w.WriteHeader(503)
+			fmt.Fprintf(w, "busy %s", name)
+		})
+	}
+	a, b := mk("a"), mk("b")
+	addr, dir := proxyEnv(t, `events {} http {
+		log_format up '$upstream_addr|$upstream_status';
+		access_log logs/access.log up;
+		upstream u { server {{A}} max_fails=0; server {{B}} max_fails=0; }
+		server { listen 127.0.0.1:{{PORT}}; location / { proxy_pass http://u; proxy_next_upstream error http_503; } } }`,
+		map[string]string{"A": a.addr, "B": b.addr})
+	r := get(t, addr, "/")
+	if r.status != 503 || r.body != "busy b" || r.header.Get("X-From") != "b" {
+		t.Fatalf("%d %q %v", r.status, r.body, r.header)
+	}
+	if got := strings.TrimSpace(readLog(t, dir, "access.log")); got != a.addr+", "+b.addr+"|503, 503" {
+		t.Fatalf("access log %q", got)
+	}
+}
+
+// TestProxyNonIdempotent: a POST that reached a server that then failed
+// is not sent to another one unless non_idempotent is listed.
+func TestProxyNonIdempotent(t *testing.T) {
+	reset := fakeBackend(t, func(c net.Conn) {
+		readRequestHead(c)
+		time.Sleep(50 * time.Millisecond)
+		if tc, ok := c.(*net.TCPConn); ok {
+			tc.SetLinger(0)
+		}
+	})
+	good := startBackend(t, "good", nil)
+	for _, tc := range []struct {
+		next   string
+		status int
+	}{
+		{"error timeout", 502},
+		{"error timeout non_idempotent", 200},
+	} {
+		t.Run(tc.next, func(t *testing.T) {
+			addr, _ := proxyEnv(t, `events {} http {
+				upstream u { server {{A}} max_fails=0; server {{B}} max_fails=0; }
+				server { listen 127.0.0.1:{{PORT}}; location / { proxy_pass http://u; proxy_next_upstream `+tc.next+`; } } }`,
+				map[string]string{"A": reset, "B": good.addr})
+			r := do(t, addr, "POST /f HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello")
+			if r.status != tc.status {
+				t.Fatalf("POST: %d %q", r.status, r.body)
+			}
+			// a GET always moves on
+			if r := get(t, addr, "/g"); r.status != 200 {
+				t.Fatalf("GET: %d", r.status)
+			}
+		})
+	}
+	if _, body := good.lastRequest(); string(body) != "" {
+		// the last request was a GET
+		t.Fatalf("body %q", body)
+	}
+}
+
+// TestProxyTimeoutAndGarbage: a server that never answers gives 504 after
+// proxy_read_timeout; garbage without a status line is passed through as
+// HTTP/0.9 with nginx's error; an invalid header gives 502.
+func TestProxyTimeoutAndGarbage(t *testing.T) {
+	hang := fakeBackend(t, func(c net.Conn) {
+		readRequestHead(c)
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		io.Copy(io.Discard, c)
+	})
+	badHeader := fakeBackend(t, func(c net.Conn) {
+		readRequestHead(c)
+		c.Write([]byte("HTTP/1.1 200 OK\r\nBad Header: x\r\nContent-Length: 2\r\n\r\nok"))
+	})
+	addr, dir := proxyEnv(t, `events {} http {
+		server { listen 127.0.0.1:{{PORT}};
+			location /hang { proxy_pass http://{{H}}; proxy_read_timeout 300ms; }
+			location /bad { proxy_pass http://{{B}}; } } }`,
+		map[string]string{"H": hang, "B": badHeader})
+	if r := get(t, addr, "/hang"); r.status != 504 {
+		t.Fatalf("hang: %d", r.status)
+	}
+	if r := get(t, addr, "/bad"); r.status != 502 {
+		t.Fatalf("bad header: %d", r.status)
+	}
+	elog := readLog(t, dir, "error.log")
+	for _, want := range []string{
+		"upstream timed out (110: Connection timed out) while reading response header from upstream, client: 127.0.0.1, server: , request: \"GET /hang HTTP/1.1\", upstream: \"http://" + hang + "/hang\"",
+		"upstream sent invalid header: \"Bad\\x20...\" while reading response header from upstream",
+	} {
+		if !strings.Contains(elog, want) {
+			t.Errorf("error log lacks %q:\n%s", want, elog)
+		}
+	}
+}
+
+// TestProxyPrematureClose: an upstream that closes in the middle of a
+// Content-Length body is logged, and the client's connection is closed
+// before the announced length.
+func TestProxyPrematureClose(t *testing.T) {
+	early := fakeBackend(t, func(c net.Conn) {
+		readRequestHead(c)
+		c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part"))
+	})
+	addr, dir := proxyEnv(t, `events {} http {
+		server { listen 127.0.0.1:{{PORT}}; location / { proxy_pass http://{{A}}; } } }`,
+		map[string]string{"A": early})
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+	all, _ := io.ReadAll(c)
+	if !strings.HasPrefix(string(all), "HTTP/1.1 200 OK\r\n") || !strings.HasSuffix(string(all), "only part") {
+		t.Fatalf("%q", all)
+	}
+	if elog := readLog(t, dir, "error.log"); !strings.Contains(elog, "upstream prematurely closed connection while reading upstream") {
+		t.Fatalf("error log:\n%s", elog)
+	}
+}
+
+// TestProxyRequestHeaders: the request line and header the upstream gets.
+func TestProxyRequestHeaders(t *testing.T) {
+	heads := make(chan string, 4)
+	up := fakeBackend(t, func(c net.Conn) {
+		heads <- readRequestHead(c)
+		c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"))
+	})
+	addr, _ := proxyEnv(t, `events {} http {
+		server { listen 127.0.0.1:{{PORT}};
+			location /app/ { proxy_pass http://{{A}}/x/;
+				proxy_set_header X-Real-IP $remote_addr;
+				proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+				proxy_set_header Accept ""; }
+			location /raw/ { proxy_pass http://{{A}}; proxy_http_version 1.0; } } }`,
+		map[string]string{"A": up})
+	get(t, addr, "/app/a%20b?k=v")
+	h := <-heads
+	want := "GET /x/a%20b?k=v HTTP/1.1\r\nX-Real-IP: 127.0.0.1\r\nX-Forwarded-For: 127.0.0.1\r\nHost: " + up + "\r\n\r\n"
+	if h != want {
+		t.Fatalf("got\n%q\nwant\n%q", h, want)
+	}
+	do(t, addr, "GET /raw/%7Efoo/../b?z HTTP/1.1\r\nHost: h\r\nAccept: */*\r\nConnection: keep-alive, x\r\nKeep-Alive: 5\r\nTE: trailers\r\nUpgrade: foo\r\nX-Custom: 1\r\n\r\n")
+	h = <-heads
+	want = "GET /raw/%7Efoo/../b?z HTTP/1.0\r\nHost: " + up + "\r\nConnection: close\r\nAccept: */*\r\nX-Custom: 1\r\n\r\n"
+	if h != want {
+		t.Fatalf("got\n%q\nwant\n%q", h, want)
+	}
+}
+
+// TestProxyKeepalivePool: requests reuse one upstream connection.
+func TestProxyKeepalivePool(t *testing.T) {
+	b := startBackend(t, "b", nil)
+	addr, _ := proxyEnv(t, `events {} http {
+		upstream u { server {{A}}; }
+		server { listen 127.0.0.1:{{PORT}}; location / { proxy_pass http://u; } } }`,
+		map[string]string{"A": b.addr})
+	for i := 0; i < 20; i++ {
+		if r := get(t, addr, "/k"+strconv.Itoa(i)); r.status != 200 {
+			t.Fatalf("%d: %d", i, r.status)
+		}
+	}
+	if n := b.conns.Load(); n != 1 {
+		t.Fatalf("%d upstream connections for 20 requests, want 1", n)
+	}
+}
+
+// TestProxyBodies: request bodies (length and chunked, small and spilled
+// to a temp file) reach the upstream whole, also on a retry; chunked
+// upstream responses reach the client whole.
+func TestProxyBodies(t *testing.T) {
+	dead := deadAddr(t)
+	b := startBackend(t, "b", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		// net/http sends a large body chunked
+		w.Write([]byte(strings.Repeat("z", 100000)))
+	})
+	addr, _ := proxyEnv(t, `events {} http {
+		client_body_buffer_size 1k;
+		upstream u { server {{D}}; server {{B}}; }
+		server { listen 127.0.0.1:{{PORT}}; location / { proxy_pass http://u; proxy_next_upstream error non_idempotent; } } }`,
+		map[string]string{"D": dead, "B": b.addr})
+	big := strings.Repeat("0123456789", 5000)
+	for _, req := range []string{
+		"POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello",
+		"POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " + strconv.Itoa(len(big)) + "\r\n\r\n" + big,
+		"POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+	} {
+		r := do(t, addr, req)
+		if r.status != 200 || len(r.body) != 100000 {
+			t.Fatalf("%d, %d bytes", r.status, len(r.body))
+		}
+		last, body := b.lastRequest()
+		_, want, _ := strings.Cut(req, "\r\n\r\n")
+		if strings.Contains(req, "chunked") {
+			want = "hello world"
+			if last.ContentLength != 11 {
+				t.Fatalf("chunked body forwarded with Content-Length %d", last.ContentLength)
+			}
+		}
+		if string(body) != want {
+			t.Fatalf("upstream got %d bytes, want %d", len(body), len(want))
+		}
+	}
+}
+
+// TestProxyWebSocket: with Upgrade and Connection set, a 101 turns the
+// connection into a tunnel both ways.
+func TestProxyWebSocket(t *testing.T) {
+	up := fakeBackend(t, func(c net.Conn) {
+		h := readRequestHead(c)
+		if !strings.Contains(h, "Upgrade: websocket\r\n") || !strings.Contains(h, "Connection: upgrade\r\n") {
+			c.Write([]byte("HTTP/1.1 400 Bad\r\nContent-Length: 0\r\n\r\n"))
+			return
+		}
+		c.Write([]byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"))
+		buf := make([]byte, 100)
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			c.Write([]byte("echo:" + string(buf[:n])))
+		}
+	})
+	addr, _ := proxyEnv(t, `events {} http {
+		map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+		server { listen 127.0.0.1:{{PORT}}; location / { proxy_pass http://{{A}};
+			proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade; } } }`,
+		map[string]string{"A": up})
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c.Write([]byte("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"))
+	br := bufio.NewReader(c)
+	line, _ := br.ReadString('\n')
+	if line != "HTTP/1.1 101 Switching Protocols\r\n" {
+		t.Fatalf("%q", line)
+	}
+	for {
+		l, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l == "\r\n" {
+			break
+		}
+	}
+	for _, msg := range []string{"one", "two"} {
+		c.Write([]byte(msg))
+		buf := make([]byte, 64)
+		n, err := br.Read(buf)
+		if err != nil || string(buf[:n]) != "echo:"+msg {
+			t.Fatalf("%q %v", buf[:n], err)
+		}
+	}
+	c.(*net.TCPConn).CloseWrite()
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Fatalf("tunnel not closed after the client's end: %v", err)
+	}
+}
+
+// TestProxyResponseHeaders: hidden and passed headers, the upstream's
+// reason text, proxy_redirect default, X-Accel-Redirect, intercept_errors.
+func TestProxyResponseHeaders(t *testing.T) {
+	b := startBackend(t, "b", func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/sub/redir":
+			w.Header().Set("Location", "http://"+r.Host+"/sub/next")
+			w.WriteHeader(302)
+		case "/sub/accel":
+			w.Header().Set("X-Accel-Redirect", "/internal.txt")
+			w.Header().Set("Content-Disposition", "attachment")
+			w.Write([]byte("ignored"))
+		case "/sub/missing":
+			w.WriteHeader(404)
+			w.Write([]byte("upstream 404"))
+		default:
+			w.Header().Set("Server", "backend/1")
+			w.Header().Set("X-Pad", "p")
+			w.Header().Set("X-Secret", "s")
+			w.Header().Set("X-Keep", "k")
+			w.Write([]byte("plain"))
+		}
+	})
+	addr, dir := proxyEnv(t, `events {} http {
+		server { listen 127.0.0.1:{{PORT}}; root {{ROOT}};
+			location = /internal.txt { internal; }
+			location /app/ { proxy_pass http://{{A}}/sub/; proxy_hide_header X-Secret;
+				proxy_intercept_errors on; error_page 404 = /nf; }
+			location = /nf { return 200 "intercepted\n"; } } }`,
+		map[string]string{"A": b.addr})
+	_ = dir
+	os.WriteFile(filepath.Join(dir, "html", "internal.txt"), []byte("from disk"), 0o644)
+	r := get(t, addr, "/app/plain")
+	if r.body != "plain" || r.header.Get("X-Secret") != "" || r.header.Get("X-Pad") != "" || r.header.Get("X-Keep") != "k" || !strings.HasPrefix(r.header.Get("Server"), "weir") {
+		t.Fatalf("%q %v", r.body, r.header)
+	}
+	r = get(t, addr, "/app/redir")
+	if r.status != 302 || !strings.HasPrefix(r.header.Get("Location"), "http://test:") || !strings.HasSuffix(r.header.Get("Location"), "/app/next") {
+		t.Fatalf("proxy_redirect default: %d %v", r.status, r.header)
+	}
+	r = get(t, addr, "/app/accel")
+	if r.status != 200 || r.body != "from disk" || r.header.Get("Content-Disposition") != "attachment" {
+		t.Fatalf("X-Accel-Redirect: %d %q %v", r.status, r.body, r.header)
+	}
+	r = get(t, addr, "/app/missing")
+	if r.status != 200 || r.body != "intercepted\n" {
+		t.Fatalf("intercept: %d %q", r.status, r.body)
+	}
+}
