@@ -28,8 +28,8 @@ const DefaultMaxTrailerSize = 4096
 // ChunkedDecoder decodes a chunked body incrementally and in place. It
 // ports ngx_http_parse_chunked of current nginx: hexadecimal sizes in
 // either case, chunk extensions ignored, CRLF required everywhere in the
-// framing (a bare LF is an error since nginx 1.25), sizes that overflow
-// an off_t refused. Any error is ErrInvalidChunked.
+// framing (nginx 1.22 still took a bare LF; current nginx refuses it),
+// sizes above off_t's maximum / 16 refused at the byte that follows them. Any error is ErrInvalidChunked.
 //
 // Trailer lines are checked only for their CRLF framing, as nginx does;
 // they are kept (copied, so an allocation only when there are trailers)

@@ -53,6 +53,7 @@ type ResponseHead struct {
 type parser struct {
 	started  bool
 	inHeader bool // the status line is done
+	done     bool // the head is done
 	state    uint8
 	pos      int // the next byte to look at
 
@@ -116,7 +117,7 @@ const (
 // returns done == false and no error, call it again with the same h and
 // the same bytes with more appended (buf may move, its bytes may not
 // change). When done, n is the length of the head and the body starts at
-// buf[n:].
+// buf[n:]; further calls return the same until Reset.
 //
 // The whole head must fit in the buffer, as in nginx: ParseHead returns
 // ErrTooBig when the head is incomplete and len(buf) == cap(buf), so the
@@ -129,6 +130,9 @@ const (
 func ParseHead(h *ResponseHead, buf []byte) (n int, done bool, err error) {
 	if !h.p.started {
 		h.Reset()
+	}
+	if h.p.done {
+		return h.p.pos, true, nil
 	}
 	if !h.p.inHeader {
 		rc := h.parseStatusLine(buf)
@@ -151,6 +155,7 @@ func ParseHead(h *ResponseHead, buf []byte) (n int, done bool, err error) {
 			}
 			continue
 		case rcHeaderDone:
+			h.p.done = true
 			h.headerDone()
 			return h.p.pos, true, nil
 		case rcAgain:
