@@ -25,7 +25,7 @@ import (
 // Servers are numbered from 1 in configuration order and referred to as
 // #N.
 func Dump(c *Config) string {
-	d := &dumper{servers: map[*Server]int{}}
+	d := &dumper{servers: map[*Server]int{}, prefix: c.Prefix}
 	d.main(c)
 	if c.HTTP != nil {
 		d.http(c.HTTP)
@@ -36,6 +36,7 @@ func Dump(c *Config) string {
 type dumper struct {
 	b       strings.Builder
 	servers map[*Server]int
+	prefix  string
 }
 
 func (d *dumper) line(depth int, format string, args ...any) {
@@ -92,6 +93,9 @@ func (d *dumper) http(h *HTTP) {
 	}
 	for _, m := range h.Maps {
 		d.mapLine(m)
+	}
+	for _, u := range h.Upstreams {
+		d.upstream(u)
 	}
 	for i, s := range h.Servers {
 		d.servers[s] = i + 1
@@ -193,6 +197,10 @@ func (d *dumper) settings(depth int, l *Loc) {
 	if diff := optDiff(l, defaultLoc()); len(diff) > 0 {
 		d.line(depth, "settings %s", strings.Join(diff, " "))
 	}
+	ref := defaultProxy()
+	ref.BusyBuffersSize.V, ref.TempFileWrite.V = 8192, 8192
+	ref.TempPath = Def(d.prefix + "proxy_temp")
+	d.proxy(depth, &l.Proxy, &ref, nil)
 }
 
 // errorPages prints error_page entries, one line per directive (the codes
@@ -277,6 +285,7 @@ func (d *dumper) script(depth int, script []Instr, around *Loc) {
 			if diff := locDiff(l, around); len(diff) > 0 {
 				d.line(depth+1, "settings %s", strings.Join(diff, " "))
 			}
+			d.proxy(depth+1, &l.Proxy, &around.Proxy, around.Proxy.Pass)
 			d.script(depth+1, in.Block.Rewrite, l)
 		}
 	}
@@ -491,6 +500,36 @@ func valText(v any) string {
 		return s
 	case []string:
 		return "[" + strings.Join(x, ",") + "]"
+	case NextUpstream:
+		return maskText(x, nextUpstreamNames)
+	case IgnoreHeaders:
+		return maskText(x, ignoreHeaderNames)
+	case []*HeaderParam:
+		var s []string
+		for _, h := range x {
+			w := h.Name + ":" + valueText(h.Value)
+			if h.FromDefault {
+				w += "(default)"
+			}
+			s = append(s, w)
+		}
+		return "[" + strings.Join(s, ",") + "]"
+	case []*Redirect:
+		var s []string
+		for _, r := range x {
+			w := ruleText(r.From) + "->" + valueText(r.To)
+			if r.Default {
+				w = "default:" + w
+			}
+			s = append(s, w)
+		}
+		return "[" + strings.Join(s, ",") + "]"
+	case []*CookieRewrite:
+		var s []string
+		for _, r := range x {
+			s = append(s, ruleText(r.From)+"->"+valueText(r.To))
+		}
+		return "[" + strings.Join(s, ",") + "]"
 	case []*AddHeader:
 		var s []string
 		for _, h := range x {
@@ -586,4 +625,146 @@ func (d *dumper) mapLine(m *Map) {
 		parts = append(parts, "default="+quote(m.Default.Raw))
 	}
 	d.line(1, "%s", strings.Join(parts, " "))
+}
+
+// upstream shows one group: its header line (method, keepalive, zone),
+// then its servers with the addresses they resolved to.
+func (d *dumper) upstream(u *Upstream) {
+	parts := []string{"upstream", quote(u.Name), fmt.Sprintf("%s:%d", u.File, u.Line)}
+	if u.Implicit {
+		parts = append(parts, "implicit")
+		if u.Port != 0 {
+			parts = append(parts, "port="+strconv.Itoa(u.Port))
+		}
+	}
+	switch u.Method {
+	case "":
+	case "hash":
+		m := "hash " + valueText(u.HashKey)
+		if u.Consistent {
+			m += " consistent"
+		}
+		parts = append(parts, m)
+	case "random":
+		m := "random"
+		if u.RandomTwo {
+			m += " two " + u.RandomMethod
+		}
+		parts = append(parts, m)
+	default:
+		parts = append(parts, u.Method)
+	}
+	ka := "keepalive=" + strconv.Itoa(u.Keepalive)
+	if u.KeepaliveLocal {
+		ka += " local"
+	}
+	parts = append(parts, ka, "requests="+itoa(u.KeepaliveRequests),
+		"time="+u.KeepaliveTime.String(), "timeout="+u.KeepaliveTimeout.String())
+	if u.Zone != "" {
+		parts = append(parts, "zone="+quote(u.Zone)+":"+itoa(u.ZoneSize))
+	}
+	if len(u.Resolver) > 0 {
+		parts = append(parts, "resolver="+strings.Join(u.Resolver, ","))
+	}
+	d.line(1, "%s", strings.Join(parts, " "))
+	for _, s := range u.Servers {
+		w := fmt.Sprintf("server %s weight=%d max_fails=%d fail_timeout=%s", quote(s.Host), s.Weight, s.MaxFails, s.FailTimeout)
+		if s.MaxConns != 0 {
+			w += " max_conns=" + strconv.Itoa(s.MaxConns)
+		}
+		if s.Backup {
+			w += " backup"
+		}
+		if s.Down {
+			w += " down"
+		}
+		var names []string
+		for _, a := range s.Addrs {
+			n := a.Name
+			if a.Network == "unix" {
+				n += "(" + a.Addr + ")"
+			}
+			names = append(names, n)
+		}
+		d.line(2, "%s -> %s", w, strings.Join(names, " "))
+	}
+}
+
+// proxy shows a level's proxy_pass and the proxy settings that differ
+// from ref. Inside an if block, inherited is the enclosing level's pass,
+// shown as such when the block takes it.
+func (d *dumper) proxy(depth int, p, ref *ProxyLoc, inherited *Pass) {
+	if pass := p.Pass; pass != nil {
+		if pass == inherited {
+			d.line(depth, "proxy_pass inherited")
+		} else {
+			d.line(depth, "%s", passText(pass))
+		}
+	}
+	var diff []string
+	proxyDiff(reflect.ValueOf(p).Elem(), reflect.ValueOf(ref).Elem(), &diff)
+	if len(diff) > 0 {
+		d.line(depth, "proxy %s", strings.Join(diff, " "))
+	}
+}
+
+func passText(p *Pass) string {
+	s := "proxy_pass " + quote(p.URL)
+	if p.Value != nil {
+		s += " variables"
+		if p.Scheme != "" {
+			s += " scheme=" + p.Scheme
+		}
+		return s
+	}
+	u := p.Upstream
+	grp := quote(u.Name)
+	if u.Implicit {
+		grp += "(implicit)"
+	}
+	s += fmt.Sprintf(" -> %s scheme=%s host=%s port=%s", grp, p.Scheme, quote(p.Host), orDash(p.Port))
+	if p.HasURI {
+		s += " uri=" + valueText(p.URI)
+	}
+	return s + " location_len=" + strconv.Itoa(p.LocationLen)
+}
+
+// proxyDiff lists the Opt fields of a ProxyLoc (its UpstreamConf
+// flattened) that differ from ref's.
+func proxyDiff(av, rv reflect.Value, out *[]string) {
+	for i := 0; i < av.NumField(); i++ {
+		f := av.Type().Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && !isOpt(f.Type) {
+			proxyDiff(av.Field(i), rv.Field(i), out)
+			continue
+		}
+		if !isOpt(f.Type) {
+			continue
+		}
+		x, y := fieldText(av.Field(i)), fieldText(rv.Field(i))
+		if x != y {
+			*out = append(*out, f.Name+"="+x)
+		}
+	}
+}
+
+func maskText[T ~uint32](m T, names map[string]T) string {
+	var s []string
+	for n, b := range names {
+		if m&b != 0 {
+			s = append(s, n)
+		}
+	}
+	slices.Sort(s)
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, "|")
+}
+
+func ruleText(r RegexRule) string {
+	if r.Re != nil {
+		return "~" + quote(r.Re.String())
+	}
+	return valueText(r.Value)
 }

@@ -62,6 +62,7 @@ func defaultLoc() *Loc {
 		LingeringClose:       Def("on"),
 		LingeringTime:        Def(30 * time.Second),
 		LingeringTimeout:     Def(5 * time.Second),
+		Proxy:                defaultProxy(),
 	}
 }
 
@@ -133,6 +134,9 @@ func (b *builder) finishHTTP(s *conf.Stmt) error {
 	if !h.Loc.Root.Set {
 		h.Loc.Root = Def(mustCompile(b.cfg.Prefix + "html"))
 	}
+	if !h.Loc.Proxy.TempPath.Set {
+		h.Loc.Proxy.TempPath = Def(b.cfg.Prefix + "proxy_temp")
+	}
 	mergeOpts(h.Srv, defaultSrv())
 	for _, srv := range h.Servers {
 		mergeOpts(srv.Srv, h.Srv)
@@ -142,6 +146,13 @@ func (b *builder) finishHTTP(s *conf.Stmt) error {
 		mergeLoc(srv.Loc, h.Loc)
 		mergeScript(srv.Rewrite, srv.Loc)
 		mergeLocs(srv.locs, srv.Loc)
+	}
+	// the upstream module's init_main_conf, then the proxy module's merge
+	if err := b.finishUpstreams(); err != nil {
+		return err
+	}
+	if err := b.finishProxies(s); err != nil {
+		return err
 	}
 	for _, srv := range h.Servers {
 		srv.Locations = buildTree(srv.locs)

@@ -38,6 +38,13 @@ type Upstream struct {
 	KeepaliveTimeout  time.Duration
 	Zone              string
 	ZoneSize          int64
+
+	// Resolver is the resolver given inside the block (nginx 1.27.3);
+	// weir reads it but does not re-resolve names yet.
+	Resolver []string
+
+	dport int             // implicit groups: the port dialled (the scheme's default when none was written)
+	seen  map[string]bool // directives given once per block (keepalive, ...)
 }
 
 // UpstreamServer is one server line of an upstream block.
@@ -107,6 +114,9 @@ type IgnoreHeaders uint32
 type Pass struct {
 	File string
 	Line int
+	// URL is the argument as written ("http://backend/app/"); the default
+	// proxy_redirect rule is derived from it.
+	URL string
 	// Upstream is the group when the target names no variables: an
 	// upstream block or an implicit group of one address.
 	Upstream *Upstream
@@ -189,13 +199,16 @@ type UpstreamConf struct {
 	HideHeaders        Opt[[]string] // names, lower-case
 	PassHeaders        Opt[[]string] // names, lower-case
 	IgnoreHeaders      Opt[IgnoreHeaders]
-	PassRequestHeaders Opt[bool] // on
-	PassRequestBody    Opt[bool] // on
-	InterceptErrors    Opt[bool] // off
-	IgnoreClientAbort  Opt[bool] // off
-	SocketKeepalive    Opt[bool] // off
-	Bind               Opt[string]
-	LimitRate          Opt[int64] // 0
+	PassRequestHeaders Opt[bool]        // on
+	PassRequestBody    Opt[bool]        // on
+	InterceptErrors    Opt[bool]        // off
+	IgnoreClientAbort  Opt[bool]        // off
+	SocketKeepalive    Opt[bool]        // off
+	Bind               Opt[string]      // the address as written; "" = off
+	BindValue          Opt[*vars.Value] // the same, compiled (it may have variables); nil = off
+	BindTransparent    Opt[bool]        // proxy_bind ... transparent
+	ForceRanges        Opt[bool]        // off
+	LimitRate          Opt[int64]       // 0
 
 	// Params are proxy_set_header / fastcgi_param entries, inherited only
 	// when a level sets none.
