@@ -30,11 +30,16 @@ var weirNames = strings.NewReplacer(
 // normalizer rewrites what depends on the server instance: its ports and
 // its prefix directory.
 func (s *server) normalizer() *strings.Replacer {
-	return strings.NewReplacer(
+	var pairs []string
+	for i, b := range s.backends {
+		_, port, _ := strings.Cut(b, ":")
+		pairs = append(pairs, b, fmt.Sprintf("{{B%d}}", i), port, fmt.Sprintf("{{B%dPORT}}", i))
+	}
+	return strings.NewReplacer(append(pairs,
 		s.prefix, "{{PREFIX}}",
 		strconv.Itoa(s.ports[0]), "{{PORT}}",
 		strconv.Itoa(s.ports[1]), "{{PORT2}}",
-	)
+	)...)
 }
 
 var boundaryRe = regexp.MustCompile(`boundary=([0-9A-Za-z]+)`)

@@ -82,6 +82,10 @@ type site struct {
 	// engine's refusals and the connection messages are compared too.
 	errorLevel string
 	cases      []tc
+	// backends, when set, gives the upstream servers of one server under
+	// test ("nginx" or "weir") as host:port; they fill {{B0}}, {{B1}}, ...
+	// (and {{B0PORT}}, ...) and are normalised back in the comparison.
+	backends func(t *testing.T, name string) []string
 }
 
 // header is the main context and the start of the http block shared by
@@ -112,6 +116,8 @@ type server struct {
 	prefix string
 	root   string
 	ports  [2]int
+	// backends are the upstream servers of this server (see site.backends).
+	backends []string
 	cmd    *exec.Cmd
 	stderr bytes.Buffer
 	done   chan struct{}
@@ -177,13 +183,17 @@ func writeTree(t *testing.T, root string, files map[string]string) {
 
 // expand fills the placeholders of a configuration for one server.
 func expand(text string, s *server) string {
-	r := strings.NewReplacer(
+	pairs := []string{
 		"{{PORT}}", strconv.Itoa(s.ports[0]),
 		"{{PORT2}}", strconv.Itoa(s.ports[1]),
 		"{{ROOT}}", s.root,
 		"{{PREFIX}}", s.prefix,
-	)
-	return r.Replace(text)
+	}
+	for i, b := range s.backends {
+		_, port, _ := strings.Cut(b, ":")
+		pairs = append(pairs, fmt.Sprintf("{{B%dPORT}}", i), port, fmt.Sprintf("{{B%d}}", i), b)
+	}
+	return strings.NewReplacer(pairs...).Replace(text)
 }
 
 // prepare writes a server's prefix: conf/nginx.conf, conf/mime.types,
@@ -193,6 +203,9 @@ func prepare(t *testing.T, name string, st *site, ports []int) *server {
 	s := &server{name: name, prefix: filepath.Join(t.TempDir(), name)}
 	s.root = filepath.Join(s.prefix, "html")
 	copy(s.ports[:], ports)
+	if st.backends != nil {
+		s.backends = st.backends(t, name)
+	}
 	for _, d := range []string{"conf", "logs", "tmp", "html"} {
 		if err := os.MkdirAll(filepath.Join(s.prefix, d), 0o755); err != nil {
 			t.Fatal(err)
