@@ -492,9 +492,11 @@ const resolveTimeout = 30 * time.Second
 
 // resolveHost is ngx_inet_resolve_host: an address literal, or every
 // address the system resolver gives for a name (the hosts file first),
-// IPv4 addresses first and IPv6 after, each in the resolver's order.
-// Unlike getaddrinfo with AI_ADDRCONFIG, IPv6 addresses are kept when
-// the machine has no IPv6 address of its own.
+// IPv4 addresses first and IPv6 after, each in the resolver's order. As
+// getaddrinfo with AI_ADDRCONFIG, a name gives no IPv6 (IPv4) address on
+// a machine without a non-loopback address of that family, so
+// "localhost" is 127.0.0.1 alone there even when the hosts file lists
+// ::1 too.
 func resolveHost(host string, port int) ([]UpstreamAddr, string) {
 	name := host
 	if strings.HasPrefix(name, "[") && strings.HasSuffix(name, "]") {
@@ -512,15 +514,19 @@ func resolveHost(host string, port int) ([]UpstreamAddr, string) {
 		if err != nil || len(res) == 0 {
 			return nil, "host not found"
 		}
+		has4, has6 := addrConfig()
 		for _, a := range res {
-			if a.Is4() || a.Is4In6() {
+			if (a.Is4() || a.Is4In6()) && has4 {
 				ips = append(ips, a.Unmap())
 			}
 		}
 		for _, a := range res {
-			if a.Is6() && !a.Is4In6() {
+			if a.Is6() && !a.Is4In6() && has6 {
 				ips = append(ips, a)
 			}
+		}
+		if len(ips) == 0 {
+			return nil, "host not found"
 		}
 	}
 	addrs := make([]UpstreamAddr, 0, len(ips))
@@ -571,4 +577,31 @@ func inetAton(s string) (netip.Addr, bool) {
 	}
 	v |= last
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), true
+}
+
+// addrConfig reports whether the machine has a non-loopback IPv4 and
+// IPv6 address (glibc's __check_pf for AI_ADDRCONFIG). When the
+// interfaces cannot be listed, or neither family has one, both families
+// are kept, as getaddrinfo keeps them.
+func addrConfig() (has4, has6 bool) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return true, true
+	}
+	for _, a := range addrs {
+		n, ok := a.(*net.IPNet)
+		if !ok || n.IP.IsLoopback() {
+			continue
+		}
+		if n.IP.To4() != nil {
+			has4 = true
+		} else {
+			has6 = true
+		}
+	}
+	if !has4 && !has6 {
+		// glibc filters nothing then
+		return true, true
+	}
+	return has4, has6
 }
