@@ -130,19 +130,19 @@ func setUpstreamServer(b *builder, s *conf.Stmt) error {
 		switch {
 		case strings.HasPrefix(p, "weight="):
 			n, ok := atoi(p[7:])
-			if !ok || n == 0 || n > 1<<31-1 {
+			if !ok || n == 0 {
 				return invalid(p)
 			}
 			us.Weight = int(n)
 		case strings.HasPrefix(p, "max_conns="):
 			n, ok := atoi(p[10:])
-			if !ok || n > 1<<31-1 {
+			if !ok {
 				return invalid(p)
 			}
 			us.MaxConns = int(n)
 		case strings.HasPrefix(p, "max_fails="):
 			n, ok := atoi(p[10:])
-			if !ok || n > 1<<31-1 {
+			if !ok {
 				return invalid(p)
 			}
 			us.MaxFails = int(n)
@@ -244,7 +244,7 @@ func setUpstreamKeepalive(b *builder, s *conf.Stmt) error {
 	}
 	u.seen[s.Name] = true
 	n, ok := atoi(s.Args[0])
-	if !ok || n > 1<<31-1 {
+	if !ok {
 		return conf.Errorf(s, "invalid value \"%s\" in \"%s\" directive", s.Args[0], s.Name)
 	}
 	u.Keepalive, u.KeepaliveLocal = int(n), false
