@@ -33,7 +33,7 @@ var canned = map[string]string{
 	"fine":     "HTTP/1.1 200 Fine\r\nContent-Type: text/plain\r\nContent-Length: {{LEN}}\r\n\r\n{{BODY}}",
 	"noreason": "HTTP/1.1 200\r\nContent-Type: text/plain\r\nContent-Length: {{LEN}}\r\n\r\n{{BODY}}",
 	"hidden": "HTTP/1.1 200 OK\r\nDate: Thu, 01 Jan 2015 00:00:00 GMT\r\nServer: upstream/9\r\nX-Pad: pad\r\n" +
-		"X-Accel-Expires: 10\r\nX-Accel-Buffering: no\r\nX-Accel-Charset: utf-8\r\nX-Accel-Limit-Rate: 100\r\n" +
+		"X-Accel-Expires: 10\r\nX-Accel-Buffering: no\r\n" +
 		"X-Powered-By: php\r\nX-Foo: foo\r\nX-Bar: bar\r\nContent-Type: text/plain\r\nContent-Length: {{LEN}}\r\n\r\n{{BODY}}",
 	"multi": "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Foo: one\r\nX-Foo: two\r\nCache-Control: no-cache\r\n" +
 		"Cache-Control: private\r\nSet-Cookie: a=1; Path=/\r\nSet-Cookie: sid=xyz; Domain=backend.test; Path=/app/x\r\n" +
@@ -82,7 +82,9 @@ var canned = map[string]string{
 		"Last-Modified: Tue, 05 Mar 2024 06:07:08 GMT\r\nAccept-Ranges: bytes\r\nContent-Length: 4\r\n\r\nabc\n",
 	"expires": "HTTP/1.1 200 OK\r\nExpires: Thu, 01 Jan 2015 00:00:00 GMT\r\nCache-Control: max-age=5\r\nContent-Length: 4\r\n\r\nabc\n",
 	"upgrade": "HTTP/1.1 200 OK\r\nConnection: close, X-Hop\r\nKeep-Alive: timeout=5\r\nX-Hop: hop\r\nUpgrade: foo\r\n" +
-		"Transfer-Encoding: identity\r\nTrailer: X-T\r\nProxy-Authenticate: Basic\r\nContent-Length: 4\r\n\r\nabc\n",
+		"Trailer: X-T\r\nProxy-Authenticate: Basic\r\nContent-Length: 4\r\n\r\nabc\n",
+	"te-identity": "HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\nContent-Length: 4\r\n\r\nabc\n",
+	"te-and-cl":   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n4\r\nabc\n\r\n0\r\n\r\n",
 	"continue": "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {{LEN}}\r\n\r\n{{BODY}}",
 	"bigheader": "HTTP/1.1 200 OK\r\nX-Big: {{BIG}}\r\nContent-Length: 3\r\n\r\nok\n",
 }

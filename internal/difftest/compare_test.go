@@ -42,6 +42,8 @@ func (s *server) normalizer() *strings.Replacer {
 	)...)
 }
 
+var dateLineRe = regexp.MustCompile(`(?i)Date: [^\r\n]*\r\n`)
+
 var boundaryRe = regexp.MustCompile(`boundary=([0-9A-Za-z]+)`)
 
 // render turns an exchange into the lines that are compared: the status
@@ -110,7 +112,14 @@ func render(ex *exchange, s *server, c tc, peer *exchange) (lines []string, body
 		}
 	}
 	if len(ex.tail) > 0 {
-		lines = append(lines, fmt.Sprintf("[%d unparsed bytes: %q]", len(ex.tail), trunc(norm.Replace(string(ex.tail)), 80)))
+		// Unparsed bytes (a head without its end, an HTTP/0.9 body) get
+		// the same normalisation as parsed ones: names and the Date.
+		tail := norm.Replace(string(ex.tail))
+		if s.name == "weir" {
+			tail = weirNames.Replace(tail)
+		}
+		tail = dateLineRe.ReplaceAllString(tail, "Date: [DATE]\r\n")
+		lines = append(lines, fmt.Sprintf("[%d unparsed bytes: %q]", len(tail), trunc(tail, 200)))
 	}
 	if c.keepOpen {
 		if ex.closed {

@@ -147,3 +147,142 @@ func TestProxyForward(t *testing.T) {
 		pc(get("http 1.1 upstream", "/http11/x")),
 	)
 }
+
+// TestProxyResponse covers what nginx makes of the upstream's response:
+// the status line, the headers it hides and passes, Location and Refresh
+// rewriting, Set-Cookie rewriting, intercepted errors, X-Accel-Redirect,
+// the ways a response can end, and broken responses.
+func TestProxyResponse(t *testing.T) {
+	runProxy(t, newPool(1), &site{
+		files: map[string]string{
+			"files/a.txt":   "file a\n",
+			"err404.html":   "custom 404 page\n",
+			"internal.html": "internal page\n",
+		},
+		http: `
+    proxy_http_version 1.0;
+    upstream grp { server {{B0}}; }
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name localhost;
+        root {{ROOT}};
+        default_type text/plain;
+        location /r/ { proxy_pass http://{{B0}}; }
+        location /hide/ {
+            proxy_hide_header X-Foo;
+            proxy_hide_header x-bar;
+            proxy_pass_header Server;
+            proxy_pass_header X-Accel-Expires;
+            proxy_pass http://{{B0}};
+        }
+        location /passdate/ { proxy_pass_header Date; proxy_pass http://{{B0}}; }
+        location /app/ { proxy_pass http://{{B0}}/app/; }
+        location /front/ { proxy_pass http://{{B0}}/app/; }
+        location /app-off/ { proxy_redirect off; proxy_pass http://{{B0}}/app/; }
+        location /app-custom/ {
+            proxy_redirect http://{{B0}}/app/ http://custom.test/c/;
+            proxy_redirect http://other.test/ /o/;
+            proxy_pass http://{{B0}}/app/;
+        }
+        location /app-regex/ { proxy_redirect ~^http://[^/]+/app/(.*)$ /rx/$1; proxy_pass http://{{B0}}/app/; }
+        location /app-regex-i/ { proxy_redirect ~*^HTTP://OTHER\.TEST/(.*)$ http://$host/i/$1; proxy_pass http://{{B0}}/app/; }
+        location /app-var/ { proxy_redirect http://$proxy_host/app/ /v/; proxy_pass http://{{B0}}/app/; }
+        location /app-default-and/ { proxy_pass http://{{B0}}/app/; proxy_redirect default; proxy_redirect http://other.test/ /o2/; }
+        location /app-grp/ { proxy_pass http://grp/app/; }
+        location /app-norel/ { absolute_redirect off; proxy_pass http://{{B0}}/app/; }
+        location /cookie/ {
+            proxy_cookie_domain backend.test front.test;
+            proxy_cookie_path /app/ /front/;
+            proxy_pass http://{{B0}};
+        }
+        location /cookie-re/ {
+            proxy_cookie_domain ~\.?(?<d>[a-z]+)\.test$ $d.example;
+            proxy_cookie_path ~*^/APP(.*)$ /x$1;
+            proxy_pass http://{{B0}};
+        }
+        location /cookie-off/ { proxy_cookie_domain off; proxy_cookie_path off; proxy_pass http://{{B0}}; }
+        location /intercept/ {
+            proxy_intercept_errors on;
+            error_page 404 /err404.html;
+            error_page 500 = @fallback;
+            error_page 503 =200 /internal.html;
+            proxy_pass http://{{B0}};
+        }
+        location /nointercept/ { error_page 404 /err404.html; proxy_pass http://{{B0}}; }
+        location /intercept-noerrpage/ { proxy_intercept_errors on; proxy_pass http://{{B0}}; }
+        location @fallback { return 200 "fallback uri=$uri status=$status up=$upstream_status\n"; }
+        location /files/ { internal; }
+        location @named { return 200 "named uri=$uri args=$args\n"; }
+        location /show { return 200 "show uri=$uri args=$args\n"; }
+        location /internal-proxy/ { internal; proxy_pass http://{{B0}}/; }
+        location /xaccel-ignored/ { proxy_ignore_headers X-Accel-Redirect; proxy_pass http://{{B0}}; }
+        location /small/ { proxy_buffer_size 1k; proxy_pass http://{{B0}}; }
+    }`,
+	},
+		pc(get("reason text passed", "/r/?r=fine")),
+		pc(get("no reason text", "/r/?r=noreason")),
+		pc(get("hidden by default", "/r/?r=hidden")),
+		pc(get("hide and pass header", "/hide/?r=hidden")),
+		pc(get("pass date", "/passdate/?r=hidden")),
+		pc(get("repeated headers", "/r/?r=multi")),
+		pc(get("hop by hop from upstream", "/r/?r=upgrade")),
+		pc(get("validators and encoding", "/r/?r=gzip")),
+		pc(get("expires passed", "/r/?r=expires")),
+		pc(get("redirect default", "/app/x?r=loc-self")),
+		pc(get("redirect default other prefix", "/front/x?r=loc-self")),
+		pc(get("redirect default refresh", "/app/x?r=loc-other")),
+		pc(get("redirect default relative", "/app/x?r=loc-relative")),
+		pc(get("redirect default 201", "/app/x?r=loc-201")),
+		pc(get("redirect off", "/app-off/x?r=loc-self")),
+		pc(get("redirect custom", "/app-custom/x?r=loc-self")),
+		pc(get("redirect custom other", "/app-custom/x?r=loc-other")),
+		pc(get("redirect regex", "/app-regex/x?r=loc-self")),
+		pc(get("redirect regex caseless", "/app-regex-i/x?r=loc-other")),
+		pc(get("redirect with variable", "/app-var/x?r=loc-self")),
+		pc(get("redirect default and custom", "/app-default-and/x?r=loc-other")),
+		pc(get("redirect default and custom self", "/app-default-and/x?r=loc-self")),
+		pc(get("redirect group name", "/app-grp/x?r=loc-group")),
+		pc(get("redirect without absolute_redirect", "/app-norel/x?r=loc-self")),
+		pc(get("cookie domain and path", "/cookie/?r=cookies")),
+		pc(get("cookie regex", "/cookie-re/?r=cookies")),
+		pc(get("cookie off", "/cookie-off/?r=cookies")),
+		pc(get("intercept 404 to error page", "/intercept/?r=s404")),
+		pc(get("intercept 500 to named", "/intercept/?r=s500")),
+		pc(get("intercept 503 to 200", "/intercept/?r=s503")),
+		pc(get("intercept code without error page", "/intercept/?r=s502")),
+		pc(get("intercept 200 untouched", "/intercept/x")),
+		pc(get("no intercept", "/nointercept/?r=s404")),
+		pc(get("intercept without error pages", "/intercept-noerrpage/?r=s404")),
+		pc(get("x-accel-redirect to file", "/r/?r=xaccel-file")),
+		pc(get("x-accel-redirect to named", "/r/?r=xaccel-named")),
+		pc(get("x-accel-redirect with args", "/r/?r=xaccel-args")),
+		pc(get("x-accel-redirect to proxy", "/r/?r=xaccel-proxy")),
+		pc(get("x-accel-redirect ignored", "/xaccel-ignored/?r=xaccel-file")),
+		pc(req("x-accel-redirect head", "HEAD", "/r/?r=xaccel-file")),
+		pc(get("http/1.0 response without length", "/r/?r=http10")),
+		pc(get("http/1.1 response without length", "/r/?r=nolength")),
+		pc(get("chunked response", "/r/?r=chunked")),
+		pc(req("head echo", "HEAD", "/r/h")),
+		pc(req("head chunked", "HEAD", "/r/?r=chunked")),
+		pc(get("204 from upstream", "/r/?r=s204")),
+		pc(get("304 from upstream", "/r/?r=s304")),
+		pc(get("404 from upstream", "/r/?r=s404")),
+		pc(get("503 from upstream", "/r/?r=s503")),
+		pc(get("100 continue then 200", "/r/?r=continue")),
+		pc(get("too big header", "/small/?r=bigheader")),
+		pc(get("garbage instead of status line", "/r/?r=garbage")),
+		pc(get("invalid header line", "/r/?r=badheader")),
+		pc(get("header with empty name", "/r/?r=badheader2")),
+		pc(get("invalid status code", "/r/?r=badstatus")),
+		pc(get("no status line http/0.9", "/r/?r=http09")),
+		pc(get("duplicate content-length", "/r/?r=dupcl").known("nginx 1.23.0 rejects a duplicate Content-Length from upstream with 502 \"upstream sent duplicate header line\"; 1.22 takes the first and then finds the body short")),
+		pc(get("transfer-encoding identity", "/r/?r=te-identity").known("nginx 1.23.0 rejects a Transfer-Encoding other than chunked with 502 \"upstream sent unknown Transfer-Encoding\"; 1.22 ignores it")),
+		pc(get("transfer-encoding and content-length", "/r/?r=te-and-cl").known("nginx 1.23.0 rejects Content-Length with Transfer-Encoding from upstream with 502; 1.22 uses the chunked framing")),
+		pc(get("close mid body", "/r/?r=midbody")),
+		pc(get("close mid chunk", "/r/?r=midchunk")),
+		pc(get("invalid chunk", "/r/?r=badchunk")),
+		pc(get("close inside header", "/r/?r=headeronly")),
+		with(get("close before header", "/r/close"), 0, modeClose),
+		with(get("reset before header", "/r/reset"), 0, modeReset),
+	)
+}
