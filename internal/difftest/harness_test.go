@@ -116,13 +116,14 @@ type server struct {
 	prefix string
 	root   string
 	ports  [2]int
-	// backends are the upstream servers of this server (see site.backends).
-	backends []string
 	cmd    *exec.Cmd
 	stderr bytes.Buffer
 	done   chan struct{}
 
 	accessOff, errorOff int64
+
+	// backends are the upstream servers of this server (see site.backends).
+	backends []string
 }
 
 func (s *server) addr(i int) string { return fmt.Sprintf("127.0.0.1:%d", s.ports[i]) }
