@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -96,6 +97,9 @@ const (
 	modeHang  = "hang"  // reads the request and never answers
 	modeClose = "close" // reads the request and closes
 	modeReset = "reset" // reads the request and resets the connection
+	// modeBlackhole listens with a full accept queue and never accepts:
+	// connections neither succeed nor fail (proxy_connect_timeout).
+	modeBlackhole = "blackhole"
 )
 
 // backend is one upstream server.
@@ -108,6 +112,9 @@ type backend struct {
 	mode  string // a mode constant, "canned:NAME" or "status:CODE"
 	conns map[net.Conn]bool
 	hits  int
+
+	hole     int        // the blackhole socket, when > 0
+	holeFill []net.Conn // the connections that fill its queue
 }
 
 // bset is the backends of one server under test.
@@ -188,11 +195,22 @@ func (s *bset) reset() {
 func (b *backend) setMode(t *testing.T, mode string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if mode == modeDead && b.ln != nil {
+	if b.hole > 0 && mode != modeBlackhole {
+		for _, c := range b.holeFill {
+			c.Close()
+		}
+		b.holeFill = nil
+		syscall.Close(b.hole)
+		b.hole = 0
+	}
+	if (mode == modeDead || mode == modeBlackhole) && b.ln != nil {
 		b.ln.Close()
 		b.ln = nil
 	}
-	if mode != modeDead && b.ln == nil {
+	if mode == modeBlackhole && b.hole == 0 {
+		b.blackhole(t)
+	}
+	if mode != modeDead && mode != modeBlackhole && b.ln == nil {
 		var ln net.Listener
 		var err error
 		// The port was ours a moment ago; retry briefly if the kernel
@@ -210,6 +228,43 @@ func (b *backend) setMode(t *testing.T, mode string) {
 		go b.serve(ln)
 	}
 	b.mode = mode
+}
+
+// blackhole listens on the backend's address with a backlog of 0 and
+// fills the accept queue, so that the kernel drops further SYNs.
+func (b *backend) blackhole(t *testing.T) {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
+	ta, _ := net.ResolveTCPAddr("tcp", b.addr)
+	sa := &syscall.SockaddrInet4{Port: ta.Port}
+	copy(sa.Addr[:], ta.IP.To4())
+	for i := 0; ; i++ {
+		if err = syscall.Bind(fd, sa); err == nil || i == 50 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil {
+		syscall.Close(fd)
+		t.Fatalf("blackhole on %s: %v", b.addr, err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		syscall.Close(fd)
+		t.Fatal(err)
+	}
+	b.hole = fd
+	// Fill the queue until a connection attempt hangs.
+	for i := 0; i < 4; i++ {
+		c, err := net.DialTimeout("tcp", b.addr, 100*time.Millisecond)
+		if err != nil {
+			return
+		}
+		b.holeFill = append(b.holeFill, c)
+	}
+	t.Fatalf("blackhole on %s: the accept queue does not fill", b.addr)
 }
 
 func (b *backend) serve(ln net.Listener) {
