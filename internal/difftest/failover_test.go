@@ -1,6 +1,9 @@
 package difftest
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // TestProxyFailover compares what happens when servers fail: refused
 // connections, all servers dead, the backup tier, proxy_next_upstream
@@ -36,6 +39,7 @@ func TestProxyFailover(t *testing.T) {
     upstream cls1 { server {{B0}}; server {{B1}}; }
     upstream cls2 { server {{B0}}; server {{B1}}; }
     upstream one { server {{B0}}; }
+    upstream rec { server {{B0}} fail_timeout=1s; server {{B1}}; }
     upstream down1 { server {{B0}} down; server {{B1}} down; }
     server {
         listen 127.0.0.1:{{PORT}};
@@ -94,6 +98,10 @@ func TestProxyFailover(t *testing.T) {
 		with(get("error page after failure", "/errpage/x"), 0, modeDead),
 		with(get("error page after timeout", "/errpage/t"), 0, modeHang),
 		pc(get("all servers down", "/down1/x")),
+		with(getN("recovery: server fails", 3, keyed("/rec/a")), 0, modeDead),
+		// fail_timeout=1s: from two whole seconds after the failure the
+		// server is tried again, and a success clears its failures.
+		pcase{tc: getN("recovery: server back after fail_timeout", 4, keyed("/rec/b")), wait: 2500 * time.Millisecond},
 		with(get("direct refused", "/direct/x"), 0, modeDead),
 	)
 }

@@ -2,6 +2,7 @@ package difftest
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -75,6 +76,14 @@ func TestProxyForward(t *testing.T) {
         location /nobody-nolen/ { proxy_pass_request_body off; proxy_set_header Content-Length ""; proxy_pass http://{{B0}}; }
         location /setbody/ { proxy_set_body "body=$arg_v"; proxy_pass http://{{B0}}; }
         location /method/ { proxy_method PUT; proxy_pass http://{{B0}}; }
+        location /unbuf/ { proxy_request_buffering off; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://{{B0}}; }
+        location /unbuf10/ { proxy_request_buffering off; proxy_pass http://{{B0}}; }
+        location /ws/ {
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection "upgrade";
+            proxy_pass http://{{B0}};
+        }
         location /http11/ { proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://{{B0}}; }
     }`,
 	},
@@ -145,6 +154,13 @@ func TestProxyForward(t *testing.T) {
 		pc(raw("absolute uri", "GET http://abs.test/plain/abs?q HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")),
 		pc(raw("header with odd spacing", "GET /plain/sp HTTP/1.1\r\nHost: localhost\r\nX-Sp:   lots of space   \r\nX-Tab:\tt\r\nConnection: close\r\n\r\n")),
 		pc(get("http 1.1 upstream", "/http11/x")),
+		pc(postChunked("http 1.1 upstream chunked body", "/http11/c", "hello ", "world")),
+		pc(postChunked("unbuffered chunked body http 1.1", "/unbuf/c", "hello ", "world")),
+		pc(postBody("unbuffered body http 1.1", "/unbuf/p", "hello")),
+		pc(postChunked("unbuffered chunked body http 1.0", "/unbuf10/c", "hello ", "world")),
+		pc(postBody("large body to temp file", "/plain/big", strings.Repeat("0123456789abcdef", 1500))),
+		pc(postChunked("large chunked body", "/plain/bigc", strings.Repeat("x", 9000), strings.Repeat("y", 9000))),
+		pc(get("websocket upgrade", "/ws/?r=ws", "Upgrade: websocket", "Sec-WebSocket-Key: abc", "Connection: Upgrade")),
 	)
 }
 
