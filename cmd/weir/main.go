@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 
 	"weir/internal/config"
@@ -58,6 +59,15 @@ func weir(args []string, stdout, stderr io.Writer) int {
 	// The running server owns descriptor 2 (it points it at the error
 	// log, as nginx does), so it gets no writer of ours.
 	so.Stderr, so.Stdout = nil, nil
+	if path := os.Getenv("WEIR_CPUPROFILE"); path != "" {
+		// a developer's aid: a CPU profile of the whole run (the server
+		// runs in the foreground for it)
+		if f, err := os.Create(path); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer func() { pprof.StopCPUProfile(); f.Close() }()
+			}
+		}
+	}
 	return server.Start(so)
 }
 

@@ -130,3 +130,51 @@ func BenchmarkReturn(b *testing.B) {
 		server { listen 127.0.0.1:{{PORT}}; location = /r { return 200 "hello $arg_x"; } } }`)
 	benchKeepalive(b, addr, "GET /r?x=1 HTTP/1.1\r\nHost: localhost\r\n\r\n")
 }
+
+// BenchmarkProxy is one proxied GET over keep-alive on both sides, to a
+// minimal upstream on 127.0.0.1 (a loop answering a fixed response), so
+// the figure is weir's own cost per proxied request.
+func BenchmarkProxy(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	answer := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n\r\nhello world\n")
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					for {
+						line, err := br.ReadSlice('\n')
+						if err != nil {
+							return
+						}
+						if len(line) <= 2 {
+							break
+						}
+					}
+					if _, err := c.Write(answer); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	addr, dir := startPipelineDir(b, `events {} http { access_log off; keepalive_requests 100000000;
+		upstream u { server `+ln.Addr().String()+`; }
+		server { listen 127.0.0.1:{{PORT}}; location / { proxy_pass http://u; } } }`)
+	defer func() {
+		if b.Failed() {
+			e, _ := os.ReadFile(filepath.Join(dir, "logs/error.log"))
+			b.Logf("%s", e)
+		}
+	}()
+	benchKeepalive(b, addr, "GET /p HTTP/1.1\r\nHost: bench\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n")
+}

@@ -174,6 +174,10 @@ func (q *request) proxyAttempts() {
 		if px.pick.Free(peer, upstream.StateFailed) {
 			q.log().Logf(errlog.Warn, q.r.Conn.ID, "upstream server temporarily disabled%s%s", px.action, q.logSuffix())
 		}
+		if ft == config.NextTimeout {
+			// ngx_http_upstream_next logs a timeout after the release
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream timed out (110: Connection timed out)%s%s", px.action, q.logSuffix())
+		}
 		tries--
 		if sent && nonIdem && mask&config.NextNonIdempotent == 0 {
 			q.proxyFinalize(status)
@@ -262,8 +266,7 @@ func (q *request) attempt(peer *upstream.Peer) (ft ftType, sent bool) {
 func (q *request) connectError(peer *upstream.Peer, err error) ftType {
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream timed out (110: Connection timed out) while connecting to upstream%s", q.logSuffix())
-		return config.NextTimeout
+		return config.NextTimeout // logged by ngx_http_upstream_next's port
 	}
 	if peer.Network == "unix" {
 		q.log().Logf(errlog.Crit, q.r.Conn.ID, "connect() to %s failed %s while connecting to upstream%s", peer.Name, errlog.SysError(err), q.logSuffix())
@@ -281,11 +284,10 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 	c := px.conn
 	px.action = " while sending request to upstream"
 	c.SetWriteDeadline(time.Now().Add(uc.SendTimeout.V))
-	n, err := px.body.writeTo(c, px.reqHead)
+	n, err := px.body.writeTo(c.Conn, px.reqHead)
 	px.st.sent += n
 	if err != nil {
 		if isTimeout(err) {
-			q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream timed out (110: Connection timed out) while sending request to upstream%s", q.logSuffix())
 			return config.NextTimeout, true, false
 		}
 		q.log().Logf(errlog.Error, q.r.Conn.ID, "writev() failed %s while sending request to upstream%s", errlog.SysError(err), q.logSuffix())
@@ -338,7 +340,6 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 			continue
 		}
 		if isTimeout(err) {
-			q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream timed out (110: Connection timed out) while reading response header from upstream%s", q.logSuffix())
 			return config.NextTimeout, true, got
 		}
 		if err == io.EOF {

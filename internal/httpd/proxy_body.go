@@ -140,9 +140,15 @@ func (q *request) bodyError(err error) {
 	}
 }
 
-// sendBody writes the buffered body after the request head.
+// writeTo writes the request head and the buffered body to c, in one
+// writev when the body is in memory (c must be the raw connection for
+// that: net.Buffers falls back to one write per buffer otherwise).
 func (b *reqBody) writeTo(c net.Conn, head []byte) (int64, error) {
 	if b.file == nil {
+		if len(b.mem) == 0 {
+			n, err := c.Write(head)
+			return int64(n), err
+		}
 		bufs := net.Buffers{head, b.mem}
 		return bufs.WriteTo(c)
 	}

@@ -94,12 +94,12 @@ func TestConfigureLayout(t *testing.T) {
 	if !strings.HasPrefix(lines[2], "configure arguments: --prefix=/usr/local/weir/ --conf-path=conf/nginx.conf") {
 		t.Errorf("line 3 = %q", lines[2])
 	}
-	for _, w := range []string{" --without-http_gzip_module", " --without-http_proxy_module"} {
+	for _, w := range []string{" --without-http_gzip_module", " --without-http_fastcgi_module"} {
 		if !strings.Contains(lines[2], w) {
 			t.Errorf("configure arguments lack %q", w)
 		}
 	}
-	for _, w := range []string{"autoindex", "rewrite", "access_module", "http_ssl"} {
+	for _, w := range []string{"autoindex", "rewrite", "access_module", "http_ssl", "proxy_module", "upstream_"} {
 		if strings.Contains(lines[2], w) {
 			t.Errorf("configure arguments mention %q, which weir has (or does not claim)", w)
 		}

@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"net"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -131,9 +132,16 @@ type pool struct {
 	closed bool
 }
 
-func newPool(u *config.Upstream, now func() time.Time) *pool {
+func newPool(u *config.Upstream, now func() time.Time, scale int) *pool {
+	if scale <= 0 {
+		scale = runtime.GOMAXPROCS(0)
+	}
 	p := &pool{
-		max:      u.Keepalive,
+		// nginx's cache holds N connections in each worker process;
+		// weir is one process whose workers are its GOMAXPROCS threads,
+		// so it keeps N for each of them (the same total as nginx with
+		// worker_processes auto).
+		max:      u.Keepalive * scale,
 		requests: u.KeepaliveRequests,
 		time:     u.KeepaliveTime,
 		timeout:  u.KeepaliveTimeout,

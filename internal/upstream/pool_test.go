@@ -94,6 +94,7 @@ func poolGroup(t *testing.T, c *clock, pc poolCfg, servers ...*config.UpstreamSe
 		KeepaliveTime: pc.life, KeepaliveTimeout: pc.timeout,
 	}
 	o := c.opts()
+	o.KeepaliveScale = 1
 	o.SweepInterval = pc.sweep
 	if o.SweepInterval == 0 {
 		o.SweepInterval = time.Hour // tests drive sweeps by hand

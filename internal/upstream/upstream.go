@@ -29,6 +29,10 @@ type Options struct {
 	// for keepalive_timeout and for having been closed by the server;
 	// 0 = one second.
 	SweepInterval time.Duration
+	// KeepaliveScale multiplies "keepalive N": nginx keeps N idle
+	// connections in each worker process, weir is one process whose
+	// workers are its GOMAXPROCS threads. 0 = GOMAXPROCS.
+	KeepaliveScale int
 }
 
 // Set holds the runtime groups of one configuration snapshot. Peer state
@@ -247,7 +251,7 @@ func newGroup(u *config.Upstream, o Options) *Group {
 		g.primary.buildRanges()
 	}
 	if u.Keepalive > 0 {
-		g.pool = newPool(u, o.Now)
+		g.pool = newPool(u, o.Now, o.KeepaliveScale)
 	}
 	return g
 }
