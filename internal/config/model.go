@@ -176,6 +176,7 @@ type Loc struct {
 	ClientMaxBodySize    Opt[int64]
 	ClientBodyTimeout    Opt[time.Duration]
 	ClientBodyBufSize    Opt[int64]
+	ClientBodyTemp       Opt[string] // client_body_temp_path; unset = PREFIX/client_body_temp
 	SendTimeout          Opt[time.Duration]
 	ServerTokens         Opt[string] // on, off, build
 	ErrorPages           Opt[[]*ErrorPage]

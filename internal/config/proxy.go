@@ -256,8 +256,12 @@ func setProxyBuffers(b *builder, s *conf.Stmt) error {
 // setProxyTempPath is ngx_conf_set_path_slot: a path (relative to the
 // prefix) and up to three directory levels.
 func setProxyTempPath(b *builder, s *conf.Stmt) error {
-	p := &b.cur.Proxy
-	if p.TempPath.Set {
+	return setTempPath(b, s, &b.cur.Proxy.TempPath)
+}
+
+// setTempPath is ngx_conf_set_path_slot for any *_temp_path.
+func setTempPath(b *builder, s *conf.Stmt, slot *Opt[string]) error {
+	if slot.Set {
 		return duplicate(s)
 	}
 	for _, l := range s.Args[1:] {
@@ -269,7 +273,7 @@ func setProxyTempPath(b *builder, s *conf.Stmt) error {
 	if strings.HasSuffix(path, "/") {
 		path = path[:len(path)-1]
 	}
-	p.TempPath = Def(b.full(path))
+	*slot = Def(b.full(path))
 	return nil
 }
 

@@ -92,7 +92,10 @@ func (q *request) readBody(b *reqBody) bool {
 // openBodyFile creates the temp file a large body spills to; nginx warns
 // that it does so.
 func (q *request) openBodyFile(b *reqBody) bool {
-	dir := filepath.Join(q.snap.Cfg.Prefix, "client_body_temp")
+	dir := q.lc.ClientBodyTemp.V
+	if !q.lc.ClientBodyTemp.Set {
+		dir = filepath.Join(q.snap.Cfg.Prefix, "client_body_temp")
+	}
 	_ = os.MkdirAll(dir, 0o700)
 	f, err := os.CreateTemp(dir, "body")
 	if err != nil {
