@@ -35,6 +35,18 @@ func findIn(q *request, t *config.LocTree) (*config.Location, bool) {
 			best = l
 		}
 	}
+	if best == nil || best.Name != uri {
+		// ngx_http_find_static_location: the URI is a location's name
+		// without its trailing slash, and that location passes requests
+		// to upstreams (clcf->auto_redirect): nginx answers 301 to the
+		// slashed URI without looking at regexes
+		for _, l := range t.Static {
+			if len(l.Name) == len(uri)+1 && strings.HasSuffix(l.Name, "/") && strings.HasPrefix(l.Name, uri) && autoRedirect(l) {
+				q.autoRedirect = true
+				return l, true
+			}
+		}
+	}
 	noregex := false
 	if best != nil {
 		noregex = best.Match == config.MatchPrefixNoRegex
@@ -92,4 +104,11 @@ func (q *request) capture(n int) string {
 		return ""
 	}
 	return q.capSrc[q.caps[2*n]:q.caps[2*n+1]]
+}
+
+// autoRedirect reports whether a location sends "/name" to "/name/" with a
+// 301 (nginx sets clcf->auto_redirect in proxy_pass and the other *_pass
+// directives of a location whose name ends with "/").
+func autoRedirect(l *config.Location) bool {
+	return l.Loc.Proxy.Pass != nil
 }

@@ -171,6 +171,20 @@ func readLog(t *testing.T, dir, name string) string {
 	return string(b)
 }
 
+// waitLog reads a log once it has n lines: weir writes the access log
+// after the response went out, so a client can be faster than the log.
+func waitLog(t *testing.T, dir, name string, n int) string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s := readLog(t, dir, name)
+		if strings.Count(s, "\n") >= n || time.Now().After(deadline) {
+			return s
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // TestProxyRoundRobinSequence: weights 5,1,1 give nginx's smooth
 // sequence a a b a c a a through the proxy.
 func TestProxyRoundRobinSequence(t *testing.T) {
@@ -220,7 +234,7 @@ func TestProxyFailover(t *testing.T) {
 	if !strings.Contains(elog, "[warn]") || !strings.Contains(elog, "upstream server temporarily disabled while connecting to upstream") {
 		t.Fatalf("no 'temporarily disabled' warning:\n%s", elog)
 	}
-	alog := readLog(t, dir, "access.log")
+	alog := waitLog(t, dir, "access.log", 4)
 	if !strings.HasPrefix(alog, dead+", "+b.addr+"|502, 200|200\n") {
 		t.Fatalf("access log:\n%s", alog)
 	}
@@ -245,7 +259,7 @@ func TestProxyNoLiveUpstreams(t *testing.T) {
 	if !strings.Contains(elog, `no live upstreams while connecting to upstream, client: 127.0.0.1, server: , request: "GET / HTTP/1.1", upstream: "http://grp/", host: "test"`) {
 		t.Fatalf("error log:\n%s", elog)
 	}
-	lines := strings.Split(strings.TrimSpace(readLog(t, dir, "access.log")), "\n")
+	lines := strings.Split(strings.TrimSpace(waitLog(t, dir, "access.log", 2)), "\n")
 	if len(lines) != 2 || lines[1] != "grp|502" || !strings.HasSuffix(lines[0], "|502, 502") {
 		t.Fatalf("access log: %q", lines)
 	}
@@ -272,7 +286,7 @@ func TestProxyNextUpstreamStatus(t *testing.T) {
 	if r.status != 503 || r.body != "busy b" || r.header.Get("X-From") != "b" {
 		t.Fatalf("%d %q %v", r.status, r.body, r.header)
 	}
-	if got := strings.TrimSpace(readLog(t, dir, "access.log")); got != a.addr+", "+b.addr+"|503, 503" {
+	if got := strings.TrimSpace(waitLog(t, dir, "access.log", 1)); got != a.addr+", "+b.addr+"|503, 503" {
 		t.Fatalf("access log %q", got)
 	}
 }
@@ -569,5 +583,29 @@ func TestProxyResponseHeaders(t *testing.T) {
 	r = get(t, addr, "/app/missing")
 	if r.status != 200 || r.body != "intercepted\n" {
 		t.Fatalf("intercept: %d %q", r.status, r.body)
+	}
+}
+
+// TestProxyAutoRedirect: "/app" is sent to "/app/" with a 301 when the
+// location "/app/" proxies (nginx's auto_redirect), unless a location
+// named "/app" exists.
+func TestProxyAutoRedirect(t *testing.T) {
+	b := startBackend(t, "b", nil)
+	addr, _ := proxyEnv(t, `events {} http {
+		server { listen 127.0.0.1:{{PORT}};
+			location /app/ { proxy_pass http://{{A}}; }
+			location /own/ { proxy_pass http://{{A}}; }
+			location /own { return 200 "own\n"; }
+			location ~ ^/app$ { return 200 "regex\n"; } } }`,
+		map[string]string{"A": b.addr})
+	r := get(t, addr, "/app?x=1")
+	if r.status != 301 || !strings.HasSuffix(r.header.Get("Location"), "/app/?x=1") {
+		t.Fatalf("%d %v", r.status, r.header)
+	}
+	if r := get(t, addr, "/own"); r.status != 200 || r.body != "own\n" {
+		t.Fatalf("%d %q", r.status, r.body)
+	}
+	if r := get(t, addr, "/app/z"); r.status != 200 || r.body != "b GET /app/z" {
+		t.Fatalf("%d %q", r.status, r.body)
 	}
 }

@@ -64,10 +64,11 @@ type request struct {
 
 	varDepth int // map variables being computed, one inside another
 
-	px         *proxyState // proxying state, once proxy_pass runs
-	ups        []upState   // $upstream_* attempts
-	upCtx      string      // the "upstream:" of error-log lines
-	locChanged bool        // "rewrite ... break" changed the URI (r->valid_location = 0)
+	px           *proxyState // proxying state, once proxy_pass runs
+	ups          []upState   // $upstream_* attempts
+	upCtx        string      // the "upstream:" of error-log lines
+	locChanged   bool        // "rewrite ... break" changed the URI (r->valid_location = 0)
+	autoRedirect bool        // the location search ended in nginx's auto_redirect (NGX_DONE)
 
 	buf     []byte // scratch for evaluation
 	logLine []byte
@@ -210,6 +211,7 @@ func (q *request) findAndRun() {
 			q.respondStatus(500)
 			return
 		}
+		q.autoRedirect = false
 		loc := findLocation(q, q.srv.Locations)
 		if loc == nil {
 			q.loc = nil
@@ -236,6 +238,16 @@ func (q *request) findAndRun() {
 		}
 		if q.loc != nil && q.loc.Internal && !q.internal {
 			q.respondStatus(404)
+			return
+		}
+		if q.autoRedirect {
+			// ngx_http_core_find_config_phase, NGX_DONE
+			target := q.loc.Name
+			if q.args != "" {
+				target = q.uri + "/?" + q.args
+			}
+			q.discardBody()
+			q.redirect(301, target)
 			return
 		}
 		var script []config.Instr
