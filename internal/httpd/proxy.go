@@ -301,11 +301,17 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 	if cap(px.hbuf) < size {
 		px.hbuf = make([]byte, size)
 	}
-	px.hbuf = px.hbuf[:size]
+	// the cap is proxy_buffer_size: ParseHead reports a head that fills
+	// it as too big
+	px.hbuf = px.hbuf[:size:size]
 	px.hlen = 0
 	px.head = http1.ResponseHead{Headers: px.head.Headers[:0]}
 	deadline := time.Now().Add(uc.ReadTimeout.V)
 	for {
+		if px.hlen == len(px.hbuf) {
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream sent too big header while reading response header from upstream%s", q.logSuffix())
+			return config.NextInvalidHeader, true, true
+		}
 		c.SetReadDeadline(deadline)
 		m, err := c.Read(px.hbuf[px.hlen:])
 		if m > 0 {
