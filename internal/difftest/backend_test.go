@@ -186,23 +186,18 @@ func (s *bset) close() {
 	}
 }
 
-// reset brings every backend back to echo mode, listening.
-func (s *bset) reset() {
-	for _, b := range s.bs {
-		b.setMode(s.t, modeEcho)
-	}
-}
-
 func (b *backend) setMode(t *testing.T, mode string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.hole > 0 && mode != modeBlackhole {
+		// The listener first: its queued connections are reset and do
+		// not linger on the port.
+		syscall.Close(b.hole)
+		b.hole = 0
 		for _, c := range b.holeFill {
 			c.Close()
 		}
 		b.holeFill = nil
-		syscall.Close(b.hole)
-		b.hole = 0
 	}
 	if (mode == modeDead || mode == modeBlackhole) && b.ln != nil {
 		b.ln.Close()
@@ -216,7 +211,7 @@ func (b *backend) setMode(t *testing.T, mode string) {
 		var err error
 		// The port was ours a moment ago; retry briefly if the kernel
 		// still holds it.
-		for i := 0; i < 50; i++ {
+		for i := 0; i < 200; i++ {
 			if ln, err = net.Listen("tcp", b.addr); err == nil {
 				break
 			}
@@ -523,11 +518,16 @@ func runProxy(t *testing.T, p *pool, st *site, cases ...pcase) {
 			if c.wait > 0 {
 				time.Sleep(c.wait)
 			}
+			// Each backend gets the case's mode (echo by default); one
+			// already in that mode is left alone.
 			for _, name := range []string{"nginx", "weir"} {
-				set := p.set(name)
-				set.reset()
-				for i, m := range c.modes {
-					set.bs[i].setMode(t, m)
+				for i, b := range p.set(name).bs {
+					b.mu.Lock()
+					cur := b.mode
+					b.mu.Unlock()
+					if m := c.modes[i]; m != cur {
+						b.setMode(t, m)
+					}
 				}
 			}
 			runCase(t, c.tc, ng, we)
