@@ -88,6 +88,7 @@ var canned = map[string]string{
 	"te-and-cl":   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n4\r\nabc\n\r\n0\r\n\r\n",
 	"continue":    "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {{LEN}}\r\n\r\n{{BODY}}",
 	"ws":          "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: xyz\r\n\r\nhello from the tunnel\n",
+	"big":       "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 30000\r\n\r\n{{BIGBODY}}",
 	"bigheader":   "HTTP/1.1 200 OK\r\nX-Big: {{BIG}}\r\nContent-Length: 3\r\n\r\nok\n",
 }
 
@@ -430,6 +431,7 @@ func (b *backend) handle(c net.Conn) {
 			out := strings.NewReplacer(
 				"{{BODY}}", body, "{{LEN}}", strconv.Itoa(len(body)), "{{NAME}}", b.name,
 				"{{ADDR}}", b.addr, "{{BIG}}", strings.Repeat("x", 8000),
+				"{{BIGBODY}}", strings.Repeat("0123456789abcdefghijklmnopqrstuvwxyz\n", 30000/37)+strings.Repeat("-", 30000%37),
 			).Replace(text)
 			c.Write([]byte(out))
 			// Let the proxy read it all before the close.

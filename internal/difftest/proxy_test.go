@@ -84,6 +84,7 @@ func TestProxyForward(t *testing.T) {
             proxy_set_header Connection "upgrade";
             proxy_pass http://{{B0}};
         }
+        location /varnone/ { proxy_pass http://$arg_g; }
         location /http11/ { proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://{{B0}}; }
     }`,
 	},
@@ -154,6 +155,9 @@ func TestProxyForward(t *testing.T) {
 		pc(raw("absolute uri", "GET http://abs.test/plain/abs?q HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")),
 		pc(raw("header with odd spacing", "GET /plain/sp HTTP/1.1\r\nHost: localhost\r\nX-Sp:   lots of space   \r\nX-Tab:\tt\r\nConnection: close\r\n\r\n")),
 		pc(get("http 1.1 upstream", "/http11/x")),
+		pc(get("variable naming no group", "/varnone/x?g=nosuch")),
+		pc(get("variable naming a group", "/varnone/x?g=grp")),
+		pc(get("large response", "/plain/x?r=big")),
 		pc(postChunked("http 1.1 upstream chunked body", "/http11/c", "hello ", "world")),
 		pc(postChunked("unbuffered chunked body http 1.1", "/unbuf/c", "hello ", "world")),
 		pc(postBody("unbuffered body http 1.1", "/unbuf/p", "hello")),
