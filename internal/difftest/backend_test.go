@@ -88,7 +88,7 @@ var canned = map[string]string{
 	"te-and-cl":   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n4\r\nabc\n\r\n0\r\n\r\n",
 	"continue":    "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {{LEN}}\r\n\r\n{{BODY}}",
 	"ws":          "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: xyz\r\n\r\nhello from the tunnel\n",
-	"big":       "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 30000\r\n\r\n{{BIGBODY}}",
+	"big":         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 30000\r\n\r\n{{BIGBODY}}",
 	"bigheader":   "HTTP/1.1 200 OK\r\nX-Big: {{BIG}}\r\nContent-Length: 3\r\n\r\nok\n",
 }
 
