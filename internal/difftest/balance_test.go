@@ -39,6 +39,11 @@ func TestProxyBalance(t *testing.T) {
     upstream lc511 { least_conn; server {{B0}} weight=5; server {{B1}}; server {{B2}}; }
     upstream lcbackup { least_conn; server {{B0}} down; server {{B1}} backup; server {{B2}} backup; }
     upstream single { server {{B0}}; }
+    upstream iphd0 { ip_hash; server {{B0}}; server {{B1}}; server {{B2}}; }
+    upstream iphd1 { ip_hash; server {{B0}}; server {{B1}}; server {{B2}}; }
+    upstream iphd2 { ip_hash; server {{B0}}; server {{B1}}; server {{B2}}; }
+    upstream hshdead { hash $arg_k; server {{B0}}; server {{B1}}; server {{B2}}; }
+    upstream lcdead { least_conn; server {{B0}}; server {{B1}}; server {{B2}}; }
     upstream rnd1 { random; server {{B0}}; server {{B1}} down; }
     server {
         listen 127.0.0.1:{{PORT}};
@@ -65,6 +70,11 @@ func TestProxyBalance(t *testing.T) {
 		pc(getN("least_conn 5 1 1 sequential", 14, keyed("/lc511/"))),
 		pc(getN("least_conn backup tier", 4, keyed("/lcbackup/"))),
 		pc(getN("single server", 3, keyed("/single/"))),
+		with(getN("ip_hash b0 dead", 4, keyed("/iphd0/")), 0, modeDead),
+		with(getN("ip_hash b1 dead", 4, keyed("/iphd1/")), 1, modeDead),
+		with(getN("ip_hash b2 dead", 4, keyed("/iphd2/")), 2, modeDead),
+		with(getN("hash with a dead server", 12, keyed("/hshdead/x?k=")), 1, modeDead),
+		with(getN("least_conn with a dead server", 6, keyed("/lcdead/")), 0, modeDead),
 		pc(getN("random with one usable server", 3, keyed("/rnd1/"))),
 	)
 }
@@ -82,6 +92,7 @@ func TestProxyHashConsistent(t *testing.T) {
     upstream ch { hash $arg_k consistent; server {{B0}}; server {{B1}}; server {{B2}}; }
     upstream ch311 { hash $arg_k consistent; server {{B0}} weight=3; server {{B1}}; server {{B2}}; }
     upstream chdown { hash $arg_k consistent; server {{B0}}; server {{B1}} down; server {{B2}}; }
+    upstream chdead { hash $arg_k consistent; server {{B0}}; server {{B1}}; server {{B2}}; }
     upstream chempty { hash $arg_nokey consistent; server {{B0}}; server {{B1}}; server {{B2}}; }
     server {
         listen 127.0.0.1:{{PORT}};
@@ -95,5 +106,6 @@ func TestProxyHashConsistent(t *testing.T) {
 		pc(getN("consistent weights 3 1 1", 20, keyed("/ch311/x?k=key"))),
 		pc(getN("consistent with down server", 20, keyed("/chdown/x?k=key"))),
 		pc(getN("consistent empty key", 6, keyed("/chempty/x?k="))),
+		with(getN("consistent with a dead server", 12, keyed("/chdead/x?k=key")), 1, modeDead),
 	)
 }
