@@ -700,11 +700,13 @@ func (w *Response) Finish() error {
 }
 
 // Abort ends a response whose body cannot be completed (an upstream
-// that failed in the middle of it): what is gathered is sent, but no last
-// chunk, and the connection is closed, so the client sees the response
-// cut short rather than complete (nginx closes the connection the same
-// way).
-func (w *Response) Abort() {
+// that failed in the middle of it): no last chunk is sent and the
+// connection is closed, so the client sees the response cut short rather
+// than complete. With flush, what is gathered is sent first (nginx
+// passes on what it read before an upstream closed or timed out);
+// without, it is dropped (nginx loses the postponed output of a buffer
+// it refused, such as broken chunked framing).
+func (w *Response) Abort(flush bool) {
 	o := &w.impl.s.out
 	if o.finished {
 		return
@@ -717,10 +719,9 @@ func (w *Response) Abort() {
 	o.finished = true
 	o.incomplete = true
 	w.KeepAlive = false
-	if o.drop {
-		return
+	if flush && !o.drop {
+		o.flush()
 	}
-	o.flush()
 	o.release()
 }
 

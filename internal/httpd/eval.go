@@ -312,14 +312,15 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		if q.errStatus != 0 {
 			st = q.errStatus
 		}
-		if st == 0 {
-			return "000", true
+		if st < 100 {
+			// "%03ui": 000 when nothing was sent, 009 for HTTP/0.9
+			return pad3(int64(st)), true
 		}
 		return strconv.Itoa(st), true
 	case vars.BodyBytesSent:
-		return strconv.FormatInt(q.w.BodyBytesSent(), 10), true
+		return strconv.FormatInt(q.w.BodyBytesSent()+q.extraSent, 10), true
 	case vars.BytesSent:
-		return strconv.FormatInt(q.w.BytesSent(), 10), true
+		return strconv.FormatInt(q.w.BytesSent()+q.extraSent, 10), true
 	case vars.Msec:
 		t := q.h.Now()
 		ms := t.UnixMilli()

@@ -87,9 +87,16 @@ func (q *request) proxyPass(p *config.Pass) {
 		if q.r.ContentLength >= 0 || q.r.Chunked {
 			px.bodyLen = px.body.size
 		}
-	} else if code := q.discardBody(); code != 0 {
-		q.respondStatus(code)
-		return
+	} else {
+		if code := q.discardBody(); code != 0 {
+			q.respondStatus(code)
+			return
+		}
+		// $proxy_internal_body_length is the client's Content-Length
+		// even when the body is not passed
+		if q.r.ContentLength >= 0 {
+			px.bodyLen = q.r.ContentLength
+		}
 	}
 	q.buildProxyRequest()
 	q.proxyAttempts()
@@ -332,6 +339,22 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 				}
 				q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while reading response header from upstream%s", perr.Error(), q.logSuffix())
 				return config.NextInvalidHeader, true, true
+			}
+			for done && px.head.Status >= 100 && px.head.Status < 200 && px.head.Status != 101 {
+				// an interim answer (100 Continue, 102, 103 Early
+				// Hints) is dropped and the final one read after it
+				copy(px.hbuf, px.hbuf[hn:px.hlen])
+				px.hlen -= hn
+				px.head.Reset()
+				if px.hlen == 0 {
+					done = false
+					break
+				}
+				hn, done, perr = http1.ParseHead(&px.head, px.hbuf[:px.hlen])
+				if perr != nil {
+					q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while reading response header from upstream%s", perr.Error(), q.logSuffix())
+					return config.NextInvalidHeader, true, true
+				}
 			}
 			if done {
 				px.hdone = hn

@@ -2,10 +2,13 @@ package httpd
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"weir/internal/errlog"
 	"weir/internal/httpcore"
@@ -97,10 +100,7 @@ func (q *request) openBodyFile(b *reqBody) bool {
 		dir = filepath.Join(q.snap.Cfg.Prefix, "client_body_temp")
 	}
 	_ = os.MkdirAll(dir, 0o700)
-	f, err := os.CreateTemp(dir, "body")
-	if err != nil {
-		f, err = os.CreateTemp("", "weir-body")
-	}
+	f, err := createTempFile(dir)
 	if err != nil {
 		q.log().Logf(errlog.Crit, q.r.Conn.ID, "open() temp file failed %s%s", errlog.SysError(err), q.logSuffix())
 		q.respondStatus(500)
@@ -164,4 +164,23 @@ func (b *reqBody) writeTo(c net.Conn, head []byte) (int64, error) {
 	}
 	m, err := io.Copy(c, b.file)
 	return int64(n) + m, err
+}
+
+// tempNumber numbers temp files as nginx's ngx_temp_number does: one
+// counter for the process, so names are 0000000001, 0000000002, ...
+var tempNumber atomic.Uint32
+
+// createTempFile is ngx_create_temp_file: a new file named by the next
+// temp number (ten digits), skipping ahead when a name is taken.
+func createTempFile(dir string) (*os.File, error) {
+	n := tempNumber.Add(1)
+	for range 100 {
+		name := filepath.Join(dir, fmt.Sprintf("%010d", n))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil || !errors.Is(err, os.ErrExist) {
+			return f, err
+		}
+		n = tempNumber.Add(1 + uint32(rand.IntN(1000)))
+	}
+	return nil, os.ErrExist
 }

@@ -67,6 +67,8 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 			switch strings.ToLower(x.Name) {
 			case "set-cookie", "content-disposition", "cache-control", "expires", "accept-ranges":
 				w.Header = append(w.Header, httpcore.Header{Name: x.Name, Value: x.Value})
+			case "content-type":
+				q.ctype = x.Value
 			}
 		}
 		q.discardBody()
@@ -108,6 +110,7 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 		w.ContentType = ""
 	}
 	w.Header = w.Header[:0]
+	q.passedHeaders = true
 	for _, x := range h.Headers {
 		if !q.upstreamHeaderPassed(x.Name) {
 			if httpcore.EqualFold(x.Name, "server") || httpcore.EqualFold(x.Name, "date") {
@@ -118,8 +121,19 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 		}
 		v := x.Value
 		switch {
-		case httpcore.EqualFold(x.Name, "location"), httpcore.EqualFold(x.Name, "refresh"):
-			v = q.rewriteRedirect(x.Name, v)
+		case httpcore.EqualFold(x.Name, "location"):
+			// ngx_http_upstream_rewrite_location: a Location that
+			// proxy_redirect rewrote becomes the response's location
+			// (made absolute by the header filter when relative); one
+			// left as is passes untouched
+			nv, rewritten := q.rewriteRedirect(x.Name, v)
+			if rewritten && strings.HasPrefix(nv, "/") {
+				w.Location = nv
+				continue
+			}
+			v = nv
+		case httpcore.EqualFold(x.Name, "refresh"):
+			v, _ = q.rewriteRedirect(x.Name, v)
 		case httpcore.EqualFold(x.Name, "set-cookie"):
 			v = q.rewriteCookie(v)
 		case httpcore.EqualFold(x.Name, "last-modified"):
@@ -252,29 +266,34 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 				}
 				q.upstreamBodyError(err)
 				q.finishUpstream(peer, false, length)
-				w.Abort()
+				w.Abort(true)
 				return
 			} else {
 				continue
 			}
 		}
 		if h.Chunked {
+			// the data of one read is gathered in place (it only moves
+			// towards the start) and goes out as one piece, as nginx
+			// passes one buffer on
 			done := false
+			out := in[:0]
 			for len(in) > 0 && !done {
 				d, n, fin, err := dec.Decode(in)
 				if err != nil {
 					q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream sent invalid chunked response while reading upstream%s", q.logSuffix())
 					q.finishUpstream(peer, false, length)
-					w.Abort()
+					w.Abort(false)
 					return
 				}
 				in, done = in[n:], fin
-				if len(d) > 0 {
-					length += int64(len(d))
-					if clientOK {
-						if _, err := w.Write(d); err != nil {
-							clientOK = false
-						}
+				out = append(out, d...)
+			}
+			if len(out) > 0 {
+				length += int64(len(out))
+				if clientOK {
+					if _, err := w.Write(out); err != nil {
+						clientOK = false
 					}
 				}
 			}
@@ -337,7 +356,7 @@ func (q *request) upstreamBodyError(err error) {
 // HTTP/0.9, whatever the client spoke), until the upstream closes.
 func (q *request) passRaw(peer *upstream.Peer) {
 	px := q.px
-	q.status = 200
+	q.status = 9 // nginx logs an HTTP/0.9 answer as 009
 	client, _, err := q.w.Hijack()
 	if err != nil {
 		q.finishUpstream(peer, false, 0)
@@ -348,10 +367,12 @@ func (q *request) passRaw(peer *upstream.Peer) {
 	timeout := q.lc.Proxy.ReadTimeout.V
 	client.SetWriteDeadline(time.Now().Add(q.lc.SendTimeout.V))
 	if _, err := client.Write(px.hbuf[:px.hlen]); err == nil {
+		q.extraSent = int64(px.hlen)
 		px.conn.SetReadDeadline(time.Now().Add(timeout))
 		n := pipe(client, px.conn.Conn, timeout)
 		length += n
 		px.st.received += n
+		q.extraSent += n
 	}
 	q.finishUpstream(peer, false, length)
 }

@@ -17,10 +17,10 @@ import (
 // replaces it. Without proxy_redirect the "default" rule applies: the
 // proxy_pass URL (or its scheme and host with "/") becomes the location's
 // name (or "/").
-func (q *request) rewriteRedirect(name, v string) string {
+func (q *request) rewriteRedirect(name, v string) (string, bool) {
 	pl := &q.lc.Proxy
 	if !pl.Redirects.Set {
-		return q.defaultRedirect(v)
+		return q.defaultRedirectOK(v)
 	}
 	prefix := ""
 	val := v
@@ -28,36 +28,31 @@ func (q *request) rewriteRedirect(name, v string) string {
 		// only the url= part of a Refresh is rewritten
 		i := strings.Index(strings.ToLower(v), "url=")
 		if i < 0 {
-			return v
+			return v, false
 		}
 		prefix, val = v[:i+4], v[i+4:]
 	}
 	for _, r := range pl.Redirects.V {
-		if r.Default {
-			if out, ok := q.defaultRedirectOK(val); ok {
-				return prefix + out
+		if r.From.Re != nil {
+			if q.matchCaptures(r.From.Re, val) {
+				return prefix + q.eval(r.To), true
 			}
 			continue
 		}
-		if r.From.Re != nil {
-			if q.matchCaptures(r.From.Re, val) {
-				return prefix + q.eval(r.To)
+		if r.From.Value == nil {
+			if r.Default {
+				if out, ok := q.defaultRedirectOK(val); ok {
+					return prefix + out, true
+				}
 			}
 			continue
 		}
 		from := q.eval(r.From.Value)
 		if from != "" && strings.HasPrefix(val, from) {
-			return prefix + q.eval(r.To) + val[len(from):]
+			return prefix + q.eval(r.To) + val[len(from):], true
 		}
 	}
-	return v
-}
-
-func (q *request) defaultRedirect(v string) string {
-	if out, ok := q.defaultRedirectOK(v); ok {
-		return out
-	}
-	return v
+	return v, false
 }
 
 // defaultRedirectOK is "proxy_redirect default": only for a proxy_pass
@@ -125,7 +120,12 @@ func (q *request) rewriteCookieAttr(v, attr string, rules []*config.CookieRewrit
 						return v[:start] + q.eval(r.To) + val[len(from):] + v[end:]
 					}
 				} else if strings.EqualFold(strings.TrimPrefix(val, "."), strings.TrimPrefix(from, ".")) {
-					return v[:start] + q.eval(r.To) + v[end:]
+					// the value's leading dot stays (ngx_http_proxy_rewrite_cookie_value)
+					dot := ""
+					if strings.HasPrefix(val, ".") {
+						dot = "."
+					}
+					return v[:start] + dot + strings.TrimPrefix(q.eval(r.To), ".") + v[end:]
 				}
 			}
 			return v
@@ -199,6 +199,7 @@ func (q *request) tunnel(peer *upstream.Peer) {
 	px.st.sent += upBytes
 	px.st.received += downBytes
 	px.st.length = downBytes
+	q.extraSent += downBytes + int64(len(px.hbuf[px.hdone:px.hlen]))
 	_ = errlog.Info
 }
 

@@ -64,11 +64,14 @@ type request struct {
 
 	varDepth int // map variables being computed, one inside another
 
-	px           *proxyState // proxying state, once proxy_pass runs
-	ups          []upState   // $upstream_* attempts
-	upCtx        string      // the "upstream:" of error-log lines
-	locChanged   bool        // "rewrite ... break" changed the URI (r->valid_location = 0)
-	autoRedirect bool        // the location search ended in nginx's auto_redirect (NGX_DONE)
+	px            *proxyState // proxying state, once proxy_pass runs
+	ups           []upState   // $upstream_* attempts
+	upCtx         string      // the "upstream:" of error-log lines
+	locChanged    bool        // "rewrite ... break" changed the URI (r->valid_location = 0)
+	autoRedirect  bool        // the location search ended in nginx's auto_redirect (NGX_DONE)
+	ctype         string      // r->headers_out.content_type set before the content handler
+	passedHeaders bool        // w.Header holds an upstream's headers
+	extraSent     int64       // body bytes sent outside the engine's writer (tunnels, raw passing)
 
 	buf     []byte // scratch for evaluation
 	logLine []byte

@@ -331,6 +331,14 @@ func (q *request) headerFilter(w *httpcore.Response) {
 		}
 		w.Header = append(w.Header, httpcore.Header{Name: h.Name, Value: v})
 	}
+	if strings.HasPrefix(w.Location, "/") && lc.AbsoluteRedirect.V {
+		w.Location = q.absoluteURL(w.Location)
+	}
+	if q.passedHeaders {
+		// an upstream's headers pass as they came (its Location only
+		// went to w.Location when proxy_redirect rewrote it)
+		return
+	}
 	for i := range w.Header {
 		if headerNameEq(w.Header[i].Name, "location") && strings.HasPrefix(w.Header[i].Value, "/") && lc.AbsoluteRedirect.V {
 			w.Header[i].Value = q.absoluteURL(w.Header[i].Value)

@@ -75,6 +75,10 @@ func (q *request) serveStatic() {
 // contentType resolves types{} and default_type for path
 // (ngx_http_set_content_type).
 func (q *request) contentType(path string) string {
+	if q.ctype != "" {
+		// a type set before (X-Accel-Redirect keeps the upstream's)
+		return q.ctype
+	}
 	ext := static.LookupExt(path)
 	if ext != "" {
 		if t, ok := q.lc.Types.V[ext]; ok {
