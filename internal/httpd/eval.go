@@ -87,6 +87,14 @@ func (q *request) family(p *vars.Part) (string, bool) {
 	case vars.FamUpstreamCookie:
 		return q.upstreamCookie(p.Name)
 	case vars.FamUpstreamTrailer:
+		if q.px == nil {
+			return "", false
+		}
+		for _, h := range q.px.trailers {
+			if headerNameEq(h.Name, p.Name) {
+				return h.Value, true
+			}
+		}
 		return "", false
 	}
 	return "", false

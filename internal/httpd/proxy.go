@@ -11,6 +11,7 @@ import (
 
 	"weir/internal/config"
 	"weir/internal/errlog"
+	"weir/internal/httpcore"
 	"weir/internal/proto/http1"
 	"weir/internal/upstream"
 )
@@ -40,6 +41,12 @@ type proxyState struct {
 	st       *upState
 	start    time.Time // the attempt's start
 	action   string    // " while connecting to upstream", ... for log lines
+
+	trailers []httpcore.Header // of a chunked response, for $upstream_trailer_*
+
+	stream      bool // proxy_request_buffering off: the body is read while sent
+	chunkedBody bool // ... and sent chunked
+	bodyStarted bool // streaming began: no other server can get the request
 }
 
 var proxyPool = sync.Pool{New: func() any { return &proxyState{} }}
@@ -52,8 +59,8 @@ func (px *proxyState) release() {
 		px.conn = nil
 	}
 	px.body.close()
-	hbuf, reqHead, mem := px.hbuf, px.reqHead, px.body.mem
-	*px = proxyState{hbuf: hbuf, reqHead: reqHead[:0]}
+	hbuf, reqHead, mem, tr := px.hbuf, px.reqHead, px.body.mem, px.trailers
+	*px = proxyState{hbuf: hbuf, reqHead: reqHead[:0], trailers: tr[:0]}
 	px.body.mem = mem[:0]
 	proxyPool.Put(px)
 }
@@ -65,6 +72,11 @@ type ftType = config.NextUpstream
 // proxyPass is the content handler of proxy_pass
 // (ngx_http_proxy_handler → ngx_http_upstream_init).
 func (q *request) proxyPass(p *config.Pass) {
+	if q.px != nil {
+		// a second pass (error_page, X-Accel-Redirect): the first one's
+		// state goes, its attempts stay in q.ups
+		q.px.release()
+	}
 	px := proxyPool.Get().(*proxyState)
 	q.px = px
 	px.bodyLen = -1
@@ -80,6 +92,18 @@ func (q *request) proxyPass(p *config.Pass) {
 		px.body.mem = append(px.body.mem[:0], q.eval(pl.SetBody.V)...)
 		px.body.size = int64(len(px.body.mem))
 		px.bodyLen = px.body.size
+	} else if pl.PassRequestBody.V && !pl.RequestBuffering.V && q.hasBody() &&
+		(q.r.ContentLength >= 0 || pl.HTTPVersion.V != "1.0") {
+		// proxy_request_buffering off: the body goes to the upstream as
+		// it arrives (a chunked one re-chunked over HTTP/1.1; over
+		// HTTP/1.0 nginx has to buffer it to learn its length)
+		q.bodyHandled = true
+		px.stream = true
+		if q.r.ContentLength >= 0 {
+			px.bodyLen = q.r.ContentLength
+		} else {
+			px.chunkedBody = true
+		}
 	} else if pl.PassRequestBody.V {
 		if !q.readBody(&px.body) {
 			return
@@ -147,6 +171,13 @@ func (q *request) proxyAttempts() {
 		px.st = &q.ups[len(q.ups)-1]
 		q.upstreamContext(peer.Name, peer.Network == "unix")
 		ft, sent := q.attempt(peer)
+		if ft == errClientBodyFT {
+			// the client failed while its body streamed: answered already
+			px.st.responseTime = time.Since(px.start)
+			q.closeUpstream()
+			px.pick.Free(peer, upstream.StateOK)
+			return
+		}
 		px.st = &q.ups[len(q.ups)-1]
 		timedOut := uc.NextUpstreamTimeout.V > 0 && time.Since(first) >= uc.NextUpstreamTimeout.V
 		if ft == 0 {
@@ -187,6 +218,12 @@ func (q *request) proxyAttempts() {
 		}
 		tries--
 		if sent && nonIdem && mask&config.NextNonIdempotent == 0 {
+			q.proxyFinalize(status)
+			return
+		}
+		if px.bodyStarted {
+			// an unbuffered body that was (partly) sent cannot be sent
+			// again
 			q.proxyFinalize(status)
 			return
 		}
@@ -257,7 +294,10 @@ func (q *request) attempt(peer *upstream.Peer) (ft ftType, sent bool) {
 		px.conn = c
 		px.st.connectTime = time.Since(px.start)
 		ft, sent, got := q.sendAndRead(peer)
-		if ft != 0 && px.cached && !got && retry == 0 {
+		if ft == errClientBodyFT {
+			return ft, sent
+		}
+		if ft != 0 && px.cached && !got && retry == 0 && !px.bodyStarted {
 			// a pooled connection the server closed as we sent: try
 			// a fresh one to the same server (nginx gives the try
 			// back with u->peer.tries++ for cached connections)
@@ -291,7 +331,16 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 	c := px.conn
 	px.action = " while sending request to upstream"
 	c.SetWriteDeadline(time.Now().Add(uc.SendTimeout.V))
-	n, err := px.body.writeTo(c.Conn, px.reqHead)
+	var n int64
+	var err error
+	if px.stream {
+		n, err = q.streamBody(c.Conn)
+		if err == errClientBody {
+			return errClientBodyFT, true, false
+		}
+	} else {
+		n, err = px.body.writeTo(c.Conn, px.reqHead)
+	}
 	px.st.sent += n
 	if err != nil {
 		if isTimeout(err) {
@@ -400,4 +449,68 @@ func (q *request) proxyPassHere() *config.Pass {
 		return q.loc.Loc.Proxy.Pass
 	}
 	return nil
+}
+
+// errClientBody reports a client that failed while its body streamed to
+// the upstream; errClientBodyFT is the attempt outcome for it (no real
+// next-upstream condition).
+var errClientBody = errors.New("client body failed")
+
+const errClientBodyFT ftType = 1 << 30
+
+// streamBody sends the request head and then the client's body as it
+// arrives (proxy_request_buffering off), re-chunked when its length is
+// unknown.
+func (q *request) streamBody(c net.Conn) (int64, error) {
+	px := q.px
+	n, err := c.Write(px.reqHead)
+	total := int64(n)
+	if err != nil {
+		return total, err
+	}
+	px.bodyStarted = true
+	bp := bodyBufPool.Get().(*[]byte)
+	defer bodyBufPool.Put(bp)
+	buf := *bp
+	body := q.r.Body()
+	sendTimeout := q.lc.Proxy.SendTimeout.V
+	var frame []byte
+	for {
+		m, rerr := body.Read(buf[:len(buf)-32])
+		if m > 0 {
+			out := buf[:m]
+			if px.chunkedBody {
+				frame = http1.AppendChunkHeader(frame[:0], m)
+				c.SetWriteDeadline(time.Now().Add(sendTimeout))
+				if _, err := c.Write(frame); err != nil {
+					return total, err
+				}
+				out = http1.AppendChunkEnd(out)
+			}
+			c.SetWriteDeadline(time.Now().Add(sendTimeout))
+			w, err := c.Write(out)
+			total += int64(w)
+			if err != nil {
+				return total, err
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			q.bodyError(rerr)
+			return total, errClientBody
+		}
+	}
+	if px.chunkedBody {
+		w, err := c.Write(http1.AppendLastChunk(frame[:0]))
+		total += int64(w)
+		return total, err
+	}
+	return total, nil
+}
+
+// hasBody reports whether the request announced a body.
+func (q *request) hasBody() bool {
+	return q.r.ContentLength > 0 || q.r.Chunked
 }

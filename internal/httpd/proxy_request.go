@@ -170,6 +170,9 @@ func (q *request) buildProxyRequest() {
 		b = strconv.AppendInt(b, px.bodyLen, 10)
 		b = append(b, "\r\n"...)
 	}
+	if !set("transfer-encoding") && px.chunkedBody {
+		b = appendHeader(b, "Transfer-Encoding", "chunked")
+	}
 	if pl.PassRequestHeaders.V {
 	next:
 		for _, h := range q.r.Headers {

@@ -298,6 +298,7 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 				}
 			}
 			if done {
+				px.trailers = append(px.trailers[:0], dec.Trailers()...)
 				if len(in) > 0 {
 					q.log().Logf(errlog.Warn, q.r.Conn.ID, "%s while reading upstream%s", http1.WarnExtraChunk, q.logSuffix())
 				}
