@@ -683,3 +683,52 @@ func TestProxyRequestBufferingOff(t *testing.T) {
 		t.Fatalf("%d %q", r.status, got)
 	}
 }
+
+// unixBackend is a real HTTP server on a unix socket.
+func unixBackend(t *testing.T, name string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name+".sock")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s %s %s", name, r.Method, r.RequestURI)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return path
+}
+
+// TestProxySeedUpstream: the seed's group (ip_hash, weight=3,
+// max_fails=5 fail_timeout=30s, a unix-socket backup) sends a client to
+// one server while the servers live, and to the backup once all failed.
+// ip_hash refuses "backup" on a server line after it, as nginx does, so
+// the method comes last.
+func TestProxySeedUpstream(t *testing.T) {
+	a, b, c := startBackend(t, "a", nil), startBackend(t, "b", nil), startBackend(t, "c", nil)
+	sock := unixBackend(t, "backup")
+	conf := `events {} http {
+		upstream backend {
+			server {{A}} weight=3;
+			server {{B}} max_fails=5 fail_timeout=30s;
+			server {{C}};
+			server unix:{{S}} backup;
+			ip_hash;
+		}
+		server { listen 127.0.0.1:{{PORT}}; location / { proxy_pass http://backend; } } }`
+	addr, _ := proxyEnv(t, conf, map[string]string{"A": a.addr, "B": b.addr, "C": c.addr, "S": sock})
+	first := get(t, addr, "/x").body
+	for i := 0; i < 5; i++ {
+		if r := get(t, addr, "/x"); r.body != first {
+			t.Fatalf("ip_hash moved the client: %q then %q", first, r.body)
+		}
+	}
+	dead := map[string]string{"A": deadAddr(t), "B": deadAddr(t), "C": deadAddr(t), "S": sock}
+	addr2, _ := proxyEnv(t, conf, dead)
+	for i := 0; i < 3; i++ {
+		if r := get(t, addr2, "/y"); r.status != 200 || r.body != "backup GET /y" {
+			t.Fatalf("request %d with the primaries dead: %d %q", i, r.status, r.body)
+		}
+	}
+}
