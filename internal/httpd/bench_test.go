@@ -131,6 +131,90 @@ func BenchmarkReturn(b *testing.B) {
 	benchKeepalive(b, addr, "GET /r?x=1 HTTP/1.1\r\nHost: localhost\r\n\r\n")
 }
 
+// startFixedUpstream starts a minimal upstream on 127.0.0.1 that answers
+// every request on a connection with the same small response.
+func startFixedUpstream(b *testing.B) net.Listener {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	answer := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n\r\nhello world\n")
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					for {
+						line, err := br.ReadSlice('\n')
+						if err != nil {
+							return
+						}
+						if len(line) <= 2 {
+							break
+						}
+					}
+					if _, err := c.Write(answer); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln
+}
+
+// BenchmarkProxyParallel proxies GETs over 16 keep-alive client
+// connections at once: ns/op is the throughput cost (client, weir and
+// the upstream share the process).
+func BenchmarkProxyParallel(b *testing.B) {
+	ln := startFixedUpstream(b)
+	defer ln.Close()
+	addr := startPipeline(b, `events {} http { access_log off; keepalive_requests 100000000;
+		upstream u { server `+ln.Addr().String()+`; }
+		server { listen 127.0.0.1:{{PORT}}; location / { proxy_pass http://u; } } }`)
+	req := []byte("GET /p HTTP/1.1\r\nHost: bench\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n")
+	b.SetParallelism(8)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		defer c.Close()
+		br := bufio.NewReaderSize(c, 16<<10)
+		for pb.Next() {
+			if _, err := c.Write(req); err != nil {
+				b.Error(err)
+				return
+			}
+			n := -1
+			for {
+				line, err := br.ReadSlice('\n')
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				if len(line) <= 2 {
+					break
+				}
+				if v, ok := strings.CutPrefix(string(line), "Content-Length: "); ok {
+					n, _ = strconv.Atoi(strings.TrimSpace(v))
+				}
+			}
+			if _, err := br.Discard(n); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
 // BenchmarkProxy is one proxied GET over keep-alive on both sides, to a
 // minimal upstream on 127.0.0.1 (a loop answering a fixed response), so
 // the figure is weir's own cost per proxied request.
