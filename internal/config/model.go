@@ -214,7 +214,12 @@ type Loc struct {
 	OverrideCharset      Opt[bool]
 
 	// Proxy is the proxy module's settings; its Pass is not inherited.
-	Proxy ProxyLoc
+	// So are those of the other upstream modules.
+	Proxy     ProxyLoc
+	FastCGI   FastCGILoc
+	UWSGI     UWSGILoc
+	SCGI      SCGILoc
+	Memcached MemcachedLoc
 }
 
 // ErrorPage is one code of an error_page directive.

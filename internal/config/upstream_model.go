@@ -236,3 +236,39 @@ type ProxyLoc struct {
 	SSLTrusted      Opt[string]
 	SSLSessionReuse Opt[bool]
 }
+
+// FastCGILoc is the fastcgi module's location settings
+// (ngx_http_fastcgi_loc_conf_t). Params are fastcgi_param entries.
+type FastCGILoc struct {
+	UpstreamConf
+	Pass *Pass // not inherited; Pass.Scheme is "fastcgi://"
+
+	Index         Opt[*vars.Value]   // fastcgi_index
+	SplitPathInfo Opt[*regex.Regexp] // fastcgi_split_path_info (two captures)
+	KeepConn      Opt[bool]          // fastcgi_keep_conn, off
+	CatchStderr   Opt[[]*vars.Value] // fastcgi_catch_stderr
+}
+
+// UWSGILoc is the uwsgi module's location settings. Params are
+// uwsgi_param entries.
+type UWSGILoc struct {
+	UpstreamConf
+	Pass      *Pass      // Pass.Scheme is "uwsgi://" (or "suwsgi://")
+	Modifier1 Opt[int64] // uwsgi_modifier1, 0
+	Modifier2 Opt[int64] // uwsgi_modifier2, 0
+}
+
+// SCGILoc is the scgi module's location settings. Params are scgi_param
+// entries.
+type SCGILoc struct {
+	UpstreamConf
+	Pass *Pass // Pass.Scheme is "scgi://"
+}
+
+// MemcachedLoc is the memcached module's location settings; the key is
+// the $memcached_key variable.
+type MemcachedLoc struct {
+	UpstreamConf
+	Pass     *Pass      // Pass.Scheme is "memcached://"
+	GzipFlag Opt[int64] // memcached_gzip_flag; 0 = none
+}
