@@ -20,8 +20,8 @@ func (q *request) contentPhase() {
 	if q.tryFiles() {
 		return
 	}
-	if p := q.proxyPassHere(); p != nil {
-		q.proxyPass(p)
+	if p, tr := q.passHere(); p != nil {
+		q.upstreamPass(p, tr)
 		return
 	}
 	q.staticContent()

@@ -110,5 +110,6 @@ func (q *request) capture(n int) string {
 // 301 (nginx sets clcf->auto_redirect in proxy_pass and the other *_pass
 // directives of a location whose name ends with "/").
 func autoRedirect(l *config.Location) bool {
-	return l.Loc.Proxy.Pass != nil
+	p, _ := passOf(l.Loc)
+	return p != nil
 }

@@ -31,6 +31,9 @@ type proxyState struct {
 	bodyLen int64 // Content-Length sent; -1 = none
 	reqHead []byte
 
+	tr *transport             // the module's protocol
+	uc *config.UpstreamConf   // the module's upstream settings
+
 	conn     *upstream.Conn
 	cached   bool // conn came from the keep-alive pool
 	head     http1.ResponseHead
@@ -69,9 +72,12 @@ func (px *proxyState) release() {
 // config.Next* bits so next_upstream masks apply directly.
 type ftType = config.NextUpstream
 
-// proxyPass is the content handler of proxy_pass
-// (ngx_http_proxy_handler → ngx_http_upstream_init).
-func (q *request) proxyPass(p *config.Pass) {
+// upstreamPass is the content handler of proxy_pass and the other
+// *_pass directives (ngx_http_proxy_handler and its siblings →
+// ngx_http_upstream_init): the module's transport builds the request and
+// reads the answer; the attempt loop, balancing, retries and the
+// $upstream_* bookkeeping are shared.
+func (q *request) upstreamPass(p *config.Pass, tr *transport) {
 	if q.px != nil {
 		// a second pass (error_page, X-Accel-Redirect): the first one's
 		// state goes, its attempts stay in q.ups
@@ -80,11 +86,14 @@ func (q *request) proxyPass(p *config.Pass) {
 	px := proxyPool.Get().(*proxyState)
 	q.px = px
 	px.bodyLen = -1
+	px.tr = tr
+	px.uc = tr.conf(q.lc)
 	if !q.proxyTarget(p) {
 		return
 	}
+	uc := px.uc
 	pl := &q.lc.Proxy
-	if pl.SetBody.V != nil {
+	if tr == &httpTransport && pl.SetBody.V != nil {
 		if code := q.discardBody(); code != 0 {
 			q.respondStatus(code)
 			return
@@ -92,8 +101,8 @@ func (q *request) proxyPass(p *config.Pass) {
 		px.body.mem = append(px.body.mem[:0], q.eval(pl.SetBody.V)...)
 		px.body.size = int64(len(px.body.mem))
 		px.bodyLen = px.body.size
-	} else if pl.PassRequestBody.V && !pl.RequestBuffering.V && q.hasBody() &&
-		(q.r.ContentLength >= 0 || pl.HTTPVersion.V != "1.0") {
+	} else if uc.PassRequestBody.V && !uc.RequestBuffering.V && q.hasBody() &&
+		(q.r.ContentLength >= 0 || (tr == &httpTransport && pl.HTTPVersion.V != "1.0")) {
 		// proxy_request_buffering off: the body goes to the upstream as
 		// it arrives (a chunked one re-chunked over HTTP/1.1; over
 		// HTTP/1.0 nginx has to buffer it to learn its length)
@@ -104,7 +113,7 @@ func (q *request) proxyPass(p *config.Pass) {
 		} else {
 			px.chunkedBody = true
 		}
-	} else if pl.PassRequestBody.V {
+	} else if uc.PassRequestBody.V {
 		if !q.readBody(&px.body) {
 			return
 		}
@@ -122,7 +131,7 @@ func (q *request) proxyPass(p *config.Pass) {
 			px.bodyLen = q.r.ContentLength
 		}
 	}
-	q.buildProxyRequest()
+	tr.build(q)
 	q.proxyAttempts()
 }
 
@@ -143,7 +152,7 @@ func (q *request) upstreamContext(peerName string, unix bool) {
 // to the next peer as proxy_next_upstream allows.
 func (q *request) proxyAttempts() {
 	px := q.px
-	uc := &q.lc.Proxy.UpstreamConf
+	uc := px.uc
 	in := upstream.Input{Key: q.eval(px.grp.Upstream.HashKey)}
 	if !q.r.Conn.Unix {
 		in.Client = q.r.Conn.Remote.Addr().Unmap()
@@ -277,7 +286,7 @@ func (q *request) closeUpstream() {
 // was (even partly) sent, for the non_idempotent rule.
 func (q *request) attempt(peer *upstream.Peer) (ft ftType, sent bool) {
 	px := q.px
-	uc := &q.lc.Proxy.UpstreamConf
+	uc := px.uc
 	px.start = time.Now()
 	px.haveHead = false
 	for retry := 0; retry < 2; retry++ {
@@ -327,7 +336,7 @@ func (q *request) connectError(peer *upstream.Peer, err error) ftType {
 // reports whether any response byte arrived.
 func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 	px := q.px
-	uc := &q.lc.Proxy.UpstreamConf
+	uc := px.uc
 	c := px.conn
 	px.action = " while sending request to upstream"
 	c.SetWriteDeadline(time.Now().Add(uc.SendTimeout.V))
@@ -339,7 +348,7 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 			return errClientBodyFT, true, false
 		}
 	} else {
-		n, err = px.body.writeTo(c.Conn, px.reqHead)
+		n, err = px.tr.write(q, c.Conn)
 	}
 	px.st.sent += n
 	if err != nil {
@@ -369,12 +378,12 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 			return config.NextInvalidHeader, true, true
 		}
 		c.SetReadDeadline(deadline)
-		m, err := c.Read(px.hbuf[px.hlen:])
+		m, err := px.tr.read(q, c, px.hbuf[px.hlen:])
 		if m > 0 {
 			got = true
 			px.hlen += m
 			px.st.received += int64(m)
-			hn, done, perr := http1.ParseHead(&px.head, px.hbuf[:px.hlen])
+			hn, done, perr := px.tr.parse(q, &px.head, px.hbuf[:px.hlen])
 			if perr != nil {
 				if errors.Is(perr, http1.ErrNoValidHeader) {
 					// ngx_http_proxy_process_status_line: logged, and
@@ -399,7 +408,7 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 					done = false
 					break
 				}
-				hn, done, perr = http1.ParseHead(&px.head, px.hbuf[:px.hlen])
+				hn, done, perr = px.tr.parse(q, &px.head, px.hbuf[:px.hlen])
 				if perr != nil {
 					q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while reading response header from upstream%s", perr.Error(), q.logSuffix())
 					return config.NextInvalidHeader, true, true
@@ -438,17 +447,28 @@ func isReset(err error) bool {
 	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-// proxyPassHere returns the proxy_pass of the current location: its own,
-// or for an if block the one of the location around it (nginx's proxy
-// merge gives a "noname" location its parent's upstream).
-func (q *request) proxyPassHere() *config.Pass {
-	if p := q.lc.Proxy.Pass; p != nil {
-		return p
+// passHere returns the *_pass of the current location and its
+// module's transport: the location's own, or for an if block the one of
+// the location around it (nginx's merge gives a "noname" location its
+// parent's upstream).
+func (q *request) passHere() (*config.Pass, *transport) {
+	if p, tr := passOf(q.lc); p != nil {
+		return p, tr
 	}
 	if q.loc != nil && q.lc != q.loc.Loc {
-		return q.loc.Loc.Proxy.Pass
+		return passOf(q.loc.Loc)
 	}
-	return nil
+	return nil, nil
+}
+
+// passOf returns the one *_pass a location's settings hold.
+func passOf(lc *config.Loc) (*config.Pass, *transport) {
+	for _, tr := range transports {
+		if p := tr.pass(lc); p != nil {
+			return p, tr
+		}
+	}
+	return nil, nil
 }
 
 // errClientBody reports a client that failed while its body streamed to
@@ -473,7 +493,7 @@ func (q *request) streamBody(c net.Conn) (int64, error) {
 	defer bodyBufPool.Put(bp)
 	buf := *bp
 	body := q.r.Body()
-	sendTimeout := q.lc.Proxy.SendTimeout.V
+	sendTimeout := px.uc.SendTimeout.V
 	var frame []byte
 	for {
 		m, rerr := body.Read(buf[:len(buf)-32])

@@ -23,7 +23,7 @@ var hiddenByDefault = [...]string{"date", "server", "x-pad", "x-accel-expires", 
 
 // passed reports whether the upstream header name goes to the client.
 func (q *request) upstreamHeaderPassed(name string) bool {
-	uc := &q.lc.Proxy.UpstreamConf
+	uc := q.px.uc
 	for _, h := range uc.HideHeaders.V {
 		if strings.EqualFold(h, name) {
 			return false
@@ -51,7 +51,7 @@ var bodyBufPool = sync.Pool{New: func() any { b := make([]byte, 32*1024); return
 // the body filters).
 func (q *request) proxyResponse(peer *upstream.Peer) {
 	px := q.px
-	uc := &q.lc.Proxy.UpstreamConf
+	uc := q.px.uc
 	h := &px.head
 	w := q.w
 
@@ -225,7 +225,7 @@ func (q *request) finishUpstream(peer *upstream.Peer, reusable bool, length int6
 // client's connection closed without a proper end.
 func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 	px := q.px
-	uc := &q.lc.Proxy.UpstreamConf
+	uc := q.px.uc
 	h := &px.head
 	w := q.w
 	px.action = " while reading upstream"
@@ -241,6 +241,11 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 	buf := *bp
 	pending := px.hbuf[px.hdone:px.hlen]
 	remain := h.ContentLength
+	if px.tr.untilEOF {
+		// the protocol ends the body (FastCGI's end of request); a
+		// Content-Length only goes to the client
+		remain = -1
+	}
 	var dec http1.ChunkedDecoder
 	var length int64
 	clientOK := true
@@ -253,14 +258,15 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 			in, pending = pending, nil
 		} else {
 			px.conn.SetReadDeadline(time.Now().Add(uc.ReadTimeout.V))
-			n, err := px.conn.Read(buf)
+			n, err := px.tr.read(q, px.conn, buf)
 			if n > 0 {
 				px.st.received += int64(n)
 				in = buf[:n]
 			} else if err != nil {
 				if err == io.EOF && remain < 0 && !h.Chunked {
-					// the body ends with the connection
-					q.finishUpstream(peer, false, length)
+					// the body ends with the connection (or the
+					// protocol's end of the response)
+					q.finishUpstream(peer, px.tr.untilEOF, length)
 					_ = w.Finish()
 					return
 				}
@@ -365,7 +371,7 @@ func (q *request) passRaw(peer *upstream.Peer) {
 	}
 	defer client.Close()
 	length := int64(px.hlen)
-	timeout := q.lc.Proxy.ReadTimeout.V
+	timeout := q.px.uc.ReadTimeout.V
 	client.SetWriteDeadline(time.Now().Add(q.lc.SendTimeout.V))
 	if _, err := client.Write(px.hbuf[:px.hlen]); err == nil {
 		q.extraSent = int64(px.hlen)

@@ -169,7 +169,7 @@ func (q *request) tunnel(peer *upstream.Peer) {
 		px.st.responseTime = time.Since(px.start)
 		px.pick.Free(peer, upstream.StateOK)
 	}()
-	timeout := q.lc.Proxy.ReadTimeout.V
+	timeout := q.px.uc.ReadTimeout.V
 	// bytes the client sent after its request header, and bytes the
 	// upstream sent after its 101 header
 	if len(rest) > 0 {

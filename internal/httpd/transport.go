@@ -1,0 +1,50 @@
+package httpd
+
+import (
+	"net"
+
+	"weir/internal/config"
+	"weir/internal/proto/http1"
+	"weir/internal/upstream"
+)
+
+// transport is one upstream protocol under the shared attempt loop (as
+// nginx's proxy, fastcgi, uwsgi, scgi and memcached modules all sit on
+// ngx_http_upstream_t): it knows how to find its settings, build and send
+// its request, and turn what the server sends into a response head and
+// body bytes. Balancing, retries, timeouts, keep-alive and the
+// $upstream_* variables belong to the loop.
+type transport struct {
+	// pass and conf find the module's *_pass and settings in a location.
+	pass func(lc *config.Loc) *config.Pass
+	conf func(lc *config.Loc) *config.UpstreamConf
+	// build writes the request into px.reqHead (and anything else the
+	// module sends before the body).
+	build func(q *request)
+	// write sends px.reqHead and the buffered body.
+	write func(q *request, c net.Conn) (int64, error)
+	// read reads payload bytes: what the response head and body are made
+	// of once the protocol's own framing is taken off (FastCGI records);
+	// io.EOF at the protocol's end of the response.
+	read func(q *request, c *upstream.Conn, p []byte) (int, error)
+	// parse parses a response head from payload bytes (http1.ParseHead's
+	// contract).
+	parse func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error)
+	// untilEOF makes the body run until read's io.EOF whatever the head
+	// says about its length (FastCGI's end of request).
+	untilEOF bool
+}
+
+// transports are the modules in the order a location is searched for a
+// *_pass (a location has at most one).
+var transports = []*transport{&httpTransport}
+
+// httpTransport is the proxy module: HTTP/1.x to the upstream.
+var httpTransport = transport{
+	pass:  func(lc *config.Loc) *config.Pass { return lc.Proxy.Pass },
+	conf:  func(lc *config.Loc) *config.UpstreamConf { return &lc.Proxy.UpstreamConf },
+	build: (*request).buildProxyRequest,
+	write: func(q *request, c net.Conn) (int64, error) { return q.px.body.writeTo(c, q.px.reqHead) },
+	read:  func(q *request, c *upstream.Conn, p []byte) (int, error) { return c.Read(p) },
+	parse: func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error) { return http1.ParseHead(h, buf) },
+}
