@@ -31,8 +31,8 @@ type proxyState struct {
 	bodyLen int64 // Content-Length sent; -1 = none
 	reqHead []byte
 
-	tr *transport             // the module's protocol
-	uc *config.UpstreamConf   // the module's upstream settings
+	tr *transport           // the module's protocol
+	uc *config.UpstreamConf // the module's upstream settings
 
 	conn     *upstream.Conn
 	cached   bool // conn came from the keep-alive pool
