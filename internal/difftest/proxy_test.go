@@ -159,7 +159,7 @@ func TestProxyForward(t *testing.T) {
 		pc(get("variable naming a group", "/varnone/x?g=grp")),
 		pc(get("large response", "/plain/x?r=big")),
 		pc(postChunked("http 1.1 upstream chunked body", "/http11/c", "hello ", "world")),
-		pc(postChunked("unbuffered chunked body http 1.1", "/unbuf/c", "hello ", "world")),
+		pc(postChunked("unbuffered chunked body http 1.1", "/unbuf/c", "hello ", "world").known("nginx sends a chunked body that arrived whole with the header with a Content-Length even when proxy_request_buffering is off (it was never reading_body); weir streams it chunked as it does any unbuffered chunked body")),
 		pc(postBody("unbuffered body http 1.1", "/unbuf/p", "hello")),
 		pc(postChunked("unbuffered chunked body http 1.0", "/unbuf10/c", "hello ", "world")),
 		pc(postBody("large body to temp file", "/plain/big", strings.Repeat("0123456789abcdef", 1500))),

@@ -63,12 +63,15 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 	// X-Accel-Redirect (ngx_http_upstream_process_headers)
 	if xa, ok := headerValue(h.Headers, "x-accel-redirect"); ok && uc.IgnoreHeaders.V&config.IgnoreXAccelRedirect == 0 && xa != "" {
 		q.finishUpstream(peer, false, 0)
+		// what is kept outlives the header buffer (a second upstream
+		// pass reuses it): copies
+		xa = strings.Clone(xa)
 		for _, x := range h.Headers {
 			switch strings.ToLower(x.Name) {
 			case "set-cookie", "content-disposition", "cache-control", "expires", "accept-ranges":
-				w.Header = append(w.Header, httpcore.Header{Name: x.Name, Value: x.Value})
+				w.Header = append(w.Header, httpcore.Header{Name: strings.Clone(x.Name), Value: strings.Clone(x.Value)})
 			case "content-type":
-				q.ctype = x.Value
+				q.ctype = strings.Clone(x.Value)
 			}
 		}
 		q.discardBody()
@@ -88,7 +91,7 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 		q.finishUpstream(peer, false, 0)
 		if h.Status == 401 {
 			if v, ok := headerValue(h.Headers, "www-authenticate"); ok {
-				w.Header = append(w.Header, httpcore.Header{Name: "WWW-Authenticate", Value: v})
+				w.Header = append(w.Header, httpcore.Header{Name: "WWW-Authenticate", Value: strings.Clone(v)})
 			}
 		}
 		q.respondStatus(h.Status)
