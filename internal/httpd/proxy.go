@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -286,7 +287,6 @@ func (q *request) closeUpstream() {
 // was (even partly) sent, for the non_idempotent rule.
 func (q *request) attempt(peer *upstream.Peer) (ft ftType, sent bool) {
 	px := q.px
-	uc := px.uc
 	px.start = time.Now()
 	px.haveHead = false
 	for retry := 0; retry < 2; retry++ {
@@ -294,7 +294,7 @@ func (q *request) attempt(peer *upstream.Peer) (ft ftType, sent bool) {
 		px.cached = c != nil
 		if c == nil {
 			px.action = " while connecting to upstream"
-			nc, err := net.DialTimeout(peer.Network, peer.Addr, uc.ConnectTimeout.V)
+			nc, err := q.dial(peer)
 			if err != nil {
 				return q.connectError(peer, err), false
 			}
@@ -533,4 +533,31 @@ func (q *request) streamBody(c net.Conn) (int64, error) {
 // hasBody reports whether the request announced a body.
 func (q *request) hasBody() bool {
 	return q.r.ContentLength > 0 || q.r.Chunked
+}
+
+// dial connects to peer with the module's settings: the connect
+// timeout, proxy_bind's local address, and SO_KEEPALIVE only with
+// proxy_socket_keepalive on (nginx leaves it off; Go's dialer would turn
+// it on).
+func (q *request) dial(peer *upstream.Peer) (net.Conn, error) {
+	uc := q.px.uc
+	d := net.Dialer{Timeout: uc.ConnectTimeout.V, KeepAlive: -1}
+	if uc.SocketKeepalive.V {
+		d.KeepAlive = 0
+	}
+	if peer.Network == "tcp" && uc.BindValue.V != nil {
+		if a := q.eval(uc.BindValue.V); a != "" {
+			host, port := a, "0"
+			if h, p, err := net.SplitHostPort(a); err == nil {
+				host, port = h, p
+			}
+			if ip := net.ParseIP(host); ip != nil {
+				pn, _ := strconv.Atoi(port)
+				d.LocalAddr = &net.TCPAddr{IP: ip, Port: pn}
+			} else {
+				q.log().Logf(errlog.Error, q.r.Conn.ID, "invalid local address \"%s\"%s", a, q.logSuffix())
+			}
+		}
+	}
+	return d.Dial(peer.Network, peer.Addr)
 }

@@ -251,6 +251,8 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 	}
 	var dec http1.ChunkedDecoder
 	var length int64
+	limit := uc.LimitRate.V // proxy_limit_rate: bytes per second read from the upstream
+	bodyStart := time.Now()
 	clientOK := true
 	for {
 		if remain == 0 && !h.Chunked {
@@ -261,6 +263,13 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 			in, pending = pending, nil
 		} else {
 			px.conn.SetReadDeadline(time.Now().Add(uc.ReadTimeout.V))
+			if limit > 0 {
+				// ngx_event_pipe's limit_rate: wait until the bytes
+				// read so far are due
+				if due := bodyStart.Add(time.Duration(px.st.received * int64(time.Second) / limit)); time.Until(due) > 0 {
+					time.Sleep(time.Until(due))
+				}
+			}
 			n, err := px.tr.read(q, px.conn, buf)
 			if n > 0 {
 				px.st.received += int64(n)

@@ -732,3 +732,24 @@ func TestProxySeedUpstream(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyLimitRate: proxy_limit_rate paces the reading of the
+// upstream's answer.
+func TestProxyLimitRate(t *testing.T) {
+	b := startBackend(t, "b", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "200000")
+		w.Write([]byte(strings.Repeat("r", 200000)))
+	})
+	addr, _ := proxyEnv(t, `events {} http {
+		server { listen 127.0.0.1:{{PORT}}; location / { proxy_pass http://{{A}}; proxy_limit_rate 400k; } } }`,
+		map[string]string{"A": b.addr})
+	start := time.Now()
+	r := get(t, addr, "/")
+	if len(r.body) != 200000 {
+		t.Fatalf("%d bytes", len(r.body))
+	}
+	// 200,000 bytes at 409,600 bytes/s cannot take less than ~0.4 s
+	if d := time.Since(start); d < 350*time.Millisecond {
+		t.Fatalf("took %v: not paced", d)
+	}
+}
