@@ -33,6 +33,15 @@ func Start(o Options) int {
 		os.Unsetenv(daemonEnv)
 		return daemonChild(o)
 	}
+	// A new binary started by a binary upgrade stays in the foreground,
+	// a child of the old one, as nginx's does (it skips ngx_daemon when
+	// it inherited its sockets).
+	if _, ok := os.LookupEnv(inheritEnv); ok {
+		if err := run(context.Background(), o, false); err != nil {
+			return 1
+		}
+		return 0
+	}
 	// A quiet look at "daemon": errors are reported by the process that
 	// really starts.
 	if cfg, err := config.Load(o.Config); err == nil && cfg.Daemon {

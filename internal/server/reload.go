@@ -64,8 +64,11 @@ func (p *process) reload() {
 			rollback()
 			return
 		}
-		if err := os.Remove(p.cfg.PID); err != nil {
-			logNew(errlog.Alert, "unlink() \""+p.cfg.PID+"\" failed "+errlog.SysError(err))
+		// ngx_delete_pidfile: NAME.oldbin while a new binary runs
+		if old := p.pidPath(); old != "" {
+			if err := os.Remove(old); err != nil {
+				logNew(errlog.Alert, "unlink() \""+old+"\" failed "+errlog.SysError(err))
+			}
 		}
 	}
 
@@ -99,6 +102,7 @@ func (p *process) reload() {
 			c.Logf(errlog.Warn, "deleting socket %s", strings.TrimPrefix(addr, "unix:"))
 		}
 		s.cur.Store(nil)
+		setUnlink(s.ln, true)
 		s.close()
 		delete(p.sockets, addr)
 	}

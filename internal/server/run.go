@@ -44,6 +44,20 @@ type process struct {
 	// daemonChild: descriptor 2 is the pipe to the waiting parent and
 	// must be replaced even when no error log file can take it.
 	daemonChild bool
+
+	// Binary upgrade (upgrade.go). inherited holds the sockets received
+	// from the old binary until start adopts them; upgradedFrom is the
+	// old binary's pid when this process is its new binary. newBin is
+	// the pid of the new binary this process started and that still
+	// runs (0: none), oldPID and newPID the pid file's names meanwhile;
+	// binExits reports the new binary's end.
+	inherited    []net.Listener
+	upgradedFrom int
+	newBin       int
+	newBinExe    string
+	oldPID       string
+	newPID       string
+	binExits     chan binExit
 }
 
 // Run starts the server in the foreground, whatever "daemon" says, and
@@ -65,6 +79,7 @@ func run(ctx context.Context, o Options, daemonChild bool) error {
 	p := &process{
 		o: &o, sockets: map[string]*socket{}, stopAll: make(chan struct{}),
 		ownStderr: o.Stderr == nil, daemonChild: daemonChild,
+		binExits: make(chan binExit, 1),
 	}
 	if err := p.start(); err != nil {
 		return ErrStart
@@ -90,20 +105,38 @@ func listens(cfg *config.Config) []*config.Listen {
 func (p *process) start() error {
 	c := newStartConsole(p.o, errlog.Notice)
 	p.c = c
+	if lns, ok := takeInherited(c.Log); ok {
+		p.inherited = lns
+		p.upgradedFrom = os.Getppid()
+	}
+	closeInherited := func() {
+		for _, ln := range p.inherited {
+			setUnlink(ln, false)
+			ln.Close()
+		}
+		p.inherited = nil
+	}
 	cfg, err := loadConfig(c, p.o, nil)
 	if err != nil {
+		closeInherited()
 		c.Logger().Close()
 		return err
 	}
 	l, hasStderr, err := openErrorLog(cfg)
 	if err != nil {
+		closeInherited()
 		c.Log(errlog.Emerg, err.Error())
 		c.Logger().Close()
 		return err
 	}
 	c.use(l, hasStderr).Close()
 	fail := func(err error, opened map[string]net.Listener, snap *httpd.Snapshot) error {
+		closeInherited()
 		for _, ln := range opened {
+			if p.upgradedFrom != 0 {
+				// an inherited unix socket is still the old binary's
+				setUnlink(ln, false)
+			}
 			ln.Close()
 		}
 		if snap != nil {
@@ -117,9 +150,22 @@ func (p *process) start() error {
 		c.Log(errlog.Emerg, err.Error())
 		return fail(err, nil, nil)
 	}
-	opened, err := openListeners(listens(cfg), c.Log)
+	// A new binary takes the sockets it inherited and its configuration
+	// still listens on (ngx_init_cycle keeps them), and binds the rest.
+	adopted, fresh := p.adoptInherited(listens(cfg))
+	opened, err := openListeners(fresh, c.Log)
+	for addr, ln := range adopted {
+		opened[addr] = ln
+	}
 	if err != nil {
 		return fail(err, opened, snap)
+	}
+	for _, ls := range listens(cfg) {
+		if ln := adopted[ls.Addr]; ln != nil {
+			if err := tuneListener(ln, ls, true, c.Log); err != nil {
+				c.Log(errlog.Alert, err.Error()+", ignored")
+			}
+		}
 	}
 	if err := createPIDFile(cfg.PID, true); err != nil {
 		c.Log(errlog.Emerg, err.Error())
@@ -159,6 +205,8 @@ func (p *process) loop(ctx context.Context, sigs <-chan os.Signal) error {
 		case <-ctx.Done():
 			p.quit(sigs)
 			return nil
+		case e := <-p.binExits:
+			p.binaryExited(e)
 		case s := <-sigs:
 			sig, _ := s.(syscall.Signal)
 			switch sig {
@@ -177,8 +225,7 @@ func (p *process) loop(ctx context.Context, sigs <-chan os.Signal) error {
 				p.terminate()
 				return nil
 			case syscall.SIGUSR2:
-				// Binary upgrade is not there yet.
-				p.signalNotice(sig, ", ignoring")
+				p.changeBinary()
 			default:
 				p.signalNotice(sig, "")
 			}
@@ -217,6 +264,8 @@ func (p *process) quit(sigs <-chan os.Signal) {
 		case <-done:
 			p.exit()
 			return
+		case e := <-p.binExits:
+			p.binaryExited(e)
 		case s := <-sigs:
 			sig, _ := s.(syscall.Signal)
 			if (sig == syscall.SIGTERM || sig == syscall.SIGINT) && !stopped {
@@ -239,10 +288,13 @@ func (p *process) terminate() {
 	p.exit()
 }
 
-// closeSockets stops accepting and closes every listening socket.
+// closeSockets stops accepting and closes every listening socket. A unix
+// socket's file is removed unless another binary of ours shares it.
 func (p *process) closeSockets() {
+	unlink := p.unlinkSockets()
 	for addr, s := range p.sockets {
 		s.cur.Store(nil)
+		setUnlink(s.ln, unlink)
 		s.close()
 		delete(p.sockets, addr)
 	}
@@ -255,8 +307,10 @@ func (p *process) exit() {
 	if err := accesslog.CloseAll(); err != nil {
 		p.c.Log(errlog.Alert, err.Error())
 	}
-	if err := os.Remove(p.cfg.PID); err != nil && !errors.Is(err, os.ErrNotExist) {
-		p.c.Logf(errlog.Alert, "unlink() \"%s\" failed %s", p.cfg.PID, errlog.SysError(err))
+	// ngx_delete_pidfile: NAME.oldbin while a new binary runs
+	pid := p.pidPath()
+	if err := os.Remove(pid); err != nil && !errors.Is(err, os.ErrNotExist) {
+		p.c.Logf(errlog.Alert, "unlink() \"%s\" failed %s", pid, errlog.SysError(err))
 	}
 	p.c.Log(errlog.Notice, "exit")
 	p.cur.log.Close()
