@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"weir/internal/regex"
 	"weir/internal/vars"
 )
 
@@ -197,10 +198,39 @@ func (d *dumper) settings(depth int, l *Loc) {
 	if diff := optDiff(l, defaultLoc()); len(diff) > 0 {
 		d.line(depth, "settings %s", strings.Join(diff, " "))
 	}
-	ref := defaultProxy()
-	ref.BusyBuffersSize.V, ref.TempFileWrite.V = 8192, 8192
-	ref.TempPath = Def(d.prefix + "proxy_temp")
-	d.proxy(depth, &l.Proxy, &ref, nil)
+	d.upstreamModules(depth, l, d.moduleDefaults(), nil)
+}
+
+// moduleDefaults holds the upstream modules' settings of a level that
+// sets none: the defaults with the computed buffer sizes and the
+// prefix's temp paths.
+func (d *dumper) moduleDefaults() *Loc {
+	l := &Loc{Proxy: defaultProxy(), FastCGI: defaultFastCGI(), UWSGI: defaultUWSGI(), SCGI: defaultSCGI(), Memcached: defaultMemcached()}
+	for _, m := range []struct {
+		u    *UpstreamConf
+		name string
+	}{{&l.Proxy.UpstreamConf, "proxy"}, {&l.FastCGI.UpstreamConf, "fastcgi"}, {&l.UWSGI.UpstreamConf, "uwsgi"}, {&l.SCGI.UpstreamConf, "scgi"}} {
+		m.u.BusyBuffersSize.V, m.u.TempFileWrite.V = 8192, 8192
+		m.u.TempPath = Def(d.prefix + m.name + "_temp")
+	}
+	return l
+}
+
+// upstreamModules shows the *_pass of a level and the settings of each
+// upstream module that differ from ref's. Inside an if block, around is
+// the enclosing level, whose pass the block may take.
+func (d *dumper) upstreamModules(depth int, l, ref, around *Loc) {
+	var inherited [5]*Pass
+	if around != nil {
+		for i, slot := range passSlots(around) {
+			inherited[i] = *slot
+		}
+	}
+	d.module(depth, "proxy", l.Proxy.Pass, reflect.ValueOf(&l.Proxy).Elem(), reflect.ValueOf(&ref.Proxy).Elem(), inherited[0])
+	d.module(depth, "fastcgi", l.FastCGI.Pass, reflect.ValueOf(&l.FastCGI).Elem(), reflect.ValueOf(&ref.FastCGI).Elem(), inherited[1])
+	d.module(depth, "uwsgi", l.UWSGI.Pass, reflect.ValueOf(&l.UWSGI).Elem(), reflect.ValueOf(&ref.UWSGI).Elem(), inherited[2])
+	d.module(depth, "scgi", l.SCGI.Pass, reflect.ValueOf(&l.SCGI).Elem(), reflect.ValueOf(&ref.SCGI).Elem(), inherited[3])
+	d.module(depth, "memcached", l.Memcached.Pass, reflect.ValueOf(&l.Memcached).Elem(), reflect.ValueOf(&ref.Memcached).Elem(), inherited[4])
 }
 
 // errorPages prints error_page entries, one line per directive (the codes
@@ -285,7 +315,7 @@ func (d *dumper) script(depth int, script []Instr, around *Loc) {
 			if diff := locDiff(l, around); len(diff) > 0 {
 				d.line(depth+1, "settings %s", strings.Join(diff, " "))
 			}
-			d.proxy(depth+1, &l.Proxy, &around.Proxy, around.Proxy.Pass)
+			d.upstreamModules(depth+1, l, around, around)
 			d.script(depth+1, in.Block.Rewrite, l)
 		}
 	}
@@ -446,6 +476,11 @@ func valText(v any) string {
 		return x.String()
 	case *vars.Value:
 		return valueText(x)
+	case *regex.Regexp:
+		if x == nil {
+			return "nil"
+		}
+		return quote(x.String())
 	case []*vars.Value:
 		return "[" + valuesText(x) + "]"
 	case map[string]string:
@@ -508,6 +543,9 @@ func valText(v any) string {
 		var s []string
 		for _, h := range x {
 			w := h.Name + ":" + valueText(h.Value)
+			if h.IfNotEmpty {
+				w += ":if_not_empty"
+			}
 			if h.FromDefault {
 				w += "(default)"
 			}
@@ -690,26 +728,26 @@ func (d *dumper) upstream(u *Upstream) {
 	}
 }
 
-// proxy shows a level's proxy_pass and the proxy settings that differ
-// from ref. Inside an if block, inherited is the enclosing level's pass,
-// shown as such when the block takes it.
-func (d *dumper) proxy(depth int, p, ref *ProxyLoc, inherited *Pass) {
-	if pass := p.Pass; pass != nil {
+// module shows a level's *_pass of one module (name) and its settings v
+// that differ from ref. Inside an if block, inherited is the enclosing
+// level's pass, shown as such when the block takes it.
+func (d *dumper) module(depth int, name string, pass *Pass, v, ref reflect.Value, inherited *Pass) {
+	if pass != nil {
 		if pass == inherited {
-			d.line(depth, "proxy_pass inherited")
+			d.line(depth, "%s_pass inherited", name)
 		} else {
-			d.line(depth, "%s", passText(pass))
+			d.line(depth, "%s", passText(name, pass))
 		}
 	}
 	var diff []string
-	proxyDiff(reflect.ValueOf(p).Elem(), reflect.ValueOf(ref).Elem(), &diff)
+	proxyDiff(v, ref, &diff)
 	if len(diff) > 0 {
-		d.line(depth, "proxy %s", strings.Join(diff, " "))
+		d.line(depth, "%s %s", name, strings.Join(diff, " "))
 	}
 }
 
-func passText(p *Pass) string {
-	s := "proxy_pass " + quote(p.URL)
+func passText(name string, p *Pass) string {
+	s := name + "_pass " + quote(p.URL)
 	if p.Value != nil {
 		s += " variables"
 		if p.Scheme != "" {
@@ -723,6 +761,9 @@ func passText(p *Pass) string {
 		grp += "(implicit)"
 	}
 	s += fmt.Sprintf(" -> %s scheme=%s host=%s port=%s", grp, p.Scheme, quote(p.Host), orDash(p.Port))
+	if name != "proxy" {
+		return s
+	}
 	if p.HasURI {
 		s += " uri=" + valueText(p.URI)
 	}

@@ -63,6 +63,10 @@ func defaultLoc() *Loc {
 		LingeringTime:        Def(30 * time.Second),
 		LingeringTimeout:     Def(5 * time.Second),
 		Proxy:                defaultProxy(),
+		FastCGI:              defaultFastCGI(),
+		UWSGI:                defaultUWSGI(),
+		SCGI:                 defaultSCGI(),
+		Memcached:            defaultMemcached(),
 	}
 }
 
@@ -134,8 +138,16 @@ func (b *builder) finishHTTP(s *conf.Stmt) error {
 	if !h.Loc.Root.Set {
 		h.Loc.Root = Def(mustCompile(b.cfg.Prefix + "html"))
 	}
-	if !h.Loc.Proxy.TempPath.Set {
-		h.Loc.Proxy.TempPath = Def(b.cfg.Prefix + "proxy_temp")
+	for _, t := range []struct {
+		o    *Opt[string]
+		name string
+	}{
+		{&h.Loc.Proxy.TempPath, "proxy_temp"}, {&h.Loc.FastCGI.TempPath, "fastcgi_temp"},
+		{&h.Loc.UWSGI.TempPath, "uwsgi_temp"}, {&h.Loc.SCGI.TempPath, "scgi_temp"},
+	} {
+		if !t.o.Set {
+			*t.o = Def(b.cfg.Prefix + t.name)
+		}
 	}
 	mergeOpts(h.Srv, defaultSrv())
 	for _, srv := range h.Servers {
@@ -147,12 +159,21 @@ func (b *builder) finishHTTP(s *conf.Stmt) error {
 		mergeScript(srv.Rewrite, srv.Loc)
 		mergeLocs(srv.locs, srv.Loc)
 	}
-	// the upstream module's init_main_conf, then the proxy module's merge
+	// the upstream module's init_main_conf, then the merges of the proxy,
+	// fastcgi, uwsgi, scgi and memcached modules, in nginx's module order
+	b.inheritPasses()
+	if err := b.checkNoPort(); err != nil {
+		return err
+	}
 	if err := b.finishUpstreams(); err != nil {
 		return err
 	}
-	if err := b.finishProxies(s); err != nil {
-		return err
+	for _, finish := range []func(*conf.Stmt) error{
+		b.finishProxies, b.finishFastCGI, b.finishUWSGI, b.finishSCGI, b.finishMemcached,
+	} {
+		if err := finish(s); err != nil {
+			return err
+		}
 	}
 	for _, srv := range h.Servers {
 		srv.Locations = buildTree(srv.locs)
@@ -521,4 +542,54 @@ func (ni *NameIndex) Find(host string) (*Server, *ServerName) {
 		}
 	}
 	return nil, nil
+}
+
+// checkNoPort is the part of the upstream module's init_main_conf that
+// refuses an implicit group without a port (fastcgi_pass 127.0.0.1;
+// fastcgi_pass name; with no upstream block of that name): nginx
+// reports it when it reaches the group, after the groups before it, so
+// the groups before the first such group are checked as
+// finishUpstreams would check them and any error of theirs is left to
+// it.
+func (b *builder) checkNoPort() error {
+	h := b.http
+	blocks := map[string]bool{}
+	for _, u := range h.Upstreams {
+		if !u.Implicit {
+			blocks[strings.ToLower(u.Name)] = true
+		}
+	}
+	first := -1
+	for i, u := range h.Upstreams {
+		if u.Implicit && u.dport == 0 && len(u.Servers) == 0 && !blocks[strings.ToLower(u.Name)] {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return nil
+	}
+	for _, u := range h.Upstreams[:first] {
+		switch {
+		case u.Implicit && blocks[strings.ToLower(u.Name)] && u.Port == 0:
+			// linked to its block, checked with it
+		case u.Implicit:
+			if len(u.Servers) > 0 {
+				continue
+			}
+			if _, errText := resolveHost(u.Name, u.dport); errText != "" {
+				return nil
+			}
+		default:
+			primary := false
+			for _, s := range u.Servers {
+				primary = primary || !s.Backup
+			}
+			if !primary {
+				return nil
+			}
+		}
+	}
+	u := h.Upstreams[first]
+	return &conf.Error{Msg: fmt.Sprintf("no port in upstream \"%s\" in %s:%d", u.Name, u.File, u.Line)}
 }

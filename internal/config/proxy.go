@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,14 +17,116 @@ import (
 func pflag(f func(p *ProxyLoc) *Opt[bool]) func(*builder, *conf.Stmt) error {
 	return flagSlot(func(b *builder) *Opt[bool] { return f(&b.cur.Proxy) })
 }
-func psize(f func(p *ProxyLoc) *Opt[int64]) func(*builder, *conf.Stmt) error {
-	return sizeSlot(func(b *builder) *Opt[int64] { return f(&b.cur.Proxy) })
-}
-func ptime(f func(p *ProxyLoc) *Opt[time.Duration]) func(*builder, *conf.Stmt) error {
-	return timeSlot(func(b *builder) *Opt[time.Duration] { return f(&b.cur.Proxy) })
-}
 func pvalue(f func(p *ProxyLoc) *Opt[*vars.Value]) func(*builder, *conf.Stmt) error {
 	return complexSlot(func(b *builder) *Opt[*vars.Value] { return f(&b.cur.Proxy) })
+}
+
+// setter is a directive's Set function.
+type setter = func(*builder, *conf.Stmt) error
+
+// ucOf finds one module's UpstreamConf in the level being read; the
+// setters of the shared directives take one so every upstream module
+// reuses them.
+type ucOf func(b *builder) *UpstreamConf
+
+func proxyUC(b *builder) *UpstreamConf { return &b.cur.Proxy.UpstreamConf }
+
+// upstreamSuffixes are the directives every module that keeps an
+// ngx_http_upstream_conf_t and buffers responses defines under its own
+// prefix ("proxy_connect_timeout", "fastcgi_connect_timeout", ...).
+var upstreamSuffixes = []string{
+	"buffering", "request_buffering", "ignore_client_abort", "bind", "socket_keepalive",
+	"connect_timeout", "send_timeout", "read_timeout", "intercept_errors",
+	"pass_request_headers", "pass_request_body", "buffer_size", "buffers",
+	"busy_buffers_size", "force_ranges", "limit_rate", "temp_path", "max_temp_file_size",
+	"temp_file_write_size", "next_upstream", "next_upstream_tries", "next_upstream_timeout",
+	"pass_header", "hide_header", "ignore_headers",
+}
+
+// cacheSuffixes are the cache and store directives of those modules:
+// the cache is not implemented, so a configuration that relies on it
+// fails to load instead of running without it.
+var cacheSuffixes = []string{
+	"store", "store_access", "cache", "cache_path", "cache_key", "cache_valid",
+	"cache_min_uses", "cache_max_range_offset", "cache_use_stale", "cache_methods",
+	"cache_lock", "cache_lock_timeout", "cache_lock_age", "cache_revalidate",
+	"cache_background_update", "cache_bypass", "no_cache",
+}
+
+// sharedRows returns the rows of the shared directives named by
+// suffixes under prefix, storing into the UpstreamConf uc finds; next
+// holds the module's *_next_upstream values.
+func sharedRows(prefix string, uc ucOf, next map[string]NextUpstream, suffixes ...string) []Directive {
+	hsl := CtxHTTP | CtxServer | CtxLocation
+	flag := func(f func(u *UpstreamConf) *Opt[bool]) setter {
+		return flagSlot(func(b *builder) *Opt[bool] { return f(uc(b)) })
+	}
+	size := func(f func(u *UpstreamConf) *Opt[int64]) setter {
+		return sizeSlot(func(b *builder) *Opt[int64] { return f(uc(b)) })
+	}
+	msec := func(f func(u *UpstreamConf) *Opt[time.Duration]) setter {
+		return timeSlot(func(b *builder) *Opt[time.Duration] { return f(uc(b)) })
+	}
+	rows := map[string]Directive{
+		"buffering":             {Args: Flag, Set: flag(func(u *UpstreamConf) *Opt[bool] { return &u.Buffering })},
+		"request_buffering":     {Args: Flag, Set: flag(func(u *UpstreamConf) *Opt[bool] { return &u.RequestBuffering })},
+		"ignore_client_abort":   {Args: Flag, Set: flag(func(u *UpstreamConf) *Opt[bool] { return &u.IgnoreClientAbort })},
+		"bind":                  {Args: Take12, Set: bindSetter(uc)},
+		"socket_keepalive":      {Args: Flag, Set: flag(func(u *UpstreamConf) *Opt[bool] { return &u.SocketKeepalive })},
+		"connect_timeout":       {Args: Take1, Set: msec(func(u *UpstreamConf) *Opt[time.Duration] { return &u.ConnectTimeout })},
+		"send_timeout":          {Args: Take1, Set: msec(func(u *UpstreamConf) *Opt[time.Duration] { return &u.SendTimeout })},
+		"read_timeout":          {Args: Take1, Set: msec(func(u *UpstreamConf) *Opt[time.Duration] { return &u.ReadTimeout })},
+		"intercept_errors":      {Args: Flag, Set: flag(func(u *UpstreamConf) *Opt[bool] { return &u.InterceptErrors })},
+		"pass_request_headers":  {Args: Flag, Set: flag(func(u *UpstreamConf) *Opt[bool] { return &u.PassRequestHeaders })},
+		"pass_request_body":     {Args: Flag, Set: flag(func(u *UpstreamConf) *Opt[bool] { return &u.PassRequestBody })},
+		"buffer_size":           {Args: Take1, Set: size(func(u *UpstreamConf) *Opt[int64] { return &u.BufferSize })},
+		"buffers":               {Args: Take2, Set: buffersSetter(uc)},
+		"busy_buffers_size":     {Args: Take1, Set: size(func(u *UpstreamConf) *Opt[int64] { return &u.BusyBuffersSize })},
+		"force_ranges":          {Args: Flag, Set: flag(func(u *UpstreamConf) *Opt[bool] { return &u.ForceRanges })},
+		"limit_rate":            {Args: Take1, Set: size(func(u *UpstreamConf) *Opt[int64] { return &u.LimitRate })},
+		"temp_path":             {Args: Take1234, Set: func(b *builder, s *conf.Stmt) error { return setTempPath(b, s, &uc(b).TempPath) }},
+		"max_temp_file_size":    {Args: Take1, Set: size(func(u *UpstreamConf) *Opt[int64] { return &u.MaxTempFileSize })},
+		"temp_file_write_size":  {Args: Take1, Set: size(func(u *UpstreamConf) *Opt[int64] { return &u.TempFileWrite })},
+		"next_upstream":         {Args: OneMore, Set: bitmaskSlot(func(b *builder) *Opt[NextUpstream] { return &uc(b).NextUpstream }, next)},
+		"next_upstream_tries":   {Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &uc(b).NextUpstreamTries })},
+		"next_upstream_timeout": {Args: Take1, Set: msec(func(u *UpstreamConf) *Opt[time.Duration] { return &u.NextUpstreamTimeout })},
+		"pass_header":           {Args: Take1, Set: headerListSetter(uc, false)},
+		"hide_header":           {Args: Take1, Set: headerListSetter(uc, true)},
+		"ignore_headers":        {Args: OneMore, Set: bitmaskSlot(func(b *builder) *Opt[IgnoreHeaders] { return &uc(b).IgnoreHeaders }, ignoreHeaderNames)},
+		"param":                 {Args: Take23, Set: paramSetter(uc)},
+
+		"store":                   {Args: Take1, Set: offOrRefuse},
+		"store_access":            {Args: Take123, Set: ignoreSlot},
+		"cache":                   {Args: Take1, Set: offOrRefuse},
+		"cache_path":              {Ctx: CtxHTTP, Args: TwoMore, Set: refuse},
+		"cache_key":               {Args: Take1, Set: refuse},
+		"cache_valid":             {Args: OneMore, Set: refuse},
+		"cache_min_uses":          {Args: Take1, Set: refuse},
+		"cache_max_range_offset":  {Args: Take1, Set: refuse},
+		"cache_use_stale":         {Args: OneMore, Set: refuse},
+		"cache_methods":           {Args: OneMore, Set: refuse},
+		"cache_lock":              {Args: Flag, Set: refuse},
+		"cache_lock_timeout":      {Args: Take1, Set: refuse},
+		"cache_lock_age":          {Args: Take1, Set: refuse},
+		"cache_revalidate":        {Args: Flag, Set: refuse},
+		"cache_convert_head":      {Args: Flag, Set: refuse},
+		"cache_background_update": {Args: Flag, Set: refuse},
+		"cache_bypass":            {Args: OneMore, Set: refuse},
+		"no_cache":                {Args: OneMore, Set: refuse},
+	}
+	out := make([]Directive, 0, len(suffixes))
+	for _, sfx := range suffixes {
+		d, ok := rows[sfx]
+		if !ok {
+			panic("config: no shared upstream directive " + sfx)
+		}
+		d.Name = prefix + "_" + sfx
+		if d.Ctx == 0 {
+			d.Ctx = hsl
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // nextUpstreamNames are the values of proxy_next_upstream
@@ -51,45 +154,20 @@ var sslProtocolNames = map[string]uint32{
 
 func init() {
 	hsl := CtxHTTP | CtxServer | CtxLocation
+	register(sharedRows("proxy", proxyUC, nextUpstreamNames,
+		slices.Concat(upstreamSuffixes, cacheSuffixes, []string{"cache_convert_head"})...)...)
 	register(
 		Directive{Name: "proxy_pass", Ctx: CtxLocation | CtxLocationIf | CtxLimitExcept, Args: Take1, Set: setProxyPass},
 		Directive{Name: "proxy_redirect", Ctx: hsl, Args: Take12, Set: setProxyRedirect},
 		Directive{Name: "proxy_cookie_domain", Ctx: hsl, Args: Take12, Set: setProxyCookie},
 		Directive{Name: "proxy_cookie_path", Ctx: hsl, Args: Take12, Set: setProxyCookie},
 		Directive{Name: "proxy_cookie_flags", Ctx: hsl, Args: Take1234, Set: offOrRefuse},
-		Directive{Name: "proxy_store", Ctx: hsl, Args: Take1, Set: offOrRefuse},
-		Directive{Name: "proxy_store_access", Ctx: hsl, Args: Take123, Set: ignoreSlot},
-		Directive{Name: "proxy_buffering", Ctx: hsl, Args: Flag, Set: pflag(func(p *ProxyLoc) *Opt[bool] { return &p.Buffering })},
-		Directive{Name: "proxy_request_buffering", Ctx: hsl, Args: Flag, Set: pflag(func(p *ProxyLoc) *Opt[bool] { return &p.RequestBuffering })},
-		Directive{Name: "proxy_ignore_client_abort", Ctx: hsl, Args: Flag, Set: pflag(func(p *ProxyLoc) *Opt[bool] { return &p.IgnoreClientAbort })},
-		Directive{Name: "proxy_bind", Ctx: hsl, Args: Take12, Set: setProxyBind},
-		Directive{Name: "proxy_socket_keepalive", Ctx: hsl, Args: Flag, Set: pflag(func(p *ProxyLoc) *Opt[bool] { return &p.SocketKeepalive })},
-		Directive{Name: "proxy_connect_timeout", Ctx: hsl, Args: Take1, Set: ptime(func(p *ProxyLoc) *Opt[time.Duration] { return &p.ConnectTimeout })},
-		Directive{Name: "proxy_send_timeout", Ctx: hsl, Args: Take1, Set: ptime(func(p *ProxyLoc) *Opt[time.Duration] { return &p.SendTimeout })},
-		Directive{Name: "proxy_read_timeout", Ctx: hsl, Args: Take1, Set: ptime(func(p *ProxyLoc) *Opt[time.Duration] { return &p.ReadTimeout })},
 		Directive{Name: "proxy_send_lowat", Ctx: hsl, Args: Take1, Set: setSendLowat},
-		Directive{Name: "proxy_intercept_errors", Ctx: hsl, Args: Flag, Set: pflag(func(p *ProxyLoc) *Opt[bool] { return &p.InterceptErrors })},
 		Directive{Name: "proxy_set_header", Ctx: hsl, Args: Take2, Set: setProxySetHeader},
 		Directive{Name: "proxy_headers_hash_max_size", Ctx: hsl, Args: Take1, Set: checkSlot(checkNum)},
 		Directive{Name: "proxy_headers_hash_bucket_size", Ctx: hsl, Args: Take1, Set: checkSlot(checkNum)},
 		Directive{Name: "proxy_set_body", Ctx: hsl, Args: Take1, Set: pvalue(func(p *ProxyLoc) *Opt[*vars.Value] { return &p.SetBody })},
 		Directive{Name: "proxy_method", Ctx: hsl, Args: Take1, Set: pvalue(func(p *ProxyLoc) *Opt[*vars.Value] { return &p.Method })},
-		Directive{Name: "proxy_pass_request_headers", Ctx: hsl, Args: Flag, Set: pflag(func(p *ProxyLoc) *Opt[bool] { return &p.PassRequestHeaders })},
-		Directive{Name: "proxy_pass_request_body", Ctx: hsl, Args: Flag, Set: pflag(func(p *ProxyLoc) *Opt[bool] { return &p.PassRequestBody })},
-		Directive{Name: "proxy_buffer_size", Ctx: hsl, Args: Take1, Set: psize(func(p *ProxyLoc) *Opt[int64] { return &p.BufferSize })},
-		Directive{Name: "proxy_buffers", Ctx: hsl, Args: Take2, Set: setProxyBuffers},
-		Directive{Name: "proxy_busy_buffers_size", Ctx: hsl, Args: Take1, Set: psize(func(p *ProxyLoc) *Opt[int64] { return &p.BusyBuffersSize })},
-		Directive{Name: "proxy_force_ranges", Ctx: hsl, Args: Flag, Set: pflag(func(p *ProxyLoc) *Opt[bool] { return &p.ForceRanges })},
-		Directive{Name: "proxy_limit_rate", Ctx: hsl, Args: Take1, Set: psize(func(p *ProxyLoc) *Opt[int64] { return &p.LimitRate })},
-		Directive{Name: "proxy_temp_path", Ctx: hsl, Args: Take1234, Set: setProxyTempPath},
-		Directive{Name: "proxy_max_temp_file_size", Ctx: hsl, Args: Take1, Set: psize(func(p *ProxyLoc) *Opt[int64] { return &p.MaxTempFileSize })},
-		Directive{Name: "proxy_temp_file_write_size", Ctx: hsl, Args: Take1, Set: psize(func(p *ProxyLoc) *Opt[int64] { return &p.TempFileWrite })},
-		Directive{Name: "proxy_next_upstream", Ctx: hsl, Args: OneMore, Set: bitmaskSlot(func(b *builder) *Opt[NextUpstream] { return &b.cur.Proxy.NextUpstream }, nextUpstreamNames)},
-		Directive{Name: "proxy_next_upstream_tries", Ctx: hsl, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.cur.Proxy.NextUpstreamTries })},
-		Directive{Name: "proxy_next_upstream_timeout", Ctx: hsl, Args: Take1, Set: ptime(func(p *ProxyLoc) *Opt[time.Duration] { return &p.NextUpstreamTimeout })},
-		Directive{Name: "proxy_pass_header", Ctx: hsl, Args: Take1, Set: setHeaderList},
-		Directive{Name: "proxy_hide_header", Ctx: hsl, Args: Take1, Set: setHeaderList},
-		Directive{Name: "proxy_ignore_headers", Ctx: hsl, Args: OneMore, Set: bitmaskSlot(func(b *builder) *Opt[IgnoreHeaders] { return &b.cur.Proxy.IgnoreHeaders }, ignoreHeaderNames)},
 		Directive{Name: "proxy_http_version", Ctx: hsl, Args: Take1, Set: enumSlot(func(b *builder) *Opt[string] { return &b.cur.Proxy.HTTPVersion }, "1.0", "1.1")},
 
 		Directive{Name: "proxy_ssl_session_reuse", Ctx: hsl, Args: Flag, Set: pflag(func(p *ProxyLoc) *Opt[bool] { return &p.SSLSessionReuse })},
@@ -105,25 +183,6 @@ func init() {
 		Directive{Name: "proxy_ssl_certificate_key", Ctx: hsl, Args: Take1, Set: checkSlot(checkStr)},
 		Directive{Name: "proxy_ssl_password_file", Ctx: hsl, Args: Take1, Set: checkSlot(checkStr)},
 		Directive{Name: "proxy_ssl_conf_command", Ctx: hsl, Args: Take2, Set: ignoreSlot},
-
-		// The cache is not implemented: a configuration that relies on it
-		// fails to load instead of running without it.
-		Directive{Name: "proxy_cache", Ctx: hsl, Args: Take1, Set: offOrRefuse},
-		Directive{Name: "proxy_cache_path", Ctx: CtxHTTP, Args: TwoMore, Set: refuse},
-		Directive{Name: "proxy_cache_key", Ctx: hsl, Args: Take1, Set: refuse},
-		Directive{Name: "proxy_cache_valid", Ctx: hsl, Args: OneMore, Set: refuse},
-		Directive{Name: "proxy_cache_min_uses", Ctx: hsl, Args: Take1, Set: refuse},
-		Directive{Name: "proxy_cache_max_range_offset", Ctx: hsl, Args: Take1, Set: refuse},
-		Directive{Name: "proxy_cache_use_stale", Ctx: hsl, Args: OneMore, Set: refuse},
-		Directive{Name: "proxy_cache_methods", Ctx: hsl, Args: OneMore, Set: refuse},
-		Directive{Name: "proxy_cache_lock", Ctx: hsl, Args: Flag, Set: refuse},
-		Directive{Name: "proxy_cache_lock_timeout", Ctx: hsl, Args: Take1, Set: refuse},
-		Directive{Name: "proxy_cache_lock_age", Ctx: hsl, Args: Take1, Set: refuse},
-		Directive{Name: "proxy_cache_revalidate", Ctx: hsl, Args: Flag, Set: refuse},
-		Directive{Name: "proxy_cache_convert_head", Ctx: hsl, Args: Flag, Set: refuse},
-		Directive{Name: "proxy_cache_background_update", Ctx: hsl, Args: Flag, Set: refuse},
-		Directive{Name: "proxy_cache_bypass", Ctx: hsl, Args: OneMore, Set: refuse},
-		Directive{Name: "proxy_no_cache", Ctx: hsl, Args: OneMore, Set: refuse},
 	)
 }
 
@@ -221,42 +280,40 @@ func setSendLowat(b *builder, s *conf.Stmt) error {
 	return nil
 }
 
-// setHeaderList is ngx_conf_set_str_array_slot for proxy_hide_header and
-// proxy_pass_header; the names are kept lower-case.
-func setHeaderList(b *builder, s *conf.Stmt) error {
-	o := &b.cur.Proxy.HideHeaders
-	if s.Name == "proxy_pass_header" {
-		o = &b.cur.Proxy.PassHeaders
+// headerListSetter is ngx_conf_set_str_array_slot for *_hide_header
+// (hide) and *_pass_header; the names are kept lower-case.
+func headerListSetter(uc ucOf, hide bool) setter {
+	return func(b *builder, s *conf.Stmt) error {
+		o := &uc(b).PassHeaders
+		if hide {
+			o = &uc(b).HideHeaders
+		}
+		if !o.Set {
+			*o = Def([]string(nil))
+		}
+		o.V = append(o.V, strings.ToLower(s.Args[0]))
+		return nil
 	}
-	if !o.Set {
-		*o = Def([]string(nil))
-	}
-	o.V = append(o.V, strings.ToLower(s.Args[0]))
-	return nil
 }
 
-// setProxyBuffers is ngx_conf_set_bufs_slot for proxy_buffers.
-func setProxyBuffers(b *builder, s *conf.Stmt) error {
-	p := &b.cur.Proxy
-	if p.BuffersNum.Set {
-		return duplicate(s)
+// buffersSetter is ngx_conf_set_bufs_slot for *_buffers.
+func buffersSetter(uc ucOf) setter {
+	return func(b *builder, s *conf.Stmt) error {
+		p := uc(b)
+		if p.BuffersNum.Set {
+			return duplicate(s)
+		}
+		n, ok := atoi(s.Args[0])
+		if !ok || n == 0 {
+			return invalidValue(s)
+		}
+		size := ParseSize(s.Args[1])
+		if size <= 0 {
+			return invalidValue(s)
+		}
+		p.BuffersNum, p.BuffersSize = Def(n), Def(size)
+		return nil
 	}
-	n, ok := atoi(s.Args[0])
-	if !ok || n == 0 {
-		return invalidValue(s)
-	}
-	size := ParseSize(s.Args[1])
-	if size <= 0 {
-		return invalidValue(s)
-	}
-	p.BuffersNum, p.BuffersSize = Def(n), Def(size)
-	return nil
-}
-
-// setProxyTempPath is ngx_conf_set_path_slot: a path (relative to the
-// prefix) and up to three directory levels.
-func setProxyTempPath(b *builder, s *conf.Stmt) error {
-	return setTempPath(b, s, &b.cur.Proxy.TempPath)
 }
 
 // setTempPath is ngx_conf_set_path_slot for any *_temp_path.
@@ -277,41 +334,43 @@ func setTempPath(b *builder, s *conf.Stmt, slot *Opt[string]) error {
 	return nil
 }
 
-// setProxyBind is ngx_http_upstream_bind_set_slot: "off", an address
-// (with variables, or an IP address with an optional port) and
+// bindSetter is ngx_http_upstream_bind_set_slot for *_bind: "off", an
+// address (with variables, or an IP address with an optional port) and
 // "transparent".
-func setProxyBind(b *builder, s *conf.Stmt) error {
-	p := &b.cur.Proxy
-	if p.Bind.Set {
-		return duplicate(s)
-	}
-	a := s.Args[0]
-	if len(s.Args) == 1 && a == "off" {
-		p.Bind, p.BindValue, p.BindTransparent = Def(""), Def[*vars.Value](nil), Def(false)
+func bindSetter(uc ucOf) setter {
+	return func(b *builder, s *conf.Stmt) error {
+		p := uc(b)
+		if p.Bind.Set {
+			return duplicate(s)
+		}
+		a := s.Args[0]
+		if len(s.Args) == 1 && a == "off" {
+			p.Bind, p.BindValue, p.BindTransparent = Def(""), Def[*vars.Value](nil), Def(false)
+			return nil
+		}
+		var v *vars.Value
+		if strings.Contains(a, "$") {
+			cv, err := b.compile(s, a)
+			if err != nil {
+				return err
+			}
+			v = cv
+		} else {
+			if !validBindAddr(a) {
+				return conf.Errorf(s, "invalid address \"%s\"", a)
+			}
+			v = literal(a)
+		}
+		transparent := false
+		if len(s.Args) == 2 {
+			if s.Args[1] != "transparent" {
+				return conf.Errorf(s, "invalid parameter \"%s\"", s.Args[1])
+			}
+			transparent = true
+		}
+		p.Bind, p.BindValue, p.BindTransparent = Def(a), Def(v), Def(transparent)
 		return nil
 	}
-	var v *vars.Value
-	if strings.Contains(a, "$") {
-		cv, err := b.compile(s, a)
-		if err != nil {
-			return err
-		}
-		v = cv
-	} else {
-		if !validBindAddr(a) {
-			return conf.Errorf(s, "invalid address \"%s\"", a)
-		}
-		v = literal(a)
-	}
-	transparent := false
-	if len(s.Args) == 2 {
-		if s.Args[1] != "transparent" {
-			return conf.Errorf(s, "invalid parameter \"%s\"", s.Args[1])
-		}
-		transparent = true
-	}
-	p.Bind, p.BindValue, p.BindTransparent = Def(a), Def(v), Def(transparent)
-	return nil
 }
 
 // validBindAddr is ngx_parse_addr_port's test: an IP address, with a
@@ -345,7 +404,7 @@ func literal(text string) *vars.Value {
 // port.
 func setProxyPass(b *builder, s *conf.Stmt) error {
 	px := &b.cur.Proxy
-	if px.Pass != nil {
+	if !b.once(s) || px.Pass != nil {
 		return duplicate(s)
 	}
 	url := s.Args[0]
@@ -362,7 +421,7 @@ func setProxyPass(b *builder, s *conf.Stmt) error {
 		case len(url) >= 8 && strings.EqualFold(url[:8], "https://"):
 			p.Scheme = "https://"
 		}
-		px.Pass = p
+		b.setHandler(p, &px.Pass)
 		return nil
 	}
 	var add, defPort int
@@ -403,7 +462,73 @@ func setProxyPass(b *builder, s *conf.Stmt) error {
 	} else {
 		p.LocationLen = len(loc.Name)
 	}
-	px.Pass = p
+	b.setHandler(p, &px.Pass)
+	return nil
+}
+
+// setHandler stores a *_pass target in slot and makes its module the
+// level's content handler. nginx accepts *_pass directives of different
+// modules in one location and the last one read sets clcf->handler; weir
+// keeps only that one, so a level has at most one of Proxy.Pass,
+// FastCGI.Pass, UWSGI.Pass, SCGI.Pass and Memcached.Pass. (A repeated
+// *_pass of one module is still found by once: "is duplicate".)
+func (b *builder) setHandler(p *Pass, slot **Pass) {
+	l := b.cur
+	l.Proxy.Pass, l.FastCGI.Pass, l.UWSGI.Pass, l.SCGI.Pass, l.Memcached.Pass = nil, nil, nil, nil, nil
+	*slot = p
+}
+
+// passSlots are the *_pass targets of a level, in nginx's module order.
+func passSlots(l *Loc) []**Pass {
+	return []**Pass{&l.Proxy.Pass, &l.FastCGI.Pass, &l.UWSGI.Pass, &l.SCGI.Pass, &l.Memcached.Pass}
+}
+
+// setAddrPass is the *_pass of the fastcgi, uwsgi, scgi and memcached
+// modules (ngx_http_fastcgi_pass, ...): a target with variables (when
+// the module takes them) is kept as a value; otherwise it is an address
+// without a scheme, after one of the prefixes the module strips ("uwsgi://"),
+// that names an upstream group or makes an implicit one. scheme is what
+// Pass.Scheme says when no prefix was written.
+func (b *builder) setAddrPass(s *conf.Stmt, slot **Pass, scheme string, prefixes []string, withVars bool) error {
+	if !b.once(s) || *slot != nil {
+		return duplicate(s)
+	}
+	url := s.Args[0]
+	p := &Pass{File: s.File, Line: s.Line, URL: url, Scheme: scheme}
+	add := 0
+	for _, pre := range prefixes {
+		if len(url) >= len(pre) && strings.EqualFold(url[:len(pre)], pre) {
+			add, p.Scheme = len(pre), pre
+			break
+		}
+	}
+	if withVars && strings.Contains(url, "$") {
+		v, err := b.compile(s, url)
+		if err != nil {
+			return err
+		}
+		p.Value = v
+		b.setHandler(p, slot)
+		return nil
+	}
+	pu, errText := parseURL(url[add:], 0, false)
+	if errText != "" {
+		return conf.Errorf(s, "%s in upstream \"%s\"", errText, url[add:])
+	}
+	g, err := b.passGroup(s, pu)
+	if err != nil {
+		return err
+	}
+	p.Upstream = g
+	switch {
+	case pu.unix:
+		p.Host = "unix:" + pu.host
+	case pu.noPort:
+		p.Host = pu.host
+	default:
+		p.Host, p.Port = pu.host+":"+pu.portText, pu.portText
+	}
+	b.setHandler(p, slot)
 	return nil
 }
 
@@ -470,6 +595,11 @@ func setProxyRedirect(b *builder, s *conf.Stmt) error {
 			return conf.Errorf(s, "\"proxy_redirect default\" cannot be used with \"proxy_pass\" directive with variables")
 		}
 		if px.Pass == nil {
+			if b.seen[seenKey{b.cur, "proxy_pass"}] {
+				// a later *_pass of another module took the
+				// location: nginx accepts the rule, which is never used
+				return nil
+			}
 			return conf.Errorf(s, "\"proxy_redirect default\" should be placed after the \"proxy_pass\" directive")
 		}
 		px.Redirects = Def(append(px.Redirects.V, defaultRedirect(px.Pass, b.loc)))
@@ -603,15 +733,13 @@ func withDefaultParams(params []*HeaderParam) []*HeaderParam {
 }
 
 // finishProxy is the end of ngx_http_proxy_merge_loc_conf for one merged
-// level: an if block takes the enclosing location's proxy_pass, the
-// default proxy_redirect rule is derived where no level sets one, the
-// default headers are added, and the buffer sizes are checked and
-// computed. Errors are positioned at the end of the http block s.
+// level: the default proxy_redirect rule is derived where no level sets
+// one, the default headers are added, and the buffer sizes are checked
+// and computed. (An if block has taken the enclosing location's *_pass
+// before, in inheritPasses.) Errors are positioned at the end of the
+// http block s.
 func finishProxy(s *conf.Stmt, l, parent *Loc, loc *Location, noname bool) error {
 	px := &l.Proxy
-	if noname && px.Pass == nil && parent != nil {
-		px.Pass = parent.Proxy.Pass
-	}
 	if !px.Redirects.Set {
 		switch {
 		case parent != nil && parent.Proxy.Redirects.Set:
@@ -624,67 +752,124 @@ func finishProxy(s *conf.Stmt, l, parent *Loc, loc *Location, noname bool) error
 		px.NextUpstream.V = NextOff
 	}
 	px.Params.V = withDefaultParams(px.Params.V)
+	return checkBuffers(s, "proxy", &px.UpstreamConf)
+}
 
-	if px.BuffersNum.V < 2 {
-		return conf.ErrorfEnd(s, "there must be at least 2 \"proxy_buffers\"")
+// checkBuffers is the buffer part of each module's merge_loc_conf: at
+// least two buffers, the busy and temp-file write sizes computed where
+// unset, and every size checked against the largest buffer.
+func checkBuffers(s *conf.Stmt, prefix string, u *UpstreamConf) error {
+	if u.BuffersNum.V < 2 {
+		return conf.ErrorfEnd(s, "there must be at least 2 \"%s_buffers\"", prefix)
 	}
-	size := max(px.BufferSize.V, px.BuffersSize.V)
-	if px.BusyBuffersSize.V < 0 {
-		px.BusyBuffersSize.V = 2 * size
+	size := max(u.BufferSize.V, u.BuffersSize.V)
+	if u.BusyBuffersSize.V < 0 {
+		u.BusyBuffersSize.V = 2 * size
 	}
-	if px.BusyBuffersSize.V < size {
-		return conf.ErrorfEnd(s, "\"proxy_busy_buffers_size\" must be equal to or greater than the maximum of the value of \"proxy_buffer_size\" and one of the \"proxy_buffers\"")
+	if u.BusyBuffersSize.V < size {
+		return conf.ErrorfEnd(s, "\"%[1]s_busy_buffers_size\" must be equal to or greater than the maximum of the value of \"%[1]s_buffer_size\" and one of the \"%[1]s_buffers\"", prefix)
 	}
-	if px.BusyBuffersSize.V > (px.BuffersNum.V-1)*px.BuffersSize.V {
-		return conf.ErrorfEnd(s, "\"proxy_busy_buffers_size\" must be less than the size of all \"proxy_buffers\" minus one buffer")
+	if u.BusyBuffersSize.V > (u.BuffersNum.V-1)*u.BuffersSize.V {
+		return conf.ErrorfEnd(s, "\"%[1]s_busy_buffers_size\" must be less than the size of all \"%[1]s_buffers\" minus one buffer", prefix)
 	}
-	if px.TempFileWrite.V < 0 {
-		px.TempFileWrite.V = 2 * size
+	if u.TempFileWrite.V < 0 {
+		u.TempFileWrite.V = 2 * size
 	}
-	if px.TempFileWrite.V < size {
-		return conf.ErrorfEnd(s, "\"proxy_temp_file_write_size\" must be equal to or greater than the maximum of the value of \"proxy_buffer_size\" and one of the \"proxy_buffers\"")
+	if u.TempFileWrite.V < size {
+		return conf.ErrorfEnd(s, "\"%[1]s_temp_file_write_size\" must be equal to or greater than the maximum of the value of \"%[1]s_buffer_size\" and one of the \"%[1]s_buffers\"", prefix)
 	}
-	if px.MaxTempFileSize.V != 0 && px.MaxTempFileSize.V < size {
-		return conf.ErrorfEnd(s, "\"proxy_max_temp_file_size\" must be equal to zero to disable temporary files usage or must be equal to or greater than the maximum of the value of \"proxy_buffer_size\" and one of the \"proxy_buffers\"")
+	if u.MaxTempFileSize.V != 0 && u.MaxTempFileSize.V < size {
+		return conf.ErrorfEnd(s, "\"%[1]s_max_temp_file_size\" must be equal to zero to disable temporary files usage or must be equal to or greater than the maximum of the value of \"%[1]s_buffer_size\" and one of the \"%[1]s_buffers\"", prefix)
 	}
 	return nil
+}
+
+// paramSetter is ngx_http_upstream_param_set_slot for fastcgi_param,
+// uwsgi_param and scgi_param: a name, a value and "if_not_empty". The
+// value is compiled when the level is merged (compileParams), where
+// nginx compiles it, so that a malformed one is reported there.
+func paramSetter(uc ucOf) setter {
+	return func(b *builder, s *conf.Stmt) error {
+		o := &uc(b).Params
+		if !o.Set {
+			*o = Def([]*HeaderParam(nil))
+		}
+		hp := &HeaderParam{Name: s.Args[0], Value: &vars.Value{Raw: s.Args[1]}}
+		if len(s.Args) == 3 {
+			if s.Args[2] != "if_not_empty" {
+				return conf.Errorf(s, "invalid parameter \"%s\"", s.Args[2])
+			}
+			hp.IfNotEmpty = true
+		}
+		o.V = append(o.V, hp)
+		return nil
+	}
+}
+
+// compileParams compiles the values paramSetter kept as text (a value
+// is compiled once, by the first level that merges it, as nginx builds
+// a level's params once and lets the levels that inherit them share
+// them). Errors are positioned at the end of the http block s.
+func (b *builder) compileParams(s *conf.Stmt, params []*HeaderParam) error {
+	for _, hp := range params {
+		if hp.Value == nil || hp.Value.Raw == "" || hp.Value.Parts != nil {
+			continue
+		}
+		v, err := vars.Compile(hp.Value.Raw)
+		if err != nil {
+			return conf.ErrorfEnd(s, "%s", err.Error())
+		}
+		b.values = append(b.values, v)
+		hp.Value = v
+	}
+	return nil
+}
+
+// defaultUpstreamConf holds nginx's defaults of the shared settings for
+// the modules that buffer responses (proxy, fastcgi, uwsgi, scgi). The
+// busy and temp-file write sizes are computed from the buffers (-1);
+// the temp path depends on the prefix and is set in finishHTTP.
+func defaultUpstreamConf() UpstreamConf {
+	return UpstreamConf{
+		ConnectTimeout:      Def(60 * time.Second),
+		SendTimeout:         Def(60 * time.Second),
+		ReadTimeout:         Def(60 * time.Second),
+		NextUpstream:        Def(NextError | NextTimeout),
+		NextUpstreamTries:   Def(int64(0)),
+		NextUpstreamTimeout: Def(time.Duration(0)),
+		Buffering:           Def(true),
+		RequestBuffering:    Def(true),
+		BufferSize:          Def(int64(4096)),
+		BuffersNum:          Def(int64(8)),
+		BuffersSize:         Def(int64(4096)),
+		BusyBuffersSize:     Def(int64(-1)),
+		MaxTempFileSize:     Def(int64(1024 << 20)),
+		TempFileWrite:       Def(int64(-1)),
+		HideHeaders:         Def([]string(nil)),
+		PassHeaders:         Def([]string(nil)),
+		IgnoreHeaders:       Def(IgnoreHeaders(0)),
+		PassRequestHeaders:  Def(true),
+		PassRequestBody:     Def(true),
+		InterceptErrors:     Def(false),
+		IgnoreClientAbort:   Def(false),
+		SocketKeepalive:     Def(false),
+		Bind:                Def(""),
+		BindValue:           Def[*vars.Value](nil),
+		BindTransparent:     Def(false),
+		ForceRanges:         Def(false),
+		LimitRate:           Def(int64(0)),
+		Params:              Def([]*HeaderParam(nil)),
+	}
 }
 
 // defaultProxy holds the proxy module's defaults (nginx 1.29.7) for
 // defaultLoc. proxy_temp_path's default depends on the prefix and is set
 // in finishHTTP.
 func defaultProxy() ProxyLoc {
+	uc := defaultUpstreamConf()
+	uc.Params = Def(defaultProxyParams())
 	return ProxyLoc{
-		UpstreamConf: UpstreamConf{
-			ConnectTimeout:      Def(60 * time.Second),
-			SendTimeout:         Def(60 * time.Second),
-			ReadTimeout:         Def(60 * time.Second),
-			NextUpstream:        Def(NextError | NextTimeout),
-			NextUpstreamTries:   Def(int64(0)),
-			NextUpstreamTimeout: Def(time.Duration(0)),
-			Buffering:           Def(true),
-			RequestBuffering:    Def(true),
-			BufferSize:          Def(int64(4096)),
-			BuffersNum:          Def(int64(8)),
-			BuffersSize:         Def(int64(4096)),
-			BusyBuffersSize:     Def(int64(-1)),
-			MaxTempFileSize:     Def(int64(1024 << 20)),
-			TempFileWrite:       Def(int64(-1)),
-			HideHeaders:         Def([]string(nil)),
-			PassHeaders:         Def([]string(nil)),
-			IgnoreHeaders:       Def(IgnoreHeaders(0)),
-			PassRequestHeaders:  Def(true),
-			PassRequestBody:     Def(true),
-			InterceptErrors:     Def(false),
-			IgnoreClientAbort:   Def(false),
-			SocketKeepalive:     Def(false),
-			Bind:                Def(""),
-			BindValue:           Def[*vars.Value](nil),
-			BindTransparent:     Def(false),
-			ForceRanges:         Def(false),
-			LimitRate:           Def(int64(0)),
-			Params:              Def(defaultProxyParams()),
-		},
+		UpstreamConf:    uc,
 		Method:          Def[*vars.Value](nil),
 		HTTPVersion:     Def("1.1"),
 		SetBody:         Def[*vars.Value](nil),
@@ -752,11 +937,35 @@ func walkLocs(locs []*Location, parent *Loc, f levelFunc) error {
 	return nil
 }
 
-// eachPass calls f for every proxy_pass written in the configuration.
+// eachPass calls f for every *_pass written in the configuration.
 func (b *builder) eachPass(f func(p *Pass)) {
 	_ = b.walkLevels(func(l, _ *Loc, _ *Location, _ bool) error {
-		if l.Proxy.Pass != nil {
-			f(l.Proxy.Pass)
+		for _, slot := range passSlots(l) {
+			if *slot != nil {
+				f(*slot)
+			}
+		}
+		return nil
+	})
+}
+
+// inheritPasses gives an if block without a *_pass of its own the
+// enclosing level's: each module's merge_loc_conf copies the upstream of
+// the previous level into a noname location that has none, and the
+// request keeps the location's content handler.
+func (b *builder) inheritPasses() {
+	_ = b.walkLevels(func(l, parent *Loc, _ *Location, noname bool) error {
+		if !noname || parent == nil {
+			return nil
+		}
+		for _, slot := range passSlots(l) {
+			if *slot != nil {
+				return nil
+			}
+		}
+		dst, src := passSlots(l), passSlots(parent)
+		for i := range dst {
+			*dst[i] = *src[i]
 		}
 		return nil
 	})

@@ -1,0 +1,88 @@
+package config
+
+import (
+	"slices"
+
+	"weir/internal/conf"
+)
+
+// The uwsgi module (ngx_http_uwsgi_module): uwsgi_pass, the packet's
+// modifiers and the settings every upstream module shares, under the
+// "uwsgi" prefix.
+
+func uwsgiUC(b *builder) *UpstreamConf { return &b.cur.UWSGI.UpstreamConf }
+
+// uwsgiSSLDirectives are the uwsgi_ssl_* directives. weir connects to a
+// "suwsgi://" target with its TLS defaults (no verification, as nginx's
+// defaults) and does not implement these settings yet; a configuration
+// that sets them fails to load rather than running without them.
+var uwsgiSSLDirectives = []Directive{
+	{Name: "uwsgi_ssl_session_reuse", Args: Flag},
+	{Name: "uwsgi_ssl_protocols", Args: OneMore},
+	{Name: "uwsgi_ssl_ciphers", Args: Take1},
+	{Name: "uwsgi_ssl_name", Args: Take1},
+	{Name: "uwsgi_ssl_server_name", Args: Flag},
+	{Name: "uwsgi_ssl_verify", Args: Flag},
+	{Name: "uwsgi_ssl_verify_depth", Args: Take1},
+	{Name: "uwsgi_ssl_trusted_certificate", Args: Take1},
+	{Name: "uwsgi_ssl_crl", Args: Take1},
+	{Name: "uwsgi_ssl_certificate", Args: Take1},
+	{Name: "uwsgi_ssl_certificate_key", Args: Take1},
+	{Name: "uwsgi_ssl_password_file", Args: Take1},
+	{Name: "uwsgi_ssl_conf_command", Args: Take2},
+}
+
+func init() {
+	hsl := CtxHTTP | CtxServer | CtxLocation
+	register(sharedRows("uwsgi", uwsgiUC, paramNextUpstreamNames,
+		slices.Concat(upstreamSuffixes, cacheSuffixes, []string{"param"})...)...)
+	register(
+		Directive{Name: "uwsgi_pass", Ctx: CtxLocation | CtxLocationIf | CtxLimitExcept, Args: Take1, Set: setUWSGIPass},
+		Directive{Name: "uwsgi_modifier1", Ctx: hsl, Args: Take1, Set: modifierSlot(func(b *builder) *Opt[int64] { return &b.cur.UWSGI.Modifier1 })},
+		Directive{Name: "uwsgi_modifier2", Ctx: hsl, Args: Take1, Set: modifierSlot(func(b *builder) *Opt[int64] { return &b.cur.UWSGI.Modifier2 })},
+		// uwsgi_string (undocumented) appends raw text to the packet
+		Directive{Name: "uwsgi_string", Ctx: hsl, Args: Take1, Set: refuse},
+	)
+	for _, d := range uwsgiSSLDirectives {
+		d.Ctx, d.Set = hsl, refuse
+		register(d)
+	}
+}
+
+// setUWSGIPass is ngx_http_uwsgi_pass: an address after an optional
+// "uwsgi://" or "suwsgi://" (uwsgi over TLS), or a target with variables.
+func setUWSGIPass(b *builder, s *conf.Stmt) error {
+	return b.setAddrPass(s, &b.cur.UWSGI.Pass, "uwsgi://", []string{"uwsgi://", "suwsgi://"}, true)
+}
+
+// modifierSlot is ngx_conf_set_num_slot with ngx_conf_check_num_bounds
+// 0..255 for uwsgi_modifier1 and uwsgi_modifier2.
+func modifierSlot(field func(b *builder) *Opt[int64]) setter {
+	num := numSlot(field)
+	return func(b *builder, s *conf.Stmt) error {
+		if err := num(b, s); err != nil {
+			return err
+		}
+		if v := field(b).V; v < 0 || v > 255 {
+			return conf.Errorf(s, "value must be between 0 and 255")
+		}
+		return nil
+	}
+}
+
+// defaultUWSGI holds the uwsgi module's defaults for defaultLoc;
+// uwsgi_temp_path's default is set in finishHTTP.
+func defaultUWSGI() UWSGILoc {
+	return UWSGILoc{
+		UpstreamConf: defaultUpstreamConf(),
+		Modifier1:    Def(int64(0)),
+		Modifier2:    Def(int64(0)),
+	}
+}
+
+// finishUWSGI runs the uwsgi module's merge over every level.
+func (b *builder) finishUWSGI(s *conf.Stmt) error {
+	return b.walkLevels(func(l, _ *Loc, _ *Location, _ bool) error {
+		return b.finishParamModule(s, "uwsgi", &l.UWSGI.UpstreamConf)
+	})
+}
