@@ -1,0 +1,544 @@
+package reliability
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestReloads: 20 reloads during the load, alternating two upstream
+// lists (servers added and removed, all alive): no request fails.
+func TestReloads(t *testing.T) {
+	var ports [4]int
+	for i := range ports {
+		ports[i] = startGoBackend(t).port
+	}
+	port := freePort(t)
+	a := confOpts{port: port, upstreams: ports[:2]}
+	b := confOpts{port: port, upstreams: ports[1:]}
+	w := startWeir(t, a.text(), port)
+	d := scenarioTime()
+	l := startLoad(w.addr(), loadOpts{duration: d + 2*time.Second, delayMax: 5})
+	n := every(l, d/20, 20, func(i int) {
+		if i%2 == 0 {
+			w.writeConf(b.text())
+		} else {
+			w.writeConf(a.text())
+		}
+		w.signal(syscall.SIGHUP)
+		// one at a time: a signal sent while the same one is pending
+		// is delivered once
+		waitFor(5*time.Second, func() bool {
+			return len(w.errorLines("signal 1 (SIGHUP) received, reconfiguring")) == i+1
+		})
+	})
+	l.stop()
+	r := l.wait(t)
+	if got := len(w.errorLines("signal 1 (SIGHUP) received, reconfiguring")); got != n {
+		t.Errorf("%d reloads logged, %d sent:\n%s", got, n, w.read("logs/error.log"))
+	}
+	if lines := w.errorLines("[emerg]"); len(lines) > 0 {
+		t.Errorf("reload errors:\n%s", strings.Join(lines, "\n"))
+	}
+	expectNoFailures(t, "reload", r, fmt.Sprintf(" (%d reloads)", n))
+	w.quit()
+}
+
+// TestRollingDeploy: three backends behind max_fails=3 fail_timeout=3s,
+// each in turn stopped with SIGTERM (it finishes its requests in flight)
+// and started again on its port a second later: no request fails.
+func TestRollingDeploy(t *testing.T) {
+	rollingDeploy(t, "rolling-deploy", "")
+}
+
+func rollingDeploy(t *testing.T, name, locExtra string) {
+	var bes [3]*procBackend
+	var ports []int
+	for i := range bes {
+		bes[i] = startProcBackend(t, freePort(t))
+		ports = append(ports, bes[i].port)
+	}
+	port := freePort(t)
+	w := startWeir(t, confOpts{port: port, upstreams: ports, server: " max_fails=3 fail_timeout=3s", locExtra: locExtra}.text(), port)
+	d := scenarioTime()
+	l := startLoad(w.addr(), loadOpts{duration: d + 30*time.Second, delayMax: 20})
+	start := time.Now()
+	restarts := 0
+	// at least one round, more while the time allows
+	for round := 0; round < 10 && (round == 0 || time.Since(start) < d-5*time.Second); round++ {
+		for i, b := range bes {
+			time.Sleep(300 * time.Millisecond)
+			b.term()
+			time.Sleep(time.Second)
+			bes[i] = startProcBackend(t, b.port)
+			restarts++
+		}
+	}
+	if rest := d - time.Since(start); rest > 0 {
+		time.Sleep(rest)
+	}
+	l.stop()
+	r := l.wait(t)
+	expectNoFailures(t, name, r, fmt.Sprintf(" (%d backend restarts)", restarts))
+	if r.failed.Load() > 0 {
+		t.Logf("error.log:\n%s", strings.Join(w.errorLines("[error]"), "\n"))
+	}
+	w.quit()
+}
+
+// TestSigkillBackend: one of three backends is killed with SIGKILL in
+// the middle of the load. No GET fails (they go to the next server); a
+// POST that was sent to the killed backend is not sent again
+// (proxy_next_upstream without non_idempotent), so it may fail, but only
+// as a 502 with its error-log line, never as a hang or a wrong answer.
+func TestSigkillBackend(t *testing.T) {
+	var bes [3]*procBackend
+	var ports []int
+	for i := range bes {
+		bes[i] = startProcBackend(t, freePort(t))
+		ports = append(ports, bes[i].port)
+	}
+	port := freePort(t)
+	w := startWeir(t, confOpts{port: port, upstreams: ports, server: " max_fails=3 fail_timeout=3s"}.text(), port)
+	d := scenarioTime()
+	l := startLoad(w.addr(), loadOpts{duration: d, delayMax: 50})
+	time.Sleep(d / 3)
+	bes[1].kill()
+	r := l.wait(t)
+	getFailed := r.failed.Load() - r.postFailed.Load()
+	bad := 0
+	r.mu.Lock()
+	for _, f := range r.failures {
+		if f.method != "POST" || f.status != 502 {
+			bad++
+		}
+	}
+	r.mu.Unlock()
+	// each 502 has its error-log line naming the request and the killed
+	// backend
+	killed := fmt.Sprintf("127.0.0.1:%d", bes[1].port)
+	logged := 0
+	for _, line := range w.errorLines(`request: "POST `) {
+		if strings.Contains(line, killed) && strings.Contains(line, "[error]") {
+			logged++
+		}
+	}
+	report("sigkill", r.sent.Load(), r.failed.Load(),
+		fmt.Sprintf(" (GETs %d failed; POSTs %d of %d answered 502, %d error-log lines for POSTs to the killed backend)",
+			getFailed, r.postFailed.Load(), r.postSent.Load(), logged))
+	if getFailed != 0 || bad != 0 {
+		t.Errorf("sigkill: %d GETs failed, %d failures other than a POST's 502:\n%s", getFailed, bad, r.summary())
+	}
+	if int64(logged) < r.postFailed.Load() {
+		t.Errorf("sigkill: %d POSTs answered 502 but %d error-log lines:\n%s", r.postFailed.Load(), logged, strings.Join(w.errorLines("[error]"), "\n"))
+	}
+	w.quit()
+}
+
+// hangingBackend accepts connections and never answers.
+type hangingBackend struct {
+	ln    net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func startHangingBackend(t *testing.T) *hangingBackend {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &hangingBackend{ln: ln}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			h.mu.Lock()
+			h.conns = append(h.conns, c)
+			h.mu.Unlock()
+		}
+	}()
+	t.Cleanup(h.close)
+	return h
+}
+
+func (h *hangingBackend) close() {
+	h.ln.Close()
+	h.mu.Lock()
+	for _, c := range h.conns {
+		c.Close()
+	}
+	h.conns = nil
+	h.mu.Unlock()
+}
+
+func (h *hangingBackend) port() int { return h.ln.Addr().(*net.TCPAddr).Port }
+
+// TestHangingBackend: one backend accepts and never answers, another is
+// a port nobody listens on... (refused at once); requests fail over after
+// proxy_read_timeout (500ms) to the live ones. Non-idempotent requests
+// may be passed on too here (proxy_next_upstream error timeout
+// non_idempotent): no request fails. The weir process's descriptors and
+// threads come back to where they were.
+func TestHangingBackend(t *testing.T) {
+	h := startHangingBackend(t)
+	good := []int{startGoBackend(t).port, startGoBackend(t).port}
+	port := freePort(t)
+	o := confOpts{
+		port: port, upstreams: append([]int{h.port()}, good...), server: " max_fails=1 fail_timeout=1s",
+		readTimeout: "500ms",
+		locExtra:    "proxy_next_upstream error timeout non_idempotent;",
+	}
+	w := startWeir(t, o.text(), port)
+	pid := w.pid()
+	// warm up: pools, buffers, the runtime's threads
+	warm := startLoad(w.addr(), loadOpts{duration: 5 * time.Second, max: 2000})
+	warm.wait(t)
+	time.Sleep(500 * time.Millisecond)
+	before := stats(pid)
+	l := startLoad(w.addr(), loadOpts{duration: scenarioTime()})
+	r := l.wait(t)
+	// the hanging backend lets go of weir's connections, as a server
+	// that finally times out would
+	h.close()
+	var after procStats
+	settled := waitFor(10*time.Second, func() bool {
+		after = stats(pid)
+		return after.fds <= before.fds+4
+	})
+	timeouts := len(w.errorLines("upstream timed out (110: Connection timed out) while reading response header from upstream"))
+	expectNoFailures(t, "hanging-backend", r, fmt.Sprintf(" (%d upstream timeouts; before: %v; after: %v)", timeouts, before, after))
+	if timeouts == 0 {
+		t.Errorf("no upstream timeout logged")
+	}
+	if !settled {
+		t.Errorf("descriptors leak: %v before, %v after", before, after)
+	}
+	if after.threads > before.threads+8 {
+		t.Errorf("threads grew: %v before, %v after", before, after)
+	}
+	w.quit()
+}
+
+// TestBinaryUpgrade: USR2 during the load, then QUIT to the old process
+// once the new one serves: no request fails.
+func TestBinaryUpgrade(t *testing.T) {
+	ports := []int{startGoBackend(t).port, startGoBackend(t).port}
+	port := freePort(t)
+	w := startWeir(t, confOpts{port: port, upstreams: ports}.text(), port)
+	old := w.pid()
+	d := scenarioTime()
+	l := startLoad(w.addr(), loadOpts{duration: d, delayMax: 5})
+	time.Sleep(d / 4)
+	w.signal(syscall.SIGUSR2)
+	var pid int
+	if !waitFor(10*time.Second, func() bool { pid = w.pid(); return pid != 0 && pid != old }) {
+		l.stop()
+		l.wait(t)
+		t.Fatalf("no new binary:\n%s", w.read("logs/error.log"))
+	}
+	time.Sleep(d / 4)
+	w.quit()
+	r := l.wait(t)
+	if w.pid() != pid || !alive(pid) {
+		t.Errorf("the new binary %d should serve on (pid file %d)", pid, w.pid())
+	}
+	if _, err := os.Stat(w.dir + "logs/nginx.pid.oldbin"); !os.IsNotExist(err) {
+		t.Errorf("nginx.pid.oldbin left behind")
+	}
+	expectNoFailures(t, "binary-upgrade", r, fmt.Sprintf(" (old %d, new %d)", old, pid))
+	syscall.Kill(pid, syscall.SIGQUIT)
+	if !waitFor(20*time.Second, func() bool { return !alive(pid) }) {
+		t.Errorf("the new binary did not quit")
+	}
+}
+
+// TestLogRotation: the access log is renamed and USR1 sent every so often
+// during the load: every request is in exactly one of the files.
+func TestLogRotation(t *testing.T) {
+	ports := []int{startGoBackend(t).port}
+	port := freePort(t)
+	w := startWeir(t, confOpts{port: port, upstreams: ports, accessLog: true}.text(), port)
+	d := scenarioTime()
+	first := idSeq.Load() + 1
+	l := startLoad(w.addr(), loadOpts{duration: d})
+	n := every(l, d/10, 9, func(i int) {
+		if err := os.Rename(w.dir+"logs/access.log", fmt.Sprintf("%slogs/access.log.%d", w.dir, i)); err != nil {
+			t.Errorf("rename: %v", err)
+		}
+		w.signal(syscall.SIGUSR1)
+		waitFor(5*time.Second, func() bool {
+			return len(w.errorLines("signal 10 (SIGUSR1) received, reopening logs")) == i+1
+		})
+	})
+	r := l.wait(t)
+	last := idSeq.Load()
+	w.quit()
+	files, _ := filepath.Glob(w.dir + "logs/access.log*")
+	seen := map[int64]int{}
+	lines := 0
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, line := range strings.Split(string(b), "\n") {
+			i := strings.Index(line, "?id=")
+			if i < 0 {
+				continue
+			}
+			j := i + 4
+			for j < len(line) && line[j] >= '0' && line[j] <= '9' {
+				j++
+			}
+			id, _ := strconv.ParseInt(line[i+4:j], 10, 64)
+			if id >= first && id <= last {
+				seen[id]++
+				lines++
+			}
+		}
+	}
+	missing, twice := 0, 0
+	for id := first; id <= last; id++ {
+		switch seen[id] {
+		case 0:
+			missing++
+		case 1:
+		default:
+			twice++
+		}
+	}
+	expectNoFailures(t, "log-rotation", r, fmt.Sprintf(" (%d rotations, %d files, %d lines, %d requests missing, %d logged twice)", n, len(files), lines, missing, twice))
+	if int64(lines) != r.sent.Load() || missing != 0 || twice != 0 {
+		t.Errorf("%d requests sent, %d logged; %d missing, %d more than once", r.sent.Load(), lines, missing, twice)
+	}
+}
+
+// TestSlowClients: slow clients (a request header a byte a second, or a
+// body trickling) alongside the load, with client_header_timeout and
+// client_body_timeout 1s: the load is served; the slow ones are closed
+// (or answered 408) after their timeout, never served.
+func TestSlowClients(t *testing.T) {
+	ports := []int{startGoBackend(t).port}
+	port := freePort(t)
+	w := startWeir(t, confOpts{port: port, upstreams: ports,
+		httpExtra: "client_header_timeout 1s; client_body_timeout 1s;"}.text(), port)
+	d := scenarioTime()
+	l := startLoad(w.addr(), loadOpts{duration: d})
+	var slowTotal, slowServed, slowLate, slow408 atomic.Int64
+	var wg sync.WaitGroup
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			end := time.Now().Add(d)
+			for time.Now().Before(end) {
+				status, took := slowClient(w.addr(), i%2 == 0, end.Add(5*time.Second))
+				slowTotal.Add(1)
+				switch {
+				case status == 200:
+					slowServed.Add(1)
+				case status == 408:
+					slow408.Add(1)
+				}
+				if took > 3*time.Second {
+					slowLate.Add(1)
+				}
+			}
+		}(i)
+	}
+	r := l.wait(t)
+	wg.Wait()
+	expectNoFailures(t, "slow-clients", r, fmt.Sprintf(" (%d slow clients: %d closed in time, %d answered 408, %d served, %d closed late)",
+		slowTotal.Load(), slowTotal.Load()-slowLate.Load(), slow408.Load(), slowServed.Load(), slowLate.Load()))
+	if slowServed.Load() != 0 || slowLate.Load() != 0 {
+		t.Errorf("slow clients: %d served, %d closed after more than 3s", slowServed.Load(), slowLate.Load())
+	}
+	w.quit()
+}
+
+// slowClient trickles a request header (header) or body a byte every
+// 300ms until weir closes the connection or the deadline; it returns the
+// status weir answered (0: none) and how long weir took.
+func slowClient(addr string, header bool, deadline time.Time) (int, time.Duration) {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return -1, 0
+	}
+	defer c.Close()
+	start := time.Now()
+	var head, trickle string
+	if header {
+		head = "GET /echo?slow=1 HTTP/1.1\r\n"
+		trickle = "Host: x\r\nX-Slow: " + strings.Repeat("s", 200) + "\r\n\r\n"
+	} else {
+		head = "POST /echo?slow=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n"
+		trickle = strings.Repeat("b", 200)
+	}
+	closed := make(chan []byte, 1)
+	go func() {
+		c.SetReadDeadline(deadline)
+		b, _ := io.ReadAll(c)
+		closed <- b
+	}()
+	c.Write([]byte(head))
+	for i := 0; i < len(trickle); i++ {
+		select {
+		case b := <-closed:
+			return status(b), time.Since(start)
+		case <-time.After(300 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		if _, err := c.Write([]byte{trickle[i]}); err != nil {
+			break
+		}
+	}
+	b := <-closed
+	return status(b), time.Since(start)
+}
+
+func status(b []byte) int {
+	s := string(b)
+	if !strings.HasPrefix(s, "HTTP/1.") || len(s) < 12 {
+		return 0
+	}
+	n, _ := strconv.Atoi(s[9:12])
+	return n
+}
+
+// TestConnectionFlood: 5,000 connections at once against
+// worker_connections 1024 alongside the load: weir refuses the excess
+// (closing them, "worker_connections are not enough") without crashing,
+// serves the rest, and its memory stays bounded.
+func TestConnectionFlood(t *testing.T) {
+	ports := []int{startGoBackend(t).port}
+	port := freePort(t)
+	w := startWeir(t, confOpts{port: port, upstreams: ports, conns: 1024}.text(), port)
+	pid := w.pid()
+	d := scenarioTime()
+	l := startLoad(w.addr(), loadOpts{duration: d})
+	const flood = 5000
+	var served, refused, other atomic.Int64
+	var maxRSS atomic.Int64
+	stopWatch := make(chan struct{})
+	go func() {
+		for {
+			if s := stats(pid); int64(s.rssKB) > maxRSS.Load() {
+				maxRSS.Store(int64(s.rssKB))
+			}
+			select {
+			case <-stopWatch:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+	rounds := 0
+	for start := time.Now(); rounds < 5 && (rounds == 0 || time.Since(start) < d-3*time.Second); rounds++ {
+		var wg sync.WaitGroup
+		conns := make([]net.Conn, flood)
+		for i := range conns {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				c, err := net.DialTimeout("tcp", w.addr(), 5*time.Second)
+				if err == nil {
+					conns[i] = c
+				}
+			}(i)
+		}
+		wg.Wait()
+		time.Sleep(200 * time.Millisecond)
+		for i, c := range conns {
+			if c == nil {
+				refused.Add(1)
+				continue
+			}
+			wg.Add(1)
+			go func(i int, c net.Conn) {
+				defer wg.Done()
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				fmt.Fprintf(c, "GET /echo?flood=%d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", i)
+				b, _ := io.ReadAll(c)
+				switch st := status(b); {
+				case st == 200:
+					served.Add(1)
+				case st == 0:
+					refused.Add(1)
+				default:
+					other.Add(1)
+				}
+			}(i, c)
+		}
+		wg.Wait()
+	}
+	r := l.wait(t)
+	close(stopWatch)
+	alive := alive(pid)
+	notEnough := len(w.errorLines("1024 worker_connections are not enough"))
+	expectNoFailures(t, "connection-flood", r, fmt.Sprintf(" (%d rounds of %d connections: %d served, %d refused, %d other; %d \"not enough\" lines; max rss %d kB)",
+		rounds, flood, served.Load(), refused.Load(), other.Load(), notEnough, maxRSS.Load()))
+	if !alive {
+		t.Fatalf("weir died:\n%s", w.read("logs/error.log"))
+	}
+	if served.Load() == 0 || other.Load() != 0 {
+		t.Errorf("flood: %d served, %d other answers", served.Load(), other.Load())
+	}
+	if notEnough == 0 {
+		t.Errorf("no \"worker_connections are not enough\" line")
+	}
+	if maxRSS.Load() > 512*1024 {
+		t.Errorf("rss reached %d kB", maxRSS.Load())
+	}
+	w.quit()
+}
+
+// TestSoak: a million requests (50,000 with -short); the process's
+// descriptors, threads and memory at the end are within a few percent of
+// where they were after the first 10,000.
+func TestSoak(t *testing.T) {
+	total := int64(1000000)
+	if testing.Short() {
+		total = 50000
+	}
+	ports := []int{startGoBackend(t).port, startGoBackend(t).port}
+	port := freePort(t)
+	w := startWeir(t, confOpts{port: port, upstreams: ports}.text(), port)
+	pid := w.pid()
+	warm := startLoad(w.addr(), loadOpts{duration: time.Minute, max: 10000})
+	wr := warm.wait(t)
+	time.Sleep(300 * time.Millisecond)
+	early := stats(pid)
+	l := startLoad(w.addr(), loadOpts{duration: 4 * time.Minute, max: total - wr.sent.Load()})
+	r := l.wait(t)
+	time.Sleep(300 * time.Millisecond)
+	end := stats(pid)
+	sent, failed := wr.sent.Load()+r.sent.Load(), wr.failed.Load()+r.failed.Load()
+	report("soak", sent, failed, fmt.Sprintf(" (after 10000: %v; at the end: %v)", early, end))
+	if failed != 0 {
+		t.Errorf("soak: %d failed:\n%s%s", failed, wr.summary(), r.summary())
+	}
+	if sent < total {
+		t.Errorf("soak: only %d of %d sent in the time allowed", sent, total)
+	}
+	if end.fds > early.fds+early.fds/20+2 {
+		t.Errorf("descriptors grew: %v, then %v", early, end)
+	}
+	if end.threads > early.threads+early.threads/20+2 {
+		t.Errorf("threads grew: %v, then %v", early, end)
+	}
+	if end.rssKB > early.rssKB+early.rssKB/10+4096 {
+		t.Errorf("rss grew: %v, then %v", early, end)
+	}
+	w.quit()
+}
