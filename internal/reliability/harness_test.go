@@ -246,6 +246,7 @@ type confOpts struct {
 	httpExtra   string
 	locExtra    string
 	readTimeout string // proxy_read_timeout (default 10s)
+	noKeepalive bool   // no cache of upstream connections
 }
 
 func (o confOpts) text() string {
@@ -261,6 +262,10 @@ func (o confOpts) text() string {
 	if o.accessLog {
 		alog = "access_log logs/access.log;"
 	}
+	keepalive := "keepalive 32;"
+	if o.noKeepalive {
+		keepalive = ""
+	}
 	rt := o.readTimeout
 	if rt == "" {
 		rt = "10s"
@@ -272,7 +277,7 @@ http {
     %s
     %s
     upstream be {
-%s        keepalive 32;
+%s        %s
     }
     server {
         listen 127.0.0.1:%d;
@@ -286,7 +291,7 @@ http {
         }
     }
 }
-`, conns, alog, o.httpExtra, ups.String(), o.port, rt, o.locExtra)
+`, conns, alog, o.httpExtra, ups.String(), keepalive, o.port, rt, o.locExtra)
 }
 
 func startWeir(t *testing.T, conf string, port int) *weir {
@@ -624,8 +629,9 @@ func (l *load) wait(t *testing.T) *loadResult {
 	return l.res
 }
 
-// expectNoFailures reports a scenario that must have no failure.
-func expectNoFailures(t *testing.T, name string, r *loadResult, extra string) {
+// expectNoFailures reports a scenario that must have no failure; w, when
+// not nil, is the weir whose error log explains the failures.
+func expectNoFailures(t *testing.T, name string, r *loadResult, extra string, w *weir) {
 	t.Helper()
 	report(name, r.sent.Load(), r.failed.Load(), extra)
 	if r.sent.Load() == 0 {
@@ -633,7 +639,56 @@ func expectNoFailures(t *testing.T, name string, r *loadResult, extra string) {
 	}
 	if r.failed.Load() != 0 {
 		t.Errorf("%s: %d of %d requests failed:\n%s", name, r.failed.Load(), r.sent.Load(), r.summary())
+		if w != nil {
+			t.Errorf("%s: weir's error log says:\n%s", name, w.errorSummary())
+		}
 	}
+}
+
+// errorSummary counts the error log's [error] and worse lines by their
+// message (the time, pid, connection and request context dropped).
+func (w *weir) errorSummary() string {
+	count := map[string]int{}
+	var keys []string
+	for _, l := range strings.Split(w.read("logs/error.log"), "\n") {
+		i := strings.Index(l, " [")
+		if i < 0 || strings.Contains(l, "[notice]") || strings.Contains(l, "[info]") {
+			continue
+		}
+		msg := l[i+1:]
+		if j := strings.Index(msg, ": "); j >= 0 {
+			lv := msg[:strings.Index(msg, "]")+1]
+			msg = lv + " " + msg[j+2:]
+		}
+		if j := strings.Index(msg, ", client: "); j >= 0 {
+			msg = msg[:j]
+		}
+		if strings.HasPrefix(msg, "*") {
+			if j := strings.Index(msg, " "); j >= 0 {
+				msg = msg[j+1:]
+			}
+		}
+		msg = strings.TrimSpace(strings.TrimPrefix(msg, "*"))
+		if k := strings.Index(msg, "] *"); k >= 0 {
+			if j := strings.Index(msg[k+3:], " "); j >= 0 {
+				msg = msg[:k+2] + msg[k+3+j:]
+			}
+		}
+		if count[msg] == 0 {
+			keys = append(keys, msg)
+		}
+		count[msg]++
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i == 30 {
+			b.WriteString("  ...\n")
+			break
+		}
+		fmt.Fprintf(&b, "  %d x %s\n", count[k], k)
+	}
+	return b.String()
 }
 
 // every runs f every d until the load ends or n times, whichever first.
