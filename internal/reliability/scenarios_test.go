@@ -396,7 +396,7 @@ func TestLogRotation(t *testing.T) {
 }
 
 // TestSlowClients: slow clients (a request header a byte a second, or a
-// body trickling) alongside the load, with client_header_timeout and
+// body a byte every 1.5s) alongside the load, with client_header_timeout and
 // client_body_timeout 1s: the load is served; the slow ones are closed
 // (or answered 408) after their timeout, never served.
 func TestSlowClients(t *testing.T) {
@@ -438,9 +438,11 @@ func TestSlowClients(t *testing.T) {
 	w.quit()
 }
 
-// slowClient trickles a request header (header) or body a byte every
-// 300ms until weir closes the connection or the deadline; it returns the
-// status weir answered (0: none) and how long weir took.
+// slowClient trickles a request header (header: a byte a second;
+// client_header_timeout bounds the whole header) or a body (a byte every
+// 1.5s; client_body_timeout bounds each wait for the next bytes) until
+// weir closes the connection or the deadline; it returns the status weir
+// answered (0: none) and how long weir took.
 func slowClient(addr string, header bool, deadline time.Time) (int, time.Duration) {
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
@@ -463,11 +465,15 @@ func slowClient(addr string, header bool, deadline time.Time) (int, time.Duratio
 		closed <- b
 	}()
 	c.Write([]byte(head))
+	pause := time.Second
+	if !header {
+		pause = 1500 * time.Millisecond
+	}
 	for i := 0; i < len(trickle); i++ {
 		select {
 		case b := <-closed:
 			return status(b), time.Since(start)
-		case <-time.After(300 * time.Millisecond):
+		case <-time.After(pause):
 		}
 		if time.Now().After(deadline) {
 			break
