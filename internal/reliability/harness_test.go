@@ -707,3 +707,81 @@ func every(l *load, d time.Duration, n int, f func(i int)) int {
 	}
 	return done
 }
+
+// sockets describes the process's TCP sockets by state and port pair, to
+// tell what descriptors a leak holds (from /proc/PID/fd and
+// /proc/net/tcp).
+func sockets(pid int) string {
+	inodes := map[string]bool{}
+	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	other := 0
+	for _, e := range ents {
+		l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, e.Name()))
+		if err != nil {
+			continue
+		}
+		if strings.HasPrefix(l, "socket:[") {
+			inodes[strings.TrimSuffix(strings.TrimPrefix(l, "socket:["), "]")] = true
+		} else {
+			other++
+		}
+	}
+	states := map[string]string{"01": "ESTABLISHED", "06": "TIME_WAIT", "07": "CLOSE", "08": "CLOSE_WAIT", "0A": "LISTEN", "04": "FIN_WAIT1", "05": "FIN_WAIT2", "09": "LAST_ACK"}
+	count := map[string]int{}
+	b, _ := os.ReadFile("/proc/net/tcp")
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 10 || !inodes[f[9]] {
+			continue
+		}
+		port := func(a string) string {
+			i := strings.LastIndexByte(a, ':')
+			n, _ := strconv.ParseInt(a[i+1:], 16, 32)
+			return strconv.Itoa(int(n))
+		}
+		st := states[f[3]]
+		if st == "" {
+			st = f[3]
+		}
+		count[fmt.Sprintf("%s local %s remote %s", st, port(f[1]), port(f[2]))]++
+	}
+	var keys []string
+	for k := range count {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out strings.Builder
+	fmt.Fprintf(&out, "  %d descriptors other than sockets\n", other)
+	for _, k := range keys {
+		fmt.Fprintf(&out, "  %d x %s\n", count[k], k)
+	}
+	return out.String()
+}
+
+// connsTo counts the process's TCP sockets whose remote port is one of
+// ports.
+func connsTo(pid int, ports ...int) int {
+	want := map[string]bool{}
+	for _, p := range ports {
+		want[fmt.Sprintf("%04X", p)] = true
+	}
+	inodes := map[string]bool{}
+	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	for _, e := range ents {
+		if l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, e.Name())); err == nil && strings.HasPrefix(l, "socket:[") {
+			inodes[strings.TrimSuffix(strings.TrimPrefix(l, "socket:["), "]")] = true
+		}
+	}
+	n := 0
+	b, _ := os.ReadFile("/proc/net/tcp")
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 10 || !inodes[f[9]] {
+			continue
+		}
+		if i := strings.LastIndexByte(f[2], ':'); i >= 0 && want[f[2][i+1:]] {
+			n++
+		}
+	}
+	return n
+}

@@ -37,7 +37,7 @@ func Start(o Options) int {
 	// a child of the old one, as nginx's does (it skips ngx_daemon when
 	// it inherited its sockets).
 	if _, ok := os.LookupEnv(inheritEnv); ok {
-		if err := run(context.Background(), o, false); err != nil {
+		if err := run(context.Background(), o, false, true); err != nil {
 			return 1
 		}
 		return 0
@@ -47,7 +47,7 @@ func Start(o Options) int {
 	if cfg, err := config.Load(o.Config); err == nil && cfg.Daemon {
 		return daemonize(o)
 	}
-	if err := run(context.Background(), o, false); err != nil {
+	if err := run(context.Background(), o, false, true); err != nil {
 		return 1
 	}
 	return 0
@@ -118,7 +118,7 @@ func daemonChild(o Options) int {
 		ready.Write([]byte{1})
 		ready.Close()
 	}
-	err := run(context.Background(), o, true)
+	err := run(context.Background(), o, true, true)
 	if err != nil {
 		return 1
 	}

@@ -58,6 +58,7 @@ type process struct {
 	oldPID       string
 	newPID       string
 	binExits     chan binExit
+	command      bool // started by Start: USR2 may start the executable again
 }
 
 // Run starts the server in the foreground, whatever "daemon" says, and
@@ -66,10 +67,12 @@ type process struct {
 // printed on standard error as "weir: [emerg] ..."), else nil once
 // stopped.
 func Run(ctx context.Context, o Options) error {
-	return run(ctx, o, false)
+	return run(ctx, o, false, false)
 }
 
-func run(ctx context.Context, o Options, daemonChild bool) error {
+// run serves; command tells that the process is the weir command (Start),
+// whose executable and arguments a binary upgrade may start again.
+func run(ctx context.Context, o Options, daemonChild, command bool) error {
 	sigs := o.Signals
 	if sigs == nil {
 		sigs = make(chan os.Signal, 16)
@@ -79,7 +82,7 @@ func run(ctx context.Context, o Options, daemonChild bool) error {
 	p := &process{
 		o: &o, sockets: map[string]*socket{}, stopAll: make(chan struct{}),
 		ownStderr: o.Stderr == nil, daemonChild: daemonChild,
-		binExits: make(chan binExit, 1),
+		binExits: make(chan binExit, 1), command: command,
 	}
 	if err := p.start(); err != nil {
 		return ErrStart

@@ -153,6 +153,11 @@ func (p *process) unlinkSockets() bool {
 // changeBinary is USR2.
 func (p *process) changeBinary() {
 	sig := syscall.SIGUSR2
+	if !p.command {
+		// Run inside another program: its executable is not weir
+		p.signalNotice(sig, ", ignoring")
+		return
+	}
 	if p.newBin != 0 || p.oldBinaryAlive() {
 		p.signalNotice(sig, ", ignoring")
 		p.c.Log(errlog.Crit, "the changing binary signal is ignored: you should shutdown or terminate before either old or new binary's process")
