@@ -350,6 +350,11 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		if v, ok := q.requestHeader("content_length"); ok {
 			return v, true
 		}
+		if q.px != nil && q.r.Chunked && !q.px.stream && q.px.bodyLen >= 0 {
+			// a chunked body read whole for an upstream: its length
+			// (r->headers_in.content_length_n set by the body reader)
+			return strconv.FormatInt(q.px.bodyLen, 10), true
+		}
 		if r.DiscardedChunked() {
 			return "0", true
 		}
@@ -394,6 +399,17 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		return q.px.port, true
 	case vars.ProxyAddXForwardedFor:
 		return q.proxyAddXForwardedFor(), true
+	case vars.FastcgiScriptName:
+		script, _ := q.fastcgiSplit()
+		if strings.HasSuffix(script, "/") {
+			// ngx_http_fastcgi_script_name_variable: a directory gets
+			// fastcgi_index
+			script += q.eval(q.lc.FastCGI.Index.V)
+		}
+		return script, true
+	case vars.FastcgiPathInfo:
+		_, info := q.fastcgiSplit()
+		return info, true
 	}
 	return "", false
 }

@@ -13,6 +13,7 @@ import (
 	"weir/internal/config"
 	"weir/internal/errlog"
 	"weir/internal/httpcore"
+	"weir/internal/proto/cgi"
 	"weir/internal/proto/http1"
 	"weir/internal/upstream"
 )
@@ -32,8 +33,11 @@ type proxyState struct {
 	bodyLen int64 // Content-Length sent; -1 = none
 	reqHead []byte
 
-	tr *transport           // the module's protocol
-	uc *config.UpstreamConf // the module's upstream settings
+	tr       *transport // the module's protocol
+	gw       gatewayState
+	cgiHead  cgi.Parser
+	respHead cgi.ResponseParser
+	uc       *config.UpstreamConf // the module's upstream settings
 
 	conn     *upstream.Conn
 	cached   bool // conn came from the keep-alive pool
@@ -63,8 +67,9 @@ func (px *proxyState) release() {
 		px.conn = nil
 	}
 	px.body.close()
-	hbuf, reqHead, mem, tr := px.hbuf, px.reqHead, px.body.mem, px.trailers
+	hbuf, reqHead, mem, tr, gw := px.hbuf, px.reqHead, px.body.mem, px.trailers, px.gw
 	*px = proxyState{hbuf: hbuf, reqHead: reqHead[:0], trailers: tr[:0]}
+	px.gw.params, px.gw.rawBuf = gw.params[:0], gw.rawBuf
 	px.body.mem = mem[:0]
 	proxyPool.Put(px)
 }
@@ -289,6 +294,8 @@ func (q *request) attempt(peer *upstream.Peer) (ft ftType, sent bool) {
 	px := q.px
 	px.start = time.Now()
 	px.haveHead = false
+	nonIdem := px.method == "POST" || px.method == "LOCK" || px.method == "PATCH"
+	wasSent := false
 	for retry := 0; retry < 2; retry++ {
 		c := px.grp.Get(peer, q.lc)
 		px.cached = c != nil
@@ -296,7 +303,7 @@ func (q *request) attempt(peer *upstream.Peer) (ft ftType, sent bool) {
 			px.action = " while connecting to upstream"
 			nc, err := q.dial(peer)
 			if err != nil {
-				return q.connectError(peer, err), false
+				return q.connectError(peer, err), wasSent
 			}
 			c = px.grp.NewConn(nc, peer)
 		}
@@ -306,14 +313,17 @@ func (q *request) attempt(peer *upstream.Peer) (ft ftType, sent bool) {
 		if ft == errClientBodyFT {
 			return ft, sent
 		}
-		if ft != 0 && px.cached && !got && retry == 0 && !px.bodyStarted {
-			// a pooled connection the server closed as we sent: try
-			// a fresh one to the same server (nginx gives the try
-			// back with u->peer.tries++ for cached connections)
+		// A pooled connection the server closed as the request went
+		// out: a fresh one to the same server gets the request again
+		// (nginx gives the try back with u->peer.tries++ for cached
+		// connections), unless the request may not be sent twice.
+		mayResend := !(sent && nonIdem && px.uc.NextUpstream.V&config.NextNonIdempotent == 0)
+		if ft != 0 && px.cached && !got && retry == 0 && !px.bodyStarted && mayResend {
+			wasSent = wasSent || sent
 			q.closeUpstream()
 			continue
 		}
-		return ft, sent
+		return ft, sent || wasSent
 	}
 	return config.NextError, true
 }
@@ -370,7 +380,7 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 	// it as too big
 	px.hbuf = px.hbuf[:size:size]
 	px.hlen = 0
-	px.head = http1.ResponseHead{Headers: px.head.Headers[:0]}
+	px.head.Reset()
 	deadline := time.Now().Add(uc.ReadTimeout.V)
 	for {
 		if px.hlen == len(px.hbuf) {
@@ -382,7 +392,9 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 		if m > 0 {
 			got = true
 			px.hlen += m
-			px.st.received += int64(m)
+			if !px.tr.countsRaw {
+				px.st.received += int64(m)
+			}
 			hn, done, perr := px.tr.parse(q, &px.head, px.hbuf[:px.hlen])
 			if perr != nil {
 				if errors.Is(perr, http1.ErrNoValidHeader) {
@@ -431,6 +443,15 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 		}
 		if err == io.EOF {
 			q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream prematurely closed connection while reading response header from upstream%s", q.logSuffix())
+			return config.NextError, true, got
+		}
+		var ge *gatewayError
+		if errors.As(err, &ge) {
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while reading response header from upstream%s", err.Error(), q.logSuffix())
+			return config.NextInvalidHeader, true, got
+		}
+		if err == errFastCGIClosed {
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while reading response header from upstream%s", err.Error(), q.logSuffix())
 			return config.NextError, true, got
 		}
 		q.log().Logf(errlog.Error, q.r.Conn.ID, "recv() failed %s while reading response header from upstream%s", errlog.SysError(err), q.logSuffix())

@@ -21,6 +21,9 @@ var defaultProxyHeaders = [...]string{"host", "connection", "content-length", "t
 func (q *request) proxyTarget(p *config.Pass) bool {
 	px := q.px
 	px.scheme = p.Scheme
+	if px.tr.gateway() {
+		return q.gatewayTarget(p)
+	}
 	if p.Value == nil {
 		px.grp = q.snap.ups.Group(p.Upstream)
 		px.host, px.port = p.Host, p.Port
@@ -235,4 +238,40 @@ func (s *Snapshot) adhocGroup(host, name, port string) *upstream.Group {
 	g := set.Group(u)
 	s.adhoc[host] = g
 	return g
+}
+
+// gatewayTarget finds the group of fastcgi_pass and its siblings: an
+// upstream block, an implicit group, or with variables a group by name or
+// an address.
+func (q *request) gatewayTarget(p *config.Pass) bool {
+	px := q.px
+	px.uri = "" // their log context names no URI
+	if p.Value == nil {
+		px.grp = q.snap.ups.Group(p.Upstream)
+		px.host, px.port = p.Host, p.Port
+		return px.grp != nil
+	}
+	host := q.eval(p.Value)
+	for _, pre := range []string{"fastcgi://", "uwsgi://", "suwsgi://", "scgi://", "memcached://"} {
+		host = strings.TrimPrefix(host, pre)
+	}
+	px.host = host
+	name, port := host, ""
+	if !strings.HasPrefix(host, "unix:") {
+		if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
+			name, port = host[:i], host[i+1:]
+		}
+	}
+	px.port = port
+	if g := q.snap.ups.Lookup(host); g != nil {
+		px.grp = g
+		return true
+	}
+	if g := q.snap.adhocGroup(host, name, port); g != nil {
+		px.grp = g
+		return true
+	}
+	q.log().Logf(errlog.Error, q.r.Conn.ID, "no resolver defined to resolve %s%s", name, q.logSuffix())
+	q.respondStatus(502)
+	return false
 }

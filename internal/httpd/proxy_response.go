@@ -1,6 +1,7 @@
 package httpd
 
 import (
+	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -21,13 +22,36 @@ var hiddenByDefault = [...]string{"date", "server", "x-pad", "x-accel-expires", 
 	"x-accel-limit-rate", "x-accel-buffering", "x-accel-charset",
 	"connection", "keep-alive", "transfer-encoding", "content-length", "content-type"}
 
-// passed reports whether the upstream header name goes to the client.
+// gatewayHidden are the headers the upstream module itself consumes for
+// the gateway protocols (framing, connection), besides their hide list.
+var gatewayHidden = [...]string{"connection", "keep-alive", "transfer-encoding", "content-length", "content-type"}
+
+// upstreamHeaderPassed reports whether the upstream header name goes to
+// the client.
 func (q *request) upstreamHeaderPassed(name string) bool {
 	uc := q.px.uc
 	for _, h := range uc.HideHeaders.V {
 		if strings.EqualFold(h, name) {
 			return false
 		}
+	}
+	if hidden := q.px.tr.hidden; hidden != nil {
+		for _, d := range gatewayHidden {
+			if strings.EqualFold(d, name) {
+				return false
+			}
+		}
+		for _, d := range hidden {
+			if strings.EqualFold(d, name) {
+				for _, p := range uc.PassHeaders.V {
+					if strings.EqualFold(p, name) {
+						return true
+					}
+				}
+				return false
+			}
+		}
+		return true
 	}
 	for _, d := range hiddenByDefault {
 		if strings.EqualFold(d, name) {
@@ -86,6 +110,12 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 		return
 	}
 
+	// a memcached miss: weir's own 404, through error_page
+	if h.Status == 404 && px.tr.intercept404 {
+		q.finishUpstream(peer, true, 0)
+		q.respondStatus(404)
+		return
+	}
 	// proxy_intercept_errors with an error_page for the status
 	if h.Status >= 300 && uc.InterceptErrors.V && q.hasErrorPage(h.Status) {
 		q.finishUpstream(peer, false, 0)
@@ -109,6 +139,9 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 	w.LastModified = time.Time{}
 	if ct, ok := headerValue(h.Headers, "content-type"); ok {
 		w.ContentType = ct
+	} else if px.tr == &memcachedTransport {
+		// ngx_http_memcached_handler: the type comes from the URI
+		w.ContentType = q.contentType(q.uri)
 	} else {
 		w.ContentType = ""
 	}
@@ -151,6 +184,16 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 			w.Server = ""
 		}
 		if p == "date" {
+			w.NoDate = true
+		}
+	}
+	if px.tr.hidden != nil {
+		// the gateway modules do not hide Server and Date: the
+		// application's replace weir's own
+		if _, ok := headerValue(h.Headers, "server"); ok {
+			w.Server = ""
+		}
+		if _, ok := headerValue(h.Headers, "date"); ok {
 			w.NoDate = true
 		}
 	}
@@ -209,8 +252,13 @@ func (q *request) finishUpstream(peer *upstream.Peer, reusable bool, length int6
 		px.st.responseTime = time.Since(px.start)
 		px.st.length = length
 	}
+	if px.tr.gateway() {
+		reusable = reusable && px.gw.reuse
+	} else {
+		reusable = reusable && !px.head.ConnClose && px.minor == 1 && px.head.ProtoMinor == 1
+	}
 	if px.conn != nil {
-		if reusable && !px.head.ConnClose && px.minor == 1 && px.head.ProtoMinor == 1 {
+		if reusable {
 			px.conn.Requests++
 			px.grp.Put(px.conn, q.lc)
 		} else {
@@ -243,6 +291,10 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 	defer bodyBufPool.Put(bp)
 	buf := *bp
 	pending := px.hbuf[px.hdone:px.hlen]
+	if px.tr == &memcachedTransport {
+		// the value's bytes that came with the head line
+		pending = q.memcachedFirst(pending)
+	}
 	remain := h.ContentLength
 	if px.tr.untilEOF {
 		// the protocol ends the body (FastCGI's end of request); a
@@ -272,7 +324,9 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 			}
 			n, err := px.tr.read(q, px.conn, buf)
 			if n > 0 {
-				px.st.received += int64(n)
+				if !px.tr.countsRaw {
+					px.st.received += int64(n)
+				}
 				in = buf[:n]
 			} else if err != nil {
 				if err == io.EOF && remain < 0 && !h.Chunked {
@@ -360,7 +414,10 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 
 // upstreamBodyError logs a failure while reading the response body.
 func (q *request) upstreamBodyError(err error) {
+	var ge *gatewayError
 	switch {
+	case errors.As(err, &ge), err == errFastCGIClosed:
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while reading upstream%s", err.Error(), q.logSuffix())
 	case isTimeout(err):
 		q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream timed out (110: Connection timed out) while reading upstream%s", q.logSuffix())
 	case err == io.EOF:

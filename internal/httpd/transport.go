@@ -33,6 +33,15 @@ type transport struct {
 	// untilEOF makes the body run until read's io.EOF whatever the head
 	// says about its length (FastCGI's end of request).
 	untilEOF bool
+	// hidden are the upstream headers the module hides by default (its
+	// *_hide_headers list); nil for proxy's own list.
+	hidden []string
+	// countsRaw: read counts the bytes it receives itself (their framing
+	// is not in what it hands out).
+	countsRaw bool
+	// intercept404 answers a 404 from the upstream with weir's own 404
+	// (and error_page), as memcached's miss is (u->conf->intercept_404).
+	intercept404 bool
 }
 
 // transports are the modules in the order a location is searched for a
@@ -48,3 +57,7 @@ var httpTransport = transport{
 	read:  func(q *request, c *upstream.Conn, p []byte) (int, error) { return c.Read(p) },
 	parse: func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error) { return http1.ParseHead(h, buf) },
 }
+
+// gateway reports whether tr is one of the CGI-like protocols, whose
+// request URI is not part of the "upstream:" log context.
+func (tr *transport) gateway() bool { return tr != &httpTransport }

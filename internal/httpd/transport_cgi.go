@@ -1,0 +1,425 @@
+package httpd
+
+import (
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+
+	"weir/internal/config"
+	"weir/internal/errlog"
+	"weir/internal/httpcore"
+	"weir/internal/proto/cgi"
+	"weir/internal/proto/fastcgi"
+	"weir/internal/proto/http1"
+	"weir/internal/proto/memcached"
+	"weir/internal/proto/scgi"
+	"weir/internal/proto/uwsgi"
+	"weir/internal/upstream"
+	"weir/internal/vars"
+)
+
+// The gateway protocols: FastCGI, uwsgi and SCGI carry the request as
+// CGI parameters (the *_param list, then the client's headers as HTTP_*),
+// memcached as a key. Their answers are CGI-style heads (or, for uwsgi and
+// SCGI, HTTP ones); FastCGI frames everything in records.
+
+func init() {
+	transports = append(transports, &fastcgiTransport, &uwsgiTransport, &scgiTransport, &memcachedTransport)
+}
+
+var fastcgiTransport = transport{
+	pass:  func(lc *config.Loc) *config.Pass { return lc.FastCGI.Pass },
+	conf:  func(lc *config.Loc) *config.UpstreamConf { return &lc.FastCGI.UpstreamConf },
+	build: (*request).buildFastCGI,
+	write: (*request).writeFastCGI,
+	read:  (*request).readFastCGI,
+	parse: func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error) {
+		return q.px.cgiHead.Parse(h, buf)
+	},
+	untilEOF:  true,
+	hidden:    cgi.HideHeaders,
+	countsRaw: true,
+}
+
+var uwsgiTransport = transport{
+	pass:  func(lc *config.Loc) *config.Pass { return lc.UWSGI.Pass },
+	conf:  func(lc *config.Loc) *config.UpstreamConf { return &lc.UWSGI.UpstreamConf },
+	build: (*request).buildUWSGI,
+	write: func(q *request, c net.Conn) (int64, error) { return q.px.body.writeTo(c, q.px.reqHead) },
+	read:  func(q *request, c *upstream.Conn, p []byte) (int, error) { return c.Read(p) },
+	parse: func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error) {
+		return q.px.respHead.Parse(h, buf)
+	},
+	hidden: cgi.HideHeaders,
+}
+
+var scgiTransport = transport{
+	pass:  func(lc *config.Loc) *config.Pass { return lc.SCGI.Pass },
+	conf:  func(lc *config.Loc) *config.UpstreamConf { return &lc.SCGI.UpstreamConf },
+	build: (*request).buildSCGI,
+	write: func(q *request, c net.Conn) (int64, error) { return q.px.body.writeTo(c, q.px.reqHead) },
+	read:  func(q *request, c *upstream.Conn, p []byte) (int, error) { return c.Read(p) },
+	parse: func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error) {
+		return q.px.respHead.Parse(h, buf)
+	},
+	hidden: cgi.HideHeaders,
+}
+
+var memcachedTransport = transport{
+	pass:         func(lc *config.Loc) *config.Pass { return lc.Memcached.Pass },
+	conf:         func(lc *config.Loc) *config.UpstreamConf { return &lc.Memcached.UpstreamConf },
+	build:        (*request).buildMemcached,
+	write:        func(q *request, c net.Conn) (int64, error) { n, err := c.Write(q.px.reqHead); return int64(n), err },
+	read:         (*request).readMemcached,
+	parse:        (*request).parseMemcached,
+	untilEOF:     true,
+	intercept404: true,
+}
+
+// gatewayState is what the gateway transports keep per request.
+type gatewayState struct {
+	params  [][2]string
+	fcgiDec fastcgi.Decoder
+	raw     []byte // FastCGI: bytes read, not yet decoded
+	rawBuf  []byte
+	pending []byte // FastCGI: STDOUT data decoded, not yet handed out
+	end     bool   // FastCGI: END_REQUEST seen; memcached: value and trailer read
+	reuse   bool   // the protocol allows keeping the connection
+	mcKey   string // memcached: the escaped key sent
+	mcBody  memcached.Body
+	mcHead  bool // memcached: the head line was parsed
+}
+
+// cgiParams collects the *_param values and, with *_pass_request_headers,
+// the client's headers as HTTP_NAME (ngx_http_fastcgi_create_request and
+// its twins): a header is left out when a param of that HTTP_ name was
+// set; repeated headers are joined as nginx joins them.
+func (q *request) cgiParams() [][2]string {
+	px := q.px
+	out := px.gw.params[:0]
+	params := px.uc.Params.V
+	for _, hp := range params {
+		v := q.eval(hp.Value)
+		if v == "" && hp.IfNotEmpty {
+			continue
+		}
+		out = append(out, [2]string{hp.Name, v})
+	}
+	if px.uc.PassRequestHeaders.V {
+	next:
+		for i, h := range q.r.Headers {
+			for _, hp := range params {
+				if len(hp.Name) > 5 && strings.HasPrefix(hp.Name, "HTTP_") && cgiNameEq(hp.Name[5:], h.Name) {
+					continue next
+				}
+			}
+			for _, prev := range q.r.Headers[:i] {
+				if httpcore.EqualFold(prev.Name, h.Name) {
+					continue next // joined with the first
+				}
+			}
+			name := "HTTP_" + cgiName(h.Name)
+			v := h.Value
+			if joined, ok := q.requestHeader(strings.ReplaceAll(strings.ToLower(h.Name), "-", "_")); ok {
+				v = joined
+			}
+			out = append(out, [2]string{name, v})
+		}
+	}
+	px.gw.params = out
+	return out
+}
+
+// cgiName is a header name as a CGI variable: upper case, "-" as "_".
+func cgiName(h string) string {
+	b := make([]byte, len(h))
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		switch {
+		case 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
+		case c == '-':
+			c = '_'
+		}
+		b[i] = c
+	}
+	return string(b)
+}
+
+// cgiNameEq compares the tail of an HTTP_ param with a header name as
+// nginx's params hash does (case-insensitive, "-" as "_").
+func cgiNameEq(param, header string) bool {
+	if len(param) != len(header) {
+		return false
+	}
+	for i := 0; i < len(param); i++ {
+		a, b := param[i], header[i]
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if b == '-' {
+			b = '_'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
+}
+
+// buildFastCGI writes BEGIN_REQUEST and the PARAMS records.
+func (q *request) buildFastCGI() {
+	px := q.px
+	px.gw.fcgiDec.Reset()
+	px.cgiHead.Reset()
+	b := fastcgi.AppendBeginRequest(px.reqHead[:0], 1, q.lc.FastCGI.KeepConn.V)
+	b, err := fastcgi.AppendParams(b, 1, q.cgiParams())
+	if err != nil {
+		q.log().Logf(errlog.Alert, q.r.Conn.ID, "%s%s", err.Error(), q.logSuffix())
+	}
+	px.reqHead = b
+}
+
+// writeFastCGI sends the head records and the body as STDIN records.
+func (q *request) writeFastCGI(c net.Conn) (int64, error) {
+	px := q.px
+	b := px.reqHead
+	if px.body.file == nil {
+		if len(px.body.mem) > 0 {
+			b = fastcgi.AppendStdin(b, 1, px.body.mem)
+		}
+		b = fastcgi.AppendStdinEnd(b, 1)
+		px.reqHead = b
+		n, err := c.Write(b)
+		return int64(n), err
+	}
+	total := int64(0)
+	n, err := c.Write(b)
+	total += int64(n)
+	if err != nil {
+		return total, err
+	}
+	if _, err := px.body.file.Seek(0, io.SeekStart); err != nil {
+		return total, err
+	}
+	chunk := make([]byte, 32*1024)
+	frame := make([]byte, 0, 40*1024)
+	for {
+		m, rerr := px.body.file.Read(chunk)
+		if m > 0 {
+			frame = fastcgi.AppendStdin(frame[:0], 1, chunk[:m])
+			w, err := c.Write(frame)
+			total += int64(w)
+			if err != nil {
+				return total, err
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return total, rerr
+		}
+	}
+	w, err := c.Write(fastcgi.AppendStdinEnd(frame[:0], 1))
+	return total + int64(w), err
+}
+
+// readFastCGI hands out STDOUT content: it reads records from c, logs
+// STDERR as nginx does ("FastCGI sent in stderr: ..."), and reports
+// io.EOF at END_REQUEST.
+func (q *request) readFastCGI(c *upstream.Conn, p []byte) (int, error) {
+	px := q.px
+	g := &px.gw
+	for {
+		if len(g.pending) > 0 {
+			n := copy(p, g.pending)
+			g.pending = g.pending[n:]
+			return n, nil
+		}
+		if g.end {
+			return 0, io.EOF
+		}
+		for len(g.raw) > 0 {
+			n, f, err := g.fcgiDec.Decode(g.raw)
+			g.raw = g.raw[n:]
+			if err != nil {
+				return 0, &gatewayError{err}
+			}
+			switch f.Type {
+			case fastcgi.TypeStdout:
+				if len(f.Data) > 0 {
+					g.pending = f.Data
+				}
+			case fastcgi.TypeStderr:
+				if len(f.Data) > 0 {
+					msg := fastcgi.AppendStderrLog(nil, f.Data)
+					q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s%s", msg, px.action, q.logSuffix())
+				}
+			case fastcgi.TypeEndRequest:
+				g.end = true
+				g.reuse = len(g.raw) == 0 && q.lc.FastCGI.KeepConn.V
+			}
+			if len(g.pending) > 0 || g.end {
+				break
+			}
+		}
+		if len(g.pending) > 0 || g.end {
+			continue
+		}
+		if cap(g.rawBuf) == 0 {
+			g.rawBuf = make([]byte, 16*1024)
+		}
+		n, err := c.Read(g.rawBuf[:cap(g.rawBuf)])
+		if n > 0 {
+			px.st.received += int64(n)
+			g.raw = g.rawBuf[:n]
+			continue
+		}
+		if err == io.EOF {
+			return 0, errFastCGIClosed
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+}
+
+// errFastCGIClosed is a FastCGI server closing before END_REQUEST.
+var errFastCGIClosed = errors.New("upstream prematurely closed FastCGI stdout")
+
+// gatewayError is a protocol error found while reading (a bad record);
+// its text is nginx's log message.
+type gatewayError struct{ err error }
+
+func (e *gatewayError) Error() string { return e.err.Error() }
+
+// buildUWSGI writes the uwsgi packet of the params.
+func (q *request) buildUWSGI() {
+	px := q.px
+	px.respHead.Reset()
+	u := &q.lc.UWSGI
+	b, err := uwsgi.AppendRequest(px.reqHead[:0], uint8(u.Modifier1.V), uint8(u.Modifier2.V), q.cgiParams())
+	if err != nil {
+		q.log().Logf(errlog.Alert, q.r.Conn.ID, "%s%s", err.Error(), q.logSuffix())
+	}
+	px.reqHead = b
+}
+
+// buildSCGI writes the SCGI netstring of the params.
+func (q *request) buildSCGI() {
+	px := q.px
+	px.respHead.Reset()
+	n := px.body.size
+	if !px.uc.PassRequestBody.V {
+		n = 0
+	}
+	px.reqHead = scgi.AppendRequest(px.reqHead[:0], n, q.cgiParams())
+}
+
+// buildMemcached writes "get KEY" for $memcached_key.
+func (q *request) buildMemcached() {
+	px := q.px
+	key := ""
+	if slot, ok := q.snap.Cfg.HTTP.Vars.Slot("memcached_key"); ok {
+		key, _ = q.value(&vars.Part{Kind: vars.User, N: slot, Name: "memcached_key"})
+	}
+	px.gw.mcKey = string(memcached.AppendKey(nil, key))
+	px.gw.mcHead, px.gw.end = false, false
+	px.reqHead = memcached.AppendGet(px.reqHead[:0], key)
+}
+
+// parseMemcached parses the first line of memcached's answer.
+func (q *request) parseMemcached(h *http1.ResponseHead, buf []byte) (int, bool, error) {
+	px := q.px
+	mh, n, err := memcached.ParseHead(buf, px.gw.mcKey, uint64(q.lc.Memcached.GzipFlag.V))
+	if err != nil || n == 0 {
+		return 0, false, err
+	}
+	*h = http1.ResponseHead{Status: mh.Status, ContentLength: mh.ContentLength, Headers: h.Headers[:0]}
+	if mh.Gzip {
+		h.Headers = append(h.Headers, http1.Header{Name: "Content-Encoding", Value: "gzip"})
+	}
+	px.gw.mcHead = true
+	if mh.Status == 404 {
+		q.log().Logf(errlog.Info, q.r.Conn.ID, "%s%s", memcached.AppendNotFoundLog(nil, px.gw.mcKey), q.logSuffix())
+		px.gw.end, px.gw.reuse = true, len(buf) == n
+	} else {
+		px.gw.mcBody.Init(mh.ContentLength)
+	}
+	return n, true, nil
+}
+
+// readMemcached reads a value and checks its trailer.
+func (q *request) readMemcached(c *upstream.Conn, p []byte) (int, error) {
+	px := q.px
+	g := &px.gw
+	if !g.mcHead {
+		return c.Read(p)
+	}
+	for {
+		if g.end {
+			return 0, io.EOF
+		}
+		n, err := c.Read(p)
+		if n > 0 {
+			data, done, ferr := g.mcBody.Filter(p[:n])
+			if done {
+				g.end = true
+				g.reuse = ferr == nil
+				if ferr != nil {
+					q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s%s", ferr.Error(), px.action, q.logSuffix())
+				}
+			}
+			if len(data) > 0 {
+				return copy(p, data), nil
+			}
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+}
+
+// memcachedFirst gives the body bytes that came with the head line to the
+// value's filter (they are in the header buffer, not read through
+// readMemcached).
+func (q *request) memcachedFirst(in []byte) []byte {
+	g := &q.px.gw
+	data, done, err := g.mcBody.Filter(in)
+	if done {
+		g.end = true
+		g.reuse = err == nil
+		if err != nil {
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s%s", err.Error(), q.px.action, q.logSuffix())
+		}
+	}
+	return data
+}
+
+var _ = strconv.Itoa
+
+// fastcgiSplit is ngx_http_fastcgi_split: fastcgi_split_path_info's two
+// captures over the URI give the script name and the path info; without
+// it, or when it does not match, the URI is the script name.
+func (q *request) fastcgiSplit() (script, info string) {
+	re := q.lc.FastCGI.SplitPathInfo.V
+	if re == nil {
+		return q.uri, ""
+	}
+	m := re.FindSubmatchIndex(q.uri, nil)
+	if len(m) < 6 || m[2] < 0 {
+		return q.uri, ""
+	}
+	script = q.uri[m[2]:m[3]]
+	if m[4] >= 0 {
+		info = q.uri[m[4]:m[5]]
+	}
+	return script, info
+}

@@ -1,0 +1,189 @@
+package httpd
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"weir/internal/proto/cgi/cgitest"
+)
+
+// gatewayEnv starts weir with conf after copying the shipped parameter
+// files next to nginx.conf, with PHP scripts (or other files) in the html
+// root.
+func gatewayEnv(t *testing.T, conf string, addrs map[string]string, files map[string]string) (addr, dir string) {
+	t.Helper()
+	for k, v := range addrs {
+		conf = strings.ReplaceAll(conf, "{{"+k+"}}", v)
+	}
+	// the parameter files go where include finds them: the directory
+	// of nginx.conf, which startPipelineDir makes; copy them once it
+	// exists, before the config is loaded, by including absolute paths
+	for _, f := range []string{"fastcgi_params", "fastcgi.conf", "uwsgi_params", "scgi_params"} {
+		abs, err := filepath.Abs(filepath.Join("..", "..", "conf", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		conf = strings.ReplaceAll(conf, "include "+f+";", "include "+abs+";")
+	}
+	addr, dir = startPipelineDir(t, conf)
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, "html", name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return addr, dir
+}
+
+// TestFastCGIPHPFPM runs real PHP scripts through weir and PHP-FPM:
+// variables, POST bodies (length, chunked, spilled to a temp file), status
+// and Location set by PHP, stderr in the error log, large output.
+func TestFastCGIPHPFPM(t *testing.T) {
+	fpm := cgitest.StartPHPFPM(t)
+	addr, dir := gatewayEnv(t, `events {} http {
+		error_log logs/error.log info;
+		client_body_buffer_size 1k;
+		upstream php { server {{FPM}}; keepalive 8; }
+		server { listen 127.0.0.1:{{PORT}}; root {{ROOT}}; index index.php;
+			location ~ [^/]\.php(/|$) {
+				fastcgi_split_path_info ^(.+?\.php)(/.*)$;
+				include fastcgi_params;
+				fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+				fastcgi_param PATH_INFO $fastcgi_path_info;
+				fastcgi_keep_conn on;
+				fastcgi_pass php;
+			} } }`,
+		map[string]string{"FPM": fpm},
+		map[string]string{
+			"env.php": `<?php header("Content-Type: text/plain");
+echo $_SERVER["REQUEST_METHOD"], "|", $_SERVER["QUERY_STRING"], "|", $_SERVER["HTTP_X_TEST"] ?? "-", "|",
+  $_SERVER["SCRIPT_NAME"], "|", $_SERVER["PATH_INFO"], "|", $_SERVER["REQUEST_URI"], "|", $_SERVER["SERVER_PROTOCOL"];`,
+			"post.php":  `<?php echo "len=", strlen(file_get_contents("php://input")), ";md5=", md5(file_get_contents("php://input")), ";cl=", $_SERVER["CONTENT_LENGTH"];`,
+			"code.php":  `<?php http_response_code(404); echo "not here";`,
+			"moved.php": `<?php header("Location: /elsewhere"); echo "moved";`,
+			"warn.php":  `<?php error_log("something odd"); echo "warned";`,
+			"big.php":   `<?php echo str_repeat("0123456789", 100000);`,
+		})
+	r := do(t, addr, "GET /env.php/extra/path?a=1 HTTP/1.1\r\nHost: x\r\nX-Test: yes\r\nConnection: close\r\n\r\n")
+	if r.status != 200 || r.body != "GET|a=1|yes|/env.php|/extra/path|/env.php/extra/path?a=1|HTTP/1.1" {
+		t.Fatalf("env: %d %q", r.status, r.body)
+	}
+	if ct := r.header.Get("Content-Type"); ct != "text/plain;charset=UTF-8" && ct != "text/plain" {
+		t.Errorf("content type %q", ct)
+	}
+	for _, body := range []string{"hello", strings.Repeat("x", 50000)} {
+		r = do(t, addr, "POST /post.php HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\nConnection: close\r\n\r\n"+body)
+		want := fmt.Sprintf("len=%d;", len(body))
+		if r.status != 200 || !strings.HasPrefix(r.body, want) || !strings.HasSuffix(r.body, ";cl="+strconv.Itoa(len(body))) {
+			t.Fatalf("post %d bytes: %d %q", len(body), r.status, r.body)
+		}
+	}
+	r = do(t, addr, "POST /post.php HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+	if r.status != 200 || !strings.HasPrefix(r.body, "len=11;") || !strings.HasSuffix(r.body, ";cl=11") {
+		t.Fatalf("chunked post: %d %q", r.status, r.body)
+	}
+	if r = get(t, addr, "/code.php"); r.status != 404 || r.body != "not here" {
+		t.Fatalf("code: %d %q", r.status, r.body)
+	}
+	if r = get(t, addr, "/moved.php"); r.status != 302 || r.header.Get("Location") != "/elsewhere" {
+		t.Fatalf("moved: %d %v", r.status, r.header)
+	}
+	if r = get(t, addr, "/warn.php"); r.status != 200 || r.body != "warned" {
+		t.Fatalf("warn: %d %q", r.status, r.body)
+	}
+	if r = get(t, addr, "/big.php"); r.status != 200 || len(r.body) != 1000000 {
+		t.Fatalf("big: %d %d bytes", r.status, len(r.body))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(readLog(t, dir, "error.log"), `FastCGI sent in stderr: "PHP message: something odd"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no stderr line in the error log:\n%s", readLog(t, dir, "error.log"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.Contains(readLog(t, dir, "error.log"), `upstream: "fastcgi://`+fpm+`"`) {
+		t.Errorf("error log context:\n%s", readLog(t, dir, "error.log"))
+	}
+}
+
+// TestFastCGIFailover: a dead FastCGI server is skipped for the next one,
+// with nginx's log line.
+func TestFastCGIFailover(t *testing.T) {
+	fpm := cgitest.StartPHPFPM(t)
+	dead := deadAddr(t)
+	addr, dir := gatewayEnv(t, `events {} http {
+		upstream php { server {{DEAD}}; server {{FPM}}; }
+		server { listen 127.0.0.1:{{PORT}}; root {{ROOT}};
+			location ~ \.php$ { include fastcgi.conf; fastcgi_pass php; } } }`,
+		map[string]string{"FPM": fpm, "DEAD": dead},
+		map[string]string{"hi.php": `<?php echo "hi";`})
+	for i := 0; i < 3; i++ {
+		if r := get(t, addr, "/hi.php"); r.status != 200 || r.body != "hi" {
+			t.Fatalf("%d: %d %q", i, r.status, r.body)
+		}
+	}
+	if elog := readLog(t, dir, "error.log"); !strings.Contains(elog, `connect() failed (111: Connection refused) while connecting to upstream`) || !strings.Contains(elog, `upstream: "fastcgi://`+dead+`"`) {
+		t.Fatalf("error log:\n%s", elog)
+	}
+}
+
+// TestUWSGIAndSCGI runs a WSGI application under a real uWSGI, spoken to
+// with the uwsgi protocol and with SCGI.
+func TestUWSGIAndSCGI(t *testing.T) {
+	appDir := t.TempDir()
+	cgitest.WriteFile(t, filepath.Join(appDir, "app.py"), `
+def application(env, start_response):
+    body = env.get('wsgi.input').read()
+    status = '404 Not Found' if env['PATH_INFO'] == '/missing' else '200 OK'
+    start_response(status, [('Content-Type', 'text/plain'), ('X-App', 'wsgi')])
+    out = '%s|%s|%s|%s|%d' % (env['REQUEST_METHOD'], env['PATH_INFO'], env['QUERY_STRING'], env.get('HTTP_X_TEST', '-'), len(body))
+    return [out.encode()]
+`)
+	uw := cgitest.StartUWSGI(t, appDir, "--uwsgi-socket")
+	sc := cgitest.StartUWSGI(t, appDir, "--scgi-socket")
+	addr, _ := gatewayEnv(t, `events {} http {
+		server { listen 127.0.0.1:{{PORT}};
+			location /u/ { include uwsgi_params; uwsgi_param PATH_INFO $uri; uwsgi_pass {{UW}}; }
+			location /s/ { include scgi_params; scgi_param PATH_INFO $uri; scgi_pass {{SC}}; } } }`,
+		map[string]string{"UW": uw, "SC": sc}, nil)
+	for _, p := range []string{"/u/", "/s/"} {
+		r := do(t, addr, "POST "+p+"x?q=2 HTTP/1.1\r\nHost: x\r\nX-Test: t\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbody")
+		if r.status != 200 || r.body != "POST|"+p+"x|q=2|t|4" || r.header.Get("X-App") != "wsgi" {
+			t.Fatalf("%s: %d %q %v", p, r.status, r.body, r.header)
+		}
+	}
+}
+
+// TestMemcached: a hit is the value, a miss is 404 through error_page, and
+// the connection to memcached is kept.
+func TestMemcached(t *testing.T) {
+	mc := cgitest.StartMemcached(t)
+	c, err := net.Dial("tcp", mc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write([]byte("set /page?a=1 0 0 11\r\nhello cache\r\n"))
+	buf := make([]byte, 64)
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, _ := c.Read(buf); string(buf[:n]) != "STORED\r\n" {
+		t.Fatalf("set: %q", buf[:n])
+	}
+	c.Close()
+	addr, _ := gatewayEnv(t, `events {} http {
+		server { listen 127.0.0.1:{{PORT}};
+			location / { set $memcached_key "$uri?$args"; default_type text/html; memcached_pass {{MC}}; error_page 404 = @fallback; }
+			location @fallback { return 200 "fallback\n"; } } }`,
+		map[string]string{"MC": mc}, nil)
+	r := get(t, addr, "/page?a=1")
+	if r.status != 200 || r.body != "hello cache" || r.header.Get("Content-Type") != "text/html" {
+		t.Fatalf("hit: %d %q %v", r.status, r.body, r.header)
+	}
+	if r = get(t, addr, "/nothing?a=1"); r.status != 200 || r.body != "fallback\n" {
+		t.Fatalf("miss: %d %q", r.status, r.body)
+	}
+}
