@@ -9,5 +9,8 @@ if [ -n "$unformatted" ]; then
     echo "not gofmt-formatted:"; echo "$unformatted"; exit 1
 fi
 go vet ./...
-go test -count=1 -timeout 20m ./...
+# everything but the reliability suite, which runs last and verbosely so
+# that its "scenario NAME: N sent, N failed" lines are printed
+go test -count=1 -timeout 20m $(go list ./... | grep -v /internal/reliability)
 go test -count=1 -race -timeout 20m ./internal/httpcore/... ./internal/errlog/... ./internal/accesslog/... ./internal/server/... ./internal/httpd/... ./internal/upstream/...
+go test -count=1 -v -timeout 20m ./internal/reliability/
