@@ -16,10 +16,10 @@ import (
 
 func TestAppendGet(t *testing.T) {
 	for key, want := range map[string]string{
-		"/index.html":   "get /index.html\r\n",
-		"a b%c":         "get a%20b%25c\r\n",
+		"/index.html":    "get /index.html\r\n",
+		"a b%c":          "get a%20b%25c\r\n",
 		"x\r\ny\x00\x1f": "get x%0D%0Ay%00%1F\r\n",
-		"é\x7f~":        "get é\x7f~\r\n",
+		"é\x7f~":         "get é\x7f~\r\n",
 	} {
 		if got := string(AppendGet(nil, key)); got != want {
 			t.Errorf("AppendGet(%q) = %q, want %q", key, got, want)
