@@ -18,6 +18,19 @@
 // the STDOUT content in place at the front of the caller's buffer and
 // parses it as a CGI head (package cgi) into an http1.ResponseHead.
 //
+// Reading a response, as the proxy loop does it:
+//
+//	for each read into res.Buf[len(res.Buf):cap(res.Buf)]:
+//	    res, err := hp.Parse(&head, buf)   // again while res.Stderr != nil: log it
+//	    until res.Done
+//	body.Init(head.Status, isHEAD, head.ContentLength)
+//	pass body.Stdout(res.Body), then Decode res.Raw and later reads:
+//	    TypeStdout with data: pass body.Stdout(f.Data)
+//	    TypeStdout without data: body.StdoutClosed(); without keep-conn, done
+//	    TypeStderr: log AppendStderrLog(f.Data)
+//	    TypeEndRequest: body.EndRequest(); the connection may be kept
+//	        (fastcgi_keep_conn) only if n == len(buf), nothing after it
+//
 // Errors carry nginx's error-log wording; the caller appends its own
 // " while reading response header from upstream" context.
 package fastcgi
