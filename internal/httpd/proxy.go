@@ -450,6 +450,9 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 			q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while reading response header from upstream%s", err.Error(), q.logSuffix())
 			return config.NextInvalidHeader, true, got
 		}
+		if err == errCaughtStderr {
+			return config.NextInvalidHeader, true, got
+		}
 		if err == errFastCGIClosed {
 			q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while reading response header from upstream%s", err.Error(), q.logSuffix())
 			return config.NextError, true, got

@@ -260,6 +260,10 @@ func (q *request) readFastCGI(c *upstream.Conn, p []byte) (int, error) {
 				if len(f.Data) > 0 {
 					msg := fastcgi.AppendStderrLog(nil, f.Data)
 					q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s%s", msg, px.action, q.logSuffix())
+					if !px.haveHead && q.catchStderr(fastcgi.TrimStderr(f.Data)) {
+						// fastcgi_catch_stderr: an invalid answer
+						return 0, errCaughtStderr
+					}
 				}
 			case fastcgi.TypeEndRequest:
 				g.end = true
@@ -288,6 +292,21 @@ func (q *request) readFastCGI(c *upstream.Conn, p []byte) (int, error) {
 			return 0, err
 		}
 	}
+}
+
+// errCaughtStderr is stderr text fastcgi_catch_stderr names: the answer
+// counts as an invalid header (the next server may be tried).
+var errCaughtStderr = errors.New("fastcgi_catch_stderr")
+
+// catchStderr reports whether a piece of stderr holds one of the
+// fastcgi_catch_stderr strings.
+func (q *request) catchStderr(p []byte) bool {
+	for _, v := range q.lc.FastCGI.CatchStderr.V {
+		if s := q.eval(v); s != "" && strings.Contains(string(p), s) {
+			return true
+		}
+	}
+	return false
 }
 
 // errFastCGIClosed is a FastCGI server closing before END_REQUEST.

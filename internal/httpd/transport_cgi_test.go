@@ -187,3 +187,18 @@ func TestMemcached(t *testing.T) {
 		t.Fatalf("miss: %d %q", r.status, r.body)
 	}
 }
+
+// TestFastCGICatchStderr: stderr text named by fastcgi_catch_stderr makes
+// the answer invalid, so the next server is tried.
+func TestFastCGICatchStderr(t *testing.T) {
+	fpm1, fpm2 := cgitest.StartPHPFPM(t), cgitest.StartPHPFPM(t)
+	addr, _ := gatewayEnv(t, `events {} http {
+		upstream php { server {{A}}; server {{B}}; }
+		server { listen 127.0.0.1:{{PORT}}; root {{ROOT}};
+			location ~ \.php$ { include fastcgi.conf; fastcgi_catch_stderr "broken"; fastcgi_pass php; } } }`,
+		map[string]string{"A": fpm1, "B": fpm2},
+		map[string]string{"x.php": `<?php if ($_SERVER["SERVER_PORT"] !== "") { error_log("broken thing"); flush(); } echo "done";`})
+	if r := get(t, addr, "/x.php"); r.status != 502 {
+		t.Fatalf("%d %q", r.status, r.body)
+	}
+}
