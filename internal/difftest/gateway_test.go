@@ -1,0 +1,270 @@
+package difftest
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fcgiParams is the text of nginx's fastcgi_params (less SERVER_SOFTWARE,
+// which names the server, and HTTPS, which a location sets itself),
+// written into the configuration so that both servers read the same
+// parameters. On one line: error messages carry line numbers.
+const fcgiParams = `fastcgi_param QUERY_STRING $query_string; fastcgi_param REQUEST_METHOD $request_method; ` +
+	`fastcgi_param CONTENT_TYPE $content_type; fastcgi_param CONTENT_LENGTH $content_length; ` +
+	`fastcgi_param SCRIPT_NAME $fastcgi_script_name; fastcgi_param REQUEST_URI $request_uri; ` +
+	`fastcgi_param DOCUMENT_URI $document_uri; fastcgi_param DOCUMENT_ROOT $document_root; ` +
+	`fastcgi_param SERVER_PROTOCOL $server_protocol; fastcgi_param REQUEST_SCHEME $scheme; ` +
+	`fastcgi_param GATEWAY_INTERFACE CGI/1.1; fastcgi_param REMOTE_ADDR $remote_addr; ` +
+	`fastcgi_param REMOTE_USER $remote_user; fastcgi_param SERVER_ADDR $server_addr; ` +
+	`fastcgi_param SERVER_PORT $server_port; fastcgi_param SERVER_NAME $server_name; ` +
+	`fastcgi_param REDIRECT_STATUS 200; `
+
+// envPHP echoes the CGI variables PHP received, every HTTP_* one, and the
+// request body. The html tree's directory is written {DIR}: the two
+// servers' prefixes differ in length, which would show in
+// $body_bytes_sent.
+const envPHP = `<?php
+header("Content-Type: text/plain");
+function show($v) { return is_string($v) ? var_export(str_replace(__DIR__, "{DIR}", $v), true) : var_export($v, true); }
+$keys = ["REQUEST_METHOD", "SCRIPT_FILENAME", "SCRIPT_NAME", "PATH_INFO", "PATH_TRANSLATED", "PHP_SELF",
+  "QUERY_STRING", "REQUEST_URI", "DOCUMENT_URI", "DOCUMENT_ROOT", "CONTENT_LENGTH", "CONTENT_TYPE",
+  "SERVER_PROTOCOL", "SERVER_NAME", "SERVER_PORT", "SERVER_ADDR", "REMOTE_ADDR", "REMOTE_USER",
+  "GATEWAY_INTERFACE", "REQUEST_SCHEME", "HTTPS", "REDIRECT_STATUS", "X_PARAM", "EMPTY_PARAM"];
+foreach ($keys as $k) {
+  echo $k, "=", array_key_exists($k, $_SERVER) ? show($_SERVER[$k]) : "unset", "\n";
+}
+$h = [];
+foreach ($_SERVER as $k => $v) { if (strncmp($k, "HTTP_", 5) == 0) { $h[$k] = $v; } }
+ksort($h);
+foreach ($h as $k => $v) { echo $k, "=", show($v), "\n"; }
+$in = file_get_contents("php://input");
+echo "body ", strlen($in), " ", md5($in), " ", var_export(substr($in, 0, 40), true), "\n";
+if ($_POST) { ksort($_POST); echo "post ", json_encode($_POST), "\n"; }
+`
+
+// actPHP does what ?do= says: statuses, headers, redirects, stderr
+// output, large and broken output.
+const actPHP = `<?php
+$do = $_GET["do"] ?? "";
+switch ($do) {
+case "status": header("Status: 418 I'm a teapot"); echo "teapot\n"; break;
+case "status-noreason": header("Status: 404"); echo "nf\n"; break;
+case "status-bad": header("Status: abc"); echo "bad\n"; break;
+case "code404": http_response_code(404); echo "not here\n"; break;
+case "code500": http_response_code(500); echo "err\n"; break;
+case "code503": http_response_code(503); header("Retry-After: 5"); echo "busy\n"; break;
+case "code204": http_response_code(204); break;
+case "code304": http_response_code(304); header("ETag: \"x\""); break;
+case "loc": header("Location: /elsewhere?x=1"); echo "moved\n"; break;
+case "locabs": header("Location: http://other.test/x"); break;
+case "locrel": header("Location: rel/path"); break;
+case "loc201": http_response_code(201); header("Location: /new"); echo "created\n"; break;
+case "cookies": setcookie("a", "1"); setcookie("b", "2", 0, "/p"); header("Set-Cookie: c=3", false); echo "cookies\n"; break;
+case "server": header("Server: php-server"); header("Date: Thu, 01 Jan 2015 00:00:00 GMT"); echo "srv\n"; break;
+case "custom": header("X-Custom: c"); header("X-Accel-Buffering: no"); header("X-Accel-Expires: 10");
+  header("X-Multi: 1"); header("X-Multi: 2", false); echo "custom\n"; break;
+case "ct": header("Content-Type: application/json"); echo "{}\n"; break;
+case "cl": header("Content-Length: 6"); echo "hello\n"; break;
+case "cl-short": header("Content-Length: 100"); echo "short\n"; break;
+case "cl-long": header("Content-Length: 2"); echo "longer than said\n"; break;
+case "xaccel": header("X-Accel-Redirect: /files/a.txt"); header("X-Custom: kept?"); echo "ignored"; break;
+case "xaccel-named": header("X-Accel-Redirect: @named"); break;
+case "xaccel-args": header("X-Accel-Redirect: /show?from=accel"); break;
+case "stderr": error_log("something odd"); echo "warned\n"; break;
+case "stderr-multi": error_log("first"); error_log("second line\nwith newline"); echo "x\n"; flush(); error_log("after output"); break;
+case "stderr-big": error_log(str_repeat("e", 3000)); echo "x\n"; break;
+case "catch": error_log("has magic inside"); echo "caught?\n"; break;
+case "big": if (isset($_GET["len"])) { header("Content-Length: 1048576"); } echo str_repeat("0123456789abcdef", 65536); break;
+case "bigflush": if (isset($_GET["len"])) { header("Content-Length: 524288"); }
+  for ($i = 0; $i < 64; $i++) { echo str_repeat(chr(97 + $i % 26), 8192); flush(); } break;
+case "partial": echo "partial "; flush(); exit(0);
+case "killed": echo "before the kill\n"; flush(); sleep(3); echo "never\n"; break;
+case "fatal": undefined_function(); break;
+case "fatal-after": echo "begun\n"; flush(); undefined_function(); break;
+case "exception": throw new Exception("boom");
+case "empty": break;
+default: echo "act ", $_SERVER["REQUEST_URI"], " ", $_SERVER["REQUEST_METHOD"], "\n";
+}
+`
+
+// TestGatewayFastCGI compares fastcgi_pass against a shared PHP-FPM: the
+// parameters PHP sees, bodies, what nginx makes of PHP's headers and
+// statuses, stderr in the error log, broken output, the group's failover,
+// a unix-socket pool and kept connections.
+func TestGatewayFastCGI(t *testing.T) {
+	if nginxBin == "" {
+		t.Skip("nginx is not installed")
+	}
+	fpm := deadAddr(t) // a port for the pool
+	startFPMPool(t, fpm, "")
+	sock := filepath.Join(t.TempDir(), "php.sock")
+	startFPMPool(t, sock, "")
+	dead := deadAddr(t)
+	// The pool whose requests run out of time: FPM ends the worker
+	// after a second, in the middle of the response.
+	short := deadAddr(t)
+	startFPMPool(t, short, "request_terminate_timeout = 1\n")
+	files := map[string]string{
+		"env.php":        envPHP,
+		"act.php":        actPHP,
+		"dir/index.php":  `<?php echo "dir index ", $_SERVER["SCRIPT_NAME"], " ", str_replace(__DIR__, "{DIR}", $_SERVER["SCRIPT_FILENAME"]), "\n";`,
+		"files/a.txt":    "file a\n",
+		"err404.html":    "custom 404 page\n",
+		"internal.html":  "internal page\n",
+		"static.html":    "static\n",
+		"sub/page.php/x": "a directory named like a script\n",
+	}
+	loc := func(extra string) string { return fcgiParams + extra }
+	runSite(t, &site{
+		files:    files,
+		backends: func(*testing.T, string) []string { return []string{fpm, dead, short} },
+		http: `
+    log_format gw '$status "$request" $body_bytes_sent "up=[$upstream_addr] st=[$upstream_status]"';
+    log_format gwnb '$status "$request" "up=[$upstream_addr] st=[$upstream_status]"';
+    log_format gwlen '$status "$request" $body_bytes_sent "up=[$upstream_addr] st=[$upstream_status] len=[$upstream_response_length] recv=[$upstream_bytes_received]"';
+    client_body_buffer_size 1k;
+    upstream php { server {{B0}}; }
+    upstream phpka { server {{B0}}; keepalive 4; }
+    upstream mixed { server {{B1}}; server {{B0}}; }
+    upstream phpunix { server unix:` + sock + `; }
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name localhost;
+        root {{ROOT}};
+        access_log logs/access.log gw;
+        location ~ [^/]\.php(/|$) {
+            fastcgi_split_path_info ^(.+?\.php)(/.*)$;
+            ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name; fastcgi_param PATH_INFO $fastcgi_path_info;`) + `
+            fastcgi_param HTTP_X_OVER overridden; fastcgi_param X_PARAM "p=$arg_p";
+            fastcgi_param EMPTY_PARAM $arg_e if_not_empty; fastcgi_param HTTPS $arg_https if_not_empty;
+            fastcgi_index index.php;
+            fastcgi_pass php;
+        }
+        location /dir/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;`) + ` fastcgi_index index.php; fastcgi_pass php; }
+        location ^~ /nb/ { access_log logs/access.log gwnb; ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` fastcgi_pass php; }
+        location ^~ /len/ { access_log logs/access.log gwlen; ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` fastcgi_pass php; }
+        location ^~ /a/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` fastcgi_pass php; }
+        location ^~ /icpt/ {
+            ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + `
+            fastcgi_intercept_errors on;
+            error_page 404 /err404.html;
+            error_page 500 = @fb;
+            error_page 418 =200 /internal.html;
+            fastcgi_pass php;
+        }
+        location ^~ /noicpt/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` error_page 404 /err404.html; fastcgi_pass php; }
+        location ^~ /hp/ {
+            ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + `
+            fastcgi_hide_header X-Custom; fastcgi_hide_header x-powered-by;
+            fastcgi_pass_header X-Accel-Buffering; fastcgi_pass_header X-Accel-Expires;
+            fastcgi_pass php;
+        }
+        location ^~ /xign/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` fastcgi_ignore_headers X-Accel-Redirect; fastcgi_pass php; }
+        location ^~ /nobody/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/env.php;`) + ` fastcgi_pass_request_body off; fastcgi_pass php; }
+        location ^~ /nohdrs/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/env.php;`) + ` fastcgi_pass_request_headers off; fastcgi_pass php; }
+        location ^~ /mixed/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` fastcgi_pass mixed; }
+        location ^~ /deadonly/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` fastcgi_pass {{B1}}; }
+        location ^~ /unix/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` fastcgi_pass phpunix; }
+        location ^~ /ka/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` fastcgi_keep_conn on; fastcgi_pass phpka; }
+        location ^~ /catch/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` fastcgi_catch_stderr "magic"; fastcgi_pass php; }
+        location ^~ /short/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` fastcgi_pass {{B2}}; }
+        location ^~ /noparams/ { fastcgi_pass php; }
+        location ^~ /nofile/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/missing.php;`) + ` fastcgi_pass php; }
+        location /files/ { internal; }
+        location @named { return 200 "named uri=$uri args=$args\n"; }
+        location @fb { return 200 "fallback uri=$uri status=$status up=$upstream_status\n"; }
+        location = /show { return 200 "show uri=$uri args=$args\n"; }
+    }`,
+		cases: []tc{
+			get("env", "/env.php?a=1&b=2"),
+			get("env path info", "/env.php/extra/path?x=1"),
+			get("env encoded path info", "/env.php/a%20b/c%2Fd"),
+			get("env path info trailing slash", "/env.php/"),
+			get("script in a subdirectory", "/sub/page.php/x"),
+			get("missing script", "/nope.php"),
+			get("missing script file param", "/nofile/x"),
+			get("fastcgi_index on a directory", "/dir/"),
+			get("fastcgi_index with args", "/dir/?q=1"),
+			get("fastcgi_index on a file uri", "/dir/index.php"),
+			get("request headers", "/env.php", "User-Agent: ua/1", "Accept: */*", "X-Custom: v", "x-lower-case: a",
+				"Cookie: a=1", "X-Over: from-client", "Accept-Language: en"),
+			get("repeated request headers", "/env.php", "X-Dup: 1", "X-Dup: 2", "Cookie: a=1", "Cookie: b=2").
+				known("nginx 1.23.0 joins repeated header lines into one parameter (\", \" and \"; \" for Cookie) for FastCGI, SCGI and uwsgi; 1.22 sends each, and PHP keeps the last"),
+			get("header with underscore", "/env.php", "X_Under: u", "X-Ok: 1"),
+			get("header with odd name", "/env.php", "X.Dot: d", "X-Ok: 1"),
+			get("empty header value", "/env.php", "X-Empty:", "X-Ok: 1"),
+			get("host with port", "/env.php", "Host: Example.TEST:8080"),
+			get("if_not_empty set", "/env.php?e=val&p=1"),
+			get("https param", "/env.php?https=on"),
+			postBody("post form", "/env.php?q=1", "a=1&b=two", "Content-Type: application/x-www-form-urlencoded"),
+			postBody("post large to temp file", "/env.php", strings.Repeat("0123456789abcdef", 2000), "Content-Type: text/plain"),
+			postChunked("post chunked", "/env.php", "hello ", "world"),
+			postChunked("post large chunked", "/env.php", strings.Repeat("x", 9000), strings.Repeat("y", 9000)),
+			postBody("post empty", "/env.php", ""),
+			postBody("put", "/env.php", "xyz"),
+			req("head env", "HEAD", "/env.php?h=1"),
+			req("head big", "HEAD", "/a/?do=big"),
+			req("options", "OPTIONS", "/env.php"),
+			get("status header", "/a/?do=status"),
+			get("status without reason", "/a/?do=status-noreason").
+				known("nginx 1.22 sends a three-digit Status value as the whole status line (\"HTTP/1.1 404\"); newer nginx keeps it only when longer than the code and adds its own reason text, as weir does"),
+			get("invalid status header", "/a/?do=status-bad"),
+			get("http_response_code 404", "/a/?do=code404"),
+			get("http_response_code 503", "/a/?do=code503"),
+			get("http_response_code 204", "/a/?do=code204").
+				known("nginx 1.22 clears Content-Type on a 204 only when it writes the status line itself, so PHP's \"Status: 204 No Content\" keeps it; newer nginx clears it on every 204, as weir does"),
+			get("http_response_code 304", "/a/?do=code304"),
+			get("location relative path", "/a/?do=loc"),
+			get("location absolute", "/a/?do=locabs"),
+			get("location relative no slash", "/a/?do=locrel"),
+			get("location with 201", "/a/?do=loc201"),
+			get("set-cookie", "/a/?do=cookies"),
+			get("server and date from php", "/a/?do=server"),
+			get("custom and x-accel headers", "/a/?do=custom"),
+			get("content type", "/a/?do=ct"),
+			get("content length from php", "/a/?do=cl"),
+			get("content length too long", "/a/?do=cl-short"),
+			get("content length too short", "/a/?do=cl-long"),
+			get("hide and pass headers", "/hp/?do=custom"),
+			get("x-accel-redirect to file", "/a/?do=xaccel"),
+			get("x-accel-redirect to named", "/a/?do=xaccel-named"),
+			get("x-accel-redirect with args", "/a/?do=xaccel-args"),
+			get("x-accel-redirect ignored", "/xign/?do=xaccel"),
+			get("stderr", "/a/?do=stderr"),
+			get("stderr several", "/a/?do=stderr-multi"),
+			get("stderr long", "/a/?do=stderr-big"),
+			get("catch stderr", "/catch/?do=catch"),
+			// Where nginx cuts the chunks of a large chunked response
+			// depends on its reads; the chunk framing counts in
+			// $body_bytes_sent, which /nb/ leaves out.
+			get("large output", "/a/?do=big&len=1"),
+			get("large flushed output", "/a/?do=bigflush&len=1"),
+			get("large output chunked", "/nb/?do=big"),
+			get("large flushed output chunked", "/nb/?do=bigflush"),
+			get("exit after partial output", "/a/?do=partial"),
+			get("fatal error", "/a/?do=fatal"),
+			get("fatal error after output", "/a/?do=fatal-after"),
+			get("uncaught exception", "/a/?do=exception"),
+			get("no output", "/a/?do=empty"),
+			get("intercept 404", "/icpt/?do=code404"),
+			get("intercept 500 to named", "/icpt/?do=code500"),
+			get("intercept 418 to 200", "/icpt/?do=status"),
+			get("intercept 503 without page", "/icpt/?do=code503"),
+			get("intercept 200 untouched", "/icpt/x"),
+			get("no intercept", "/noicpt/?do=code404"),
+			postBody("request body off", "/nobody/p", "hello", "Content-Type: text/plain"),
+			get("request headers off", "/nohdrs/x", "X-Custom: dropped", "User-Agent: ua"),
+			getN("dead server in group", 4, keyed("/mixed/?i=")),
+			get("dead server alone", "/deadonly/x"),
+			get("unix socket pool", "/unix/x?y=1"),
+			getN("keep conn", 4, keyed("/ka/?i=")),
+			getN("keep conn large", 2, same("/ka/?do=big&len=1")),
+			get("keep conn stderr", "/ka/?do=stderr"),
+			get("no params", "/noparams/x"),
+			get("upstream response length", "/len/?do=stderr"),
+			get("upstream response length empty", "/len/?do=empty"),
+			get("worker killed mid output", "/short/?do=killed"),
+		},
+	})
+}
