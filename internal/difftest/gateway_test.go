@@ -268,3 +268,186 @@ func TestGatewayFastCGI(t *testing.T) {
 		},
 	})
 }
+
+// uwsgiParams and scgiParams are nginx's uwsgi_params and scgi_params
+// less DOCUMENT_ROOT (the servers' prefixes differ in length) and the
+// client's port, on one line each.
+const uwsgiParams = `uwsgi_param QUERY_STRING $query_string; uwsgi_param REQUEST_METHOD $request_method; ` +
+	`uwsgi_param CONTENT_TYPE $content_type; uwsgi_param CONTENT_LENGTH $content_length; ` +
+	`uwsgi_param REQUEST_URI $request_uri; uwsgi_param PATH_INFO $document_uri; ` +
+	`uwsgi_param SERVER_PROTOCOL $server_protocol; uwsgi_param REQUEST_SCHEME $scheme; ` +
+	`uwsgi_param HTTPS $https if_not_empty; uwsgi_param REMOTE_ADDR $remote_addr; ` +
+	`uwsgi_param SERVER_PORT $server_port; uwsgi_param SERVER_NAME $server_name; `
+
+const scgiParams = `scgi_param REQUEST_METHOD $request_method; scgi_param REQUEST_URI $request_uri; ` +
+	`scgi_param QUERY_STRING $query_string; scgi_param CONTENT_TYPE $content_type; ` +
+	`scgi_param DOCUMENT_URI $document_uri; scgi_param SCGI 1; ` +
+	`scgi_param SERVER_PROTOCOL $server_protocol; scgi_param REQUEST_SCHEME $scheme; ` +
+	`scgi_param HTTPS $https if_not_empty; scgi_param REMOTE_ADDR $remote_addr; ` +
+	`scgi_param SERVER_PORT $server_port; scgi_param SERVER_NAME $server_name; `
+
+// TestGatewayUWSGISCGI compares uwsgi_pass and scgi_pass against one WSGI
+// application under uWSGI, which both servers share: the environment,
+// statuses and headers from the application, bodies, uwsgi_modifier1, a
+// dead server.
+func TestGatewayUWSGISCGI(t *testing.T) {
+	if nginxBin == "" {
+		t.Skip("nginx is not installed")
+	}
+	uw := startWSGI(t, "--uwsgi-socket")
+	sc := startWSGI(t, "--scgi-socket")
+	dead := deadAddr(t)
+	var cases []tc
+	for _, p := range []string{"u", "s"} {
+		n := map[string]string{"u": "uwsgi ", "s": "scgi "}[p]
+		cases = append(cases,
+			get(n+"env", "/"+p+"/x?a=1&b=%20"),
+			get(n+"env encoded uri", "/"+p+"/a%20b/c%2Fd?q"),
+			get(n+"request headers", "/"+p+"/h", "User-Agent: ua/1", "X-Custom: v", "x-lower: a", "X-Over: client", "Cookie: a=1"),
+			get(n+"repeated request headers", "/"+p+"/h", "X-Dup: 1", "X-Dup: 2", "Cookie: a=1", "Cookie: b=2").
+				known("nginx 1.23.0 joins repeated header lines into one parameter for FastCGI, SCGI and uwsgi; 1.22 sends each"),
+			get(n+"header with underscore", "/"+p+"/h", "X_Under: u"),
+			get(n+"status from app", "/"+p+"/st?status=404+Not+Found"),
+			get(n+"unknown status from app", "/"+p+"/st?status=599+Odd"),
+			get(n+"status 201", "/"+p+"/st?status=201+Created"),
+			get(n+"status 204", "/"+p+"/st?status=204+No+Content&nolen=1&nobody=1").
+				known("nginx 1.22 clears Content-Type on a 204 only when it writes the status line itself; newer nginx clears it on every 204, as weir does"),
+			get(n+"status 204 with a body", "/"+p+"/st?status=204+No+Content&nolen=1"),
+			get(n+"headers from app", "/"+p+"/hd?hdr=1"),
+			get(n+"no content length", "/"+p+"/nl?nolen=1"),
+			postBody(n+"post", "/"+p+"/p", "a=1&b=2", "Content-Type: application/x-www-form-urlencoded"),
+			postBody(n+"post large", "/"+p+"/p", strings.Repeat("0123456789abcdef", 2000), "Content-Type: text/plain"),
+			postChunked(n+"post chunked", "/"+p+"/c", "hello ", "world"),
+			postBody(n+"post empty", "/"+p+"/p", ""),
+			req(n+"head", "HEAD", "/"+p+"/head"),
+			get(n+"intercept 404", "/"+p+"i/st?status=404+Not+Found"),
+			get(n+"hide header", "/"+p+"h/hd?hdr=1"),
+			postBody(n+"request body off", "/"+p+"nb/p", "hello", "Content-Type: text/plain"),
+			get(n+"request headers off", "/"+p+"nh/x", "X-Custom: dropped"),
+			get(n+"param overrides header", "/"+p+"o/x", "X-Over: client", "X-Custom: v"),
+			get(n+"dead server", "/"+p+"d/x"),
+		)
+	}
+	cases = append(cases,
+		get("uwsgi modifier1 0", "/m0/x"),
+		get("uwsgi modifier1 30", "/m30/pre/x?y=1"),
+		get("uwsgi modifier1 unknown", "/m5/x"),
+	)
+	runSite(t, &site{
+		files:    map[string]string{"err404.html": "custom 404 page\n"},
+		backends: func(*testing.T, string) []string { return []string{uw, sc, dead} },
+		http: `
+    log_format gw '$status "$request" $body_bytes_sent "up=[$upstream_addr] st=[$upstream_status] len=[$upstream_response_length]"';
+    client_body_buffer_size 1k;
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name localhost;
+        root {{ROOT}};
+        access_log logs/access.log gw;
+        location /u/ { ` + uwsgiParams + ` uwsgi_pass {{B0}}; }
+        location /ui/ { ` + uwsgiParams + ` uwsgi_intercept_errors on; error_page 404 /err404.html; uwsgi_pass {{B0}}; }
+        location /uh/ { ` + uwsgiParams + ` uwsgi_hide_header X-App; uwsgi_hide_header content-type; uwsgi_pass {{B0}}; }
+        location /unb/ { ` + uwsgiParams + ` uwsgi_pass_request_body off; uwsgi_pass {{B0}}; }
+        location /unh/ { ` + uwsgiParams + ` uwsgi_pass_request_headers off; uwsgi_pass {{B0}}; }
+        location /uo/ { ` + uwsgiParams + ` uwsgi_param HTTP_X_OVER overridden; uwsgi_param X_CUSTOM param; uwsgi_pass {{B0}}; }
+        location /ud/ { ` + uwsgiParams + ` uwsgi_pass {{B2}}; }
+        location /m0/ { ` + uwsgiParams + ` uwsgi_modifier1 0; uwsgi_pass {{B0}}; }
+        location /m30/ { ` + uwsgiParams + ` uwsgi_param SCRIPT_NAME /m30/pre; uwsgi_modifier1 30; uwsgi_pass {{B0}}; }
+        location /m5/ { ` + uwsgiParams + ` uwsgi_modifier1 5; uwsgi_pass {{B0}}; }
+        location /s/ { ` + scgiParams + ` scgi_pass {{B1}}; }
+        location /si/ { ` + scgiParams + ` scgi_intercept_errors on; error_page 404 /err404.html; scgi_pass {{B1}}; }
+        location /sh/ { ` + scgiParams + ` scgi_hide_header X-App; scgi_hide_header content-type; scgi_pass {{B1}}; }
+        location /snb/ { ` + scgiParams + ` scgi_pass_request_body off; scgi_pass {{B1}}; }
+        location /snh/ { ` + scgiParams + ` scgi_pass_request_headers off; scgi_pass {{B1}}; }
+        location /so/ { ` + scgiParams + ` scgi_param HTTP_X_OVER overridden; scgi_param X_CUSTOM param; scgi_pass {{B1}}; }
+        location /sd/ { ` + scgiParams + ` scgi_pass {{B2}}; }
+    }`,
+		cases: cases,
+	})
+}
+
+// TestGatewayMemcached compares memcached_pass against a shared memcached
+// whose keys the test sets first: hits, misses with and without an
+// error page, the gzip flag, escaped keys, a dead server.
+func TestGatewayMemcached(t *testing.T) {
+	if nginxBin == "" {
+		t.Skip("nginx is not installed")
+	}
+	mc := cgitestMemcached(t)
+	for _, kv := range []struct {
+		key   string
+		flags int
+		value string
+	}{
+		{"/mc/hit", 0, "hello memcached\n"},
+		{"/mc/page.html", 0, "<p>html by extension?</p>\n"},
+		{"/mc/a%20b", 0, "key with a space\n"},
+		{"/mc/pct%25x", 0, "key with a percent\n"},
+		{"/mc/empty", 0, ""},
+		{"/mc/big", 0, strings.Repeat("0123456789abcdef", 8192)},
+		{"/mc/crlf", 0, "line\r\nEND\r\nmore\r\n"},
+		{"/mcargs/q?x=1", 0, "with args\n"},
+		{"/mcgz/z", 2, "pretend gzip\n"},
+		{"/mcgz/z3", 3, "flags 3\n"},
+		{"/mcgz/plain", 4, "flags 4\n"},
+		{"/mcfb/hit", 0, "fallback not needed\n"},
+		{"/mcgrp/x", 0, "group hit\n"},
+	} {
+		memcachedSet(t, mc, kv.key, kv.flags, kv.value)
+	}
+	dead := deadAddr(t)
+	runSite(t, &site{
+		files:    map[string]string{"err404.html": "custom 404 page\n"},
+		backends: func(*testing.T, string) []string { return []string{mc, dead} },
+		http: `
+    log_format gw '$status "$request" $body_bytes_sent "up=[$upstream_addr] st=[$upstream_status] len=[$upstream_response_length]"';
+    upstream mcgroup { server {{B1}}; server {{B0}}; }
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name localhost;
+        root {{ROOT}};
+        access_log logs/access.log gw;
+        location /mc/ { set $memcached_key $uri; memcached_pass {{B0}}; }
+        location /mcargs/ { set $memcached_key "$uri?$args"; memcached_pass {{B0}}; }
+        location /mcfb/ { set $memcached_key $uri; error_page 404 = @fallback; memcached_pass {{B0}}; }
+        location /mc404/ { set $memcached_key $uri; error_page 404 /err404.html; memcached_pass {{B0}}; }
+        location /mcgz/ { set $memcached_key $uri; memcached_gzip_flag 2; memcached_pass {{B0}}; }
+        location /mcdead/ { set $memcached_key $uri; memcached_pass {{B1}}; }
+        location /mcdeadfb/ { set $memcached_key $uri; error_page 502 = @fallback; memcached_pass {{B1}}; }
+        location /mcgrp/ { set $memcached_key $uri; memcached_pass mcgroup; }
+        location /mcnokey/ { memcached_pass {{B0}}; }
+        location /mcempty/ { set $memcached_key ""; memcached_pass {{B0}}; }
+        location /mctype/ { default_type text/plain; set $memcached_key /mc/hit; memcached_pass {{B0}}; }
+        location @fallback { return 200 "fallback uri=$uri status=$status up=$upstream_status\n"; }
+    }`,
+		cases: []tc{
+			get("hit", "/mc/hit"),
+			get("hit with mime type by extension", "/mc/page.html"),
+			get("hit default_type", "/mctype/x"),
+			get("key with a space", "/mc/a%20b"),
+			get("key with a percent", "/mc/pct%25x"),
+			get("empty value", "/mc/empty"),
+			get("large value", "/mc/big"),
+			get("value with END inside", "/mc/crlf"),
+			get("key with args", "/mcargs/q?x=1"),
+			req("head hit", "HEAD", "/mc/hit"),
+			req("post hit", "POST", "/mc/hit", "Content-Length: 0"),
+			get("miss", "/mc/nope"),
+			get("miss to named location", "/mcfb/nope"),
+			get("hit with fallback", "/mcfb/hit"),
+			get("miss to error page", "/mc404/nope"),
+			get("gzip flag", "/mcgz/z"),
+			get("gzip flag among others", "/mcgz/z3"),
+			get("other flags", "/mcgz/plain"),
+			get("key too long", "/mc/"+strings.Repeat("k", 300)),
+			get("key with control char", "/mc/a%01b"),
+			get("memcached down", "/mcdead/x"),
+			get("memcached down to named location", "/mcdeadfb/x"),
+			getN("dead server in group", 3, keyed("/mcgrp/x?")),
+			get("key variable not set", "/mcnokey/x"),
+			get("empty key", "/mcempty/x"),
+			get("if-modified-since on a hit", "/mc/hit", "If-Modified-Since: Thu, 01 Jan 2015 00:00:00 GMT"),
+			get("range on a hit", "/mc/hit", "Range: bytes=0-4"),
+		},
+	})
+}

@@ -73,7 +73,8 @@ func memcachedSet(t *testing.T, addr, key string, flags int, value string) {
 
 // wsgiApp echoes the WSGI environment a uwsgi or SCGI request arrived
 // with: the CGI variables that matter, every HTTP_* one, and the body.
-// ?status=CODE+TEXT sets the status; ?hdr=1 adds headers.
+// ?status=CODE+TEXT sets the status; ?hdr=1 adds headers; ?nolen=1 leaves
+// out Content-Length; ?nobody=1 sends no body.
 const wsgiApp = `
 import hashlib
 from urllib.parse import parse_qs
@@ -101,7 +102,7 @@ def application(env, start_response):
     if "nolen" not in q:
         headers.append(("Content-Length", str(len(text))))
     start_response(status, headers)
-    if env["REQUEST_METHOD"] == "HEAD":
+    if env["REQUEST_METHOD"] == "HEAD" or "nobody" in q:
         return [b""]
     return [text]
 `
@@ -112,4 +113,11 @@ func startWSGI(t *testing.T, socketOpt string) string {
 	dir := t.TempDir()
 	cgitest.WriteFile(t, filepath.Join(dir, "app.py"), wsgiApp)
 	return cgitest.StartUWSGI(t, dir, socketOpt)
+}
+
+// cgitestMemcached runs memcached (cgitest skips when it is absent).
+func cgitestMemcached(t *testing.T) string {
+	t.Helper()
+	cgitest.Need(t, cgitest.Memcached)
+	return cgitest.StartMemcached(t)
 }
