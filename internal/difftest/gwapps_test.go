@@ -107,12 +107,20 @@ def application(env, start_response):
     return [text]
 `
 
-// startWSGI writes the app and runs it under uWSGI with socketOpt.
+// startWSGI writes the app and runs it under uWSGI with socketOpt
+// ("--uwsgi-socket" or "--scgi-socket"). A one-second socket timeout: a
+// request whose announced body never comes (scgi_pass_request_body off)
+// ends quickly.
 func startWSGI(t *testing.T, socketOpt string) string {
 	t.Helper()
+	cgitest.Need(t, cgitest.UWSGI)
 	dir := t.TempDir()
 	cgitest.WriteFile(t, filepath.Join(dir, "app.py"), wsgiApp)
-	return cgitest.StartUWSGI(t, dir, socketOpt)
+	addr := fmt.Sprintf("127.0.0.1:%d", cgitest.FreePort(t))
+	args := []string{"--plugin", "python3", socketOpt, addr, "--chdir", dir, "--wsgi-file", dir + "/app.py",
+		"--master", "--processes", "1", "--die-on-term", "--disable-logging", "--socket-timeout", "1"}
+	cgitest.Start(t, "tcp", addr, cgitest.UWSGI, args...)
+	return addr
 }
 
 // cgitestMemcached runs memcached (cgitest skips when it is absent).
