@@ -451,3 +451,59 @@ func TestGatewayMemcached(t *testing.T) {
 		},
 	})
 }
+
+// TestGatewaySeed compares the seed configuration's group in front of
+// PHP-FPM: ip_hash placed after the servers, a weighted server, one with
+// max_fails, and a backup on a unix socket. One group has three live
+// pools (each answers with its name: which one the client's hash picks),
+// the other three refused ports in front of the backup.
+func TestGatewaySeed(t *testing.T) {
+	if nginxBin == "" {
+		t.Skip("nginx is not installed")
+	}
+	var pools []string
+	for _, name := range []string{"a", "b", "c"} {
+		addr := deadAddr(t)
+		startFPMPool(t, addr, "env[POOL] = "+name+"\n")
+		pools = append(pools, addr)
+	}
+	sock := filepath.Join(t.TempDir(), "php.sock")
+	startFPMPool(t, sock, "env[POOL] = backup\n")
+	runSite(t, &site{
+		files: map[string]string{"pool.php": `<?php header("Content-Type: text/plain"); echo getenv("POOL"), "\n";`},
+		backends: func(*testing.T, string) []string {
+			return append(append([]string(nil), pools...), deadAddr(t), deadAddr(t), deadAddr(t))
+		},
+		http: `
+    log_format gw '$status "$request" $body_bytes_sent "up=[$upstream_addr] st=[$upstream_status]"';
+    upstream live {
+        server {{B0}} weight=3;
+        server {{B1}} max_fails=5 fail_timeout=30s;
+        server {{B2}};
+        server unix:` + sock + ` backup;
+        ip_hash;
+    }
+    upstream dead {
+        server {{B3}} weight=3;
+        server {{B4}} max_fails=5 fail_timeout=30s;
+        server {{B5}};
+        server unix:` + sock + ` backup;
+        ip_hash;
+    }
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name localhost;
+        root {{ROOT}};
+        access_log logs/access.log gw;
+        location ~ ^/(?<g>live|dead)/ {
+            ` + fcgiParams + ` fastcgi_param SCRIPT_FILENAME $document_root/pool.php;
+            fastcgi_pass $g;
+        }
+    }`,
+		cases: []tc{
+			getN("live pools", 4, keyed("/live/")),
+			getN("primaries refused", 4, keyed("/dead/")),
+			getN("primaries refused again", 6, keyed("/dead/again")),
+		},
+	})
+}
