@@ -84,6 +84,8 @@ case "fatal": undefined_function(); break;
 case "fatal-after": echo "begun\n"; flush(); undefined_function(); break;
 case "exception": throw new Exception("boom");
 case "empty": break;
+case "bigheader": header("X-Big: " . str_repeat("x", 10000)); echo "big header\n"; break;
+case "manyheaders": for ($i = 0; $i < 50; $i++) { header("X-H$i: v$i"); } echo "many\n"; break;
 default: echo "act ", $_SERVER["REQUEST_URI"], " ", $_SERVER["REQUEST_METHOD"], "\n";
 }
 `
@@ -127,6 +129,8 @@ func TestGatewayFastCGI(t *testing.T) {
     upstream php { server {{B0}}; }
     upstream phpka { server {{B0}}; keepalive 4; }
     upstream mixed { server {{B1}}; server {{B0}}; }
+    upstream twice { server {{B0}}; server {{B0}}; }
+    upstream twice2 { server {{B0}}; server {{B0}}; }
     upstream phpunix { server unix:` + sock + `; }
     server {
         listen 127.0.0.1:{{PORT}};
@@ -169,6 +173,12 @@ func TestGatewayFastCGI(t *testing.T) {
         location ^~ /ka/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` fastcgi_keep_conn on; fastcgi_pass phpka; }
         location ^~ /catch/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` fastcgi_catch_stderr "magic"; fastcgi_pass php; }
         location ^~ /short/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` fastcgi_pass {{B2}}; }
+        location ^~ /unbuf/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` fastcgi_buffering off; fastcgi_pass php; }
+        location ^~ /unbufshort/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` fastcgi_buffering off; fastcgi_pass {{B2}}; }
+        location ^~ /kc/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` fastcgi_keep_conn on; fastcgi_pass php; }
+        location ^~ /addh/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` add_header X-Added yes; add_header X-Custom added always; fastcgi_pass php; }
+        location ^~ /nu/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` fastcgi_next_upstream error http_500 http_503; fastcgi_pass twice; }
+        location ^~ /nu2/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/act.php;`) + ` fastcgi_next_upstream error http_500 http_503; fastcgi_pass twice2; }
         location ^~ /noparams/ { fastcgi_pass php; }
         location ^~ /nofile/ { ` + loc(`fastcgi_param SCRIPT_FILENAME $document_root/missing.php;`) + ` fastcgi_pass php; }
         location /files/ { internal; }
@@ -262,6 +272,18 @@ func TestGatewayFastCGI(t *testing.T) {
 			getN("keep conn large", 2, same("/ka/?do=big&len=1")),
 			get("keep conn stderr", "/ka/?do=stderr"),
 			get("no params", "/noparams/x"),
+			get("too big header", "/a/?do=bigheader"),
+			get("many headers", "/a/?do=manyheaders"),
+			raw("http/1.0 client", "GET /a/?do=stderr HTTP/1.0\r\nHost: localhost\r\n\r\n"),
+			raw("http/1.0 client large", "GET /nb/?do=big HTTP/1.0\r\nHost: localhost\r\n\r\n"),
+			get("buffering off", "/unbuf/?do=bigflush&len=1"),
+			get("buffering off chunked", "/unbuf/?do=stderr-multi"),
+			get("buffering off worker killed", "/unbufshort/?do=killed"),
+			getN("keep conn without keepalive", 3, keyed("/kc/?i=")),
+			get("add_header with php headers", "/addh/?do=custom"),
+			get("add_header on a php error", "/addh/?do=code404"),
+			get("next upstream http_500", "/nu/?do=code500"),
+			get("next upstream http_503", "/nu2/?do=code503"),
 			get("upstream response length", "/len/?do=stderr"),
 			get("upstream response length empty", "/len/?do=empty"),
 			get("worker killed mid output", "/short/?do=killed"),
