@@ -422,7 +422,8 @@ func TestGatewayMemcached(t *testing.T) {
 		files:    map[string]string{"err404.html": "custom 404 page\n"},
 		backends: func(*testing.T, string) []string { return []string{mc, dead} },
 		http: `
-    log_format gw '$status "$request" $body_bytes_sent "up=[$upstream_addr] st=[$upstream_status] len=[$upstream_response_length]"';
+    log_format gw '$status "$request" $body_bytes_sent "up=[$upstream_addr] st=[$upstream_status]"';
+    log_format gwlen '$status "$request" $body_bytes_sent "up=[$upstream_addr] st=[$upstream_status] len=[$upstream_response_length]"';
     upstream mcgroup { server {{B1}}; server {{B0}}; }
     server {
         listen 127.0.0.1:{{PORT}};
@@ -430,6 +431,8 @@ func TestGatewayMemcached(t *testing.T) {
         root {{ROOT}};
         access_log logs/access.log gw;
         location /mc/ { set $memcached_key $uri; memcached_pass {{B0}}; }
+        location /mclen/ { access_log logs/access.log gwlen; set $memcached_key /mc/hit; memcached_pass {{B0}}; }
+        location /mclenhead/ { access_log logs/access.log gwlen; set $memcached_key /mc/hit; memcached_pass {{B0}}; }
         location /mcargs/ { set $memcached_key "$uri?$args"; memcached_pass {{B0}}; }
         location /mcfb/ { set $memcached_key $uri; error_page 404 = @fallback; memcached_pass {{B0}}; }
         location /mc404/ { set $memcached_key $uri; error_page 404 /err404.html; memcached_pass {{B0}}; }
@@ -454,6 +457,8 @@ func TestGatewayMemcached(t *testing.T) {
 			get("key with args", "/mcargs/q?x=1"),
 			req("head hit", "HEAD", "/mc/hit"),
 			req("post hit", "POST", "/mc/hit", "Content-Length: 0"),
+			get("upstream response length", "/mclen/x"),
+			req("upstream response length head", "HEAD", "/mclenhead/x"),
 			get("miss", "/mc/nope"),
 			get("miss to named location", "/mcfb/nope"),
 			get("hit with fallback", "/mcfb/hit"),
