@@ -122,8 +122,14 @@ func (q *request) cgiParams() [][2]string {
 			}
 			name := "HTTP_" + cgiName(h.Name)
 			v := h.Value
-			if joined, ok := q.requestHeader(strings.ReplaceAll(strings.ToLower(h.Name), "-", "_")); ok {
-				v = joined
+			for _, later := range q.r.Headers[i+1:] {
+				if httpcore.EqualFold(later.Name, h.Name) {
+					// repeated: joined as $http_NAME joins them
+					if joined, ok := q.requestHeader(strings.ReplaceAll(strings.ToLower(h.Name), "-", "_")); ok {
+						v = joined
+					}
+					break
+				}
 			}
 			out = append(out, [2]string{name, v})
 		}
