@@ -82,7 +82,11 @@ func showVersion(w io.Writer, o *options) {
 		b.WriteString(help())
 	}
 	if o.configure {
-		b.WriteString("built with Go " + strings.TrimPrefix(runtime.Version(), "go") + "\n")
+		// nginx names its TLS library here; weir's is Go's crypto/tls.
+		b.WriteString("built with Go " + strings.TrimPrefix(runtime.Version(), "go") + " crypto/tls\n")
+		if config.Known("ssl_certificate") {
+			b.WriteString("TLS SNI support enabled\n")
+		}
 		b.WriteString("configure arguments:" + configureArgs() + "\n")
 	}
 	io.WriteString(w, b.String())

@@ -61,6 +61,7 @@ type AddrConf struct {
 	Default  *Server
 	Servers  []*Server
 	Names    *NameIndex
+	ssl      bool // a listen of the address has "ssl"
 }
 
 // defaultListen is what a server without listen gets: *:80 as root,
@@ -130,9 +131,7 @@ func parseListen(b *builder, s *conf.Stmt) (*Listen, error) {
 		case p == "reuseport":
 			l.Reuseport, l.Bind, l.hasOptions = true, true, true
 		case p == "ssl":
-			// weir has no TLS yet: refuse it as an nginx built without
-			// ngx_http_ssl_module does, rather than serve plain HTTP.
-			return nil, conf.Errorf(s, "the \"ssl\" parameter requires ngx_http_ssl_module")
+			l.SSL = true
 		case p == "http2":
 			return nil, conf.Errorf(s, "the \"http2\" parameter requires ngx_http_v2_module")
 		case strings.HasPrefix(p, "so_keepalive="):

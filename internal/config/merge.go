@@ -80,6 +80,7 @@ func defaultSrv() *Srv {
 		UnderscoresInHeaders: Def(false),
 		MergeSlashes:         Def(true),
 		ConnectionPoolSize:   Def(int64(512)),
+		SSL:                  defaultSSL(),
 	}
 }
 
@@ -159,6 +160,9 @@ func (b *builder) finishHTTP(s *conf.Stmt) error {
 		mergeScript(srv.Rewrite, srv.Loc)
 		mergeLocs(srv.locs, srv.Loc)
 	}
+	if err := b.finishSSL(s); err != nil {
+		return err
+	}
 	// the upstream module's init_main_conf, then the merges of the proxy,
 	// fastcgi, uwsgi, scgi and memcached modules, in nginx's module order
 	b.inheritPasses()
@@ -180,6 +184,9 @@ func (b *builder) finishHTTP(s *conf.Stmt) error {
 		if err := checkDuplicates(srv.Locations); err != nil {
 			return err
 		}
+	}
+	if err := b.checkSSLListens(); err != nil {
+		return err
 	}
 	if err := h.Vars.Check(b.values); err != nil {
 		return &conf.Error{Msg: err.Error()}
@@ -330,6 +337,7 @@ func (b *builder) groupListens() error {
 			if l.DefaultServer || ac.Default == nil {
 				ac.Default = srv
 			}
+			ac.ssl = ac.ssl || l.SSL
 			ac.Servers = append(ac.Servers, srv)
 		}
 	}

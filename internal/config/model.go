@@ -7,6 +7,7 @@ import (
 	"weir/internal/conf"
 	"weir/internal/errlog"
 	"weir/internal/regex"
+	"weir/internal/tlsconf"
 	"weir/internal/vars"
 )
 
@@ -64,6 +65,8 @@ type HTTP struct {
 	// Upstreams are the upstream blocks and the implicit groups of
 	// *_pass directives, in configuration order.
 	Upstreams []*Upstream
+
+	sslZones map[string]int64 // ssl_session_cache shared zones and their sizes
 }
 
 // LogFormat is a compiled log_format.
@@ -84,6 +87,9 @@ type Server struct {
 	// Rewrite is the server-level rewrite script (server_rewrite phase).
 	Rewrite   []Instr
 	Locations *LocTree
+	// TLS is the server's ssl settings loaded for handshakes; nil when it
+	// has no certificate (and does not reject handshakes).
+	TLS *tlsconf.Site
 
 	locs     []*Location // locations in configuration order, until the tree is built
 	captures bool        // the last regex server name has captures (cscf->captures)
@@ -105,6 +111,7 @@ type Srv struct {
 	UnderscoresInHeaders Opt[bool]
 	MergeSlashes         Opt[bool]
 	ConnectionPoolSize   Opt[int64]
+	SSL                  SSLSrv
 }
 
 // Match is how a location matches.

@@ -30,6 +30,7 @@
 package httpcore
 
 import (
+	"net"
 	"net/netip"
 	"time"
 )
@@ -84,6 +85,9 @@ type ConnInfo struct {
 	Unix       bool   // accepted on a unix-domain socket
 	Tag        any    // the listener's tag, as given to Server.Serve
 	RemoteText string // "127.0.0.1" or "unix:" ($remote_addr)
+	// NetConn is the connection as accepted, for handlers that need more
+	// than the addresses (the TLS state of an ssl listener's wrapper).
+	NetConn net.Conn
 }
 
 // DefaultSettings returns nginx's defaults for the per-listener limits.

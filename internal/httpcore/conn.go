@@ -102,6 +102,7 @@ func newConn(s *Server, nc net.Conn, tag any) *conn {
 	c := &conn{srv: s, nc: nc, fd: -1, tslot: -1}
 	c.info.ID = connSerial.Add(1)
 	c.info.Tag = tag
+	c.info.NetConn = nc
 	switch a := nc.RemoteAddr().(type) {
 	case *net.TCPAddr:
 		ap := a.AddrPort()

@@ -295,9 +295,9 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 	case vars.ServerProtocol:
 		return r.Proto, true
 	case vars.Scheme:
-		return "http", true
+		return q.scheme(), true
 	case vars.HTTPS:
-		return "", true
+		return q.sslVar(id)
 	case vars.Request:
 		return r.RequestLine, true
 	case vars.RequestMethod:
@@ -411,7 +411,7 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		_, info := q.fastcgiSplit()
 		return info, true
 	}
-	return "", false
+	return q.sslVar(id)
 }
 
 func pad3(n int64) string {

@@ -134,6 +134,9 @@ func (q *request) serve() {
 		q.engineError()
 		return
 	}
+	if q.sslCheck() {
+		return
+	}
 	// server rewrite phase
 	switch q.runScript(q.srv.Rewrite, nil) {
 	case scriptDone:

@@ -359,12 +359,16 @@ func (q *request) absoluteURL(path string) string {
 		host = q.r.Conn.Local.Addr().Unmap().String()
 	}
 	port := ""
+	scheme, defPort := "http://", uint16(80)
+	if q.tlsState() != nil {
+		scheme, defPort = "https://", 443
+	}
 	if q.lc.PortInRedirect.V && !q.r.Conn.Unix {
-		if p := q.r.Conn.Local.Port(); p != 80 {
+		if p := q.r.Conn.Local.Port(); p != defPort {
 			port = ":" + strconv.Itoa(int(p))
 		}
 	}
-	return "http://" + host + port + path
+	return scheme + host + port + path
 }
 
 // hostHeaderValue is nginx's r->headers_in.server: the validated host

@@ -82,24 +82,28 @@ func TestHelp(t *testing.T) {
 func TestConfigureLayout(t *testing.T) {
 	r := runCmd(t, weirBin, "-V")
 	lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
-	if r.code != 0 || len(lines) != 3 {
+	if r.code != 0 || len(lines) != 4 {
 		t.Fatalf("-V: code %d, %d lines:\n%s", r.code, len(lines), r.stderr)
 	}
 	if lines[0] != "nginx version: weir/1.31.0" {
 		t.Errorf("line 1 = %q", lines[0])
 	}
-	if want := "built with Go " + strings.TrimPrefix(runtime.Version(), "go"); lines[1] != want {
+	if want := "built with Go " + strings.TrimPrefix(runtime.Version(), "go") + " crypto/tls"; lines[1] != want {
 		t.Errorf("line 2 = %q, want %q", lines[1], want)
 	}
+	if lines[2] != "TLS SNI support enabled" {
+		t.Errorf("line 3 = %q", lines[2])
+	}
+	lines = append(lines[:2], lines[3])
 	if !strings.HasPrefix(lines[2], "configure arguments: --prefix=/usr/local/weir/ --conf-path=conf/nginx.conf") {
 		t.Errorf("line 3 = %q", lines[2])
 	}
-	for _, w := range []string{" --without-http_gzip_module", " --without-http_grpc_module"} {
+	for _, w := range []string{" --with-http_ssl_module", " --without-http_gzip_module", " --without-http_grpc_module"} {
 		if !strings.Contains(lines[2], w) {
 			t.Errorf("configure arguments lack %q", w)
 		}
 	}
-	for _, w := range []string{"autoindex", "rewrite", "access_module", "http_ssl", "proxy_module", "upstream_"} {
+	for _, w := range []string{"autoindex", "rewrite", "access_module", "http_v2", "proxy_module", "upstream_"} {
 		if strings.Contains(lines[2], w) {
 			t.Errorf("configure arguments mention %q, which weir has (or does not claim)", w)
 		}

@@ -64,6 +64,7 @@ func (g *generation) start(sockets map[string]*socket) {
 			continue
 		}
 		gl := newGenListener(s)
+		gl.wrap = sslWrap(lg)
 		g.lns = append(g.lns, gl)
 		g.serving.Add(1)
 		go func(tag string) {

@@ -11,6 +11,7 @@ import (
 
 	"weir/internal/config"
 	"weir/internal/errlog"
+	"weir/internal/tlsconf"
 )
 
 // bindTries and bindDelay are nginx's: ngx_open_listening_sockets tries
@@ -235,4 +236,38 @@ func openListeners(ls []*config.Listen, logf func(errlog.Level, string)) (map[st
 	}
 	logf(errlog.Emerg, "still could not bind()")
 	return opened, errors.New("still could not bind()")
+}
+
+// sslWrap returns the wrapper of connections accepted for lg when one of
+// its addresses has "listen ... ssl": the connection's local address picks
+// the address's servers (a wildcard socket may serve specific addresses
+// too, some with ssl, some without), whose certificates the handshake
+// chooses from by SNI. It returns nil when no address of lg has ssl.
+func sslWrap(lg *config.ListenGroup) func(net.Conn) net.Conn {
+	any := false
+	for _, ac := range lg.Addrs {
+		any = any || ac.SSL()
+	}
+	if !any {
+		return nil
+	}
+	last := lg.Addrs[len(lg.Addrs)-1]
+	return func(c net.Conn) net.Conn {
+		ac := last
+		if len(lg.Addrs) > 1 {
+			if a, ok := c.LocalAddr().(*net.TCPAddr); ok {
+				ip := a.AddrPort().Addr().Unmap()
+				for _, x := range lg.Addrs[:len(lg.Addrs)-1] {
+					if x.AddrPort.Addr() == ip {
+						ac = x
+						break
+					}
+				}
+			}
+		}
+		if !ac.SSL() {
+			return c
+		}
+		return tlsconf.Server(c, ac.Site)
+	}
 }

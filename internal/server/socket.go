@@ -91,6 +91,10 @@ type genListener struct {
 	ch   chan net.Conn
 	done chan struct{}
 	once sync.Once
+	// wrap, when set, wraps each accepted connection (TLS on an ssl
+	// address); it runs on the generation's accept goroutine and must
+	// not block.
+	wrap func(net.Conn) net.Conn
 }
 
 func newGenListener(s *socket) *genListener {
@@ -106,6 +110,9 @@ func (l *genListener) Accept() (net.Conn, error) {
 	}
 	select {
 	case c := <-l.ch:
+		if l.wrap != nil {
+			c = l.wrap(c)
+		}
 		return c, nil
 	case <-l.done:
 		return nil, net.ErrClosed

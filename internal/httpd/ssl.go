@@ -1,0 +1,149 @@
+package httpd
+
+import (
+	"crypto/tls"
+
+	"weir/internal/errlog"
+	"weir/internal/tlsconf"
+	"weir/internal/vars"
+)
+
+// tlsConn returns the connection's TLS wrapper when it arrived on an ssl
+// address, else nil.
+func (q *request) tlsConn() *tlsconf.Conn {
+	c, _ := q.r.Conn.NetConn.(*tlsconf.Conn)
+	return c
+}
+
+// tlsState is nginx's c->ssl: the handshake's state, nil on a plain
+// connection (a plain HTTP request on an ssl address included).
+func (q *request) tlsState() *tls.ConnectionState {
+	if c := q.tlsConn(); c != nil {
+		return c.TLS()
+	}
+	return nil
+}
+
+// scheme is $scheme.
+func (q *request) scheme() string {
+	if q.tlsState() != nil {
+		return "https"
+	}
+	return "http"
+}
+
+// sslCheck is the ssl part of ngx_http_process_request, run once the
+// server is known: a plain HTTP request on an ssl address is finalized
+// with 497, a client certificate that failed ssl_verify_client with 495,
+// a missing one with 496 (error_page may catch each). It reports whether
+// the request was answered.
+func (q *request) sslCheck() bool {
+	if q.addr == nil || !q.addr.SSL() || q.r.Err != 0 {
+		return false
+	}
+	c := q.tlsConn()
+	st := q.tlsState()
+	if c == nil || st == nil {
+		q.log().Logf(errlog.Info, q.r.Conn.ID, "client sent plain HTTP request to HTTPS port while reading client request headers%s", q.logSuffix())
+		q.respondStatus(497)
+		return true
+	}
+	site := q.srv.TLS
+	if site == nil || site.Verify == tlsconf.VerifyOff {
+		return false
+	}
+	v := c.ClientVerify()
+	if v.HasCert && v.Code != 0 && (site.Verify != tlsconf.VerifyOptionalNoCA || !v.IssuerOnly()) {
+		q.log().Logf(errlog.Info, q.r.Conn.ID, "client SSL certificate verify error: %s while reading client request headers%s", v.LogText(), q.logSuffix())
+		q.respondStatus(495)
+		return true
+	}
+	if site.Verify == tlsconf.VerifyOn && !v.HasCert {
+		q.log().Logf(errlog.Info, q.r.Conn.ID, "client sent no required SSL certificate while reading client request headers%s", q.logSuffix())
+		q.respondStatus(496)
+		return true
+	}
+	return false
+}
+
+// escapeURIComponent is NGX_ESCAPE_URI_COMPONENT: every byte but
+// RFC 3986's unreserved ones (letters, digits, "-", ".", "_", "~").
+var escapeURIComponent = escapeTable{0xffffffff, 0xfc009fff, 0x78000001, 0xb8000001,
+	0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}
+
+// sslVar gives the $ssl_* variables (ngx_http_ssl_variables) and $https;
+// each is not found on a plain connection, as in nginx.
+func (q *request) sslVar(id vars.ID) (string, bool) {
+	switch id {
+	case vars.HTTPS:
+		if q.tlsState() != nil {
+			return "on", true
+		}
+		return "", true
+	case vars.SSLProtocol, vars.SSLCipher, vars.SSLCiphers, vars.SSLCurve, vars.SSLCurves,
+		vars.SSLSessionID, vars.SSLSessionReused, vars.SSLEarlyData, vars.SSLServerName,
+		vars.SSLALPNProtocol, vars.SSLClientCert, vars.SSLClientRawCert, vars.SSLClientEscapedCert,
+		vars.SSLClientSDN, vars.SSLClientIDN, vars.SSLClientSDNLegacy, vars.SSLClientIDNLegacy,
+		vars.SSLClientSerial, vars.SSLClientFingerprint, vars.SSLClientVerify,
+		vars.SSLClientVStart, vars.SSLClientVEnd, vars.SSLClientVRemain:
+	default:
+		return "", false
+	}
+	st := q.tlsState()
+	if st == nil {
+		return "", false
+	}
+	switch id {
+	case vars.SSLProtocol:
+		return tlsconf.VersionName(st.Version), true
+	case vars.SSLCipher:
+		return tlsconf.CipherName(st.CipherSuite), true
+	case vars.SSLCurve:
+		return tlsconf.CurveName(st.CurveID), true
+	case vars.SSLSessionReused:
+		return tlsconf.Reused(st), true
+	case vars.SSLEarlyData:
+		return "", true
+	case vars.SSLServerName:
+		return st.ServerName, st.ServerName != ""
+	case vars.SSLALPNProtocol:
+		return st.NegotiatedProtocol, true
+	case vars.SSLClientVerify:
+		return q.tlsConn().ClientVerify().Text(), true
+	case vars.SSLCiphers, vars.SSLCurves, vars.SSLSessionID:
+		// Go's TLS does not expose the client's lists nor a session
+		// id: not found, as nginx's when OpenSSL has none.
+		return "", false
+	}
+	if len(st.PeerCertificates) == 0 {
+		return "", true
+	}
+	c := st.PeerCertificates[0]
+	switch id {
+	case vars.SSLClientCert:
+		return tlsconf.TabbedPEM(c), true
+	case vars.SSLClientRawCert:
+		return tlsconf.RawPEM(c), true
+	case vars.SSLClientEscapedCert:
+		return escapeURIComponent.escape(tlsconf.RawPEM(c)), true
+	case vars.SSLClientSDN:
+		return c.Subject.String(), true
+	case vars.SSLClientIDN:
+		return c.Issuer.String(), true
+	case vars.SSLClientSDNLegacy:
+		return tlsconf.LegacyDN(c, false), true
+	case vars.SSLClientIDNLegacy:
+		return tlsconf.LegacyDN(c, true), true
+	case vars.SSLClientSerial:
+		return tlsconf.Serial(c.SerialNumber), true
+	case vars.SSLClientFingerprint:
+		return tlsconf.Fingerprint(c), true
+	case vars.SSLClientVStart:
+		return tlsconf.ASN1Time(c.NotBefore), true
+	case vars.SSLClientVEnd:
+		return tlsconf.ASN1Time(c.NotAfter), true
+	case vars.SSLClientVRemain:
+		return tlsconf.Remain(c, q.now), true
+	}
+	return "", false
+}

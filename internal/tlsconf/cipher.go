@@ -1,0 +1,159 @@
+// Package tlsconf is weir's TLS layer on top of Go's crypto/tls: it reads
+// nginx's TLS settings (OpenSSL cipher strings, curve lists, protocol
+// names, certificate and key files, CRLs, session ticket key files) into
+// crypto/tls values, wraps accepted connections so that a plain HTTP
+// request on an HTTPS port is recognised as nginx recognises it, checks
+// client certificates the way nginx's ssl_verify_client does, and names
+// what a handshake negotiated the way nginx's $ssl_* variables do.
+//
+// It knows nothing of configuration files: the config package hands it
+// paths and strings and keeps what it returns.
+package tlsconf
+
+import (
+	"crypto/tls"
+	"fmt"
+	"strings"
+)
+
+// suite is one TLS 1.0-1.2 cipher suite Go implements, with the OpenSSL
+// name nginx users write and the attributes OpenSSL's cipher-string
+// aliases select by.
+type suite struct {
+	id    uint16
+	name  string   // OpenSSL name
+	attrs []string // aliases that match it
+}
+
+// suites are the suites of Go's crypto/tls (tls.CipherSuites and the
+// insecure 3DES ones) in OpenSSL's terms. RC4 is left out: OpenSSL 3 no
+// longer offers it by default, so no nginx configuration relies on it.
+var suites = []suite{
+	{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "ECDHE-ECDSA-AES256-GCM-SHA384", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "AES", "AES256", "AESGCM", "SHA384", "HIGH", "TLSv1.2"}},
+	{tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "ECDHE-RSA-AES256-GCM-SHA384", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "AES", "AES256", "AESGCM", "SHA384", "HIGH", "TLSv1.2"}},
+	{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-ECDSA-CHACHA20-POLY1305", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "CHACHA20", "SHA256", "HIGH", "TLSv1.2"}},
+	{tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-RSA-CHACHA20-POLY1305", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "CHACHA20", "SHA256", "HIGH", "TLSv1.2"}},
+	{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE-ECDSA-AES128-GCM-SHA256", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "AES", "AES128", "AESGCM", "SHA256", "HIGH", "TLSv1.2"}},
+	{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "ECDHE-RSA-AES128-GCM-SHA256", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "AES", "AES128", "AESGCM", "SHA256", "HIGH", "TLSv1.2"}},
+	{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, "ECDHE-ECDSA-AES128-SHA256", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "AES", "AES128", "SHA256", "HIGH", "TLSv1.2"}},
+	{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, "ECDHE-RSA-AES128-SHA256", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "AES", "AES128", "SHA256", "HIGH", "TLSv1.2"}},
+	{tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, "ECDHE-ECDSA-AES256-SHA", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "AES", "AES256", "SHA1", "SHA", "HIGH", "TLSv1", "SSLv3"}},
+	{tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "ECDHE-RSA-AES256-SHA", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "AES", "AES256", "SHA1", "SHA", "HIGH", "TLSv1", "SSLv3"}},
+	{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "ECDHE-ECDSA-AES128-SHA", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "AES", "AES128", "SHA1", "SHA", "HIGH", "TLSv1", "SSLv3"}},
+	{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "ECDHE-RSA-AES128-SHA", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "AES", "AES128", "SHA1", "SHA", "HIGH", "TLSv1", "SSLv3"}},
+	{tls.TLS_RSA_WITH_AES_256_GCM_SHA384, "AES256-GCM-SHA384", []string{"kRSA", "aRSA", "RSA", "AES", "AES256", "AESGCM", "SHA384", "HIGH", "TLSv1.2"}},
+	{tls.TLS_RSA_WITH_AES_128_GCM_SHA256, "AES128-GCM-SHA256", []string{"kRSA", "aRSA", "RSA", "AES", "AES128", "AESGCM", "SHA256", "HIGH", "TLSv1.2"}},
+	{tls.TLS_RSA_WITH_AES_128_CBC_SHA256, "AES128-SHA256", []string{"kRSA", "aRSA", "RSA", "AES", "AES128", "SHA256", "HIGH", "TLSv1.2"}},
+	{tls.TLS_RSA_WITH_AES_256_CBC_SHA, "AES256-SHA", []string{"kRSA", "aRSA", "RSA", "AES", "AES256", "SHA1", "SHA", "HIGH", "TLSv1", "SSLv3"}},
+	{tls.TLS_RSA_WITH_AES_128_CBC_SHA, "AES128-SHA", []string{"kRSA", "aRSA", "RSA", "AES", "AES128", "SHA1", "SHA", "HIGH", "TLSv1", "SSLv3"}},
+	{tls.TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA, "ECDHE-RSA-DES-CBC3-SHA", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "3DES", "SHA1", "SHA", "MEDIUM", "TLSv1", "SSLv3"}},
+	{tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA, "DES-CBC3-SHA", []string{"kRSA", "aRSA", "RSA", "3DES", "SHA1", "SHA", "MEDIUM", "TLSv1", "SSLv3"}},
+}
+
+// tls13Names are OpenSSL's names of the TLS 1.3 suites, which Go always
+// offers (OpenSSL's cipher list does not govern them either).
+var tls13Names = map[uint16]string{
+	tls.TLS_AES_128_GCM_SHA256:       "TLS_AES_128_GCM_SHA256",
+	tls.TLS_AES_256_GCM_SHA384:       "TLS_AES_256_GCM_SHA384",
+	tls.TLS_CHACHA20_POLY1305_SHA256: "TLS_CHACHA20_POLY1305_SHA256",
+}
+
+// CipherName is the OpenSSL name of a suite, as $ssl_cipher shows it.
+func CipherName(id uint16) string {
+	if n, ok := tls13Names[id]; ok {
+		return n
+	}
+	for _, s := range suites {
+		if s.id == id {
+			return s.name
+		}
+	}
+	return tls.CipherSuiteName(id)
+}
+
+func (s *suite) matches(word string) bool {
+	if word == s.name || word == "ALL" || word == "DEFAULT" {
+		return true
+	}
+	for _, a := range s.attrs {
+		if a == word {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseCiphers evaluates an OpenSSL cipher string (ssl_ciphers,
+// proxy_ssl_ciphers) over the suites Go implements, with OpenSSL's
+// operators: a plain term adds, "-" removes, "!" removes for good, "+"
+// moves to the end, "A+B" is the suites matching both, "@STRENGTH" and
+// "@SECLEVEL=n" are accepted. Names OpenSSL does not know, or knows but
+// Go does not implement, match nothing, as unknown names do in OpenSSL.
+// A string that leaves no suite is refused as OpenSSL refuses it: weir
+// would otherwise serve with suites the configuration did not ask for.
+//
+// Go ignores the order of tls.Config.CipherSuites (it orders suites
+// itself, by security and hardware support), so only the set matters.
+func ParseCiphers(str string) ([]uint16, error) {
+	var list []int // indexes into suites, in order
+	killed := make([]bool, len(suites))
+	in := func(i int) int {
+		for k, v := range list {
+			if v == i {
+				return k
+			}
+		}
+		return -1
+	}
+	terms := strings.FieldsFunc(str, func(r rune) bool { return r == ':' || r == ',' || r == ' ' || r == ';' })
+	for _, t := range terms {
+		op := byte(0)
+		if t != "" && (t[0] == '!' || t[0] == '-' || t[0] == '+') {
+			op, t = t[0], t[1:]
+		}
+		if strings.HasPrefix(t, "@") {
+			continue // @STRENGTH, @SECLEVEL=n: Go orders suites itself
+		}
+		words := strings.Split(t, "+")
+		for i := range suites {
+			ok := true
+			for _, w := range words {
+				if !suites[i].matches(w) {
+					ok = false
+					break
+				}
+			}
+			if !ok {
+				continue
+			}
+			k := in(i)
+			switch op {
+			case 0:
+				if k < 0 && !killed[i] {
+					list = append(list, i)
+				}
+			case '-':
+				if k >= 0 {
+					list = append(list[:k], list[k+1:]...)
+				}
+			case '!':
+				killed[i] = true
+				if k >= 0 {
+					list = append(list[:k], list[k+1:]...)
+				}
+			case '+':
+				if k >= 0 {
+					list = append(append(list[:k], list[k+1:]...), i)
+				}
+			}
+		}
+	}
+	if len(list) == 0 {
+		return nil, fmt.Errorf("SSL_CTX_set_cipher_list(\"%s\") failed (no cipher match among the suites of Go's crypto/tls)", str)
+	}
+	ids := make([]uint16, len(list))
+	for k, i := range list {
+		ids[k] = suites[i].id
+	}
+	return ids, nil
+}

@@ -1,0 +1,216 @@
+package tlsconf
+
+import (
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/binary"
+	"errors"
+	"sync"
+	"time"
+)
+
+// Verify is ssl_verify_client.
+type Verify int
+
+const (
+	VerifyOff Verify = iota
+	VerifyOn
+	VerifyOptional
+	VerifyOptionalNoCA
+)
+
+// Options are one server block's TLS settings, read and loaded.
+type Options struct {
+	Certs          []tls.Certificate
+	MinVersion     uint16
+	MaxVersion     uint16
+	Ciphers        []uint16 // nil: Go's defaults
+	Curves         []tls.CurveID
+	SessionTimeout time.Duration
+	Tickets        bool
+	TicketKeys     [][32]byte
+	Cache          *SessionCache // ssl_session_cache builtin or shared; nil: none or off
+	Verify         Verify
+	ClientCAs      []*x509.Certificate // ssl_client_certificate: trusted and sent to clients
+	Trusted        []*x509.Certificate // ssl_trusted_certificate: trusted, not sent
+	CRLs           []*x509.RevocationList
+	Depth          int
+	Reject         bool // ssl_reject_handshake on
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Site is what a handshake needs of one server block: the tls.Config
+// and how client certificates are checked.
+type Site struct {
+	Config *tls.Config // nil when the block has no certificate
+	Reject bool
+	Verify Verify
+	Roots  *x509.CertPool
+	CRLs   []*x509.RevocationList
+	Depth  int
+	now    func() time.Time
+}
+
+// ErrRejected is the handshake error of ssl_reject_handshake.
+var ErrRejected = errors.New("handshake rejected (ssl_reject_handshake)")
+
+// alpn are the protocols nginx's ngx_http_ssl_alpn_select accepts for
+// HTTP/1.x; a client offering none of them is refused, as nginx does
+// since 1.21.4.
+var alpn = []string{"http/1.1", "http/1.0", "http/0.9"}
+
+// NewSite builds the tls.Config of o.
+func NewSite(o Options) *Site {
+	s := &Site{Reject: o.Reject, Verify: o.Verify, CRLs: o.CRLs, Depth: o.Depth, now: o.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if len(o.ClientCAs)+len(o.Trusted) > 0 {
+		s.Roots = Pool(append(append([]*x509.Certificate(nil), o.ClientCAs...), o.Trusted...))
+	}
+	if len(o.Certs) == 0 {
+		return s
+	}
+	certs := o.Certs
+	c := &tls.Config{
+		MinVersion:       o.MinVersion,
+		MaxVersion:       o.MaxVersion,
+		CipherSuites:     o.Ciphers,
+		CurvePreferences: o.Curves,
+		NextProtos:       alpn,
+		Time:             s.now,
+		// Several certificates (RSA and ECDSA): the first one the
+		// client can use, by key type and signature algorithms only,
+		// as OpenSSL chooses; Go's own choice would also insist on the
+		// server name.
+		GetCertificate: func(h *tls.ClientHelloInfo) (*tls.Certificate, error) {
+			if len(certs) > 1 {
+				probe := *h
+				probe.ServerName = ""
+				for i := range certs {
+					if probe.SupportsCertificate(&certs[i]) == nil {
+						return &certs[i], nil
+					}
+				}
+			}
+			return &certs[0], nil
+		},
+	}
+	if o.Verify != VerifyOff {
+		// Every certificate is taken in the handshake and checked
+		// afterwards, so that a bad one gives nginx's 400 page (495)
+		// rather than a failed handshake.
+		c.ClientAuth = tls.RequestClientCert
+		if len(o.ClientCAs) > 0 {
+			c.ClientCAs = Pool(o.ClientCAs)
+		}
+	}
+	if len(o.TicketKeys) > 0 {
+		c.SetSessionTicketKeys(o.TicketKeys)
+	}
+	timeout := o.SessionTimeout
+	switch {
+	case o.Tickets:
+		c.WrapSession = func(cs tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
+			stamp(ss, s.now())
+			return c.EncryptTicket(cs, ss)
+		}
+		c.UnwrapSession = func(id []byte, cs tls.ConnectionState) (*tls.SessionState, error) {
+			ss, err := c.DecryptTicket(id, cs)
+			if err != nil || ss == nil || expired(ss, s.now(), timeout) {
+				return nil, nil
+			}
+			return ss, nil
+		}
+	case o.Cache != nil:
+		// ssl_session_tickets off with a session cache: the session
+		// stays here and the client gets only its key (a stateful
+		// ticket, as OpenSSL's TLS 1.3 sessions with a cache).
+		cache := o.Cache
+		c.WrapSession = func(cs tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
+			stamp(ss, s.now())
+			b, err := ss.Bytes()
+			if err != nil {
+				return nil, err
+			}
+			return cache.put(b), nil
+		}
+		c.UnwrapSession = func(id []byte, cs tls.ConnectionState) (*tls.SessionState, error) {
+			b := cache.get(id)
+			if b == nil {
+				return nil, nil
+			}
+			ss, err := tls.ParseSessionState(b)
+			if err != nil || expired(ss, s.now(), timeout) {
+				return nil, nil
+			}
+			return ss, nil
+		}
+	default:
+		c.SessionTicketsDisabled = true
+	}
+	s.Config = c
+	return s
+}
+
+// stampTag marks weir's creation time in a session's Extra.
+const stampTag = "weir-created:"
+
+func stamp(ss *tls.SessionState, now time.Time) {
+	b := make([]byte, len(stampTag)+8)
+	copy(b, stampTag)
+	binary.BigEndian.PutUint64(b[len(stampTag):], uint64(now.Unix()))
+	ss.Extra = append(ss.Extra, b)
+}
+
+// expired is ssl_session_timeout: a session older than timeout (or one
+// weir did not stamp) is not resumed.
+func expired(ss *tls.SessionState, now time.Time, timeout time.Duration) bool {
+	for _, e := range ss.Extra {
+		if len(e) == len(stampTag)+8 && string(e[:len(stampTag)]) == stampTag {
+			created := time.Unix(int64(binary.BigEndian.Uint64(e[len(stampTag):])), 0)
+			return now.Sub(created) > timeout
+		}
+	}
+	return true
+}
+
+// SessionCache keeps sessions for ssl_session_cache when tickets are off:
+// at most max of them, the oldest dropped first.
+type SessionCache struct {
+	mu    sync.Mutex
+	max   int
+	m     map[string][]byte
+	order []string
+}
+
+// NewSessionCache returns a cache for n sessions; nginx's shared zones
+// hold about 4000 sessions a megabyte.
+func NewSessionCache(n int) *SessionCache {
+	if n < 1 {
+		n = 1
+	}
+	return &SessionCache{max: n, m: map[string][]byte{}}
+}
+
+func (c *SessionCache) put(b []byte) []byte {
+	id := make([]byte, 32)
+	rand.Read(id)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for len(c.order) >= c.max {
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+	}
+	c.m[string(id)] = b
+	c.order = append(c.order, string(id))
+	return id
+}
+
+func (c *SessionCache) get(id []byte) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[string(id)]
+}

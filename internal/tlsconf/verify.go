@@ -1,0 +1,205 @@
+package tlsconf
+
+import (
+	"bytes"
+	"crypto/x509"
+	"errors"
+	"strconv"
+	"time"
+)
+
+// OpenSSL's X509_V_ERR codes and texts for the failures weir reports;
+// nginx logs them as "(CODE:TEXT)" and $ssl_client_verify shows
+// "FAILED:TEXT".
+const (
+	ErrUnspecified       = 1
+	ErrGetCRL            = 3
+	ErrNotYetValid       = 9
+	ErrExpired           = 10
+	ErrCRLExpired        = 12
+	ErrDepthZeroSelfSign = 18
+	ErrSelfSignedInChain = 19
+	ErrLocalIssuer       = 20
+	ErrLeafSignature     = 21
+	ErrChainTooLong      = 22
+	ErrRevoked           = 23
+	ErrPurpose           = 26
+)
+
+var verifyTexts = map[int]string{
+	ErrUnspecified:       "unspecified certificate verification error",
+	ErrGetCRL:            "unable to get certificate CRL",
+	ErrNotYetValid:       "certificate is not yet valid",
+	ErrExpired:           "certificate has expired",
+	ErrCRLExpired:        "CRL has expired",
+	ErrDepthZeroSelfSign: "self-signed certificate",
+	ErrSelfSignedInChain: "self-signed certificate in certificate chain",
+	ErrLocalIssuer:       "unable to get local issuer certificate",
+	ErrLeafSignature:     "unable to verify the first certificate",
+	ErrChainTooLong:      "certificate chain too long",
+	ErrRevoked:           "certificate revoked",
+	ErrPurpose:           "unsupported certificate purpose",
+}
+
+// VerifyResult is the outcome of checking a client certificate.
+type VerifyResult struct {
+	HasCert bool
+	Code    int // 0 = verified
+}
+
+// Text is $ssl_client_verify: "NONE", "SUCCESS" or "FAILED:reason".
+func (r VerifyResult) Text() string {
+	switch {
+	case !r.HasCert:
+		return "NONE"
+	case r.Code == 0:
+		return "SUCCESS"
+	}
+	return "FAILED:" + verifyTexts[r.Code]
+}
+
+// LogText is nginx's "(CODE:TEXT)" of a failure.
+func (r VerifyResult) LogText() string {
+	return "(" + strconv.Itoa(r.Code) + ":" + verifyTexts[r.Code] + ")"
+}
+
+// IssuerOnly reports whether the failure is one ssl_verify_client
+// optional_no_ca lets pass (ngx_ssl_verify_error_optional): the issuer
+// is unknown or the certificate signs itself.
+func (r VerifyResult) IssuerOnly() bool {
+	switch r.Code {
+	case ErrDepthZeroSelfSign, ErrSelfSignedInChain, ErrLocalIssuer, ErrLeafSignature, 2:
+		return true
+	}
+	return false
+}
+
+// ClientVerify checks the client's certificate of c against the site of
+// its handshake, once per connection.
+func (c *Conn) ClientVerify() VerifyResult {
+	c.verifyOnce.Do(func() {
+		if c.state == nil || c.site == nil {
+			return
+		}
+		c.verify = c.site.check(c.state.PeerCertificates)
+	})
+	return c.verify
+}
+
+// check verifies a peer chain as OpenSSL does for nginx: against the
+// configured CAs, for client use, at most Depth certificates above the
+// client's, each checked against the CRLs when ssl_crl is set.
+func (s *Site) check(peer []*x509.Certificate) VerifyResult {
+	return s.verifyChain(peer, x509.ExtKeyUsageClientAuth)
+}
+
+// checkServer checks an upstream server's chain.
+func (s *Site) checkServer(peer []*x509.Certificate) VerifyResult {
+	return s.verifyChain(peer, x509.ExtKeyUsageServerAuth)
+}
+
+var nowFunc = time.Now
+
+func (s *Site) verifyChain(peer []*x509.Certificate, usage x509.ExtKeyUsage) VerifyResult {
+	if len(peer) == 0 {
+		return VerifyResult{}
+	}
+	r := VerifyResult{HasCert: true}
+	leaf := peer[0]
+	now := s.now()
+	if s.Roots == nil {
+		r.Code = unknownIssuer(peer)
+		return r
+	}
+	inter := x509.NewCertPool()
+	for _, c := range peer[1:] {
+		inter.AddCert(c)
+	}
+	chains, err := leaf.Verify(x509.VerifyOptions{
+		Roots: s.Roots, Intermediates: inter, CurrentTime: now,
+		KeyUsages: []x509.ExtKeyUsage{usage},
+	})
+	if err != nil {
+		var ci x509.CertificateInvalidError
+		var ua x509.UnknownAuthorityError
+		switch {
+		case errors.As(err, &ci) && ci.Reason == x509.Expired:
+			r.Code = ErrExpired
+			if now.Before(ci.Cert.NotBefore) {
+				r.Code = ErrNotYetValid
+			}
+		case errors.As(err, &ci) && ci.Reason == x509.IncompatibleUsage:
+			r.Code = ErrPurpose
+		case errors.As(err, &ua):
+			r.Code = unknownIssuer(peer)
+		default:
+			r.Code = ErrUnspecified
+		}
+		return r
+	}
+	chain := chains[0]
+	for _, ch := range chains[1:] {
+		if len(ch) < len(chain) {
+			chain = ch
+		}
+	}
+	if len(chain)-1 > s.Depth {
+		r.Code = ErrChainTooLong
+		return r
+	}
+	if len(s.CRLs) > 0 {
+		r.Code = s.checkCRLs(chain, now.Unix())
+	}
+	return r
+}
+
+// unknownIssuer names why a chain without a trusted issuer fails.
+func unknownIssuer(peer []*x509.Certificate) int {
+	if selfSigned(peer[0]) {
+		return ErrDepthZeroSelfSign
+	}
+	for _, c := range peer[1:] {
+		if selfSigned(c) {
+			return ErrSelfSignedInChain
+		}
+	}
+	if len(peer) == 1 {
+		return ErrLeafSignature
+	}
+	return ErrLocalIssuer
+}
+
+func selfSigned(c *x509.Certificate) bool {
+	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil
+}
+
+// checkCRLs is OpenSSL's check with X509_V_FLAG_CRL_CHECK_ALL, which
+// nginx sets with ssl_crl: every certificate of the chain, the root
+// included, needs a current CRL from its issuer that does not list it.
+func (s *Site) checkCRLs(chain []*x509.Certificate, now int64) int {
+	for i, c := range chain {
+		issuer := c
+		if i+1 < len(chain) {
+			issuer = chain[i+1]
+		}
+		var crl *x509.RevocationList
+		for _, l := range s.CRLs {
+			if sameBytes(l.RawIssuer, c.RawIssuer) && l.CheckSignatureFrom(issuer) == nil {
+				crl = l
+				break
+			}
+		}
+		if crl == nil {
+			return ErrGetCRL
+		}
+		if !crl.NextUpdate.IsZero() && crl.NextUpdate.Unix() < now {
+			return ErrCRLExpired
+		}
+		for _, e := range crl.RevokedCertificateEntries {
+			if e.SerialNumber.Cmp(c.SerialNumber) == 0 {
+				return ErrRevoked
+			}
+		}
+	}
+	return 0
+}
