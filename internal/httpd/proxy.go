@@ -50,7 +50,9 @@ type proxyState struct {
 	start    time.Time // the attempt's start
 	action   string    // " while connecting to upstream", ... for log lines
 
-	trailers []httpcore.Header // of a chunked response, for $upstream_trailer_*
+	trailers     []httpcore.Header // of a chunked response, for $upstream_trailer_*
+	warnedExtra  bool              // "upstream sent more data than specified" was logged
+	stderrAction string            // the action FastCGI stderr is logged with, when not action
 
 	stream      bool // proxy_request_buffering off: the body is read while sent
 	chunkedBody bool // ... and sent chunked
@@ -99,6 +101,13 @@ func (q *request) upstreamPass(p *config.Pass, tr *transport) {
 	}
 	uc := px.uc
 	pl := &q.lc.Proxy
+	px.method = q.method
+	if tr == &memcachedTransport && q.method != "GET" && q.method != "HEAD" {
+		// ngx_http_memcached_handler
+		q.discardBody()
+		q.respondStatus(405)
+		return
+	}
 	if tr == &httpTransport && pl.SetBody.V != nil {
 		if code := q.discardBody(); code != 0 {
 			q.respondStatus(code)
@@ -138,6 +147,11 @@ func (q *request) upstreamPass(p *config.Pass, tr *transport) {
 		}
 	}
 	tr.build(q)
+	if tr == &memcachedTransport && px.gw.mcKeyEmpty {
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "the \"$memcached_key\" variable is not set%s", q.logSuffix())
+		q.respondStatus(500)
+		return
+	}
 	q.proxyAttempts()
 }
 
@@ -348,6 +362,9 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 	px := q.px
 	uc := px.uc
 	c := px.conn
+	if px.tr.reset != nil {
+		px.tr.reset(q)
+	}
 	px.action = " while sending request to upstream"
 	c.SetWriteDeadline(time.Now().Add(uc.SendTimeout.V))
 	var n int64

@@ -137,8 +137,10 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 		w.ContentLength = -1
 	}
 	w.LastModified = time.Time{}
-	if ct, ok := headerValue(h.Headers, "content-type"); ok {
+	if ct, ok := headerValue(h.Headers, "content-type"); ok && !hides(uc.HideHeaders.V, "content-type") {
 		w.ContentType = ct
+	} else if ok {
+		w.ContentType = "" // *_hide_header Content-Type
 	} else if px.tr == &memcachedTransport {
 		// ngx_http_memcached_handler: the type comes from the URI
 		w.ContentType = q.contentType(q.uri)
@@ -186,6 +188,11 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 		if p == "date" {
 			w.NoDate = true
 		}
+	}
+	if px.tr == &memcachedTransport && h.Status == 200 {
+		// memcached forces ranges (u->conf->force_ranges): the range
+		// filter announces them
+		w.Header = append(w.Header, httpcore.Header{Name: "Accept-Ranges", Value: "bytes"})
 	}
 	if px.tr.hidden != nil {
 		// the gateway modules do not hide Server and Date: the
@@ -248,6 +255,10 @@ func headerValue(hs []httpcore.Header, name string) (string, bool) {
 // otherwise it is closed; the peer is freed as a success.
 func (q *request) finishUpstream(peer *upstream.Peer, reusable bool, length int64) {
 	px := q.px
+	if px.tr == &memcachedTransport && px.gw.end && px.gw.mcHead && px.head.Status == 200 && length > 0 {
+		// nginx counts the value's trailer ("\r\nEND\r\n") too
+		length += 7
+	}
 	if px.st != nil {
 		px.st.responseTime = time.Since(px.start)
 		px.st.length = length
@@ -279,6 +290,12 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 	uc := q.px.uc
 	h := &px.head
 	w := q.w
+	// stderr that FastCGI sends with an unbuffered body is logged in the
+	// header's action (nginx's filter never changes it); errors are "while
+	// reading upstream" either way
+	if !buffering {
+		px.stderrAction = px.action
+	}
 	px.action = " while reading upstream"
 	noBody := px.method == "HEAD" || h.Status == 204 || h.Status == 304 || (h.Status >= 100 && h.Status < 200)
 	if noBody {
@@ -330,15 +347,26 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 				in = buf[:n]
 			} else if err != nil {
 				if err == io.EOF && remain < 0 && !h.Chunked {
+					if px.tr.untilEOF && h.ContentLength >= 0 && length < h.ContentLength {
+						// FastCGI ended the request before the
+						// Content-Length it announced
+						q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream prematurely closed FastCGI request%s%s", px.action, q.logSuffix())
+						q.finishUpstream(peer, false, length)
+						w.Abort(true)
+						return
+					}
 					// the body ends with the connection (or the
 					// protocol's end of the response)
 					q.finishUpstream(peer, px.tr.untilEOF, length)
 					_ = w.Finish()
 					return
 				}
-				q.upstreamBodyError(err)
+				q.upstreamBodyError(err, buffering)
 				q.finishUpstream(peer, false, length)
-				w.Abort(true)
+				// what an event pipe had read but not sent is lost on a
+				// read error (nginx sends it when the upstream closed
+				// or timed out)
+				w.Abort(err == io.EOF || isTimeout(err) || !buffering)
 				return
 			} else {
 				continue
@@ -381,6 +409,15 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 			if remain > 0 && int64(len(in)) > remain {
 				in = in[:remain]
 			}
+			if px.tr.untilEOF && h.ContentLength >= 0 && length+int64(len(in)) > h.ContentLength {
+				// more than the FastCGI answer's Content-Length: the
+				// rest is dropped, once warned about
+				if !px.warnedExtra {
+					px.warnedExtra = true
+					q.log().Logf(errlog.Warn, q.r.Conn.ID, "%s%s%s", http1.WarnExtraLength, px.action, q.logSuffix())
+				}
+				in = in[:h.ContentLength-length]
+			}
 			if remain > 0 {
 				remain -= int64(len(in))
 			}
@@ -412,18 +449,23 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 	_ = w.Finish()
 }
 
-// upstreamBodyError logs a failure while reading the response body.
-func (q *request) upstreamBodyError(err error) {
+// upstreamBodyError logs a failure while reading the response body:
+// nginx's event pipe reads with readv(), the unbuffered path with
+// recv().
+func (q *request) upstreamBodyError(err error, buffering bool) {
 	var ge *gatewayError
+	act := q.px.action
 	switch {
 	case errors.As(err, &ge), err == errFastCGIClosed:
-		q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while reading upstream%s", err.Error(), q.logSuffix())
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s%s", err.Error(), act, q.logSuffix())
 	case isTimeout(err):
-		q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream timed out (110: Connection timed out) while reading upstream%s", q.logSuffix())
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream timed out (110: Connection timed out)%s%s", act, q.logSuffix())
 	case err == io.EOF:
-		q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream prematurely closed connection while reading upstream%s", q.logSuffix())
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream prematurely closed connection%s%s", act, q.logSuffix())
+	case buffering:
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "readv() failed %s%s%s", errlog.SysError(err), act, q.logSuffix())
 	default:
-		q.log().Logf(errlog.Error, q.r.Conn.ID, "recv() failed %s while reading upstream%s", errlog.SysError(err), q.logSuffix())
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "recv() failed %s%s%s", errlog.SysError(err), act, q.logSuffix())
 	}
 }
 
@@ -451,4 +493,14 @@ func (q *request) passRaw(peer *upstream.Peer) {
 		q.extraSent += n
 	}
 	q.finishUpstream(peer, false, length)
+}
+
+// hides reports whether a *_hide_header list names name.
+func hides(list []string, name string) bool {
+	for _, h := range list {
+		if strings.EqualFold(h, name) {
+			return true
+		}
+	}
+	return false
 }

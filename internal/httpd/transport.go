@@ -21,6 +21,8 @@ type transport struct {
 	// build writes the request into px.reqHead (and anything else the
 	// module sends before the body).
 	build func(q *request)
+	// reset clears the protocol's reading state before each attempt.
+	reset func(q *request)
 	// write sends px.reqHead and the buffered body.
 	write func(q *request, c net.Conn) (int64, error)
 	// read reads payload bytes: what the response head and body are made

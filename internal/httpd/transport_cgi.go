@@ -33,6 +33,7 @@ var fastcgiTransport = transport{
 	pass:  func(lc *config.Loc) *config.Pass { return lc.FastCGI.Pass },
 	conf:  func(lc *config.Loc) *config.UpstreamConf { return &lc.FastCGI.UpstreamConf },
 	build: (*request).buildFastCGI,
+	reset: (*request).resetGateway,
 	write: (*request).writeFastCGI,
 	read:  (*request).readFastCGI,
 	parse: func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error) {
@@ -47,6 +48,7 @@ var uwsgiTransport = transport{
 	pass:  func(lc *config.Loc) *config.Pass { return lc.UWSGI.Pass },
 	conf:  func(lc *config.Loc) *config.UpstreamConf { return &lc.UWSGI.UpstreamConf },
 	build: (*request).buildUWSGI,
+	reset: (*request).resetGateway,
 	write: func(q *request, c net.Conn) (int64, error) { return q.px.body.writeTo(c, q.px.reqHead) },
 	read:  func(q *request, c *upstream.Conn, p []byte) (int, error) { return c.Read(p) },
 	parse: func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error) {
@@ -59,6 +61,7 @@ var scgiTransport = transport{
 	pass:  func(lc *config.Loc) *config.Pass { return lc.SCGI.Pass },
 	conf:  func(lc *config.Loc) *config.UpstreamConf { return &lc.SCGI.UpstreamConf },
 	build: (*request).buildSCGI,
+	reset: (*request).resetGateway,
 	write: func(q *request, c net.Conn) (int64, error) { return q.px.body.writeTo(c, q.px.reqHead) },
 	read:  func(q *request, c *upstream.Conn, p []byte) (int, error) { return c.Read(p) },
 	parse: func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error) {
@@ -71,6 +74,7 @@ var memcachedTransport = transport{
 	pass:         func(lc *config.Loc) *config.Pass { return lc.Memcached.Pass },
 	conf:         func(lc *config.Loc) *config.UpstreamConf { return &lc.Memcached.UpstreamConf },
 	build:        (*request).buildMemcached,
+	reset:        (*request).resetGateway,
 	write:        func(q *request, c net.Conn) (int64, error) { n, err := c.Write(q.px.reqHead); return int64(n), err },
 	read:         (*request).readMemcached,
 	parse:        (*request).parseMemcached,
@@ -90,6 +94,9 @@ type gatewayState struct {
 	mcKey   string // memcached: the escaped key sent
 	mcBody  memcached.Body
 	mcHead  bool // memcached: the head line was parsed
+	scratch []byte
+	// mcKeyEmpty: $memcached_key is empty or unset
+	mcKeyEmpty bool
 }
 
 // cgiParams collects the *_param values and, with *_pass_request_headers,
@@ -178,11 +185,20 @@ func cgiNameEq(param, header string) bool {
 	return true
 }
 
+// resetGateway clears what a gateway transport read in an earlier
+// attempt.
+func (q *request) resetGateway() {
+	px := q.px
+	g := &px.gw
+	g.fcgiDec.Reset()
+	g.raw, g.pending, g.end, g.reuse, g.mcHead = nil, nil, false, false, false
+	px.cgiHead.Reset()
+	px.respHead.Reset()
+}
+
 // buildFastCGI writes BEGIN_REQUEST and the PARAMS records.
 func (q *request) buildFastCGI() {
 	px := q.px
-	px.gw.fcgiDec.Reset()
-	px.cgiHead.Reset()
 	b := fastcgi.AppendBeginRequest(px.reqHead[:0], 1, q.lc.FastCGI.KeepConn.V)
 	b, err := fastcgi.AppendParams(b, 1, q.cgiParams())
 	if err != nil {
@@ -196,12 +212,15 @@ func (q *request) writeFastCGI(c net.Conn) (int64, error) {
 	px := q.px
 	b := px.reqHead
 	if px.body.file == nil {
+		// the records after the head go to a scratch buffer: reqHead
+		// stays as built for a retry
+		out := append(px.gw.scratch[:0], b...)
 		if len(px.body.mem) > 0 {
-			b = fastcgi.AppendStdin(b, 1, px.body.mem)
+			out = fastcgi.AppendStdin(out, 1, px.body.mem)
 		}
-		b = fastcgi.AppendStdinEnd(b, 1)
-		px.reqHead = b
-		n, err := c.Write(b)
+		out = fastcgi.AppendStdinEnd(out, 1)
+		px.gw.scratch = out
+		n, err := c.Write(out)
 		return int64(n), err
 	}
 	total := int64(0)
@@ -265,7 +284,11 @@ func (q *request) readFastCGI(c *upstream.Conn, p []byte) (int, error) {
 			case fastcgi.TypeStderr:
 				if len(f.Data) > 0 {
 					msg := fastcgi.AppendStderrLog(nil, f.Data)
-					q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s%s", msg, px.action, q.logSuffix())
+					act := px.action
+					if px.stderrAction != "" {
+						act = px.stderrAction
+					}
+					q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s%s", msg, act, q.logSuffix())
 					if !px.haveHead && q.catchStderr(fastcgi.TrimStderr(f.Data)) {
 						// fastcgi_catch_stderr: an invalid answer
 						return 0, errCaughtStderr
@@ -342,7 +365,11 @@ func (q *request) buildSCGI() {
 	px.respHead.Reset()
 	n := px.body.size
 	if !px.uc.PassRequestBody.V {
+		// the client's Content-Length still goes (as nginx 1.22 does)
 		n = 0
+		if q.r.ContentLength > 0 {
+			n = q.r.ContentLength
+		}
 	}
 	px.reqHead = scgi.AppendRequest(px.reqHead[:0], n, q.cgiParams())
 }
@@ -354,6 +381,7 @@ func (q *request) buildMemcached() {
 	if slot, ok := q.snap.Cfg.HTTP.Vars.Slot("memcached_key"); ok {
 		key, _ = q.value(&vars.Part{Kind: vars.User, N: slot, Name: "memcached_key"})
 	}
+	px.gw.mcKeyEmpty = key == ""
 	px.gw.mcKey = string(memcached.AppendKey(nil, key))
 	px.gw.mcHead, px.gw.end = false, false
 	px.reqHead = memcached.AppendGet(px.reqHead[:0], key)
@@ -372,7 +400,7 @@ func (q *request) parseMemcached(h *http1.ResponseHead, buf []byte) (int, bool, 
 	}
 	px.gw.mcHead = true
 	if mh.Status == 404 {
-		q.log().Logf(errlog.Info, q.r.Conn.ID, "%s%s", memcached.AppendNotFoundLog(nil, px.gw.mcKey), q.logSuffix())
+		q.log().Logf(errlog.Info, q.r.Conn.ID, "%s%s%s", memcached.AppendNotFoundLog(nil, px.gw.mcKey), px.action, q.logSuffix())
 		px.gw.end, px.gw.reuse = true, len(buf) == n
 	} else {
 		px.gw.mcBody.Init(mh.ContentLength)
