@@ -173,7 +173,7 @@ func (b *builder) finishHTTP(s *conf.Stmt) error {
 		return err
 	}
 	for _, finish := range []func(*conf.Stmt) error{
-		b.finishProxies, b.finishFastCGI, b.finishUWSGI, b.finishSCGI, b.finishMemcached,
+		b.finishProxies, b.finishProxySSL, b.finishFastCGI, b.finishUWSGI, b.finishSCGI, b.finishMemcached,
 	} {
 		if err := finish(s); err != nil {
 			return err

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"weir/internal/tlsconf"
+
 	"net/netip"
 	"slices"
 	"strconv"
@@ -147,11 +149,6 @@ var ignoreHeaderNames = map[string]IgnoreHeaders{
 	"cache-control": IgnoreCacheControl, "set-cookie": IgnoreSetCookie, "vary": IgnoreVary,
 }
 
-// sslProtocolNames are the values of proxy_ssl_protocols.
-var sslProtocolNames = map[string]uint32{
-	"sslv2": 1, "sslv3": 2, "tlsv1": 4, "tlsv1.1": 8, "tlsv1.2": 16, "tlsv1.3": 32,
-}
-
 func init() {
 	hsl := CtxHTTP | CtxServer | CtxLocation
 	register(sharedRows("proxy", proxyUC, nextUpstreamNames,
@@ -171,17 +168,17 @@ func init() {
 		Directive{Name: "proxy_http_version", Ctx: hsl, Args: Take1, Set: enumSlot(func(b *builder) *Opt[string] { return &b.cur.Proxy.HTTPVersion }, "1.0", "1.1")},
 
 		Directive{Name: "proxy_ssl_session_reuse", Ctx: hsl, Args: Flag, Set: pflag(func(p *ProxyLoc) *Opt[bool] { return &p.SSLSessionReuse })},
-		Directive{Name: "proxy_ssl_protocols", Ctx: hsl, Args: OneMore, Set: setSSLProtocols},
-		Directive{Name: "proxy_ssl_ciphers", Ctx: hsl, Args: Take1, Set: checkSlot(checkStr)},
+		Directive{Name: "proxy_ssl_protocols", Ctx: hsl, Args: OneMore, Set: bitmaskSlot(func(b *builder) *Opt[uint32] { return &b.cur.Proxy.SSLProtocols }, tlsconf.ProtocolNames)},
+		Directive{Name: "proxy_ssl_ciphers", Ctx: hsl, Args: Take1, Set: strSlot(func(b *builder) *Opt[string] { return &b.cur.Proxy.SSLCiphers })},
 		Directive{Name: "proxy_ssl_name", Ctx: hsl, Args: Take1, Set: pvalue(func(p *ProxyLoc) *Opt[*vars.Value] { return &p.SSLName })},
 		Directive{Name: "proxy_ssl_server_name", Ctx: hsl, Args: Flag, Set: pflag(func(p *ProxyLoc) *Opt[bool] { return &p.SSLServerName })},
 		Directive{Name: "proxy_ssl_verify", Ctx: hsl, Args: Flag, Set: pflag(func(p *ProxyLoc) *Opt[bool] { return &p.SSLVerify })},
 		Directive{Name: "proxy_ssl_verify_depth", Ctx: hsl, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.cur.Proxy.SSLVerifyDepth })},
 		Directive{Name: "proxy_ssl_trusted_certificate", Ctx: hsl, Args: Take1, Set: setSSLTrusted},
-		Directive{Name: "proxy_ssl_crl", Ctx: hsl, Args: Take1, Set: checkSlot(checkStr)},
-		Directive{Name: "proxy_ssl_certificate", Ctx: hsl, Args: Take1, Set: checkSlot(checkStr)},
-		Directive{Name: "proxy_ssl_certificate_key", Ctx: hsl, Args: Take1, Set: checkSlot(checkStr)},
-		Directive{Name: "proxy_ssl_password_file", Ctx: hsl, Args: Take1, Set: checkSlot(checkStr)},
+		Directive{Name: "proxy_ssl_crl", Ctx: hsl, Args: Take1, Set: strSlot(func(b *builder) *Opt[string] { return &b.cur.Proxy.SSLCRL })},
+		Directive{Name: "proxy_ssl_certificate", Ctx: hsl, Args: Take1, Set: strSlot(func(b *builder) *Opt[string] { return &b.cur.Proxy.SSLCertificate })},
+		Directive{Name: "proxy_ssl_certificate_key", Ctx: hsl, Args: Take1, Set: strSlot(func(b *builder) *Opt[string] { return &b.cur.Proxy.SSLCertKey })},
+		Directive{Name: "proxy_ssl_password_file", Ctx: hsl, Args: Take1, Set: setProxySSLPasswordFile},
 		Directive{Name: "proxy_ssl_conf_command", Ctx: hsl, Args: Take2, Set: ignoreSlot},
 	)
 }
@@ -239,23 +236,6 @@ func bitmaskSlot[T ~uint32](field func(b *builder) *Opt[T], names map[string]T) 
 		}
 		return nil
 	}
-}
-
-// setSSLProtocols checks proxy_ssl_protocols; weir's TLS client picks
-// the protocols itself.
-func setSSLProtocols(b *builder, s *conf.Stmt) error {
-	var seen uint32
-	for _, a := range s.Args {
-		m, ok := sslProtocolNames[strings.ToLower(a)]
-		if !ok {
-			return conf.Errorf(s, "invalid value \"%s\"", a)
-		}
-		if seen&m != 0 {
-			b.warn(s, "duplicate value \"%s\"", a)
-		}
-		seen |= m
-	}
-	return nil
 }
 
 func setSSLTrusted(b *builder, s *conf.Stmt) error {
@@ -881,6 +861,12 @@ func defaultProxy() ProxyLoc {
 		SSLVerifyDepth:  Def(int64(1)),
 		SSLTrusted:      Def(""),
 		SSLSessionReuse: Def(true),
+		SSLProtocols:    Def(uint32(tlsconf.DefaultProtocols)),
+		SSLCiphers:      Def("DEFAULT"),
+		SSLCertificate:  Def(""),
+		SSLCertKey:      Def(""),
+		SSLPasswords:    Def([]string(nil)),
+		SSLCRL:          Def(""),
 	}
 }
 

@@ -382,3 +382,73 @@ func (ac *AddrConf) Site(name string) *tlsconf.Site {
 	}
 	return srv.TLS
 }
+
+// setProxySSLPasswordFile is ngx_http_proxy_ssl_password_file.
+func setProxySSLPasswordFile(b *builder, s *conf.Stmt) error {
+	o := &b.cur.Proxy.SSLPasswords
+	if o.Set {
+		return duplicate(s)
+	}
+	pw, err := tlsconf.ReadPasswords(b.fullConf(s.Args[0]))
+	if err != nil {
+		return conf.Errorf(s, "%s", err.Error())
+	}
+	*o = Def(pw)
+	return nil
+}
+
+// finishProxySSL is ngx_http_proxy_set_ssl for every level whose
+// proxy_pass is https (or has variables, so may be): the client
+// certificate, the ciphers, and with proxy_ssl_verify the trusted
+// certificates and CRLs are loaded into the level's TLS client.
+func (b *builder) finishProxySSL(*conf.Stmt) error {
+	return b.walkLevels(func(l, _ *Loc, _ *Location, _ bool) error {
+		p := &l.Proxy
+		if p.Pass == nil || p.Pass.Value == nil && p.Pass.Scheme != "https://" {
+			return nil
+		}
+		c, err := b.proxyClient(p)
+		if err != nil {
+			return err
+		}
+		p.TLS = c
+		return nil
+	})
+}
+
+func (b *builder) proxyClient(p *ProxyLoc) (*tlsconf.Client, error) {
+	o := tlsconf.ClientOptions{Verify: p.SSLVerify.V, Depth: int(p.SSLVerifyDepth.V), SessionReuse: p.SSLSessionReuse.V}
+	var err error
+	if o.MinVersion, o.MaxVersion, err = tlsconf.Versions(p.SSLProtocols.V); err != nil {
+		return nil, &conf.Error{Msg: "proxy_ssl_protocols: " + err.Error()}
+	}
+	if cert := p.SSLCertificate.V; cert != "" {
+		if p.SSLCertKey.V == "" {
+			return nil, &conf.Error{Msg: fmt.Sprintf("no \"proxy_ssl_certificate_key\" is defined for certificate \"%s\"", cert)}
+		}
+		kp, err := tlsconf.LoadKeyPair(b.fullConf(cert), b.fullConf(p.SSLCertKey.V), p.SSLPasswords.V)
+		if err != nil {
+			return nil, &conf.Error{Msg: err.Error()}
+		}
+		o.Cert = &kp
+	}
+	if o.Ciphers, err = tlsconf.ParseCiphers(p.SSLCiphers.V); err != nil {
+		return nil, &conf.Error{Msg: err.Error()}
+	}
+	if o.Verify {
+		if p.SSLTrusted.V == "" {
+			return nil, &conf.Error{Msg: "no proxy_ssl_trusted_certificate for proxy_ssl_verify"}
+		}
+		certs, err := tlsconf.LoadCerts(p.SSLTrusted.V)
+		if err != nil {
+			return nil, &conf.Error{Msg: err.Error()}
+		}
+		o.Roots = tlsconf.Pool(certs)
+		if p.SSLCRL.V != "" {
+			if o.CRLs, err = tlsconf.LoadCRLs(b.fullConf(p.SSLCRL.V)); err != nil {
+				return nil, &conf.Error{Msg: err.Error()}
+			}
+		}
+	}
+	return tlsconf.NewClient(o), nil
+}

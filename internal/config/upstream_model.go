@@ -1,6 +1,8 @@
 package config
 
 import (
+	"weir/internal/tlsconf"
+
 	"time"
 
 	"weir/internal/regex"
@@ -235,6 +237,15 @@ type ProxyLoc struct {
 	SSLVerifyDepth  Opt[int64]
 	SSLTrusted      Opt[string]
 	SSLSessionReuse Opt[bool]
+	SSLProtocols    Opt[uint32]
+	SSLCiphers      Opt[string]
+	SSLCertificate  Opt[string] // full path; "" = none
+	SSLCertKey      Opt[string]
+	SSLPasswords    Opt[[]string]
+	SSLCRL          Opt[string]
+	// TLS is the level's TLS client, built from the settings above when
+	// its proxy_pass may be https (not inherited: every level has its own).
+	TLS *tlsconf.Client
 }
 
 // FastCGILoc is the fastcgi module's location settings

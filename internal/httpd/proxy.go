@@ -344,6 +344,9 @@ func (q *request) attempt(peer *upstream.Peer) (ft ftType, sent bool) {
 
 // connectError logs a failed connect in nginx's words and classifies it.
 func (q *request) connectError(peer *upstream.Peer, err error) ftType {
+	if ft, ok := q.sslConnectError(err); ok {
+		return ft
+	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		return config.NextTimeout // logged by ngx_http_upstream_next's port
@@ -600,5 +603,9 @@ func (q *request) dial(peer *upstream.Peer) (net.Conn, error) {
 			}
 		}
 	}
-	return d.Dial(peer.Network, peer.Addr)
+	nc, err := d.Dial(peer.Network, peer.Addr)
+	if err != nil || q.px.scheme != "https://" {
+		return nc, err
+	}
+	return q.sslHandshake(nc)
 }

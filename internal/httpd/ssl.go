@@ -1,7 +1,14 @@
 package httpd
 
 import (
+	"context"
 	"crypto/tls"
+	"errors"
+	"net"
+	"net/netip"
+	"strings"
+
+	"weir/internal/config"
 
 	"weir/internal/errlog"
 	"weir/internal/tlsconf"
@@ -146,4 +153,91 @@ func (q *request) sslVar(id vars.ID) (string, bool) {
 		return tlsconf.Remain(c, q.now), true
 	}
 	return "", false
+}
+
+// sslHandshake is ngx_http_upstream_ssl_init_connection: the TLS
+// handshake with an https upstream, within proxy_connect_timeout, with
+// SNI when proxy_ssl_server_name is on and the name proxy_ssl_verify
+// checks.
+func (q *request) sslHandshake(nc net.Conn) (net.Conn, error) {
+	px := q.px
+	p := &q.lc.Proxy
+	if p.TLS == nil {
+		nc.Close()
+		return nil, &sslError{msg: "no TLS settings for an https upstream"}
+	}
+	px.action = " while SSL handshaking to upstream"
+	name := px.host
+	if p.SSLName.V != nil {
+		name = q.eval(p.SSLName.V)
+	}
+	name = sslHostName(name)
+	sni := ""
+	if p.SSLServerName.V && name != "" {
+		if _, err := netip.ParseAddr(name); err != nil {
+			sni = name
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), px.uc.ConnectTimeout.V)
+	defer cancel()
+	tc, err := p.TLS.Handshake(ctx, nc, sni, name)
+	if err != nil {
+		nc.Close()
+		if ctx.Err() != nil {
+			return nil, &sslTimeout{}
+		}
+		return nil, &sslError{err: err}
+	}
+	return tc, nil
+}
+
+// sslHostName strips the port (and IPv6 brackets) from a proxy_ssl_name
+// value, as ngx_http_upstream_ssl_name does.
+func sslHostName(name string) string {
+	if strings.HasPrefix(name, "[") {
+		if i := strings.IndexByte(name, ']'); i > 0 {
+			return name[1:i]
+		}
+		return name
+	}
+	if i := strings.LastIndexByte(name, ':'); i >= 0 {
+		return name[:i]
+	}
+	return name
+}
+
+// sslError is a failed handshake with an upstream.
+type sslError struct {
+	msg string
+	err error
+}
+
+func (e *sslError) Error() string {
+	if e.err != nil {
+		return e.err.Error()
+	}
+	return e.msg
+}
+
+// sslTimeout is a handshake that outlived proxy_connect_timeout; it is a
+// timeout for the next-upstream rules.
+type sslTimeout struct{}
+
+func (*sslTimeout) Error() string   { return "SSL handshake timed out" }
+func (*sslTimeout) Timeout() bool   { return true }
+func (*sslTimeout) Temporary() bool { return true }
+
+// sslConnectError logs a failed upstream handshake in nginx's words and
+// classifies it as an error (the next upstream is tried).
+func (q *request) sslConnectError(err error) (ftType, bool) {
+	var se *sslError
+	if !errors.As(err, &se) {
+		return 0, false
+	}
+	if msg, ok := tlsconf.IsVerifyError(se.err); ok {
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while SSL handshaking to upstream%s", msg, q.logSuffix())
+		return config.NextError, true
+	}
+	q.log().Logf(errlog.Crit, q.r.Conn.ID, "SSL_do_handshake() failed (%s) while SSL handshaking to upstream%s", se.Error(), q.logSuffix())
+	return config.NextError, true
 }

@@ -25,29 +25,27 @@ type suite struct {
 	attrs []string // aliases that match it
 }
 
-// suites are the suites of Go's crypto/tls (tls.CipherSuites and the
-// insecure 3DES ones) in OpenSSL's terms. RC4 is left out: OpenSSL 3 no
-// longer offers it by default, so no nginx configuration relies on it.
+// suites are the suites of Go's crypto/tls (tls.CipherSuites) in
+// OpenSSL's terms. Go's insecure RC4 and 3DES suites are left out: the
+// OpenSSL 3 that nginx is built with today offers neither by default.
 var suites = []suite{
-	{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "ECDHE-ECDSA-AES256-GCM-SHA384", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "AES", "AES256", "AESGCM", "SHA384", "HIGH", "TLSv1.2"}},
-	{tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "ECDHE-RSA-AES256-GCM-SHA384", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "AES", "AES256", "AESGCM", "SHA384", "HIGH", "TLSv1.2"}},
-	{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-ECDSA-CHACHA20-POLY1305", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "CHACHA20", "SHA256", "HIGH", "TLSv1.2"}},
-	{tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-RSA-CHACHA20-POLY1305", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "CHACHA20", "SHA256", "HIGH", "TLSv1.2"}},
-	{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE-ECDSA-AES128-GCM-SHA256", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "AES", "AES128", "AESGCM", "SHA256", "HIGH", "TLSv1.2"}},
-	{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "ECDHE-RSA-AES128-GCM-SHA256", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "AES", "AES128", "AESGCM", "SHA256", "HIGH", "TLSv1.2"}},
+	{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "ECDHE-ECDSA-AES256-GCM-SHA384", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "AES", "AES256", "AESGCM", "HIGH", "TLSv1.2"}},
+	{tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "ECDHE-RSA-AES256-GCM-SHA384", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "AES", "AES256", "AESGCM", "HIGH", "TLSv1.2"}},
+	{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-ECDSA-CHACHA20-POLY1305", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "CHACHA20", "HIGH", "TLSv1.2"}},
+	{tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-RSA-CHACHA20-POLY1305", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "CHACHA20", "HIGH", "TLSv1.2"}},
+	{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE-ECDSA-AES128-GCM-SHA256", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "AES", "AES128", "AESGCM", "HIGH", "TLSv1.2"}},
+	{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "ECDHE-RSA-AES128-GCM-SHA256", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "AES", "AES128", "AESGCM", "HIGH", "TLSv1.2"}},
 	{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, "ECDHE-ECDSA-AES128-SHA256", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "AES", "AES128", "SHA256", "HIGH", "TLSv1.2"}},
 	{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, "ECDHE-RSA-AES128-SHA256", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "AES", "AES128", "SHA256", "HIGH", "TLSv1.2"}},
 	{tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, "ECDHE-ECDSA-AES256-SHA", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "AES", "AES256", "SHA1", "SHA", "HIGH", "TLSv1", "SSLv3"}},
 	{tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "ECDHE-RSA-AES256-SHA", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "AES", "AES256", "SHA1", "SHA", "HIGH", "TLSv1", "SSLv3"}},
 	{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "ECDHE-ECDSA-AES128-SHA", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "AES", "AES128", "SHA1", "SHA", "HIGH", "TLSv1", "SSLv3"}},
 	{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "ECDHE-RSA-AES128-SHA", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "AES", "AES128", "SHA1", "SHA", "HIGH", "TLSv1", "SSLv3"}},
-	{tls.TLS_RSA_WITH_AES_256_GCM_SHA384, "AES256-GCM-SHA384", []string{"kRSA", "aRSA", "RSA", "AES", "AES256", "AESGCM", "SHA384", "HIGH", "TLSv1.2"}},
-	{tls.TLS_RSA_WITH_AES_128_GCM_SHA256, "AES128-GCM-SHA256", []string{"kRSA", "aRSA", "RSA", "AES", "AES128", "AESGCM", "SHA256", "HIGH", "TLSv1.2"}},
+	{tls.TLS_RSA_WITH_AES_256_GCM_SHA384, "AES256-GCM-SHA384", []string{"kRSA", "aRSA", "RSA", "AES", "AES256", "AESGCM", "HIGH", "TLSv1.2"}},
+	{tls.TLS_RSA_WITH_AES_128_GCM_SHA256, "AES128-GCM-SHA256", []string{"kRSA", "aRSA", "RSA", "AES", "AES128", "AESGCM", "HIGH", "TLSv1.2"}},
 	{tls.TLS_RSA_WITH_AES_128_CBC_SHA256, "AES128-SHA256", []string{"kRSA", "aRSA", "RSA", "AES", "AES128", "SHA256", "HIGH", "TLSv1.2"}},
 	{tls.TLS_RSA_WITH_AES_256_CBC_SHA, "AES256-SHA", []string{"kRSA", "aRSA", "RSA", "AES", "AES256", "SHA1", "SHA", "HIGH", "TLSv1", "SSLv3"}},
 	{tls.TLS_RSA_WITH_AES_128_CBC_SHA, "AES128-SHA", []string{"kRSA", "aRSA", "RSA", "AES", "AES128", "SHA1", "SHA", "HIGH", "TLSv1", "SSLv3"}},
-	{tls.TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA, "ECDHE-RSA-DES-CBC3-SHA", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "3DES", "SHA1", "SHA", "MEDIUM", "TLSv1", "SSLv3"}},
-	{tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA, "DES-CBC3-SHA", []string{"kRSA", "aRSA", "RSA", "3DES", "SHA1", "SHA", "MEDIUM", "TLSv1", "SSLv3"}},
 }
 
 // tls13Names are OpenSSL's names of the TLS 1.3 suites, which Go always
