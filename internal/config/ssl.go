@@ -236,7 +236,7 @@ func (b *builder) buildSite(httpStmt *conf.Stmt, c *SSLSrv, caches map[string]*t
 	if len(keys) < len(certs) {
 		return nil, &conf.Error{Msg: fmt.Sprintf("no \"ssl_certificate_key\" is defined for certificate \"%s\"", certs[len(certs)-1])}
 	}
-	o := tlsconf.Options{Reject: c.RejectHandshake.V, SessionTimeout: c.SessionTimeout.V, Tickets: c.SessionTickets.V}
+	o := tlsconf.Options{Reject: c.RejectHandshake.V, SessionTimeout: c.SessionTimeout.V, Tickets: c.SessionTickets.V, PreferServer: c.PreferServer.V}
 	var err error
 	if o.MinVersion, o.MaxVersion, err = tlsconf.Versions(c.Protocols.V); err != nil {
 		return nil, &conf.Error{Msg: "ssl_protocols: " + err.Error()}

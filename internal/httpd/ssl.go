@@ -39,11 +39,13 @@ func (q *request) scheme() string {
 	return "http"
 }
 
-// sslCheck is the ssl part of ngx_http_process_request, run once the
-// server is known: a plain HTTP request on an ssl address is finalized
-// with 497, a client certificate that failed ssl_verify_client with 495,
-// a missing one with 496 (error_page may catch each). It reports whether
-// the request was answered.
+// sslCheck is the ssl part of ngx_http_set_virtual_server and
+// ngx_http_process_request, run once the server is known: a plain HTTP
+// request on an ssl address is finalized with 497, a Host other than the
+// SNI for a server with ssl_verify_client with 421, a client certificate
+// that failed ssl_verify_client with 495, a missing one with 496
+// (error_page may catch each). It reports whether the request was
+// answered.
 func (q *request) sslCheck() bool {
 	if q.addr == nil || !q.addr.SSL() || q.r.Err != 0 {
 		return false
@@ -58,6 +60,15 @@ func (q *request) sslCheck() bool {
 	site := q.srv.TLS
 	if site == nil || site.Verify == tlsconf.VerifyOff {
 		return false
+	}
+	if sni := st.ServerName; sni != "" && q.r.Host != "" && !strings.EqualFold(sni, q.r.Host) {
+		// ngx_http_set_virtual_server: a Host other than the name
+		// the handshake chose its settings by, for a server that
+		// checks client certificates (the check may have been
+		// another server's).
+		q.log().Logf(errlog.Info, q.r.Conn.ID, "client attempted to request the server name different from the one that was negotiated while reading client request headers%s", q.logSuffix())
+		q.respondStatus(421)
+		return true
 	}
 	v := c.ClientVerify()
 	if v.HasCert && v.Code != 0 && (site.Verify != tlsconf.VerifyOptionalNoCA || !v.IssuerOnly()) {

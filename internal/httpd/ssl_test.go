@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -467,4 +468,103 @@ func TestSSLUpstream(t *testing.T) {
 // proxyTLSEnv is proxyEnv with the test certificates in the prefix.
 func proxyTLSEnv(t *testing.T, conf string) (addr, dir string) {
 	return startTLS(t, conf)
+}
+
+// TestSSLAgainstNginx serves one configuration with the same
+// certificates from weir and from the installed nginx and compares the
+// status and the $ssl_* variables each gives to the same clients.
+func TestSSLAgainstNginx(t *testing.T) {
+	const nginx = "/usr/sbin/nginx"
+	if _, err := os.Stat(nginx); err != nil {
+		t.Skip("nginx is not installed")
+	}
+	conf := `events {} http { access_log off;
+		ssl_protocols TLSv1.2 TLSv1.3;
+		ssl_certificate a-rsa.crt; ssl_certificate_key a-rsa.key;
+		ssl_certificate a-ec.crt; ssl_certificate_key a-ec.key;
+		ssl_client_certificate ca.crt; ssl_crl ca.crl;
+		server { listen 127.0.0.1:{{PORT}} ssl; server_name a.test; ssl_verify_client optional;
+			location / { return 200 "$scheme|$https|$ssl_protocol|$ssl_cipher|$ssl_server_name|$ssl_session_reused|$ssl_client_verify|$ssl_client_s_dn|$ssl_client_i_dn|$ssl_client_s_dn_legacy|$ssl_client_serial|$ssl_client_fingerprint|$ssl_client_v_start|$ssl_client_v_end|$ssl_client_v_remain"; }
+			location /cert { return 200 "$ssl_client_escaped_cert|$ssl_client_raw_cert|$ssl_client_cert"; } }
+		server { listen 127.0.0.1:{{PORT}} ssl; server_name noca.test; ssl_verify_client optional_no_ca;
+			location / { return 200 "$ssl_client_verify"; } }
+		server { listen 127.0.0.1:{{PORT}} ssl; server_name on.test; ssl_verify_client on;
+			location / { return 200 "$ssl_client_verify"; } } }`
+	waddr, _ := startTLS(t, conf)
+	// nginx on a port of its own, in a prefix with the same certificates
+	ndir := t.TempDir()
+	os.MkdirAll(filepath.Join(ndir, "logs"), 0o755)
+	writePKI(t, ndir)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nport := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	os.WriteFile(filepath.Join(ndir, "nginx.conf"), []byte(strings.ReplaceAll(conf, "{{PORT}}", nport)), 0o644)
+	cmd := exec.Command(nginx, "-p", ndir+"/", "-c", ndir+"/nginx.conf", "-e", ndir+"/logs/error.log",
+		"-g", "daemon off; master_process off; pid "+ndir+"/logs/nginx.pid;")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	naddr := "127.0.0.1:" + nport
+	for i := 0; ; i++ {
+		c, err := net.Dial("tcp", naddr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if i == 100 {
+			t.Fatal("nginx did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	p := getPKI()
+	for _, c := range []struct {
+		host, uri string
+		cert      *tlstest.Cert
+		max       uint16
+	}{
+		{"a.test", "/", nil, 0},
+		{"a.test", "/", p.client, 0},
+		{"a.test", "/", p.client, tls.VersionTLS12},
+		{"a.test", "/", p.expired, 0},
+		{"a.test", "/", p.revoked, 0},
+		{"a.test", "/", p.self, 0},
+		{"a.test", "/cert", p.client, 0},
+		{"noca.test", "/", p.self, 0},
+		{"noca.test", "/", p.revoked, 0},
+		{"noca.test", "/", p.client, 0},
+		{"on.test", "/", nil, 0},
+		{"on.test", "/", p.expired, 0},
+		{"on.test", "/misdirected", p.client, 0},
+		{"a.test", "/misdirected", p.client, 0},
+	} {
+		var got [2]string
+		for i, addr := range []string{waddr, naddr} {
+			cfg := clientConf(p, c.host)
+			cfg.MaxVersion = c.max
+			if c.cert != nil {
+				withCert(cfg, c.cert)
+			}
+			host := c.host
+			if c.uri == "/misdirected" {
+				// a Host other than the SNI
+				host = map[string]string{"on.test": "a.test", "a.test": "on.test"}[c.host]
+			}
+			r, st, err := tlsGet(t, addr, cfg, host, c.uri)
+			if err != nil {
+				t.Fatalf("%s%s: %v", c.host, c.uri, err)
+			}
+			body := r.body
+			if r.status != 200 {
+				body = ""
+			}
+			got[i] = fmt.Sprintf("%d %v %s", r.status, st.PeerCertificates[0].PublicKeyAlgorithm, strings.ReplaceAll(body, "weir", "nginx"))
+		}
+		if got[0] != got[1] {
+			t.Errorf("%s%s (max %x):\nweir:  %q\nnginx: %q", c.host, c.uri, c.max, got[0], got[1])
+		}
+	}
 }

@@ -122,9 +122,9 @@ func ASN1Time(t time.Time) string {
 // Remain is $ssl_client_v_remain: whole days until the certificate ends,
 // 0 once it has.
 func Remain(c *x509.Certificate, now time.Time) string {
-	d := c.NotAfter.Sub(now)
+	d := c.NotAfter.Unix() - now.Unix() // whole seconds, as ngx_time()
 	if d < 0 {
 		return "0"
 	}
-	return strconv.Itoa(int(d / (24 * time.Hour)))
+	return strconv.FormatInt(d/86400, 10)
 }

@@ -1,11 +1,14 @@
 package tlsconf
 
 import (
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/binary"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -36,6 +39,7 @@ type Options struct {
 	Trusted        []*x509.Certificate // ssl_trusted_certificate: trusted, not sent
 	CRLs           []*x509.RevocationList
 	Depth          int
+	PreferServer   bool // ssl_prefer_server_ciphers
 	Reject         bool // ssl_reject_handshake on
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -86,16 +90,7 @@ func NewSite(o Options) *Site {
 		// as OpenSSL chooses; Go's own choice would also insist on the
 		// server name.
 		GetCertificate: func(h *tls.ClientHelloInfo) (*tls.Certificate, error) {
-			if len(certs) > 1 {
-				probe := *h
-				probe.ServerName = ""
-				for i := range certs {
-					if probe.SupportsCertificate(&certs[i]) == nil {
-						return &certs[i], nil
-					}
-				}
-			}
-			return &certs[0], nil
+			return pickCertificate(h, certs, o), nil
 		},
 	}
 	if o.Verify != VerifyOff {
@@ -153,6 +148,70 @@ func NewSite(o Options) *Site {
 	}
 	s.Config = c
 	return s
+}
+
+// pickCertificate chooses among several certificates (RSA and ECDSA) as
+// OpenSSL does for nginx, by key type and the client's signature
+// algorithms only (Go's own choice would also insist on the server
+// name): with TLS 1.3 the first usable one in configuration order; with
+// TLS 1.2 the one the first usable cipher suite needs, in the client's
+// order of suites (ssl_prefer_server_ciphers off) or in the order of
+// ssl_ciphers (on).
+func pickCertificate(h *tls.ClientHelloInfo, certs []tls.Certificate, o Options) *tls.Certificate {
+	if len(certs) == 1 {
+		return &certs[0]
+	}
+	probe := *h
+	probe.ServerName = ""
+	usable := func(c *tls.Certificate) bool { return probe.SupportsCertificate(c) == nil }
+	if negotiated(h, o) < tls.VersionTLS13 {
+		order, allowed := h.CipherSuites, o.Ciphers
+		if allowed == nil {
+			for _, s := range tls.CipherSuites() {
+				allowed = append(allowed, s.ID)
+			}
+		}
+		if o.PreferServer {
+			order, allowed = allowed, h.CipherSuites
+		}
+		for _, id := range order {
+			if !slices.Contains(allowed, id) {
+				continue
+			}
+			ecdsaSuite := strings.Contains(tls.CipherSuiteName(id), "_ECDSA_")
+			for i := range certs {
+				_, isEC := certs[i].PrivateKey.(*ecdsa.PrivateKey)
+				if isEC == ecdsaSuite && usable(&certs[i]) {
+					return &certs[i]
+				}
+			}
+		}
+	}
+	for i := range certs {
+		if usable(&certs[i]) {
+			return &certs[i]
+		}
+	}
+	return &certs[0]
+}
+
+// negotiated is the version the handshake will use: the highest the
+// client offers within the site's range.
+func negotiated(h *tls.ClientHelloInfo, o Options) uint16 {
+	lo, hi := o.MinVersion, o.MaxVersion
+	if lo == 0 {
+		lo = tls.VersionTLS12
+	}
+	if hi == 0 {
+		hi = tls.VersionTLS13
+	}
+	best := uint16(0)
+	for _, v := range h.SupportedVersions {
+		if v >= lo && v <= hi && v > best {
+			best = v
+		}
+	}
+	return best
 }
 
 // stampTag marks weir's creation time in a session's Extra.
