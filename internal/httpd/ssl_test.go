@@ -568,3 +568,83 @@ func TestSSLAgainstNginx(t *testing.T) {
 		}
 	}
 }
+
+// benchHandshakes measures new TLS connections (handshake, one request,
+// close) against weir's pipeline with the certificate of kind.
+func benchHandshakes(b *testing.B, kind string, maxVersion uint16) {
+	addr, _ := startTLS(b, `events {} http { access_log off; ssl_session_tickets off;
+		server { listen 127.0.0.1:{{PORT}} ssl; ssl_certificate `+kind+`.crt; ssl_certificate_key `+kind+`.key;
+			location / { return 200 "ok"; } } }`)
+	cfg := &tls.Config{InsecureSkipVerify: true, MaxVersion: maxVersion}
+	req := []byte("GET / HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
+	b.RunParallel(func(pb *testing.PB) {
+		buf := make([]byte, 1024)
+		for pb.Next() {
+			c, err := tls.Dial("tcp", addr, cfg)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			c.Write(req)
+			for {
+				if _, err := c.Read(buf); err != nil {
+					break
+				}
+			}
+			c.Close()
+		}
+	})
+}
+
+func BenchmarkSSLHandshakeECDSA(b *testing.B)      { benchHandshakes(b, "a-ec", 0) }
+func BenchmarkSSLHandshakeRSA(b *testing.B)        { benchHandshakes(b, "a-rsa", 0) }
+func BenchmarkSSLHandshakeECDSATLS12(b *testing.B) { benchHandshakes(b, "a-ec", tls.VersionTLS12) }
+
+// BenchmarkSSLKeepalive measures requests over one keep-alive TLS
+// connection.
+func BenchmarkSSLKeepalive(b *testing.B) {
+	addr, _ := startTLS(b, `events {} http { access_log off; keepalive_requests 100000000;
+		server { listen 127.0.0.1:{{PORT}} ssl; ssl_certificate a-ec.crt; ssl_certificate_key a-ec.key;
+			location / { return 200 "ok"; } } }`)
+	c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	req := []byte("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n")
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Write(req)
+		r, err := http.ReadResponse(br, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+}
+
+// BenchmarkSSLStatic1K is BenchmarkStatic1K over one keep-alive TLS
+// connection.
+func BenchmarkSSLStatic1K(b *testing.B) {
+	addr, dir := startTLS(b, `events {} http { access_log off; keepalive_requests 100000000;
+		server { listen 127.0.0.1:{{PORT}} ssl; ssl_certificate a-ec.crt; ssl_certificate_key a-ec.key; root html; } }`)
+	os.WriteFile(filepath.Join(dir, "html", "1k.txt"), []byte(strings.Repeat("x", 1024)), 0o644)
+	c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	req := []byte("GET /1k.txt HTTP/1.1\r\nHost: a.test\r\n\r\n")
+	for b.Loop() {
+		c.Write(req)
+		r, err := http.ReadResponse(br, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+}
