@@ -277,7 +277,7 @@ func TestGatewayFastCGI(t *testing.T) {
 			raw("http/1.0 client", "GET /a/?do=stderr HTTP/1.0\r\nHost: localhost\r\n\r\n"),
 			raw("http/1.0 client large", "GET /nb/?do=big HTTP/1.0\r\nHost: localhost\r\n\r\n"),
 			get("buffering off", "/unbuf/?do=bigflush&len=1"),
-			get("buffering off chunked", "/unbuf/?do=stderr-multi"),
+			get("buffering off chunked", "/unbuf/?do=stderr-multi").known("the action of a stderr line sent after the output (\"while reading response header from upstream\" or \"while reading upstream\") depends on whether it came in the same read as the header, in nginx as in weir: not comparable run to run"),
 			get("buffering off worker killed", "/unbufshort/?do=killed"),
 			getN("keep conn without keepalive", 3, keyed("/kc/?i=")),
 			get("add_header with php headers", "/addh/?do=custom"),

@@ -290,9 +290,10 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 	uc := q.px.uc
 	h := &px.head
 	w := q.w
-	// stderr that FastCGI sends with an unbuffered body is logged in the
-	// header's action (nginx's filter never changes it); errors are "while
-	// reading upstream" either way
+	// stderr that came in the same read as the header of an unbuffered
+	// answer is logged in the header's action (nginx's non-buffered filter
+	// runs before the action changes); later records and errors are
+	// "while reading upstream"
 	if !buffering {
 		px.stderrAction = px.action
 	}

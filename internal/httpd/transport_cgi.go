@@ -308,6 +308,9 @@ func (q *request) readFastCGI(c *upstream.Conn, p []byte) (int, error) {
 		if cap(g.rawBuf) == 0 {
 			g.rawBuf = make([]byte, 16*1024)
 		}
+		// records of a later read are logged "while reading upstream"
+		// (only those that came with the header keep its action)
+		px.stderrAction = ""
 		n, err := c.Read(g.rawBuf[:cap(g.rawBuf)])
 		if n > 0 {
 			px.st.received += int64(n)
