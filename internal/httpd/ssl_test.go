@@ -29,7 +29,8 @@ type pki struct {
 	ca, other                      *tlstest.Cert
 	aRSA, aEC, b, backend          *tlstest.Cert
 	client, expired, revoked, self *tlstest.Cert
-	crl                            []byte
+	inter, viaInter                *tlstest.Cert
+	crl, interCRL                  []byte
 }
 
 var testPKI *pki
@@ -47,7 +48,10 @@ func getPKI() *pki {
 	p.expired = p.ca.ExpiredClient("bob")
 	p.revoked = p.ca.Client("mallory")
 	p.self = p.other.Client("eve")
+	p.inter = p.ca.Intermediate("weir test intermediate")
+	p.viaInter = p.inter.Client("carol")
 	p.crl = p.ca.CRL(p.revoked)
+	p.interCRL = p.inter.CRL()
 	testPKI = p
 	return p
 }
@@ -62,6 +66,8 @@ func writePKI(t testing.TB, dir string) *pki {
 	tlstest.Write(t, dir, "client", p.client)
 	tlstest.WriteFile(t, dir, "ca.crt", p.ca.PEM())
 	tlstest.WriteFile(t, dir, "ca.crl", p.crl)
+	tlstest.WriteFile(t, dir, "ca-inter.crt", append(p.ca.PEM(), p.inter.PEM()...))
+	tlstest.WriteFile(t, dir, "both.crl", append(append([]byte(nil), p.crl...), p.interCRL...))
 	return p
 }
 
@@ -152,8 +158,11 @@ func clientConf(p *pki, sni string) *tls.Config {
 // withCert makes the client send c whatever CAs the server names (Go's
 // client would otherwise keep a certificate of another CA to itself;
 // curl and browsers send it).
-func withCert(cfg *tls.Config, c *tlstest.Cert) *tls.Config {
+func withCert(cfg *tls.Config, c *tlstest.Cert, chain ...*tlstest.Cert) *tls.Config {
 	cert := &tls.Certificate{Certificate: [][]byte{c.Cert.Raw}, PrivateKey: c.Key, Leaf: c.Cert}
+	for _, x := range chain {
+		cert.Certificate = append(cert.Certificate, x.Cert.Raw)
+	}
 	cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
 	return cfg
 }
@@ -489,6 +498,18 @@ func TestSSLAgainstNginx(t *testing.T) {
 		server { listen 127.0.0.1:{{PORT}} ssl; server_name noca.test; ssl_verify_client optional_no_ca;
 			location / { return 200 "$ssl_client_verify"; } }
 		server { listen 127.0.0.1:{{PORT}} ssl; server_name on.test; ssl_verify_client on;
+			location / { return 200 "$ssl_client_verify"; } }
+		server { listen 127.0.0.1:{{PORT}} ssl; server_name depth1.test; ssl_verify_client optional;
+			ssl_client_certificate ca-inter.crt; ssl_crl both.crl;
+			location / { return 200 "$ssl_client_verify|$ssl_client_i_dn"; } }
+		server { listen 127.0.0.1:{{PORT}} ssl; server_name depth2.test; ssl_verify_client optional; ssl_verify_depth 2;
+			ssl_client_certificate ca-inter.crt; ssl_crl both.crl;
+			location / { return 200 "$ssl_client_verify"; } }
+		server { listen 127.0.0.1:{{PORT}} ssl; server_name nocrl.test; ssl_verify_client optional; ssl_verify_depth 2;
+			ssl_client_certificate ca-inter.crt;
+			location / { return 200 "$ssl_client_verify"; } }
+		server { listen 127.0.0.1:{{PORT}} ssl; server_name missingcrl.test; ssl_verify_client optional; ssl_verify_depth 2;
+			ssl_client_certificate ca-inter.crt; ssl_crl ca.crl;
 			location / { return 200 "$ssl_client_verify"; } } }`
 	waddr, _ := startTLS(t, conf)
 	// nginx on a port of its own, in a prefix with the same certificates
@@ -525,28 +546,37 @@ func TestSSLAgainstNginx(t *testing.T) {
 		host, uri string
 		cert      *tlstest.Cert
 		max       uint16
+		chain     []*tlstest.Cert
 	}{
-		{"a.test", "/", nil, 0},
-		{"a.test", "/", p.client, 0},
-		{"a.test", "/", p.client, tls.VersionTLS12},
-		{"a.test", "/", p.expired, 0},
-		{"a.test", "/", p.revoked, 0},
-		{"a.test", "/", p.self, 0},
-		{"a.test", "/cert", p.client, 0},
-		{"noca.test", "/", p.self, 0},
-		{"noca.test", "/", p.revoked, 0},
-		{"noca.test", "/", p.client, 0},
-		{"on.test", "/", nil, 0},
-		{"on.test", "/", p.expired, 0},
-		{"on.test", "/misdirected", p.client, 0},
-		{"a.test", "/misdirected", p.client, 0},
+		{"depth1.test", "/", p.viaInter, 0, nil},
+		{"depth2.test", "/", p.viaInter, 0, nil},
+		{"depth2.test", "/", p.client, 0, nil},
+		{"depth2.test", "/", p.revoked, 0, nil},
+		{"nocrl.test", "/", p.viaInter, 0, nil},
+		{"missingcrl.test", "/", p.viaInter, 0, nil},
+		{"missingcrl.test", "/", p.client, 0, nil},
+		{"depth2.test", "/", p.viaInter, 0, []*tlstest.Cert{p.inter}},
+		{"a.test", "/", nil, 0, nil},
+		{"a.test", "/", p.client, 0, nil},
+		{"a.test", "/", p.client, tls.VersionTLS12, nil},
+		{"a.test", "/", p.expired, 0, nil},
+		{"a.test", "/", p.revoked, 0, nil},
+		{"a.test", "/", p.self, 0, nil},
+		{"a.test", "/cert", p.client, 0, nil},
+		{"noca.test", "/", p.self, 0, nil},
+		{"noca.test", "/", p.revoked, 0, nil},
+		{"noca.test", "/", p.client, 0, nil},
+		{"on.test", "/", nil, 0, nil},
+		{"on.test", "/", p.expired, 0, nil},
+		{"on.test", "/misdirected", p.client, 0, nil},
+		{"a.test", "/misdirected", p.client, 0, nil},
 	} {
 		var got [2]string
 		for i, addr := range []string{waddr, naddr} {
 			cfg := clientConf(p, c.host)
 			cfg.MaxVersion = c.max
 			if c.cert != nil {
-				withCert(cfg, c.cert)
+				withCert(cfg, c.cert, c.chain...)
 			}
 			host := c.host
 			if c.uri == "/misdirected" {

@@ -55,6 +55,8 @@ type Site struct {
 	CRLs   []*x509.RevocationList
 	Depth  int
 	now    func() time.Time
+
+	trusted []*x509.Certificate // the certificates of Roots
 }
 
 // ErrRejected is the handshake error of ssl_reject_handshake.
@@ -72,7 +74,8 @@ func NewSite(o Options) *Site {
 		s.now = time.Now
 	}
 	if len(o.ClientCAs)+len(o.Trusted) > 0 {
-		s.Roots = Pool(append(append([]*x509.Certificate(nil), o.ClientCAs...), o.Trusted...))
+		s.trusted = append(append([]*x509.Certificate(nil), o.ClientCAs...), o.Trusted...)
+		s.Roots = Pool(s.trusted)
 	}
 	if len(o.Certs) == 0 {
 		return s

@@ -115,6 +115,13 @@ func (s *Site) verifyChain(peer []*x509.Certificate, usage x509.ExtKeyUsage) Ver
 	for _, c := range peer[1:] {
 		inter.AddCert(c)
 	}
+	// a trusted intermediate may also lead on to its root, as in
+	// OpenSSL's store
+	for _, c := range s.trusted {
+		if !selfSigned(c) {
+			inter.AddCert(c)
+		}
+	}
 	chains, err := leaf.Verify(x509.VerifyOptions{
 		Roots: s.Roots, Intermediates: inter, CurrentTime: now,
 		KeyUsages: []x509.ExtKeyUsage{usage},
@@ -137,13 +144,18 @@ func (s *Site) verifyChain(peer []*x509.Certificate, usage x509.ExtKeyUsage) Ver
 		}
 		return r
 	}
+	// OpenSSL builds the chain up to a self-signed root when the store
+	// has one, even past a trusted intermediate; the shortest such chain.
 	chain := chains[0]
 	for _, ch := range chains[1:] {
-		if len(ch) < len(chain) {
+		rootCh, rootBest := selfSigned(ch[len(ch)-1]), selfSigned(chain[len(chain)-1])
+		if rootCh && !rootBest || rootCh == rootBest && len(ch) < len(chain) {
 			chain = ch
 		}
 	}
-	if len(chain)-1 > s.Depth {
+	// ssl_verify_depth limits the intermediate certificates: neither
+	// the client's nor the trust anchor count.
+	if len(chain)-2 > s.Depth {
 		r.Code = ErrChainTooLong
 		return r
 	}

@@ -88,6 +88,26 @@ func NewCA(name string) *Cert {
 	return &Cert{Cert: c, Key: key}
 }
 
+// Intermediate makes a CA signed by ca.
+func (ca *Cert) Intermediate(name string) *Cert {
+	key := newKey(ECDSA)
+	tpl := &x509.Certificate{
+		SerialNumber:          nextSerial(),
+		Subject:               pkix.Name{CommonName: name, Organization: []string{"weir tests"}},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, ca.Cert, key.Public(), ca.Key)
+	if err != nil {
+		panic(err)
+	}
+	c, _ := x509.ParseCertificate(der)
+	return &Cert{Cert: c, Key: key}
+}
+
 // Server makes a server certificate for names signed by ca.
 func (ca *Cert) Server(kind string, names ...string) *Cert {
 	return ca.issue(kind, names[0], names, x509.ExtKeyUsageServerAuth, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
