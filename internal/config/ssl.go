@@ -7,6 +7,7 @@ import (
 
 	"weir/internal/conf"
 	"weir/internal/tlsconf"
+	"weir/internal/vars"
 )
 
 // SSLSrv holds the settings of nginx's ngx_http_ssl_module
@@ -120,10 +121,28 @@ func sslPath(f func(s *SSLSrv) *Opt[[]string]) func(*builder, *conf.Stmt) error 
 	arr := sslArray(f)
 	return func(b *builder, s *conf.Stmt) error {
 		if strings.Contains(s.Args[0], "$") {
-			return conf.Errorf(s, "the \"%s\" directive with variables is not supported by weir yet", s.Name)
+			if err := b.checkCertVars(s); err != nil {
+				return err
+			}
 		}
 		return arr(b, s)
 	}
+}
+
+// checkCertVars allows the one variable weir loads certificates by,
+// $ssl_server_name; nginx's other variables would need a request that
+// does not exist during the handshake in weir.
+func (b *builder) checkCertVars(s *conf.Stmt) error {
+	v, err := b.compile(s, s.Args[0])
+	if err != nil {
+		return err
+	}
+	for _, p := range v.Parts {
+		if p.Kind != vars.Lit && !(p.Kind == vars.Builtin && p.ID == vars.SSLServerName) {
+			return conf.Errorf(s, "the \"%s\" directive with variables other than $%s is not supported by weir yet", s.Name, tlsconf.NameVar)
+		}
+	}
+	return nil
 }
 
 // setSSLPasswordFile is ngx_http_ssl_password_file: read at once.
@@ -245,7 +264,17 @@ func (b *builder) buildSite(httpStmt *conf.Stmt, c *SSLSrv, caches map[string]*t
 	if c.Passwords.V != nil {
 		pw = c.Passwords.V
 	}
+	dynamic := false
+	for i := range certs {
+		dynamic = dynamic || strings.Contains(certs[i], "$") || strings.Contains(keys[i], "$")
+	}
 	for i, cert := range certs {
+		if dynamic {
+			// loaded per handshake (ngx_http_ssl_compile_certificates)
+			o.Templates = append(o.Templates, tlsconf.Template{Cert: b.fullConf(cert), Key: b.fullConf(keys[i])})
+			o.Passwords = pw
+			continue
+		}
 		kp, err := tlsconf.LoadKeyPair(b.fullConf(cert), b.fullConf(keys[i]), pw)
 		if err != nil {
 			return nil, &conf.Error{Msg: err.Error()}

@@ -678,3 +678,36 @@ func BenchmarkSSLStatic1K(b *testing.B) {
 		r.Body.Close()
 	}
 }
+
+func TestSSLCertificateByServerName(t *testing.T) {
+	addr, dir := startTLS(t, `events {} http { access_log off;
+		server { listen 127.0.0.1:{{PORT}} ssl;
+			ssl_certificate certs/$ssl_server_name.crt; ssl_certificate_key certs/${ssl_server_name}.key;
+			location / { return 200 "$ssl_server_name"; } } }`)
+	p := getPKI()
+	os.MkdirAll(filepath.Join(dir, "certs"), 0o755)
+	tlstest.Write(t, filepath.Join(dir, "certs"), "a.test", p.aEC)
+	tlstest.Write(t, filepath.Join(dir, "certs"), "b.test", p.b)
+	for _, name := range []string{"a.test", "b.test", "A.TEST"} {
+		r, st, err := tlsGet(t, addr, clientConf(p, name), name, "/")
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if cn := st.PeerCertificates[0].Subject.CommonName; cn != strings.ToLower(name) || r.body != name {
+			t.Errorf("%s: certificate %s, body %q", name, cn, r.body)
+		}
+	}
+	cfg := clientConf(p, "c.test")
+	if _, _, err := tlsGet(t, addr, cfg, "c.test", "/"); err == nil {
+		t.Error("a name without certificate files got a handshake")
+	}
+	// a certificate replaced on disk is taken at the next handshake
+	tlstest.Write(t, filepath.Join(dir, "certs"), "b.test", p.aEC)
+	future := time.Now().Add(time.Minute)
+	os.Chtimes(filepath.Join(dir, "certs", "b.test.crt"), future, future)
+	cfg = clientConf(p, "b.test")
+	cfg.InsecureSkipVerify = true
+	if _, st, err := tlsGet(t, addr, cfg, "b.test", "/"); err != nil || st.PeerCertificates[0].Subject.CommonName != "a.test" {
+		t.Errorf("replaced certificate not loaded: %v", err)
+	}
+}

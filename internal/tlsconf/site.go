@@ -25,7 +25,11 @@ const (
 
 // Options are one server block's TLS settings, read and loaded.
 type Options struct {
-	Certs          []tls.Certificate
+	Certs []tls.Certificate
+	// Templates replace Certs when the paths name the server name; the
+	// pairs are loaded per handshake with Passwords.
+	Templates      []Template
+	Passwords      []string
 	MinVersion     uint16
 	MaxVersion     uint16
 	Ciphers        []uint16 // nil: Go's defaults
@@ -77,10 +81,14 @@ func NewSite(o Options) *Site {
 		s.trusted = append(append([]*x509.Certificate(nil), o.ClientCAs...), o.Trusted...)
 		s.Roots = Pool(s.trusted)
 	}
-	if len(o.Certs) == 0 {
+	if len(o.Certs) == 0 && len(o.Templates) == 0 {
 		return s
 	}
 	certs := o.Certs
+	var dyn *dynamic
+	if len(o.Templates) > 0 {
+		dyn = &dynamic{templates: o.Templates, passwords: o.Passwords, cache: map[string]*loaded{}}
+	}
 	c := &tls.Config{
 		MinVersion:       o.MinVersion,
 		MaxVersion:       o.MaxVersion,
@@ -93,6 +101,13 @@ func NewSite(o Options) *Site {
 		// as OpenSSL chooses; Go's own choice would also insist on the
 		// server name.
 		GetCertificate: func(h *tls.ClientHelloInfo) (*tls.Certificate, error) {
+			if dyn != nil {
+				list, err := dyn.load(h.ServerName)
+				if err != nil {
+					return nil, err
+				}
+				return pickCertificate(h, list, o), nil
+			}
 			return pickCertificate(h, certs, o), nil
 		},
 	}
