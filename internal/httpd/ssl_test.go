@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -420,10 +421,16 @@ func tlsBackend(t *testing.T, p *pki) (addr string, handshakes *atomic.Int32) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := &http.Server{ErrorLog: log.New(io.Discard, "", 0), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cn := "-"
 		if len(r.TLS.PeerCertificates) > 0 {
 			cn = r.TLS.PeerCertificates[0].Subject.CommonName
+		}
+		if r.URL.Path == "/resumed" {
+			// a new connection (and handshake) for every request
+			w.Header().Set("Connection", "close")
+			fmt.Fprintf(w, "resumed=%v %s", r.TLS.DidResume, tlsconf.VersionName(r.TLS.Version))
+			return
 		}
 		fmt.Fprintf(w, "sni=%s cert=%s", r.TLS.ServerName, cn)
 	})}
@@ -444,7 +451,11 @@ func TestSSLUpstream(t *testing.T) {
 			location /verify/ { proxy_pass https://`+back+`/; proxy_ssl_verify on; proxy_ssl_trusted_certificate ca.crt;
 				proxy_ssl_name backend.test; proxy_ssl_certificate client.crt; proxy_ssl_certificate_key client.key; }
 			location /wrong/ { proxy_pass https://`+back+`/; proxy_ssl_verify on; proxy_ssl_trusted_certificate ca.crt;
-				proxy_ssl_name other.test; } } }`)
+				proxy_ssl_name other.test; }
+			location /reuse/ { proxy_pass https://`+back+`/; }
+			location /noreuse/ { proxy_pass https://`+back+`/; proxy_ssl_session_reuse off; }
+			location /tls12/ { proxy_pass https://`+back+`/; proxy_ssl_protocols TLSv1.2; }
+			location /var/ { set $b `+back+`; proxy_pass https://$b/resumed; } } }`)
 	for _, c := range []struct {
 		uri    string
 		status int
@@ -462,6 +473,18 @@ func TestSSLUpstream(t *testing.T) {
 	log := waitLog(t, dir, "error.log", 1)
 	if !strings.Contains(log, `[error] `) || !strings.Contains(log, `upstream SSL certificate does not match "other.test" while SSL handshaking to upstream, client: 127.0.0.1`) {
 		t.Errorf("error log:\n%s", log)
+	}
+	for _, c := range []struct{ uri, body string }{
+		{"/reuse/resumed", "resumed=false TLSv1.3"},
+		{"/reuse/resumed", "resumed=true TLSv1.3"},
+		{"/noreuse/resumed", "resumed=false TLSv1.3"},
+		{"/noreuse/resumed", "resumed=false TLSv1.3"},
+		{"/tls12/resumed", "resumed=false TLSv1.2"},
+		{"/var/", "resumed=false TLSv1.3"},
+	} {
+		if r := get(t, addr, c.uri); r.status != 200 || r.body != c.body {
+			t.Errorf("%s: %d %q, want %q", c.uri, r.status, r.body, c.body)
+		}
 	}
 	before := handshakes.Load()
 	for range 3 {
