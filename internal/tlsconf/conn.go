@@ -67,11 +67,17 @@ func (c *Conn) Read(p []byte) (int, error) {
 func (c *Conn) configFor(h *tls.ClientHelloInfo) (*tls.Config, error) {
 	s := c.sel(h.ServerName)
 	if s == nil || s.Reject {
-		return nil, ErrRejected
+		// a configuration without certificates makes Go refuse the
+		// hello with an unrecognized_name alert, the one nginx sends
+		c.site = s
+		return rejectConfig, nil
 	}
 	c.site = s
 	return s.Config, nil
 }
+
+// rejectConfig has no certificate: ssl_reject_handshake.
+var rejectConfig = &tls.Config{}
 
 // Write writes through TLS, or plainly on a plain connection.
 func (c *Conn) Write(p []byte) (int, error) {

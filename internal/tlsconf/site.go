@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/binary"
-	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -62,9 +61,6 @@ type Site struct {
 
 	trusted []*x509.Certificate // the certificates of Roots
 }
-
-// ErrRejected is the handshake error of ssl_reject_handshake.
-var ErrRejected = errors.New("handshake rejected (ssl_reject_handshake)")
 
 // alpn are the protocols nginx's ngx_http_ssl_alpn_select accepts for
 // HTTP/1.x; a client offering none of them is refused, as nginx does
