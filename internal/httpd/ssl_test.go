@@ -734,3 +734,30 @@ func TestSSLCertificateByServerName(t *testing.T) {
 		t.Errorf("replaced certificate not loaded: %v", err)
 	}
 }
+
+// BenchmarkSSLProxy proxies GETs over one keep-alive TLS connection to a
+// keep-alive plain upstream.
+func BenchmarkSSLProxy(b *testing.B) {
+	up := startFixedUpstream(b)
+	defer up.Close()
+	addr, _ := startTLS(b, `events {} http { access_log off; keepalive_requests 100000000;
+		upstream u { server `+up.Addr().String()+`; keepalive 4; }
+		server { listen 127.0.0.1:{{PORT}} ssl; ssl_certificate a-ec.crt; ssl_certificate_key a-ec.key;
+			location / { proxy_pass http://u; } } }`)
+	c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	req := []byte("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n")
+	for b.Loop() {
+		c.Write(req)
+		r, err := http.ReadResponse(br, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+}
