@@ -1,11 +1,19 @@
 // Command weirbench measures weir against nginx on this machine, in one
-// run, with the same site and the same load: requests per second for a
-// 1 KiB static file over keep-alive (wrk, several connection counts), and
-// the memory each idle keep-alive connection costs the server (RSS
-// growth over N idle connections). Both servers listen on 127.0.0.1 only;
-// every load is bounded in time and count.
+// run, with the same configuration and the same load. Both servers listen
+// on 127.0.0.1 only; every load is bounded in time and count.
+//
+// The default mode serves a 1 KiB static file over keep-alive (wrk,
+// several connection counts) and measures the memory each idle keep-alive
+// connection costs the server (RSS growth over N idle connections).
+//
+// -mode proxy puts each server in front of the same backend (an nginx
+// with one worker answering fixed 64-byte and 16 KiB bodies) with an
+// upstream keep-alive pool, and reports for each body size and connection
+// count the requests per second, p50/p99 latency, CPU per request and the
+// server's memory, in interleaved rounds.
 //
 //	go build -o weir ./cmd/weir && go run ./cmd/weirbench -weir ./weir
+//	go run ./cmd/weirbench -weir ./weir -mode proxy
 package main
 
 import (
@@ -33,7 +41,15 @@ func main() {
 	idle := flag.Int("idle", 10000, "idle keep-alive connections for the memory test")
 	workers := flag.Int("nginx-workers", 2, "nginx worker_processes")
 	rounds := flag.Int("rounds", 3, "alternating rounds per connection count")
+	mode := flag.String("mode", "static", "static or proxy")
 	flag.Parse()
+	if *mode == "proxy" {
+		if *conns == "64,256" {
+			*conns = "1,64,256"
+		}
+		proxyBench(*weirBin, *nginxBin, *workers, *conns, *dur, *rounds)
+		return
+	}
 
 	dir, err := os.MkdirTemp("", "weirbench")
 	check(err)

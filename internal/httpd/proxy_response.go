@@ -324,54 +324,63 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 	limit := uc.LimitRate.V // proxy_limit_rate: bytes per second read from the upstream
 	bodyStart := time.Now()
 	clientOK := true
+	var lateErr error // a read error held back while its bytes are passed on
 	for {
 		if remain == 0 && !h.Chunked {
 			break
 		}
 		var in []byte
-		if len(pending) > 0 {
-			in, pending = pending, nil
-		} else {
-			px.conn.SetReadDeadline(time.Now().Add(uc.ReadTimeout.V))
-			if limit > 0 {
-				// ngx_event_pipe's limit_rate: wait until the bytes
-				// read so far are due
-				if due := bodyStart.Add(time.Duration(px.st.received * int64(time.Second) / limit)); time.Until(due) > 0 {
-					time.Sleep(time.Until(due))
-				}
+		var err error
+		switch {
+		case lateErr != nil:
+			// an error that came with the read of carried bytes
+			err, lateErr = lateErr, nil
+		case len(pending) > 0 && !h.Chunked && (remain < 0 || int64(len(pending)) < remain) && len(pending) < len(buf)/2:
+			// the start of a body that goes on waits for the next
+			// read, so both go to the client in one write
+			carry := copy(buf, pending)
+			pending = nil
+			var n int
+			n, err = q.readUpstream(buf[carry:], bodyStart, limit)
+			in = buf[:carry+n]
+			if err != nil {
+				lateErr, err = err, nil
 			}
-			n, err := px.tr.read(q, px.conn, buf)
-			if n > 0 {
-				if !px.tr.countsRaw {
-					px.st.received += int64(n)
-				}
-				in = buf[:n]
-			} else if err != nil {
-				if err == io.EOF && remain < 0 && !h.Chunked {
-					if px.tr.untilEOF && h.ContentLength >= 0 && length < h.ContentLength {
-						// FastCGI ended the request before the
-						// Content-Length it announced
-						q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream prematurely closed FastCGI request%s%s", px.action, q.logSuffix())
-						q.finishUpstream(peer, false, length)
-						w.Abort(true)
-						return
-					}
-					// the body ends with the connection (or the
-					// protocol's end of the response)
-					q.finishUpstream(peer, px.tr.untilEOF, length)
-					_ = w.Finish()
-					return
-				}
-				q.upstreamBodyError(err, buffering)
-				q.finishUpstream(peer, false, length)
-				// what an event pipe had read but not sent is lost on a
-				// read error (nginx sends it when the upstream closed
-				// or timed out)
-				w.Abort(err == io.EOF || isTimeout(err) || !buffering)
-				return
-			} else {
+		case len(pending) > 0:
+			in, pending = pending, nil
+		default:
+			var n int
+			n, err = q.readUpstream(buf, bodyStart, limit)
+			in = buf[:n]
+			if n > 0 && err != nil {
+				lateErr, err = err, nil
+			}
+		}
+		if len(in) == 0 {
+			if err == nil {
 				continue
 			}
+			if err == io.EOF && remain < 0 && !h.Chunked {
+				if px.tr.untilEOF && h.ContentLength >= 0 && length < h.ContentLength {
+					// FastCGI ended the request before the
+					// Content-Length it announced
+					q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream prematurely closed FastCGI request%s%s", px.action, q.logSuffix())
+					q.finishUpstream(peer, false, length)
+					w.Abort(true)
+					return
+				}
+				// the body ends with the connection (or the protocol's
+				// end of the response)
+				q.finishUpstream(peer, px.tr.untilEOF, length)
+				_ = w.Finish()
+				return
+			}
+			q.upstreamBodyError(err, buffering)
+			q.finishUpstream(peer, false, length)
+			// what an event pipe had read but not sent is lost on a read
+			// error (nginx sends it when the upstream closed or timed out)
+			w.Abort(err == io.EOF || isTimeout(err) || !buffering)
+			return
 		}
 		if h.Chunked {
 			// the data of one read is gathered in place (it only moves
@@ -504,4 +513,22 @@ func hides(list []string, name string) bool {
 		}
 	}
 	return false
+}
+
+// readUpstream reads the next body bytes from the upstream with
+// proxy_read_timeout, paced by proxy_limit_rate (ngx_event_pipe's
+// limit_rate: wait until the bytes read so far are due).
+func (q *request) readUpstream(p []byte, start time.Time, limit int64) (int, error) {
+	px := q.px
+	px.conn.SetReadDeadline(time.Now().Add(px.uc.ReadTimeout.V))
+	if limit > 0 {
+		if due := start.Add(time.Duration(px.st.received * int64(time.Second) / limit)); time.Until(due) > 0 {
+			time.Sleep(time.Until(due))
+		}
+	}
+	n, err := px.tr.read(q, px.conn, p)
+	if n > 0 && !px.tr.countsRaw {
+		px.st.received += int64(n)
+	}
+	return n, err
 }
