@@ -617,7 +617,10 @@ func TestSoak(t *testing.T) {
 	if end.fds > early.fds+early.fds/20+2 {
 		t.Errorf("descriptors grew: %v, then %v", early, end)
 	}
-	if end.threads > early.threads+early.threads/20+2 {
+	// OS threads are not goroutines: Go starts a few more while syscalls
+	// block on a busy machine and keeps them parked; a leak of
+	// connections shows in the descriptors and the memory
+	if end.threads > early.threads+8 {
 		t.Errorf("threads grew: %v, then %v", early, end)
 	}
 	if end.rssKB > early.rssKB+early.rssKB/10+4096 {
