@@ -27,7 +27,7 @@ func (q *request) proxyTarget(p *config.Pass) bool {
 	if p.Value == nil {
 		px.grp = q.snap.ups.Group(p.Upstream)
 		px.host, px.port = p.Host, p.Port
-		px.uri = q.proxyURI(p, "", false)
+		px.uri = q.proxyURI(p)
 		return px.grp != nil
 	}
 	url := q.eval(p.Value)
@@ -82,7 +82,7 @@ func (q *request) proxyTarget(p *config.Pass) bool {
 	if hasURI && uri != "" {
 		px.uri = uri
 	} else {
-		px.uri = q.proxyURI(p, "", false)
+		px.uri = q.proxyURI(p)
 	}
 	return true
 }
@@ -92,7 +92,7 @@ func (q *request) proxyTarget(p *config.Pass) bool {
 // URI part, that part replaces the location's prefix of the current URI
 // (unless a "rewrite ... break" changed the URI, which then goes as a
 // whole); args are appended.
-func (q *request) proxyURI(p *config.Pass, _ string, _ bool) string {
+func (q *request) proxyURI(p *config.Pass) string {
 	if !p.HasURI || p.Value != nil {
 		if !q.internal && q.r.RawURI != "" {
 			return q.r.RawURI

@@ -151,10 +151,6 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 	q.passedHeaders = true
 	for _, x := range h.Headers {
 		if !q.upstreamHeaderPassed(x.Name) {
-			if httpcore.EqualFold(x.Name, "server") || httpcore.EqualFold(x.Name, "date") {
-				// proxy_pass_header Server/Date: the upstream's goes
-				// out in place of weir's own
-			}
 			continue
 		}
 		v := x.Value

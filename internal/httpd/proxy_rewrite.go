@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"weir/internal/config"
-	"weir/internal/errlog"
 	"weir/internal/upstream"
 )
 
@@ -147,9 +146,6 @@ func (q *request) rewriteCookieAttr(v, attr string, rules []*config.CookieRewrit
 func (q *request) tunnel(peer *upstream.Peer) {
 	px := q.px
 	w := q.w
-	if !q.r.KeepAlive && q.r.ProtoMinor == 0 {
-		// an HTTP/1.0 client cannot upgrade
-	}
 	q.prepareHeader()
 	w.KeepAlive = false
 	if err := w.WriteHeader(); err != nil {
@@ -200,7 +196,6 @@ func (q *request) tunnel(peer *upstream.Peer) {
 	px.st.received += downBytes
 	px.st.length = downBytes
 	q.extraSent += downBytes + int64(len(px.hbuf[px.hdone:px.hlen]))
-	_ = errlog.Info
 }
 
 // pipe copies src to dst until EOF or an error, each read bounded by

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"strconv"
 	"strings"
 
 	"weir/internal/config"
@@ -458,8 +457,6 @@ func (q *request) memcachedFirst(in []byte) []byte {
 	}
 	return data
 }
-
-var _ = strconv.Itoa
 
 // fastcgiSplit is ngx_http_fastcgi_split: fastcgi_split_path_info's two
 // captures over the URI give the script name and the path info; without
