@@ -146,6 +146,30 @@ func ParseHead(h *ResponseHead, buf []byte) (n int, done bool, err error) {
 		h.p.inHeader = true
 		h.p.state = hStart
 	}
+	return h.parseFields(buf)
+}
+
+// ParseFields parses header lines without a status line, as the CGI-style
+// answers of FastCGI, SCGI and uwsgi applications come (their status is
+// in a "Status:" field, which the caller interprets). It has ParseHead's
+// contract otherwise: incremental, the same line grammar and framing
+// checks, ErrTooBig for a full buffer; h.Status stays 0.
+func ParseFields(h *ResponseHead, buf []byte) (n int, done bool, err error) {
+	if !h.p.started {
+		h.Reset()
+	}
+	if h.p.done {
+		return h.p.pos, true, nil
+	}
+	if !h.p.inHeader {
+		h.p.inHeader = true
+		h.p.state = hStart
+	}
+	return h.parseFields(buf)
+}
+
+// parseFields parses header lines up to the empty line that ends them.
+func (h *ResponseHead) parseFields(buf []byte) (n int, done bool, err error) {
 	for {
 		rc := h.parseHeaderLine(buf)
 		switch rc {
