@@ -219,38 +219,8 @@ func BenchmarkProxyParallel(b *testing.B) {
 // minimal upstream on 127.0.0.1 (a loop answering a fixed response), so
 // the figure is weir's own cost per proxied request.
 func BenchmarkProxy(b *testing.B) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
+	ln := startFixedUpstream(b)
 	defer ln.Close()
-	answer := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n\r\nhello world\n")
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					for {
-						line, err := br.ReadSlice('\n')
-						if err != nil {
-							return
-						}
-						if len(line) <= 2 {
-							break
-						}
-					}
-					if _, err := c.Write(answer); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
 	addr, dir := startPipelineDir(b, `events {} http { access_log off; keepalive_requests 100000000;
 		upstream u { server `+ln.Addr().String()+`; }
 		server { listen 127.0.0.1:{{PORT}}; location / { proxy_pass http://u; } } }`)

@@ -43,30 +43,32 @@ var fastcgiTransport = transport{
 	countsRaw: true,
 }
 
-var uwsgiTransport = transport{
-	pass:  func(lc *config.Loc) *config.Pass { return lc.UWSGI.Pass },
-	conf:  func(lc *config.Loc) *config.UpstreamConf { return &lc.UWSGI.UpstreamConf },
-	build: (*request).buildUWSGI,
-	reset: (*request).resetGateway,
-	write: func(q *request, c net.Conn) (int64, error) { return q.px.body.writeTo(c, q.px.reqHead) },
-	read:  func(q *request, c *upstream.Conn, p []byte) (int, error) { return c.Read(p) },
-	parse: func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error) {
-		return q.px.respHead.Parse(h, buf)
-	},
-	hidden: cgi.HideHeaders,
-}
+var uwsgiTransport = gatewayTransport(
+	func(lc *config.Loc) *config.Pass { return lc.UWSGI.Pass },
+	func(lc *config.Loc) *config.UpstreamConf { return &lc.UWSGI.UpstreamConf },
+	(*request).buildUWSGI)
 
-var scgiTransport = transport{
-	pass:  func(lc *config.Loc) *config.Pass { return lc.SCGI.Pass },
-	conf:  func(lc *config.Loc) *config.UpstreamConf { return &lc.SCGI.UpstreamConf },
-	build: (*request).buildSCGI,
-	reset: (*request).resetGateway,
-	write: func(q *request, c net.Conn) (int64, error) { return q.px.body.writeTo(c, q.px.reqHead) },
-	read:  func(q *request, c *upstream.Conn, p []byte) (int, error) { return c.Read(p) },
-	parse: func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error) {
-		return q.px.respHead.Parse(h, buf)
-	},
-	hidden: cgi.HideHeaders,
+var scgiTransport = gatewayTransport(
+	func(lc *config.Loc) *config.Pass { return lc.SCGI.Pass },
+	func(lc *config.Loc) *config.UpstreamConf { return &lc.SCGI.UpstreamConf },
+	(*request).buildSCGI)
+
+// gatewayTransport is uwsgi's and SCGI's transport: a request built by
+// build, the body raw after it, and an answer head that is HTTP or
+// CGI-style.
+func gatewayTransport(pass func(*config.Loc) *config.Pass, conf func(*config.Loc) *config.UpstreamConf, build func(*request)) transport {
+	return transport{
+		pass:  pass,
+		conf:  conf,
+		build: build,
+		reset: (*request).resetGateway,
+		write: func(q *request, c net.Conn) (int64, error) { return q.px.body.writeTo(c, q.px.reqHead) },
+		read:  func(q *request, c *upstream.Conn, p []byte) (int, error) { return c.Read(p) },
+		parse: func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error) {
+			return q.px.respHead.Parse(h, buf)
+		},
+		hidden: cgi.HideHeaders,
+	}
 }
 
 var memcachedTransport = transport{
