@@ -1,9 +1,11 @@
 package httpd
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"sync"
@@ -598,7 +600,14 @@ func (q *request) dial(peer *upstream.Peer) (net.Conn, error) {
 			}
 		}
 	}
-	nc, err := d.Dial(peer.Network, peer.Addr)
+	var nc net.Conn
+	var err error
+	if ap, perr := netip.ParseAddrPort(peer.Addr); perr == nil && peer.Network == "tcp" && d.LocalAddr == nil {
+		// an address known at load needs no resolver pass
+		nc, err = d.DialTCP(context.Background(), "tcp", netip.AddrPort{}, ap)
+	} else {
+		nc, err = d.Dial(peer.Network, peer.Addr)
+	}
 	if err != nil || q.px.scheme != "https://" {
 		return nc, err
 	}
