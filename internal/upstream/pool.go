@@ -28,7 +28,7 @@ type Conn struct {
 	Created  time.Time
 
 	raw  syscall.RawConn // nil when the socket is not reachable
-	peek func(fd uintptr) bool
+	peek func(fd uintptr)
 	dead bool // set by peek
 
 	// pool bookkeeping, guarded by pool.mu
@@ -74,8 +74,11 @@ func (c *Conn) alive() bool {
 	if c.raw == nil {
 		return true
 	}
+	// Control runs the peek on the descriptor directly: no poller and no
+	// deadline is involved (a deadline left from the last request does
+	// not matter), and the peek never blocks.
 	c.dead = true
-	if err := c.raw.Read(c.peek); err != nil {
+	if err := c.raw.Control(c.peek); err != nil {
 		return false
 	}
 	return !c.dead
@@ -237,12 +240,8 @@ func (g *Group) Put(c *Conn, key any) {
 	if !p.local {
 		key = nil
 	}
-	// An idle connection waits with no deadline; a stale one would also
-	// make the readiness check fail.
-	if c.Conn.SetDeadline(time.Time{}) != nil {
-		c.Conn.Close()
-		return
-	}
+	// Deadlines are left as the last request set them: every use sets
+	// its own first, and the readiness check does not look at them.
 	var evicted *Conn
 	p.mu.Lock()
 	if c.list != nil {
