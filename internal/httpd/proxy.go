@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"weir/internal/config"
@@ -227,6 +228,18 @@ func (q *request) proxyAttempts() {
 				}
 				tries--
 				continue
+			}
+			if !uc.IgnoreClientAbort.V && px.st.headerTime > clientCheckAfter && q.clientGone() {
+				// ngx_http_upstream_check_broken_connection: the client
+				// left while the upstream was thinking
+				q.log().Logf(errlog.Info, q.r.Conn.ID, "client prematurely closed connection, so upstream connection is closed too%s%s", px.action, q.logSuffix())
+				px.st.responseTime = time.Since(px.start)
+				px.st.status = 0 // nginx never read an answer: "-"
+				q.closeUpstream()
+				px.pick.Free(peer, upstream.StateOK)
+				q.status = 499
+				q.closed = true
+				return
 			}
 			q.proxyResponse(peer)
 			return
@@ -612,4 +625,31 @@ func (q *request) dial(peer *upstream.Peer) (net.Conn, error) {
 		return nc, err
 	}
 	return q.sslHandshake(nc)
+}
+
+// clientCheckAfter is how long an upstream must have taken to answer
+// before weir looks whether the client is still there (nginx watches the
+// client socket all along; a peek per request would cost every request a
+// system call, so only slow answers pay it).
+const clientCheckAfter = 50 * time.Millisecond
+
+// clientGone reports whether the client closed its side of the
+// connection: a non-blocking peek that finds end of file. Pipelined bytes
+// or an unreadable socket count as "still there".
+func (q *request) clientGone() bool {
+	sc, ok := q.r.Conn.NetConn.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	gone := false
+	_ = raw.Control(func(fd uintptr) {
+		var b [1]byte
+		n, _, errno := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		gone = errno == nil && n == 0
+	})
+	return gone
 }

@@ -757,3 +757,32 @@ func TestProxyLimitRate(t *testing.T) {
 		t.Fatalf("took %v: not paced", d)
 	}
 }
+
+// TestProxyClientGone: a client that left while a slow upstream was
+// thinking is logged as nginx does (499, "client prematurely closed
+// connection, so upstream connection is closed too").
+func TestProxyClientGone(t *testing.T) {
+	slow := startBackend(t, "slow", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		w.Write([]byte("late"))
+	})
+	addr, dir := proxyEnv(t, `events {} http {
+		error_log logs/info.log info;
+		log_format st '$status $upstream_status';
+		access_log logs/access.log st;
+		server { listen 127.0.0.1:{{PORT}}; location / { proxy_pass http://{{A}}; } } }`,
+		map[string]string{"A": slow.addr})
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write([]byte("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"))
+	time.Sleep(50 * time.Millisecond)
+	c.Close()
+	if got := strings.TrimSpace(waitLog(t, dir, "access.log", 1)); got != "499 -" {
+		t.Fatalf("access log %q", got)
+	}
+	if elog := readLog(t, dir, "info.log"); !strings.Contains(elog, "[info]") || !strings.Contains(elog, "client prematurely closed connection, so upstream connection is closed too while reading response header from upstream, client: 127.0.0.1") {
+		t.Fatalf("error log:\n%s", elog)
+	}
+}
