@@ -11,17 +11,30 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"sort"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// Binaries of the servers.
+// Binaries of the servers. PHPFPM is Debian's versioned php-fpmX.Y, the
+// newest installed (a path that does not exist when there is none).
+var PHPFPM = findPHPFPM()
+
 const (
-	PHPFPM    = "/usr/sbin/php-fpm8.2"
 	UWSGI     = "/usr/bin/uwsgi"
 	Memcached = "/usr/bin/memcached"
 )
+
+func findPHPFPM() string {
+	m, _ := filepath.Glob("/usr/sbin/php-fpm*")
+	sort.Strings(m)
+	if len(m) == 0 {
+		return "/usr/sbin/php-fpm"
+	}
+	return m[len(m)-1]
+}
 
 // Need skips t when bin is not installed.
 func Need(t testing.TB, bin string) {
