@@ -533,8 +533,8 @@ var errClientBody = errors.New("client body failed")
 const errClientBodyFT ftType = 1 << 30
 
 // streamBody sends the request head and then the client's body as it
-// arrives (proxy_request_buffering off), re-chunked when its length is
-// unknown.
+// arrives (*_request_buffering off): re-chunked over HTTP/1.1 when its
+// length is unknown, in STDIN records for FastCGI, raw otherwise.
 func (q *request) streamBody(c net.Conn) (int64, error) {
 	px := q.px
 	n, err := c.Write(px.reqHead)
@@ -543,45 +543,60 @@ func (q *request) streamBody(c net.Conn) (int64, error) {
 		return total, err
 	}
 	px.bodyStarted = true
+	frame, end := px.tr.frameBody, px.tr.endBody
+	if px.chunkedBody {
+		frame = http1.AppendChunk
+		end = http1.AppendLastChunk
+	}
+	m, err, rerr := copyFramed(c, q.r.Body(), frame, end, px.uc.SendTimeout.V)
+	total += m
+	if rerr != nil {
+		q.bodyError(rerr)
+		return total, errClientBody
+	}
+	return total, err
+}
+
+// copyFramed sends what src gives to c as it comes, each piece framed by
+// frame (nil: as it is), and then end's bytes (nil: none), each write
+// bounded by timeout (0: none). It reports the bytes written, the error
+// of the connection and, apart, the error of src.
+func copyFramed(c net.Conn, src io.Reader, frame func(dst, p []byte) []byte, end func(dst []byte) []byte, timeout time.Duration) (total int64, err, srcErr error) {
 	bp := bodyBufPool.Get().(*[]byte)
 	defer bodyBufPool.Put(bp)
 	buf := *bp
-	body := q.r.Body()
-	sendTimeout := px.uc.SendTimeout.V
-	var frame []byte
+	var out []byte
+	write := func(p []byte) error {
+		if timeout > 0 {
+			c.SetWriteDeadline(time.Now().Add(timeout))
+		}
+		w, err := c.Write(p)
+		total += int64(w)
+		return err
+	}
 	for {
-		m, rerr := body.Read(buf[:len(buf)-32])
+		m, rerr := src.Read(buf)
 		if m > 0 {
-			out := buf[:m]
-			if px.chunkedBody {
-				frame = http1.AppendChunkHeader(frame[:0], m)
-				c.SetWriteDeadline(time.Now().Add(sendTimeout))
-				if _, err := c.Write(frame); err != nil {
-					return total, err
-				}
-				out = http1.AppendChunkEnd(out)
+			p := buf[:m]
+			if frame != nil {
+				out = frame(out[:0], p)
+				p = out
 			}
-			c.SetWriteDeadline(time.Now().Add(sendTimeout))
-			w, err := c.Write(out)
-			total += int64(w)
-			if err != nil {
-				return total, err
+			if err := write(p); err != nil {
+				return total, err, nil
 			}
 		}
 		if rerr == io.EOF {
 			break
 		}
 		if rerr != nil {
-			q.bodyError(rerr)
-			return total, errClientBody
+			return total, nil, rerr
 		}
 	}
-	if px.chunkedBody {
-		w, err := c.Write(http1.AppendLastChunk(frame[:0]))
-		total += int64(w)
-		return total, err
+	if end != nil {
+		return total, write(end(out[:0])), nil
 	}
-	return total, nil
+	return total, nil, nil
 }
 
 // hasBody reports whether the request announced a body.

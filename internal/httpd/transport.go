@@ -23,6 +23,10 @@ type transport struct {
 	build func(q *request)
 	// reset clears the protocol's reading state before each attempt.
 	reset func(q *request)
+	// frameBody and endBody frame a body streamed as it arrives
+	// (*_request_buffering off); nil sends it raw.
+	frameBody func(dst, p []byte) []byte
+	endBody   func(dst []byte) []byte
 	// write sends px.reqHead and the buffered body.
 	write func(q *request, c net.Conn) (int64, error)
 	// read reads payload bytes: what the response head and body are made

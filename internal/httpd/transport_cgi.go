@@ -29,12 +29,14 @@ func init() {
 }
 
 var fastcgiTransport = transport{
-	pass:  func(lc *config.Loc) *config.Pass { return lc.FastCGI.Pass },
-	conf:  func(lc *config.Loc) *config.UpstreamConf { return &lc.FastCGI.UpstreamConf },
-	build: (*request).buildFastCGI,
-	reset: (*request).resetGateway,
-	write: (*request).writeFastCGI,
-	read:  (*request).readFastCGI,
+	pass:      func(lc *config.Loc) *config.Pass { return lc.FastCGI.Pass },
+	conf:      func(lc *config.Loc) *config.UpstreamConf { return &lc.FastCGI.UpstreamConf },
+	build:     (*request).buildFastCGI,
+	reset:     (*request).resetGateway,
+	write:     (*request).writeFastCGI,
+	frameBody: stdinRecords,
+	endBody:   stdinEnd,
+	read:      (*request).readFastCGI,
 	parse: func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error) {
 		return q.px.cgiHead.Parse(h, buf)
 	},
@@ -224,37 +226,23 @@ func (q *request) writeFastCGI(c net.Conn) (int64, error) {
 		n, err := c.Write(out)
 		return int64(n), err
 	}
-	total := int64(0)
 	n, err := c.Write(b)
-	total += int64(n)
 	if err != nil {
-		return total, err
+		return int64(n), err
 	}
 	if _, err := px.body.file.Seek(0, io.SeekStart); err != nil {
-		return total, err
+		return int64(n), err
 	}
-	chunk := make([]byte, 32*1024)
-	frame := make([]byte, 0, 40*1024)
-	for {
-		m, rerr := px.body.file.Read(chunk)
-		if m > 0 {
-			frame = fastcgi.AppendStdin(frame[:0], 1, chunk[:m])
-			w, err := c.Write(frame)
-			total += int64(w)
-			if err != nil {
-				return total, err
-			}
-		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			return total, rerr
-		}
+	m, err, ferr := copyFramed(c, px.body.file, stdinRecords, stdinEnd, 0)
+	if ferr != nil {
+		err = ferr
 	}
-	w, err := c.Write(fastcgi.AppendStdinEnd(frame[:0], 1))
-	return total + int64(w), err
+	return int64(n) + m, err
 }
+
+// stdinRecords and stdinEnd frame a request body for FastCGI.
+func stdinRecords(dst, p []byte) []byte { return fastcgi.AppendStdin(dst, 1, p) }
+func stdinEnd(dst []byte) []byte        { return fastcgi.AppendStdinEnd(dst, 1) }
 
 // readFastCGI hands out STDOUT content: it reads records from c, logs
 // STDERR as nginx does ("FastCGI sent in stderr: ..."), and reports

@@ -1,6 +1,7 @@
 package httpd
 
 import (
+	"crypto/md5"
 	"fmt"
 	"net"
 	"os"
@@ -200,5 +201,23 @@ func TestFastCGICatchStderr(t *testing.T) {
 		map[string]string{"x.php": `<?php if ($_SERVER["SERVER_PORT"] !== "") { error_log("broken thing"); flush(); } echo "done";`})
 	if r := get(t, addr, "/x.php"); r.status != 502 {
 		t.Fatalf("%d %q", r.status, r.body)
+	}
+}
+
+// TestFastCGIRequestBufferingOff: a body streamed to PHP-FPM as it
+// arrives goes in STDIN records, small or spread over many reads.
+func TestFastCGIRequestBufferingOff(t *testing.T) {
+	fpm := cgitest.StartPHPFPM(t)
+	addr, _ := gatewayEnv(t, `events {} http {
+		server { listen 127.0.0.1:{{PORT}}; root {{ROOT}};
+			location ~ \.php$ { include fastcgi.conf; fastcgi_request_buffering off; fastcgi_pass {{FPM}}; } } }`,
+		map[string]string{"FPM": fpm},
+		map[string]string{"post.php": `<?php $b = file_get_contents("php://input"); echo strlen($b), ":", md5($b);`})
+	for _, body := range []string{"hello", strings.Repeat("0123456789", 20000)} {
+		r := do(t, addr, "POST /post.php HTTP/1.1\r\nHost: x\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\nConnection: close\r\n\r\n"+body)
+		want := fmt.Sprintf("%d:%x", len(body), md5.Sum([]byte(body)))
+		if r.status != 200 || r.body != want {
+			t.Fatalf("%d bytes: %d %q, want %q", len(body), r.status, r.body, want)
+		}
 	}
 }
