@@ -138,6 +138,11 @@ func (s *Server) reclaim() bool {
 		s.logf(logWarn, nil, "%d worker_connections are not enough, reusing connections", s.MaxConns)
 	}
 	for _, c := range idle {
+		if c.rc != nil && c.pending() {
+			// its next request has started to arrive: closing now
+			// would lose it
+			continue
+		}
 		c.closeIdle()
 	}
 	return int(s.count.Load()) < s.MaxConns
