@@ -1,10 +1,7 @@
 package config
 
 import (
-	"time"
-
 	"weir/internal/conf"
-	"weir/internal/vars"
 )
 
 // The memcached module (ngx_http_memcached_module): memcached_pass and
@@ -50,40 +47,15 @@ func setMemcachedPass(b *builder, s *conf.Stmt) error {
 // files, errors intercepted, nothing of the client's request passed,
 // ranges served from any response.
 func defaultMemcached() MemcachedLoc {
-	return MemcachedLoc{
-		UpstreamConf: UpstreamConf{
-			ConnectTimeout:      Def(60 * time.Second),
-			SendTimeout:         Def(60 * time.Second),
-			ReadTimeout:         Def(60 * time.Second),
-			NextUpstream:        Def(NextError | NextTimeout),
-			NextUpstreamTries:   Def(int64(0)),
-			NextUpstreamTimeout: Def(time.Duration(0)),
-			Buffering:           Def(false),
-			RequestBuffering:    Def(true),
-			BufferSize:          Def(int64(4096)),
-			BuffersNum:          Def(int64(0)),
-			BuffersSize:         Def(int64(0)),
-			BusyBuffersSize:     Def(int64(0)),
-			MaxTempFileSize:     Def(int64(0)),
-			TempFileWrite:       Def(int64(0)),
-			TempPath:            Def(""),
-			HideHeaders:         Def([]string(nil)),
-			PassHeaders:         Def([]string(nil)),
-			IgnoreHeaders:       Def(IgnoreHeaders(0)),
-			PassRequestHeaders:  Def(false),
-			PassRequestBody:     Def(false),
-			InterceptErrors:     Def(true),
-			IgnoreClientAbort:   Def(false),
-			SocketKeepalive:     Def(false),
-			Bind:                Def(""),
-			BindValue:           Def[*vars.Value](nil),
-			BindTransparent:     Def(false),
-			ForceRanges:         Def(true),
-			LimitRate:           Def(int64(0)),
-			Params:              Def([]*HeaderParam(nil)),
-		},
-		GzipFlag: Def(int64(0)),
-	}
+	uc := defaultUpstreamConf()
+	uc.Buffering = Def(false)
+	uc.BuffersNum, uc.BuffersSize = Def(int64(0)), Def(int64(0))
+	uc.BusyBuffersSize, uc.MaxTempFileSize, uc.TempFileWrite = Def(int64(0)), Def(int64(0)), Def(int64(0))
+	uc.TempPath = Def("")
+	uc.PassRequestHeaders, uc.PassRequestBody = Def(false), Def(false)
+	uc.InterceptErrors = Def(true)
+	uc.ForceRanges = Def(true)
+	return MemcachedLoc{UpstreamConf: uc, GzipFlag: Def(int64(0))}
 }
 
 // finishMemcached runs the memcached module's merge over every level:
