@@ -51,6 +51,14 @@ type Settings struct {
 	// The wait for the first request on a connection is
 	// client_header_timeout (HeaderTimeout), as in nginx.
 	KeepaliveTimeout time.Duration
+
+	// HTTP2 is "http2 on" (or "listen ... http2"): a connection that
+	// starts with the HTTP/2 preface is served as HTTP/2. A TLS
+	// connection for which ALPN chose "h2" is served as HTTP/2 either way.
+	HTTP2            bool
+	HTTP2MaxStreams  int // http2_max_concurrent_streams, default 128
+	HTTP2PrereadSize int // http2_body_preread_size (the stream window), default 64k
+	HTTP2ChunkSize   int // http2_chunk_size, default 8k
 }
 
 // Handler answers requests. It is called once per request, in order, on

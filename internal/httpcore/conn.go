@@ -154,6 +154,10 @@ func (c *conn) run() {
 				return
 			}
 		}
+		if c.wantsH2() {
+			c.serveH2()
+			return
+		}
 		if !c.serveRequest() {
 			return
 		}

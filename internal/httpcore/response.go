@@ -174,6 +174,39 @@ var statusLineTable = func() (t [600][]byte) {
 	return
 }()
 
+// headPlan is what the header filter decides from the response fields
+// and the request, whatever the protocol.
+type headPlan struct {
+	status     int
+	head       bool // a HEAD request
+	headerOnly bool // no body goes out: HEAD, 204, 304
+	cl         int64
+	ctype      string
+	lm         time.Time
+}
+
+func (w *Response) plan(r *Request) headPlan {
+	hp := headPlan{status: w.Status, cl: w.ContentLength, ctype: w.ContentType, lm: w.LastModified}
+	if hp.status <= 0 {
+		hp.status = 200
+	}
+	hp.head = r.Method == "HEAD"
+	hp.headerOnly = hp.head
+	switch hp.status {
+	case 204:
+		hp.headerOnly = true
+		hp.ctype = ""
+		hp.lm = time.Time{}
+		hp.cl = -1
+	case 304:
+		hp.headerOnly = true
+	}
+	if !hp.lm.IsZero() && hp.status != 200 && hp.status != 206 && hp.status != 304 {
+		hp.lm = time.Time{}
+	}
+	return hp
+}
+
 // WriteHeader sends the status line and header (nginx's
 // ngx_http_header_filter together with the chunked filter's choice of
 // framing). It runs OnHeader first. The header is buffered with the start
@@ -195,6 +228,11 @@ func (w *Response) WriteHeader() error {
 	r := &s.req
 	now := time.Now()
 	s.clock = now.UnixNano()
+	hp := w.plan(r)
+	if s.h2 != nil {
+		w.writeHeaderH2(s, hp)
+		return nil
+	}
 
 	ka := w.KeepAlive && r.Err == 0 && !c.srv.draining.Load()
 	if ka && (w.KeepaliveTimeout <= 0 || c.info.Requests >= w.KeepaliveRequests ||
@@ -207,30 +245,9 @@ func (w *Response) WriteHeader() error {
 		w.KeepAlive = false
 		return nil
 	}
-
-	status := w.Status
-	if status <= 0 {
-		status = 200
-	}
-	head := r.Method == "HEAD"
-	headerOnly := head
-	cl := w.ContentLength
-	ctype := w.ContentType
-	lm := w.LastModified
-	switch status {
-	case 204:
-		headerOnly = true
-		ctype = ""
-		lm = time.Time{}
-		cl = -1
-	case 304:
-		headerOnly = true
-	}
-	if !lm.IsZero() && status != 200 && status != 206 && status != 304 {
-		lm = time.Time{}
-	}
+	status, headerOnly, cl, ctype, lm := hp.status, hp.headerOnly, hp.cl, hp.ctype, hp.lm
 	chunked := false
-	if cl < 0 && !(status == 304 || status == 204 || status < 200 || head) {
+	if cl < 0 && !(status == 304 || status == 204 || status < 200 || hp.head) {
 		if r.ProtoMinor >= 1 && !w.NoChunked {
 			chunked = true
 		} else {
@@ -639,6 +656,9 @@ func (w *Response) Flush() error {
 		return nil
 	}
 	o.flush()
+	if s := w.impl.s; s.h2 != nil && o.err == nil {
+		s.h2.flush()
+	}
 	return o.err
 }
 
@@ -747,6 +767,9 @@ func (w *Response) Hijack() (net.Conn, []byte, error) {
 	o := &s.out
 	if o.hijacked {
 		return nil, nil, errors.New("httpcore: connection already hijacked")
+	}
+	if s.h2 != nil {
+		return nil, nil, errH2NoHijack
 	}
 	if o.headerSent && !o.drop {
 		o.flush()

@@ -42,6 +42,7 @@ type stream struct {
 	host []byte   // lower-cased host
 	body bodyReader
 	out  outWriter
+	h2   *h2Stream // the HTTP/2 stream the request came on, nil for HTTP/1
 
 	bufArr [6]*buf
 	bufs   []*buf // every header buffer of the request, the connection's cur included
@@ -93,6 +94,7 @@ func (s *stream) release() {
 	s.body.release()
 	s.out.release()
 	s.c = nil
+	s.h2 = nil
 	s.req.Conn = nil
 	s.body.c = nil
 	if cap(s.path) > 64<<10 {

@@ -1,0 +1,258 @@
+package httpcore
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// h2cClient speaks HTTP/2 with prior knowledge to addr.
+func h2cClient(t testing.TB) *http.Client {
+	var protos http.Protocols
+	protos.SetUnencryptedHTTP2(true)
+	tr := &http.Transport{Protocols: &protos}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
+}
+
+func h2Settings() *Settings {
+	s := DefaultSettings()
+	s.HTTP2 = true
+	return s
+}
+
+func TestH2Echo(t *testing.T) {
+	h := &testHandler{set: h2Settings()}
+	addr, _ := startServer(t, h)
+	cl := h2cClient(t)
+
+	resp, err := cl.Get("http://" + addr + "/a/../b//c?x=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 {
+		t.Fatalf("proto %s", resp.Proto)
+	}
+	got := string(body)
+	for _, want := range []string{
+		"method=GET path=/b/c args=x=1 host=127.0.0.1 uri=/a/../b//c?x=1 proto=HTTP/2.0",
+		`request="GET /a/../b//c?x=1 HTTP/2.0"`,
+		"h Host: " + addr,
+		"h Accept-Encoding: gzip",
+		`body=""`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+	if resp.Header.Get("Server") != "weir" || resp.Header.Get("Content-Type") != "text/plain" || resp.Header.Get("Date") == "" {
+		t.Errorf("header %v", resp.Header)
+	}
+	if resp.Header.Get("Connection") != "" {
+		t.Errorf("connection field in HTTP/2: %v", resp.Header)
+	}
+
+	// a body with a length, then one without (read as chunked)
+	resp, err = cl.Post("http://"+addr+"/p", "text/plain", strings.NewReader("hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "cl=5 chunked=false") || !strings.Contains(string(body), `body="hello"`) {
+		t.Errorf("post: %s", body)
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		pw.Write([]byte("part1-"))
+		time.Sleep(20 * time.Millisecond)
+		pw.Write([]byte("part2"))
+		pw.Close()
+	}()
+	req, _ := http.NewRequest("PUT", "http://"+addr+"/u", pr)
+	resp, err = cl.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "cl=-1 chunked=true") || !strings.Contains(string(body), `body="part1-part2"`) ||
+		strings.Contains(string(body), "Transfer-Encoding") {
+		t.Errorf("streamed put: %s", body)
+	}
+}
+
+func TestH2LimitAndConcurrency(t *testing.T) {
+	var mu sync.Mutex
+	conns := map[uint64]int{}
+	h := &testHandler{set: h2Settings()}
+	h.serve = func(w *Response, r *Request) {
+		mu.Lock()
+		conns[r.Conn.ID]++
+		mu.Unlock()
+		if r.Path == "/limit" {
+			r.SetBodyLimit(10)
+			_, err := io.ReadAll(r.Body())
+			if errors.Is(err, ErrBodyTooLarge) {
+				w.Status = 413
+			}
+			w.ContentLength = 0
+			w.Finish()
+			return
+		}
+		if r.Path == "/cut" {
+			w.ContentLength = 100
+			w.Write([]byte("short"))
+			w.Abort(true)
+			return
+		}
+		if r.Path == "/none" {
+			return // 444: the stream is reset
+		}
+		time.Sleep(50 * time.Millisecond)
+		w.ContentLength = 2
+		w.Write([]byte("ok"))
+	}
+	addr, _ := startServer(t, h)
+	cl := h2cClient(t)
+
+	// a streamed body over the limit
+	req, _ := http.NewRequest("POST", "http://"+addr+"/limit", io.MultiReader(strings.NewReader(strings.Repeat("x", 20))))
+	req.ContentLength = -1
+	resp, err := cl.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 413 {
+		t.Errorf("limit: %d", resp.StatusCode)
+	}
+
+	// a response cut short is a reset stream, not a complete one
+	resp, err = cl.Get("http://" + addr + "/cut")
+	if err == nil {
+		_, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	if err == nil {
+		t.Errorf("cut response read without error")
+	}
+	if _, err := cl.Get("http://" + addr + "/none"); err == nil {
+		t.Errorf("a handler that sent nothing gave a response")
+	}
+
+	// ten requests at once share one connection
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	start := time.Now()
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := cl.Get("http://" + addr + "/slow")
+			if err != nil {
+				errs <- err
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if string(b) != "ok" {
+				errs <- errors.New("body " + string(b))
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if d := time.Since(start); d > 400*time.Millisecond {
+		t.Errorf("10 concurrent 50 ms requests took %v: not multiplexed", d)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(conns) != 1 {
+		t.Errorf("requests spread over %d connections: %v", len(conns), conns)
+	}
+}
+
+func TestH2Off(t *testing.T) {
+	// without http2 the preface is an HTTP/1 request nginx refuses
+	h := &testHandler{set: DefaultSettings()}
+	addr, _ := startServer(t, h)
+	resp, _ := exchange(t, addr, h2Preface, 300*time.Millisecond)
+	if !strings.HasPrefix(resp, "HTTP/1.1 505 ") && !strings.HasPrefix(resp, "HTTP/1.1 400 ") {
+		t.Errorf("preface without http2: %q", resp)
+	}
+}
+
+func TestH2DrainAndClose(t *testing.T) {
+	h := &testHandler{set: h2Settings()}
+	release := make(chan struct{})
+	h.serve = func(w *Response, r *Request) {
+		if r.Path == "/wait" {
+			<-release
+		}
+		w.ContentLength = 4
+		w.Write([]byte("done"))
+	}
+	addr, s := startServer(t, h)
+	cl := h2cClient(t)
+	got := make(chan string, 1)
+	go func() {
+		resp, err := cl.Get("http://" + addr + "/wait")
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got <- string(b)
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for s.Conns() != 1 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+	s.Drain()
+	close(release)
+	if b := <-got; b != "done" {
+		t.Errorf("request in flight during drain: %q", b)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Wait(ctx); err != nil {
+		t.Errorf("HTTP/2 connection still open after drain: %d", s.Conns())
+	}
+}
+
+func TestH2RawPreface(t *testing.T) {
+	// the preface may arrive in pieces
+	h := &testHandler{set: h2Settings()}
+	addr, _ := startServer(t, h)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte(h2Preface[:6]))
+	time.Sleep(20 * time.Millisecond)
+	c.Write([]byte(h2Preface[6:]))
+	c.Write([]byte{0, 0, 0, 4, 0, 0, 0, 0, 0}) // empty SETTINGS
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	var hdr [9]byte
+	if _, err := io.ReadFull(c, hdr[:]); err != nil {
+		t.Fatal(err)
+	}
+	if hdr[3] != 4 {
+		t.Errorf("first frame type %d, want SETTINGS", hdr[3])
+	}
+}
