@@ -62,6 +62,7 @@ type AddrConf struct {
 	Servers  []*Server
 	Names    *NameIndex
 	ssl      bool // a listen of the address has "ssl"
+	http2    bool // a listen of the address has "http2"
 }
 
 // defaultListen is what a server without listen gets: *:80 as root,
@@ -133,7 +134,8 @@ func parseListen(b *builder, s *conf.Stmt) (*Listen, error) {
 		case p == "ssl":
 			l.SSL = true
 		case p == "http2":
-			return nil, conf.Errorf(s, "the \"http2\" parameter requires ngx_http_v2_module")
+			// nginx 1.25.1 deprecates it for "http2 on"; 1.22 knows only it
+			l.HTTP2 = true
 		case strings.HasPrefix(p, "so_keepalive="):
 			if !parseSoKeepalive(l, p[len("so_keepalive="):]) {
 				return nil, conf.Errorf(s, "invalid so_keepalive value: \"%s\"", p[len("so_keepalive="):])

@@ -53,6 +53,7 @@ func defaultLoc() *Loc {
 		RewriteLog:           Def(false),
 		UninitVarWarn:        Def(true),
 		ChunkedTE:            Def(true),
+		HTTP2ChunkSize:       Def(int64(8192)),
 		Access:               Def([]*AccessRule(nil)),
 		ErrorLogs:            Def([]ErrorLog(nil)),
 		Resolver:             Def([]string(nil)),
@@ -81,6 +82,7 @@ func defaultSrv() *Srv {
 		MergeSlashes:         Def(true),
 		ConnectionPoolSize:   Def(int64(512)),
 		SSL:                  defaultSSL(),
+		HTTP2:                defaultHTTP2(),
 	}
 }
 
@@ -163,6 +165,7 @@ func (b *builder) finishHTTP(s *conf.Stmt) error {
 	if err := b.finishSSL(s); err != nil {
 		return err
 	}
+	b.finishHTTP2()
 	// the upstream module's init_main_conf, then the merges of the proxy,
 	// fastcgi, uwsgi, scgi and memcached modules, in nginx's module order
 	b.inheritPasses()
@@ -338,6 +341,7 @@ func (b *builder) groupListens() error {
 				ac.Default = srv
 			}
 			ac.ssl = ac.ssl || l.SSL
+			ac.http2 = ac.http2 || l.HTTP2
 			ac.Servers = append(ac.Servers, srv)
 		}
 	}

@@ -112,6 +112,7 @@ type Srv struct {
 	MergeSlashes         Opt[bool]
 	ConnectionPoolSize   Opt[int64]
 	SSL                  SSLSrv
+	HTTP2                HTTP2Srv
 }
 
 // Match is how a location matches.
@@ -207,6 +208,7 @@ type Loc struct {
 	RewriteLog           Opt[bool]
 	UninitVarWarn        Opt[bool]
 	ChunkedTE            Opt[bool]
+	HTTP2ChunkSize       Opt[int64]
 	Access               Opt[[]*AccessRule]
 	ErrorLogs            Opt[[]ErrorLog]
 	Resolver             Opt[[]string]

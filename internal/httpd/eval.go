@@ -294,6 +294,15 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		return q.serverName, true
 	case vars.ServerProtocol:
 		return r.Proto, true
+	case vars.HTTP2:
+		// "h2" over TLS, "h2c" in cleartext, empty for HTTP/1.x
+		if r.Proto != "HTTP/2.0" {
+			return "", true
+		}
+		if q.tlsConn() != nil {
+			return "h2", true
+		}
+		return "h2c", true
 	case vars.Scheme:
 		return q.scheme(), true
 	case vars.HTTPS:

@@ -128,6 +128,11 @@ func (h *Handler) Settings(tag any) *httpcore.Settings {
 	st.UnderscoresInHeaders = sc.UnderscoresInHeaders.V
 	st.MergeSlashes = sc.MergeSlashes.V
 	st.KeepaliveTimeout = srv.Loc.KeepaliveTimeout.V
+	h2 := &sc.HTTP2
+	st.HTTP2 = h2.Enable.V || g.Addrs[len(g.Addrs)-1].HTTP2()
+	st.HTTP2MaxStreams = int(h2.MaxStreams.V)
+	st.HTTP2PrereadSize = int(h2.PrereadSize.V)
+	st.HTTP2ChunkSize = int(srv.Loc.HTTP2ChunkSize.V)
 	return st
 }
 
