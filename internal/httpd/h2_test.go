@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"weir/internal/proto/cgi/cgitest"
 )
 
 // h2Client speaks HTTP/2 over TLS (ALPN h2, http/1.1 as fallback) to the
@@ -211,5 +213,50 @@ func TestH2Cleartext(t *testing.T) {
 	res, _ = fetch(t, h2cClient(t), "POST", "http://"+addr+"/body", strings.NewReader(strings.Repeat("x", 100)))
 	if res.StatusCode != 413 {
 		t.Errorf("too large body: %d", res.StatusCode)
+	}
+}
+
+// TestH2FastCGI: PHP through PHP-FPM over an HTTP/2 connection: the
+// script sees HTTP/2.0, a body of unknown length arrives whole with its
+// length, and a large output streams back.
+func TestH2FastCGI(t *testing.T) {
+	fpm := cgitest.StartPHPFPM(t)
+	addr, _ := gatewayEnv(t, `events {} http { access_log off;
+		server { listen 127.0.0.1:{{PORT}} http2; root {{ROOT}};
+			location ~ \.php$ {
+				include fastcgi_params;
+				fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+				fastcgi_pass {{FPM}};
+			} } }`,
+		map[string]string{"FPM": fpm},
+		map[string]string{
+			"env.php":  `<?php echo $_SERVER["SERVER_PROTOCOL"], "|", $_SERVER["HTTP_HOST"], "|", $_SERVER["HTTP_X_TEST"] ?? "-";`,
+			"post.php": `<?php echo "len=", strlen(file_get_contents("php://input")), ";cl=", $_SERVER["CONTENT_LENGTH"];`,
+			"big.php":  `<?php header("X-Php: 1"); echo str_repeat("0123456789", 100000);`,
+		})
+	cl := h2cClient(t)
+	req, _ := http.NewRequest("GET", "http://"+addr+"/env.php", nil)
+	req.Header.Set("X-Test", "yes")
+	r, err := cl.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if r.ProtoMajor != 2 || string(b) != "HTTP/2.0|"+addr+"|yes" {
+		t.Errorf("env: %s %q", r.Proto, b)
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		pw.Write([]byte(strings.Repeat("p", 3000)))
+		pw.Write([]byte(strings.Repeat("q", 3000)))
+		pw.Close()
+	}()
+	if _, body := fetch(t, cl, "POST", "http://"+addr+"/post.php", pr); body != "len=6000;cl=6000" {
+		t.Errorf("streamed post: %q", body)
+	}
+	r, body := fetch(t, cl, "GET", "http://"+addr+"/big.php", nil)
+	if len(body) != 1000000 || r.Header.Get("X-Php") != "1" {
+		t.Errorf("big: %d bytes %v", len(body), r.Header)
 	}
 }
