@@ -1,8 +1,6 @@
 package config
 
 import (
-	"weir/internal/tlsconf"
-
 	"net/netip"
 	"slices"
 	"strconv"
@@ -16,9 +14,6 @@ import (
 // The proxy module (ngx_http_proxy_module) and the ngx_http_upstream_conf_t
 // settings it shares with the other upstream modules.
 
-func pflag(f func(p *ProxyLoc) *Opt[bool]) func(*builder, *conf.Stmt) error {
-	return flagSlot(func(b *builder) *Opt[bool] { return f(&b.cur.Proxy) })
-}
 func pvalue(f func(p *ProxyLoc) *Opt[*vars.Value]) func(*builder, *conf.Stmt) error {
 	return complexSlot(func(b *builder) *Opt[*vars.Value] { return f(&b.cur.Proxy) })
 }
@@ -166,21 +161,8 @@ func init() {
 		Directive{Name: "proxy_set_body", Ctx: hsl, Args: Take1, Set: pvalue(func(p *ProxyLoc) *Opt[*vars.Value] { return &p.SetBody })},
 		Directive{Name: "proxy_method", Ctx: hsl, Args: Take1, Set: pvalue(func(p *ProxyLoc) *Opt[*vars.Value] { return &p.Method })},
 		Directive{Name: "proxy_http_version", Ctx: hsl, Args: Take1, Set: enumSlot(func(b *builder) *Opt[string] { return &b.cur.Proxy.HTTPVersion }, "1.0", "1.1")},
-
-		Directive{Name: "proxy_ssl_session_reuse", Ctx: hsl, Args: Flag, Set: pflag(func(p *ProxyLoc) *Opt[bool] { return &p.SSLSessionReuse })},
-		Directive{Name: "proxy_ssl_protocols", Ctx: hsl, Args: OneMore, Set: bitmaskSlot(func(b *builder) *Opt[uint32] { return &b.cur.Proxy.SSLProtocols }, tlsconf.ProtocolNames)},
-		Directive{Name: "proxy_ssl_ciphers", Ctx: hsl, Args: Take1, Set: strSlot(func(b *builder) *Opt[string] { return &b.cur.Proxy.SSLCiphers })},
-		Directive{Name: "proxy_ssl_name", Ctx: hsl, Args: Take1, Set: pvalue(func(p *ProxyLoc) *Opt[*vars.Value] { return &p.SSLName })},
-		Directive{Name: "proxy_ssl_server_name", Ctx: hsl, Args: Flag, Set: pflag(func(p *ProxyLoc) *Opt[bool] { return &p.SSLServerName })},
-		Directive{Name: "proxy_ssl_verify", Ctx: hsl, Args: Flag, Set: pflag(func(p *ProxyLoc) *Opt[bool] { return &p.SSLVerify })},
-		Directive{Name: "proxy_ssl_verify_depth", Ctx: hsl, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.cur.Proxy.SSLVerifyDepth })},
-		Directive{Name: "proxy_ssl_trusted_certificate", Ctx: hsl, Args: Take1, Set: setSSLTrusted},
-		Directive{Name: "proxy_ssl_crl", Ctx: hsl, Args: Take1, Set: strSlot(func(b *builder) *Opt[string] { return &b.cur.Proxy.SSLCRL })},
-		Directive{Name: "proxy_ssl_certificate", Ctx: hsl, Args: Take1, Set: strSlot(func(b *builder) *Opt[string] { return &b.cur.Proxy.SSLCertificate })},
-		Directive{Name: "proxy_ssl_certificate_key", Ctx: hsl, Args: Take1, Set: strSlot(func(b *builder) *Opt[string] { return &b.cur.Proxy.SSLCertKey })},
-		Directive{Name: "proxy_ssl_password_file", Ctx: hsl, Args: Take1, Set: setProxySSLPasswordFile},
-		Directive{Name: "proxy_ssl_conf_command", Ctx: hsl, Args: Take2, Set: ignoreSlot},
 	)
+	register(sslRows("proxy", func(b *builder) *UpstreamSSL { return &b.cur.Proxy.UpstreamSSL })...)
 }
 
 // refuse rejects a directive weir does not implement and cannot safely
@@ -236,15 +218,6 @@ func bitmaskSlot[T ~uint32](field func(b *builder) *Opt[T], names map[string]T) 
 		}
 		return nil
 	}
-}
-
-func setSSLTrusted(b *builder, s *conf.Stmt) error {
-	o := &b.cur.Proxy.SSLTrusted
-	if o.Set {
-		return duplicate(s)
-	}
-	*o = Def(b.fullConf(s.Args[0]))
-	return nil
 }
 
 // setSendLowat is ngx_conf_set_size_slot with ngx_http_core_lowat_check,
@@ -849,24 +822,13 @@ func defaultProxy() ProxyLoc {
 	uc := defaultUpstreamConf()
 	uc.Params = Def(defaultProxyParams())
 	return ProxyLoc{
-		UpstreamConf:    uc,
-		Method:          Def[*vars.Value](nil),
-		HTTPVersion:     Def("1.1"),
-		SetBody:         Def[*vars.Value](nil),
-		CookieDomains:   Def([]*CookieRewrite{}),
-		CookiePaths:     Def([]*CookieRewrite{}),
-		SSLServerName:   Def(false),
-		SSLName:         Def[*vars.Value](nil),
-		SSLVerify:       Def(false),
-		SSLVerifyDepth:  Def(int64(1)),
-		SSLTrusted:      Def(""),
-		SSLSessionReuse: Def(true),
-		SSLProtocols:    Def(uint32(tlsconf.DefaultProtocols)),
-		SSLCiphers:      Def("DEFAULT"),
-		SSLCertificate:  Def(""),
-		SSLCertKey:      Def(""),
-		SSLPasswords:    Def([]string(nil)),
-		SSLCRL:          Def(""),
+		UpstreamConf:  uc,
+		Method:        Def[*vars.Value](nil),
+		HTTPVersion:   Def("1.1"),
+		SetBody:       Def[*vars.Value](nil),
+		CookieDomains: Def([]*CookieRewrite{}),
+		CookiePaths:   Def([]*CookieRewrite{}),
+		UpstreamSSL:   defaultUpstreamSSL(),
 	}
 }
 

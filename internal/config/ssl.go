@@ -76,7 +76,7 @@ func init() {
 	register(
 		Directive{Name: "ssl_certificate", Ctx: hs, Args: Take1, Set: sslPath(func(s *SSLSrv) *Opt[[]string] { return &s.Certificates })},
 		Directive{Name: "ssl_certificate_key", Ctx: hs, Args: Take1, Set: sslPath(func(s *SSLSrv) *Opt[[]string] { return &s.CertificateKeys })},
-		Directive{Name: "ssl_password_file", Ctx: hs, Args: Take1, Set: setSSLPasswordFile},
+		Directive{Name: "ssl_password_file", Ctx: hs, Args: Take1, Set: passwordFileSlot(sslSlot(func(s *SSLSrv) *Opt[[]string] { return &s.Passwords }))},
 		Directive{Name: "ssl_dhparam", Ctx: hs, Args: Take1, Set: strSlot(sslSlot(func(s *SSLSrv) *Opt[string] { return &s.DHParam }))},
 		Directive{Name: "ssl_ecdh_curve", Ctx: hs, Args: Take1, Set: strSlot(sslSlot(func(s *SSLSrv) *Opt[string] { return &s.ECDHCurve }))},
 		Directive{Name: "ssl_protocols", Ctx: hs, Args: OneMore, Set: bitmaskSlot(sslSlot(func(s *SSLSrv) *Opt[uint32] { return &s.Protocols }), tlsconf.ProtocolNames)},
@@ -142,20 +142,6 @@ func (b *builder) checkCertVars(s *conf.Stmt) error {
 			return conf.Errorf(s, "the \"%s\" directive with variables other than $%s is not supported by weir yet", s.Name, tlsconf.NameVar)
 		}
 	}
-	return nil
-}
-
-// setSSLPasswordFile is ngx_http_ssl_password_file: read at once.
-func setSSLPasswordFile(b *builder, s *conf.Stmt) error {
-	o := &b.csrv.SSL.Passwords
-	if o.Set {
-		return duplicate(s)
-	}
-	pw, err := tlsconf.ReadPasswords(b.fullConf(s.Args[0]))
-	if err != nil {
-		return conf.Errorf(s, "%s", err.Error())
-	}
-	*o = Def(pw)
 	return nil
 }
 
@@ -412,72 +398,11 @@ func (ac *AddrConf) Site(name string) *tlsconf.Site {
 	return srv.TLS
 }
 
-// setProxySSLPasswordFile is ngx_http_proxy_ssl_password_file.
-func setProxySSLPasswordFile(b *builder, s *conf.Stmt) error {
-	o := &b.cur.Proxy.SSLPasswords
-	if o.Set {
-		return duplicate(s)
-	}
-	pw, err := tlsconf.ReadPasswords(b.fullConf(s.Args[0]))
-	if err != nil {
-		return conf.Errorf(s, "%s", err.Error())
-	}
-	*o = Def(pw)
-	return nil
-}
-
-// finishProxySSL is ngx_http_proxy_set_ssl for every level whose
-// proxy_pass is https (or has variables, so may be): the client
-// certificate, the ciphers, and with proxy_ssl_verify the trusted
-// certificates and CRLs are loaded into the level's TLS client.
+// finishProxySSL is the end of ngx_http_proxy_merge_loc_conf for every
+// level: a level whose proxy_pass is https (or has variables, so may be)
+// gets its TLS client.
 func (b *builder) finishProxySSL(*conf.Stmt) error {
 	return b.walkLevels(func(l, _ *Loc, _ *Location, _ bool) error {
-		p := &l.Proxy
-		if p.Pass == nil || p.Pass.Value == nil && p.Pass.Scheme != "https://" {
-			return nil
-		}
-		c, err := b.proxyClient(p)
-		if err != nil {
-			return err
-		}
-		p.TLS = c
-		return nil
+		return b.upstreamTLS("proxy", "https://", l.Proxy.Pass, &l.Proxy.UpstreamSSL)
 	})
-}
-
-func (b *builder) proxyClient(p *ProxyLoc) (*tlsconf.Client, error) {
-	o := tlsconf.ClientOptions{Verify: p.SSLVerify.V, Depth: int(p.SSLVerifyDepth.V), SessionReuse: p.SSLSessionReuse.V}
-	var err error
-	if o.MinVersion, o.MaxVersion, err = tlsconf.Versions(p.SSLProtocols.V); err != nil {
-		return nil, &conf.Error{Msg: "proxy_ssl_protocols: " + err.Error()}
-	}
-	if cert := p.SSLCertificate.V; cert != "" {
-		if p.SSLCertKey.V == "" {
-			return nil, &conf.Error{Msg: fmt.Sprintf("no \"proxy_ssl_certificate_key\" is defined for certificate \"%s\"", cert)}
-		}
-		kp, err := tlsconf.LoadKeyPair(b.fullConf(cert), b.fullConf(p.SSLCertKey.V), p.SSLPasswords.V)
-		if err != nil {
-			return nil, &conf.Error{Msg: err.Error()}
-		}
-		o.Cert = &kp
-	}
-	if o.Ciphers, err = tlsconf.ParseCiphers(p.SSLCiphers.V); err != nil {
-		return nil, &conf.Error{Msg: err.Error()}
-	}
-	if o.Verify {
-		if p.SSLTrusted.V == "" {
-			return nil, &conf.Error{Msg: "no proxy_ssl_trusted_certificate for proxy_ssl_verify"}
-		}
-		certs, err := tlsconf.LoadCerts(p.SSLTrusted.V)
-		if err != nil {
-			return nil, &conf.Error{Msg: err.Error()}
-		}
-		o.Roots = tlsconf.Pool(certs)
-		if p.SSLCRL.V != "" {
-			if o.CRLs, err = tlsconf.LoadCRLs(b.fullConf(p.SSLCRL.V)); err != nil {
-				return nil, &conf.Error{Msg: err.Error()}
-			}
-		}
-	}
-	return tlsconf.NewClient(o), nil
 }

@@ -1,8 +1,6 @@
 package config
 
 import (
-	"weir/internal/tlsconf"
-
 	"time"
 
 	"weir/internal/regex"
@@ -228,24 +226,10 @@ type ProxyLoc struct {
 	SetBody     Opt[*vars.Value]
 	// Redirects are the proxy_redirect rules; unset means "default",
 	// an empty set list means "off".
-	Redirects       Opt[[]*Redirect]
-	CookieDomains   Opt[[]*CookieRewrite] // empty = off
-	CookiePaths     Opt[[]*CookieRewrite] // empty = off
-	SSLServerName   Opt[bool]
-	SSLName         Opt[*vars.Value]
-	SSLVerify       Opt[bool]
-	SSLVerifyDepth  Opt[int64]
-	SSLTrusted      Opt[string]
-	SSLSessionReuse Opt[bool]
-	SSLProtocols    Opt[uint32]
-	SSLCiphers      Opt[string]
-	SSLCertificate  Opt[string] // full path; "" = none
-	SSLCertKey      Opt[string]
-	SSLPasswords    Opt[[]string]
-	SSLCRL          Opt[string]
-	// TLS is the level's TLS client, built from the settings above when
-	// its proxy_pass may be https (not inherited: every level has its own).
-	TLS *tlsconf.Client
+	Redirects     Opt[[]*Redirect]
+	CookieDomains Opt[[]*CookieRewrite] // empty = off
+	CookiePaths   Opt[[]*CookieRewrite] // empty = off
+	UpstreamSSL                         // proxy_ssl_*
 }
 
 // FastCGILoc is the fastcgi module's location settings
@@ -264,9 +248,10 @@ type FastCGILoc struct {
 // uwsgi_param entries.
 type UWSGILoc struct {
 	UpstreamConf
-	Pass      *Pass      // Pass.Scheme is "uwsgi://" (or "suwsgi://")
-	Modifier1 Opt[int64] // uwsgi_modifier1, 0
-	Modifier2 Opt[int64] // uwsgi_modifier2, 0
+	UpstreamSSL            // uwsgi_ssl_*, for "suwsgi://"
+	Pass        *Pass      // Pass.Scheme is "uwsgi://" (or "suwsgi://")
+	Modifier1   Opt[int64] // uwsgi_modifier1, 0
+	Modifier2   Opt[int64] // uwsgi_modifier2, 0
 }
 
 // SCGILoc is the scgi module's location settings. Params are scgi_param

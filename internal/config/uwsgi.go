@@ -12,26 +12,6 @@ import (
 
 func uwsgiUC(b *builder) *UpstreamConf { return &b.cur.UWSGI.UpstreamConf }
 
-// uwsgiSSLDirectives are the uwsgi_ssl_* directives. weir connects to a
-// "suwsgi://" target with its TLS defaults (no verification, as nginx's
-// defaults) and does not implement these settings yet; a configuration
-// that sets them fails to load rather than running without them.
-var uwsgiSSLDirectives = []Directive{
-	{Name: "uwsgi_ssl_session_reuse", Args: Flag},
-	{Name: "uwsgi_ssl_protocols", Args: OneMore},
-	{Name: "uwsgi_ssl_ciphers", Args: Take1},
-	{Name: "uwsgi_ssl_name", Args: Take1},
-	{Name: "uwsgi_ssl_server_name", Args: Flag},
-	{Name: "uwsgi_ssl_verify", Args: Flag},
-	{Name: "uwsgi_ssl_verify_depth", Args: Take1},
-	{Name: "uwsgi_ssl_trusted_certificate", Args: Take1},
-	{Name: "uwsgi_ssl_crl", Args: Take1},
-	{Name: "uwsgi_ssl_certificate", Args: Take1},
-	{Name: "uwsgi_ssl_certificate_key", Args: Take1},
-	{Name: "uwsgi_ssl_password_file", Args: Take1},
-	{Name: "uwsgi_ssl_conf_command", Args: Take2},
-}
-
 func init() {
 	hsl := CtxHTTP | CtxServer | CtxLocation
 	register(sharedRows("uwsgi", uwsgiUC, paramNextUpstreamNames,
@@ -43,10 +23,9 @@ func init() {
 		// uwsgi_string (undocumented) appends raw text to the packet
 		Directive{Name: "uwsgi_string", Ctx: hsl, Args: Take1, Set: refuse},
 	)
-	for _, d := range uwsgiSSLDirectives {
-		d.Ctx, d.Set = hsl, refuse
-		register(d)
-	}
+	// uwsgi over TLS ("suwsgi://"): the proxy module's TLS client
+	// settings under the "uwsgi" prefix
+	register(sslRows("uwsgi", func(b *builder) *UpstreamSSL { return &b.cur.UWSGI.UpstreamSSL })...)
 }
 
 // setUWSGIPass is ngx_http_uwsgi_pass: an address after an optional
@@ -75,14 +54,20 @@ func modifierSlot(field func(b *builder) *Opt[int64]) setter {
 func defaultUWSGI() UWSGILoc {
 	return UWSGILoc{
 		UpstreamConf: defaultUpstreamConf(),
+		UpstreamSSL:  defaultUpstreamSSL(),
 		Modifier1:    Def(int64(0)),
 		Modifier2:    Def(int64(0)),
 	}
 }
 
-// finishUWSGI runs the uwsgi module's merge over every level.
+// finishUWSGI runs the uwsgi module's merge over every level; a level
+// whose uwsgi_pass is "suwsgi://" (or has variables, so may be) gets its
+// TLS client, as ngx_http_uwsgi_set_ssl prepares one.
 func (b *builder) finishUWSGI(s *conf.Stmt) error {
 	return b.walkLevels(func(l, _ *Loc, _ *Location, _ bool) error {
+		if err := b.upstreamTLS("uwsgi", "suwsgi://", l.UWSGI.Pass, &l.UWSGI.UpstreamSSL); err != nil {
+			return err
+		}
 		return b.finishParamModule(s, "uwsgi", &l.UWSGI.UpstreamConf)
 	})
 }

@@ -636,7 +636,7 @@ func (q *request) dial(peer *upstream.Peer) (net.Conn, error) {
 	} else {
 		nc, err = d.Dial(peer.Network, peer.Addr)
 	}
-	if err != nil || q.px.scheme != "https://" {
+	if err != nil || !q.px.tr.overTLS(q.px.scheme) {
 		return nc, err
 	}
 	return q.sslHandshake(nc)

@@ -253,7 +253,15 @@ func (q *request) gatewayTarget(p *config.Pass) bool {
 	}
 	host := q.eval(p.Value)
 	for _, pre := range []string{"fastcgi://", "uwsgi://", "suwsgi://", "scgi://", "memcached://"} {
-		host = strings.TrimPrefix(host, pre)
+		if len(host) > len(pre) && strings.EqualFold(host[:len(pre)], pre) {
+			// "suwsgi://" evaluated at run time makes the connection
+			// TLS, as ngx_http_uwsgi_eval sets u->ssl
+			host = host[len(pre):]
+			if px.tr.overTLS(pre) {
+				px.scheme = pre
+			}
+			break
+		}
 	}
 	px.host = host
 	name, port := host, ""

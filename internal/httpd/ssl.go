@@ -167,15 +167,15 @@ func (q *request) sslVar(id vars.ID) (string, bool) {
 }
 
 // sslHandshake is ngx_http_upstream_ssl_init_connection: the TLS
-// handshake with an https upstream, within proxy_connect_timeout, with
-// SNI when proxy_ssl_server_name is on and the name proxy_ssl_verify
-// checks.
+// handshake with an https (or suwsgi) upstream, within the module's
+// connect timeout, with SNI when *_ssl_server_name is on and the name
+// *_ssl_verify checks.
 func (q *request) sslHandshake(nc net.Conn) (net.Conn, error) {
 	px := q.px
-	p := &q.lc.Proxy
+	p := px.tr.ssl(q.lc)
 	if p.TLS == nil {
 		nc.Close()
-		return nil, &sslError{msg: "no TLS settings for an https upstream"}
+		return nil, &sslError{msg: "no TLS settings for a TLS upstream"}
 	}
 	px.action = " while SSL handshaking to upstream"
 	name := px.host

@@ -48,6 +48,17 @@ type transport struct {
 	// intercept404 answers a 404 from the upstream with weir's own 404
 	// (and error_page), as memcached's miss is (u->conf->intercept_404).
 	intercept404 bool
+	// tlsScheme is the scheme that makes the module speak TLS to the
+	// upstream ("https://", "suwsgi://"; "" for modules without TLS),
+	// and ssl finds the module's *_ssl_* settings and TLS client.
+	tlsScheme string
+	ssl       func(lc *config.Loc) *config.UpstreamSSL
+}
+
+// overTLS reports whether a connection for scheme (the target's, as
+// evaluated for the request) is made over TLS (nginx's u->ssl).
+func (tr *transport) overTLS(scheme string) bool {
+	return tr.tlsScheme != "" && scheme == tr.tlsScheme
 }
 
 // transports are the modules in the order a location is searched for a
@@ -62,6 +73,9 @@ var httpTransport = transport{
 	write: func(q *request, c net.Conn) (int64, error) { return q.px.body.writeTo(c, q.px.reqHead) },
 	read:  func(q *request, c *upstream.Conn, p []byte) (int, error) { return c.Read(p) },
 	parse: func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error) { return http1.ParseHead(h, buf) },
+
+	tlsScheme: "https://",
+	ssl:       func(lc *config.Loc) *config.UpstreamSSL { return &lc.Proxy.UpstreamSSL },
 }
 
 // gateway reports whether tr is one of the CGI-like protocols, whose

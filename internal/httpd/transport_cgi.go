@@ -45,10 +45,17 @@ var fastcgiTransport = transport{
 	countsRaw: true,
 }
 
-var uwsgiTransport = gatewayTransport(
-	func(lc *config.Loc) *config.Pass { return lc.UWSGI.Pass },
-	func(lc *config.Loc) *config.UpstreamConf { return &lc.UWSGI.UpstreamConf },
-	(*request).buildUWSGI)
+// uwsgiTransport speaks TLS for a "suwsgi://" target with the
+// uwsgi_ssl_* settings, through the proxy module's TLS client code.
+var uwsgiTransport = func() transport {
+	tr := gatewayTransport(
+		func(lc *config.Loc) *config.Pass { return lc.UWSGI.Pass },
+		func(lc *config.Loc) *config.UpstreamConf { return &lc.UWSGI.UpstreamConf },
+		(*request).buildUWSGI)
+	tr.tlsScheme = "suwsgi://"
+	tr.ssl = func(lc *config.Loc) *config.UpstreamSSL { return &lc.UWSGI.UpstreamSSL }
+	return tr
+}()
 
 var scgiTransport = gatewayTransport(
 	func(lc *config.Loc) *config.Pass { return lc.SCGI.Pass },

@@ -125,9 +125,29 @@ func StartPHPFPM(t testing.TB) string {
 // or "--http-socket") on a loopback port, and returns its address.
 func StartUWSGI(t testing.TB, dir, socketOpt string) string {
 	t.Helper()
+	return StartUWSGIWith(t, dir, socketOpt, "")
+}
+
+// StartUWSGITLS runs uWSGI as StartUWSGI does, speaking the uwsgi
+// protocol over TLS (--ssl-socket) with the certificate and key files
+// cert and key. With clientCA, uWSGI requires a client certificate that
+// the CA in that file signed ("!" before the file makes it required).
+func StartUWSGITLS(t testing.TB, dir, cert, key, clientCA string) string {
+	t.Helper()
+	spec := "," + cert + "," + key
+	if clientCA != "" {
+		spec += ",HIGH,!" + clientCA
+	}
+	return StartUWSGIWith(t, dir, "--ssl-socket", spec)
+}
+
+// StartUWSGIWith is StartUWSGI with suffix after the address in the
+// socket option's value.
+func StartUWSGIWith(t testing.TB, dir, socketOpt, suffix string) string {
+	t.Helper()
 	Need(t, UWSGI)
 	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
-	args := []string{"--plugin", "python3", socketOpt, addr, "--chdir", dir,
+	args := []string{"--plugin", "python3", socketOpt, addr + suffix, "--chdir", dir,
 		"--wsgi-file", dir + "/app.py", "--master", "--processes", "1", "--die-on-term", "--disable-logging"}
 	Start(t, "tcp", addr, UWSGI, args...)
 	return addr
