@@ -65,6 +65,14 @@ func (c *conn) serveH2() {
 	c.nc.SetDeadline(time.Time{})
 	c.rdl, c.wdl = 0, 0
 	hc := &h2Conn{Conn: c.nc, c: c, pending: pending, done: make(chan struct{})}
+	// nginx limits an HTTP/2 header field by its HPACK-encoded size, so
+	// a field the size of a large header buffer may be larger decoded:
+	// the streams parse their rendering with roomier buffers, and the
+	// list as a whole is limited by the server (MaxHeaderBytes)
+	set := *c.set
+	set.LargeHeaderBufSize = max(set.LargeHeaderBufSize*2, 32<<10)
+	hc.set = &set
+	hc.large = bufPool(set.LargeHeaderBufSize)
 	if c.srv.h2For(c.set).deliver(hc) {
 		<-hc.done
 	}
@@ -76,6 +84,8 @@ func (c *conn) serveH2() {
 type h2Conn struct {
 	net.Conn
 	c        *conn
+	set      *Settings  // the streams' settings
+	large    *sync.Pool // their large header buffers
 	pending  []byte
 	requests atomic.Int64
 	once     sync.Once
@@ -101,10 +111,11 @@ func (hc *h2Conn) Close() error {
 // h2Key is what distinguishes the HTTP/2 servers of one Server: the
 // protocol settings of the listener's default server.
 type h2Key struct {
-	streams  int
-	preread  int
-	idle     time.Duration
-	maxFrame int
+	streams   int
+	preread   int
+	idle      time.Duration
+	maxFrame  int
+	maxHeader int
 }
 
 // h2Server is one net/http server speaking HTTP/2 only, fed connections
@@ -122,7 +133,8 @@ type h2ConnKey struct{}
 // h2For returns the HTTP/2 server for the settings set, starting it the
 // first time.
 func (s *Server) h2For(set *Settings) *h2Server {
-	k := h2Key{streams: set.HTTP2MaxStreams, preread: set.HTTP2PrereadSize, idle: set.KeepaliveTimeout, maxFrame: set.HTTP2ChunkSize}
+	k := h2Key{streams: set.HTTP2MaxStreams, preread: set.HTTP2PrereadSize, idle: set.KeepaliveTimeout,
+		maxFrame: set.HTTP2ChunkSize, maxHeader: set.LargeHeaderBuffers * set.LargeHeaderBufSize}
 	if k.streams <= 0 {
 		k.streams = 128
 	}
@@ -150,7 +162,8 @@ func (s *Server) h2For(set *Settings) *h2Server {
 			// nginx's connection window is the largest there is
 			MaxReceiveBufferPerConnection: 1<<31 - 1,
 		},
-		IdleTimeout: idle,
+		IdleTimeout:    idle,
+		MaxHeaderBytes: k.maxHeader,
 		// net/http's own complaints (a broken frame, a handler panic)
 		// go to the debug level of the error log
 		ErrorLog: log.New(debugWriter{s}, "", 0),
@@ -305,8 +318,8 @@ func (h *h2Server) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 	}
 	st.head = h2Head(req, st.chunk)
 
-	c := &conn{srv: pc.srv, nc: st, fd: -1, tslot: -1, set: pc.set, born: pc.born,
-		small: pc.small, large: pc.large, info: pc.info}
+	c := &conn{srv: pc.srv, nc: st, fd: -1, tslot: -1, set: hc.set, born: pc.born,
+		small: pc.small, large: hc.large, info: pc.info}
 	c.info.Requests = int(hc.requests.Add(1))
 	s := getStream(c)
 	c.st = s
