@@ -128,9 +128,13 @@ func (q *request) sslVar(id vars.ID) (string, bool) {
 		return st.NegotiatedProtocol, true
 	case vars.SSLClientVerify:
 		return q.tlsConn().ClientVerify().Text(), true
-	case vars.SSLCiphers, vars.SSLCurves, vars.SSLSessionID:
-		// Go's TLS does not expose the client's lists nor a session
-		// id: not found, as nginx's when OpenSSL has none.
+	case vars.SSLCiphers:
+		return tlsconf.CipherList(q.tlsConn().ClientCiphers()), true
+	case vars.SSLCurves:
+		return tlsconf.CurveList(q.tlsConn().ClientCurves()), true
+	case vars.SSLSessionID:
+		// Go's TLS exposes no session id: not found, as nginx's when
+		// OpenSSL has none.
 		return "", false
 	}
 	if len(st.PeerCertificates) == 0 {

@@ -502,14 +502,49 @@ func proxyTLSEnv(t *testing.T, conf string) (addr, dir string) {
 	return startTLS(t, conf)
 }
 
-// TestSSLAgainstNginx serves one configuration with the same
-// certificates from weir and from the installed nginx and compares the
-// status and the $ssl_* variables each gives to the same clients.
-func TestSSLAgainstNginx(t *testing.T) {
+// startNginxTLS runs the installed nginx (skipping the test without
+// one) with conf on a port of its own ({{PORT}}), in a prefix with the
+// certificates of writePKI, and returns its address.
+func startNginxTLS(t *testing.T, conf string) string {
+	t.Helper()
 	const nginx = "/usr/sbin/nginx"
 	if _, err := os.Stat(nginx); err != nil {
 		t.Skip("nginx is not installed")
 	}
+	ndir := t.TempDir()
+	os.MkdirAll(filepath.Join(ndir, "logs"), 0o755)
+	writePKI(t, ndir)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nport := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	os.WriteFile(filepath.Join(ndir, "nginx.conf"), []byte(strings.ReplaceAll(conf, "{{PORT}}", nport)), 0o644)
+	cmd := exec.Command(nginx, "-p", ndir+"/", "-c", ndir+"/nginx.conf", "-e", ndir+"/logs/error.log",
+		"-g", "daemon off; master_process off; pid "+ndir+"/logs/nginx.pid;")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	naddr := "127.0.0.1:" + nport
+	for i := 0; ; i++ {
+		c, err := net.Dial("tcp", naddr)
+		if err == nil {
+			c.Close()
+			return naddr
+		}
+		if i == 100 {
+			t.Fatal("nginx did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestSSLAgainstNginx serves one configuration with the same
+// certificates from weir and from the installed nginx and compares the
+// status and the $ssl_* variables each gives to the same clients.
+func TestSSLAgainstNginx(t *testing.T) {
 	conf := `events {} http { access_log off;
 		ssl_protocols TLSv1.2 TLSv1.3;
 		ssl_certificate a-rsa.crt; ssl_certificate_key a-rsa.key;
@@ -535,35 +570,7 @@ func TestSSLAgainstNginx(t *testing.T) {
 			ssl_client_certificate ca-inter.crt; ssl_crl ca.crl;
 			location / { return 200 "$ssl_client_verify"; } } }`
 	waddr, _ := startTLS(t, conf)
-	// nginx on a port of its own, in a prefix with the same certificates
-	ndir := t.TempDir()
-	os.MkdirAll(filepath.Join(ndir, "logs"), 0o755)
-	writePKI(t, ndir)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nport := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
-	os.WriteFile(filepath.Join(ndir, "nginx.conf"), []byte(strings.ReplaceAll(conf, "{{PORT}}", nport)), 0o644)
-	cmd := exec.Command(nginx, "-p", ndir+"/", "-c", ndir+"/nginx.conf", "-e", ndir+"/logs/error.log",
-		"-g", "daemon off; master_process off; pid "+ndir+"/logs/nginx.pid;")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	naddr := "127.0.0.1:" + nport
-	for i := 0; ; i++ {
-		c, err := net.Dial("tcp", naddr)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if i == 100 {
-			t.Fatal("nginx did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	naddr := startNginxTLS(t, conf)
 	p := getPKI()
 	for _, c := range []struct {
 		host, uri string

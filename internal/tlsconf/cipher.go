@@ -48,23 +48,10 @@ var suites = []suite{
 	{tls.TLS_RSA_WITH_AES_128_CBC_SHA, "AES128-SHA", []string{"kRSA", "aRSA", "RSA", "AES", "AES128", "SHA1", "SHA", "HIGH", "TLSv1", "SSLv3"}},
 }
 
-// tls13Names are OpenSSL's names of the TLS 1.3 suites, which Go always
-// offers (OpenSSL's cipher list does not govern them either).
-var tls13Names = map[uint16]string{
-	tls.TLS_AES_128_GCM_SHA256:       "TLS_AES_128_GCM_SHA256",
-	tls.TLS_AES_256_GCM_SHA384:       "TLS_AES_256_GCM_SHA384",
-	tls.TLS_CHACHA20_POLY1305_SHA256: "TLS_CHACHA20_POLY1305_SHA256",
-}
-
 // CipherName is the OpenSSL name of a suite, as $ssl_cipher shows it.
 func CipherName(id uint16) string {
-	if n, ok := tls13Names[id]; ok {
+	if n, ok := opensslCiphers[id]; ok {
 		return n
-	}
-	for _, s := range suites {
-		if s.id == id {
-			return s.name
-		}
 	}
 	return tls.CipherSuiteName(id)
 }

@@ -31,6 +31,11 @@ type Conn struct {
 
 	verifyOnce sync.Once
 	verify     VerifyResult
+
+	// the lists of the client's hello, kept for $ssl_ciphers and
+	// $ssl_curves (slices crypto/tls parsed; named only when asked for)
+	helloCiphers []uint16
+	helloCurves  []tls.CurveID
 }
 
 // Server wraps an accepted connection of an ssl listener.
@@ -65,6 +70,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 
 // configFor picks the site by SNI.
 func (c *Conn) configFor(h *tls.ClientHelloInfo) (*tls.Config, error) {
+	c.helloCiphers, c.helloCurves = h.CipherSuites, h.SupportedCurves
 	s := c.sel(h.ServerName)
 	if s == nil || s.Reject {
 		// a configuration without certificates makes Go refuse the
@@ -109,6 +115,14 @@ func (c *Conn) CloseWrite() error {
 // TLS returns the state of the handshake, or nil on a plain HTTP
 // connection (or before the handshake ended).
 func (c *Conn) TLS() *tls.ConnectionState { return c.state }
+
+// ClientCiphers returns the cipher suites the client's hello offered,
+// in its order, as sent (GREASE and signalling values included).
+func (c *Conn) ClientCiphers() []uint16 { return c.helloCiphers }
+
+// ClientCurves returns the groups of the client's hello (its
+// supported_groups extension), in its order, as sent.
+func (c *Conn) ClientCurves() []tls.CurveID { return c.helloCurves }
 
 // Site returns the server block's settings the handshake used.
 func (c *Conn) Site() *Site { return c.site }
