@@ -111,6 +111,10 @@ func render(ex *exchange, s *server, c tc, peer *exchange) (lines []string, body
 			lines = append(lines, bodyLines(body)...)
 		}
 	}
+	if c.h2 && ex.err != "" && len(ex.resps) > 0 {
+		// the stream was reset or the connection lost after the header
+		lines = append(lines, h2ErrLine(ex))
+	}
 	if len(ex.tail) > 0 {
 		// Unparsed bytes (a head without its end, an HTTP/0.9 body) get
 		// the same normalisation as parsed ones: names and the Date.
@@ -253,6 +257,11 @@ func equalLines(a, b []string) bool {
 // runCase sends the case to both servers and compares the responses, the
 // new access-log lines and the new error-log messages.
 func runCase(t *testing.T, c tc, ng, we *server) {
+	if c.h2 {
+		if _, err := parseH2Case(c); err != nil {
+			t.Fatalf("the case cannot be sent over HTTP/2: %v", err)
+		}
+	}
 	exN := send(c, ng.addr(c.port))
 	exW := send(c, we.addr(c.port))
 	ln, lensN := render(exN, ng, c, nil)
@@ -278,6 +287,9 @@ func firstLine(c tc) string {
 		r = strings.Join(c.parts, "")
 	}
 	l, _, _ := strings.Cut(r, "\r\n")
+	if c.h2 {
+		l = "h2: " + l
+	}
 	return l
 }
 

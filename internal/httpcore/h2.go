@@ -439,6 +439,11 @@ func (w *Response) writeHeaderH2(s *stream, hp headPlan) {
 	}
 	if hp.cl >= 0 {
 		set("Content-Length", strconv.FormatInt(hp.cl, 10))
+	} else {
+		// a body of unknown length goes without one, as nginx sends
+		// it; net/http would make one up for a body that fits its
+		// buffer when the handler is done
+		h["Content-Length"] = nil
 	}
 	if !hp.lm.IsZero() {
 		set("Last-Modified", string(s.appendLastModified(nil, hp.lm)))

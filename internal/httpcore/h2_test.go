@@ -256,3 +256,31 @@ func TestH2RawPreface(t *testing.T) {
 		t.Errorf("first frame type %d, want SETTINGS", hdr[3])
 	}
 }
+
+// TestH2NoLength: a response of unknown length has no content-length
+// field, however short (nginx's autoindex, a proxied response without
+// one), though net/http adds one to a body it holds whole at the end.
+func TestH2NoLength(t *testing.T) {
+	h := &testHandler{set: h2Settings()}
+	h.serve = func(w *Response, r *Request) {
+		w.ContentType = "text/plain"
+		w.Write([]byte("short"))
+		w.Finish()
+	}
+	addr, _ := startServer(t, h)
+	for _, method := range []string{"GET", "HEAD"} {
+		req, _ := http.NewRequest(method, "http://"+addr+"/", nil)
+		resp, err := h2cClient(t).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if _, ok := resp.Header["Content-Length"]; ok || resp.ContentLength != -1 {
+			t.Errorf("%s: content-length %v (%d)", method, resp.Header["Content-Length"], resp.ContentLength)
+		}
+		if want := map[string]string{"GET": "short", "HEAD": ""}[method]; string(b) != want {
+			t.Errorf("%s: body %q", method, b)
+		}
+	}
+}

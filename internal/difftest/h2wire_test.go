@@ -1,0 +1,242 @@
+package difftest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// HTTP/2 cases. A case built as an HTTP/1 request (get, req, postBody,
+// postChunked, ...) and marked overH2 is sent instead with Go's HTTP/2
+// client, in cleartext with prior knowledge, on a new connection: the
+// request line gives :method and :path, Host gives :authority, the other
+// header lines become header fields (lower-cased by the client), and the
+// body goes in DATA frames, with its length when the HTTP/1 text had a
+// Content-Length and without one (each chunk a write of a streamed body)
+// when it was chunked. The response becomes the same exchange as an
+// HTTP/1 one, with the status line "HTTP/2 <code>", so that render and
+// the comparison apply unchanged.
+//
+// What Go's client does to every request, the same for both servers: it
+// adds "user-agent: Go-http-client/2.0" unless the case sets one, sends a
+// content-length field for a body of known length, drops the
+// connection-specific fields (Connection, Keep-Alive, Upgrade,
+// Transfer-Encoding, Proxy-Connection), splits a Cookie into one field per
+// cookie-pair, and sends the header fields in the order of a map
+// iteration: a case whose result shows the order of more than one
+// client field would not be comparable with itself, let alone between the
+// two servers (see TestH2... for the one that would).
+
+// overH2 sends the case over HTTP/2 instead.
+func (c tc) overH2() tc {
+	c.h2 = true
+	c.keepOpen = false
+	return c
+}
+
+// h2Req is the HTTP/2 request of an h2 case.
+type h2Req struct {
+	method, uri, host string
+	hdr               [][2]string
+	body              []string // the DATA writes
+	length            bool     // the body's length is known
+}
+
+// parseH2Case reads the HTTP/1 text of an h2 case.
+func parseH2Case(c tc) (*h2Req, error) {
+	text := c.req
+	if c.parts != nil {
+		text = strings.Join(c.parts, "")
+	}
+	head, rest, ok := strings.Cut(text, "\r\n\r\n")
+	if !ok {
+		return nil, errors.New("no end of header")
+	}
+	lines := strings.Split(head, "\r\n")
+	f := strings.Fields(lines[0])
+	if len(f) != 3 {
+		return nil, fmt.Errorf("request line %q", lines[0])
+	}
+	r := &h2Req{method: f[0], uri: f[1], host: "localhost"}
+	chunked := false
+	for _, l := range lines[1:] {
+		k, v, _ := strings.Cut(l, ":")
+		v = strings.TrimSpace(v)
+		switch strings.ToLower(k) {
+		case "host":
+			r.host = v
+			continue
+		case "content-length":
+			r.length = true
+			continue
+		case "transfer-encoding":
+			chunked = true
+			continue
+		case "connection":
+			continue
+		}
+		r.hdr = append(r.hdr, [2]string{k, v})
+	}
+	switch {
+	case chunked:
+		for rest != "" {
+			le := strings.Index(rest, "\r\n")
+			if le < 0 {
+				return nil, errors.New("bad chunk")
+			}
+			sz, err := strconv.ParseInt(rest[:le], 16, 32)
+			if err != nil || int(sz)+le+4 > len(rest) {
+				return nil, errors.New("bad chunk size")
+			}
+			if sz == 0 {
+				break
+			}
+			r.body = append(r.body, rest[le+2:le+2+int(sz)])
+			rest = rest[le+2+int(sz)+2:]
+		}
+	case r.length:
+		r.body = []string{rest}
+	case rest != "":
+		return nil, errors.New("a body without Content-Length or chunked")
+	}
+	return r, nil
+}
+
+// sendH2 sends an h2 case to addr and reads the response, with the 1xx
+// responses before it.
+func sendH2(c tc, addr string) *exchange {
+	ex := &exchange{}
+	hr, err := parseH2Case(c)
+	if err != nil {
+		ex.err = "the case cannot be sent over HTTP/2: " + err.Error()
+		return ex
+	}
+	var protos http.Protocols
+	protos.SetUnencryptedHTTP2(true)
+	tr := &http.Transport{
+		Protocols: &protos,
+		// the body and content-encoding as sent
+		DisableCompression:    true,
+		DialContext:           (&net.Dialer{Timeout: 2 * time.Second}).DialContext,
+		ExpectContinueTimeout: time.Second,
+	}
+	defer tr.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+
+	// :path exactly as the case has it, escapes and dot segments included
+	u := &url.URL{Scheme: "http", Host: addr, Opaque: hr.uri}
+	var body io.Reader
+	var pw *io.PipeWriter
+	if hr.length {
+		body = strings.NewReader(hr.body[0])
+	} else if hr.body != nil {
+		var pr *io.PipeReader
+		pr, pw = io.Pipe()
+		body = pr
+	}
+	req, err := http.NewRequestWithContext(ctx, hr.method, "http://"+addr+"/", body)
+	if err != nil {
+		ex.err = err.Error()
+		return ex
+	}
+	req.URL = u
+	req.Host = hr.host
+	for _, h := range hr.hdr {
+		req.Header[textproto.CanonicalMIMEHeaderKey(h[0])] = append(req.Header[textproto.CanonicalMIMEHeaderKey(h[0])], h[1])
+	}
+	if pw != nil {
+		req.ContentLength = -1
+		go func() {
+			for i, p := range hr.body {
+				if i > 0 {
+					time.Sleep(20 * time.Millisecond)
+				}
+				if _, err := pw.Write([]byte(p)); err != nil {
+					return
+				}
+			}
+			pw.Close()
+		}()
+	}
+	trace := &httptrace.ClientTrace{
+		Got1xxResponse: func(code int, h textproto.MIMEHeader) error {
+			ex.resps = append(ex.resps, h2Response(code, http.Header(h), nil))
+			return nil
+		},
+	}
+	resp, err := tr.RoundTrip(req.WithContext(httptrace.WithClientTrace(ctx, trace)))
+	if err != nil {
+		ex.err = h2Err(err)
+		return ex
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		ex.err = h2Err(err)
+	}
+	ex.resps = append(ex.resps, h2Response(resp.StatusCode, resp.Header, b))
+	return ex
+}
+
+// h2Response is a response as the HTTP/1 reader would have made it: the
+// header fields by name (Go's client keeps them in a map: the order the
+// server sent them in is lost, and render sorts them anyway), lower case
+// as both servers send them, the values of one name in their order.
+func h2Response(code int, h http.Header, body []byte) *response {
+	r := &response{statusLine: "HTTP/2 " + strconv.Itoa(code), body: body}
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		for _, v := range h[k] {
+			r.header = append(r.header, [2]string{strings.ToLower(k), v})
+		}
+	}
+	return r
+}
+
+var h2CodeRe = regexp.MustCompile(`\b[A-Z_]+_ERROR\b|\bNO_ERROR\b|\bREFUSED_STREAM\b|\bCANCEL\b`)
+
+// h2Err names what went wrong on the stream in words that do not depend
+// on stream ids or addresses: the error code of a RST_STREAM or GOAWAY,
+// or the kind of failure.
+func h2Err(err error) string {
+	s := err.Error()
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return "timeout"
+	case strings.Contains(s, "GOAWAY"):
+		if m := h2CodeRe.FindString(s); m != "" {
+			return "GOAWAY " + m
+		}
+		return "GOAWAY"
+	case strings.Contains(s, "stream error"):
+		return "RST_STREAM " + h2CodeRe.FindString(s)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "unexpected EOF"
+	case strings.Contains(s, "connection reset"):
+		return "connection reset"
+	}
+	return s
+}
+
+// h2ErrLine is the line render adds for an h2 exchange whose response
+// came but whose body failed.
+func h2ErrLine(ex *exchange) string {
+	return "[body error: " + ex.err + "]"
+}
