@@ -32,6 +32,7 @@ func newGeneration(cfg *config.Config, log *errlog.Logger, snap *httpd.Snapshot)
 		MaxConns: cfg.WorkerConnections,
 		Log: func(level int, ci *httpcore.ConnInfo, msg string) {
 			lv := errlog.Level(level &^ httpcore.LogNoContext)
+			lv, msg = handshakeLine(lv, ci, msg)
 			if !log.Enabled(lv) {
 				return
 			}

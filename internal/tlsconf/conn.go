@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // Selector finds the site for a client hello: the server block whose
@@ -26,6 +27,7 @@ type Conn struct {
 
 	decided bool
 	tc      *tls.Conn
+	pc      *prefixConn
 	site    *Site
 	state   *tls.ConnectionState
 
@@ -36,6 +38,13 @@ type Conn struct {
 	// $ssl_curves (slices crypto/tls parsed; named only when asked for)
 	helloCiphers []uint16
 	helloCurves  []tls.CurveID
+
+	// rejected: ssl_reject_handshake refused the hello. fail is how
+	// nginx would log the failure of the last read before the handshake
+	// completed (taken once by TakeHandshakeFailure; reported then).
+	rejected bool
+	fail     atomic.Pointer[HandshakeFailure]
+	reported atomic.Bool
 }
 
 // Server wraps an accepted connection of an ssl listener.
@@ -47,9 +56,13 @@ func Server(raw net.Conn, sel Selector) *Conn {
 func (c *Conn) Read(p []byte) (int, error) {
 	if c.tc != nil {
 		n, err := c.tc.Read(p)
-		if c.state == nil && c.tc.ConnectionState().HandshakeComplete {
-			st := c.tc.ConnectionState()
-			c.state = &st
+		if c.state == nil {
+			if st := c.tc.ConnectionState(); st.HandshakeComplete {
+				c.state = &st
+				c.fail.Store(nil)
+			} else if err != nil {
+				c.failed(err, true)
+			}
 		}
 		return n, err
 	}
@@ -58,13 +71,18 @@ func (c *Conn) Read(p []byte) (int, error) {
 	}
 	n, err := c.Conn.Read(p[:1])
 	if n == 0 {
+		if err != nil {
+			c.failed(err, false)
+		}
 		return n, err
 	}
+	c.fail.Store(nil)
 	c.decided = true
 	if p[0] != 0x16 && p[0]&0x80 == 0 {
 		return n, err // plain HTTP
 	}
-	c.tc = tls.Server(&prefixConn{Conn: c.Conn, b: p[0], have: true}, &tls.Config{GetConfigForClient: c.configFor})
+	c.pc = &prefixConn{Conn: c.Conn, b: p[0], have: true, n: 1, msgType: -1}
+	c.tc = tls.Server(c.pc, &tls.Config{GetConfigForClient: c.configFor})
 	return c.Read(p)
 }
 
@@ -75,7 +93,7 @@ func (c *Conn) configFor(h *tls.ClientHelloInfo) (*tls.Config, error) {
 	if s == nil || s.Reject {
 		// a configuration without certificates makes Go refuse the
 		// hello with an unrecognized_name alert, the one nginx sends
-		c.site = s
+		c.site, c.rejected = s, true
 		return rejectConfig, nil
 	}
 	c.site = s
@@ -116,6 +134,34 @@ func (c *Conn) CloseWrite() error {
 // connection (or before the handshake ended).
 func (c *Conn) TLS() *tls.ConnectionState { return c.state }
 
+// failed keeps how nginx would log err, the error of a read before the
+// handshake completed; started says whether the first byte had come.
+func (c *Conn) failed(err error, started bool) {
+	if c.reported.Load() {
+		return
+	}
+	msgType := -1
+	if c.pc != nil {
+		msgType = c.pc.msgType
+	}
+	f := describeFailure(err, started, c.rejected, msgType)
+	c.fail.Store(&f)
+}
+
+// TakeHandshakeFailure returns, once, the log line of a connection that
+// ended before its handshake completed (nginx logs it "while SSL
+// handshaking", where the engine sees only a failed or closed first read).
+// It reports false when the last read before the handshake did not fail
+// or the line was taken already.
+func (c *Conn) TakeHandshakeFailure() (HandshakeFailure, bool) {
+	f := c.fail.Swap(nil)
+	if f == nil {
+		return HandshakeFailure{}, false
+	}
+	c.reported.Store(true)
+	return *f, true
+}
+
 // ClientCiphers returns the cipher suites the client's hello offered,
 // in its order, as sent (GREASE and signalling values included).
 func (c *Conn) ClientCiphers() []uint16 { return c.helloCiphers }
@@ -127,11 +173,16 @@ func (c *Conn) ClientCurves() []tls.CurveID { return c.helloCurves }
 // Site returns the server block's settings the handshake used.
 func (c *Conn) Site() *Site { return c.site }
 
-// prefixConn gives back the byte Conn read to decide.
+// prefixConn gives back the byte Conn read to decide. It notes the
+// type of the first handshake message (the byte after the first record's
+// header), which names a failure as OpenSSL does: OpenSSL checks the type
+// before the length, crypto/tls the length first.
 type prefixConn struct {
 	net.Conn
-	b    byte
-	have bool
+	b       byte
+	have    bool
+	n       int // bytes handed out, up to the type's offset
+	msgType int // -1 until seen
 }
 
 func (p *prefixConn) Read(b []byte) (int, error) {
@@ -140,5 +191,12 @@ func (p *prefixConn) Read(b []byte) (int, error) {
 		p.have = false
 		return 1, nil
 	}
-	return p.Conn.Read(b)
+	n, err := p.Conn.Read(b)
+	if p.n <= 5 && p.n+n > 5 {
+		p.msgType = int(b[5-p.n])
+	}
+	if p.n <= 5 {
+		p.n += n
+	}
+	return n, err
 }

@@ -1,0 +1,33 @@
+package server
+
+import (
+	"strings"
+
+	"weir/internal/errlog"
+	"weir/internal/httpcore"
+	"weir/internal/tlsconf"
+)
+
+// handshakeLine rewords the engine's line for a connection on an ssl
+// address whose handshake did not complete. The engine sees the end of
+// such a connection as a failed or closed first read "while waiting for
+// request" (at info); nginx logs what became of the handshake "while SSL
+// handshaking" (ngx_ssl_handshake), at info or, for the failures it does
+// not put down to the client, at crit.
+func handshakeLine(level errlog.Level, ci *httpcore.ConnInfo, msg string) (errlog.Level, string) {
+	if ci == nil || level != errlog.Info || !strings.HasSuffix(msg, " while waiting for request") {
+		return level, msg
+	}
+	tc, ok := ci.NetConn.(*tlsconf.Conn)
+	if !ok {
+		return level, msg
+	}
+	f, ok := tc.TakeHandshakeFailure()
+	if !ok {
+		return level, msg
+	}
+	if f.Crit {
+		return errlog.Crit, f.Msg
+	}
+	return errlog.Info, f.Msg
+}
