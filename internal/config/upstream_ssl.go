@@ -26,6 +26,10 @@ type UpstreamSSL struct {
 	SSLCertKey      Opt[string]
 	SSLPasswords    Opt[[]string]
 	SSLCRL          Opt[string]
+	// ALPN is what the level's handshakes offer in ALPN: the module sets
+	// it in its finish step, before the TLS client is built (["h2"] for
+	// proxy_http_version 2; nil, no ALPN extension, otherwise).
+	ALPN []string
 	// TLS is the level's TLS client, built from the settings above when
 	// its *_pass may need TLS (not inherited: every level has its own).
 	TLS *tlsconf.Client
@@ -139,7 +143,7 @@ func (b *builder) upstreamTLS(prefix, tlsScheme string, p *Pass, u *UpstreamSSL)
 // certificates and CRLs are loaded into a TLS client. Errors name the
 // module's directives (prefix "proxy", "uwsgi").
 func (b *builder) upstreamClient(prefix string, u *UpstreamSSL) (*tlsconf.Client, error) {
-	o := tlsconf.ClientOptions{Verify: u.SSLVerify.V, Depth: int(u.SSLVerifyDepth.V), SessionReuse: u.SSLSessionReuse.V}
+	o := tlsconf.ClientOptions{Verify: u.SSLVerify.V, Depth: int(u.SSLVerifyDepth.V), SessionReuse: u.SSLSessionReuse.V, ALPN: u.ALPN}
 	var err error
 	if o.MinVersion, o.MaxVersion, err = tlsconf.Versions(u.SSLProtocols.V); err != nil {
 		return nil, &conf.Error{Msg: prefix + "_ssl_protocols: " + err.Error()}

@@ -20,6 +20,10 @@ type ClientOptions struct {
 	Roots        *x509.CertPool   // proxy_ssl_trusted_certificate; nil: the system's
 	CRLs         []*x509.RevocationList
 	SessionReuse bool
+	// ALPN is the list of protocols the handshake offers, nil for none
+	// (nginx sets u->ssl_alpn_protocol to "h2" for proxy_http_version 2
+	// and offers nothing otherwise).
+	ALPN []string
 }
 
 // Client makes TLS connections to upstream servers.
@@ -55,7 +59,7 @@ func (c *Client) Handshake(ctx context.Context, raw net.Conn, sni, name string) 
 		CipherSuites:       o.Ciphers,
 		InsecureSkipVerify: true, // checked below, as nginx checks: only with proxy_ssl_verify on
 		ClientSessionCache: c.cache,
-		NextProtos:         nil,
+		NextProtos:         o.ALPN,
 	}
 	if o.Cert != nil {
 		cert := o.Cert
