@@ -17,7 +17,7 @@ func h2(cases ...tc) []tc {
 // starts like the harness's "diff" format ($status "$request"
 // $body_bytes_sent) so that the body length check applies.
 const h2LogFormat = `log_format h2 '$status "$request" $body_bytes_sent "$server_protocol" "$http2" "$host" ` +
-	`"$http_host" "$request_uri" "$uri" "$args" "$http_cookie" "$content_length" "$http_user_agent"';`
+	`"$http_host" "$request_uri" "$uri" "$args" "$http_cookie" "$content_length" "$http_user_agent" "$request_method"';`
 
 // TestH2Static covers static files over HTTP/2: the file, HEAD,
 // conditional requests, ranges, index, autoindex, errors and directory
@@ -83,6 +83,292 @@ func TestH2Static(t *testing.T) {
 			req("autoindex head", "HEAD", "/auto/"),
 			get("autoindex json", "/auto-json/"),
 			get("file as directory", "/a.txt/"),
+		),
+	})
+}
+
+// TestH2Engine covers the request processing over HTTP/2: return,
+// rewrite, error_page, add_header, the variables HTTP/2 changes (in a
+// return body and in the access log), cookies split in several fields,
+// the body limits and the requests nginx refuses.
+func TestH2Engine(t *testing.T) {
+	cookie := "Cookie: " + strings.Repeat("c", 10) + "=1; big=" + strings.Repeat("v", 3000) + "; last=z"
+	runSite(t, &site{
+		http: h2LogFormat + `
+    log_format h2len '$status "$request" $body_bytes_sent rl=$request_length bs=$bytes_sent';
+    log_format h2refused '$status "$server_protocol" $body_bytes_sent "$http2" "$host" "$http_host" "$request_uri" "$uri" "$http_user_agent"';
+    server {
+        listen 127.0.0.1:{{PORT}} http2;
+        server_name localhost;
+        root {{ROOT}};
+        default_type text/plain;
+        access_log logs/access.log h2;
+        client_max_body_size 100;
+        error_page 404 /err/404.html;
+        location / { }
+        location /err/ { internal; }
+        location = /vars {
+            return 200 "proto=$server_protocol http2=$http2 request=[$request] host=$host http_host=$http_host uri=$uri args=$args request_uri=$request_uri method=$request_method scheme=$scheme https=[$https] cookie=[$http_cookie] cookie_a=[$cookie_a] ua=[$http_user_agent] cl=[$content_length] ct=[$content_type] te=[$http_te] conn=[$http_connection]\n";
+        }
+        location = /len { access_log logs/access.log h2len; return 200 "len\n"; }
+        location /r200/ { return 200 "ok $uri\n"; }
+        location /r201/ { return 201; }
+        location /r204/ { return 204; }
+        location /r301/ { return 301 /elsewhere?x=1; }
+        location /r302abs/ { return 302 http://other.test/x; }
+        location /r404/ { return 404; }
+        location /r418/ { return 418 "teapot\n"; }
+        location /r444/ { return 444; }
+        location /r500/ { return 500; }
+        location /r503/ { return 503 "busy\n"; }
+        location /r999/ { return 599 "odd\n"; }
+        location /rw/ {
+            rewrite ^/rw/last/(.*)$ /r200/$1 last;
+            rewrite ^/rw/perm/(.*)$ /new/$1 permanent;
+            rewrite ^/rw/redir/(.*)$ http://other.test/$1 redirect;
+            rewrite ^/rw/args/(.*)$ /vars?from=$1 last;
+            return 200 "rw fell through $uri\n";
+        }
+        location /ep/ {
+            error_page 404 =200 /err/found.html;
+            error_page 403 @named;
+            error_page 500 = /vars;
+            location /ep/forbidden/ { deny all; }
+            location /ep/fail/ { return 500; }
+        }
+        location @named { return 200 "named uri=$uri request_uri=$request_uri proto=$server_protocol\n"; }
+        location /hdr/ {
+            add_header X-Added yes;
+            add_header X-Always always always;
+            add_header Cache-Control "no-store";
+            add_header Set-Cookie "a=1";
+            add_header Set-Cookie "b=2";
+            expires 1h;
+            location /hdr/missing/ { }
+            return 200 "hdr\n";
+        }
+        location /hdrfile/ { add_header X-File f; alias {{ROOT}}/; }
+        location /small/ { client_max_body_size 10; return 200 "small\n"; }
+        location /big413/ { client_max_body_size 10; error_page 413 /err/413.html; return 200 "x\n"; }
+    }
+    # the requests nginx refuses, logged without $request and
+    # $request_method (see "refused request line" and "refused method
+    # known")
+    server {
+        listen 127.0.0.1:{{PORT2}} http2;
+        server_name localhost;
+        root {{ROOT}};
+        default_type text/plain;
+        access_log logs/access.log h2refused;
+        location / { return 200 "$request_uri\n"; }
+    }`,
+		files: map[string]string{
+			"a.txt":          "hello\n",
+			"err/404.html":   "<p>custom 404</p>\n",
+			"err/found.html": "<p>found after all</p>\n",
+			"err/413.html":   "<p>too large</p>\n",
+		},
+		cases: h2(
+			get("variables", "/vars?a=1&b=%20", "User-Agent: ua/1"),
+			get("variables other authority", "/vars", "Host: Example.TEST:8080"),
+			get("variables with cookies", "/vars", "Cookie: a=1; b=2; c=3"),
+			get("large cookie in several fields", "/vars", cookie),
+			get("variables te trailers", "/vars", "TE: trailers"),
+			postBody("variables with body", "/vars", "0123456789", "Content-Type: text/plain"),
+			get("variables encoded path", "/vars/../vars?x=%41"),
+			get("request_length and bytes_sent", "/len?a=1"),
+			get("return 200", "/r200/x"),
+			req("return 200 head", "HEAD", "/r200/x"),
+			get("return 201", "/r201/"),
+			get("return 204", "/r204/"),
+			get("return 301", "/r301/"),
+			get("return 302 absolute", "/r302abs/"),
+			get("return 404 error page", "/r404/"),
+			get("return 418", "/r418/"),
+			get("return 444", "/r444/").known("both reset the stream; nginx's RST_STREAM carries PROTOCOL_ERROR, net/http's handler can only abort with INTERNAL_ERROR (and Go's Transport retries a request reset with PROTOCOL_ERROR)"),
+			get("return 500", "/r500/"),
+			get("return 503", "/r503/"),
+			get("return 599", "/r999/"),
+			get("rewrite last", "/rw/last/a?q=1"),
+			get("rewrite permanent", "/rw/perm/a?q=1"),
+			get("rewrite redirect", "/rw/redir/a"),
+			get("rewrite args", "/rw/args/z?orig=1"),
+			get("rewrite fallthrough", "/rw/none"),
+			get("error page missing", "/missing"),
+			req("error page missing head", "HEAD", "/missing"),
+			get("error page code", "/ep/missing"),
+			get("error page named", "/ep/forbidden/x?q=1"),
+			get("error page equals", "/ep/fail/x"),
+			get("add_header", "/hdr/x"),
+			get("add_header on a file", "/hdrfile/a.txt"),
+			get("add_header on 404", "/hdr/missing/x"),
+			postBody("body within limit", "/small/", "0123456789"),
+			postBody("body over limit", "/small/", "0123456789a"),
+			postChunked("streamed body within limit", "/small/", "01234", "56789"),
+			postChunked("streamed body over limit", "/small/", "012345", "6789ab"),
+			postBody("body over limit error page", "/big413/", "0123456789a"),
+			get("uri 4k", "/r200/"+strings.Repeat("u", 4000)),
+			get("uri 9k", "/r200/"+strings.Repeat("u", 9000)),
+			get("uri 20k", "/r200/"+strings.Repeat("u", 20000)).known("nginx limits a header field by its HPACK-encoded size (large_client_header_buffers' size; 20000 Huffman-coded letters are 15000 bytes) and ends the connection (GOAWAY ENHANCE_YOUR_CALM, a 000 line in the access log); net/http's server shows neither the encoded size nor a way to send that GOAWAY, and weir parses the decoded field in buffers of twice the size (at least 32k)"),
+			get("header 9k", "/r200/", "X-Big: "+strings.Repeat("h", 9000)),
+			get("dot dot within root", "/x/../a.txt"),
+			get("header with underscore", "/vars", "X_Under: 1").known(`nginx notes the ignored field before it has a request line (no "request:" in the error log); the engine notes it while parsing the rendering and httpd logs notes with the request line`),
+			get("refused request line", "/../a.txt").known(`nginx's $request is "-" (not found) for a request refused before the end of the HTTP/2 header block; weir leaves the request line empty and httpd's $request is then found and empty`),
+			req("refused method known", "OPTIONS", "*").known(`nginx has taken :method when it refuses :path (or a CONNECT for its missing :scheme), so $request_method is found; httpd finds $request_method only with a request line`),
+			get("refused dot dot above root", "/../a.txt").onPort2(),
+			get("refused dot dot encoded above root", "/%2e%2e/a.txt").onPort2(),
+			get("refused encoded nul", "/a%00.txt").onPort2(),
+			get("refused host with dot dot", "/", "Host: a..b").onPort2(),
+			req("refused connect method", "CONNECT", "/").onPort2(),
+			req("refused lower case method", "get", "/").onPort2(),
+			req("refused options star", "OPTIONS", "*").onPort2(),
+			req("refused trace", "TRACE", "/"),
+		),
+	})
+}
+
+// TestH2Proxy covers proxy_pass for HTTP/2 clients: the request nginx
+// builds for the upstream from the stream (the fields by their HTTP/2
+// names, the cookies joined, a body with and without a length, with and
+// without request buffering), what it makes of the upstream's response
+// for an HTTP/2 client (no hop-by-hop fields, no chunked framing, a
+// response cut short), intercepted errors and proxied error pages.
+func TestH2Proxy(t *testing.T) {
+	runProxy(t, newPool(1), &site{
+		files: map[string]string{
+			"err404.html": "custom 404 page\n",
+		},
+		http: h2LogFormat + `
+    proxy_http_version 1.0;
+    server {
+        listen 127.0.0.1:{{PORT}} http2;
+        server_name localhost;
+        root {{ROOT}};
+        default_type text/plain;
+        access_log logs/access.log h2;
+        client_max_body_size 1k;
+        location /p/ { proxy_pass http://{{B0}}; }
+        location /uri/ { proxy_pass http://{{B0}}/other/; }
+        location /hdr/ {
+            proxy_set_header Host $host;
+            proxy_set_header X-Proto $server_protocol;
+            proxy_set_header X-H2 $http2;
+            proxy_set_header X-Cookie $http_cookie;
+            proxy_pass http://{{B0}};
+        }
+        location /h11/ { proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://{{B0}}; }
+        location /unbuf/ { proxy_request_buffering off; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://{{B0}}; }
+        location /unbuf10/ { proxy_request_buffering off; proxy_pass http://{{B0}}; }
+        location /intercept/ {
+            proxy_intercept_errors on;
+            error_page 404 /err404.html;
+            error_page 500 = @fallback;
+            error_page 503 = /proxied-error;
+            proxy_pass http://{{B0}};
+        }
+        location = /proxied-error { proxy_pass http://{{B0}}/error-page?r=fine; }
+        location /ep-proxied/ { error_page 404 = /proxied-error; }
+        location @fallback { return 200 "fallback uri=$uri status=$status up=$upstream_status\n"; }
+        location /xaccel/ { proxy_pass http://{{B0}}; }
+        location /files/ { internal; alias {{ROOT}}/; }
+    }`,
+	},
+		pc(get("get", "/p/a?b=1").overH2()),
+		pc(get("get uri part", "/uri/a%20b/c?q=1").overH2()),
+		pc(get("one client field", "/p/h", "X-Custom: v").overH2()),
+		pc(get("user agent", "/p/h", "User-Agent: ua/1").overH2()),
+		pc(get("repeated field", "/p/h", "X-Dup: 1", "X-Dup: 2").overH2()),
+		pc(get("cookies joined", "/p/c", "Cookie: a=1; b=2; c=3").overH2()),
+		pc(get("field order", "/p/o", "X-B: 1", "X-A: 2").overH2().known("nginx forwards the header fields in their order of arrival; net/http's server hands them over as a map and weir renders them sorted by name (and Go's client sends them in map order: not even nginx's echo is the same twice)")),
+		pc(get("variables to upstream", "/hdr/v", "Cookie: a=1; b=2", "Host: h2.test").overH2()),
+		pc(req("head", "HEAD", "/p/h").overH2()),
+		pc(req("delete", "DELETE", "/p/d").overH2()),
+		pc(postBody("post", "/p/post", "a=1&b=2", "Content-Type: application/x-www-form-urlencoded").overH2()),
+		pc(postBody("post empty", "/p/post", "").overH2()),
+		pc(postChunked("streamed body", "/p/stream", "hello ", "world").overH2()),
+		pc(postChunked("streamed body http 1.1", "/h11/stream", "hello ", "world").overH2()),
+		pc(postBody("unbuffered body", "/unbuf/p", "hello").overH2()),
+		pc(postChunked("unbuffered streamed body", "/unbuf/s", "hello ", "world").overH2()),
+		pc(postChunked("unbuffered streamed body http 1.0", "/unbuf10/s", "hello ", "world").overH2()),
+		pc(postBody("body over limit", "/p/big", strings.Repeat("x", 2000)).overH2()),
+		pc(postChunked("streamed body over limit", "/p/bigs", strings.Repeat("x", 600), strings.Repeat("y", 600)).overH2().known(`nginx's HTTP/2 module logs the DATA received so far ("client intended to send too large chunked body: 1200 bytes"); httpd's bodyError (proxy_body.go) logs the text without a count, for HTTP/1 too (nginx: "%O+%O bytes"), and the engine's count of a body of unknown length is per read, not per DATA frame`)),
+		pc(postBody("post expect continue", "/p/e", "abc", "Expect: 100-continue").overH2().known("net/http's server takes the Expect field away and answers it itself with a 100 when the body is first read; nginx 1.22's HTTP/2 module sends no 100 (the client sends the body after its own timeout)")),
+		pc(get("reason text", "/p/?r=fine").overH2()),
+		pc(get("hop by hop from upstream", "/p/?r=upgrade").overH2().known("deliberate: weir drops an Upgrade field from an HTTP/2 response, a connection-specific field RFC 9113 §8.2.2 forbids (a client must treat the response as malformed); nginx 1.22 lets the upstream's through")),
+		pc(get("chunked from upstream", "/p/?r=chunked").overH2()),
+		pc(get("no length from upstream", "/p/?r=nolength").overH2()),
+		pc(get("http 1.0 upstream", "/p/?r=http10").overH2()),
+		pc(get("repeated fields from upstream", "/p/?r=multi").overH2()),
+		pc(get("upstream 204", "/p/?r=s204").overH2()),
+		pc(get("upstream 304", "/p/?r=s304").overH2()),
+		pc(get("large response", "/p/?r=big").overH2()),
+		pc(get("response cut short", "/p/?r=midbody").overH2()),
+		pc(get("chunked response cut short", "/p/?r=midchunk").overH2()),
+		pc(get("bad upstream header", "/p/?r=badheader").overH2()),
+		pc(get("header only from upstream", "/p/?r=headeronly").overH2()),
+		pc(get("broken chunked from upstream", "/p/?r=badchunk").overH2()),
+		pc(get("intercepted 404", "/intercept/?r=s404").overH2()),
+		pc(get("intercepted 500 to named", "/intercept/?r=s500").overH2()),
+		pc(get("intercepted 503 to proxied page", "/intercept/?r=s503").overH2()),
+		pc(get("error page proxied", "/ep-proxied/missing").overH2()),
+		pc(get("x-accel-redirect", "/xaccel/?r=xaccel-file").overH2()),
+		with(get("upstream down", "/p/down").overH2(), 0, modeDead),
+		with(get("upstream closes", "/p/closed").overH2(), 0, modeClose),
+	)
+}
+
+// TestH2FastCGI covers PHP through PHP-FPM for HTTP/2 clients: the
+// parameters (SERVER_PROTOCOL, the HTTP_* of the fields, the cookies
+// joined), a body with and without a length, PHP's statuses and headers,
+// a large output.
+func TestH2FastCGI(t *testing.T) {
+	if nginxBin == "" {
+		t.Skip("nginx is not installed")
+	}
+	fpm := deadAddr(t)
+	startFPMPool(t, fpm, "")
+	loc := `fastcgi_param SCRIPT_FILENAME $document_root/act.php; ` + fcgiParams
+	runSite(t, &site{
+		files: map[string]string{
+			"env.php":     envPHP,
+			"act.php":     actPHP,
+			"err404.html": "custom 404 page\n",
+		},
+		backends: func(*testing.T, string) []string { return []string{fpm} },
+		http: `
+    log_format gw '$status "$request" $body_bytes_sent "$server_protocol" "up=[$upstream_addr] st=[$upstream_status]"';
+    client_body_buffer_size 1k;
+    server {
+        listen 127.0.0.1:{{PORT}} http2;
+        server_name localhost;
+        root {{ROOT}};
+        access_log logs/access.log gw;
+        location ~ \.php$ {
+            ` + fcgiParams + ` fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+            fastcgi_pass {{B0}};
+        }
+        location ^~ /a/ { ` + loc + ` fastcgi_pass {{B0}}; }
+        location ^~ /icpt/ { ` + loc + ` fastcgi_intercept_errors on; error_page 404 /err404.html; fastcgi_pass {{B0}}; }
+        location ^~ /unbuf/ { ` + loc + ` fastcgi_buffering off; fastcgi_pass {{B0}}; }
+    }`,
+		cases: h2(
+			get("env", "/env.php?a=1&b=2"),
+			get("env one field", "/env.php", "X-Custom: v"),
+			get("env cookies joined", "/env.php", "Cookie: a=1; b=2; c=3"),
+			postBody("post", "/env.php", "a=1&b=2", "Content-Type: application/x-www-form-urlencoded"),
+			postChunked("streamed body", "/env.php", "a=1&", "b=2"),
+			postChunked("large streamed body", "/env.php", strings.Repeat("p", 3000), strings.Repeat("q", 3000)),
+			req("head", "HEAD", "/env.php"),
+			get("status", "/a/?do=status"),
+			get("location", "/a/?do=loc"),
+			get("cookies from php", "/a/?do=cookies"),
+			get("repeated fields from php", "/a/?do=custom"),
+			get("no output", "/a/?do=empty"),
+			get("code 204", "/a/?do=code204"),
+			get("large output", "/a/?do=big"),
+			get("large output unbuffered", "/unbuf/?do=bigflush"),
+			get("intercepted 404", "/icpt/?do=code404"),
+			get("missing script", "/nope.php"),
 		),
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"net/textproto"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -164,6 +165,8 @@ func (s *Server) h2For(set *Settings) *h2Server {
 		},
 		IdleTimeout:    idle,
 		MaxHeaderBytes: k.maxHeader,
+		// "OPTIONS *" is the engine's to refuse as nginx does
+		DisableGeneralOptionsHandler: true,
 		// net/http's own complaints (a broken frame, a handler panic)
 		// go to the debug level of the error log
 		ErrorLog: log.New(debugWriter{s}, "", 0),
@@ -332,7 +335,10 @@ func (h *h2Server) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 	r := &s.req
 	r.Start = time.Now()
 	s.clock = r.Start.UnixNano()
-	s.action = "reading client request line"
+	// nginx reads the pseudo-header fields and the header fields of a
+	// stream as one block: what it refuses, it refuses while reading
+	// the request headers
+	s.action = "reading client request headers"
 	c.readRequest(s)
 	if st.chunk && r.Err == 0 && len(r.Headers) > 0 {
 		// the Transfer-Encoding made up above is not the client's
@@ -342,6 +348,12 @@ func (h *h2Server) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 	r.Proto = "HTTP/2.0"
 	if r.LineDone {
 		r.RequestLine = r.Method + " " + r.RawURI + " HTTP/2.0"
+	}
+	if req.Method == "CONNECT" || r.Err != 0 && !r.HeaderDone {
+		c.h2Refused(s, req)
+	}
+	for i := range r.Notes {
+		r.Notes[i].Msg = h2Note(r.Notes[i].Msg)
 	}
 	r.Expect100 = false // net/http answers it when the body is read
 	r.KeepAlive = r.Err == 0
@@ -358,20 +370,81 @@ func (h *h2Server) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 	c.releaseBufs(false)
 	c.releaseStream()
 	if abort {
+		if o.headerSent && !o.drop && !o.hijacked {
+			// what the engine sent, net/http may still hold: the
+			// header (nginx sends its HEADERS frame at once) and what
+			// went of the body leave before the reset
+			st.flush()
+		}
 		// RST_STREAM: the client sees the response cut short
 		panic(http.ErrAbortHandler)
 	}
 }
 
+// h2Refused makes a request the engine refused while parsing its
+// HTTP/1.1 rendering (or a CONNECT) what nginx's HTTP/2 module has at the
+// point it refuses it. nginx checks each pseudo-header field as it
+// arrives and builds the request line only once the header block is
+// complete: a request refused before (not by the checks that follow, as
+// TRACE is) has no request line ($request and the error log's
+// "request:" are empty), and nginx names the field it refused. The fields nginx had already taken are those sent before the
+// refused one; weir cannot see the order (net/http hands over a map) and
+// takes the one of Go's client and of browsers: :authority before :path.
+func (c *conn) h2Refused(s *stream, req *http.Request) {
+	r := &s.req
+	hostRefused := false
+	switch {
+	case req.Method == "CONNECT":
+		// nginx looks for :scheme (CONNECT has neither :scheme nor
+		// :path) once the header block is complete
+		c.refuse(s, 400, "client sent no :scheme header")
+		r.Method = req.Method
+		r.LineDone = false
+	case !strings.HasPrefix(req.RequestURI, "/"):
+		// "OPTIONS *": net/http accepts the asterisk, nginx wants a path
+		c.refuse(s, 400, "client sent invalid :path header: \""+req.RequestURI+"\"")
+	case r.ErrMsg == clientErrors[parseInvalidMethod]+" while "+s.action:
+		c.refuse(s, 400, "client sent invalid method: \""+req.Method+"\"")
+	case strings.HasPrefix(r.ErrMsg, "client sent invalid host header"):
+		// :authority comes first: nginx has nothing else yet
+		hostRefused = true
+		r.LineDone = false
+	}
+	r.RequestLine = ""
+	if _, ok := r.Header("Host"); !ok && req.Host != "" && !hostRefused {
+		// refused in the request line, before the rendered Host
+		r.Headers = append(r.Headers, Header{Name: "host", Value: req.Host})
+	}
+}
+
+// h2Note is the text of an info-level note in nginx's HTTP/2 words: an
+// ignored header field is named without its value.
+func h2Note(msg string) string {
+	const line = "client sent invalid header line: \""
+	if rest, ok := strings.CutPrefix(msg, line); ok {
+		name, _, ok := strings.Cut(rest, ": ")
+		if i := strings.LastIndex(rest, "\" while "); ok && i >= 0 {
+			return "client sent invalid header: \"" + name + rest[i:]
+		}
+	}
+	return msg
+}
+
 // h2Head writes req out as the HTTP/1.1 header nginx's HTTP/2 module
 // builds for its request processing: the request line, Host from
-// :authority, then the header fields (net/http keeps them in a map; they
-// come sorted by name).
+// :authority, then the header fields by their HTTP/2 names, in lower
+// case (net/http keeps them in a map: they come sorted by name).
 func h2Head(req *http.Request, chunked bool) []byte {
 	b := make([]byte, 0, 256)
-	b = append(b, req.Method...)
-	b = append(b, ' ')
-	b = append(b, req.RequestURI...)
+	if req.Method == "CONNECT" {
+		// no :path: rendered so that the header fields are taken (see
+		// h2Refused)
+		b = append(b, "GET /"...)
+	} else {
+		b = append(b, req.Method...)
+		b = append(b, ' ')
+		b = append(b, req.RequestURI...)
+	}
 	b = append(b, " HTTP/1.1\r\n"...)
 	if req.Host != "" {
 		b = append(b, "Host: "...)
@@ -387,8 +460,9 @@ func h2Head(req *http.Request, chunked bool) []byte {
 	}
 	slices.Sort(names)
 	for _, k := range names {
+		name := strings.ToLower(k)
 		for _, v := range req.Header[k] {
-			b = append(b, k...)
+			b = append(b, name...)
 			b = append(b, ": "...)
 			b = append(b, v...)
 			b = append(b, "\r\n"...)

@@ -3,6 +3,7 @@ package httpcore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -46,7 +47,7 @@ func TestH2Echo(t *testing.T) {
 		"method=GET path=/b/c args=x=1 host=127.0.0.1 uri=/a/../b//c?x=1 proto=HTTP/2.0",
 		`request="GET /a/../b//c?x=1 HTTP/2.0"`,
 		"h Host: " + addr,
-		"h Accept-Encoding: gzip",
+		"h accept-encoding: gzip", // HTTP/2 names are lower case
 		`body=""`,
 	} {
 		if !strings.Contains(got, want) {
@@ -281,6 +282,139 @@ func TestH2NoLength(t *testing.T) {
 		}
 		if want := map[string]string{"GET": "short", "HEAD": ""}[method]; string(b) != want {
 			t.Errorf("%s: body %q", method, b)
+		}
+	}
+}
+
+// h2Refusals records what the handler is given for a refused request.
+type h2Refusals struct {
+	testHandler
+	got []string
+}
+
+func (h *h2Refusals) Serve(w *Response, r *Request) {
+	if r.Err != 0 {
+		host, _ := r.Header("host")
+		ua, _ := r.Header("user-agent")
+		h.mu.Lock()
+		h.got = append(h.got, fmt.Sprintf("%d %s|request=%q line=%v host=%q ua=%q", r.Err, r.ErrMsg, r.RequestLine, r.LineDone, host, ua))
+		h.mu.Unlock()
+	}
+	h.testHandler.Serve(w, r)
+}
+
+// TestH2Refusals: a request refused over HTTP/2 is refused as nginx's
+// HTTP/2 module does it: while reading the request headers, naming the
+// pseudo-header field, without a request line, with the :authority taken
+// before :path; "OPTIONS *" reaches the engine (net/http would answer it).
+func TestH2Refusals(t *testing.T) {
+	h := &h2Refusals{testHandler: testHandler{set: h2Settings()}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &Server{Handler: h}
+	done := make(chan struct{})
+	go func() {
+		srv.Serve(ln, nil)
+		close(done)
+	}()
+	defer func() {
+		ln.Close()
+		<-done
+		srv.CloseAll()
+	}()
+	addr := ln.Addr().String()
+	var protos http.Protocols
+	protos.SetUnencryptedHTTP2(true)
+	tr := &http.Transport{Protocols: &protos}
+	defer tr.CloseIdleConnections()
+	send := func(method, path string) int {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		// one connection and no retry
+		cc, err := tr.NewClientConn(ctx, "http", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cc.Close()
+		req, _ := http.NewRequestWithContext(ctx, method, "http://"+addr+"/", nil)
+		req.URL.Opaque = path
+		req.Host = "h2.test"
+		resp, err := cc.RoundTrip(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, c := range []struct {
+		method, path string
+		code         int
+		want         string
+	}{
+		{"OPTIONS", "*", 400, `400 client sent invalid :path header: "*" while reading client request headers|request="" line=false host="h2.test" ua=""`},
+		{"get", "/x", 400, `400 client sent invalid method: "get" while reading client request headers|request="" line=false host="h2.test" ua=""`},
+		{"GET", "/../x", 400, `400 client sent invalid request while reading client request headers|request="" line=true host="h2.test" ua=""`},
+		{"CONNECT", "", 400, `400 client sent no :scheme header while reading client request headers|request="" line=false host="h2.test" ua="Go-http-client/2.0"`},
+		// refused after the header block: nginx has the request line
+		{"TRACE", "/t", 405, `405 client sent TRACE method while reading client request headers|request="TRACE /t HTTP/2.0" line=true host="h2.test" ua="Go-http-client/2.0"`},
+	} {
+		h.mu.Lock()
+		h.got = nil
+		h.mu.Unlock()
+		if code := send(c.method, c.path); code != c.code {
+			t.Errorf("%s %s: status %d", c.method, c.path, code)
+		}
+		h.mu.Lock()
+		got := strings.Join(h.got, "\n")
+		h.mu.Unlock()
+		if got != c.want {
+			t.Errorf("%s %s:\n got %s\nwant %s", c.method, c.path, got, c.want)
+		}
+	}
+}
+
+func TestH2Note(t *testing.T) {
+	for in, want := range map[string]string{
+		`client sent invalid header line: "x_under: a: b" while reading client request headers`:   `client sent invalid header: "x_under" while reading client request headers`,
+		`client sent invalid header line: "x_odd: " while " while reading client request headers`: `client sent invalid header: "x_odd" while reading client request headers`,
+		`something else while reading client request headers`:                                     `something else while reading client request headers`,
+	} {
+		if got := h2Note(in); got != want {
+			t.Errorf("h2Note(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestH2CutAfterHeader: a response cut short after its header was sent
+// reaches the client as nginx sends it, the header and what went of the
+// body, then RST_STREAM; a response given up before any byte went (Abort
+// without flush) still has its header sent, as nginx sends HEADERS at
+// once.
+func TestH2CutAfterHeader(t *testing.T) {
+	h := &testHandler{set: h2Settings()}
+	h.serve = func(w *Response, r *Request) {
+		w.ContentType = "text/plain"
+		w.ContentLength = 100
+		w.Write([]byte("short"))
+		w.Abort(r.Path == "/flush")
+	}
+	addr, _ := startServer(t, h)
+	for path, want := range map[string]string{"/flush": "short", "/drop": ""} {
+		resp, err := h2cClient(t).Get("http://" + addr + path)
+		if err != nil {
+			t.Fatalf("%s: no response: %v", path, err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Length") != "100" || string(b) != want {
+			t.Errorf("%s: %d %v %q", path, resp.StatusCode, resp.Header, b)
+		}
+		if err == nil || !strings.Contains(err.Error(), "INTERNAL_ERROR") {
+			t.Errorf("%s: body read error %v, want the stream reset", path, err)
 		}
 	}
 }
