@@ -99,8 +99,7 @@ func (q *request) openBodyFile(b *reqBody) bool {
 	if !q.lc.ClientBodyTemp.Set {
 		dir = filepath.Join(q.snap.Cfg.Prefix, "client_body_temp")
 	}
-	_ = os.MkdirAll(dir, 0o700)
-	f, err := createTempFile(dir)
+	f, err := createTempFile(dir, nil)
 	if err != nil {
 		q.log().Logf(errlog.Crit, q.r.Conn.ID, "open() temp file failed %s%s", errlog.SysError(err), q.logSuffix())
 		q.respondStatus(500)
@@ -171,16 +170,45 @@ func (b *reqBody) writeTo(c net.Conn, head []byte) (int64, error) {
 var tempNumber atomic.Uint32
 
 // createTempFile is ngx_create_temp_file: a new file named by the next
-// temp number (ten digits), skipping ahead when a name is taken.
-func createTempFile(dir string) (*os.File, error) {
+// temp number (ten digits), skipping ahead when a name is taken. levels
+// are the path's hashed subdirectories (ngx_create_hashed_filename: 1:2
+// puts 0000000001 in dir/1/00/), made when missing, as the directory
+// itself is (ngx_create_full_path).
+func createTempFile(dir string, levels []int) (*os.File, error) {
 	n := tempNumber.Add(1)
 	for range 100 {
-		name := filepath.Join(dir, fmt.Sprintf("%010d", n))
+		name := tempFileName(dir, levels, n)
 		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrNotExist) {
+			if os.MkdirAll(filepath.Dir(name), 0o700) == nil {
+				f, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+			}
+		}
 		if err == nil || !errors.Is(err, os.ErrExist) {
 			return f, err
 		}
 		n = tempNumber.Add(1 + uint32(rand.IntN(1000)))
 	}
 	return nil, os.ErrExist
+}
+
+// tempFileName is the path of temp file number n: its ten digits under
+// one directory a level, each named by the digits before the previous
+// level's, from the end.
+func tempFileName(dir string, levels []int, n uint32) string {
+	var b [10]byte
+	name := fmt.Appendf(b[:0], "%010d", n)
+	path := make([]byte, 0, len(dir)+len(name)+2*len(levels)+8)
+	path = append(path, dir...)
+	end := len(name)
+	for _, l := range levels {
+		if l <= 0 || l > end {
+			break
+		}
+		path = append(path, '/')
+		path = append(path, name[end-l:end]...)
+		end -= l
+	}
+	path = append(path, '/')
+	return string(append(path, name...))
 }

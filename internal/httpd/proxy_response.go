@@ -276,16 +276,16 @@ func (q *request) finishUpstream(peer *upstream.Peer, reusable bool, length int6
 	px.pick.Free(peer, upstream.StateOK)
 }
 
-// proxyBody copies the response body: what came with the header first,
-// then reads with proxy_read_timeout between them. The client sees the
-// upstream's framing re-made by the engine (Content-Length kept, chunked
-// re-chunked); an upstream failing in the middle is logged and the
-// client's connection closed without a proper end.
+// proxyBody passes the response body on: what came with the header
+// first, then reads with proxy_read_timeout between them. The client sees
+// the upstream's framing re-made by the engine (Content-Length kept,
+// chunked re-chunked); an upstream failing in the middle is logged and
+// the client's connection closed without a proper end. With buffering the
+// body goes through the event pipe (spoolBody); without, each read is
+// passed on as it comes (passBody).
 func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 	px := q.px
-	uc := q.px.uc
 	h := &px.head
-	w := q.w
 	// stderr that came in the same read as the header of an unbuffered
 	// answer is logged in the header's action (nginx's non-buffered filter
 	// runs before the action changes); later records and errors are
@@ -301,158 +301,230 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 		q.finishUpstream(peer, px.hlen == px.hdone, 0)
 		return
 	}
-	bp := bodyBufPool.Get().(*[]byte)
-	defer bodyBufPool.Put(bp)
-	buf := *bp
-	pending := px.hbuf[px.hdone:px.hlen]
+	b := upBody{
+		pending:   px.hbuf[px.hdone:px.hlen],
+		remain:    h.ContentLength,
+		start:     time.Now(),
+		limit:     px.uc.LimitRate.V, // proxy_limit_rate: bytes per second read from the upstream
+		buffering: buffering,
+	}
 	if px.tr == &memcachedTransport {
 		// the value's bytes that came with the head line
-		pending = q.memcachedFirst(pending)
+		b.pending = q.memcachedFirst(b.pending)
 	}
-	remain := h.ContentLength
 	if px.tr.untilEOF {
 		// the protocol ends the body (FastCGI's end of request); a
 		// Content-Length only goes to the client
-		remain = -1
+		b.remain = -1
 	}
-	var dec http1.ChunkedDecoder
-	var length int64
-	limit := uc.LimitRate.V // proxy_limit_rate: bytes per second read from the upstream
-	bodyStart := time.Now()
-	clientOK := true
-	var lateErr error // a read error held back while its bytes are passed on
+	if buffering && q.spoolBody(peer, &b) {
+		return
+	}
+	q.passBody(peer, &b)
+}
+
+// upBody is the upstream side of a response body: its framing, the part
+// that came with the header, and what was read of it.
+type upBody struct {
+	dec       http1.ChunkedDecoder
+	pending   []byte // body bytes that came with the header, not yet taken
+	remain    int64  // bytes the Content-Length still announces; -1 = until the end
+	length    int64  // body bytes read ($upstream_response_length)
+	lateErr   error  // a read error held back while its bytes are passed on
+	start     time.Time
+	limit     int64
+	buffering bool
+	reuse     bool // at bodyDone: the connection may serve another request
+}
+
+// bodyEnd says where a response body stands after a piece of it.
+type bodyEnd uint8
+
+const (
+	bodyMore   bodyEnd = iota // more is to come
+	bodyDone                  // complete
+	bodyCut                   // the upstream failed: what was read goes out, the response is cut
+	bodyBroken                // the upstream failed: what was not sent yet is lost, the response is cut
+)
+
+// bodyNext reads and decodes the next piece of the body into buf (the
+// part that came with the header is taken first; with no buf, only it).
+// The piece returned lies in buf from its start, or in the header buffer;
+// with an end other than bodyMore the failure is logged.
+func (q *request) bodyNext(b *upBody, buf []byte) ([]byte, bodyEnd) {
+	h := &q.px.head
 	for {
-		if remain == 0 && !h.Chunked {
-			break
+		if b.remain == 0 && !h.Chunked {
+			b.reuse = true
+			return nil, bodyDone
 		}
 		var in []byte
 		var err error
 		switch {
-		case lateErr != nil:
+		case b.lateErr != nil:
 			// an error that came with the read of carried bytes
-			err, lateErr = lateErr, nil
-		case len(pending) > 0 && !h.Chunked && (remain < 0 || int64(len(pending)) < remain) && len(pending) < len(buf)/2:
+			err, b.lateErr = b.lateErr, nil
+		case len(b.pending) > 0 && !h.Chunked && (b.remain < 0 || int64(len(b.pending)) < b.remain) && len(b.pending) < len(buf)/2:
 			// the start of a body that goes on waits for the next
 			// read, so both go to the client in one write
-			carry := copy(buf, pending)
-			pending = nil
+			carry := copy(buf, b.pending)
+			b.pending = nil
 			var n int
-			n, err = q.readUpstream(buf[carry:], bodyStart, limit)
+			n, b.lateErr = q.readUpstream(buf[carry:], b.start, b.limit)
 			in = buf[:carry+n]
-			if err != nil {
-				lateErr, err = err, nil
-			}
-		case len(pending) > 0:
-			in, pending = pending, nil
+		case len(b.pending) > 0:
+			in, b.pending = b.pending, nil
+		case buf == nil:
+			return nil, bodyMore
 		default:
 			var n int
-			n, err = q.readUpstream(buf, bodyStart, limit)
+			n, err = q.readUpstream(buf, b.start, b.limit)
 			in = buf[:n]
 			if n > 0 && err != nil {
-				lateErr, err = err, nil
+				b.lateErr, err = err, nil
 			}
 		}
 		if len(in) == 0 {
 			if err == nil {
 				continue
 			}
-			if err == io.EOF && remain < 0 && !h.Chunked {
-				if px.tr.untilEOF && h.ContentLength >= 0 && length < h.ContentLength {
-					// FastCGI ended the request before the
-					// Content-Length it announced
-					q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream prematurely closed FastCGI request%s%s", px.action, q.logSuffix())
-					q.finishUpstream(peer, false, length)
-					w.Abort(true)
-					return
-				}
-				// the body ends with the connection (or the protocol's
-				// end of the response)
-				q.finishUpstream(peer, px.tr.untilEOF, length)
-				_ = w.Finish()
-				return
+			return nil, q.bodyReadEnd(b, err)
+		}
+		if out, end := q.bodyDecode(b, in); len(out) > 0 || end != bodyMore {
+			return out, end
+		}
+	}
+}
+
+// bodyReadEnd classifies a read that ended with err and nothing read: the
+// end of a body that runs until the connection (or the protocol's
+// response) ends, or a failure, logged.
+func (q *request) bodyReadEnd(b *upBody, err error) bodyEnd {
+	px := q.px
+	h := &px.head
+	if err == io.EOF && b.remain < 0 && !h.Chunked {
+		if px.tr.untilEOF && h.ContentLength >= 0 && b.length < h.ContentLength {
+			// FastCGI ended the request before the Content-Length it
+			// announced
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream prematurely closed FastCGI request%s%s", px.action, q.logSuffix())
+			return bodyCut
+		}
+		b.reuse = px.tr.untilEOF
+		return bodyDone
+	}
+	q.upstreamBodyError(err, b.buffering)
+	// what an event pipe had read but not sent is lost on a read error
+	// (nginx sends it when the upstream closed or timed out)
+	if err == io.EOF || isTimeout(err) || !b.buffering {
+		return bodyCut
+	}
+	return bodyBroken
+}
+
+// bodyDecode takes the upstream's framing off the bytes of one read, in
+// place: a chunked body's data is gathered towards the start (and goes
+// out as one piece, as nginx passes one buffer on), a sized one is cut
+// at its length.
+func (q *request) bodyDecode(b *upBody, in []byte) ([]byte, bodyEnd) {
+	px := q.px
+	h := &px.head
+	if h.Chunked {
+		done := false
+		out := in[:0]
+		for len(in) > 0 && !done {
+			d, n, fin, err := b.dec.Decode(in)
+			if err != nil {
+				q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream sent invalid chunked response while reading upstream%s", q.logSuffix())
+				return nil, bodyBroken
 			}
-			q.upstreamBodyError(err, buffering)
-			q.finishUpstream(peer, false, length)
-			// what an event pipe had read but not sent is lost on a read
-			// error (nginx sends it when the upstream closed or timed out)
-			w.Abort(err == io.EOF || isTimeout(err) || !buffering)
+			in, done = in[n:], fin
+			out = append(out, d...)
+		}
+		b.length += int64(len(out))
+		if !done {
+			return out, bodyMore
+		}
+		px.trailers = append(px.trailers[:0], b.dec.Trailers()...)
+		if len(in) > 0 {
+			q.log().Logf(errlog.Warn, q.r.Conn.ID, "%s while reading upstream%s", http1.WarnExtraChunk, q.logSuffix())
+		}
+		b.reuse = len(in) == 0
+		return out, bodyDone
+	}
+	if b.remain > 0 && int64(len(in)) > b.remain {
+		in = in[:b.remain]
+	}
+	if px.tr.untilEOF && h.ContentLength >= 0 && b.length+int64(len(in)) > h.ContentLength {
+		// more than the FastCGI answer's Content-Length: the rest is
+		// dropped, once warned about
+		if !px.warnedExtra {
+			px.warnedExtra = true
+			q.log().Logf(errlog.Warn, q.r.Conn.ID, "%s%s%s", http1.WarnExtraLength, px.action, q.logSuffix())
+		}
+		in = in[:h.ContentLength-b.length]
+	}
+	if b.remain > 0 {
+		b.remain -= int64(len(in))
+	}
+	b.length += int64(len(in))
+	if b.remain == 0 {
+		b.reuse = true
+		return in, bodyDone
+	}
+	return in, bodyMore
+}
+
+// endBody releases the upstream of a body that ended and ends the
+// response as end says.
+func (q *request) endBody(peer *upstream.Peer, b *upBody, end bodyEnd) {
+	q.finishUpstream(peer, end == bodyDone && b.reuse, b.length)
+	q.endResponse(end)
+}
+
+// endResponse ends the response of a body that ended as end says.
+func (q *request) endResponse(end bodyEnd) {
+	switch end {
+	case bodyDone:
+		_ = q.w.Finish()
+	case bodyCut:
+		q.w.Abort(true)
+	default:
+		q.w.Abort(false)
+	}
+}
+
+// passBody passes each piece of the body to the client as it is read
+// (nginx's non-buffered path, and memory for one read at a time): with
+// proxy_buffering off every piece is flushed at once; a slow client holds
+// the upstream for as long as it takes to read.
+func (q *request) passBody(peer *upstream.Peer, b *upBody) {
+	w := q.w
+	bp := bodyBufPool.Get().(*[]byte)
+	defer bodyBufPool.Put(bp)
+	buf := *bp
+	clientOK := true
+	for {
+		out, end := q.bodyNext(b, buf)
+		if len(out) > 0 && clientOK {
+			if _, err := w.Write(out); err != nil {
+				clientOK = false
+			}
+		}
+		if end != bodyMore {
+			q.endBody(peer, b, end)
 			return
 		}
-		if h.Chunked {
-			// the data of one read is gathered in place (it only moves
-			// towards the start) and goes out as one piece, as nginx
-			// passes one buffer on
-			done := false
-			out := in[:0]
-			for len(in) > 0 && !done {
-				d, n, fin, err := dec.Decode(in)
-				if err != nil {
-					q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream sent invalid chunked response while reading upstream%s", q.logSuffix())
-					q.finishUpstream(peer, false, length)
-					w.Abort(false)
-					return
-				}
-				in, done = in[n:], fin
-				out = append(out, d...)
-			}
-			if len(out) > 0 {
-				length += int64(len(out))
-				if clientOK {
-					if _, err := w.Write(out); err != nil {
-						clientOK = false
-					}
-				}
-			}
-			if done {
-				px.trailers = append(px.trailers[:0], dec.Trailers()...)
-				if len(in) > 0 {
-					q.log().Logf(errlog.Warn, q.r.Conn.ID, "%s while reading upstream%s", http1.WarnExtraChunk, q.logSuffix())
-				}
-				q.finishUpstream(peer, len(in) == 0, length)
-				break
-			}
-		} else {
-			if remain > 0 && int64(len(in)) > remain {
-				in = in[:remain]
-			}
-			if px.tr.untilEOF && h.ContentLength >= 0 && length+int64(len(in)) > h.ContentLength {
-				// more than the FastCGI answer's Content-Length: the
-				// rest is dropped, once warned about
-				if !px.warnedExtra {
-					px.warnedExtra = true
-					q.log().Logf(errlog.Warn, q.r.Conn.ID, "%s%s%s", http1.WarnExtraLength, px.action, q.logSuffix())
-				}
-				in = in[:h.ContentLength-length]
-			}
-			if remain > 0 {
-				remain -= int64(len(in))
-			}
-			length += int64(len(in))
-			if clientOK {
-				if _, err := w.Write(in); err != nil {
-					clientOK = false
-				}
-			}
-			if remain == 0 {
-				q.finishUpstream(peer, true, length)
-				break
-			}
-		}
-		if !buffering && clientOK {
+		if !b.buffering && clientOK {
 			if err := w.Flush(); err != nil {
 				clientOK = false
 			}
 		}
-		if !clientOK && !uc.IgnoreClientAbort.V {
+		if !clientOK && !q.px.uc.IgnoreClientAbort.V {
 			// the client is gone: nginx stops reading the upstream
-			q.finishUpstream(peer, false, length)
+			q.finishUpstream(peer, false, b.length)
 			return
 		}
 	}
-	if px.conn != nil {
-		q.finishUpstream(peer, true, length)
-	}
-	_ = w.Finish()
 }
 
 // upstreamBodyError logs a failure while reading the response body:

@@ -1,0 +1,501 @@
+package httpd
+
+import (
+	"errors"
+	"math/bits"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"weir/internal/config"
+	"weir/internal/errlog"
+	"weir/internal/httpcore"
+	"weir/internal/tlsconf"
+	"weir/internal/upstream"
+)
+
+// The event pipe is proxy_buffering on (and *_buffering on for FastCGI,
+// uwsgi and SCGI; memcached never buffers): nginx's ngx_event_pipe. The
+// request's goroutine reads the upstream into a ring of proxy_buffers'
+// size as fast as the upstream sends; a writer goroutine passes what the
+// ring holds to the client. When the ring is full and the client is not
+// taking it, what it holds goes to a temp file in *_temp_path (up to
+// *_max_temp_file_size), so the upstream is still read at its own pace;
+// once the body is read the upstream connection is released (back to the
+// keep-alive pool) while the client goes on taking the rest from the ring
+// and the file.
+//
+// The bytes are in order: what the writer is sending from the ring
+// (busy), then the part of the file not sent, then the rest of the ring.
+// The writer takes from the file while the file has bytes not sent, and
+// from the ring only then; a spill moves the ring's bytes that are not
+// busy to the end of the file.
+
+// spillCheck is how often a reader that waits on a full ring looks again
+// whether the client has stopped taking bytes.
+const spillCheck = time.Millisecond
+
+// spillBlind is how long a write to the client must have been going on,
+// when the ring is full, for the client to count as slow where its socket
+// cannot be looked at.
+const spillBlind = 2 * time.Millisecond
+
+// fileChunk is the most the writer sends from the temp file at once.
+const fileChunk = 128 << 10
+
+// eventPipe is one buffered response body on its way to the client,
+// pooled. Its fields are guarded by mu, but for ring bytes: the free part
+// belongs to the reader, the busy part to the writer.
+type eventPipe struct {
+	mu       sync.Mutex
+	bp       *[]byte         // the pooled buffer behind ring
+	ring     []byte          // proxy_buffers' worth of memory
+	r, n     int             // ring: the position of the first byte held, bytes held
+	busy     int             // bytes from r the writer is sending
+	busyMax  int             // *_busy_buffers_size: the most the writer takes from the ring at once once the client proved slow
+	bigMax   int             // the most it takes before: all but one of proxy_buffers
+	writing  time.Time       // when the writer's write under way began; zero between writes
+	sock     syscall.RawConn // the client's socket, for clientStuck; nil: not looked up yet or none
+	noSock   bool            // the client's socket cannot be had
+	file     *os.File
+	fr, fw   int64 // temp file: bytes sent from it, bytes written to it
+	fileMax  int64 // *_max_temp_file_size
+	spilling bool  // the reader is moving the ring's bytes that are not busy to the file
+	done     bool  // the reader has no more: the writer sends what is left and stops
+	drop     bool  // the writer stops after what it is sending
+	failed   bool  // the client failed; the writer has stopped
+	w        *httpcore.Response
+	wg       sync.WaitGroup
+	toWriter chan struct{} // a wake-up for the writer (capacity 1)
+	toReader chan struct{} // a wake-up for the reader (capacity 1)
+	wWaits   bool          // the writer waits for toWriter
+	rWaits   bool          // the reader waits for toReader
+	timer    *time.Timer
+}
+
+var pipePool = sync.Pool{New: func() any {
+	return &eventPipe{toWriter: make(chan struct{}, 1), toReader: make(chan struct{}, 1)}
+}}
+
+// getPipe returns a pipe with a ring of size bytes for the module's
+// settings.
+func getPipe(size int, uc *config.UpstreamConf) *eventPipe {
+	p := pipePool.Get().(*eventPipe)
+	p.bp = getRing(size)
+	p.ring = (*p.bp)[:size]
+	p.busyMax = int(uc.BusyBuffersSize.V)
+	if p.busyMax <= 0 || p.busyMax > size {
+		p.busyMax = int(uc.BuffersSize.V)
+	}
+	p.bigMax = max(size-int(uc.BuffersSize.V), p.busyMax)
+	p.fileMax = uc.MaxTempFileSize.V
+	return p
+}
+
+// release closes the temp file (unlinked when it was made) and returns
+// the ring and the pipe to their pools. The writer must have stopped.
+func (p *eventPipe) release() {
+	if p.file != nil {
+		p.file.Close()
+	}
+	putRing(p.bp)
+	select {
+	case <-p.toWriter:
+	default:
+	}
+	select {
+	case <-p.toReader:
+	default:
+	}
+	*p = eventPipe{toWriter: p.toWriter, toReader: p.toReader, timer: p.timer}
+	pipePool.Put(p)
+}
+
+// wake sends a wake-up that is not already pending.
+func wake(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// start starts the writer.
+func (p *eventPipe) start(w *httpcore.Response) {
+	p.w = w
+	p.wg.Add(1)
+	go p.run()
+}
+
+// close tells the writer that the body is read (drop: that what it has
+// not sent is to go) and waits for it to stop.
+func (p *eventPipe) close(drop bool) {
+	p.mu.Lock()
+	p.done, p.drop = true, drop
+	p.wakeWriter()
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+// commit adds the n bytes the reader put at the start of the room it was
+// given; they are dropped once the client has failed.
+func (p *eventPipe) commit(n int) {
+	if n == 0 {
+		return
+	}
+	p.mu.Lock()
+	if !p.failed {
+		p.n += n
+		p.wakeWriter()
+	}
+	p.mu.Unlock()
+}
+
+// wakeWriter and wakeReader wake the other side if it waits (p.mu
+// held): each sets its flag under the lock before it waits, so no wake-up
+// is lost, and none is sent to a side that is busy.
+func (p *eventPipe) wakeWriter() {
+	if p.wWaits {
+		p.wWaits = false
+		wake(p.toWriter)
+	}
+}
+
+func (p *eventPipe) wakeReader() {
+	if p.rWaits {
+		p.rWaits = false
+		wake(p.toReader)
+	}
+}
+
+// writeAll writes what the ring holds to the client, for a body read
+// whole before the writer started.
+func (p *eventPipe) writeAll(w *httpcore.Response) {
+	if end := p.r + p.n; end <= len(p.ring) {
+		w.Write(p.ring[p.r:end])
+	} else {
+		w.Write(p.ring[p.r:])
+		w.Write(p.ring[:end-len(p.ring)])
+	}
+}
+
+// run is the writer (ngx_event_pipe_write_to_downstream): it sends the
+// temp file's bytes, then the ring's, and flushes what the response
+// writer gathered whenever it waits for more. It takes all but one of
+// proxy_buffers from the ring at a time while the client keeps up; once
+// the client has proved slow (a spill), busyMax, so that the rest can go
+// to the file while a write waits (nginx's busy buffers).
+func (p *eventPipe) run() {
+	defer p.wg.Done()
+	w := p.w
+	flushed := true
+	p.mu.Lock()
+	for {
+		if p.drop || p.failed {
+			p.wakeReader()
+			p.mu.Unlock()
+			return
+		}
+		var err error
+		switch {
+		case p.fw > p.fr:
+			off, k := p.fr, min(p.fw-p.fr, fileChunk)
+			p.writing = time.Now()
+			p.mu.Unlock()
+			err = w.SendFile(p.file, off, k)
+			p.mu.Lock()
+			p.fr += k
+			p.writing = time.Time{}
+		case p.n > 0 && !p.spilling:
+			k := min(p.n, p.bigMax, len(p.ring)-p.r)
+			if p.fw > 0 {
+				k = min(k, p.busyMax)
+			}
+			p.busy = k
+			p.writing = time.Now()
+			seg := p.ring[p.r : p.r+k]
+			p.mu.Unlock()
+			_, err = w.Write(seg)
+			p.mu.Lock()
+			p.r, p.n, p.busy = (p.r+k)%len(p.ring), p.n-k, 0
+			p.writing = time.Time{}
+		case p.done && !p.spilling:
+			p.mu.Unlock()
+			return
+		case !flushed:
+			p.writing = time.Now()
+			p.mu.Unlock()
+			err = w.Flush()
+			flushed = true
+			p.mu.Lock()
+			p.writing = time.Time{}
+			if err != nil {
+				p.failed = true
+			}
+			continue
+		default:
+			p.wWaits = true
+			p.mu.Unlock()
+			<-p.toWriter
+			p.mu.Lock()
+			continue
+		}
+		flushed = false
+		if err != nil {
+			p.failed = true
+		}
+		p.wakeReader()
+	}
+}
+
+// pipeStop is why the reader cannot go on.
+type pipeStop uint8
+
+const (
+	pipeGo         pipeStop = iota
+	pipeClientGone          // the client failed (and ignore_client_abort is off)
+	pipeFileFailed          // the temp file could not be made or written (logged)
+)
+
+// pipeRoom returns where the next upstream bytes go: the ring's free
+// space from where its bytes end. A full ring waits for the client; when
+// the client is behind by a file already, or is stuck (clientStuck), what
+// the ring holds beyond the busy part goes to the temp file, if
+// *_max_temp_file_size lets it (ngx_event_pipe_read_upstream's choice
+// when no buffer is free). Once the client has failed, with
+// ignore_client_abort the whole ring is room whose bytes are dropped.
+func (q *request) pipeRoom(p *eventPipe) ([]byte, pipeStop) {
+	p.mu.Lock()
+	for {
+		if p.failed {
+			p.mu.Unlock()
+			if !q.px.uc.IgnoreClientAbort.V {
+				return nil, pipeClientGone
+			}
+			return p.ring, pipeGo
+		}
+		if p.n == 0 {
+			p.r = 0
+		}
+		if p.n < len(p.ring) {
+			start, end := (p.r+p.n)%len(p.ring), len(p.ring)
+			if start < p.r {
+				end = p.r
+			}
+			p.mu.Unlock()
+			return p.ring[start:end], pipeGo
+		}
+		unsent := p.n - p.busy
+		canSpill := unsent > 0 && p.fw+int64(unsent) <= p.fileMax
+		if canSpill && (p.fw > p.fr || q.clientStuck(p)) {
+			if !q.pipeSpill(p) {
+				p.mu.Unlock()
+				return nil, pipeFileFailed
+			}
+			continue
+		}
+		p.rWaits = true
+		p.mu.Unlock()
+		if !canSpill {
+			<-p.toReader
+		} else {
+			// the writer wakes the reader when it frees room, not when
+			// it gets stuck: look again after a while
+			if p.timer == nil {
+				p.timer = time.NewTimer(spillCheck)
+			} else {
+				p.timer.Reset(spillCheck)
+			}
+			select {
+			case <-p.toReader:
+				p.timer.Stop()
+			case <-p.timer.C:
+			}
+		}
+		p.mu.Lock()
+		p.rWaits = false
+	}
+}
+
+// clientStuck reports, with p.mu held, whether the writer is stuck in a
+// write because the client takes no more: its socket is not writable (on
+// TLS, the socket under it), or, where that cannot be told, the write has
+// been going on for spillBlind.
+func (q *request) clientStuck(p *eventPipe) bool {
+	if p.writing.IsZero() {
+		return false
+	}
+	if p.sock == nil && !p.noSock {
+		nc := q.r.Conn.NetConn
+		if tc, ok := nc.(*tlsconf.Conn); ok {
+			nc = tc.Conn
+		}
+		if sc, ok := nc.(syscall.Conn); ok {
+			p.sock, _ = sc.SyscallConn()
+		}
+		p.noSock = p.sock == nil
+	}
+	if p.sock != nil {
+		full, ok := false, false
+		_ = p.sock.Control(func(fd uintptr) { full, ok = socketFull(fd) })
+		if ok {
+			return full
+		}
+	}
+	return time.Since(p.writing) >= spillBlind
+}
+
+// pipeSpill moves the ring's bytes that are not busy to the end of the
+// temp file, made (and logged, as nginx warns) at the first spill. It is
+// called and returns with p.mu held; the writer may go on with its busy
+// part meanwhile.
+func (q *request) pipeSpill(p *eventPipe) bool {
+	start, k := (p.r+p.busy)%len(p.ring), p.n-p.busy
+	p.spilling = true
+	p.mu.Unlock()
+	ok := q.spillWrite(p, start, k)
+	p.mu.Lock()
+	p.spilling = false
+	if ok {
+		p.fw += int64(k)
+		p.n -= k
+	}
+	p.wakeWriter()
+	return ok
+}
+
+// spillWrite writes k ring bytes from start (wrapping) at the end of the
+// temp file, making it first if need be.
+func (q *request) spillWrite(p *eventPipe, start, k int) bool {
+	px := q.px
+	if p.file == nil {
+		f, err := createTempFile(px.uc.TempPath.V, nil)
+		if err != nil {
+			name := px.uc.TempPath.V
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				name = pe.Path
+			}
+			q.log().Logf(errlog.Crit, q.r.Conn.ID, "open() \"%s\" failed %s%s%s", name, errlog.SysError(err), px.action, q.logSuffix())
+			return false
+		}
+		// nothing keeps the file: its name goes at once (nginx's
+		// non-persistent temp file), the descriptor serves until the
+		// end of the request
+		os.Remove(f.Name())
+		q.log().Logf(errlog.Warn, q.r.Conn.ID, "an upstream response is buffered to a temporary file %s%s%s", f.Name(), px.action, q.logSuffix())
+		p.file = f
+	}
+	off := p.fw
+	for k > 0 {
+		m := min(k, len(p.ring)-start)
+		if _, err := p.file.WriteAt(p.ring[start:start+m], off); err != nil {
+			q.log().Logf(errlog.Crit, q.r.Conn.ID, "pwrite() \"%s\" failed %s%s%s", p.file.Name(), errlog.SysError(err), px.action, q.logSuffix())
+			return false
+		}
+		off += int64(m)
+		k -= m
+		start = (start + m) % len(p.ring)
+	}
+	return true
+}
+
+// spoolBody passes the body through the event pipe. The part that came
+// with the header and what the next reads bring stay in the ring while
+// they are less than one of proxy_buffers: a body that ends there (most
+// do) is read whole, the upstream released, and then written from the
+// ring, with no writer started. It reports false, having read nothing,
+// when proxy_buffers cannot hold that first part; the body is then passed
+// read by read.
+func (q *request) spoolBody(peer *upstream.Peer, b *upBody) bool {
+	uc := q.px.uc
+	size := int(uc.BuffersNum.V * uc.BuffersSize.V)
+	if size <= len(b.pending) || uc.BuffersSize.V <= 0 {
+		return false
+	}
+	out, end := q.bodyNext(b, nil)
+	if end != bodyMore {
+		q.finishUpstream(peer, end == bodyDone && b.reuse, b.length)
+		if end != bodyBroken {
+			q.w.Write(out)
+		}
+		q.endResponse(end)
+		return true
+	}
+	p := getPipe(size, uc)
+	defer p.release()
+	p.n = copy(p.ring, out)
+	async := false
+	for {
+		room, stop := q.pipeRoom(p)
+		if stop != pipeGo {
+			q.finishUpstream(peer, false, b.length)
+			p.close(true)
+			if stop == pipeFileFailed {
+				q.endResponse(bodyBroken)
+			}
+			return true
+		}
+		out, end := q.bodyNext(b, room)
+		p.commit(len(out))
+		if end != bodyMore {
+			// the upstream goes first: the client may take its time
+			q.finishUpstream(peer, end == bodyDone && b.reuse, b.length)
+			if async {
+				p.close(end == bodyBroken)
+			} else if end != bodyBroken {
+				p.writeAll(q.w)
+			}
+			q.endResponse(end)
+			return true
+		}
+		if !async && p.n >= int(uc.BuffersSize.V) {
+			p.start(q.w)
+			async = true
+		}
+	}
+}
+
+// ringPools pool the event pipe's rings by size class, 4 KiB << k; the
+// 32 KiB class (proxy_buffers 8 4k) is bodyBufPool, shared with bodies
+// passed read by read.
+var ringPools [12]sync.Pool
+
+const ringBodyClass = 3 // 32 KiB
+
+// ringClass is the class of the smallest ring that holds size bytes.
+func ringClass(size int) int {
+	return bits.Len(uint(size-1) >> 12)
+}
+
+// getRing returns a pooled buffer of at least size bytes.
+func getRing(size int) *[]byte {
+	k := ringClass(size)
+	switch {
+	case k == ringBodyClass:
+		return bodyBufPool.Get().(*[]byte)
+	case k >= len(ringPools):
+		b := make([]byte, size)
+		return &b
+	}
+	if bp, ok := ringPools[k].Get().(*[]byte); ok {
+		return bp
+	}
+	b := make([]byte, 4096<<k)
+	return &b
+}
+
+// putRing returns a buffer from getRing to its pool.
+func putRing(bp *[]byte) {
+	if bp == nil {
+		return
+	}
+	n := len(*bp)
+	k := ringClass(n)
+	switch {
+	case k == ringBodyClass:
+		bodyBufPool.Put(bp)
+	case k < len(ringPools) && n == 4096<<k:
+		ringPools[k].Put(bp)
+	}
+}
