@@ -160,7 +160,7 @@ func init() {
 		Directive{Name: "proxy_headers_hash_bucket_size", Ctx: hsl, Args: Take1, Set: checkSlot(checkNum)},
 		Directive{Name: "proxy_set_body", Ctx: hsl, Args: Take1, Set: pvalue(func(p *ProxyLoc) *Opt[*vars.Value] { return &p.SetBody })},
 		Directive{Name: "proxy_method", Ctx: hsl, Args: Take1, Set: pvalue(func(p *ProxyLoc) *Opt[*vars.Value] { return &p.Method })},
-		Directive{Name: "proxy_http_version", Ctx: hsl, Args: Take1, Set: enumSlot(func(b *builder) *Opt[string] { return &b.cur.Proxy.HTTPVersion }, "1.0", "1.1")},
+		Directive{Name: "proxy_http_version", Ctx: hsl, Args: Take1, Set: enumSlot(func(b *builder) *Opt[string] { return &b.cur.Proxy.HTTPVersion }, "1.0", "1.1", "2")},
 	)
 	register(sslRows("proxy", func(b *builder) *UpstreamSSL { return &b.cur.Proxy.UpstreamSSL })...)
 }
@@ -705,6 +705,11 @@ func finishProxy(s *conf.Stmt, l, parent *Loc, loc *Location, noname bool) error
 		px.NextUpstream.V = NextOff
 	}
 	px.Params.V = withDefaultParams(px.Params.V)
+	if px.HTTPVersion.V == "2" {
+		// ngx_http_proxy_v2_handler: HTTP/2 over TLS is negotiated
+		// with ALPN "h2" alone
+		px.ALPN = []string{"h2"}
+	}
 	return checkBuffers(s, "proxy", &px.UpstreamConf)
 }
 

@@ -607,7 +607,8 @@ func (q *request) hasBody() bool {
 // dial connects to peer with the module's settings: the connect
 // timeout, proxy_bind's local address, and SO_KEEPALIVE only with
 // proxy_socket_keepalive on (nginx leaves it off; Go's dialer would turn
-// it on).
+// it on). With proxy_http_version 2 the connection (after the TLS
+// handshake for https) is the HTTP/2 shim of proxy_h2.go.
 func (q *request) dial(peer *upstream.Peer) (net.Conn, error) {
 	uc := q.px.uc
 	d := net.Dialer{Timeout: uc.ConnectTimeout.V, KeepAlive: -1}
@@ -636,10 +637,20 @@ func (q *request) dial(peer *upstream.Peer) (net.Conn, error) {
 	} else {
 		nc, err = d.Dial(peer.Network, peer.Addr)
 	}
-	if err != nil || !q.px.tr.overTLS(q.px.scheme) {
-		return nc, err
+	if err != nil {
+		return nil, err
 	}
-	return q.sslHandshake(nc)
+	overTLS := q.px.tr.overTLS(q.px.scheme)
+	if overTLS {
+		if nc, err = q.sslHandshake(nc); err != nil {
+			return nil, err
+		}
+	}
+	if q.px.tr == &httpTransport && q.lc.Proxy.HTTPVersion.V == "2" {
+		// proxy_http_version 2: HTTP/2 behind an HTTP/1.1 shim
+		return newH2Conn(nc, overTLS)
+	}
+	return nc, nil
 }
 
 // clientCheckAfter is how long an upstream must have taken to answer

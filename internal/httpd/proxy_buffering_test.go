@@ -206,19 +206,27 @@ func tempFiles(dir string) []string {
 }
 
 // openTempFiles counts this process's descriptors open on files under
-// dir (on Linux; -1 elsewhere).
+// dir (on Linux; -1 elsewhere), and sums their sizes.
 func openTempFiles(dir string) int {
+	n, _ := openTempSize(dir)
+	return n
+}
+
+func openTempSize(dir string) (n int, size int64) {
 	if runtime.GOOS != "linux" {
-		return -1
+		return -1, 0
 	}
 	ents, _ := os.ReadDir("/proc/self/fd")
-	n := 0
 	for _, e := range ents {
-		if l, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && strings.HasPrefix(l, dir+"/") {
+		fd := "/proc/self/fd/" + e.Name()
+		if l, err := os.Readlink(fd); err == nil && strings.HasPrefix(l, dir+"/") {
 			n++
+			if fi, err := os.Stat(fd); err == nil {
+				size += fi.Size()
+			}
 		}
 	}
-	return n
+	return n, size
 }
 
 // waitLine returns a log once a line of it holds s.
@@ -297,6 +305,7 @@ const bufferingConf = `events {} http {
 		proxy_set_header Connection "";
 		location / { proxy_pass http://u; }
 		location /nospool/ { proxy_pass http://u/; proxy_max_temp_file_size 0; }
+		location /capped/ { proxy_pass http://u/; proxy_max_temp_file_size 256k; }
 		location /off/ { proxy_pass http://u/; proxy_buffering off; }
 	} }`
 
@@ -402,6 +411,45 @@ func TestProxyBufferingNoSpool(t *testing.T) {
 	}
 	if elog := readLog(t, dir, "warn.log"); strings.Contains(elog, "temporary file") {
 		t.Errorf("error log:\n%s", elog)
+	}
+}
+
+// TestProxyBufferingCapped: proxy_max_temp_file_size caps the temp file;
+// beyond it the upstream is read as the client takes it.
+func TestProxyBufferingCapped(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the temp file is looked at through /proc/self/fd")
+	}
+	be := startBigBackend(t)
+	addr, dir := proxyEnv(t, bufferingConf, map[string]string{"A": be.addr})
+	temp := filepath.Join(dir, "proxy_temp")
+	var largest atomic.Int64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			if _, size := openTempSize(temp); size > largest.Load() {
+				largest.Store(size)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	res := slowGet(t, addr, "/capped/big", nil, 0)
+	close(stop)
+	<-sampled
+	if res.err != nil || !bytes.Equal(res.body, bigBody) {
+		t.Fatalf("%d body bytes (want %d), %v", len(res.body), len(bigBody), res.err)
+	}
+	if l := largest.Load(); l == 0 || l > 256<<10 {
+		t.Errorf("the temp file grew to %d bytes (cap 256 KiB)", l)
+	}
+	if !strings.Contains(readLog(t, dir, "warn.log"), "an upstream response is buffered to a temporary file") {
+		t.Errorf("error log:\n%s", readLog(t, dir, "warn.log"))
 	}
 }
 
