@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -44,6 +45,13 @@ import (
 func (c tc) overH2() tc {
 	c.h2 = true
 	c.keepOpen = false
+	return c
+}
+
+// withBody appends a body to the case's bytes (its header gives the
+// length).
+func (c tc) withBody(body string) tc {
+	c.req += body
 	return c
 }
 
@@ -129,8 +137,14 @@ func sendH2(c tc, addr string) *exchange {
 	tr := &http.Transport{
 		Protocols: &protos,
 		// the body and content-encoding as sent
-		DisableCompression:    true,
-		DialContext:           (&net.Dialer{Timeout: 2 * time.Second}).DialContext,
+		DisableCompression: true,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{Timeout: 2 * time.Second}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &finConn{Conn: c}, nil
+		},
 		ExpectContinueTimeout: time.Second,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -201,6 +215,29 @@ func sendH2(c tc, addr string) *exchange {
 	}
 	ex.resps = append(ex.resps, h2Response(resp.StatusCode, resp.Header, b))
 	return ex
+}
+
+// finConn closes as a well-behaved client does: FIN first, then what the
+// server still sends (a WINDOW_UPDATE for a body it did not read, a
+// GOAWAY) is read until it closes too. Closed with unread bytes, the
+// socket would be reset, which nginx logs at info ("recv() failed (104:
+// Connection reset by peer) while processing HTTP/2 connection") or not,
+// depending on timing.
+type finConn struct {
+	net.Conn
+	once sync.Once
+}
+
+func (c *finConn) Close() error {
+	c.once.Do(func() {
+		if tc, ok := c.Conn.(*net.TCPConn); ok {
+			tc.CloseWrite()
+			tc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+			io.Copy(io.Discard, tc)
+		}
+		c.Conn.Close()
+	})
+	return nil
 }
 
 // h2Response is a response as the HTTP/1 reader would have made it: the
