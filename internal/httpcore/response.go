@@ -165,14 +165,20 @@ var statusLines = map[int]string{
 // has no text for are sent as the number and a space.
 var statusLineTable = func() (t [600][]byte) {
 	for code := 100; code < 600; code++ {
-		line, ok := statusLines[code]
-		if !ok {
-			line = strconv.Itoa(code) + " "
-		}
-		t[code] = []byte("HTTP/1.1 " + line + "\r\n")
+		t[code] = []byte("HTTP/1.1 " + StatusLine(code) + "\r\n")
 	}
 	return
 }()
+
+// StatusLine is nginx's status line for code without the protocol:
+// "302 Moved Temporarily", or the number and a space for a code nginx has
+// no text for (an HTTP/2 upstream's answer carries no reason phrase).
+func StatusLine(code int) string {
+	if line, ok := statusLines[code]; ok {
+		return line
+	}
+	return strconv.Itoa(code) + " "
+}
 
 // headPlan is what the header filter decides from the response fields
 // and the request, whatever the protocol.

@@ -34,6 +34,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"weir/internal/httpcore"
 )
 
 // h2ConnKey carries the connection a ClientConn is to run on into
@@ -278,9 +279,8 @@ func (c *h2Conn) writeResponse(resp *http.Response, head bool, bw *bufio.Writer)
 
 	b := make([]byte, 0, 512)
 	b = append(b, "HTTP/1.1 "...)
-	b = strconv.AppendInt(b, int64(resp.StatusCode), 10)
-	b = append(b, ' ')
-	b = append(b, http.StatusText(resp.StatusCode)...)
+	// HTTP/2 has no reason phrase: the client gets nginx's own text
+	b = append(b, httpcore.StatusLine(resp.StatusCode)...)
 	b = append(b, "\r\n"...)
 	for _, k := range slices.Sorted(maps.Keys(resp.Header)) {
 		if k == "Connection" || k == "Keep-Alive" || k == "Transfer-Encoding" || chunked && k == "Content-Length" {

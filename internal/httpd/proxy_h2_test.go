@@ -1,6 +1,7 @@
 package httpd
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"crypto/tls"
@@ -124,6 +125,9 @@ func TestProxyH2Exchange(t *testing.T) {
 				io.WriteString(w, "hello")
 			case "/empty":
 				w.WriteHeader(204)
+			case "/moved":
+				w.Header().Set("Location", "/there")
+				w.WriteHeader(302)
 			default:
 				h2Echo(w, r)
 			}
@@ -147,6 +151,18 @@ func TestProxyH2Exchange(t *testing.T) {
 		}
 		if r = get(t, addr, "/empty"); r.status != 204 || r.body != "" {
 			t.Fatalf("204: %d %q", r.status, r.body)
+		}
+		// HTTP/2 has no reason phrase: the status line is nginx's
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(c, "GET /moved HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+		line, _ := bufio.NewReader(c).ReadString('\n')
+		if line != "HTTP/1.1 302 Moved Temporarily\r\n" {
+			t.Errorf("status line %q", line)
 		}
 		alog := waitLog(t, dir, "access.log", 4)
 		if !strings.Contains(alog, "201|"+sum([]byte("hello"))+"|201\n") || !strings.Contains(alog, "201|"+sum(nil)+"|201\n") {
