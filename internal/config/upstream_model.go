@@ -222,7 +222,7 @@ type ProxyLoc struct {
 	Pass *Pass // not inherited
 
 	Method      Opt[*vars.Value] // proxy_method; nil = the client's
-	HTTPVersion Opt[string]      // "1.0", "1.1" (default since nginx 1.29.7)
+	HTTPVersion Opt[string]      // "1.0", "1.1" (default since nginx 1.29.7), "2" (nginx 1.29.4)
 	SetBody     Opt[*vars.Value]
 	// Redirects are the proxy_redirect rules; unset means "default",
 	// an empty set list means "off".
