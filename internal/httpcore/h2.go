@@ -387,9 +387,10 @@ func (h *h2Server) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 // arrives and builds the request line only once the header block is
 // complete: a request refused before (not by the checks that follow, as
 // TRACE is) has no request line ($request and the error log's
-// "request:" are empty), and nginx names the field it refused. The fields nginx had already taken are those sent before the
-// refused one; weir cannot see the order (net/http hands over a map) and
-// takes the one of Go's client and of browsers: :authority before :path.
+// "request:" are empty), and nginx names the field it refused. The
+// fields nginx had already taken are those sent before the refused one;
+// weir cannot see the order (net/http hands over a map) and takes the
+// one of Go's client and of browsers: :authority before :path.
 func (c *conn) h2Refused(s *stream, req *http.Request) {
 	r := &s.req
 	hostRefused := false
