@@ -308,7 +308,9 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 	case vars.HTTPS:
 		return q.sslVar(id)
 	case vars.Request:
-		return r.RequestLine, true
+		// an HTTP/2 request refused before its request line was made
+		// has none ("-" in the log, as nginx's)
+		return r.RequestLine, r.RequestLine != "" || r.Proto != "HTTP/2.0"
 	case vars.RequestMethod:
 		return q.method, r.LineDone || q.methodSet
 	case vars.RequestLength:
