@@ -24,6 +24,7 @@ func TestBodyDiscard(t *testing.T) {
         location /r/ { return 200 "ok\n"; }
         location /small/ { client_max_body_size 10; return 200 "small\n"; }
         location /nolimit/ { client_max_body_size 0; return 200 "nolimit\n"; }
+        location /psmall/ { client_max_body_size 10; proxy_pass http://127.0.0.1:{{PORT}}/r/; }
     }`,
 		files: map[string]string{"f.txt": "file\n"},
 		cases: []tc{
@@ -38,6 +39,8 @@ func TestBodyDiscard(t *testing.T) {
 			raw("chunk missing crlf after data", "POST /r/ HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabcd\r\n0\r\n\r\n"),
 			raw("chunk size overflow", "POST /r/ HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nffffffffffffffffff\r\nabc\r\n0\r\n\r\n"),
 			raw("chunked over limit", "POST /small/ HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nabcde\r\n6\r\nfghijk\r\n0\r\n\r\n"),
+			raw("chunked over limit proxied", "POST /psmall/ HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nabcde\r\n6\r\nfghijk\r\n0\r\n\r\n").
+				known("the error log line matches; in the access log nginx shows the decoded part as $content_length (its chunked filter adds each chunk to content_length_n) and leaves the preread body bytes out of $request_length when the body is refused; weir shows no $content_length for a chunked body and counts the bytes it read"),
 			raw("chunked at limit", "POST /small/ HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nabcde\r\n5\r\nfghij\r\n0\r\n\r\n"),
 			raw("length over server limit", "POST /r/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 200000\r\nConnection: close\r\n\r\n"),
 			raw("length no limit", "POST /nolimit/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nConnection: close\r\n\r\nabcde"),

@@ -133,7 +133,12 @@ func (q *request) bodyError(err error) {
 		q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s", msg, q.logSuffix())
 		q.respondStatus(400)
 	case errors.Is(err, httpcore.ErrBodyTooLarge):
-		q.log().Logf(errlog.Error, q.r.Conn.ID, "client intended to send too large chunked body%s", q.logSuffix())
+		// the engine's text has nginx's counts: "...: 1024+576 bytes"
+		msg := q.r.ErrMsg
+		if msg == "" {
+			msg = "client intended to send too large chunked body"
+		}
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s", msg, q.logSuffix())
 		q.respondStatus(413)
 	default:
 		q.log().Logf(errlog.Info, q.r.Conn.ID, "client prematurely closed connection while reading client request body%s", q.logSuffix())
