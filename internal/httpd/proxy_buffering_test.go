@@ -37,7 +37,7 @@ var bigBody = func() []byte {
 // connections and answers /big with bigBody (Content-Length), /chunked
 // with it in chunks, /cut with the first half of it (announcing all of
 // it, then closing), /nobuf with it and X-Accel-Buffering: no, /slow
-// with its first 3 MiB and then 64 KiB every 20 ms, anything else with
+// with its first 3 MiB and then 64 KiB every 50 ms, anything else with
 // "ok". done
 // gets a token as each body has been written to the socket (or failed to
 // be: cutAt is then where).
@@ -93,7 +93,7 @@ func startBigBackend(t *testing.T) *bigBackend {
 						b.done <- struct{}{}
 						return
 					}
-					time.Sleep(20 * time.Millisecond)
+					time.Sleep(50 * time.Millisecond)
 				}
 			case "/cut":
 				fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", len(bigBody))
@@ -306,6 +306,7 @@ const bufferingConf = `events {} http {
 		location / { proxy_pass http://u; }
 		location /nospool/ { proxy_pass http://u/; proxy_max_temp_file_size 0; }
 		location /capped/ { proxy_pass http://u/; proxy_max_temp_file_size 256k; }
+		location /paced/ { proxy_pass http://u/; limit_rate 3m; }
 		location /off/ { proxy_pass http://u/; proxy_buffering off; }
 	} }`
 
@@ -414,6 +415,30 @@ func TestProxyBufferingNoSpool(t *testing.T) {
 	}
 }
 
+// TestProxyBufferingLimitRate: a client held back by limit_rate is a slow
+// one: what it has not taken is spooled, and the upstream released. (A
+// paced write counts as stuck whatever the socket says; the burst of the
+// first second may fill the socket before that matters.)
+func TestProxyBufferingLimitRate(t *testing.T) {
+	be := startBigBackend(t)
+	addr, dir := proxyEnv(t, bufferingConf, map[string]string{"A": be.addr})
+	// 3 MiB/s, the first second's worth at once: about a second
+	body, err := tryGet(addr, "/paced/big")
+	if err != nil || body != string(bigBody) {
+		t.Fatalf("%d body bytes (want %d), %v", len(body), len(bigBody), err)
+	}
+	rt, urt := accessTimes(t, waitLine(t, dir, "access.log", "GET /paced/big HTTP/1.1"), "GET /paced/big HTTP/1.1")
+	if rt < 0.5 || urt*3 > rt {
+		t.Errorf("$request_time %v, $upstream_response_time %v: the upstream's time should end long before the client's", rt, urt)
+	}
+	if !strings.Contains(readLog(t, dir, "warn.log"), "an upstream response is buffered to a temporary file") {
+		t.Errorf("error log:\n%s", readLog(t, dir, "warn.log"))
+	}
+	if files := tempFiles(filepath.Join(dir, "proxy_temp")); len(files) != 0 {
+		t.Errorf("temp files left: %v", files)
+	}
+}
+
 // TestProxyBufferingCapped: proxy_max_temp_file_size caps the temp file;
 // beyond it the upstream is read as the client takes it.
 func TestProxyBufferingCapped(t *testing.T) {
@@ -478,7 +503,7 @@ func TestProxyBufferingClientGone(t *testing.T) {
 		t.Fatal("the upstream is still sending")
 	}
 	// the client leaves in the first 3 MiB's time; the last MiB would
-	// take the upstream 320 ms more
+	// take the upstream 800 ms more
 	if at := be.cutAt.Load(); at < 0 || at > int64(len(bigBody))-256<<10 {
 		t.Errorf("the upstream's write failed at %d of %d bytes (-1: never)", at, len(bigBody))
 	}
@@ -529,10 +554,10 @@ func TestFastCGIBufferingSpools(t *testing.T) {
 		server { listen 127.0.0.1:{{PORT}}; root {{ROOT}};
 			location ~ \.php$ { include fastcgi.conf; fastcgi_temp_path {{TEMP}}; fastcgi_pass {{FPM}}; } } }`,
 		map[string]string{"FPM": fpm, "TEMP": filepath.Join(t.TempDir(), "fcgi")},
-		map[string]string{"big.php": `<?php for ($i = 0; $i < 262144; $i++) printf("%015d\n", $i);`})
+		map[string]string{"big.php": `<?php for ($i = 0; $i < 256; $i++) echo str_repeat(sprintf("%015d\n", $i), 1024);`})
 	var want []byte
-	for i := range 262144 {
-		want = fmt.Appendf(want, "%015d\n", i)
+	for i := range 256 {
+		want = append(want, strings.Repeat(fmt.Sprintf("%015d\n", i), 1024)...)
 	}
 	res := slowGet(t, addr, "/big.php", nil, 0)
 	if res.err != nil || !bytes.Equal(res.body, want) {
