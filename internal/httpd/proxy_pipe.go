@@ -49,15 +49,18 @@ const fileChunk = 128 << 10
 // belongs to the reader, the busy part to the writer.
 type eventPipe struct {
 	mu       sync.Mutex
-	bp       *[]byte         // the pooled buffer behind ring
-	ring     []byte          // proxy_buffers' worth of memory
-	r, n     int             // ring: the position of the first byte held, bytes held
-	busy     int             // bytes from r the writer is sending
-	busyMax  int             // *_busy_buffers_size: the most the writer takes from the ring at once once the client proved slow
-	bigMax   int             // the most it takes before: all but one of proxy_buffers
-	writing  time.Time       // when the writer's write under way began; zero between writes
-	sock     syscall.RawConn // the client's socket, for clientStuck; nil: not looked up yet or none
-	noSock   bool            // the client's socket cannot be had
+	bp       *[]byte          // the pooled buffer behind ring
+	ring     []byte           // proxy_buffers' worth of memory
+	r, n     int              // ring: the position of the first byte held, bytes held
+	busy     int              // bytes from r the writer is sending
+	busyMax  int              // *_busy_buffers_size: the most the writer takes from the ring at once once the client proved slow
+	bigMax   int              // the most it takes before: all but one of proxy_buffers
+	writing  time.Time        // when the writer's write under way began; zero between writes
+	sock     syscall.RawConn  // the client's socket, for clientFull; nil: not looked up yet or none
+	noSock   bool             // the client's socket cannot be had
+	pollFn   func(fd uintptr) // p.poll, made once per pipe (a closure per call would be allocated)
+	pfull    bool             // poll's results
+	pok      bool
 	file     *os.File
 	fr, fw   int64 // temp file: bytes sent from it, bytes written to it
 	fileMax  int64 // *_max_temp_file_size
@@ -75,7 +78,9 @@ type eventPipe struct {
 }
 
 var pipePool = sync.Pool{New: func() any {
-	return &eventPipe{toWriter: make(chan struct{}, 1), toReader: make(chan struct{}, 1)}
+	p := &eventPipe{toWriter: make(chan struct{}, 1), toReader: make(chan struct{}, 1)}
+	p.pollFn = p.poll
+	return p
 }}
 
 // getPipe returns a pipe with a ring of size bytes for the module's
@@ -108,7 +113,7 @@ func (p *eventPipe) release() {
 	case <-p.toReader:
 	default:
 	}
-	*p = eventPipe{toWriter: p.toWriter, toReader: p.toReader, timer: p.timer}
+	*p = eventPipe{toWriter: p.toWriter, toReader: p.toReader, timer: p.timer, pollFn: p.pollFn}
 	pipePool.Put(p)
 }
 
@@ -326,9 +331,18 @@ func (q *request) clientStuck(p *eventPipe) bool {
 	if p.writing.IsZero() {
 		return false
 	}
-	if q.w.LimitRate > 0 {
-		return time.Since(p.writing) >= spillBlind
+	if q.w.LimitRate == 0 {
+		if full, ok := q.clientFull(p); ok {
+			return full
+		}
 	}
+	return time.Since(p.writing) >= spillBlind
+}
+
+// clientFull reports whether the client's socket (on TLS, the socket
+// under it) takes no more bytes now; ok is false when that cannot be
+// told.
+func (q *request) clientFull(p *eventPipe) (full, ok bool) {
 	if p.sock == nil && !p.noSock {
 		nc := q.r.Conn.NetConn
 		if tc, ok := nc.(*tlsconf.Conn); ok {
@@ -339,15 +353,17 @@ func (q *request) clientStuck(p *eventPipe) bool {
 		}
 		p.noSock = p.sock == nil
 	}
-	if p.sock != nil {
-		full, ok := false, false
-		_ = p.sock.Control(func(fd uintptr) { full, ok = socketFull(fd) })
-		if ok {
-			return full
-		}
+	if p.sock == nil {
+		return false, false
 	}
-	return time.Since(p.writing) >= spillBlind
+	p.pfull, p.pok = false, false
+	if p.sock.Control(p.pollFn) != nil {
+		return false, false
+	}
+	return p.pfull, p.pok
 }
+
+func (p *eventPipe) poll(fd uintptr) { p.pfull, p.pok = socketFull(fd) }
 
 // pipeSpill moves the ring's bytes that are not busy to the end of the
 // temp file, made (and logged, as nginx warns) at the first spill. It is
@@ -408,9 +424,13 @@ func (q *request) spillWrite(p *eventPipe, start, k int) bool {
 // with the header and what the next reads bring stay in the ring while
 // they are less than one of proxy_buffers: a body that ends there (most
 // do) is read whole, the upstream released, and then written from the
-// ring, with no writer started. It reports false, having read nothing,
-// when proxy_buffers cannot hold that first part; the body is then passed
-// read by read.
+// ring. Beyond that, while the client's socket takes what comes
+// (socketFull says so before each write), the request's goroutine writes
+// it itself, read by read, as nginx writes to a client that is ready; the
+// writer and the temp file serve a client that is not (and an HTTP/2 or
+// rate-limited one, whose writes may wait whatever its socket says). It
+// reports false, having read nothing, when proxy_buffers cannot hold the
+// first part; the body is then passed read by read.
 func (q *request) spoolBody(peer *upstream.Peer, b *upBody) bool {
 	uc := q.px.uc
 	size := int(uc.BuffersNum.V * uc.BuffersSize.V)
@@ -430,6 +450,13 @@ func (q *request) spoolBody(peer *upstream.Peer, b *upBody) bool {
 	defer p.release()
 	p.n = copy(p.ring, out)
 	async := false
+	if q.w.LimitRate == 0 && q.r.Proto != "HTTP/2.0" {
+		if q.spoolSync(peer, b, p) {
+			return true
+		}
+		p.start(q.w)
+		async = true
+	}
 	for {
 		room, stop := q.pipeRoom(p)
 		if stop != pipeGo {
@@ -456,6 +483,46 @@ func (q *request) spoolBody(peer *upstream.Peer, b *upBody) bool {
 		if !async && p.n >= int(uc.BuffersSize.V) {
 			p.start(q.w)
 			async = true
+		}
+	}
+}
+
+// spoolSync is spoolBody's part while the client keeps up: reads go to
+// the ring after what it holds, and what it holds goes to the client
+// once it is one of proxy_buffers or more and the client's socket is
+// writable. It reports false, the ring holding what is not sent, when
+// the client's socket is full (or cannot be looked at): the writer is to
+// take over.
+func (q *request) spoolSync(peer *upstream.Peer, b *upBody, p *eventPipe) bool {
+	uc := q.px.uc
+	w := q.w
+	clientOK := true
+	for {
+		out, end := q.bodyNext(b, p.ring[p.n:])
+		p.n += len(out)
+		if end != bodyMore {
+			q.finishUpstream(peer, end == bodyDone && b.reuse, b.length)
+			if end != bodyBroken && clientOK {
+				w.Write(p.ring[:p.n])
+			}
+			q.endResponse(end)
+			return true
+		}
+		if p.n < int(uc.BuffersSize.V) {
+			continue
+		}
+		if clientOK {
+			if full, ok := q.clientFull(p); full || !ok {
+				return false
+			}
+			if _, err := w.Write(p.ring[:p.n]); err != nil {
+				clientOK = false
+			}
+		}
+		p.n = 0
+		if !clientOK && !uc.IgnoreClientAbort.V {
+			q.finishUpstream(peer, false, b.length)
+			return true
 		}
 	}
 }
