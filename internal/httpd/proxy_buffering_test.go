@@ -415,6 +415,29 @@ func TestProxyBufferingNoSpool(t *testing.T) {
 	}
 }
 
+// TestProxyBufferingH2: an HTTP/2 client's buffered answers go through
+// the writer from the start (a stream's writes may wait on flow control
+// whatever the socket says): bodies byte-exact, sized and chunked.
+func TestProxyBufferingH2(t *testing.T) {
+	be := startBigBackend(t)
+	addr, dir := proxyEnv(t, strings.Replace(bufferingConf, "listen 127.0.0.1:{{PORT}};", "listen 127.0.0.1:{{PORT}} http2;", 1),
+		map[string]string{"A": be.addr})
+	cl := h2cClient(t)
+	for _, uri := range []string{"/big", "/chunked", "/small"} {
+		r, body := fetch(t, cl, "GET", "http://"+addr+uri, nil)
+		want := string(bigBody)
+		if uri == "/small" {
+			want = "ok"
+		}
+		if r.ProtoMajor != 2 || r.StatusCode != 200 || body != want {
+			t.Fatalf("%s: %s %d, %d body bytes (want %d)", uri, r.Proto, r.StatusCode, len(body), len(want))
+		}
+	}
+	if files := tempFiles(filepath.Join(dir, "proxy_temp")); len(files) != 0 {
+		t.Errorf("temp files left: %v", files)
+	}
+}
+
 // TestProxyBufferingLimitRate: a client held back by limit_rate is a slow
 // one: what it has not taken is spooled, and the upstream released. (A
 // paced write counts as stuck whatever the socket says; the burst of the
