@@ -1,11 +1,9 @@
 package httpd
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net"
-	"net/netip"
 	"os"
 	"strconv"
 	"sync"
@@ -629,14 +627,12 @@ func (q *request) dial(peer *upstream.Peer) (net.Conn, error) {
 			}
 		}
 	}
-	var nc net.Conn
-	var err error
-	if ap, perr := netip.ParseAddrPort(peer.Addr); perr == nil && peer.Network == "tcp" && d.LocalAddr == nil {
-		// an address known at load needs no resolver pass
-		nc, err = d.DialTCP(context.Background(), "tcp", netip.AddrPort{}, ap)
-	} else {
-		nc, err = d.Dial(peer.Network, peer.Addr)
-	}
+	// Not Dialer.DialTCP with a zero local address: Go turns it into an
+	// explicit bind to 0.0.0.0:0, which cannot take a port still in
+	// TIME_WAIT, so a proxy that opens many connections (keepalive off,
+	// or beyond the pool) fails with "98: Address already in use" where
+	// nginx's plain connect() finds a port.
+	nc, err := d.Dial(peer.Network, peer.Addr)
 	if err != nil {
 		return nil, err
 	}
