@@ -497,8 +497,13 @@ func (w *Response) writeHeaderH2(s *stream, hp headPlan) {
 	o := &s.out
 	h := s.h2.rw.Header()
 	size := 9 + 4 // frame header and :status
+	// The values (and the names of w.Header) may be views into buffers
+	// that are reused once the request is over (a proxied answer's
+	// header), and HPACK keeps the fields it sends in its dynamic table
+	// for the connection's life: each is copied, or the table's strings
+	// would change under it and corrupt its index.
 	set := func(name, value string) {
-		h[name] = append(h[name], value)
+		h[name] = append(h[name], strings.Clone(value))
 		size += len(name) + len(value) + 2
 	}
 	if w.Server != "" {
@@ -530,7 +535,7 @@ func (w *Response) writeHeaderH2(s *stream, hp headPlan) {
 		if h2Hop(f.Name) {
 			continue
 		}
-		set(textproto.CanonicalMIMEHeaderKey(f.Name), f.Value)
+		set(strings.Clone(textproto.CanonicalMIMEHeaderKey(f.Name)), f.Value)
 	}
 	if _, ok := h["Date"]; !ok {
 		h["Date"] = nil

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // h2cClient speaks HTTP/2 with prior knowledge to addr.
@@ -415,6 +416,45 @@ func TestH2CutAfterHeader(t *testing.T) {
 		}
 		if err == nil || !strings.Contains(err.Error(), "INTERNAL_ERROR") {
 			t.Errorf("%s: body read error %v, want the stream reset", path, err)
+		}
+	}
+}
+
+// TestH2HeaderViews: header values that are views into a buffer the
+// handler reuses (as the proxy's are, into the upstream header buffer)
+// reach the client intact, and HPACK's table, which keeps what it sent,
+// does not change under the connection when the buffer does.
+func TestH2HeaderViews(t *testing.T) {
+	buf := make([]byte, 120)
+	var mu sync.Mutex
+	h := &testHandler{set: h2Settings()}
+	h.serve = func(w *Response, r *Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		v := fmt.Sprintf("value-%s-", r.Args)
+		n := copy(buf, v)
+		for i := n; i < len(buf); i++ {
+			buf[i] = 'a' + byte(i%26)
+		}
+		w.Header = append(w.Header, Header{Name: "X-View", Value: unsafe.String(&buf[0], len(buf))})
+		w.ContentLength = 2
+		w.Write([]byte("ok"))
+		w.Finish()
+		for i := range buf {
+			buf[i] = '#' // the buffer goes on to other uses
+		}
+	}
+	addr, _ := startServer(t, h)
+	cl := h2cClient(t)
+	for i := range 300 {
+		resp, err := cl.Get(fmt.Sprintf("http://%s/?%d", addr, i))
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if got := resp.Header.Get("X-View"); !strings.HasPrefix(got, fmt.Sprintf("value-%d-", i)) {
+			t.Fatalf("request %d: X-View %q", i, got)
 		}
 	}
 }

@@ -247,6 +247,7 @@ type confOpts struct {
 	locExtra    string
 	readTimeout string // proxy_read_timeout (default 10s)
 	noKeepalive bool   // no cache of upstream connections
+	http2       bool   // the listener takes HTTP/2 (prior knowledge) too
 }
 
 func (o confOpts) text() string {
@@ -270,6 +271,10 @@ func (o confOpts) text() string {
 	if rt == "" {
 		rt = "10s"
 	}
+	listen := ""
+	if o.http2 {
+		listen = " http2"
+	}
 	return fmt.Sprintf(`error_log logs/error.log notice;
 pid logs/nginx.pid;
 events { worker_connections %d; }
@@ -280,7 +285,7 @@ http {
 %s        %s
     }
     server {
-        listen 127.0.0.1:%d;
+        listen 127.0.0.1:%d%s;
         location / {
             proxy_pass http://be;
             proxy_http_version 1.1;
@@ -291,7 +296,7 @@ http {
         }
     }
 }
-`, conns, alog, o.httpExtra, ups.String(), keepalive, o.port, rt, o.locExtra)
+`, conns, alog, o.httpExtra, ups.String(), keepalive, o.port, listen, rt, o.locExtra)
 }
 
 func startWeir(t *testing.T, conf string, port int) *weir {
@@ -444,6 +449,10 @@ type loadOpts struct {
 	max      int64         // at most this many requests (0: no limit)
 	delayMax int           // a random ?delay=0..delayMax ms on a request in four
 	path     string        // "/echo"
+	// h2: the clients speak HTTP/2 with prior knowledge, each on its own
+	// connection; net/http's client sends again a request that a GOAWAY
+	// left unprocessed, as browsers do
+	h2 bool
 }
 
 // failure is one request that failed or was answered wrongly.
@@ -540,6 +549,11 @@ func startLoad(addr string, o loadOpts) *load {
 		MaxIdleConns: o.clients, MaxIdleConnsPerHost: o.clients, MaxConnsPerHost: o.clients,
 		IdleConnTimeout: 60 * time.Second, DisableCompression: true,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+	}
+	if o.h2 {
+		var protos http.Protocols
+		protos.SetUnencryptedHTTP2(true)
+		tr.Protocols = &protos
 	}
 	client := &http.Client{Transport: tr, Timeout: 20 * time.Second}
 	var wg sync.WaitGroup

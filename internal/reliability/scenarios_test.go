@@ -17,17 +17,24 @@ import (
 
 // TestReloads: 20 reloads during the load, alternating two upstream
 // lists (servers added and removed, all alive): no request fails.
-func TestReloads(t *testing.T) {
+func TestReloads(t *testing.T) { reloads(t, false) }
+
+// TestReloadsHTTP2 is TestReloads with HTTP/2 clients: an old
+// generation's connections get GOAWAY, finish their streams and close;
+// the client opens a new connection for what comes next.
+func TestReloadsHTTP2(t *testing.T) { reloads(t, true) }
+
+func reloads(t *testing.T, h2 bool) {
 	var ports [4]int
 	for i := range ports {
 		ports[i] = startGoBackend(t).port
 	}
 	port := freePort(t)
-	a := confOpts{port: port, upstreams: ports[:2]}
-	b := confOpts{port: port, upstreams: ports[1:]}
+	a := confOpts{port: port, upstreams: ports[:2], http2: h2}
+	b := confOpts{port: port, upstreams: ports[1:], http2: h2}
 	w := startWeir(t, a.text(), port)
 	d := scenarioTime()
-	l := startLoad(w.addr(), loadOpts{duration: d + 2*time.Second, delayMax: 5})
+	l := startLoad(w.addr(), loadOpts{duration: d + 2*time.Second, delayMax: 5, h2: h2})
 	n := every(l, d/20, 20, func(i int) {
 		if i%2 == 0 {
 			w.writeConf(b.text())
@@ -49,7 +56,11 @@ func TestReloads(t *testing.T) {
 	if lines := w.errorLines("[emerg]"); len(lines) > 0 {
 		t.Errorf("reload errors:\n%s", strings.Join(lines, "\n"))
 	}
-	expectNoFailures(t, "reload", r, fmt.Sprintf(" (%d reloads)", n), w)
+	name := "reload"
+	if h2 {
+		name = "reload-http2"
+	}
+	expectNoFailures(t, name, r, fmt.Sprintf(" (%d reloads)", n), w)
 	w.quit()
 }
 
