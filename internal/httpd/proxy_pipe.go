@@ -18,13 +18,14 @@ import (
 // The event pipe is proxy_buffering on (and *_buffering on for FastCGI,
 // uwsgi and SCGI; memcached never buffers): nginx's ngx_event_pipe. The
 // request's goroutine reads the upstream into a ring of proxy_buffers'
-// size as fast as the upstream sends; a writer goroutine passes what the
-// ring holds to the client. When the ring is full and the client is not
-// taking it, what it holds goes to a temp file in *_temp_path (up to
-// *_max_temp_file_size), so the upstream is still read at its own pace;
-// once the body is read the upstream connection is released (back to the
-// keep-alive pool) while the client goes on taking the rest from the ring
-// and the file.
+// size as fast as the upstream sends. While the client's socket takes
+// what comes, the same goroutine writes it (spoolSync); once it does not,
+// a writer goroutine passes what the ring holds to the client (run). When
+// the ring is full and the client is not taking it, what it holds goes to
+// a temp file in *_temp_path (up to *_max_temp_file_size), so the
+// upstream is still read at its own pace; once the body is read the
+// upstream connection is released (back to the keep-alive pool) while the
+// client goes on taking the rest from the ring and the file.
 //
 // The bytes are in order: what the writer is sending from the ring
 // (busy), then the part of the file not sent, then the rest of the ring.
@@ -53,7 +54,7 @@ type eventPipe struct {
 	ring     []byte           // proxy_buffers' worth of memory
 	r, n     int              // ring: the position of the first byte held, bytes held
 	busy     int              // bytes from r the writer is sending
-	busyMax  int              // *_busy_buffers_size: the most the writer takes from the ring at once once the client proved slow
+	busyMax  int              // *_busy_buffers_size: the most the writer takes from the ring at a time after a spill
 	bigMax   int              // the most it takes before: all but one of proxy_buffers
 	writing  time.Time        // when the writer's write under way began; zero between writes
 	sock     syscall.RawConn  // the client's socket, for clientFull; nil: not looked up yet or none
