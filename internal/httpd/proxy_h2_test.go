@@ -164,7 +164,7 @@ func TestProxyH2Exchange(t *testing.T) {
 		if line != "HTTP/1.1 302 Moved Temporarily\r\n" {
 			t.Errorf("status line %q", line)
 		}
-		alog := waitLog(t, dir, "access.log", 4)
+		alog := waitLog(t, dir, "access.log", 5)
 		if !strings.Contains(alog, "201|"+sum([]byte("hello"))+"|201\n") || !strings.Contains(alog, "201|"+sum(nil)+"|201\n") {
 			t.Fatalf("access log:\n%s", alog)
 		}
