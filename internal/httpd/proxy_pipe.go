@@ -325,14 +325,15 @@ func (q *request) pipeRoom(p *eventPipe) ([]byte, pipeStop) {
 
 // clientStuck reports, with p.mu held, whether the writer is stuck in a
 // write because the client takes no more: its socket is not writable (on
-// TLS, the socket under it), or, where that cannot be told or limit_rate
-// paces the writes (nginx's delayed write event), the write has been
-// going on for spillBlind.
+// TLS, the socket under it), or, where that cannot be told, where
+// limit_rate paces the writes (nginx's delayed write event) or an HTTP/2
+// stream's flow control may hold them with the socket free, the write has
+// been going on for spillBlind.
 func (q *request) clientStuck(p *eventPipe) bool {
 	if p.writing.IsZero() {
 		return false
 	}
-	if q.w.LimitRate == 0 {
+	if q.w.LimitRate == 0 && q.r.Proto != "HTTP/2.0" {
 		if full, ok := q.clientFull(p); ok {
 			return full
 		}
