@@ -122,6 +122,12 @@ func (s *Server) Serve(ln net.Listener, tag any) error {
 
 // reclaim closes idle keep-alive connections to make room for a new one,
 // as ngx_drain_connections does, and reports whether there is room now.
+// It takes the newest connections first (the list's head), where nginx
+// takes those idle the longest: under a flood of new connections that
+// spares the established keep-alive clients, which between two requests
+// may have been idle longer than the flood's. (Tried nginx's order, an
+// eighth of the idle ones, longest idle first: the connection-flood
+// scenario then lost 3-34 keep-alive requests per run, against 0.)
 func (s *Server) reclaim() bool {
 	var idle []*conn
 	s.mu.Lock()
