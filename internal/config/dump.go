@@ -212,6 +212,7 @@ func (d *dumper) moduleDefaults() *Loc {
 	}{{&l.Proxy.UpstreamConf, "proxy"}, {&l.FastCGI.UpstreamConf, "fastcgi"}, {&l.UWSGI.UpstreamConf, "uwsgi"}, {&l.SCGI.UpstreamConf, "scgi"}} {
 		m.u.BusyBuffersSize.V, m.u.TempFileWrite.V = 8192, 8192
 		m.u.TempPath = Def(d.prefix + m.name + "_temp")
+		m.u.TempLevels = Def([]int{1, 2})
 	}
 	return l
 }

@@ -142,14 +142,16 @@ func (b *builder) finishHTTP(s *conf.Stmt) error {
 		h.Loc.Root = Def(mustCompile(b.cfg.Prefix + "html"))
 	}
 	for _, t := range []struct {
-		o    *Opt[string]
+		uc   *UpstreamConf
 		name string
 	}{
-		{&h.Loc.Proxy.TempPath, "proxy_temp"}, {&h.Loc.FastCGI.TempPath, "fastcgi_temp"},
-		{&h.Loc.UWSGI.TempPath, "uwsgi_temp"}, {&h.Loc.SCGI.TempPath, "scgi_temp"},
+		{&h.Loc.Proxy.UpstreamConf, "proxy_temp"}, {&h.Loc.FastCGI.UpstreamConf, "fastcgi_temp"},
+		{&h.Loc.UWSGI.UpstreamConf, "uwsgi_temp"}, {&h.Loc.SCGI.UpstreamConf, "scgi_temp"},
 	} {
-		if !t.o.Set {
-			*t.o = Def(b.cfg.Prefix + t.name)
+		if !t.uc.TempPath.Set {
+			// nginx's default path of each module has levels 1 2
+			t.uc.TempPath = Def(b.cfg.Prefix + t.name)
+			t.uc.TempLevels = Def([]int{1, 2})
 		}
 	}
 	mergeOpts(h.Srv, defaultSrv())

@@ -185,6 +185,7 @@ type Loc struct {
 	ClientBodyTimeout    Opt[time.Duration]
 	ClientBodyBufSize    Opt[int64]
 	ClientBodyTemp       Opt[string] // client_body_temp_path; unset = PREFIX/client_body_temp
+	ClientBodyTempLevels Opt[[]int]  // its directory levels
 	SendTimeout          Opt[time.Duration]
 	ServerTokens         Opt[string] // on, off, build
 	ErrorPages           Opt[[]*ErrorPage]

@@ -81,7 +81,7 @@ func sharedRows(prefix string, uc ucOf, next map[string]NextUpstream, suffixes .
 		"busy_buffers_size":     {Args: Take1, Set: size(func(u *UpstreamConf) *Opt[int64] { return &u.BusyBuffersSize })},
 		"force_ranges":          {Args: Flag, Set: flag(func(u *UpstreamConf) *Opt[bool] { return &u.ForceRanges })},
 		"limit_rate":            {Args: Take1, Set: size(func(u *UpstreamConf) *Opt[int64] { return &u.LimitRate })},
-		"temp_path":             {Args: Take1234, Set: func(b *builder, s *conf.Stmt) error { return setTempPath(b, s, &uc(b).TempPath) }},
+		"temp_path":             {Args: Take1234, Set: func(b *builder, s *conf.Stmt) error { return setTempPath(b, s, &uc(b).TempPath, &uc(b).TempLevels) }},
 		"max_temp_file_size":    {Args: Take1, Set: size(func(u *UpstreamConf) *Opt[int64] { return &u.MaxTempFileSize })},
 		"temp_file_write_size":  {Args: Take1, Set: size(func(u *UpstreamConf) *Opt[int64] { return &u.TempFileWrite })},
 		"next_upstream":         {Args: OneMore, Set: bitmaskSlot(func(b *builder) *Opt[NextUpstream] { return &uc(b).NextUpstream }, next)},
@@ -270,15 +270,19 @@ func buffersSetter(uc ucOf) setter {
 }
 
 // setTempPath is ngx_conf_set_path_slot for any *_temp_path.
-func setTempPath(b *builder, s *conf.Stmt, slot *Opt[string]) error {
+func setTempPath(b *builder, s *conf.Stmt, slot *Opt[string], levels *Opt[[]int]) error {
 	if slot.Set {
 		return duplicate(s)
 	}
+	var lv []int
 	for _, l := range s.Args[1:] {
-		if n, ok := atoi(l); !ok || n == 0 {
+		n, ok := atoi(l)
+		if !ok || n == 0 {
 			return invalidValue(s)
 		}
+		lv = append(lv, int(n))
 	}
+	*levels = Def(lv)
 	path := s.Args[0]
 	if strings.HasSuffix(path, "/") {
 		path = path[:len(path)-1]

@@ -195,6 +195,7 @@ type UpstreamConf struct {
 	MaxTempFileSize  Opt[int64] // 1024m
 	TempFileWrite    Opt[int64] // 2 * max(buffer size, one buffer)
 	TempPath         Opt[string]
+	TempLevels       Opt[[]int] // the directory levels of *_temp_path (1 2 for the default path)
 
 	HideHeaders        Opt[[]string] // names, lower-case
 	PassHeaders        Opt[[]string] // names, lower-case

@@ -99,7 +99,7 @@ func (q *request) openBodyFile(b *reqBody) bool {
 	if !q.lc.ClientBodyTemp.Set {
 		dir = filepath.Join(q.snap.Cfg.Prefix, "client_body_temp")
 	}
-	f, err := createTempFile(dir, nil)
+	f, err := createTempFile(dir, q.lc.ClientBodyTempLevels.V)
 	if err != nil {
 		q.log().Logf(errlog.Crit, q.r.Conn.ID, "open() temp file failed %s%s", errlog.SysError(err), q.logSuffix())
 		q.respondStatus(500)

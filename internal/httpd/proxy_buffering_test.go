@@ -378,7 +378,7 @@ func TestProxyBufferingSpools(t *testing.T) {
 		t.Errorf("temp files left: %v", files)
 	}
 	warn := regexp.MustCompile(`\[warn\] \d+#\d+: \*\d+ an upstream response is buffered to a temporary file ` +
-		regexp.QuoteMeta(temp) + `/\d{10} while reading upstream, client: 127\.0\.0\.1, server: , request: "GET /big HTTP/1\.1", upstream: "http://` +
+		regexp.QuoteMeta(temp) + `/\d/\d\d/\d{10} while reading upstream, client: 127\.0\.0\.1, server: , request: "GET /big HTTP/1\.1", upstream: "http://` +
 		regexp.QuoteMeta(be.addr) + `/big", host: "x"`)
 	if elog := readLog(t, dir, "warn.log"); !warn.MatchString(elog) || strings.Count(elog, "buffered to a temporary file") != 2 {
 		t.Errorf("error log:\n%s", elog)

@@ -391,7 +391,7 @@ func (q *request) pipeSpill(p *eventPipe) bool {
 func (q *request) spillWrite(p *eventPipe, start, k int) bool {
 	px := q.px
 	if p.file == nil {
-		f, err := createTempFile(px.uc.TempPath.V, nil)
+		f, err := createTempFile(px.uc.TempPath.V, px.uc.TempLevels.V)
 		if err != nil {
 			name := px.uc.TempPath.V
 			var pe *os.PathError
