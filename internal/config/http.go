@@ -40,7 +40,9 @@ func init() {
 		Directive{Name: "client_max_body_size", Ctx: hsl, Args: Take1, Set: offSlot(func(b *builder) *Opt[int64] { return &b.cur.ClientMaxBodySize })},
 		Directive{Name: "client_body_timeout", Ctx: hsl, Args: Take1, Set: ltime(func(l *Loc) *Opt[time.Duration] { return &l.ClientBodyTimeout })},
 		Directive{Name: "client_body_buffer_size", Ctx: hsl, Args: Take1, Set: lsize(func(l *Loc) *Opt[int64] { return &l.ClientBodyBufSize })},
-		Directive{Name: "client_body_temp_path", Ctx: hsl, Args: Take1234, Set: func(b *builder, s *conf.Stmt) error { return setTempPath(b, s, &b.cur.ClientBodyTemp, &b.cur.ClientBodyTempLevels) }},
+		Directive{Name: "client_body_temp_path", Ctx: hsl, Args: Take1234, Set: func(b *builder, s *conf.Stmt) error {
+			return setTempPath(b, s, &b.cur.ClientBodyTemp, &b.cur.ClientBodyTempLevels)
+		}},
 		Directive{Name: "client_body_in_file_only", Ctx: hsl, Args: Take1, Set: checkEnum("off", "on", "clean")},
 		Directive{Name: "client_body_in_single_buffer", Ctx: hsl, Args: Flag, Set: checkSlot(checkFlag)},
 		Directive{Name: "send_timeout", Ctx: hsl, Args: Take1, Set: ltime(func(l *Loc) *Opt[time.Duration] { return &l.SendTimeout })},
