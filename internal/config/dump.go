@@ -206,14 +206,10 @@ func (d *dumper) settings(depth int, l *Loc) {
 // prefix's temp paths.
 func (d *dumper) moduleDefaults() *Loc {
 	l := &Loc{Proxy: defaultProxy(), FastCGI: defaultFastCGI(), UWSGI: defaultUWSGI(), SCGI: defaultSCGI(), Memcached: defaultMemcached()}
-	for _, m := range []struct {
-		u    *UpstreamConf
-		name string
-	}{{&l.Proxy.UpstreamConf, "proxy"}, {&l.FastCGI.UpstreamConf, "fastcgi"}, {&l.UWSGI.UpstreamConf, "uwsgi"}, {&l.SCGI.UpstreamConf, "scgi"}} {
-		m.u.BusyBuffersSize.V, m.u.TempFileWrite.V = 8192, 8192
-		m.u.TempPath = Def(d.prefix + m.name + "_temp")
-		m.u.TempLevels = Def([]int{1, 2})
+	for _, u := range []*UpstreamConf{&l.Proxy.UpstreamConf, &l.FastCGI.UpstreamConf, &l.UWSGI.UpstreamConf, &l.SCGI.UpstreamConf} {
+		u.BusyBuffersSize.V, u.TempFileWrite.V = 8192, 8192
 	}
+	defaultTempPaths(l, d.prefix)
 	return l
 }
 

@@ -118,6 +118,24 @@ func mergeOpts(child, parent any) {
 	}
 }
 
+// defaultTempPaths gives the upstream modules of l that have no
+// *_temp_path the one nginx compiles in: PREFIX/<module>_temp, with
+// levels 1 2.
+func defaultTempPaths(l *Loc, prefix string) {
+	for _, m := range []struct {
+		uc   *UpstreamConf
+		name string
+	}{
+		{&l.Proxy.UpstreamConf, "proxy"}, {&l.FastCGI.UpstreamConf, "fastcgi"},
+		{&l.UWSGI.UpstreamConf, "uwsgi"}, {&l.SCGI.UpstreamConf, "scgi"},
+	} {
+		if !m.uc.TempPath.Set {
+			m.uc.TempPath = Def(prefix + m.name + "_temp")
+			m.uc.TempLevels = Def([]int{1, 2})
+		}
+	}
+}
+
 // mergeLoc merges one Loc with its parent.
 func mergeLoc(c, p *Loc) {
 	if !c.Root.Set {
@@ -141,19 +159,7 @@ func (b *builder) finishHTTP(s *conf.Stmt) error {
 	if !h.Loc.Root.Set {
 		h.Loc.Root = Def(mustCompile(b.cfg.Prefix + "html"))
 	}
-	for _, t := range []struct {
-		uc   *UpstreamConf
-		name string
-	}{
-		{&h.Loc.Proxy.UpstreamConf, "proxy_temp"}, {&h.Loc.FastCGI.UpstreamConf, "fastcgi_temp"},
-		{&h.Loc.UWSGI.UpstreamConf, "uwsgi_temp"}, {&h.Loc.SCGI.UpstreamConf, "scgi_temp"},
-	} {
-		if !t.uc.TempPath.Set {
-			// nginx's default path of each module has levels 1 2
-			t.uc.TempPath = Def(b.cfg.Prefix + t.name)
-			t.uc.TempLevels = Def([]int{1, 2})
-		}
-	}
+	defaultTempPaths(h.Loc, b.cfg.Prefix)
 	mergeOpts(h.Srv, defaultSrv())
 	for _, srv := range h.Servers {
 		mergeOpts(srv.Srv, h.Srv)
