@@ -58,7 +58,6 @@ type Settings struct {
 	HTTP2            bool
 	HTTP2MaxStreams  int // http2_max_concurrent_streams, default 128
 	HTTP2PrereadSize int // http2_body_preread_size (the stream window), default 64k
-	HTTP2ChunkSize   int // http2_chunk_size, default 8k
 }
 
 // Handler answers requests. It is called once per request, in order, on

@@ -115,7 +115,6 @@ type h2Key struct {
 	streams   int
 	preread   int
 	idle      time.Duration
-	maxFrame  int
 	maxHeader int
 }
 
@@ -135,7 +134,7 @@ type h2ConnKey struct{}
 // first time.
 func (s *Server) h2For(set *Settings) *h2Server {
 	k := h2Key{streams: set.HTTP2MaxStreams, preread: set.HTTP2PrereadSize, idle: set.KeepaliveTimeout,
-		maxFrame: set.HTTP2ChunkSize, maxHeader: set.LargeHeaderBuffers * set.LargeHeaderBufSize}
+		maxHeader: set.LargeHeaderBuffers * set.LargeHeaderBufSize}
 	if k.streams <= 0 {
 		k.streams = 128
 	}
@@ -556,9 +555,6 @@ func (w *Response) writeHeaderH2(s *stream, hp headPlan) {
 	}
 }
 
-// flushH2 pushes what the ResponseWriter holds to the client.
-func (st *h2Stream) flush() {
-	if err := st.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
-		_ = err // a gone client shows in the next write
-	}
-}
+// flush pushes what the ResponseWriter holds to the client; an error
+// (the client is gone) shows in the next write.
+func (st *h2Stream) flush() { st.rc.Flush() }

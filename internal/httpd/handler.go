@@ -132,7 +132,6 @@ func (h *Handler) Settings(tag any) *httpcore.Settings {
 	st.HTTP2 = h2.Enable.V || g.Addrs[len(g.Addrs)-1].HTTP2()
 	st.HTTP2MaxStreams = int(h2.MaxStreams.V)
 	st.HTTP2PrereadSize = int(h2.PrereadSize.V)
-	st.HTTP2ChunkSize = int(srv.Loc.HTTP2ChunkSize.V)
 	return st
 }
 
