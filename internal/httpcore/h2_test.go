@@ -310,22 +310,7 @@ func (h *h2Refusals) Serve(w *Response, r *Request) {
 // before :path; "OPTIONS *" reaches the engine (net/http would answer it).
 func TestH2Refusals(t *testing.T) {
 	h := &h2Refusals{testHandler: testHandler{set: h2Settings()}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &Server{Handler: h}
-	done := make(chan struct{})
-	go func() {
-		srv.Serve(ln, nil)
-		close(done)
-	}()
-	defer func() {
-		ln.Close()
-		<-done
-		srv.CloseAll()
-	}()
-	addr := ln.Addr().String()
+	addr, _ := startServer(t, h)
 	var protos http.Protocols
 	protos.SetUnencryptedHTTP2(true)
 	tr := &http.Transport{Protocols: &protos}

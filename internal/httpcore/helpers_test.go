@@ -86,7 +86,7 @@ func (h *testHandler) errLog() []string {
 	return append([]string(nil), h.errs...)
 }
 
-func startServer(t testing.TB, h *testHandler) (string, *Server) {
+func startServer(t testing.TB, h Handler) (string, *Server) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
