@@ -32,10 +32,21 @@ type benchServer struct {
 // start writes conf(prefix) to dir/name/nginx.conf, starts bin with it
 // and waits for addrs to accept connections.
 func (r *rig) start(name, bin string, conf func(prefix string) string, addrs ...string) *benchServer {
+	prefix := r.prefix(name)
+	r.fail(os.WriteFile(prefix+"nginx.conf", []byte(conf(prefix)), 0o644))
+	return r.run(name, prefix, exec.Command(bin, "-p", prefix, "-c", prefix+"nginx.conf"), addrs...)
+}
+
+// prefix makes the directory dir/name/ with its logs/ and returns it.
+func (r *rig) prefix(name string) string {
 	prefix := filepath.Join(r.dir, name) + "/"
 	r.fail(os.MkdirAll(prefix+"logs", 0o755))
-	r.fail(os.WriteFile(prefix+"nginx.conf", []byte(conf(prefix)), 0o644))
-	cmd := exec.Command(bin, "-p", prefix, "-c", prefix+"nginx.conf")
+	return prefix
+}
+
+// run starts cmd, which runs in the foreground with its files under
+// prefix, and waits for addrs to accept connections; close stops it.
+func (r *rig) run(name, prefix string, cmd *exec.Cmd, addrs ...string) *benchServer {
 	cmd.Stderr = os.Stderr
 	r.fail(cmd.Start())
 	s := &benchServer{name, cmd, prefix}
@@ -102,28 +113,46 @@ error_log %slogs/error.log;
 // rig is the proxy modes' setting: a temporary directory, the backend
 // and the servers under test in front of it.
 type rig struct {
-	dir     string
-	backend *benchServer
-	bport   int
+	dir       string
+	backend   *benchServer
+	bport     int
+	upstreams string // the http block's upstream groups, for proxyConf
+	// accepts counts the connections the backend has accepted; nil
+	// when the backend cannot tell.
+	accepts func() int64
 	servers []*benchServer
 	started []*benchServer // all, for close
+	seen    map[string]int // error log lines already shown, per server
 }
 
-// newRig makes the directory and starts the backend, an nginx with one
-// worker answering fixed 64-byte and 16 KiB bodies; mode names the
-// benchmark in the error when nginx is missing.
-func newRig(nginxBin, mode string) *rig {
+// newDir makes the rig's temporary directory; mode names the benchmark
+// in the error when nginx is missing.
+func newDir(nginxBin, mode string) *rig {
 	if _, err := os.Stat(nginxBin); err != nil {
-		check(fmt.Errorf("the %s benchmark needs nginx as the backend: %v", mode, err))
+		check(fmt.Errorf("the %s benchmark needs nginx: %v", mode, err))
 	}
 	dir, err := os.MkdirTemp("", "weirbench")
 	check(err)
-	r := &rig{dir: dir}
+	r := &rig{dir: dir, seen: map[string]int{}}
 	// nginx's workers run as an unprivileged user when started as
-	// root: the bodies must be readable by everyone.
+	// root: the files must be readable by everyone.
 	r.fail(os.Chmod(dir, 0o755))
+	return r
+}
+
+// newRig makes the directory and starts the backend, an nginx with one
+// worker answering fixed 64-byte and 16 KiB bodies, with an upstream
+// group "backend" for it (keepalive 64).
+func newRig(nginxBin, mode string) *rig {
+	r := newDir(nginxBin, mode)
 	r.bport = uniquePort()
-	html := filepath.Join(dir, "backend-html")
+	r.accepts = r.backendAccepts
+	r.upstreams = fmt.Sprintf(`    upstream backend {
+        server 127.0.0.1:%d;
+        keepalive 64;
+    }
+`, r.bport)
+	html := filepath.Join(r.dir, "backend-html")
 	r.fail(os.MkdirAll(html, 0o755))
 	body64 := strings.Repeat("x", 63) + "\n"
 	body16k := strings.Repeat(strings.Repeat("y", 63)+"\n", 256)
@@ -179,7 +208,7 @@ func (r *rig) startProxies(weirBin, nginxBin string, workers int, blocks func(na
 		{"weir", weirBin, ""},
 	} {
 		servers, addrs := blocks(t.name)
-		conf := func(prefix string) string { return proxyConf(prefix, t.main, r.bport, servers) }
+		conf := func(prefix string) string { return proxyConf(prefix, t.main, r.upstreams, servers) }
 		r.servers = append(r.servers, r.start(t.name, t.bin, conf, addrs...))
 	}
 }
@@ -203,10 +232,10 @@ func (r *rig) fail(err error) {
 }
 
 // proxyConf is the proxy modes' configuration: main-context lines, the
-// http block with the upstream pool to the backend, and the servers.
+// http block with the upstream groups, and the servers.
 // worker_rlimit_nofile stays within the hard limit, which an
 // unprivileged container cannot raise (both servers would log an alert).
-func proxyConf(prefix, main string, backendPort int, servers string) string {
+func proxyConf(prefix, main, upstreams, servers string) string {
 	var rl syscall.Rlimit
 	files := uint64(65535)
 	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl) == nil {
@@ -218,12 +247,8 @@ http {
     access_log off;
     keepalive_requests 1000000;
     keepalive_timeout 300s;
-    upstream backend {
-        server 127.0.0.1:%d;
-        keepalive 64;
-    }
-%s}
-`, files, backendPort, servers)
+%s%s}
+`, files, upstreams, servers)
 }
 
 // proxyLocation passes everything to the backend over the pool.
@@ -244,6 +269,7 @@ type sample struct {
 	loadCPU  time.Duration
 
 	cpu      float64 // server CPU per request, µs
+	backend  float64 // backend CPU per request, µs
 	client   float64 // load generator CPU per request, µs
 	other    float64 // cores used meanwhile by other processes (and steal)
 	rss      int64   // server RSS after the run, bytes
@@ -251,20 +277,22 @@ type sample struct {
 }
 
 // measure runs load against s and adds the CPU spent per request by the
-// server (and its children) and by the load generator, what other
-// processes used meanwhile (the backend left out: a shared machine shows
-// in that figure), and the connections the backend accepted.
+// server (and its children), by the backend (and its children) and by
+// the load generator, what other processes used meanwhile (a shared
+// machine shows in that figure), and the connections the backend
+// accepted.
 func (r *rig) measure(s *benchServer, load func() sample) sample {
 	backend := r.backend.pid()
-	a0, t0, m0, s0, b0 := r.backendAccepts(), time.Now(), machineTicks(), cpuTicks(s.pid()), cpuTicks(backend)
+	a0, t0, m0, s0, b0 := r.acceptCount(), time.Now(), machineTicks(), cpuTicks(s.pid()), cpuTicks(backend)
 	x := load()
-	a1, t1, m1, s1, b1 := r.backendAccepts(), time.Now(), machineTicks(), cpuTicks(s.pid()), cpuTicks(backend)
-	server := float64(s1-s0) / ticksPerSecond
+	a1, t1, m1, s1, b1 := r.acceptCount(), time.Now(), machineTicks(), cpuTicks(s.pid()), cpuTicks(backend)
+	server, bcpu := float64(s1-s0)/ticksPerSecond, float64(b1-b0)/ticksPerSecond
 	if x.n > 0 {
 		x.cpu = server * 1e6 / float64(x.n)
+		x.backend = bcpu * 1e6 / float64(x.n)
 		x.client = x.loadCPU.Seconds() * 1e6 / float64(x.n)
 	}
-	busy := float64(m1-m0)/ticksPerSecond - server - float64(b1-b0)/ticksPerSecond - x.loadCPU.Seconds()
+	busy := float64(m1-m0)/ticksPerSecond - server - bcpu - x.loadCPU.Seconds()
 	x.other = max(busy, 0) / t1.Sub(t0).Seconds()
 	x.rss = rss(s.pid())
 	x.upstream = -1
@@ -272,6 +300,14 @@ func (r *rig) measure(s *benchServer, load func() sample) sample {
 		x.upstream = a1 - a0 - 1 // the second status request
 	}
 	return x
+}
+
+// acceptCount is r.accepts(), or -1 without it.
+func (r *rig) acceptCount() int64 {
+	if r.accepts == nil {
+		return -1
+	}
+	return r.accepts()
 }
 
 // machineTicks is the time all CPUs spent running processes (user,
@@ -321,6 +357,7 @@ func medianSample(xs []sample) sample {
 		p50:      pick(func(x sample) float64 { return x.p50 }),
 		p99:      pick(func(x sample) float64 { return x.p99 }),
 		cpu:      pick(func(x sample) float64 { return x.cpu }),
+		backend:  pick(func(x sample) float64 { return x.backend }),
 		client:   pick(func(x sample) float64 { return x.client }),
 		other:    pick(func(x sample) float64 { return x.other }),
 		rss:      int64(pick(func(x sample) float64 { return float64(x.rss) })),
@@ -424,6 +461,39 @@ func sum(v []int64) int64 {
 		t += x
 	}
 	return t
+}
+
+var (
+	logHeadRe   = regexp.MustCompile(`^\S+ \S+ \[(\w+)\] \d+#\d+: (\*\d+ )?`)
+	logClientRe = regexp.MustCompile(`, client: .*`)
+)
+
+// errorLogs summarises the lines the servers' error logs got since the
+// last call: each message (without time, process, connection and the
+// request's details) with its count.
+func (r *rig) errorLogs() {
+	for _, s := range append(r.servers, r.backend) {
+		lines := s.errorLog()
+		fresh := lines[min(r.seen[s.name], len(lines)):]
+		r.seen[s.name] = len(lines)
+		fmt.Printf("%s error log: %d new lines\n", s.name, len(fresh))
+		count := map[string]int{}
+		var order []string
+		for _, l := range fresh {
+			m := logHeadRe.FindStringSubmatch(l)
+			if m != nil {
+				l = "[" + m[1] + "] " + l[len(m[0]):]
+			}
+			l = logClientRe.ReplaceAllString(l, "")
+			if count[l] == 0 {
+				order = append(order, l)
+			}
+			count[l]++
+		}
+		for _, l := range order[:min(len(order), 8)] {
+			fmt.Printf("    %d× %s\n", count[l], l)
+		}
+	}
 }
 
 // reportErrors shows a load generator's output when it counted errors.

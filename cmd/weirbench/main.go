@@ -16,9 +16,17 @@
 // per second (ECDSA and RSA certificates, TLS 1.3 and 1.2, no
 // resumption), keep-alive HTTPS (wrk) and HTTP/2 (h2load).
 //
+// -mode php puts each server in front of one PHP-FPM pool (pm = static,
+// -php-children children, opcache on) running a one-line page, through
+// fastcgi_pass with nginx's fastcgi_params, in two variants: a new
+// connection to PHP-FPM per request (nginx's default) and "keepalive 8"
+// with fastcgi_keep_conn on. Besides the servers' figures it reports
+// PHP-FPM's CPU per request.
+//
 //	go build -o weir ./cmd/weir && go run ./cmd/weirbench -weir ./weir
 //	go run ./cmd/weirbench -weir ./weir -mode proxy
 //	go run ./cmd/weirbench -weir ./weir -mode tls
+//	go run ./cmd/weirbench -weir ./weir -mode php
 package main
 
 import (
@@ -46,13 +54,17 @@ func main() {
 	idle := flag.Int("idle", 10000, "idle keep-alive connections for the memory test")
 	workers := flag.Int("nginx-workers", 2, "nginx worker_processes")
 	rounds := flag.Int("rounds", 3, "alternating rounds per connection count")
-	mode := flag.String("mode", "static", "static, proxy or tls")
+	mode := flag.String("mode", "static", "static, proxy, tls or php")
 	flag.Parse()
-	if *mode == "proxy" {
+	if *mode == "proxy" || *mode == "php" {
 		if *conns == "64,256" {
 			*conns = "1,64,256"
 		}
-		proxyBench(*weirBin, *nginxBin, *workers, *conns, *dur, *rounds)
+		bench := proxyBench
+		if *mode == "php" {
+			bench = phpBench
+		}
+		bench(*weirBin, *nginxBin, *workers, *conns, *dur, *rounds)
 		return
 	}
 	if *mode == "tls" {

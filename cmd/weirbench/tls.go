@@ -85,7 +85,7 @@ func tlsBench(weirBin, nginxBin string, workers int, conns string, dur time.Dura
 		}
 		return blocks.String(), wait
 	})
-	b := &tlsRun{rig: r, addrs: addrs, dur: dur, rounds: rounds, seen: map[string]int{}}
+	b := &tlsRun{rig: r, addrs: addrs, dur: dur, rounds: rounds}
 
 	fmt.Printf("load average before: %s", loadavg())
 	tlsProbe(r, addrs, certs)
@@ -112,7 +112,6 @@ type tlsRun struct {
 	addrs  map[string]map[string]string // server name, then key type or "h2"
 	dur    time.Duration
 	rounds int
-	seen   map[string]int // error log lines already shown, per server
 }
 
 // handshakes is part 1: full handshakes, each with one small request,
@@ -183,39 +182,6 @@ func (b *tlsRun) proxyRows(t *table, got map[string][]sample, size, conns string
 		m := medianSample(got[s.name])
 		t.row(s.name, size, conns, f0(m.rate), spread(got[s.name]), ms(m.p50), ms(m.p99), us(m.cpu), us(m.client),
 			cores(m.other), mib(m.rss), strconv.FormatInt(m.upstream, 10), strconv.FormatInt(m.errs, 10))
-	}
-}
-
-var (
-	logHeadRe   = regexp.MustCompile(`^\S+ \S+ \[(\w+)\] \d+#\d+: (\*\d+ )?`)
-	logClientRe = regexp.MustCompile(`, client: .*`)
-)
-
-// errorLogs summarises the lines the servers' error logs got since the
-// last call: each message (without time, process, connection and the
-// request's details) with its count.
-func (b *tlsRun) errorLogs() {
-	for _, s := range append(b.servers, b.backend) {
-		lines := s.errorLog()
-		fresh := lines[min(b.seen[s.name], len(lines)):]
-		b.seen[s.name] = len(lines)
-		fmt.Printf("%s error log: %d new lines\n", s.name, len(fresh))
-		count := map[string]int{}
-		var order []string
-		for _, l := range fresh {
-			m := logHeadRe.FindStringSubmatch(l)
-			if m != nil {
-				l = "[" + m[1] + "] " + l[len(m[0]):]
-			}
-			l = logClientRe.ReplaceAllString(l, "")
-			if count[l] == 0 {
-				order = append(order, l)
-			}
-			count[l]++
-		}
-		for _, l := range order[:min(len(order), 8)] {
-			fmt.Printf("    %d× %s\n", count[l], l)
-		}
 	}
 }
 
