@@ -381,11 +381,11 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 		px.tr.reset(q)
 	}
 	px.action = " while sending request to upstream"
-	c.SetWriteDeadline(time.Now().Add(uc.SendTimeout.V))
+	c.WriteWithin(uc.SendTimeout.V)
 	var n int64
 	var err error
 	if px.stream {
-		n, err = q.streamBody(c.Conn)
+		n, err = q.streamBody(c)
 		if err == errClientBody {
 			return errClientBodyFT, true, false
 		}
@@ -413,13 +413,14 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 	px.hbuf = px.hbuf[:size:size]
 	px.hlen = 0
 	px.head.Reset()
-	deadline := time.Now().Add(uc.ReadTimeout.V)
+	// one proxy_read_timeout for the whole header, as nginx's timer
+	// set after the request went out
+	c.ReadWithin(uc.ReadTimeout.V)
 	for {
 		if px.hlen == len(px.hbuf) {
 			q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream sent too big header while reading response header from upstream%s", q.logSuffix())
 			return config.NextInvalidHeader, true, true
 		}
-		c.SetReadDeadline(deadline)
 		m, err := px.tr.read(q, c, px.hbuf[px.hlen:])
 		if m > 0 {
 			got = true

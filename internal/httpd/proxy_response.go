@@ -31,20 +31,20 @@ var gatewayHidden = [...]string{"connection", "keep-alive", "transfer-encoding",
 func (q *request) upstreamHeaderPassed(name string) bool {
 	uc := q.px.uc
 	for _, h := range uc.HideHeaders.V {
-		if strings.EqualFold(h, name) {
+		if httpcore.EqualFold(h, name) {
 			return false
 		}
 	}
 	if hidden := q.px.tr.hidden; hidden != nil {
 		for _, d := range gatewayHidden {
-			if strings.EqualFold(d, name) {
+			if httpcore.EqualFold(d, name) {
 				return false
 			}
 		}
 		for _, d := range hidden {
-			if strings.EqualFold(d, name) {
+			if httpcore.EqualFold(d, name) {
 				for _, p := range uc.PassHeaders.V {
-					if strings.EqualFold(p, name) {
+					if httpcore.EqualFold(p, name) {
 						return true
 					}
 				}
@@ -54,10 +54,10 @@ func (q *request) upstreamHeaderPassed(name string) bool {
 		return true
 	}
 	for _, d := range hiddenByDefault {
-		if strings.EqualFold(d, name) {
+		if httpcore.EqualFold(d, name) {
 			if d == "date" || d == "server" || strings.HasPrefix(d, "x-") {
 				for _, p := range uc.PassHeaders.V {
-					if strings.EqualFold(p, name) {
+					if httpcore.EqualFold(p, name) {
 						return true
 					}
 				}
@@ -576,7 +576,7 @@ func (q *request) passRaw(peer *upstream.Peer) {
 // hides reports whether a *_hide_header list names name.
 func hides(list []string, name string) bool {
 	for _, h := range list {
-		if strings.EqualFold(h, name) {
+		if httpcore.EqualFold(h, name) {
 			return true
 		}
 	}
@@ -588,7 +588,7 @@ func hides(list []string, name string) bool {
 // limit_rate: wait until the bytes read so far are due).
 func (q *request) readUpstream(p []byte, start time.Time, limit int64) (int, error) {
 	px := q.px
-	px.conn.SetReadDeadline(time.Now().Add(px.uc.ReadTimeout.V))
+	px.conn.ReadWithin(px.uc.ReadTimeout.V)
 	if limit > 0 {
 		if due := start.Add(time.Duration(px.st.received * int64(time.Second) / limit)); time.Until(due) > 0 {
 			time.Sleep(time.Until(due))

@@ -31,6 +31,10 @@ type Conn struct {
 	peek func(fd uintptr)
 	dead bool // set by peek
 
+	// the deadlines ReadWithin and WriteWithin last set, rounded to
+	// their step, in Unix nanoseconds; 0 when unknown
+	rdl, wdl int64
+
 	// pool bookkeeping, guarded by pool.mu
 	key        any
 	idleSince  time.Time
@@ -46,6 +50,56 @@ func (g *Group) NewConn(c net.Conn, peer *Peer) *Conn {
 		kc.peek = kc.peekFD // one method value per connection, not per check
 	}
 	return kc
+}
+
+// maxDeadlineStep bounds the rounding of the deadlines ReadWithin and
+// WriteWithin set (a tenth of the timeout).
+const maxDeadlineStep = int64(100 * time.Millisecond)
+
+// within returns the deadline timeout from now rounded up to its step, and
+// whether it differs from last (the value set before).
+func within(timeout time.Duration, last int64) (int64, bool) {
+	d := time.Now().UnixNano() + int64(timeout)
+	if step := min(int64(timeout)/10, maxDeadlineStep); step > 1 {
+		d = (d + step - 1) / step * step
+	}
+	return d, d != last
+}
+
+// ReadWithin sets the read deadline timeout from now, rounded up by at
+// most a tenth of the timeout (and 100 ms), and only when that moves it:
+// a busy connection resets its timer a few times a second instead of at
+// every read, as the client side does.
+func (c *Conn) ReadWithin(timeout time.Duration) {
+	if d, moved := within(timeout, c.rdl); moved {
+		c.rdl = d
+		c.Conn.SetReadDeadline(time.Unix(0, d))
+	}
+}
+
+// WriteWithin is ReadWithin for the write deadline.
+func (c *Conn) WriteWithin(timeout time.Duration) {
+	if d, moved := within(timeout, c.wdl); moved {
+		c.wdl = d
+		c.Conn.SetWriteDeadline(time.Unix(0, d))
+	}
+}
+
+// SetDeadline, SetReadDeadline and SetWriteDeadline set the deadlines
+// exactly, and forget the rounded ones.
+func (c *Conn) SetDeadline(t time.Time) error {
+	c.rdl, c.wdl = 0, 0
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	c.rdl = 0
+	return c.Conn.SetReadDeadline(t)
+}
+
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	c.wdl = 0
+	return c.Conn.SetWriteDeadline(t)
 }
 
 // rawConn finds the socket under c, through TLS (NetConn) wrappers.
