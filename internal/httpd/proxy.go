@@ -32,6 +32,7 @@ type proxyState struct {
 	body    reqBody
 	bodyLen int64 // Content-Length sent; -1 = none
 	reqHead []byte
+	out     [2][]byte // scratch for the transport's inMemory
 
 	tr       *transport // the module's protocol
 	gw       gatewayState
@@ -381,15 +382,30 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 		px.tr.reset(q)
 	}
 	px.action = " while sending request to upstream"
-	c.WriteWithin(uc.SendTimeout.V)
 	var n int64
-	var err error
+	var err, waitErr error
+	awaited := false
 	if px.stream {
+		c.WriteWithin(uc.SendTimeout.V)
 		n, err = q.streamBody(c)
 		if err == errClientBody {
 			return errClientBodyFT, true, false
 		}
+	} else if bufs, ok := q.inMemory(); ok {
+		// one writev, then the wait for the answer (its read
+		// deadline runs from now, as nginx's timer from the send)
+		c.ReadWithin(uc.ReadTimeout.V)
+		var complete bool
+		n, complete, err, waitErr = c.SendAwait(bufs)
+		awaited = complete && err == nil
+		if !complete && err == nil {
+			c.WriteWithin(uc.SendTimeout.V)
+			var m int64
+			m, err = writeRest(c, bufs, n)
+			n += m
+		}
 	} else {
+		c.WriteWithin(uc.SendTimeout.V)
 		n, err = px.tr.write(q, c.Conn)
 	}
 	px.st.sent += n
@@ -413,15 +429,23 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 	px.hbuf = px.hbuf[:size:size]
 	px.hlen = 0
 	px.head.Reset()
-	// one proxy_read_timeout for the whole header, as nginx's timer
-	// set after the request went out
-	c.ReadWithin(uc.ReadTimeout.V)
+	if !awaited {
+		// one proxy_read_timeout for the whole header, as nginx's
+		// timer set after the request went out
+		c.ReadWithin(uc.ReadTimeout.V)
+	}
 	for {
 		if px.hlen == len(px.hbuf) {
 			q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream sent too big header while reading response header from upstream%s", q.logSuffix())
 			return config.NextInvalidHeader, true, true
 		}
-		m, err := px.tr.read(q, c, px.hbuf[px.hlen:])
+		var m int
+		var err error
+		if waitErr != nil {
+			err, waitErr = waitErr, nil
+		} else {
+			m, err = px.tr.read(q, c, px.hbuf[px.hlen:])
+		}
 		if m > 0 {
 			got = true
 			px.hlen += m
@@ -530,6 +554,30 @@ func passOf(lc *config.Loc) (*config.Pass, *transport) {
 var errClientBody = errors.New("client body failed")
 
 const errClientBodyFT ftType = 1 << 30
+
+// inMemory gives the request's bytes when the transport has them all in
+// memory and the connection can take them with SendAwait.
+func (q *request) inMemory() ([][]byte, bool) {
+	px := q.px
+	if px.tr.inMemory == nil || !px.conn.Direct() {
+		return nil, false
+	}
+	return px.tr.inMemory(q, px.out[:0])
+}
+
+// writeRest writes what of bufs is left after the first done bytes.
+func writeRest(c net.Conn, bufs [][]byte, done int64) (int64, error) {
+	var rest net.Buffers
+	for _, b := range bufs {
+		if done >= int64(len(b)) {
+			done -= int64(len(b))
+			continue
+		}
+		rest = append(rest, b[done:])
+		done = 0
+	}
+	return rest.WriteTo(c)
+}
 
 // streamBody sends the request head and then the client's body as it
 // arrives (*_request_buffering off): re-chunked over HTTP/1.1 when its

@@ -147,6 +147,15 @@ func (q *request) bodyError(err error) {
 	}
 }
 
+// buffers appends the request head and the body to dst when the body is
+// in memory.
+func (b *reqBody) buffers(dst [][]byte, head []byte) ([][]byte, bool) {
+	if b.file != nil {
+		return dst, false
+	}
+	return append(dst, head, b.mem), true
+}
+
 // writeTo writes the request head and the buffered body to c, in one
 // writev when the body is in memory (c must be the raw connection for
 // that: net.Buffers falls back to one write per buffer otherwise).

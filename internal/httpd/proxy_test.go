@@ -483,6 +483,45 @@ func TestProxyBodies(t *testing.T) {
 	}
 }
 
+// TestProxyLargeBodyInMemory: a body kept in memory that is larger than
+// the socket takes at once (the request's writev goes out in part) reaches
+// a backend slow to read it whole, and the answer comes back.
+func TestProxyLargeBodyInMemory(t *testing.T) {
+	const size = 24 << 20
+	up := fakeBackend(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		n := -1
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if line == "\r\n" {
+				break
+			}
+			if v, ok := strings.CutPrefix(line, "Content-Length: "); ok {
+				n, _ = strconv.Atoi(strings.TrimSpace(v))
+			}
+		}
+		time.Sleep(300 * time.Millisecond) // the socket fills meanwhile
+		body := make([]byte, n)
+		if _, err := io.ReadFull(br, body); err != nil {
+			return
+		}
+		ok := len(strings.Trim(string(body), "b")) == 0
+		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n%8d bytes, %v", n, map[bool]string{true: "ok", false: "no"}[ok])
+	})
+	addr, _ := proxyEnv(t, `events {} http {
+		client_body_buffer_size 32m; client_max_body_size 32m;
+		server { listen 127.0.0.1:{{PORT}}; location / { proxy_pass http://{{A}}; } } }`,
+		map[string]string{"A": up})
+	body := strings.Repeat("b", size)
+	r := do(t, addr, "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: "+strconv.Itoa(size)+"\r\n\r\n"+body)
+	if want := fmt.Sprintf("%8d bytes, ok", size); r.status != 200 || string(r.body) != want {
+		t.Fatalf("%d %q, want %q", r.status, r.body, want)
+	}
+}
+
 // TestProxyWebSocket: with Upgrade and Connection set, a 101 turns the
 // connection into a tunnel both ways.
 func TestProxyWebSocket(t *testing.T) {

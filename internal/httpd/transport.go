@@ -29,6 +29,10 @@ type transport struct {
 	endBody   func(dst []byte) []byte
 	// write sends px.reqHead and the buffered body.
 	write func(q *request, c net.Conn) (int64, error)
+	// inMemory, when set, appends to dst what write would send, if that
+	// is all in memory (not a body in a temp file), so that it can go out
+	// in one writev followed by the wait for the answer.
+	inMemory func(q *request, dst [][]byte) ([][]byte, bool)
 	// read reads payload bytes: what the response head and body are made
 	// of once the protocol's own framing is taken off (FastCGI records);
 	// io.EOF at the protocol's end of the response.
@@ -67,12 +71,13 @@ var transports = []*transport{&httpTransport}
 
 // httpTransport is the proxy module: HTTP/1.x to the upstream.
 var httpTransport = transport{
-	pass:  func(lc *config.Loc) *config.Pass { return lc.Proxy.Pass },
-	conf:  func(lc *config.Loc) *config.UpstreamConf { return &lc.Proxy.UpstreamConf },
-	build: (*request).buildProxyRequest,
-	write: func(q *request, c net.Conn) (int64, error) { return q.px.body.writeTo(c, q.px.reqHead) },
-	read:  func(q *request, c *upstream.Conn, p []byte) (int, error) { return c.Read(p) },
-	parse: func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error) { return http1.ParseHead(h, buf) },
+	pass:     func(lc *config.Loc) *config.Pass { return lc.Proxy.Pass },
+	conf:     func(lc *config.Loc) *config.UpstreamConf { return &lc.Proxy.UpstreamConf },
+	build:    (*request).buildProxyRequest,
+	write:    func(q *request, c net.Conn) (int64, error) { return q.px.body.writeTo(c, q.px.reqHead) },
+	inMemory: func(q *request, dst [][]byte) ([][]byte, bool) { return q.px.body.buffers(dst, q.px.reqHead) },
+	read:     func(q *request, c *upstream.Conn, p []byte) (int, error) { return c.Read(p) },
+	parse:    func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error) { return http1.ParseHead(h, buf) },
 
 	tlsScheme: "https://",
 	ssl:       func(lc *config.Loc) *config.UpstreamSSL { return &lc.Proxy.UpstreamSSL },

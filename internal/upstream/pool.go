@@ -31,6 +31,13 @@ type Conn struct {
 	peek func(fd uintptr)
 	dead bool // set by peek
 
+	// SendAwait's state: direct when Conn is the socket itself (not a
+	// TLS or HTTP/2 layer over it), so that bytes may be written to it
+	direct bool
+	await  func(fd uintptr) bool
+	iov    [4]syscall.Iovec
+	aw     awaitState
+
 	// the deadlines ReadWithin and WriteWithin last set, rounded to
 	// their step, in Unix nanoseconds; 0 when unknown
 	rdl, wdl int64
@@ -48,6 +55,11 @@ func (g *Group) NewConn(c net.Conn, peer *Peer) *Conn {
 	kc.raw = rawConn(c)
 	if kc.raw != nil {
 		kc.peek = kc.peekFD // one method value per connection, not per check
+		switch c.(type) {
+		case *net.TCPConn, *net.UnixConn:
+			kc.direct = true // a layer (TLS, HTTP/2) may expose its socket too
+		}
+		kc.await = kc.awaitFD
 	}
 	return kc
 }
@@ -101,6 +113,10 @@ func (c *Conn) SetWriteDeadline(t time.Time) error {
 	c.wdl = 0
 	return c.Conn.SetWriteDeadline(t)
 }
+
+// Direct reports whether SendAwait can write to the connection: it is the
+// socket itself, not TLS or another layer over it.
+func (c *Conn) Direct() bool { return c.direct }
 
 // rawConn finds the socket under c, through TLS (NetConn) wrappers.
 func rawConn(c net.Conn) syscall.RawConn {
