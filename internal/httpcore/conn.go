@@ -74,7 +74,8 @@ type conn struct {
 	gen    uint32
 	// the poller's timer wheel (keepalive_timeout of parked connections)
 	tprev, tnext *conn
-	tslot        int32 // -1 when not on the wheel
+	tslot        int32   // -1 when not on the wheel
+	h2           *h2Conn // the HTTP/2 connection served on it, for Drain
 
 	// owned by the connection goroutine
 	idleFirst    bool  // waiting for the first request
@@ -449,6 +450,12 @@ func (c *conn) onIdleTimer() {
 // drain is Server.Drain's visit of one connection.
 func (c *conn) drain() {
 	c.mu.Lock()
+	if hc := c.h2; hc != nil {
+		// GOAWAY; the streams in progress finish
+		c.mu.Unlock()
+		go hc.goAway()
+		return
+	}
 	switch c.state.Load() {
 	case stIdleHot:
 		// wake the parked goroutine; it sees the server draining

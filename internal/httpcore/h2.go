@@ -1,33 +1,51 @@
 package httpcore
 
 import (
-	"bytes"
-	"context"
+	"bufio"
 	"errors"
 	"io"
-	"log"
 	"net"
-	"net/http"
-	"net/textproto"
-	"slices"
-	"strconv"
-	"strings"
+	"os"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 )
 
-// HTTP/2 comes from Go's net/http server, adapted at the edge: a
-// connection whose first bytes are the HTTP/2 preface (after ALPN "h2" on
-// TLS, or with prior knowledge in cleartext) is handed to an http.Server
-// that speaks only HTTP/2, and each of its streams is turned back into an
-// HTTP/1.1 request header that the engine's own parser reads, so that
-// every rule of the URI, Host and header checks applies unchanged. The
-// stream's Response then writes through the http.ResponseWriter instead of
-// serialising an HTTP/1 header. The handler sees Proto "HTTP/2.0".
+// HTTP/2 is weir's own server on x/net's Framer and HPACK codec, adapted
+// at the edge: a connection whose first bytes are the HTTP/2 preface
+// (after ALPN "h2" on TLS, or with prior knowledge in cleartext) is read
+// frame by frame by its own goroutine (h2.go), each stream's header block
+// is decoded and written out as the HTTP/1.1 request header nginx's
+// HTTP/2 module builds (h2head.go), and a goroutine per stream has the
+// engine parse that rendering and the Handler answer it, so that every
+// rule of the URI, Host and header checks applies unchanged. The
+// stream's Response writes HEADERS and DATA frames instead of an HTTP/1
+// header and body (h2stream.go). The handler sees Proto "HTTP/2.0".
+//
+// Frames leave through one buffer per connection: whoever appends a frame
+// and finds no write in progress writes the buffer out, and frames
+// appended meanwhile leave with the next write, so that the responses of
+// many streams share a system call (and a TLS record) when the
+// connection is busy (nginx's ngx_http_v2_send_output_queue).
 
 // h2Preface is the client connection preface (RFC 9113 §3.4).
 const h2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+// Protocol limits (RFC 9113 §6.5.2, §6.9.1).
+const (
+	h2MaxWindow      = 1<<31 - 1
+	h2DefaultWindow  = 65535
+	h2MinFrameSize   = 16384
+	h2ReadFrameSize  = 1 << 20 // the MAX_FRAME_SIZE weir announces
+	h2SendTimeout    = 60 * time.Second
+	h2FlushSize      = 32 << 10  // a writer of DATA starts a write past this
+	h2MaxPending     = 256 << 10 // and waits for it past this
+	h2GoAwayGrace    = time.Second
+	h2ClosedMemory   = 32 // closed stream ids remembered
+	h2FrameHeaderLen = 9
+)
 
 // alpnConn is implemented by connections that know the protocol ALPN
 // selected (the TLS wrapper of an ssl listener).
@@ -55,506 +73,644 @@ func (c *conn) wantsH2() bool {
 	return ok && a.NegotiatedProtocol() == "h2"
 }
 
-// serveH2 hands the connection to the HTTP/2 server and waits until that
-// is done with it. The connection stays listed (active) meanwhile, so
-// CloseAll closes it and Wait waits for it; Drain sends GOAWAY through the
-// server's shutdown.
+// serveH2 serves the connection as HTTP/2 until it ends. The connection
+// stays listed (active) meanwhile, so CloseAll closes it, Wait waits for
+// it and Drain sends it GOAWAY.
 func (c *conn) serveH2() {
-	pending := slices.Clone(c.cur.b[c.pos:c.last])
+	pending := append([]byte(nil), c.cur.b[c.pos:c.last]...)
 	c.releaseBufs(false)
 	c.releaseStream()
 	c.nc.SetDeadline(time.Time{})
 	c.rdl, c.wdl = 0, 0
-	hc := &h2Conn{Conn: c.nc, c: c, pending: pending, done: make(chan struct{})}
+	hc := newH2Conn(c, pending)
+	c.mu.Lock()
+	c.h2 = hc
+	c.mu.Unlock()
+	if c.srv.draining.Load() {
+		hc.goAway()
+	}
+	hc.serve()
+	c.mu.Lock()
+	c.h2 = nil
+	c.mu.Unlock()
+	c.shutdown()
+}
+
+// h2Conn is one HTTP/2 connection.
+type h2Conn struct {
+	c     *conn
+	nc    net.Conn
+	set   *Settings  // the streams' settings
+	large *sync.Pool // their large header buffers
+	br    *bufio.Reader
+	fr    *http2.Framer
+	dec   *hpack.Decoder
+
+	// owned by the reading goroutine
+	hb          h2Block // the header block being read
+	recvWindow  int64   // what the client may still send on the connection
+	sawSettings bool
+	rdl         int64 // the read deadline set
+	requests    int
+
+	mu         sync.Mutex
+	drained    sync.Cond // signalled when a write of the buffer ends
+	streams    map[uint32]*h2Stream
+	maxID      uint32 // the highest stream id the client opened
+	closed     [h2ClosedMemory]uint32
+	closedN    int
+	idle       int64  // when the last stream ended
+	dead       bool   // the connection is over: no more frames
+	goingAway  bool   // GOAWAY sent: no new streams
+	lastID     uint32 // the GOAWAY's last stream id
+	peerGoAway bool
+
+	// the peer's settings and windows
+	sendWindow int64
+	initWindow int64
+	maxFrame   int
+
+	// the output: frames are appended to wbuf; one goroutine at a time
+	// writes it out (flushing), swapping it with spare
+	enc      *hpack.Encoder
+	encBuf   h2Bytes
+	wbuf     h2Bytes
+	spare    []byte
+	wgen     uint64 // counts the swaps: a frame still in wbuf has the current one
+	flushing bool
+	werr     error
+	wdl      int64 // the write deadline set (by the writing goroutine)
+	names    map[string]string
+	dateSec  int64
+	dateStr  string
+}
+
+// h2Bytes is an io.Writer appending to a byte slice (the Framer's and
+// the HPACK encoder's output).
+type h2Bytes []byte
+
+func (b *h2Bytes) Write(p []byte) (int, error) {
+	*b = append(*b, p...)
+	return len(p), nil
+}
+
+// h2ConnReader reads the bytes the engine already read first.
+type h2ConnReader struct {
+	nc      net.Conn
+	pending []byte
+}
+
+func (r *h2ConnReader) Read(p []byte) (int, error) {
+	if len(r.pending) > 0 {
+		n := copy(p, r.pending)
+		r.pending = r.pending[n:]
+		return n, nil
+	}
+	return r.nc.Read(p)
+}
+
+func newH2Conn(c *conn, pending []byte) *h2Conn {
+	hc := &h2Conn{c: c, nc: c.nc, streams: map[uint32]*h2Stream{},
+		sendWindow: h2DefaultWindow, initWindow: h2DefaultWindow, maxFrame: h2MinFrameSize,
+		recvWindow: h2DefaultWindow, idle: nanotime()}
+	hc.drained.L = &hc.mu
 	// nginx limits an HTTP/2 header field by its HPACK-encoded size, so
 	// a field the size of a large header buffer may be larger decoded:
-	// the streams parse their rendering with roomier buffers, and the
-	// list as a whole is limited by the server (MaxHeaderBytes)
+	// the streams parse their rendering with roomier buffers
 	set := *c.set
 	set.LargeHeaderBufSize = max(set.LargeHeaderBufSize*2, 32<<10)
 	hc.set = &set
 	hc.large = bufPool(set.LargeHeaderBufSize)
-	if c.srv.h2For(c.set).deliver(hc) {
-		<-hc.done
-	}
-	c.shutdown()
+	hc.br = bufio.NewReaderSize(&h2ConnReader{nc: c.nc, pending: pending}, 16<<10)
+	hc.fr = http2.NewFramer(&hc.wbuf, hc.br)
+	hc.fr.SetReuseFrames()
+	hc.fr.SetMaxReadFrameSize(h2ReadFrameSize)
+	hc.dec = hpack.NewDecoder(4096, hc.onField)
+	hc.enc = hpack.NewEncoder(&hc.encBuf)
+	hc.hb.limit = 2 * hc.maxHeaderList()
+	return hc
 }
 
-// h2Conn is the connection as the HTTP/2 server sees it: the bytes the
-// engine already read come first.
-type h2Conn struct {
-	net.Conn
-	c        *conn
-	set      *Settings  // the streams' settings
-	large    *sync.Pool // their large header buffers
-	pending  []byte
-	requests atomic.Int64
-	once     sync.Once
-	done     chan struct{}
+func (hc *h2Conn) maxStreams() int {
+	if n := hc.c.set.HTTP2MaxStreams; n > 0 {
+		return n
+	}
+	return 128
 }
 
-func (hc *h2Conn) Read(p []byte) (int, error) {
-	if len(hc.pending) > 0 {
-		n := copy(p, hc.pending)
-		hc.pending = hc.pending[n:]
-		return n, nil
+func (hc *h2Conn) preread() int {
+	if n := hc.c.set.HTTP2PrereadSize; n > 0 {
+		return n
 	}
-	return hc.Conn.Read(p)
+	return 64 << 10
 }
 
-// Close ends the HTTP/2 connection: the engine's goroutine closes the
-// socket and unlists the connection.
-func (hc *h2Conn) Close() error {
-	hc.once.Do(func() { close(hc.done) })
-	return nil
+// maxHeaderList is the MAX_HEADER_LIST_SIZE announced: the large header
+// buffers, and room for the per-field overhead of a few fields.
+func (hc *h2Conn) maxHeaderList() int {
+	set := hc.c.set
+	return set.LargeHeaderBuffers*set.LargeHeaderBufSize + 10*32
 }
 
-// h2Key is what distinguishes the HTTP/2 servers of one Server: the
-// protocol settings of the listener's default server.
-type h2Key struct {
-	streams   int
-	preread   int
-	idle      time.Duration
-	maxHeader int
-}
+// errH2Conn is a connection error (RFC 9113 §5.4.1): GOAWAY and close.
+type errH2Conn http2.ErrCode
 
-// h2Server is one net/http server speaking HTTP/2 only, fed connections
-// through a channel.
-type h2Server struct {
-	srv  *Server
-	hs   *http.Server
-	ch   chan net.Conn
-	stop chan struct{}
-	once sync.Once
-}
+func (e errH2Conn) Error() string { return "http2: connection error " + http2.ErrCode(e).String() }
 
-type h2ConnKey struct{}
-
-// h2For returns the HTTP/2 server for the settings set, starting it the
-// first time.
-func (s *Server) h2For(set *Settings) *h2Server {
-	k := h2Key{streams: set.HTTP2MaxStreams, preread: set.HTTP2PrereadSize, idle: set.KeepaliveTimeout,
-		maxHeader: set.LargeHeaderBuffers * set.LargeHeaderBufSize}
-	if k.streams <= 0 {
-		k.streams = 128
+// serve reads frames until the connection ends.
+func (hc *h2Conn) serve() {
+	err := hc.readPreface()
+	if err == nil {
+		hc.mu.Lock()
+		hc.fr.WriteSettings(
+			http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: uint32(hc.maxStreams())},
+			http2.Setting{ID: http2.SettingInitialWindowSize, Val: uint32(hc.preread())},
+			http2.Setting{ID: http2.SettingMaxFrameSize, Val: h2ReadFrameSize},
+			http2.Setting{ID: http2.SettingMaxHeaderListSize, Val: uint32(hc.maxHeaderList())},
+		)
+		// nginx's connection window is the largest there is
+		hc.fr.WriteWindowUpdate(0, h2MaxWindow-h2DefaultWindow)
+		hc.recvWindow = h2MaxWindow
+		hc.flushLocked()
+		hc.mu.Unlock()
+		err = hc.readFrames()
 	}
-	if k.preread <= 0 {
-		k.preread = 64 << 10
-	}
-	s.h2mu.Lock()
-	defer s.h2mu.Unlock()
-	if h := s.h2[k]; h != nil {
-		return h
-	}
-	h := &h2Server{srv: s, ch: make(chan net.Conn), stop: make(chan struct{})}
-	var protos http.Protocols
-	protos.SetUnencryptedHTTP2(true)
-	idle := k.idle
-	if idle <= 0 {
-		idle = time.Millisecond
-	}
-	h.hs = &http.Server{
-		Handler:   h,
-		Protocols: &protos,
-		HTTP2: &http.HTTP2Config{
-			MaxConcurrentStreams:      k.streams,
-			MaxReceiveBufferPerStream: k.preread,
-			// nginx's connection window is the largest there is
-			MaxReceiveBufferPerConnection: 1<<31 - 1,
-		},
-		IdleTimeout:    idle,
-		MaxHeaderBytes: k.maxHeader,
-		// "OPTIONS *" is the engine's to refuse as nginx does
-		DisableGeneralOptionsHandler: true,
-		// net/http's own complaints (a broken frame, a handler panic)
-		// go to the debug level of the error log
-		ErrorLog: log.New(debugWriter{s}, "", 0),
-		ConnContext: func(ctx context.Context, nc net.Conn) context.Context {
-			return context.WithValue(ctx, h2ConnKey{}, nc)
-		},
-	}
-	if s.h2 == nil {
-		s.h2 = map[h2Key]*h2Server{}
-	}
-	s.h2[k] = h
-	go h.hs.Serve(h)
-	return h
-}
-
-type debugWriter struct{ s *Server }
-
-func (d debugWriter) Write(p []byte) (int, error) {
-	d.s.logf(logDebug, nil, "%s", bytes.TrimRight(p, "\n"))
-	return len(p), nil
-}
-
-// deliver passes hc to the server's accept loop; false when the server is
-// shut down.
-func (h *h2Server) deliver(hc *h2Conn) bool {
-	select {
-	case h.ch <- hc:
-		return true
-	case <-h.stop:
-		return false
-	}
-}
-
-// Accept, Close and Addr make h2Server the net.Listener of its http.Server.
-func (h *h2Server) Accept() (net.Conn, error) {
-	select {
-	case c := <-h.ch:
-		return c, nil
-	case <-h.stop:
-		return nil, net.ErrClosed
-	}
-}
-
-func (h *h2Server) Close() error {
-	h.once.Do(func() { close(h.stop) })
-	return nil
-}
-
-func (h *h2Server) Addr() net.Addr { return &net.TCPAddr{} }
-
-// shutdownH2 sends GOAWAY on every HTTP/2 connection (Drain); their
-// streams finish and the connections close.
-func (s *Server) shutdownH2() {
-	s.h2mu.Lock()
-	all := make([]*h2Server, 0, len(s.h2))
-	for _, h := range s.h2 {
-		all = append(all, h)
-	}
-	s.h2mu.Unlock()
-	for _, h := range all {
-		go h.hs.Shutdown(context.Background())
-	}
-}
-
-// h2Stream is the net.Conn of one stream's engine connection: reads give
-// the request header the engine parses and then the request body; writes
-// go to the response body.
-type h2Stream struct {
-	hc    *h2Conn
-	rw    http.ResponseWriter
-	rc    *http.ResponseController
-	head  []byte // the HTTP/1.1 header still to be read
-	body  io.Reader
-	chunk bool // the body has no length: it is read chunked
-	cdone bool
-	cdata []byte // framed bytes not yet read
-	cin   []byte // scratch for the body's reads
-	cout  []byte // scratch for the framed chunk
-}
-
-var errH2NoHijack = errors.New("httpcore: an HTTP/2 stream cannot be hijacked")
-
-func (st *h2Stream) Read(p []byte) (int, error) {
-	if len(st.head) > 0 {
-		n := copy(p, st.head)
-		st.head = st.head[n:]
-		return n, nil
-	}
-	if st.body == nil {
-		return 0, io.EOF
-	}
-	if !st.chunk {
-		return st.body.Read(p)
-	}
-	return st.readChunked(p)
-}
-
-// readChunked frames the body of unknown length as chunked, which the
-// engine's body reader decodes with its limits (nginx takes such a body
-// as chunked too).
-func (st *h2Stream) readChunked(p []byte) (int, error) {
-	for len(st.cdata) == 0 {
-		if st.cdone {
-			return 0, io.EOF
-		}
-		if st.cin == nil {
-			st.cin = make([]byte, 16<<10)
-			st.cout = make([]byte, 0, 16<<10+16)
-		}
-		n, err := st.body.Read(st.cin)
-		if n > 0 {
-			b := strconv.AppendInt(st.cout[:0], int64(n), 16)
-			b = append(b, '\r', '\n')
-			b = append(b, st.cin[:n]...)
-			st.cdata = append(b, '\r', '\n')
-		} else if err == io.EOF {
-			st.cdone = true
-			st.cdata = append(st.cout[:0], "0\r\n\r\n"...)
-		} else if err != nil {
-			return 0, err
-		}
-	}
-	n := copy(p, st.cdata)
-	st.cdata = st.cdata[n:]
-	return n, nil
-}
-
-func (st *h2Stream) Write(p []byte) (int, error) { return st.rw.Write(p) }
-func (st *h2Stream) Close() error                { return nil }
-func (st *h2Stream) LocalAddr() net.Addr         { return st.hc.LocalAddr() }
-func (st *h2Stream) RemoteAddr() net.Addr        { return st.hc.RemoteAddr() }
-func (st *h2Stream) SetDeadline(t time.Time) error {
-	st.rc.SetReadDeadline(t)
-	return st.rc.SetWriteDeadline(t)
-}
-func (st *h2Stream) SetReadDeadline(t time.Time) error  { return st.rc.SetReadDeadline(t) }
-func (st *h2Stream) SetWriteDeadline(t time.Time) error { return st.rc.SetWriteDeadline(t) }
-
-// ServeHTTP serves one stream: the request is written out as an HTTP/1.1
-// header, parsed by the engine and answered by the Handler.
-func (h *h2Server) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
-	hc, _ := req.Context().Value(h2ConnKey{}).(*h2Conn)
-	if hc == nil {
-		panic(http.ErrAbortHandler)
-	}
-	pc := hc.c
-	st := &h2Stream{hc: hc, rw: rw, rc: http.NewResponseController(rw)}
-	hasBody := req.Body != nil && req.Body != http.NoBody && req.ContentLength != 0
-	if hasBody {
-		st.body = req.Body
-		st.chunk = req.ContentLength < 0
-	}
-	st.head = h2Head(req, st.chunk)
-
-	c := &conn{srv: pc.srv, nc: st, fd: -1, tslot: -1, set: hc.set, born: pc.born,
-		small: pc.small, large: hc.large, info: pc.info}
-	c.info.Requests = int(hc.requests.Add(1))
-	s := getStream(c)
-	c.st = s
-	s.h2 = st
-	b := getBuf(c.small)
-	n := copy(b.b, st.head)
-	st.head = st.head[n:]
-	c.takeBuffer(b, n)
-	s.begin()
-	r := &s.req
-	r.Start = time.Now()
-	s.clock = r.Start.UnixNano()
-	// nginx reads the pseudo-header fields and the header fields of a
-	// stream as one block: what it refuses, it refuses while reading
-	// the request headers
-	s.action = "reading client request headers"
-	c.readRequest(s)
-	if st.chunk && r.Err == 0 && len(r.Headers) > 0 {
-		// the Transfer-Encoding made up above is not the client's
-		r.Headers = r.Headers[:len(r.Headers)-1]
-		s.uniq[uqTransferEncoding] = -1
-	}
-	r.Proto = "HTTP/2.0"
-	if r.LineDone {
-		r.RequestLine = r.Method + " " + r.RawURI + " HTTP/2.0"
-	}
-	if req.Method == "CONNECT" || r.Err != 0 && !r.HeaderDone {
-		c.h2Refused(s, req)
-	}
-	for i := range r.Notes {
-		r.Notes[i].Msg = h2Note(r.Notes[i].Msg)
-	}
-	r.Expect100 = false // net/http answers it when the body is read
-	r.KeepAlive = r.Err == 0
-	c.initResponse(s)
-	ok := c.callHandler(s)
-	o := &s.out
-	abort := !ok || !o.headerSent || o.drop || o.hijacked
-	if !abort && !o.finished {
-		s.resp.Finish()
-	}
-	if o.incomplete || o.err != nil {
-		abort = true
-	}
-	c.releaseBufs(false)
-	c.releaseStream()
-	if abort {
-		if o.headerSent && !o.drop && !o.hijacked {
-			// what the engine sent, net/http may still hold: the
-			// header (nginx sends its HEADERS frame at once) and what
-			// went of the body leave before the reset
-			st.flush()
-		}
-		// RST_STREAM: the client sees the response cut short
-		panic(http.ErrAbortHandler)
-	}
-}
-
-// h2Refused makes a request the engine refused while parsing its
-// HTTP/1.1 rendering (or a CONNECT) what nginx's HTTP/2 module has at the
-// point it refuses it. nginx checks each pseudo-header field as it
-// arrives and builds the request line only once the header block is
-// complete: a request refused before (not by the checks that follow, as
-// TRACE is) has no request line ($request and the error log's
-// "request:" are empty), and nginx names the field it refused. The
-// fields nginx had already taken are those sent before the refused one;
-// weir cannot see the order (net/http hands over a map) and takes the
-// one of Go's client and of browsers: :authority before :path.
-func (c *conn) h2Refused(s *stream, req *http.Request) {
-	r := &s.req
-	hostRefused := false
+	var code errH2Conn
 	switch {
-	case req.Method == "CONNECT":
-		// nginx looks for :scheme (CONNECT has neither :scheme nor
-		// :path) once the header block is complete
-		c.refuse(s, 400, "client sent no :scheme header")
-		r.Method = req.Method
-		r.LineDone = false
-	case !strings.HasPrefix(req.RequestURI, "/"):
-		// "OPTIONS *": net/http accepts the asterisk, nginx wants a path
-		c.refuse(s, 400, "client sent invalid :path header: \""+req.RequestURI+"\"")
-	case r.ErrMsg == clientErrors[parseInvalidMethod]+" while "+s.action:
-		c.refuse(s, 400, "client sent invalid method: \""+req.Method+"\"")
-	case strings.HasPrefix(r.ErrMsg, "client sent invalid host header"):
-		// :authority comes first: nginx has nothing else yet
-		hostRefused = true
-		r.LineDone = false
-	}
-	r.RequestLine = ""
-	if _, ok := r.Header("Host"); !ok && req.Host != "" && !hostRefused {
-		// refused in the request line, before the rendered Host
-		r.Headers = append(r.Headers, Header{Name: "host", Value: req.Host})
-	}
-}
-
-// h2Note is the text of an info-level note in nginx's HTTP/2 words: an
-// ignored header field is named without its value.
-func h2Note(msg string) string {
-	const line = "client sent invalid header line: \""
-	if rest, ok := strings.CutPrefix(msg, line); ok {
-		name, _, ok := strings.Cut(rest, ": ")
-		if i := strings.LastIndex(rest, "\" while "); ok && i >= 0 {
-			return "client sent invalid header: \"" + name + rest[i:]
+	case errors.As(err, &code):
+		hc.c.srv.logf(logInfo, &hc.c.info, "client sent bad HTTP/2 frames (%s) while processing HTTP/2 connection", http2.ErrCode(code))
+		hc.mu.Lock()
+		hc.fr.WriteGoAway(hc.maxID, http2.ErrCode(code), nil)
+		hc.flushLocked()
+		hc.mu.Unlock()
+	case err == nil || err == io.EOF || err == errH2Done:
+	case errors.Is(err, os.ErrDeadlineExceeded):
+	default:
+		var ne *net.OpError
+		if !errors.As(err, &ne) {
+			hc.c.srv.logf(logDebug, &hc.c.info, "http2: %v", err)
 		}
 	}
-	return msg
+	hc.close()
 }
 
-// h2Head writes req out as the HTTP/1.1 header nginx's HTTP/2 module
-// builds for its request processing: the request line, Host from
-// :authority, then the header fields by their HTTP/2 names, in lower
-// case (net/http keeps them in a map: they come sorted by name).
-func h2Head(req *http.Request, chunked bool) []byte {
-	b := make([]byte, 0, 256)
-	if req.Method == "CONNECT" {
-		// no :path: rendered so that the header fields are taken (see
-		// h2Refused)
-		b = append(b, "GET /"...)
-	} else {
-		b = append(b, req.Method...)
-		b = append(b, ' ')
-		b = append(b, req.RequestURI...)
+// readPreface checks the client connection preface.
+func (hc *h2Conn) readPreface() error {
+	hc.setReadDeadline(nanotime() + int64(hc.c.set.HeaderTimeout))
+	var p [len(h2Preface)]byte
+	if _, err := io.ReadFull(hc.br, p[:]); err != nil {
+		return err
 	}
-	b = append(b, " HTTP/1.1\r\n"...)
-	if req.Host != "" {
-		b = append(b, "Host: "...)
-		b = append(b, req.Host...)
-		b = append(b, "\r\n"...)
+	if string(p[:]) != h2Preface {
+		return errors.New("invalid HTTP/2 connection preface")
 	}
-	names := make([]string, 0, len(req.Header))
-	for k := range req.Header {
-		if k == "Host" || k == "Transfer-Encoding" {
+	return nil
+}
+
+// setReadDeadline sets the socket's read deadline (0: none) unless it is
+// already d.
+func (hc *h2Conn) setReadDeadline(d int64) {
+	if hc.rdl == d {
+		return
+	}
+	hc.rdl = d
+	if d == 0 {
+		hc.nc.SetReadDeadline(time.Time{})
+		return
+	}
+	hc.nc.SetReadDeadline(time.Unix(0, d))
+}
+
+// close ends the connection: the streams still running see it reset.
+func (hc *h2Conn) close() {
+	hc.mu.Lock()
+	hc.dead = true
+	for _, st := range hc.streams {
+		st.rst = true
+		st.signal()
+	}
+	// let a write in progress end (its deadline bounds it)
+	for hc.flushing {
+		hc.drained.Wait()
+	}
+	hc.mu.Unlock()
+}
+
+// readFrames is the connection's read loop. A frame that fits the read
+// buffer is read only once it is there whole, so that a wait that times
+// out (the idle timeout, or a kick) never leaves half a frame read.
+func (hc *h2Conn) readFrames() error {
+	for {
+		if err := hc.fill(h2FrameHeaderLen); err != nil {
+			return err
+		}
+		h, _ := hc.br.Peek(h2FrameHeaderLen)
+		if n := h2FrameHeaderLen + (int(h[0])<<16 | int(h[1])<<8 | int(h[2])); n <= hc.br.Size() {
+			if err := hc.fill(n); err != nil {
+				return err
+			}
+		}
+		f, err := hc.fr.ReadFrame()
+		if err != nil {
+			if err = hc.readError(err); err != nil {
+				return err
+			}
 			continue
 		}
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	for _, k := range names {
-		name := strings.ToLower(k)
-		for _, v := range req.Header[k] {
-			b = append(b, name...)
-			b = append(b, ": "...)
-			b = append(b, v...)
-			b = append(b, "\r\n"...)
+		if !hc.sawSettings {
+			// the preface's SETTINGS frame comes first (§3.4)
+			sf, ok := f.(*http2.SettingsFrame)
+			if !ok || sf.IsAck() {
+				return errH2Conn(http2.ErrCodeProtocol)
+			}
+			hc.sawSettings = true
+		}
+		if err := hc.processFrame(f); err != nil {
+			return err
 		}
 	}
-	if chunked {
-		b = append(b, "Transfer-Encoding: chunked\r\n"...)
-	}
-	return append(b, "\r\n"...)
 }
 
-// h2Hop are the connection-specific fields HTTP/2 forbids (RFC 9113
-// §8.2.2); nginx's HTTP/2 filter drops them too.
-func h2Hop(name string) bool {
-	switch len(name) {
-	case 7:
-		return EqualFold(name, "Upgrade")
-	case 10:
-		return EqualFold(name, "Connection") || EqualFold(name, "Keep-Alive")
-	case 16:
-		return EqualFold(name, "Proxy-Connection")
-	case 17:
-		return EqualFold(name, "Transfer-Encoding")
+// errH2Done ends the read loop of a connection that is over.
+var errH2Done = errors.New("http2: connection done")
+
+// readError turns a Framer error into what the connection does: a stream
+// error resets the stream and reading goes on (nil).
+func (hc *h2Conn) readError(err error) error {
+	var se http2.StreamError
+	var ce http2.ConnectionError
+	switch {
+	case errors.As(err, &se):
+		hc.mu.Lock()
+		defer hc.mu.Unlock()
+		if se.StreamID > hc.maxID && se.Code != http2.ErrCodeFrameSize {
+			return errH2Conn(http2.ErrCodeProtocol)
+		}
+		hc.resetLocked(se.StreamID, se.Code)
+		return nil
+	case errors.As(err, &ce):
+		return errH2Conn(ce)
+	case errors.Is(err, http2.ErrFrameTooLarge):
+		return errH2Conn(http2.ErrCodeFrameSize)
+	case err == io.ErrUnexpectedEOF:
+		return io.EOF
+	}
+	return err
+}
+
+// fill waits until n bytes are buffered. Before it blocks, it sends what
+// waits to be sent (the frames are written when no more input is at
+// hand), and it keeps the connection's idle timeout when no stream is
+// open (keepalive_timeout, as nginx 1.19.7+). errH2Done means the
+// connection is over.
+func (hc *h2Conn) fill(n int) error {
+	for hc.br.Buffered() < n {
+		hc.mu.Lock()
+		hc.flushLocked()
+		werr := hc.werr
+		active := len(hc.streams)
+		idle, goingAway, peerGoAway := hc.idle, hc.goingAway, hc.peerGoAway
+		hc.mu.Unlock()
+		if werr != nil || active == 0 && peerGoAway {
+			return errH2Done
+		}
+		now := nanotime()
+		var dl int64
+		switch {
+		case active > 0:
+			dl = roundUp(now + int64(time.Minute))
+		case goingAway:
+			dl = idle + int64(h2GoAwayGrace)
+		default:
+			dl = idle + int64(hc.c.set.KeepaliveTimeout)
+		}
+		if active == 0 && now >= dl {
+			if !goingAway {
+				hc.mu.Lock()
+				hc.goAwayLocked(http2.ErrCodeNo)
+				hc.flushLocked()
+				hc.mu.Unlock()
+			}
+			return errH2Done
+		}
+		hc.setReadDeadline(dl)
+		_, err := hc.br.Peek(n)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			// woken (by the deadline or a kick): look again
+			hc.rdl = -1
+		case err == io.EOF:
+			return io.EOF
+		default:
+			return err
+		}
+	}
+	return nil
+}
+
+// kick wakes the reading goroutine (waiting in fill) to look at
+// the connection's state again.
+func (hc *h2Conn) kick() {
+	hc.nc.SetReadDeadline(time.Unix(0, 1))
+}
+
+func (hc *h2Conn) processFrame(f http2.Frame) error {
+	switch f := f.(type) {
+	case *http2.DataFrame:
+		return hc.onData(f)
+	case *http2.HeadersFrame:
+		return hc.onHeaders(f)
+	case *http2.ContinuationFrame:
+		return hc.onContinuation(f)
+	case *http2.SettingsFrame:
+		return hc.onSettings(f)
+	case *http2.WindowUpdateFrame:
+		return hc.onWindowUpdate(f)
+	case *http2.PingFrame:
+		if !f.IsAck() {
+			hc.mu.Lock()
+			hc.fr.WritePing(true, f.Data)
+			hc.mu.Unlock()
+		}
+	case *http2.RSTStreamFrame:
+		return hc.onReset(f)
+	case *http2.PriorityFrame:
+		// priorities are accepted and ignored, as by nginx 1.22 for its
+		// scheduling purposes; a stream cannot depend on itself (§5.3.1)
+		if f.StreamDep == f.StreamID {
+			hc.mu.Lock()
+			hc.resetLocked(f.StreamID, http2.ErrCodeProtocol)
+			hc.mu.Unlock()
+		}
+	case *http2.GoAwayFrame:
+		hc.mu.Lock()
+		hc.peerGoAway = true
+		hc.mu.Unlock()
+	case *http2.PushPromiseFrame:
+		// a client cannot push (§8.4)
+		return errH2Conn(http2.ErrCodeProtocol)
+	}
+	// unknown frame types are ignored (§4.1)
+	return nil
+}
+
+func (hc *h2Conn) onSettings(f *http2.SettingsFrame) error {
+	if f.IsAck() {
+		return nil
+	}
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	err := f.ForeachSetting(func(s http2.Setting) error {
+		if err := s.Valid(); err != nil {
+			var ce http2.ConnectionError
+			if errors.As(err, &ce) {
+				return errH2Conn(ce)
+			}
+			return errH2Conn(http2.ErrCodeProtocol)
+		}
+		switch s.ID {
+		case http2.SettingHeaderTableSize:
+			hc.enc.SetMaxDynamicTableSizeLimit(s.Val)
+		case http2.SettingInitialWindowSize:
+			// applies to the open streams' windows too (§6.9.2)
+			delta := int64(s.Val) - hc.initWindow
+			hc.initWindow = int64(s.Val)
+			for _, st := range hc.streams {
+				st.sendWindow += delta
+				if st.sendWindow > h2MaxWindow {
+					return errH2Conn(http2.ErrCodeFlowControl)
+				}
+				st.signal()
+			}
+		case http2.SettingMaxFrameSize:
+			hc.maxFrame = int(s.Val)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	hc.fr.WriteSettingsAck()
+	return nil
+}
+
+func (hc *h2Conn) onWindowUpdate(f *http2.WindowUpdateFrame) error {
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	if f.StreamID == 0 {
+		hc.sendWindow += int64(f.Increment)
+		if hc.sendWindow > h2MaxWindow {
+			return errH2Conn(http2.ErrCodeFlowControl)
+		}
+		for _, st := range hc.streams {
+			if st.waitWindow {
+				st.signal()
+			}
+		}
+		return nil
+	}
+	st := hc.streams[f.StreamID]
+	if st == nil {
+		if f.StreamID > hc.maxID {
+			return errH2Conn(http2.ErrCodeProtocol)
+		}
+		// a stream that just ended (§5.1: ignored on closed streams)
+		return nil
+	}
+	st.sendWindow += int64(f.Increment)
+	if st.sendWindow > h2MaxWindow {
+		hc.resetLocked(f.StreamID, http2.ErrCodeFlowControl)
+		return nil
+	}
+	if st.waitWindow {
+		st.signal()
+	}
+	return nil
+}
+
+func (hc *h2Conn) onReset(f *http2.RSTStreamFrame) error {
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	if f.StreamID > hc.maxID {
+		return errH2Conn(http2.ErrCodeProtocol)
+	}
+	if st := hc.streams[f.StreamID]; st != nil && !st.rst {
+		// the client cancelled: the handler's writes fail from now on
+		st.rst = true
+		st.peerRst = true
+		st.signal()
+	}
+	return nil
+}
+
+// onData takes a DATA frame's bytes into its stream's buffer.
+func (hc *h2Conn) onData(f *http2.DataFrame) error {
+	n := int64(f.Length)
+	hc.recvWindow -= n
+	if hc.recvWindow < 0 {
+		return errH2Conn(http2.ErrCodeFlowControl)
+	}
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	if hc.recvWindow < h2MaxWindow/2 {
+		hc.fr.WriteWindowUpdate(0, uint32(h2MaxWindow-hc.recvWindow))
+		hc.recvWindow = h2MaxWindow
+	}
+	id := f.StreamID
+	st := hc.streams[id]
+	switch {
+	case st == nil && id > hc.maxID:
+		// an idle stream (§5.1)
+		return errH2Conn(http2.ErrCodeProtocol)
+	case st == nil && hc.wasReset(id), st != nil && st.rst && !st.peerRst:
+		// frames in flight when weir reset the stream are ignored (§5.1)
+		return nil
+	case st == nil, st.rst, st.recvEnd:
+		// closed, or half-closed (remote)
+		hc.resetLocked(id, http2.ErrCodeStreamClosed)
+		return nil
+	}
+	st.recvWindow -= n
+	if st.recvWindow < 0 {
+		hc.resetLocked(id, http2.ErrCodeFlowControl)
+		return nil
+	}
+	data := f.Data()
+	st.got += int64(len(data))
+	if st.cl >= 0 && st.got > st.cl || f.StreamEnded() && st.cl >= 0 && st.got != st.cl {
+		// §8.1.1: the content-length must match the DATA
+		hc.resetLocked(id, http2.ErrCodeProtocol)
+		return nil
+	}
+	// the padding counts as read at once
+	st.unacked += int(n) - len(data)
+	if len(data) > 0 {
+		st.take(data)
+	}
+	if f.StreamEnded() {
+		st.recvEnd = true
+	}
+	st.signal()
+	return nil
+}
+
+// resetLocked sends RST_STREAM for stream id and marks it reset.
+func (hc *h2Conn) resetLocked(id uint32, code http2.ErrCode) {
+	if hc.dead {
+		return
+	}
+	hc.fr.WriteRSTStream(id, code)
+	if st := hc.streams[id]; st != nil {
+		st.rst = true
+		st.signal()
+	}
+	hc.remember(id | 1<<31)
+}
+
+// remember records a closed stream id (the top bit: reset by weir), so
+// that frames for it are told from frames for a stream never opened.
+func (hc *h2Conn) remember(id uint32) {
+	hc.closed[hc.closedN%h2ClosedMemory] = id
+	hc.closedN++
+}
+
+func (hc *h2Conn) wasReset(id uint32) bool {
+	for _, x := range hc.closed {
+		if x == id|1<<31 {
+			return true
+		}
 	}
 	return false
 }
 
-// writeHeaderH2 is WriteHeader for an HTTP/2 stream: the fields go to the
-// ResponseWriter, which HPACK-encodes them with the body's first flush.
-func (w *Response) writeHeaderH2(s *stream, hp headPlan) {
-	o := &s.out
-	h := s.h2.rw.Header()
-	size := 9 + 4 // frame header and :status
-	// The values (and the names of w.Header) may be views into buffers
-	// that are reused once the request is over (a proxied answer's
-	// header), and HPACK keeps the fields it sends in its dynamic table
-	// for the connection's life: each is copied, or the table's strings
-	// would change under it and corrupt its index.
-	set := func(name, value string) {
-		h[name] = append(h[name], strings.Clone(value))
-		size += len(name) + len(value) + 2
-	}
-	if w.Server != "" {
-		set("Server", w.Server)
-	}
-	if !w.NoDate {
-		set("Date", string(appendDate(nil, time.Unix(0, s.clock))))
-	}
-	if hp.ctype != "" {
-		set("Content-Type", hp.ctype)
-	} else {
-		h["Content-Type"] = nil // no sniffing
-	}
-	if hp.cl >= 0 {
-		set("Content-Length", strconv.FormatInt(hp.cl, 10))
-	} else {
-		// a body of unknown length goes without one, as nginx sends
-		// it; net/http would make one up for a body that fits its
-		// buffer when the handler is done
-		h["Content-Length"] = nil
-	}
-	if !hp.lm.IsZero() {
-		set("Last-Modified", string(s.appendLastModified(nil, hp.lm)))
-	}
-	if w.Location != "" {
-		set("Location", w.Location)
-	}
-	for _, f := range w.Header {
-		if h2Hop(f.Name) {
-			continue
+func (hc *h2Conn) wasClosed(id uint32) bool {
+	for _, x := range hc.closed {
+		if x&^(1<<31) == id {
+			return true
 		}
-		set(strings.Clone(textproto.CanonicalMIMEHeaderKey(f.Name)), f.Value)
 	}
-	if _, ok := h["Date"]; !ok {
-		h["Date"] = nil
-	}
-	status := hp.status
-	if status < 100 || status > 999 || status == 101 {
-		status = 500
-	}
-	s.h2.rw.WriteHeader(status)
-	o.headerLen = int64(size)
-	o.sent = int64(size)
-	o.keepAlive = true
-	w.KeepAlive = true
-	o.headOnly = hp.headerOnly
-	if hp.cl >= 0 && !hp.headerOnly {
-		o.clKnown = true
-		o.remain = hp.cl
-	}
+	return false
 }
 
-// flush pushes what the ResponseWriter holds to the client; an error
-// (the client is gone) shows in the next write.
-func (st *h2Stream) flush() { st.rc.Flush() }
+// goAway starts a graceful end (Server.Drain): GOAWAY with the last
+// stream id, the open streams finish, then the connection closes.
+func (hc *h2Conn) goAway() {
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	if hc.goingAway || hc.dead {
+		return
+	}
+	hc.goAwayLocked(http2.ErrCodeNo)
+	if len(hc.streams) == 0 {
+		hc.idle = nanotime()
+	}
+	hc.flushLocked()
+	hc.kick()
+}
+
+func (hc *h2Conn) goAwayLocked(code http2.ErrCode) {
+	hc.goingAway = true
+	hc.lastID = hc.maxID
+	hc.fr.WriteGoAway(hc.maxID, code, nil)
+}
+
+// flushLocked writes the frames gathered unless another goroutine is
+// already writing; that one writes them next. hc.mu is held, and released
+// during the write.
+func (hc *h2Conn) flushLocked() {
+	if hc.flushing {
+		return
+	}
+	if hc.werr != nil {
+		hc.wbuf = hc.wbuf[:0]
+		return
+	}
+	hc.flushing = true
+	for len(hc.wbuf) > 0 && hc.werr == nil {
+		b := hc.wbuf
+		hc.wbuf = hc.spare[:0]
+		hc.spare = nil
+		hc.wgen++
+		hc.mu.Unlock()
+		err := hc.writeOut(b)
+		hc.mu.Lock()
+		if cap(b) <= 2*h2MaxPending {
+			hc.spare = b[:0]
+		}
+		if err != nil {
+			hc.werr = err
+			hc.wbuf = hc.wbuf[:0]
+			for _, st := range hc.streams {
+				st.signal()
+			}
+			hc.kick()
+		}
+	}
+	hc.flushing = false
+	hc.drained.Broadcast()
+}
+
+// writeOut writes b to the socket; only the flushing goroutine calls it.
+func (hc *h2Conn) writeOut(b []byte) error {
+	if d := roundUp(nanotime() + int64(h2SendTimeout)); d != hc.wdl {
+		hc.wdl = d
+		hc.nc.SetWriteDeadline(time.Unix(0, d))
+	}
+	_, err := hc.nc.Write(b)
+	if err != nil {
+		if isTimeout(err) {
+			hc.c.srv.logf(logInfo, &hc.c.info, "client timed out (110: Connection timed out) while sending to client")
+		} else {
+			hc.c.srv.logf(logInfo, &hc.c.info, "writev() failed (%s) while sending to client", errnoText(err))
+		}
+	}
+	return err
+}
+
+// appendFrameHeader appends the 9-byte header of a frame.
+func appendFrameHeader(b []byte, length int, typ http2.FrameType, flags http2.Flags, id uint32) []byte {
+	return append(b, byte(length>>16), byte(length>>8), byte(length), byte(typ), byte(flags),
+		byte(id>>24), byte(id>>16), byte(id>>8), byte(id))
+}

@@ -35,9 +35,6 @@ type Server struct {
 	closing  atomic.Bool
 	count    atomic.Int64
 
-	h2mu sync.Mutex
-	h2   map[h2Key]*h2Server
-
 	lastWarn  atomic.Int64 // unix seconds of the last "not enough" log lines
 	lastAlert atomic.Int64
 }
@@ -219,7 +216,6 @@ func (s *Server) snapshot() []*conn {
 // it and then close. Listeners are the caller's to close.
 func (s *Server) Drain() {
 	s.draining.Store(true)
-	s.shutdownH2()
 	for _, c := range s.snapshot() {
 		c.drain()
 	}
@@ -248,11 +244,6 @@ func (s *Server) Wait(ctx context.Context) error {
 func (s *Server) CloseAll() {
 	s.closing.Store(true)
 	s.draining.Store(true)
-	s.h2mu.Lock()
-	for _, h := range s.h2 {
-		h.hs.Close()
-	}
-	s.h2mu.Unlock()
 	for _, c := range s.snapshot() {
 		c.abort()
 	}

@@ -1,0 +1,359 @@
+package httpcore
+
+import (
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// h2Block is the header block being read (HEADERS and its CONTINUATION
+// frames). Each field is checked as HPACK emits it, and a request's
+// fields are written out at once as the HTTP/1.1 request header nginx's
+// HTTP/2 module builds for its request processing: the request line,
+// Host from :authority, then the header fields by their HTTP/2 names, in
+// the order they came, and the cookies joined in one field at the end
+// (ngx_http_v2_construct_cookie_header).
+type h2Block struct {
+	id        uint32
+	endStream bool
+	trailers  bool          // the block ends a request body
+	code      http2.ErrCode // a stream error found, 0 if none
+	size      int           // the decoded list's size (§6.5.2)
+	limit     int
+	tooLarge  bool
+
+	method, scheme, path, authority string
+	pseudo                          uint8 // the pseudo-header fields seen
+	regular                         bool  // a regular field came
+	cl                              int64 // content-length: -1 none, -2 unusable
+	head                            []byte
+	cookie                          []byte
+}
+
+const (
+	h2Method = 1 << iota
+	h2Scheme
+	h2Path
+	h2Authority
+)
+
+func (hb *h2Block) reset(id uint32, endStream, trailers bool) {
+	*hb = h2Block{id: id, endStream: endStream, trailers: trailers, limit: hb.limit,
+		cl: -1, head: hb.head[:0], cookie: hb.cookie[:0]}
+}
+
+func (hb *h2Block) fail(code http2.ErrCode) {
+	if hb.code == 0 {
+		hb.code = code
+	}
+}
+
+// onHeaders starts a header block: a new stream, or the trailers of one.
+func (hc *h2Conn) onHeaders(f *http2.HeadersFrame) error {
+	id := f.StreamID
+	if id%2 == 0 {
+		return errH2Conn(http2.ErrCodeProtocol)
+	}
+	hc.mu.Lock()
+	st := hc.streams[id]
+	maxID := hc.maxID
+	closed := st == nil && id <= maxID && hc.wasClosed(id)
+	halfClosed := st != nil && (st.recvEnd || st.rst)
+	hc.mu.Unlock()
+	switch {
+	case st != nil:
+		// trailers (§8.1): they end the body
+		hc.hb.reset(id, f.StreamEnded(), true)
+		if halfClosed {
+			hc.hb.fail(http2.ErrCodeStreamClosed)
+		} else if !f.StreamEnded() {
+			hc.hb.fail(http2.ErrCodeProtocol)
+		}
+	case closed:
+		return errH2Conn(http2.ErrCodeStreamClosed)
+	case id <= maxID:
+		// stream ids only go up (§5.1.1)
+		return errH2Conn(http2.ErrCodeProtocol)
+	default:
+		hc.mu.Lock()
+		hc.maxID = id
+		hc.mu.Unlock()
+		hc.hb.reset(id, f.StreamEnded(), false)
+		if f.HasPriority() && f.Priority.StreamDep == id {
+			hc.hb.fail(http2.ErrCodeProtocol)
+		}
+	}
+	return hc.blockFragment(f.HeaderBlockFragment(), f.HeadersEnded())
+}
+
+func (hc *h2Conn) onContinuation(f *http2.ContinuationFrame) error {
+	return hc.blockFragment(f.HeaderBlockFragment(), f.HeadersEnded())
+}
+
+// blockFragment decodes a piece of the header block; the decoder's
+// state is the connection's, so every block is decoded, even one whose
+// stream is refused.
+func (hc *h2Conn) blockFragment(p []byte, end bool) error {
+	if _, err := hc.dec.Write(p); err != nil {
+		return errH2Conn(http2.ErrCodeCompression)
+	}
+	if !end {
+		return nil
+	}
+	if err := hc.dec.Close(); err != nil {
+		return errH2Conn(http2.ErrCodeCompression)
+	}
+	hb := &hc.hb
+	if hb.tooLarge {
+		// nginx: "client exceeded http2_max_header_size limit"
+		return errH2Conn(http2.ErrCodeEnhanceYourCalm)
+	}
+	if hb.trailers {
+		hc.mu.Lock()
+		defer hc.mu.Unlock()
+		if hb.code != 0 {
+			hc.resetLocked(hb.id, hb.code)
+			return nil
+		}
+		if st := hc.streams[hb.id]; st != nil && !st.rst {
+			if st.cl >= 0 && st.got != st.cl {
+				hc.resetLocked(hb.id, http2.ErrCodeProtocol)
+				return nil
+			}
+			st.recvEnd = true
+			st.signal()
+		}
+		return nil
+	}
+	hc.endRequestBlock()
+	return nil
+}
+
+// onField is the HPACK decoder's emit function.
+func (hc *h2Conn) onField(f hpack.HeaderField) {
+	hb := &hc.hb
+	hb.size += len(f.Name) + len(f.Value) + 32
+	if hb.size > hb.limit {
+		hb.tooLarge = true
+	}
+	if hb.code != 0 || hb.tooLarge {
+		return
+	}
+	name, value := f.Name, f.Value
+	if !h2ValidValue(value) {
+		hb.fail(http2.ErrCodeProtocol)
+		return
+	}
+	if len(name) > 0 && name[0] == ':' {
+		hb.pseudoField(name, value)
+		return
+	}
+	if !h2ValidName(name) {
+		hb.fail(http2.ErrCodeProtocol)
+		return
+	}
+	switch name {
+	case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
+		// connection-specific (§8.2.2)
+		hb.fail(http2.ErrCodeProtocol)
+		return
+	case "te":
+		if value != "trailers" {
+			hb.fail(http2.ErrCodeProtocol)
+			return
+		}
+	}
+	if hb.trailers {
+		return // trailers are read and dropped
+	}
+	if !hb.regular {
+		hb.regular = true
+		hb.writeLine()
+	}
+	switch name {
+	case "cookie":
+		if len(hb.cookie) > 0 {
+			hb.cookie = append(hb.cookie, "; "...)
+		}
+		hb.cookie = append(hb.cookie, value...)
+		return
+	case "content-length":
+		if hb.cl == -1 {
+			hb.cl = h2ParseLength(value)
+		} else {
+			hb.cl = -2 // the engine refuses the duplicate
+		}
+	}
+	hb.head = append(hb.head, name...)
+	hb.head = append(hb.head, ": "...)
+	hb.head = append(hb.head, value...)
+	hb.head = append(hb.head, "\r\n"...)
+}
+
+// pseudoField takes a pseudo-header field (§8.3.1): only the request's
+// four, each once, all before the regular fields.
+func (hb *h2Block) pseudoField(name, value string) {
+	if hb.regular || hb.trailers {
+		hb.fail(http2.ErrCodeProtocol)
+		return
+	}
+	var bit uint8
+	switch name {
+	case ":method":
+		bit = h2Method
+		hb.method = value
+	case ":scheme":
+		bit = h2Scheme
+		hb.scheme = value
+	case ":path":
+		bit = h2Path
+		hb.path = value
+		if !h2ValidPath(value) {
+			hb.fail(http2.ErrCodeProtocol)
+		}
+	case ":authority":
+		bit = h2Authority
+		hb.authority = value
+	default:
+		hb.fail(http2.ErrCodeProtocol)
+		return
+	}
+	if hb.pseudo&bit != 0 {
+		hb.fail(http2.ErrCodeProtocol)
+	}
+	hb.pseudo |= bit
+}
+
+// writeLine writes the request line and Host. A CONNECT has no :path: it
+// is written so that the header fields are taken (see h2Refused).
+func (hb *h2Block) writeLine() {
+	b := hb.head
+	if hb.method == "CONNECT" {
+		b = append(b, "GET /"...)
+	} else {
+		b = append(b, hb.method...)
+		b = append(b, ' ')
+		b = append(b, hb.path...)
+	}
+	b = append(b, " HTTP/1.1\r\n"...)
+	if hb.authority != "" {
+		b = append(b, "Host: "...)
+		b = append(b, hb.authority...)
+		b = append(b, "\r\n"...)
+	}
+	hb.head = b
+}
+
+// endRequestBlock opens the stream of a complete request header block,
+// or refuses it.
+func (hc *h2Conn) endRequestBlock() {
+	hb := &hc.hb
+	if hb.code == 0 {
+		switch {
+		case hb.pseudo&h2Method == 0:
+			hb.fail(http2.ErrCodeProtocol)
+		case hb.method == "CONNECT":
+			// the engine refuses it as nginx does (no :scheme)
+			if hb.pseudo&(h2Scheme|h2Path) != 0 {
+				hb.fail(http2.ErrCodeProtocol)
+			}
+		case hb.pseudo&(h2Scheme|h2Path) != h2Scheme|h2Path:
+			hb.fail(http2.ErrCodeProtocol)
+		case hb.endStream && hb.cl > 0:
+			// a body announced and none sent (§8.1.1)
+			hb.fail(http2.ErrCodeProtocol)
+		}
+	}
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	switch {
+	case hb.code != 0:
+		hc.resetLocked(hb.id, hb.code)
+		return
+	case hc.goingAway || hc.dead:
+		// after GOAWAY: the client may retry it elsewhere
+		hc.resetLocked(hb.id, http2.ErrCodeRefusedStream)
+		return
+	case len(hc.streams) >= hc.maxStreams():
+		// nginx: "concurrent streams exceeded"
+		hc.resetLocked(hb.id, http2.ErrCodeRefusedStream)
+		return
+	}
+	if !hb.regular {
+		hb.writeLine()
+	}
+	if len(hb.cookie) > 0 {
+		hb.head = append(hb.head, "cookie: "...)
+		hb.head = append(hb.head, hb.cookie...)
+		hb.head = append(hb.head, "\r\n"...)
+	}
+	body := !hb.endStream && hb.cl != 0
+	chunk := body && hb.cl == -1
+	if chunk {
+		hb.head = append(hb.head, "Transfer-Encoding: chunked\r\n"...)
+	}
+	hb.head = append(hb.head, "\r\n"...)
+	st := hc.newStream(hb, body, chunk)
+	hc.streams[hb.id] = st
+	hc.requests++
+	st.request = hc.requests
+	go st.serve()
+}
+
+// h2ValidName reports whether a regular field name can be taken: lower
+// case (§8.2.1), and nothing that would break the HTTP/1.1 rendering;
+// other odd characters are the engine's to judge (ignore_invalid_headers),
+// as nginx judges them (ngx_http_v2_validate_header).
+func h2ValidName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c >= 'A' && c <= 'Z', c == 0, c == '\r', c == '\n', c == ':':
+			return false
+		}
+	}
+	return true
+}
+
+// h2ValidValue reports whether a field value has none of NUL, CR and LF
+// (§8.2.1).
+func h2ValidValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c == 0 || c == '\r' || c == '\n' {
+			return false
+		}
+	}
+	return true
+}
+
+// h2ValidPath reports whether :path is non-empty and free of control
+// characters; "*" and paths without a slash are the engine's to refuse.
+func h2ValidPath(p string) bool {
+	if p == "" {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c < ' ' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// h2ParseLength parses a content-length value; -2 when it is not a plain
+// number (the engine refuses it).
+func h2ParseLength(v string) int64 {
+	if v == "" || len(v) > 18 {
+		return -2
+	}
+	var n int64
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c < '0' || c > '9' {
+			return -2
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n
+}

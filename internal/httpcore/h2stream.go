@@ -1,0 +1,590 @@
+package httpcore
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// h2Stream is one request stream. It is the net.Conn of the stream's
+// engine connection: reads give the HTTP/1.1 rendering of the request
+// header and then the request body; writes are the response body, sent
+// as DATA frames.
+type h2Stream struct {
+	hc                      *h2Conn
+	id                      uint32
+	request                 int // $connection_requests
+	method, path, authority string
+	first                   *buf // the rendering, in the engine's first header buffer
+	firstN                  int
+	head                    []byte // what did not fit there
+	body                    bool   // a request body follows
+	chunk, cdone            bool   // the body has no length: it is read chunked
+	cdata, cin, cout        []byte
+	rdl, wdl                int64 // deadlines (unix nanoseconds, 0 none)
+	wake                    chan struct{}
+
+	// guarded by hc.mu
+	sendWindow int64
+	waitWindow bool // waits for the connection's window
+	recv       *buf // body bytes received and not yet read: recv.b[rpos:rend]
+	rpos, rend int
+	recvWindow int64 // what the client may still send
+	unacked    int   // bytes read, not yet given back to the client's window
+	recvEnd    bool  // END_STREAM received
+	cl, got    int64 // content-length (-1 none), DATA bytes received
+	rst        bool  // reset, by either side
+	peerRst    bool  // by the client
+	ended      bool  // END_STREAM sent
+	lastOff    int   // where in wbuf the stream's last HEADERS or DATA frame is, -1 if gone
+	lastGen    uint64
+}
+
+var h2StreamPool = sync.Pool{New: func() any { return &h2Stream{wake: make(chan struct{}, 1)} }}
+
+// newStream makes the stream of the request header block hb; hc.mu is
+// held.
+func (hc *h2Conn) newStream(hb *h2Block, body, chunk bool) *h2Stream {
+	st := h2StreamPool.Get().(*h2Stream)
+	wake := st.wake
+	*st = h2Stream{hc: hc, id: hb.id, method: hb.method, path: hb.path, authority: hb.authority,
+		body: body, chunk: chunk, wake: wake, sendWindow: hc.initWindow,
+		recvWindow: int64(hc.preread()), recvEnd: hb.endStream, cl: max(hb.cl, -1), lastOff: -1}
+	select {
+	case <-wake:
+	default:
+	}
+	b := getBuf(hc.c.small)
+	st.first = b
+	st.firstN = copy(b.b, hb.head)
+	if st.firstN < len(hb.head) {
+		st.head = append([]byte(nil), hb.head[st.firstN:]...)
+	}
+	return st
+}
+
+// signal wakes the stream's goroutine if it waits.
+func (st *h2Stream) signal() {
+	select {
+	case st.wake <- struct{}{}:
+	default:
+	}
+}
+
+// wait waits for a signal until the deadline dl (0: none); hc.mu is held
+// and released meanwhile.
+func (st *h2Stream) wait(dl int64) error {
+	hc := st.hc
+	hc.mu.Unlock()
+	defer hc.mu.Lock()
+	if dl == 0 {
+		<-st.wake
+		return nil
+	}
+	d := time.Until(time.Unix(0, dl))
+	if d <= 0 {
+		return os.ErrDeadlineExceeded
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-st.wake:
+		return nil
+	case <-t.C:
+		return os.ErrDeadlineExceeded
+	}
+}
+
+var (
+	errH2NoHijack = errors.New("httpcore: an HTTP/2 stream cannot be hijacked")
+	errH2Reset    = errors.New("http2: stream reset")
+)
+
+// take keeps DATA bytes for the reader; hc.mu is held. The window the
+// client was given bounds them by the buffer's size.
+func (st *h2Stream) take(data []byte) {
+	if st.recv == nil {
+		st.recv = getBuf(bufPool(st.hc.preread()))
+	}
+	if st.rend+len(data) > len(st.recv.b) {
+		st.rend = copy(st.recv.b, st.recv.b[st.rpos:st.rend])
+		st.rpos = 0
+	}
+	st.rend += copy(st.recv.b[st.rend:], data)
+}
+
+func (st *h2Stream) Read(p []byte) (int, error) {
+	if len(st.head) > 0 {
+		n := copy(p, st.head)
+		st.head = st.head[n:]
+		return n, nil
+	}
+	if !st.body {
+		return 0, io.EOF
+	}
+	if st.chunk {
+		return st.readChunked(p)
+	}
+	return st.readBody(p)
+}
+
+// readBody reads what DATA frames brought, giving the bytes read back to
+// the client's stream window once they make half of it.
+func (st *h2Stream) readBody(p []byte) (int, error) {
+	hc := st.hc
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	for {
+		if st.rend > st.rpos {
+			n := copy(p, st.recv.b[st.rpos:st.rend])
+			st.rpos += n
+			if st.rpos == st.rend {
+				st.rpos, st.rend = 0, 0
+			}
+			st.unacked += n
+			if !st.recvEnd && !st.rst && st.unacked >= hc.preread()/2 {
+				hc.fr.WriteWindowUpdate(st.id, uint32(st.unacked))
+				st.recvWindow += int64(st.unacked)
+				st.unacked = 0
+				hc.flushLocked()
+			}
+			return n, nil
+		}
+		switch {
+		case st.rst || hc.dead:
+			return 0, errH2Reset
+		case st.recvEnd:
+			return 0, io.EOF
+		}
+		if err := st.wait(st.rdl); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// readChunked frames the body of unknown length as chunked, which the
+// engine's body reader decodes with its limits (nginx takes such a body
+// as chunked too).
+func (st *h2Stream) readChunked(p []byte) (int, error) {
+	for len(st.cdata) == 0 {
+		if st.cdone {
+			return 0, io.EOF
+		}
+		if st.cin == nil {
+			st.cin = make([]byte, 16<<10)
+			st.cout = make([]byte, 0, 16<<10+16)
+		}
+		n, err := st.readBody(st.cin)
+		if n > 0 {
+			b := strconv.AppendInt(st.cout[:0], int64(n), 16)
+			b = append(b, '\r', '\n')
+			b = append(b, st.cin[:n]...)
+			st.cdata = append(b, '\r', '\n')
+		} else if err == io.EOF {
+			st.cdone = true
+			st.cdata = append(st.cout[:0], "0\r\n\r\n"...)
+		} else if err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, st.cdata)
+	st.cdata = st.cdata[n:]
+	return n, nil
+}
+
+// Write sends p as DATA frames within the stream's and the connection's
+// windows and the client's frame size. The frames are gathered in the
+// connection's buffer; a large buffer is written out at once.
+func (st *h2Stream) Write(p []byte) (int, error) {
+	hc := st.hc
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	n := 0
+	for n < len(p) {
+		if st.rst || hc.dead || st.ended {
+			return n, errH2Reset
+		}
+		if hc.werr != nil {
+			return n, hc.werr
+		}
+		k := int64(len(p) - n)
+		k = min(k, st.sendWindow, hc.sendWindow, int64(hc.maxFrame))
+		if k <= 0 {
+			// the client reads the frames before it opens its window
+			hc.flushLocked()
+			st.waitWindow = true
+			err := st.wait(st.wdl)
+			st.waitWindow = false
+			if err != nil {
+				return n, err
+			}
+			continue
+		}
+		if len(hc.wbuf) >= h2MaxPending && hc.flushing {
+			hc.drained.Wait()
+			continue
+		}
+		st.lastOff = len(hc.wbuf)
+		st.lastGen = hc.wgen
+		hc.wbuf = appendFrameHeader(hc.wbuf, int(k), http2.FrameData, 0, st.id)
+		hc.wbuf = append(hc.wbuf, p[n:n+int(k)]...)
+		st.sendWindow -= k
+		hc.sendWindow -= k
+		n += int(k)
+		if len(hc.wbuf) >= h2FlushSize {
+			hc.flushLocked()
+		}
+	}
+	return n, nil
+}
+
+func (st *h2Stream) Close() error         { return nil }
+func (st *h2Stream) LocalAddr() net.Addr  { return st.hc.nc.LocalAddr() }
+func (st *h2Stream) RemoteAddr() net.Addr { return st.hc.nc.RemoteAddr() }
+
+func (st *h2Stream) SetDeadline(t time.Time) error {
+	st.SetReadDeadline(t)
+	return st.SetWriteDeadline(t)
+}
+
+func (st *h2Stream) SetReadDeadline(t time.Time) error {
+	st.rdl = deadlineNanos(t)
+	return nil
+}
+
+func (st *h2Stream) SetWriteDeadline(t time.Time) error {
+	st.wdl = deadlineNanos(t)
+	return nil
+}
+
+func deadlineNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// flush writes out what the connection gathered; an error (the client is
+// gone) shows in the next write.
+func (st *h2Stream) flush() {
+	hc := st.hc
+	hc.mu.Lock()
+	hc.flushLocked()
+	hc.mu.Unlock()
+}
+
+// serve serves the stream: the engine parses the rendering and the
+// Handler answers.
+func (st *h2Stream) serve() {
+	hc := st.hc
+	pc := hc.c
+	c := &conn{srv: pc.srv, nc: st, fd: -1, tslot: -1, set: hc.set, born: pc.born,
+		small: pc.small, large: hc.large, info: pc.info}
+	c.info.Requests = st.request
+	s := getStream(c)
+	c.st = s
+	s.h2 = st
+	c.takeBuffer(st.first, st.firstN)
+	st.first = nil
+	s.begin()
+	r := &s.req
+	r.Start = time.Now()
+	s.clock = r.Start.UnixNano()
+	// nginx reads the pseudo-header fields and the header fields of a
+	// stream as one block: what it refuses, it refuses while reading
+	// the request headers
+	s.action = "reading client request headers"
+	c.readRequest(s)
+	if st.chunk && r.Err == 0 && len(r.Headers) > 0 {
+		// the Transfer-Encoding made up above is not the client's
+		r.Headers = r.Headers[:len(r.Headers)-1]
+		s.uniq[uqTransferEncoding] = -1
+	}
+	r.Proto = "HTTP/2.0"
+	if r.LineDone {
+		r.RequestLine = r.Method + " " + r.RawURI + " HTTP/2.0"
+	}
+	if st.method == "CONNECT" || r.Err != 0 && !r.HeaderDone {
+		c.h2Refused(s, st)
+	}
+	for i := range r.Notes {
+		r.Notes[i].Msg = h2Note(r.Notes[i].Msg)
+	}
+	// nginx's HTTP/2 module sends no 100 (Continue): the client sends
+	// the body when its own wait is over
+	r.Expect100 = false
+	r.KeepAlive = r.Err == 0
+	c.initResponse(s)
+	ok := c.callHandler(s)
+	o := &s.out
+	abort := !ok || !o.headerSent || o.drop || o.hijacked
+	if !abort && !o.finished {
+		s.resp.Finish()
+	}
+	if o.incomplete || o.err != nil {
+		abort = true
+	}
+	// nginx resets a stream it closes without a response (444, a
+	// timeout) with PROTOCOL_ERROR: ngx_http_finalize_request marks the
+	// connection timed out, and ngx_http_v2_close_stream tells that from
+	// a response cut short (INTERNAL_ERROR)
+	code := http2.ErrCodeInternal
+	if ok && (!o.headerSent || o.drop) {
+		code = http2.ErrCodeProtocol
+	}
+	c.releaseBufs(false)
+	c.releaseStream()
+	st.end(abort, code)
+}
+
+// end closes the stream after its handler: END_STREAM (set on the last
+// frame if it is still in the buffer) or RST_STREAM, and RST_STREAM
+// NO_ERROR when the client has not finished sending a body nobody reads
+// (RFC 9113 §8.1, as ngx_http_v2_close_stream).
+func (st *h2Stream) end(abort bool, code http2.ErrCode) {
+	hc := st.hc
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	if !st.rst && !hc.dead {
+		switch {
+		case abort:
+			hc.resetLocked(st.id, code)
+		default:
+			if !st.ended {
+				if st.lastOff >= 0 && st.lastGen == hc.wgen && st.lastOff+h2FrameHeaderLen <= len(hc.wbuf) {
+					hc.wbuf[st.lastOff+4] |= byte(http2.FlagDataEndStream)
+				} else {
+					hc.wbuf = appendFrameHeader(hc.wbuf, 0, http2.FrameData, http2.FlagDataEndStream, st.id)
+				}
+				st.ended = true
+			}
+			if !st.recvEnd {
+				hc.resetLocked(st.id, http2.ErrCodeNo)
+			} else {
+				hc.remember(st.id)
+			}
+		}
+	}
+	delete(hc.streams, st.id)
+	if st.recv != nil {
+		st.recv.free()
+		st.recv = nil
+	}
+	if len(hc.streams) == 0 {
+		hc.idle = nanotime()
+		if hc.goingAway || hc.peerGoAway {
+			defer hc.kick()
+		}
+	}
+	hc.flushLocked()
+	st.hc = nil
+	st.head, st.cdata = nil, nil
+	h2StreamPool.Put(st)
+}
+
+// h2Refused makes a request the engine refused while parsing its
+// HTTP/1.1 rendering (or a CONNECT) what nginx's HTTP/2 module has at the
+// point it refuses it. nginx checks each pseudo-header field as it
+// arrives and builds the request line only once the header block is
+// complete: a request refused before (not by the checks that follow, as
+// TRACE is) has no request line ($request and the error log's
+// "request:" are empty), and nginx names the field it refused. The
+// fields nginx had already taken are those sent before the refused one:
+// weir takes the order of Go's client and of browsers, :authority before
+// :path.
+func (c *conn) h2Refused(s *stream, st *h2Stream) {
+	r := &s.req
+	hostRefused := false
+	switch {
+	case st.method == "CONNECT":
+		// nginx looks for :scheme (CONNECT has neither :scheme nor
+		// :path) once the header block is complete
+		c.refuse(s, 400, "client sent no :scheme header")
+		r.Method = st.method
+		r.LineDone = false
+	case !strings.HasPrefix(st.path, "/"):
+		// "OPTIONS *": nginx wants a path
+		c.refuse(s, 400, "client sent invalid :path header: \""+st.path+"\"")
+	case r.ErrMsg == clientErrors[parseInvalidMethod]+" while "+s.action:
+		c.refuse(s, 400, "client sent invalid method: \""+st.method+"\"")
+	case strings.HasPrefix(r.ErrMsg, "client sent invalid host header"):
+		// :authority comes first: nginx has nothing else yet
+		hostRefused = true
+		r.LineDone = false
+	}
+	r.RequestLine = ""
+	if _, ok := r.Header("Host"); !ok && st.authority != "" && !hostRefused {
+		// refused in the request line, before the rendered Host
+		r.Headers = append(r.Headers, Header{Name: "host", Value: st.authority})
+	}
+}
+
+// h2Note is the text of an info-level note in nginx's HTTP/2 words: an
+// ignored header field is named without its value.
+func h2Note(msg string) string {
+	const line = "client sent invalid header line: \""
+	if rest, ok := strings.CutPrefix(msg, line); ok {
+		name, _, ok := strings.Cut(rest, ": ")
+		if i := strings.LastIndex(rest, "\" while "); ok && i >= 0 {
+			return "client sent invalid header: \"" + name + rest[i:]
+		}
+	}
+	return msg
+}
+
+// h2Hop are the connection-specific fields HTTP/2 forbids (RFC 9113
+// §8.2.2); nginx's HTTP/2 filter drops them too.
+func h2Hop(name string) bool {
+	switch len(name) {
+	case 7:
+		return EqualFold(name, "Upgrade")
+	case 10:
+		return EqualFold(name, "Connection") || EqualFold(name, "Keep-Alive")
+	case 16:
+		return EqualFold(name, "Proxy-Connection")
+	case 17:
+		return EqualFold(name, "Transfer-Encoding")
+	}
+	return false
+}
+
+// h2Status holds the :status values.
+var h2Status = func() (t [1000]string) {
+	for i := 100; i < 1000; i++ {
+		t[i] = strconv.Itoa(i)
+	}
+	return
+}()
+
+// writeHeaderH2 is WriteHeader for an HTTP/2 stream: a HEADERS frame
+// (and CONTINUATION frames past the client's frame size), in nginx's
+// order (ngx_http_v2_header_filter): :status, server, date,
+// content-type, content-length, last-modified, location, then the fields
+// as the handler gives them, by lower-case names.
+func (w *Response) writeHeaderH2(s *stream, hp headPlan) {
+	o := &s.out
+	st := s.h2
+	hc := st.hc
+	status := hp.status
+	if status < 100 || status > 999 || status == 101 {
+		status = 500
+	}
+	size := 9 + 4 // frame header and :status, counted uncompressed
+	hc.mu.Lock()
+	hc.encBuf = hc.encBuf[:0]
+	enc := hc.enc
+	enc.WriteField(hpack.HeaderField{Name: ":status", Value: h2Status[status]})
+	// HPACK keeps the fields it indexes in its table for the
+	// connection's life, and the values (and the names of w.Header) may
+	// be views into buffers that are reused once the request is over (a
+	// proxied answer's header): each is copied, or the table's strings
+	// would change under it and corrupt its index.
+	put := func(name, value string) {
+		enc.WriteField(hpack.HeaderField{Name: name, Value: strings.Clone(value)})
+		size += len(name) + len(value) + 2
+	}
+	if w.Server != "" {
+		put("server", w.Server)
+	}
+	if !w.NoDate {
+		enc.WriteField(hpack.HeaderField{Name: "date", Value: hc.date(s.clock)})
+		size += 4 + 29 + 2
+	}
+	if hp.ctype != "" {
+		put("content-type", hp.ctype)
+	}
+	if hp.cl >= 0 {
+		v := strconv.FormatInt(hp.cl, 10)
+		enc.WriteField(hpack.HeaderField{Name: "content-length", Value: v})
+		size += 14 + len(v) + 2
+	}
+	if !hp.lm.IsZero() {
+		v := string(s.appendLastModified(nil, hp.lm))
+		enc.WriteField(hpack.HeaderField{Name: "last-modified", Value: v})
+		size += 13 + len(v) + 2
+	}
+	if w.Location != "" {
+		put("location", w.Location)
+	}
+	for _, f := range w.Header {
+		if h2Hop(f.Name) {
+			continue
+		}
+		put(hc.lowerName(f.Name), f.Value)
+	}
+	block := []byte(hc.encBuf)
+	if !st.rst && !hc.dead {
+		flags := http2.FlagHeadersEndHeaders
+		if hp.headerOnly {
+			flags |= http2.FlagHeadersEndStream
+			st.ended = true
+		}
+		first := block
+		if len(first) > hc.maxFrame {
+			first = block[:hc.maxFrame]
+			flags &^= http2.FlagHeadersEndHeaders
+		}
+		st.lastOff, st.lastGen = len(hc.wbuf), hc.wgen
+		hc.wbuf = appendFrameHeader(hc.wbuf, len(first), http2.FrameHeaders, flags, st.id)
+		hc.wbuf = append(hc.wbuf, first...)
+		for rest := block[len(first):]; len(rest) > 0; {
+			k := min(len(rest), hc.maxFrame)
+			var fl http2.Flags
+			if k == len(rest) {
+				fl = http2.FlagContinuationEndHeaders
+			}
+			hc.wbuf = appendFrameHeader(hc.wbuf, k, http2.FrameContinuation, fl, st.id)
+			hc.wbuf = append(hc.wbuf, rest[:k]...)
+			rest = rest[k:]
+		}
+	}
+	hc.mu.Unlock()
+	o.headerLen = int64(size)
+	o.sent = int64(size)
+	o.keepAlive = true
+	w.KeepAlive = true
+	o.headOnly = hp.headerOnly
+	if hp.cl >= 0 && !hp.headerOnly {
+		o.clKnown = true
+		o.remain = hp.cl
+	}
+}
+
+// date is the Date value for the time t (unix nanoseconds), made once a
+// second per connection; hc.mu is held.
+func (hc *h2Conn) date(t int64) string {
+	sec := t / int64(time.Second)
+	if sec != hc.dateSec || hc.dateStr == "" {
+		hc.dateSec = sec
+		hc.dateStr = string(appendDate(nil, time.Unix(0, t)))
+	}
+	return hc.dateStr
+}
+
+// lowerName is a response field name in lower case, copied (see
+// writeHeaderH2); the names a connection sees are remembered, as they
+// repeat from response to response. hc.mu is held.
+func (hc *h2Conn) lowerName(name string) string {
+	if v, ok := hc.names[name]; ok {
+		return v
+	}
+	lower := strings.ToLower(name)
+	if lower == name {
+		lower = strings.Clone(name)
+	}
+	if hc.names == nil {
+		hc.names = map[string]string{}
+	}
+	if len(hc.names) < 64 {
+		hc.names[strings.Clone(name)] = lower
+	}
+	return lower
+}
