@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -132,17 +133,18 @@ type h2Conn struct {
 
 	// the output: frames are appended to wbuf; one goroutine at a time
 	// writes it out (flushing), swapping it with spare
-	enc      *hpack.Encoder
-	encBuf   h2Bytes
-	wbuf     h2Bytes
-	spare    []byte
-	wgen     uint64 // counts the swaps: a frame still in wbuf has the current one
-	flushing bool
-	werr     error
-	wdl      int64 // the write deadline set (by the writing goroutine)
-	names    map[string]string
-	dateSec  int64
-	dateStr  string
+	encBuf      []byte // a response's header block
+	lower       []byte // scratch for a lower-cased name
+	tableUpdate bool   // HPACK table size update due
+	wbuf        h2Bytes
+	spare       []byte
+	wgen        uint64 // counts the swaps: a frame still in wbuf has the current one
+	flushing    bool
+	flushQueued bool // a goroutine will flush after yielding
+	werr        error
+	wdl         int64 // the write deadline set (by the writing goroutine)
+	dateSec     int64
+	dateEnc     []byte
 }
 
 // h2Bytes is an io.Writer appending to a byte slice (the Framer's and
@@ -186,7 +188,6 @@ func newH2Conn(c *conn, pending []byte) *h2Conn {
 	hc.fr.SetReuseFrames()
 	hc.fr.SetMaxReadFrameSize(h2ReadFrameSize)
 	hc.dec = hpack.NewDecoder(4096, hc.onField)
-	hc.enc = hpack.NewEncoder(&hc.encBuf)
 	hc.hb.limit = 2 * hc.maxHeaderList()
 	return hc
 }
@@ -378,7 +379,8 @@ func (hc *h2Conn) fill(n int) error {
 		var dl int64
 		switch {
 		case active > 0:
-			dl = roundUp(now + int64(time.Minute))
+			// looked at again when the streams may be over
+			dl = roundUp(now + min(int64(hc.c.set.KeepaliveTimeout), int64(time.Minute)))
 		case goingAway:
 			dl = idle + int64(h2GoAwayGrace)
 		default:
@@ -472,7 +474,9 @@ func (hc *h2Conn) onSettings(f *http2.SettingsFrame) error {
 		}
 		switch s.ID {
 		case http2.SettingHeaderTableSize:
-			hc.enc.SetMaxDynamicTableSizeLimit(s.Val)
+			if s.Val < 4096 {
+				hc.tableUpdate = true
+			}
 		case http2.SettingInitialWindowSize:
 			// applies to the open streams' windows too (§6.9.2)
 			delta := int64(s.Val) - hc.initWindow
@@ -690,6 +694,22 @@ func (hc *h2Conn) flushLocked() {
 	}
 	hc.flushing = false
 	hc.drained.Broadcast()
+}
+
+// flushSoonLocked is flushLocked for the end of a stream: the goroutine
+// first lets the others that are ready run, so that the streams of a busy
+// connection that end together leave in one write; those that end
+// meanwhile find the write queued and leave theirs to it.
+func (hc *h2Conn) flushSoonLocked() {
+	if hc.flushing || hc.flushQueued {
+		return
+	}
+	hc.flushQueued = true
+	hc.mu.Unlock()
+	runtime.Gosched()
+	hc.mu.Lock()
+	hc.flushQueued = false
+	hc.flushLocked()
 }
 
 // writeOut writes b to the socket; only the flushing goroutine calls it.

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/hpack"
 )
 
 // h2Stream is one request stream. It is the net.Conn of the stream's
@@ -384,7 +383,7 @@ func (st *h2Stream) end(abort bool, code http2.ErrCode) {
 			defer hc.kick()
 		}
 	}
-	hc.flushLocked()
+	hc.flushSoonLocked()
 	st.hc = nil
 	st.head, st.cdata = nil, nil
 	h2StreamPool.Put(st)
@@ -456,19 +455,16 @@ func h2Hop(name string) bool {
 	return false
 }
 
-// h2Status holds the :status values.
-var h2Status = func() (t [1000]string) {
-	for i := 100; i < 1000; i++ {
-		t[i] = strconv.Itoa(i)
-	}
-	return
-}()
-
 // writeHeaderH2 is WriteHeader for an HTTP/2 stream: a HEADERS frame
 // (and CONTINUATION frames past the client's frame size), in nginx's
 // order (ngx_http_v2_header_filter): :status, server, date,
 // content-type, content-length, last-modified, location, then the fields
-// as the handler gives them, by lower-case names.
+// as the handler gives them, by lower-case names. As nginx, weir encodes
+// every field as a literal without indexing (HPACK's dynamic table is not
+// used for responses): the names from the static table where it has them,
+// the values Huffman-coded when that is shorter. Nothing of a field is
+// kept beyond the call, so the values may be views into buffers the
+// handler reuses (a proxied answer's header).
 func (w *Response) writeHeaderH2(s *stream, hp headPlan) {
 	o := &s.out
 	st := s.h2
@@ -477,65 +473,57 @@ func (w *Response) writeHeaderH2(s *stream, hp headPlan) {
 	if status < 100 || status > 999 || status == 101 {
 		status = 500
 	}
-	size := 9 + 4 // frame header and :status, counted uncompressed
 	hc.mu.Lock()
-	hc.encBuf = hc.encBuf[:0]
-	enc := hc.enc
-	enc.WriteField(hpack.HeaderField{Name: ":status", Value: h2Status[status]})
-	// HPACK keeps the fields it indexes in its table for the
-	// connection's life, and the values (and the names of w.Header) may
-	// be views into buffers that are reused once the request is over (a
-	// proxied answer's header): each is copied, or the table's strings
-	// would change under it and corrupt its index.
-	put := func(name, value string) {
-		enc.WriteField(hpack.HeaderField{Name: name, Value: strings.Clone(value)})
-		size += len(name) + len(value) + 2
+	b := hc.encBuf[:0]
+	if hc.tableUpdate {
+		// the client lowered SETTINGS_HEADER_TABLE_SIZE: the table
+		// weir does not use is made empty (RFC 7541 §4.2)
+		b = append(b, 0x20)
+		hc.tableUpdate = false
 	}
+	b = h2AppendStatus(b, status)
 	if w.Server != "" {
-		put("server", w.Server)
+		b = h2AppendIndexed(b, h2IdxServer, w.Server)
 	}
 	if !w.NoDate {
-		enc.WriteField(hpack.HeaderField{Name: "date", Value: hc.date(s.clock)})
-		size += 4 + 29 + 2
+		b = append(b, hc.date(s.clock)...)
 	}
 	if hp.ctype != "" {
-		put("content-type", hp.ctype)
+		b = h2AppendIndexed(b, h2IdxContentType, hp.ctype)
 	}
 	if hp.cl >= 0 {
-		v := strconv.FormatInt(hp.cl, 10)
-		enc.WriteField(hpack.HeaderField{Name: "content-length", Value: v})
-		size += 14 + len(v) + 2
+		var num [20]byte
+		b = h2AppendIndexed(b, h2IdxContentLength, unsafeString(strconv.AppendInt(num[:0], hp.cl, 10)))
 	}
 	if !hp.lm.IsZero() {
-		v := string(s.appendLastModified(nil, hp.lm))
-		enc.WriteField(hpack.HeaderField{Name: "last-modified", Value: v})
-		size += 13 + len(v) + 2
+		var lm [32]byte
+		b = h2AppendIndexed(b, h2IdxLastModified, unsafeString(s.appendLastModified(lm[:0], hp.lm)))
 	}
 	if w.Location != "" {
-		put("location", w.Location)
+		b = h2AppendIndexed(b, h2IdxLocation, w.Location)
 	}
 	for _, f := range w.Header {
 		if h2Hop(f.Name) {
 			continue
 		}
-		put(hc.lowerName(f.Name), f.Value)
+		b = h2AppendLiteral(b, &hc.lower, f.Name, f.Value)
 	}
-	block := []byte(hc.encBuf)
+	hc.encBuf = b
 	if !st.rst && !hc.dead {
 		flags := http2.FlagHeadersEndHeaders
 		if hp.headerOnly {
 			flags |= http2.FlagHeadersEndStream
 			st.ended = true
 		}
-		first := block
+		first := b
 		if len(first) > hc.maxFrame {
-			first = block[:hc.maxFrame]
+			first = b[:hc.maxFrame]
 			flags &^= http2.FlagHeadersEndHeaders
 		}
 		st.lastOff, st.lastGen = len(hc.wbuf), hc.wgen
 		hc.wbuf = appendFrameHeader(hc.wbuf, len(first), http2.FrameHeaders, flags, st.id)
 		hc.wbuf = append(hc.wbuf, first...)
-		for rest := block[len(first):]; len(rest) > 0; {
+		for rest := b[len(first):]; len(rest) > 0; {
 			k := min(len(rest), hc.maxFrame)
 			var fl http2.Flags
 			if k == len(rest) {
@@ -546,9 +534,11 @@ func (w *Response) writeHeaderH2(s *stream, hp headPlan) {
 			rest = rest[k:]
 		}
 	}
+	// $bytes_sent counts the frames, as nginx does
+	size := int64(len(b) + h2FrameHeaderLen*(1+max(len(b)-1, 0)/hc.maxFrame))
 	hc.mu.Unlock()
-	o.headerLen = int64(size)
-	o.sent = int64(size)
+	o.headerLen = size
+	o.sent = size
 	o.keepAlive = true
 	w.KeepAlive = true
 	o.headOnly = hp.headerOnly
@@ -558,33 +548,14 @@ func (w *Response) writeHeaderH2(s *stream, hp headPlan) {
 	}
 }
 
-// date is the Date value for the time t (unix nanoseconds), made once a
-// second per connection; hc.mu is held.
-func (hc *h2Conn) date(t int64) string {
+// date is the encoded Date field for the time t (unix nanoseconds),
+// made once a second per connection; hc.mu is held.
+func (hc *h2Conn) date(t int64) []byte {
 	sec := t / int64(time.Second)
-	if sec != hc.dateSec || hc.dateStr == "" {
+	if sec != hc.dateSec || len(hc.dateEnc) == 0 {
 		hc.dateSec = sec
-		hc.dateStr = string(appendDate(nil, time.Unix(0, t)))
+		var d [32]byte
+		hc.dateEnc = h2AppendIndexed(hc.dateEnc[:0], h2IdxDate, unsafeString(appendDate(d[:0], time.Unix(0, t))))
 	}
-	return hc.dateStr
-}
-
-// lowerName is a response field name in lower case, copied (see
-// writeHeaderH2); the names a connection sees are remembered, as they
-// repeat from response to response. hc.mu is held.
-func (hc *h2Conn) lowerName(name string) string {
-	if v, ok := hc.names[name]; ok {
-		return v
-	}
-	lower := strings.ToLower(name)
-	if lower == name {
-		lower = strings.Clone(name)
-	}
-	if hc.names == nil {
-		hc.names = map[string]string{}
-	}
-	if len(hc.names) < 64 {
-		hc.names[strings.Clone(name)] = lower
-	}
-	return lower
+	return hc.dateEnc
 }

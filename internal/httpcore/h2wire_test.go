@@ -1,0 +1,310 @@
+package httpcore
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// h2Raw is a client that writes and reads frames itself, for what Go's
+// client cannot be made to send (a field order, a small window, bad
+// frames).
+type h2Raw struct {
+	t   testing.TB
+	c   net.Conn
+	fr  *http2.Framer
+	enc *hpack.Encoder
+	eb  bytes.Buffer
+	dec *hpack.Decoder
+}
+
+func dialH2Raw(t testing.TB, addr string, settings ...http2.Setting) *h2Raw {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	h := &h2Raw{t: t, c: c, fr: http2.NewFramer(c, c)}
+	h.enc = hpack.NewEncoder(&h.eb)
+	h.dec = hpack.NewDecoder(4096, nil)
+	io.WriteString(c, h2Preface)
+	h.fr.WriteSettings(settings...)
+	return h
+}
+
+// headers sends a header block of name/value pairs.
+func (h *h2Raw) headers(id uint32, end bool, fields ...string) {
+	h.eb.Reset()
+	for i := 0; i+1 < len(fields); i += 2 {
+		h.enc.WriteField(hpack.HeaderField{Name: fields[i], Value: fields[i+1]})
+	}
+	if err := h.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: h.eb.Bytes(),
+		EndStream: end, EndHeaders: true}); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// h2Result is what came back on a stream.
+type h2Result struct {
+	fields []string // "name: value"
+	body   []byte
+	rst    http2.ErrCode
+	hasRst bool
+	frames []int // the DATA frames' lengths
+}
+
+// read reads frames until stream id ends (END_STREAM or RST_STREAM) or
+// the connection does (GOAWAY: its code is returned as an error).
+func (h *h2Raw) read(id uint32, onFrame func(http2.Frame)) (*h2Result, error) {
+	res := &h2Result{}
+	for {
+		f, err := h.fr.ReadFrame()
+		if err != nil {
+			return res, err
+		}
+		if onFrame != nil {
+			onFrame(f)
+		}
+		switch f := f.(type) {
+		case *http2.SettingsFrame:
+			if !f.IsAck() {
+				h.fr.WriteSettingsAck()
+			}
+		case *http2.GoAwayFrame:
+			return res, errors.New("GOAWAY " + f.ErrCode.String())
+		case *http2.HeadersFrame:
+			if f.StreamID != id {
+				continue
+			}
+			hf, err := h.dec.DecodeFull(f.HeaderBlockFragment())
+			if err != nil {
+				return res, err
+			}
+			for _, x := range hf {
+				res.fields = append(res.fields, x.Name+": "+x.Value)
+			}
+			if f.StreamEnded() {
+				return res, nil
+			}
+		case *http2.DataFrame:
+			if f.StreamID != id {
+				continue
+			}
+			res.body = append(res.body, f.Data()...)
+			res.frames = append(res.frames, len(f.Data()))
+			if f.StreamEnded() {
+				return res, nil
+			}
+		case *http2.RSTStreamFrame:
+			if f.StreamID == id {
+				res.rst, res.hasRst = f.ErrCode, true
+				return res, nil
+			}
+		}
+	}
+}
+
+// TestH2FieldOrder: the header fields reach the handler in the order
+// they came, by their HTTP/2 names, with the cookies joined in one field
+// at the end (as nginx's ngx_http_v2_construct_cookie_header); the
+// response fields leave in the order the handler gives them.
+func TestH2FieldOrder(t *testing.T) {
+	h := &testHandler{set: h2Settings()}
+	var got []string
+	h.serve = func(w *Response, r *Request) {
+		for _, f := range r.Headers {
+			got = append(got, f.Name+": "+f.Value)
+		}
+		w.Header = append(w.Header, Header{Name: "X-Zeta", Value: "1"}, Header{Name: "X-Alpha", Value: "2"},
+			Header{Name: "Set-Cookie", Value: "a=1"}, Header{Name: "X-Mid", Value: "3"}, Header{Name: "Set-Cookie", Value: "b=2"})
+		w.ContentLength = 2
+		w.Write([]byte("ok"))
+	}
+	addr, _ := startServer(t, h)
+	c := dialH2Raw(t, addr)
+	c.headers(1, true, ":method", "GET", ":scheme", "http", ":authority", "h2.test", ":path", "/o",
+		"x-b", "1", "cookie", "a=1", "x-a", "2", "cookie", "b=2", "x-b", "3")
+	res, err := c.read(1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Host: h2.test|x-b: 1|x-a: 2|x-b: 3|cookie: a=1; b=2"; strings.Join(got, "|") != want {
+		t.Errorf("request fields\n got %s\nwant %s", strings.Join(got, "|"), want)
+	}
+	var names []string
+	for _, f := range res.fields {
+		name, _, _ := strings.Cut(f, ": ")
+		names = append(names, name)
+	}
+	if want := ":status|date|content-length|x-zeta|x-alpha|set-cookie|x-mid|set-cookie"; strings.Join(names, "|") != want {
+		t.Errorf("response fields\n got %s\nwant %s", strings.Join(names, "|"), want)
+	}
+	if string(res.body) != "ok" {
+		t.Errorf("body %q", res.body)
+	}
+}
+
+// TestH2FlowControl: DATA frames keep within the client's stream window
+// and frame size, and the rest follows its WINDOW_UPDATE; a body larger
+// than the stream window (http2_body_preread_size) is read whole as
+// weir opens the window again.
+func TestH2FlowControl(t *testing.T) {
+	set := h2Settings()
+	set.HTTP2PrereadSize = 1000
+	h := &testHandler{set: set}
+	big := strings.Repeat("0123456789", 5000)
+	h.serve = func(w *Response, r *Request) {
+		if r.Method == "POST" {
+			b, err := io.ReadAll(r.Body())
+			if err != nil {
+				t.Errorf("body: %v", err)
+			}
+			w.ContentLength = int64(len(b))
+			w.Write(b)
+			return
+		}
+		w.ContentLength = int64(len(big))
+		w.Write([]byte(big))
+	}
+	addr, _ := startServer(t, h)
+
+	c := dialH2Raw(t, addr, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 100})
+	c.headers(1, true, ":method", "GET", ":scheme", "http", ":authority", "a", ":path", "/")
+	credit := 100
+	res, err := c.read(1, func(f http2.Frame) {
+		if d, ok := f.(*http2.DataFrame); ok {
+			credit -= len(d.Data())
+			if credit < 0 {
+				t.Errorf("DATA past the stream window")
+			}
+			if credit == 0 && !d.StreamEnded() {
+				c.fr.WriteWindowUpdate(1, 7000)
+				credit += 7000
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(res.body) != big {
+		t.Fatalf("body of %d bytes, want %d", len(res.body), len(big))
+	}
+	for _, n := range res.frames {
+		if n > 16384 {
+			t.Errorf("DATA frame of %d bytes", n)
+		}
+	}
+
+	// a request body of 5000 bytes through a window of 1000
+	c = dialH2Raw(t, addr)
+	c.headers(3, false, ":method", "POST", ":scheme", "http", ":authority", "a", ":path", "/p", "content-length", "5000")
+	sent, window := 0, 1000
+	send := func() {
+		for window > 0 && sent < 5000 {
+			n := min(window, 5000-sent, 300)
+			c.fr.WriteData(3, sent+n == 5000, []byte(big[sent:sent+n]))
+			sent += n
+			window -= n
+		}
+	}
+	send()
+	res, err = c.read(3, func(f http2.Frame) {
+		if wu, ok := f.(*http2.WindowUpdateFrame); ok && wu.StreamID == 3 {
+			window += int(wu.Increment)
+			send()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(res.body) != big[:5000] {
+		t.Errorf("echoed body of %d bytes, want 5000 (rst %v)", len(res.body), res.rst)
+	}
+}
+
+// TestH2Malformed: what RFC 9113 makes a stream error (a malformed
+// request) resets the stream with PROTOCOL_ERROR, and the connection
+// goes on; request trailers are taken.
+func TestH2Malformed(t *testing.T) {
+	h := &testHandler{set: h2Settings()}
+	addr, _ := startServer(t, h)
+	base := []string{":method", "GET", ":scheme", "http", ":authority", "a", ":path", "/"}
+	for _, c := range []struct {
+		name   string
+		fields []string
+	}{
+		{"upper case name", append(base[:8:8], "X-Up", "1")},
+		{"connection field", append(base[:8:8], "connection", "close")},
+		{"te not trailers", append(base[:8:8], "te", "gzip")},
+		{"unknown pseudo", append(base[:8:8], ":foo", "1")},
+		{"response pseudo", append(base[:8:8], ":status", "200")},
+		{"pseudo after regular", []string{":method", "GET", ":scheme", "http", "x", "1", ":path", "/"}},
+		{"duplicate path", append(base[:8:8], ":path", "/x")},
+		{"empty path", []string{":method", "GET", ":scheme", "http", ":path", ""}},
+		{"no method", []string{":scheme", "http", ":path", "/"}},
+		{"no scheme", []string{":method", "GET", ":path", "/"}},
+		{"no path", []string{":method", "GET", ":scheme", "http"}},
+		{"newline in value", append(base[:8:8], "x", "a\nb")},
+		{"length without data", append(base[:8:8], "content-length", "3")},
+	} {
+		raw := dialH2Raw(t, addr)
+		raw.headers(1, true, c.fields...)
+		res, err := raw.read(1, nil)
+		if err != nil || !res.hasRst || res.rst != http2.ErrCodeProtocol {
+			t.Errorf("%s: %v %+v, want RST_STREAM PROTOCOL_ERROR", c.name, err, res)
+			continue
+		}
+		// the connection goes on
+		raw.headers(3, true, base...)
+		if res, err := raw.read(3, nil); err != nil || res.hasRst {
+			t.Errorf("%s: the next stream: %v %+v", c.name, err, res)
+		}
+	}
+
+	// trailers end a body
+	raw := dialH2Raw(t, addr)
+	raw.headers(1, false, ":method", "POST", ":scheme", "http", ":authority", "a", ":path", "/t")
+	raw.fr.WriteData(1, false, []byte("abc"))
+	raw.headers(1, true, "x-trailer", "1")
+	res, err := raw.read(1, nil)
+	if err != nil || res.hasRst || !strings.Contains(string(res.body), `body="abc"`) {
+		t.Errorf("trailers: %v %+v %s", err, res, res.body)
+	}
+}
+
+// TestH2ConcurrencyLimit: a stream past http2_max_concurrent_streams is
+// refused (REFUSED_STREAM), the others are served.
+func TestH2ConcurrencyLimit(t *testing.T) {
+	set := h2Settings()
+	set.HTTP2MaxStreams = 1
+	h := &testHandler{set: set}
+	release := make(chan struct{})
+	h.serve = func(w *Response, r *Request) {
+		if r.Path == "/wait" {
+			<-release
+		}
+		w.ContentLength = 2
+		w.Write([]byte("ok"))
+	}
+	addr, _ := startServer(t, h)
+	raw := dialH2Raw(t, addr)
+	raw.headers(1, true, ":method", "GET", ":scheme", "http", ":authority", "a", ":path", "/wait")
+	raw.headers(3, true, ":method", "GET", ":scheme", "http", ":authority", "a", ":path", "/")
+	res, err := raw.read(3, nil)
+	if err != nil || !res.hasRst || res.rst != http2.ErrCodeRefusedStream {
+		t.Errorf("second stream: %v %+v, want REFUSED_STREAM", err, res)
+	}
+	close(release)
+	if res, err := raw.read(1, nil); err != nil || string(res.body) != "ok" {
+		t.Errorf("first stream: %v %+v", err, res)
+	}
+}
