@@ -91,6 +91,13 @@ type conn struct {
 	idleNow      int64 // the time the idle wait was entered, 0 if unknown
 	st           *stream
 
+	// the last bytes of the previous response, held for idleRead to
+	// write (outWriter.holdLast), with their pooled buffer and
+	// send_timeout
+	tail        []byte
+	tailBuf     *buf
+	tailTimeout time.Duration
+
 	// results of the raw callbacks (prebuilt method values avoid a
 	// closure allocation per call)
 	idleFn func(uintptr) bool
@@ -195,7 +202,15 @@ func roundUp(t int64) int64 { return (t + quantum - 1) / quantum * quantum }
 func (c *conn) waitIdle() bool {
 	// an idle connection holds no request state either
 	c.releaseStream()
-	for {
+	for first := true; ; first = false {
+		if c.tail != nil && (!first || c.rc == nil) {
+			// idleRead had no room to write it all: the rest the
+			// ordinary way, then the wait
+			if c.flushTail() != nil {
+				c.shutdown()
+				return false
+			}
+		}
 		// A draining server closes idle keep-alive connections, but a
 		// connection still waiting for its first request is served (with
 		// "Connection: close"), as an exiting nginx worker does: nginx
@@ -279,6 +294,9 @@ func (c *conn) waitIdle() bool {
 			c.cleanup()
 			return false
 		}
+		if c.tail != nil {
+			continue // not all of it went out: the loop's top sends the rest
+		}
 		switch {
 		case err == nil || err == io.EOF:
 			if c.idleFirst {
@@ -321,6 +339,11 @@ func (c *conn) idleAction() string {
 // idleRead is the raw read callback of waitIdle: a buffer is taken from
 // the pool only when the socket has bytes for it.
 func (c *conn) idleRead(fd uintptr) bool {
+	if c.tail != nil {
+		// the previous response's last bytes first: when they all go
+		// out, the wait begins without a read that would find nothing
+		return !c.writeTail(fd)
+	}
 	b := getBuf(c.small)
 	for {
 		n, err := syscall.Read(int(fd), b.b)
@@ -342,6 +365,44 @@ func (c *conn) idleRead(fd uintptr) bool {
 		c.rdErr = err
 		return true
 	}
+}
+
+// writeTail writes the held bytes without blocking and reports whether
+// they all went out (and were released). What is left stays for
+// flushTail.
+func (c *conn) writeTail(fd uintptr) bool {
+	for len(c.tail) > 0 {
+		n, err := syscall.Write(int(fd), c.tail)
+		if n > 0 {
+			c.tail = c.tail[n:]
+		}
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil || n <= 0 {
+			return false
+		}
+	}
+	c.releaseTail()
+	return true
+}
+
+// flushTail writes what is left of the held bytes with their
+// send_timeout, and logs a failure as the response's writes do.
+func (c *conn) flushTail() error {
+	_, err := c.write(c.tail, c.tailTimeout)
+	c.releaseTail()
+	if err != nil {
+		c.sendFailed(err, "writev")
+	}
+	return err
+}
+
+func (c *conn) releaseTail() {
+	if c.tailBuf != nil {
+		c.tailBuf.free()
+	}
+	c.tail, c.tailBuf = nil, nil
 }
 
 // takeBuffer makes b, holding n fresh bytes, the current header buffer.
@@ -543,6 +604,7 @@ func (c *conn) shutdown() {
 // cleanup releases the buffers and the request state of a closed
 // connection.
 func (c *conn) cleanup() {
+	c.releaseTail()
 	c.releaseBufs(false)
 	c.releaseStream()
 	c.srv.remove(c)
@@ -662,6 +724,13 @@ func (c *conn) serveRequest() bool {
 	keep := o.keepAlive && o.err == nil && !o.incomplete && r.Err == 0 && !o.http09
 	if keep && !s.body.complete() {
 		keep = s.body.finish()
+	}
+	if c.tail != nil && (!keep || c.pos < c.last) {
+		// the response goes out before the connection closes or the
+		// pipelined request is served
+		if err := c.flushTail(); err != nil {
+			o.err = err
+		}
 	}
 	if o.err != nil {
 		c.shutdown()

@@ -482,7 +482,12 @@ func (o *outWriter) sendNow(p []byte) {
 // fail records a write error and logs it as nginx does, at "info".
 func (o *outWriter) fail(err error, op string) {
 	o.err = err
-	c := o.s.c
+	o.s.c.sendFailed(err, op)
+}
+
+// sendFailed logs a failed write to the client as nginx does, at "info";
+// op names the system call.
+func (c *conn) sendFailed(err error, op string) {
 	if isTimeout(err) {
 		c.srv.logf(logInfo, &c.info, "client timed out (110: Connection timed out) while sending to client")
 		return
@@ -720,9 +725,32 @@ func (w *Response) Finish() error {
 	if o.clKnown && o.remain > 0 {
 		o.incomplete = true
 	}
+	if o.holdLast() {
+		return nil
+	}
 	o.flush()
 	o.release()
 	return o.err
+}
+
+// holdLast hands the last bytes of a keep-alive response to the
+// connection, which writes them as it starts to wait for the next request
+// (conn.idleRead): the write and the wait then begin in one turn of the
+// poller, and the read that would find nothing yet is saved, as nginx
+// reads a keep-alive connection only once epoll reports it. The bytes
+// count as sent; a failure to send them closes the connection.
+func (o *outWriter) holdLast() bool {
+	s := o.s
+	c := s.c
+	r := &s.req
+	if len(o.data) == 0 || o.err != nil || !o.keepAlive || o.incomplete || o.http09 ||
+		c.rc == nil || s.resp.LimitRate > 0 || r.Err != 0 || !s.body.complete() {
+		return false
+	}
+	c.tail, c.tailBuf, c.tailTimeout = o.data, o.b, s.resp.sendTimeout()
+	o.data, o.b = nil, nil
+	o.sent += int64(len(c.tail))
+	return true
 }
 
 // Abort ends a response whose body cannot be completed (an upstream
