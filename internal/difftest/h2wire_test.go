@@ -38,8 +38,7 @@ import (
 // map iteration (its default user-agent is left out, as the HTTP/1 cases
 // send none). A case whose result shows the order of more than one
 // field name (a proxied request's echo) would not even be comparable
-// with itself; nginx keeps the order of arrival where weir cannot (see
-// "field order" in TestH2Proxy).
+// with itself (see "field order" in TestH2Proxy).
 
 // overH2 sends the case over HTTP/2 instead.
 func (c tc) overH2() tc {
@@ -297,10 +296,8 @@ var h2LenRe = regexp.MustCompile(`\b(rl|bs)=(\d+)\b`)
 
 // h2Lengths hides the numbers of $request_length and $bytes_sent of an
 // HTTP/2 request, leaving whether they are positive. Deliberate: nginx
-// counts the bytes of the frames, the header blocks HPACK-compressed;
-// net/http's server shows weir neither the frames nor the compressed
-// size, and weir counts the request's HTTP/1.1 rendering and the
-// response header fields uncompressed.
+// counts the bytes of the frames; weir counts the request's HTTP/1.1
+// rendering, and the response's header frames as sent and its body.
 func h2Lengths(lines []string) []string {
 	out := make([]string, len(lines))
 	for i, l := range lines {

@@ -52,12 +52,15 @@ const (
 // selected (the TLS wrapper of an ssl listener).
 type alpnConn interface{ NegotiatedProtocol() string }
 
-// wantsH2 reports whether the bytes at hand start an HTTP/2 connection
-// that this connection may serve: HTTP/2 is on for the listener, or ALPN
-// chose it.
+// wantsH2 reports whether the connection is an HTTP/2 one: ALPN chose
+// "h2" (then whatever comes must be the preface, RFC 9113 §3.4), or
+// HTTP/2 is on for the listener and the bytes at hand start the preface.
 func (c *conn) wantsH2() bool {
 	if !c.idleFirst || c.info.Requests != 0 {
 		return false
+	}
+	if a, ok := c.nc.(alpnConn); ok && a.NegotiatedProtocol() == "h2" {
+		return true
 	}
 	data := c.cur.b[c.pos:c.last]
 	if len(data) < 4 {
@@ -67,11 +70,7 @@ func (c *conn) wantsH2() bool {
 	if string(data[:n]) != h2Preface[:n] {
 		return false
 	}
-	if c.set.HTTP2 {
-		return true
-	}
-	a, ok := c.nc.(alpnConn)
-	return ok && a.NegotiatedProtocol() == "h2"
+	return c.set.HTTP2
 }
 
 // serveH2 serves the connection as HTTP/2 until it ends. The connection
