@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"weir/internal/rawio"
 )
 
 // Connection states. A connection is active while its goroutine reads or
@@ -345,26 +347,21 @@ func (c *conn) idleRead(fd uintptr) bool {
 		return !c.writeTail(fd)
 	}
 	b := getBuf(c.small)
-	for {
-		n, err := syscall.Read(int(fd), b.b)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err == syscall.EAGAIN {
-			b.free()
-			return false
-		}
-		if n > 0 {
-			c.rdBuf, c.rdN = b, n
-			return true
-		}
+	n, errno := rawio.Read(fd, b.b)
+	if errno == syscall.EAGAIN {
 		b.free()
-		if err == nil {
-			err = io.EOF
-		}
-		c.rdErr = err
+		return false
+	}
+	if n > 0 {
+		c.rdBuf, c.rdN = b, n
 		return true
 	}
+	b.free()
+	c.rdErr = io.EOF
+	if errno != 0 {
+		c.rdErr = errno
+	}
+	return true
 }
 
 // writeTail writes the held bytes without blocking and reports whether
@@ -372,16 +369,11 @@ func (c *conn) idleRead(fd uintptr) bool {
 // flushTail.
 func (c *conn) writeTail(fd uintptr) bool {
 	for len(c.tail) > 0 {
-		n, err := syscall.Write(int(fd), c.tail)
-		if n > 0 {
-			c.tail = c.tail[n:]
-		}
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil || n <= 0 {
+		n, errno := rawio.Write(fd, c.tail)
+		if errno != 0 || n <= 0 {
 			return false
 		}
+		c.tail = c.tail[n:]
 	}
 	c.releaseTail()
 	return true
@@ -436,14 +428,7 @@ func (c *conn) drainIdle() bool {
 	var n int
 	c.rc.Control(func(fd uintptr) {
 		b = getBuf(c.small)
-		for {
-			m, err := syscall.Read(int(fd), b.b)
-			if err == syscall.EINTR {
-				continue
-			}
-			n = m
-			break
-		}
+		n, _ = rawio.Read(fd, b.b)
 	})
 	if n <= 0 {
 		b.free()

@@ -4,7 +4,8 @@ package upstream
 
 import (
 	"syscall"
-	"unsafe"
+
+	"weir/internal/rawio"
 )
 
 // SendAwait writes bufs to the socket and then waits, in the same turn of
@@ -64,18 +65,13 @@ func (c *Conn) awaitFD(fd uintptr) bool {
 		return true
 	}
 	a.written = true
-	for {
-		r, _, errno := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&c.iov[0])), uintptr(a.k))
-		switch errno {
-		case 0:
-			a.n = int(r)
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-		default:
-			a.err = errno
-		}
-		break
+	n, errno := rawio.Writev(fd, c.iov[:a.k], a.total)
+	switch errno {
+	case 0:
+		a.n = n
+	case syscall.EAGAIN:
+	default:
+		a.err = errno
 	}
 	return a.err != nil || a.n < a.total
 }

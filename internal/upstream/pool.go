@@ -1,13 +1,16 @@
 package upstream
 
 import (
+	"io"
 	"net"
+	"os"
 	"runtime"
 	"sync"
 	"syscall"
 	"time"
 
 	"weir/internal/config"
+	"weir/internal/rawio"
 )
 
 // Defaults of the keepalive_* directives, used when the model leaves a
@@ -38,6 +41,12 @@ type Conn struct {
 	iov    [4]syscall.Iovec
 	aw     awaitState
 
+	// Read's state, for its callback made once
+	readFn func(fd uintptr) bool
+	rp     []byte
+	rn     int
+	rerr   syscall.Errno
+
 	// the deadlines ReadWithin and WriteWithin last set, rounded to
 	// their step, in Unix nanoseconds; 0 when unknown
 	rdl, wdl int64
@@ -60,6 +69,7 @@ func (g *Group) NewConn(c net.Conn, peer *Peer) *Conn {
 			kc.direct = true // a layer (TLS, HTTP/2) may expose its socket too
 		}
 		kc.await = kc.awaitFD
+		kc.readFn = kc.readFD
 	}
 	return kc
 }
@@ -112,6 +122,43 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 func (c *Conn) SetWriteDeadline(t time.Time) error {
 	c.wdl = 0
 	return c.Conn.SetWriteDeadline(t)
+}
+
+// peekFD looks at the socket without blocking or consuming: nothing
+// there means the connection is quiet and usable; a byte, end of file or
+// an error means it must not carry another request.
+func (c *Conn) peekFD(fd uintptr) {
+	c.dead = !rawio.Quiet(fd)
+}
+
+// Read reads from the connection. A plain socket is read by a raw system
+// call through the poller (see package rawio), anything else by its own
+// Read.
+func (c *Conn) Read(p []byte) (int, error) {
+	if !c.direct {
+		return c.Conn.Read(p)
+	}
+	c.rp, c.rn, c.rerr = p, 0, 0
+	err := c.raw.Read(c.readFn)
+	c.rp = nil
+	switch {
+	case err != nil:
+		return 0, err // a deadline passed, the connection was closed
+	case c.rerr != 0:
+		return 0, &net.OpError{Op: "read", Net: c.LocalAddr().Network(), Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: os.NewSyscallError("read", c.rerr)}
+	case c.rn == 0 && len(p) > 0:
+		return 0, io.EOF
+	}
+	return c.rn, nil
+}
+
+func (c *Conn) readFD(fd uintptr) bool {
+	n, errno := rawio.Read(fd, c.rp)
+	if errno == syscall.EAGAIN {
+		return false
+	}
+	c.rn, c.rerr = n, errno
+	return true
 }
 
 // Direct reports whether SendAwait can write to the connection: it is the

@@ -1,0 +1,50 @@
+//go:build linux
+
+package rawio
+
+import (
+	"syscall"
+	"testing"
+)
+
+// A non-blocking socket pair: what one side writes the other reads;
+// nothing there is EAGAIN and Quiet, a closed peer is the end of stream.
+func TestSocketPair(t *testing.T) {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := uintptr(fds[0]), uintptr(fds[1])
+	buf := make([]byte, 16)
+	if n, errno := Read(b, buf); n != 0 || errno != syscall.EAGAIN {
+		t.Fatalf("empty read: %d %v", n, errno)
+	}
+	if !Quiet(b) {
+		t.Fatal("an empty socket is not quiet")
+	}
+	if n, errno := Write(a, []byte("hello")); n != 5 || errno != 0 {
+		t.Fatalf("write: %d %v", n, errno)
+	}
+	iov := make([]syscall.Iovec, 2)
+	one, two := []byte(" wor"), []byte("ld")
+	iov[0].Base, iov[1].Base = &one[0], &two[0]
+	iov[0].SetLen(len(one))
+	iov[1].SetLen(len(two))
+	if n, errno := Writev(a, iov, 6); n != 6 || errno != 0 {
+		t.Fatalf("writev: %d %v", n, errno)
+	}
+	if Quiet(b) {
+		t.Fatal("a socket with bytes to read is quiet")
+	}
+	if n, errno := Read(b, buf); string(buf[:n]) != "hello world" || errno != 0 {
+		t.Fatalf("read %q %v", buf[:n], errno)
+	}
+	syscall.Close(fds[0]) // the writer closes
+	if Quiet(b) {
+		t.Fatal("a socket at end of stream is quiet")
+	}
+	if n, errno := Read(b, buf); n != 0 || errno != 0 {
+		t.Fatalf("read at end of stream: %d %v", n, errno)
+	}
+	syscall.Close(fds[1])
+}
