@@ -99,6 +99,7 @@ type conn struct {
 	tail        []byte
 	tailBuf     *buf
 	tailTimeout time.Duration
+	tailHeld    atomic.Bool // a tail waits: closeIdle leaves the connection alone
 
 	// results of the raw callbacks (prebuilt method values avoid a
 	// closure allocation per call)
@@ -395,6 +396,7 @@ func (c *conn) releaseTail() {
 		c.tailBuf.free()
 	}
 	c.tail, c.tailBuf = nil, nil
+	c.tailHeld.Store(false)
 }
 
 // takeBuffer makes b, holding n fresh bytes, the current header buffer.
@@ -545,7 +547,8 @@ func (c *conn) pending() bool {
 // reuse).
 func (c *conn) closeIdle() {
 	c.mu.Lock()
-	if st := c.state.Load(); c.closed || (st != stIdleHot && st != stIdleEpoll) {
+	if st := c.state.Load(); c.closed || (st != stIdleHot && st != stIdleEpoll) || c.tailHeld.Load() {
+		// busy, or the last response is not out yet
 		c.mu.Unlock()
 		return
 	}

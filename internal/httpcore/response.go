@@ -748,6 +748,7 @@ func (o *outWriter) holdLast() bool {
 		return false
 	}
 	c.tail, c.tailBuf, c.tailTimeout = o.data, o.b, s.resp.sendTimeout()
+	c.tailHeld.Store(true)
 	o.data, o.b = nil, nil
 	o.sent += int64(len(c.tail))
 	return true

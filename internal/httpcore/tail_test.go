@@ -120,3 +120,22 @@ func TestHeldTailPipelined(t *testing.T) {
 		}
 	}
 }
+
+// A connection whose last response is held is not closed to make room
+// for new ones (worker_connections), though it counts as idle.
+func TestHeldTailNotReclaimed(t *testing.T) {
+	nc, peer := net.Pipe()
+	defer peer.Close()
+	c := &conn{srv: &Server{}, nc: nc, fd: -1, tslot: -1}
+	c.state.Store(stIdleHot)
+	c.tailHeld.Store(true)
+	c.closeIdle()
+	if c.closed {
+		t.Fatal("closed with its response held")
+	}
+	c.tailHeld.Store(false)
+	c.closeIdle()
+	if !c.closed {
+		t.Fatal("an idle connection was not closed")
+	}
+}
