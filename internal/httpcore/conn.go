@@ -107,6 +107,12 @@ type conn struct {
 	rdBuf  *buf
 	rdN    int
 	rdErr  error
+	sendFn func(uintptr) bool // sendRaw's: what is left of wv goes out
+	wv     [][]byte
+	wvArr  [4][]byte
+	wi     int
+	wn     int64
+	werr   syscall.Errno
 }
 
 func newConn(s *Server, nc net.Conn, tag any) *conn {
@@ -140,6 +146,8 @@ func newConn(s *Server, nc net.Conn, tag any) *conn {
 	if c.rc != nil {
 		c.rc.Control(func(fd uintptr) { c.fd = int32(fd) })
 		c.idleFn = c.idleRead
+		c.sendFn = c.sendFD
+		c.wv = c.wvArr[:0]
 	}
 	return c
 }
@@ -827,14 +835,37 @@ func (c *conn) writeNow() int64 { return nanotime() }
 // write writes p fully with send_timeout.
 func (c *conn) write(p []byte, timeout time.Duration) (int, error) {
 	c.setWriteDeadline(roundUp(c.writeNow() + int64(timeout)))
+	if c.rc != nil {
+		c.wv = append(c.wv[:0], p)
+		n, err := c.sendRaw()
+		return int(n), err
+	}
 	return c.nc.Write(p)
 }
 
 func (c *conn) writev(timeout time.Duration, bufs ...[]byte) (int64, error) {
 	c.setWriteDeadline(roundUp(c.writeNow() + int64(timeout)))
+	if c.rc != nil {
+		c.wv = append(c.wv[:0], bufs...)
+		return c.sendRaw()
+	}
 	s := c.st
 	s.iov = append(s.iovArr[:0], bufs...)
 	return s.iov.WriteTo(c.nc)
+}
+
+// sendRaw writes all of c.wv to the socket with raw system calls (see
+// package rawio), waiting in the poller while the socket is full, within
+// the write deadline.
+func (c *conn) sendRaw() (int64, error) {
+	c.wi, c.wn, c.werr = 0, 0, 0
+	err := c.rc.Write(c.sendFn)
+	clear(c.wv)
+	c.wv = c.wv[:0]
+	if err == nil && c.werr != 0 {
+		err = &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", c.werr)}
+	}
+	return c.wn, err
 }
 
 // writeMore writes p telling the kernel that more data follows at once

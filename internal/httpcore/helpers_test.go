@@ -86,13 +86,18 @@ func (h *testHandler) errLog() []string {
 	return append([]string(nil), h.errs...)
 }
 
-func startServer(t testing.TB, h Handler) (string, *Server) {
+// startServer serves h on a loopback port; setup, when given, sets the
+// Server up before it starts.
+func startServer(t testing.TB, h Handler, setup ...func(*Server)) (string, *Server) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &Server{Handler: h}
+	for _, f := range setup {
+		f(s)
+	}
 	done := make(chan struct{})
 	go func() {
 		s.Serve(ln, nil)

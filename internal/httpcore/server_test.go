@@ -371,14 +371,15 @@ func TestHandlerPanicCloses(t *testing.T) {
 	h.serve = func(w *Response, r *Request) { panic("boom") }
 	var logged string
 	var mu sync.Mutex
-	addr, s := startServer(t, h)
-	s.Log = func(level int, c *ConnInfo, msg string) {
-		mu.Lock()
-		defer mu.Unlock()
-		if level == logAlert {
-			logged = msg
+	addr, _ := startServer(t, h, func(s *Server) {
+		s.Log = func(level int, c *ConnInfo, msg string) {
+			mu.Lock()
+			defer mu.Unlock()
+			if level == logAlert {
+				logged = msg
+			}
 		}
-	}
+	})
 	resp, closed := exchange(t, addr, get, time.Second)
 	if resp != "" || !closed {
 		t.Fatalf("%q %v", resp, closed)

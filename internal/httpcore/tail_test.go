@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -87,16 +88,15 @@ func TestHeldTailSlowReader(t *testing.T) {
 // A response held for the idle wait reaches the client when the server
 // starts to drain at that moment.
 func TestHeldTailDrain(t *testing.T) {
-	var srv *Server
+	var srv atomic.Pointer[Server]
 	h := &testHandler{set: DefaultSettings()}
 	h.serve = func(w *Response, r *Request) {
 		w.ContentType = "text/plain"
 		w.ContentLength = 5
 		w.Write([]byte("hello"))
-		srv.Drain()
+		srv.Load().Drain()
 	}
-	addr, s := startServer(t, h)
-	srv = s
+	addr, _ := startServer(t, h, srv.Store)
 	resp, closed := exchange(t, addr, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 5*time.Second)
 	if !strings.HasSuffix(resp, "\r\n\r\nhello") || !closed {
 		t.Fatalf("closed %v, got %q", closed, resp)
