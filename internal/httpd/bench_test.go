@@ -134,11 +134,33 @@ func BenchmarkReturn(b *testing.B) {
 // startFixedUpstream starts a minimal upstream on 127.0.0.1 that answers
 // every request on a connection with the same small response.
 func startFixedUpstream(b *testing.B) net.Listener {
+	answer := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n\r\nhello world\n")
+	return startLoopback(b, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for {
+			for {
+				line, err := br.ReadSlice('\n')
+				if err != nil {
+					return
+				}
+				if len(line) <= 2 {
+					break
+				}
+			}
+			if _, err := c.Write(answer); err != nil {
+				return
+			}
+		}
+	})
+}
+
+// startLoopback listens on 127.0.0.1 and runs serve for each connection
+// in a goroutine of its own, closing the connection after it.
+func startLoopback(b *testing.B, serve func(net.Conn)) net.Listener {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
-	answer := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n\r\nhello world\n")
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -147,21 +169,7 @@ func startFixedUpstream(b *testing.B) net.Listener {
 			}
 			go func() {
 				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					for {
-						line, err := br.ReadSlice('\n')
-						if err != nil {
-							return
-						}
-						if len(line) <= 2 {
-							break
-						}
-					}
-					if _, err := c.Write(answer); err != nil {
-						return
-					}
-				}
+				serve(c)
 			}()
 		}
 	}()

@@ -1,8 +1,10 @@
 package httpd
 
 import (
+	"bufio"
 	"crypto/md5"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,12 +14,13 @@ import (
 	"time"
 
 	"weir/internal/proto/cgi/cgitest"
+	"weir/internal/proto/fastcgi"
 )
 
 // gatewayEnv starts weir with conf after copying the shipped parameter
 // files next to nginx.conf, with PHP scripts (or other files) in the html
 // root.
-func gatewayEnv(t *testing.T, conf string, addrs map[string]string, files map[string]string) (addr, dir string) {
+func gatewayEnv(t testing.TB, conf string, addrs map[string]string, files map[string]string) (addr, dir string) {
 	t.Helper()
 	for k, v := range addrs {
 		conf = strings.ReplaceAll(conf, "{{"+k+"}}", v)
@@ -220,4 +223,63 @@ func TestFastCGIRequestBufferingOff(t *testing.T) {
 			t.Fatalf("%d bytes: %d %q, want %q", len(body), r.status, r.body, want)
 		}
 	}
+}
+
+// startFixedFastCGI starts a minimal FastCGI application on 127.0.0.1
+// that answers every request on a connection as PHP-FPM answers the
+// weirbench page (one STDOUT record and END_REQUEST in one write), with
+// a Content-Length for benchKeepalive, and keeps the connection when the
+// request asks for it.
+func startFixedFastCGI(b *testing.B) net.Listener {
+	out := "X-Powered-By: PHP/8.2\r\nContent-type: text/plain;charset=UTF-8\r\nContent-Length: 26\r\n\r\nhello from php /hello.php\n"
+	answer := fastcgi.AppendRecordHeader(nil, fastcgi.TypeStdout, 1, len(out), fastcgi.Padding(len(out)))
+	answer = append(append(answer, out...), make([]byte, fastcgi.Padding(len(out)))...)
+	answer = fastcgi.AppendRecordHeader(answer, fastcgi.TypeEndRequest, 1, 8, 0)
+	answer = append(answer, 0, 0, 0, 0, 0, 0, 0, 0)
+	return startLoopback(b, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		var h [fastcgi.HeaderLen]byte
+		keep := false
+		for {
+			if _, err := io.ReadFull(br, h[:]); err != nil {
+				return
+			}
+			n := int(h[4])<<8 | int(h[5]) + int(h[6])
+			if h[1] == fastcgi.TypeBeginRequest {
+				p, err := br.Peek(3)
+				if err != nil {
+					return
+				}
+				keep = p[2]&fastcgi.FlagKeepConn != 0
+			}
+			if _, err := br.Discard(n); err != nil {
+				return
+			}
+			if h[1] != fastcgi.TypeStdin || n != 0 {
+				continue
+			}
+			if _, err := c.Write(answer); err != nil || !keep {
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkFastCGI is one GET through fastcgi_pass with nginx's
+// fastcgi_params over keep-alive on both sides (fastcgi_keep_conn on),
+// to a minimal FastCGI application on 127.0.0.1, so the figure is
+// weir's own cost per FastCGI request.
+func BenchmarkFastCGI(b *testing.B) {
+	ln := startFixedFastCGI(b)
+	defer ln.Close()
+	addr, _ := gatewayEnv(b, `events {} http { access_log off; keepalive_requests 100000000;
+		upstream php { server {{APP}}; keepalive 8; }
+		server { listen 127.0.0.1:{{PORT}}; root {{ROOT}};
+			location ~ \.php$ {
+				include fastcgi_params;
+				fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+				fastcgi_keep_conn on;
+				fastcgi_pass php;
+			} } }`, map[string]string{"APP": ln.Addr().String()}, nil)
+	benchKeepalive(b, addr, "GET /hello.php HTTP/1.1\r\nHost: localhost\r\nUser-Agent: wrk\r\n\r\n")
 }
