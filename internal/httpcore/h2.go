@@ -527,9 +527,7 @@ func (hc *h2Conn) onWindowUpdate(f *http2.WindowUpdateFrame) error {
 		hc.resetLocked(f.StreamID, http2.ErrCodeFlowControl)
 		return nil
 	}
-	if st.waitWindow {
-		st.signal()
-	}
+	st.signal()
 	return nil
 }
 

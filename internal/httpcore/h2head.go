@@ -296,7 +296,7 @@ func (hc *h2Conn) endRequestBlock() {
 	hc.streams[hb.id] = st
 	hc.requests++
 	st.request = hc.requests
-	go st.serve()
+	startStream(st)
 }
 
 // h2ValidName reports whether a regular field name can be taken: lower

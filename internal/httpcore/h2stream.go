@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http2"
@@ -29,6 +30,7 @@ type h2Stream struct {
 	chunk, cdone            bool   // the body has no length: it is read chunked
 	cdata, cin, cout        []byte
 	rdl, wdl                int64 // deadlines (unix nanoseconds, 0 none)
+	out                     *outWriter
 	wake                    chan struct{}
 
 	// guarded by hc.mu
@@ -217,8 +219,13 @@ func (st *h2Stream) Write(p []byte) (int, error) {
 		k := int64(len(p) - n)
 		k = min(k, st.sendWindow, hc.sendWindow, int64(hc.maxFrame))
 		if k <= 0 {
-			// the client reads the frames before it opens its window
+			// the client reads the frames before it opens its window;
+			// the write releases hc.mu, so the windows are looked at
+			// again before waiting
 			hc.flushLocked()
+			if st.sendWindow > 0 && hc.sendWindow > 0 {
+				continue
+			}
 			st.waitWindow = true
 			err := st.wait(st.wdl)
 			st.waitWindow = false
@@ -238,7 +245,9 @@ func (st *h2Stream) Write(p []byte) (int, error) {
 		st.sendWindow -= k
 		hc.sendWindow -= k
 		n += int(k)
-		if len(hc.wbuf) >= h2FlushSize {
+		if len(hc.wbuf) >= h2FlushSize && !st.out.finished {
+			// the response goes on: what is gathered leaves now (the
+			// rest of a finished one leaves with its END_STREAM)
 			hc.flushLocked()
 		}
 	}
@@ -280,6 +289,39 @@ func (st *h2Stream) flush() {
 	hc.mu.Unlock()
 }
 
+// Stream goroutines. A goroutine that has served a stream waits for the
+// next one instead of ending (up to h2MaxIdleWorkers wait), so that a
+// stream starts on a stack already grown to what the handler needs: a
+// new goroutine grows its stack, copying it, several times on the
+// proxy's path.
+var (
+	h2Workers     = make(chan *h2Stream) // a send succeeds only when a worker waits
+	h2IdleWorkers atomic.Int32
+)
+
+const h2MaxIdleWorkers = 128
+
+// startStream serves st on a waiting goroutine, or on a new one.
+func startStream(st *h2Stream) {
+	select {
+	case h2Workers <- st:
+	default:
+		go h2Worker(st)
+	}
+}
+
+func h2Worker(st *h2Stream) {
+	for {
+		st.serve()
+		if h2IdleWorkers.Add(1) > h2MaxIdleWorkers {
+			h2IdleWorkers.Add(-1)
+			return
+		}
+		st = <-h2Workers
+		h2IdleWorkers.Add(-1)
+	}
+}
+
 // serve serves the stream: the engine parses the rendering and the
 // Handler answers.
 func (st *h2Stream) serve() {
@@ -291,6 +333,7 @@ func (st *h2Stream) serve() {
 	s := getStream(c)
 	c.st = s
 	s.h2 = st
+	st.out = &s.out
 	c.takeBuffer(st.first, st.firstN)
 	st.first = nil
 	s.begin()
@@ -341,6 +384,7 @@ func (st *h2Stream) serve() {
 	}
 	c.releaseBufs(false)
 	c.releaseStream()
+	st.out = nil
 	st.end(abort, code)
 }
 
