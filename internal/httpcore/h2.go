@@ -43,6 +43,7 @@ const (
 	h2SendTimeout    = 60 * time.Second
 	h2FlushSize      = 32 << 10  // a writer of DATA starts a write past this
 	h2MaxPending     = 256 << 10 // and waits for it past this
+	h2KeepBuffer     = 64 << 10  // the largest write buffer kept for the next write
 	h2GoAwayGrace    = time.Second
 	h2ClosedMemory   = 32 // closed stream ids remembered
 	h2FrameHeaderLen = 9
@@ -677,7 +678,8 @@ func (hc *h2Conn) flushLocked() {
 		hc.mu.Unlock()
 		err := hc.writeOut(b)
 		hc.mu.Lock()
-		if cap(b) <= 2*h2MaxPending {
+		if cap(b) <= h2KeepBuffer {
+			// a buffer grown by a burst goes; a small one serves again
 			hc.spare = b[:0]
 		}
 		if err != nil {
