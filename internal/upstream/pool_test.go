@@ -336,8 +336,9 @@ func TestPoolSweep(t *testing.T) {
 	g.Put(g.NewConn(dead, a), nil)
 	deadSrv.Close()
 	c.Add(4 * time.Second) // old: 10 s idle, young: 4 s
+	// a sweep takes them off the list, then closes them
 	deadline := time.Now().Add(5 * time.Second)
-	for g.Idle(nil) != 1 && time.Now().Before(deadline) {
+	for (g.Idle(nil) != 1 || !isClosed(old) || !isClosed(dead)) && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	if g.Idle(nil) != 1 {
