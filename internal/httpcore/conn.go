@@ -31,6 +31,11 @@ const (
 // goroutine stack at all after hotIdle.
 var hotIdle = knob(200 * time.Millisecond)
 
+// tailWait bounds the first wait after a response whose last bytes were
+// written as the wait began (see outWriter.holdLast): the longest a
+// pipelined request that arrived meanwhile waits to be read.
+const tailWait = 20 * time.Millisecond
+
 // drainGrace is how long a keep-alive connection that went idle just
 // before a drain may still send its next request (see waitIdle).
 var drainGrace = knob(time.Second)
@@ -254,6 +259,14 @@ func (c *conn) waitIdle() bool {
 			if dl = roundUp(hotEnd); dl > c.idleDeadline {
 				dl = c.idleDeadline
 			}
+		}
+
+		if c.tail != nil && now+int64(tailWait) < dl {
+			// idleRead writes the held bytes and waits without a read
+			// first. A request a pipelining client sent before the wait
+			// began is not reported by the poller again, so this first
+			// wait is short, and the read after it finds such a request.
+			dl = now + int64(tailWait)
 		}
 
 		c.mu.Lock()

@@ -139,3 +139,41 @@ func TestHeldTailNotReclaimed(t *testing.T) {
 		t.Fatal("an idle connection was not closed")
 	}
 }
+
+// A pipelined request that arrives while the previous one is being
+// answered (in a write of its own) is served promptly, though the wait
+// after a held response begins without a read.
+func TestHeldTailPipelinedLate(t *testing.T) {
+	old := hotIdle.get()
+	hotIdle.set(10 * time.Second) // a missed request would wait this long
+	defer hotIdle.set(time.Duration(old))
+	h := &testHandler{set: DefaultSettings()}
+	h.serve = func(w *Response, r *Request) {
+		if r.Path == "/slow" {
+			time.Sleep(100 * time.Millisecond)
+		}
+		w.ContentType = "text/plain"
+		w.ContentLength = int64(len(r.Path))
+		w.Write([]byte(r.Path))
+	}
+	addr, _ := startServer(t, h)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+	time.Sleep(30 * time.Millisecond) // read apart, before the answer
+	start := time.Now()
+	io.WriteString(c, "GET /next HTTP/1.1\r\nHost: x\r\n\r\n")
+	br := bufio.NewReader(c)
+	for _, want := range []string{"/slow", "/next"} {
+		if body := readResponse(t, br); body != want {
+			t.Fatalf("got %q, want %q", body, want)
+		}
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("the pipelined request was answered after %v", d)
+	}
+}
