@@ -152,7 +152,7 @@ func TestH2LimitAndConcurrency(t *testing.T) {
 	// a handler that sent nothing (444) resets the stream with
 	// PROTOCOL_ERROR, as nginx does; Go's Transport would retry that on
 	// a new connection, so it is sent once on a connection of its own
-	if err := h2Once(t, addr, "GET", "/none"); err == nil || !strings.Contains(err.Error(), "PROTOCOL_ERROR") {
+	if _, err := h2Once(t, addr, "GET", "/none", ""); err == nil || !strings.Contains(err.Error(), "PROTOCOL_ERROR") {
 		t.Errorf("a handler that sent nothing: %v, want the stream reset with PROTOCOL_ERROR", err)
 	}
 
@@ -192,8 +192,11 @@ func TestH2LimitAndConcurrency(t *testing.T) {
 }
 
 // h2Once sends one request on a connection of its own, without the
-// Transport's retries, and reads the whole response.
-func h2Once(t testing.TB, addr, method, path string) error {
+// Transport's retries (it sends a request again after some resets), with
+// :path exactly as given and :authority host unless empty; it returns
+// the status and the error of the exchange, the body read whole.
+func h2Once(t testing.TB, addr, method, path, host string) (int, error) {
+	t.Helper()
 	var protos http.Protocols
 	protos.SetUnencryptedHTTP2(true)
 	tr := &http.Transport{Protocols: &protos}
@@ -205,14 +208,31 @@ func h2Once(t testing.TB, addr, method, path string) error {
 		t.Fatal(err)
 	}
 	defer cc.Close()
-	req, _ := http.NewRequestWithContext(ctx, method, "http://"+addr+path, nil)
+	req, _ := http.NewRequestWithContext(ctx, method, "http://"+addr+"/", nil)
+	req.URL.Opaque = path
+	if host != "" {
+		req.Host = host
+	}
 	resp, err := cc.RoundTrip(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	return err
+	return resp.StatusCode, err
+}
+
+// waitingHandler answers "done", after release is closed for /wait.
+func waitingHandler(set *Settings, release chan struct{}) *testHandler {
+	h := &testHandler{set: set}
+	h.serve = func(w *Response, r *Request) {
+		if r.Path == "/wait" {
+			<-release
+		}
+		w.ContentLength = 4
+		w.Write([]byte("done"))
+	}
+	return h
 }
 
 func TestH2Off(t *testing.T) {
@@ -226,16 +246,8 @@ func TestH2Off(t *testing.T) {
 }
 
 func TestH2DrainAndClose(t *testing.T) {
-	h := &testHandler{set: h2Settings()}
 	release := make(chan struct{})
-	h.serve = func(w *Response, r *Request) {
-		if r.Path == "/wait" {
-			<-release
-		}
-		w.ContentLength = 4
-		w.Write([]byte("done"))
-	}
-	addr, s := startServer(t, h)
+	addr, s := startServer(t, waitingHandler(h2Settings(), release))
 	cl := h2cClient(t)
 	got := make(chan string, 1)
 	go func() {
@@ -340,30 +352,13 @@ func (h *h2Refusals) Serve(w *Response, r *Request) {
 func TestH2Refusals(t *testing.T) {
 	h := &h2Refusals{testHandler: testHandler{set: h2Settings()}}
 	addr, _ := startServer(t, h)
-	var protos http.Protocols
-	protos.SetUnencryptedHTTP2(true)
-	tr := &http.Transport{Protocols: &protos}
-	defer tr.CloseIdleConnections()
 	send := func(method, path string) int {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		// one connection and no retry
-		cc, err := tr.NewClientConn(ctx, "http", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer cc.Close()
-		req, _ := http.NewRequestWithContext(ctx, method, "http://"+addr+"/", nil)
-		req.URL.Opaque = path
-		req.Host = "h2.test"
-		resp, err := cc.RoundTrip(req)
+		code, err := h2Once(t, addr, method, path, "h2.test")
 		if err != nil {
 			t.Fatalf("%s %s: %v", method, path, err)
 		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp.StatusCode
+		return code
 	}
 	for _, c := range []struct {
 		method, path string

@@ -47,24 +47,15 @@ func h2AppendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
+// h2StatusIndex is the static table's index of the whole :status field,
+// for the statuses it has.
+var h2StatusIndex = [...]byte{200: 8, 204: 9, 206: 10, 304: 11, 400: 12, 404: 13, 500: 14}
+
 // h2AppendStatus appends :status, indexed when the static table has the
 // whole field.
 func h2AppendStatus(b []byte, status int) []byte {
-	switch status {
-	case 200:
-		return append(b, 0x80|8)
-	case 204:
-		return append(b, 0x80|9)
-	case 206:
-		return append(b, 0x80|10)
-	case 304:
-		return append(b, 0x80|11)
-	case 400:
-		return append(b, 0x80|12)
-	case 404:
-		return append(b, 0x80|13)
-	case 500:
-		return append(b, 0x80|14)
+	if status < len(h2StatusIndex) && h2StatusIndex[status] != 0 {
+		return append(b, 0x80|h2StatusIndex[status])
 	}
 	b = append(b, h2IdxStatus, 3)
 	return append(b, byte('0'+status/100), byte('0'+status/10%10), byte('0'+status%10))

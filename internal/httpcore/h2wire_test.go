@@ -286,16 +286,8 @@ func TestH2Malformed(t *testing.T) {
 func TestH2ConcurrencyLimit(t *testing.T) {
 	set := h2Settings()
 	set.HTTP2MaxStreams = 1
-	h := &testHandler{set: set}
 	release := make(chan struct{})
-	h.serve = func(w *Response, r *Request) {
-		if r.Path == "/wait" {
-			<-release
-		}
-		w.ContentLength = 2
-		w.Write([]byte("ok"))
-	}
-	addr, _ := startServer(t, h)
+	addr, _ := startServer(t, waitingHandler(set, release))
 	raw := dialH2Raw(t, addr)
 	raw.headers(1, true, ":method", "GET", ":scheme", "http", ":authority", "a", ":path", "/wait")
 	raw.headers(3, true, ":method", "GET", ":scheme", "http", ":authority", "a", ":path", "/")
@@ -304,7 +296,31 @@ func TestH2ConcurrencyLimit(t *testing.T) {
 		t.Errorf("second stream: %v %+v, want REFUSED_STREAM", err, res)
 	}
 	close(release)
-	if res, err := raw.read(1, nil); err != nil || string(res.body) != "ok" {
+	if res, err := raw.read(1, nil); err != nil || string(res.body) != "done" {
 		t.Errorf("first stream: %v %+v", err, res)
+	}
+}
+
+// TestH2LargeHeaderBlock: a status the static table lacks goes as a
+// literal, and a header block larger than the client's frame size goes
+// in HEADERS and CONTINUATION frames.
+func TestH2LargeHeaderBlock(t *testing.T) {
+	h := &testHandler{set: h2Settings()}
+	big := strings.Repeat("v", 40000)
+	h.serve = func(w *Response, r *Request) {
+		w.Status = 599
+		w.Header = append(w.Header, Header{Name: "X-Big", Value: big}, Header{Name: "X-After", Value: "1"})
+		w.ContentLength = 2
+		w.Write([]byte("ok"))
+	}
+	addr, _ := startServer(t, h)
+	resp, err := h2cClient(t).Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 599 || resp.Header.Get("X-Big") != big || resp.Header.Get("X-After") != "1" || string(b) != "ok" {
+		t.Errorf("%d %d-byte x-big %q %q", resp.StatusCode, len(resp.Header.Get("X-Big")), resp.Header.Get("X-After"), b)
 	}
 }
