@@ -43,7 +43,7 @@ const (
 	h2SendTimeout    = 60 * time.Second
 	h2FlushSize      = 32 << 10  // a writer of DATA starts a write past this
 	h2MaxPending     = 256 << 10 // and waits for it past this
-	h2KeepBuffer     = 64 << 10  // the largest write buffer kept for the next write
+	h2KeepBuffer     = 64 << 10  // the largest write buffer an idle connection keeps
 	h2GoAwayGrace    = time.Second
 	h2ClosedMemory   = 32 // closed stream ids remembered
 	h2FrameHeaderLen = 9
@@ -375,6 +375,9 @@ func (hc *h2Conn) fill(n int) error {
 		if werr != nil || active == 0 && peerGoAway {
 			return errH2Done
 		}
+		if active == 0 {
+			hc.trimBuffers()
+		}
 		now := nanotime()
 		var dl int64
 		switch {
@@ -410,6 +413,22 @@ func (hc *h2Conn) fill(n int) error {
 		}
 	}
 	return nil
+}
+
+// trimBuffers lets go of write buffers a burst of responses grew, as the
+// connection goes idle: a busy connection reuses them, an idle one keeps
+// little.
+func (hc *h2Conn) trimBuffers() {
+	hc.mu.Lock()
+	if !hc.flushing {
+		if cap(hc.spare) > h2KeepBuffer {
+			hc.spare = nil
+		}
+		if len(hc.wbuf) == 0 && cap(hc.wbuf) > h2KeepBuffer {
+			hc.wbuf = nil
+		}
+	}
+	hc.mu.Unlock()
 }
 
 // kick wakes the reading goroutine (waiting in fill) to look at
@@ -678,8 +697,7 @@ func (hc *h2Conn) flushLocked() {
 		hc.mu.Unlock()
 		err := hc.writeOut(b)
 		hc.mu.Lock()
-		if cap(b) <= h2KeepBuffer {
-			// a buffer grown by a burst goes; a small one serves again
+		if cap(b) <= 2*h2MaxPending {
 			hc.spare = b[:0]
 		}
 		if err != nil {
