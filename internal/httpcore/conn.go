@@ -81,8 +81,9 @@ type conn struct {
 	gen    uint32
 	// the poller's timer wheel (keepalive_timeout of parked connections)
 	tprev, tnext *conn
-	tslot        int32   // -1 when not on the wheel
-	h2           *h2Conn // the HTTP/2 connection served on it, for Drain
+	tslot        int32       // -1 when not on the wheel
+	h2           *h2Conn     // the HTTP/2 connection served on it, for Drain
+	kept         atomic.Bool // it has answered a request: keep-alive, for reclaim
 
 	// owned by the connection goroutine
 	idleFirst    bool  // waiting for the first request
@@ -771,6 +772,7 @@ func (c *conn) serveRequest() bool {
 	now := nanotime()
 	c.idleNow = now
 	c.idleFirst = false
+	c.kept.Store(true)
 	c.idleSince = now
 	c.idleDeadline = now + int64(w.KeepaliveTimeout)
 	return true

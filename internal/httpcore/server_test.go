@@ -279,6 +279,41 @@ func TestMaxConnsReusesIdle(t *testing.T) {
 	}
 }
 
+// TestMaxConnsReclaimsWaitingFirst: at the limit a connection that has
+// not sent a request yet is closed before a keep-alive one, even an
+// older one.
+func TestMaxConnsReclaimsWaitingFirst(t *testing.T) {
+	h := &testHandler{set: DefaultSettings()}
+	addr, _ := startServer(t, h, func(s *Server) { s.MaxConns = 2 })
+	dial := func() net.Conn {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	waiting := dial() // older, never sends
+	time.Sleep(50 * time.Millisecond)
+	kept := dial()
+	kept.Write([]byte(get))
+	if resp, _ := readAll(kept, 200*time.Millisecond); !strings.HasPrefix(resp, "HTTP/1.1 200 OK") {
+		t.Fatalf("keep-alive connection: %q", resp)
+	}
+	fresh := dial()
+	fresh.Write([]byte(get))
+	if resp, _ := readAll(fresh, 200*time.Millisecond); !strings.HasPrefix(resp, "HTTP/1.1 200 OK") {
+		t.Fatalf("new connection: %q", resp)
+	}
+	if _, closed := readAll(waiting, 200*time.Millisecond); !closed {
+		t.Error("the connection waiting for its first request was not reclaimed")
+	}
+	kept.Write([]byte(get))
+	if resp, _ := readAll(kept, 200*time.Millisecond); !strings.HasPrefix(resp, "HTTP/1.1 200 OK") {
+		t.Errorf("keep-alive connection after the reclaim: %q", resp)
+	}
+}
+
 // TestDrainPendingInPoller: a parked connection whose request has arrived
 // but was not picked up yet is served (with "Connection: close"), not
 // closed under the client.
