@@ -214,6 +214,10 @@ func (b *bodyReader) readChunked(p []byte) (int, error) {
 	for {
 		if b.ch.state == chData && b.ch.size > 0 {
 			if b.limit > 0 && b.limit-b.decoded < b.ch.size {
+				if b.s.h2 != nil {
+					// nginx's HTTP/2 module counts the DATA received
+					return 0, b.fail(ErrBodyTooLarge, fmt.Sprintf("client intended to send too large chunked body: %d bytes", b.decoded+b.ch.size))
+				}
 				return 0, b.fail(ErrBodyTooLarge, fmt.Sprintf("client intended to send too large chunked body: %d+%d bytes", b.decoded, b.ch.size))
 			}
 			src := b.source()
