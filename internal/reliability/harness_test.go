@@ -510,9 +510,10 @@ func (r *loadResult) summary() string {
 
 // load is a running load; wait ends it.
 type load struct {
-	res  *loadResult
-	done chan struct{}
-	stop context.CancelFunc
+	res   *loadResult
+	done  chan struct{}
+	stop  context.CancelFunc
+	bound time.Duration // how long wait waits for it
 }
 
 // idSeq numbers the requests of the whole suite, so that an id names one
@@ -544,7 +545,10 @@ func startLoad(addr string, o loadOpts) *load {
 		o.path = "/echo"
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.duration)
-	l := &load{res: &loadResult{}, done: make(chan struct{}), stop: cancel}
+	// the clients stop starting requests at the duration, and a request
+	// lasts at most the client's timeout
+	const clientTimeout = 20 * time.Second
+	l := &load{res: &loadResult{}, done: make(chan struct{}), stop: cancel, bound: o.duration + clientTimeout + 30*time.Second}
 	tr := &http.Transport{
 		MaxIdleConns: o.clients, MaxIdleConnsPerHost: o.clients, MaxConnsPerHost: o.clients,
 		IdleConnTimeout: 60 * time.Second, DisableCompression: true,
@@ -555,7 +559,7 @@ func startLoad(addr string, o loadOpts) *load {
 		protos.SetUnencryptedHTTP2(true)
 		tr.Protocols = &protos
 	}
-	client := &http.Client{Transport: tr, Timeout: 20 * time.Second}
+	client := &http.Client{Transport: tr, Timeout: clientTimeout}
 	var wg sync.WaitGroup
 	for c := 0; c < o.clients; c++ {
 		wg.Add(1)
@@ -637,7 +641,7 @@ func (l *load) wait(t *testing.T) *loadResult {
 	t.Helper()
 	select {
 	case <-l.done:
-	case <-time.After(2 * time.Minute):
+	case <-time.After(l.bound):
 		t.Fatal("the load did not end")
 	}
 	return l.res
