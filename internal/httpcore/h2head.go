@@ -269,8 +269,8 @@ func (hc *h2Conn) endRequestBlock() {
 	case hb.code != 0:
 		hc.resetLocked(hb.id, hb.code)
 		return
-	case hc.goingAway || hc.dead:
-		// after GOAWAY: the client may retry it elsewhere
+	case hc.dead, hc.goingAway && hb.id > hc.lastID:
+		// opened after GOAWAY: the client may retry it elsewhere
 		hc.resetLocked(hb.id, http2.ErrCodeRefusedStream)
 		return
 	case len(hc.streams) >= hc.maxStreams():

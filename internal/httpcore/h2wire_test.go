@@ -2,6 +2,7 @@ package httpcore
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -322,5 +323,46 @@ func TestH2LargeHeaderBlock(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 599 || resp.Header.Get("X-Big") != big || resp.Header.Get("X-After") != "1" || string(b) != "ok" {
 		t.Errorf("%d %d-byte x-big %q %q", resp.StatusCode, len(resp.Header.Get("X-Big")), resp.Header.Get("X-After"), b)
+	}
+}
+
+// TestH2GoAway: Drain sends GOAWAY NO_ERROR with the last stream id; a
+// stream opened after it is refused (the client may retry it), the open
+// one finishes, and the connection closes.
+func TestH2GoAway(t *testing.T) {
+	release := make(chan struct{})
+	addr, s := startServer(t, waitingHandler(h2Settings(), release))
+	raw := dialH2Raw(t, addr)
+	raw.headers(1, true, ":method", "GET", ":scheme", "http", ":authority", "a", ":path", "/wait")
+	deadline := time.Now().Add(5 * time.Second)
+	for s.Conns() != 1 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+	s.Drain()
+	for {
+		f, err := raw.fr.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, ok := f.(*http2.GoAwayFrame); ok {
+			if g.ErrCode != http2.ErrCodeNo || g.LastStreamID != 1 {
+				t.Errorf("GOAWAY %v last stream %d", g.ErrCode, g.LastStreamID)
+			}
+			break
+		}
+	}
+	raw.headers(3, true, ":method", "GET", ":scheme", "http", ":authority", "a", ":path", "/")
+	if res, err := raw.read(3, nil); err != nil || res.rst != http2.ErrCodeRefusedStream {
+		t.Errorf("stream after GOAWAY: %v %+v, want REFUSED_STREAM", err, res)
+	}
+	close(release)
+	if res, err := raw.read(1, nil); err != nil || string(res.body) != "done" {
+		t.Errorf("stream before GOAWAY: %v %+v", err, res)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Wait(ctx); err != nil {
+		t.Errorf("connection open after its streams ended: %v", err)
 	}
 }
