@@ -96,9 +96,7 @@ var memcachedTransport = transport{
 // gatewayState is what the gateway transports keep per request.
 type gatewayState struct {
 	params  [][2]string
-	list    paramList     // uwsgi, SCGI: cgiParams' sink
-	fcgi    fastcgiParams // FastCGI: buildFastCGI's sink
-	whole   bool          // FastCGI: reqHead is the whole request
+	whole   bool // FastCGI: reqHead is the whole request
 	fcgiDec fastcgi.Decoder
 	raw     []byte // FastCGI: bytes read, not yet decoded
 	rawBuf  []byte
@@ -113,127 +111,55 @@ type gatewayState struct {
 	mcKeyEmpty bool
 }
 
-// cgiSink takes the CGI params in the order walkCGIParams finds them.
-type cgiSink interface {
-	// param is a *_param, left out when its value is empty and
-	// ifNotEmpty is set.
-	param(name string, v *vars.Value, ifNotEmpty bool)
-	// header is a client header, passed as HTTP_ and its name as
-	// appendCGIName writes it.
-	header(name, value string)
-}
-
-// walkCGIParams gives s the *_param values and, with
-// *_pass_request_headers, the client's headers as HTTP_NAME
-// (ngx_http_fastcgi_create_request and its twins): a header is left out
-// when a param of that HTTP_ name was set; repeated headers are joined as
-// nginx joins them.
-func (q *request) walkCGIParams(s cgiSink) {
-	px := q.px
-	params := px.uc.Params.V
-	for i := range params {
-		s.param(params[i].Name, params[i].Value, params[i].IfNotEmpty)
-	}
-	if !px.uc.PassRequestHeaders.V {
-		return
-	}
-next:
-	for i, h := range q.r.Headers {
-		for _, hp := range params {
-			if len(hp.Name) > 5 && strings.HasPrefix(hp.Name, "HTTP_") && cgiNameEq(hp.Name[5:], h.Name) {
-				continue next
-			}
-		}
-		for _, prev := range q.r.Headers[:i] {
-			if httpcore.EqualFold(prev.Name, h.Name) {
-				continue next // joined with the first
-			}
-		}
-		v := h.Value
-		for _, later := range q.r.Headers[i+1:] {
-			if httpcore.EqualFold(later.Name, h.Name) {
-				// repeated: joined as $http_NAME joins them
-				if joined, ok := q.requestHeader(strings.ReplaceAll(strings.ToLower(h.Name), "-", "_")); ok {
-					v = joined
-				}
-				break
-			}
-		}
-		s.header(h.Name, v)
-	}
-}
-
-// cgiParams returns the params as name-value pairs (uwsgi and SCGI).
+// cgiParams collects the *_param values and, with *_pass_request_headers,
+// the client's headers as HTTP_NAME (ngx_http_fastcgi_create_request and
+// its twins): a header is left out when a param of that HTTP_ name was
+// set; repeated headers are joined as nginx joins them.
 func (q *request) cgiParams() [][2]string {
-	l := &q.px.gw.list
-	l.q, l.out = q, q.px.gw.params[:0]
-	q.walkCGIParams(l)
-	q.px.gw.params, l.q = l.out, nil
-	return q.px.gw.params
-}
-
-// paramList is the cgiSink of cgiParams.
-type paramList struct {
-	q   *request
-	out [][2]string
-}
-
-func (l *paramList) param(name string, v *vars.Value, ifNotEmpty bool) {
-	if s := l.q.eval(v); s != "" || !ifNotEmpty {
-		l.out = append(l.out, [2]string{name, s})
+	px := q.px
+	out := px.gw.params[:0]
+	params := px.uc.Params.V
+	for _, hp := range params {
+		v := q.eval(hp.Value)
+		if v == "" && hp.IfNotEmpty {
+			continue
+		}
+		out = append(out, [2]string{hp.Name, v})
 	}
-}
-
-func (l *paramList) header(name, value string) {
-	l.out = append(l.out, [2]string{"HTTP_" + string(appendCGIName(nil, name)), value})
-}
-
-// fastcgiParams is the cgiSink that writes the params straight into a
-// PARAMS record: values of several parts, and header names, are built
-// in place rather than in strings of their own.
-type fastcgiParams struct {
-	q *request
-	b []byte
-}
-
-func (w *fastcgiParams) param(name string, v *vars.Value, ifNotEmpty bool) {
-	b, p := fastcgi.BeginPair(w.b)
-	b = append(b, name...)
-	p.StartValue(b)
-	b = w.q.appendEval(b, v)
-	if ifNotEmpty && p.ValueLen(b) == 0 {
-		w.b = p.Cancel(b)
-		return
+	if px.uc.PassRequestHeaders.V {
+	next:
+		for i, h := range q.r.Headers {
+			for _, hp := range params {
+				if len(hp.Name) > 5 && strings.HasPrefix(hp.Name, "HTTP_") && cgiNameEq(hp.Name[5:], h.Name) {
+					continue next
+				}
+			}
+			for _, prev := range q.r.Headers[:i] {
+				if httpcore.EqualFold(prev.Name, h.Name) {
+					continue next // joined with the first
+				}
+			}
+			name := "HTTP_" + cgiName(h.Name)
+			v := h.Value
+			for _, later := range q.r.Headers[i+1:] {
+				if httpcore.EqualFold(later.Name, h.Name) {
+					// repeated: joined as $http_NAME joins them
+					if joined, ok := q.requestHeader(strings.ReplaceAll(strings.ToLower(h.Name), "-", "_")); ok {
+						v = joined
+					}
+					break
+				}
+			}
+			out = append(out, [2]string{name, v})
+		}
 	}
-	w.b = p.End(b)
+	px.gw.params = out
+	return out
 }
 
-func (w *fastcgiParams) header(name, value string) {
-	b, p := fastcgi.BeginPair(w.b)
-	b = appendCGIName(append(b, "HTTP_"...), name)
-	p.StartValue(b)
-	w.b = p.End(append(b, value...))
-}
-
-// appendEval appends the text eval gives for v to b, without the string
-// eval builds for a value of several parts.
-func (q *request) appendEval(b []byte, v *vars.Value) []byte {
-	if v == nil {
-		return b
-	}
-	if s, ok := v.Static(); ok {
-		return append(b, s...)
-	}
-	for i := range v.Parts {
-		s, _ := q.value(&v.Parts[i])
-		b = append(b, s...)
-	}
-	return b
-}
-
-// appendCGIName appends a header name as a CGI variable: upper case,
-// "-" as "_".
-func appendCGIName(b []byte, h string) []byte {
+// cgiName is a header name as a CGI variable: upper case, "-" as "_".
+func cgiName(h string) string {
+	b := make([]byte, len(h))
 	for i := 0; i < len(h); i++ {
 		c := h[i]
 		switch {
@@ -242,9 +168,9 @@ func appendCGIName(b []byte, h string) []byte {
 		case c == '-':
 			c = '_'
 		}
-		b = append(b, c)
+		b[i] = c
 	}
-	return b
+	return string(b)
 }
 
 // cgiNameEq compares the tail of an HTTP_ param with a header name as
@@ -294,12 +220,7 @@ const wholeBody = 16 * 1024
 func (q *request) buildFastCGI() {
 	px := q.px
 	b := fastcgi.AppendBeginRequest(px.reqHead[:0], 1, q.lc.FastCGI.KeepConn.V)
-	b, rec := fastcgi.BeginParams(b, 1)
-	w := &px.gw.fcgi
-	w.q, w.b = q, b
-	q.walkCGIParams(w)
-	b, err := rec.End(w.b)
-	w.q, w.b = nil, nil
+	b, err := fastcgi.AppendParams(b, 1, q.cgiParams())
 	if err != nil {
 		q.log().Logf(errlog.Alert, q.r.Conn.ID, "%s%s", err.Error(), q.logSuffix())
 	}

@@ -48,49 +48,6 @@ func AppendParam(dst []byte, name, value string) []byte {
 	return append(dst, value...)
 }
 
-// Pair is a name-value pair written in place, for a caller that builds
-// the name or the value directly in dst instead of in strings of their
-// own: BeginPair reserves room for the two lengths, the caller appends
-// the name, calls StartValue, appends the value and calls End, which
-// writes the lengths as AppendParam does and closes the gap left by
-// the room not needed. The bytes are AppendParam's for the same name
-// and value.
-type Pair struct {
-	start, value int
-}
-
-// pairRoom is the room BeginPair reserves: two lengths of four bytes.
-const pairRoom = 8
-
-// BeginPair starts a pair at the end of dst.
-func BeginPair(dst []byte) ([]byte, Pair) {
-	return append(dst, zeros[:pairRoom]...), Pair{start: len(dst), value: -1}
-}
-
-// StartValue marks the end of the name appended to dst since BeginPair.
-func (p *Pair) StartValue(dst []byte) { p.value = len(dst) }
-
-// ValueLen returns the length of the value appended to dst since
-// StartValue.
-func (p Pair) ValueLen(dst []byte) int { return len(dst) - p.value }
-
-// Cancel returns dst cut back to where the pair began.
-func (p Pair) Cancel(dst []byte) []byte { return dst[:p.start] }
-
-// End writes the lengths of the pair in front of its name and returns
-// dst without the room they did not need.
-func (p Pair) End(dst []byte) []byte {
-	name := p.start + pairRoom
-	var lens [pairRoom]byte
-	h := appendLen(appendLen(lens[:0], p.value-name), len(dst)-p.value)
-	copy(dst[p.start:], h)
-	if gap := pairRoom - len(h); gap > 0 {
-		copy(dst[p.start+len(h):], dst[name:])
-		dst = dst[:len(dst)-gap]
-	}
-	return dst
-}
-
 // ParamLen returns the length AppendParam adds for name and value.
 func ParamLen(name, value string) int {
 	return lenLen(len(name)) + lenLen(len(value)) + len(name) + len(value)

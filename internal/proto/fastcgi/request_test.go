@@ -54,28 +54,6 @@ func TestAppendParams(t *testing.T) {
 	}
 }
 
-// TestPair: a pair written in place is AppendParam's bytes, for short
-// and long names and values, and Cancel leaves nothing of it.
-func TestPair(t *testing.T) {
-	long := strings.Repeat("v", 200)
-	for _, kv := range [][2]string{{"A", "bc"}, {"", ""}, {"LONG", long}, {long, "x"}, {long + "n", long}} {
-		want := AppendParam([]byte("pre"), kv[0], kv[1])
-		dst, p := BeginPair([]byte("pre"))
-		dst = append(dst, kv[0]...)
-		p.StartValue(dst)
-		dst = append(dst, kv[1]...)
-		if n := p.ValueLen(dst); n != len(kv[1]) {
-			t.Errorf("ValueLen = %d, want %d", n, len(kv[1]))
-		}
-		if got := p.End(dst); !bytes.Equal(got, want) {
-			t.Errorf("%d/%d bytes: got\n%x\nwant\n%x", len(kv[0]), len(kv[1]), got, want)
-		}
-		if got := p.Cancel(dst); string(got) != "pre" {
-			t.Errorf("Cancel left %q", got)
-		}
-	}
-}
-
 func TestParamsTooBig(t *testing.T) {
 	prefix := []byte("keep")
 	dst, p := BeginParams(prefix, 1)
