@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -47,11 +48,17 @@ fastcgi_param  REDIRECT_STATUS    200;
 `
 
 // phpVariants are the two ways to reach the pool: a connection per
-// request (nginx's default) and kept connections.
+// request (nginx's default) and kept connections. A PHP-FPM child serves
+// one kept connection until the server closes it, so idle connections
+// hold children: keepalive_timeout 1s and a pause before each run let
+// the server measured before give its children back.
 var phpVariants = []struct{ name, upstream, location string }{
 	{"close", "", ""},
-	{"keepalive 8", "        keepalive 8;\n", "            fastcgi_keep_conn on;\n"},
+	{"keepalive 8", "        keepalive 8;\n        keepalive_timeout 1s;\n", "            fastcgi_keep_conn on;\n"},
 }
+
+// phpPause is the pause before each run (see phpVariants).
+const phpPause = 1500 * time.Millisecond
 
 // phpBench runs nginx and weir in front of one PHP-FPM pool with the
 // same configuration and prints a table per variant and connection
@@ -102,12 +109,18 @@ func phpBench(weirBin, nginxBin string, workers int, conns string, dur time.Dura
 	out, _ := exec.Command(*phpFPMBin, "-v").Output()
 	first, _, _ := strings.Cut(string(out), "\n")
 	fmt.Printf("%s, pm = static, %d children, opcache on\nload average before: %s", first, *phpChildren, loadavg())
+	// nginx keeps 8 idle connections per worker, weir 8 per GOMAXPROCS
+	if kept := 8 * (workers + runtime.NumCPU()); *phpChildren <= kept {
+		fmt.Printf("note: with keepalive 8 the servers may keep up to %d idle connections, each holding a PHP-FPM child:\n"+
+			"with %d children, requests wait behind idle connections (-php-children %d avoids it)\n", kept, *phpChildren, kept+8)
+	}
 	fmt.Printf("\n### GET /hello.php through FastCGI (wrk), %s runs, median of %d rounds\n\n", dur, rounds)
 	t := newTable("server", "upstream", "conns", "req/s", "rounds", "p50", "p99", "server CPU/req", "php-fpm CPU/req",
 		"wrk CPU/req", "other load", "RSS", "errors (all rounds)")
 	for i, v := range phpVariants {
 		for _, c := range strings.Split(conns, ",") {
 			got := interleave(rounds, r.servers, func(s *benchServer) sample {
+				time.Sleep(phpPause)
 				return r.measure(s, func() sample { return wrkLatency("http://"+addrs[s.name][i]+"/hello.php", c, dur) })
 			})
 			for _, s := range r.servers {
