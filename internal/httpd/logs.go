@@ -321,7 +321,7 @@ func (q *request) logSuffix() string {
 	host, hostSent := q.r.Header("host")
 	ref, refSent := q.r.Header("referer")
 	c := errlog.Context{Client: q.r.Conn.RemoteText, Server: q.serverName, Request: q.r.RequestLine,
-		Upstream: q.upCtx, Host: host, Referrer: ref, HostSent: hostSent, ReferrerSent: refSent}
+		Upstream: q.upstreamText(), Host: host, Referrer: ref, HostSent: hostSent, ReferrerSent: refSent}
 	if q.logging {
 		return " while logging request" + string(c.Append(nil))
 	}

@@ -70,8 +70,9 @@ func (px *proxyState) release() {
 		px.conn = nil
 	}
 	px.body.close()
-	hbuf, reqHead, mem, tr, gw := px.hbuf, px.reqHead, px.body.mem, px.trailers, px.gw
+	hbuf, reqHead, mem, tr, gw, fields := px.hbuf, px.reqHead, px.body.mem, px.trailers, px.gw, px.head.Headers
 	*px = proxyState{hbuf: hbuf, reqHead: reqHead[:0], trailers: tr[:0]}
+	px.head.Headers = fields[:0]
 	px.gw.params, px.gw.rawBuf = gw.params[:0], gw.rawBuf
 	px.body.mem = mem[:0]
 	proxyPool.Put(px)
@@ -164,7 +165,13 @@ func (q *request) upstreamContext(peerName string, unix bool) {
 	if unix {
 		sep = ":"
 	}
-	q.upCtx = q.px.scheme + peerName + sep + q.px.uri
+	q.upCtx = [4]string{q.px.scheme, peerName, sep, q.px.uri}
+}
+
+// upstreamText is the "upstream:" of error-log lines, made only for a
+// line that is logged.
+func (q *request) upstreamText() string {
+	return q.upCtx[0] + q.upCtx[1] + q.upCtx[2] + q.upCtx[3]
 }
 
 // proxyAttempts is the attempt loop (ngx_http_upstream_connect,
@@ -191,7 +198,7 @@ func (q *request) proxyAttempts() {
 		peer, err := px.pick.Next()
 		if err != nil {
 			q.ups = append(q.ups, upState{addr: px.grp.Name, status: 502, connectTime: -1, headerTime: -1, newGroup: newGroup})
-			q.upCtx = px.scheme + px.grp.Name + px.uri
+			q.upCtx = [4]string{px.scheme, px.grp.Name, "", px.uri}
 			q.log().Logf(errlog.Error, q.r.Conn.ID, "no live upstreams while connecting to upstream%s", q.logSuffix())
 			q.proxyFinalize(502)
 			return

@@ -64,14 +64,15 @@ type request struct {
 
 	varDepth int // map variables being computed, one inside another
 
-	px            *proxyState // proxying state, once proxy_pass runs
-	ups           []upState   // $upstream_* attempts
-	upCtx         string      // the "upstream:" of error-log lines
-	locChanged    bool        // "rewrite ... break" changed the URI (r->valid_location = 0)
-	autoRedirect  bool        // the location search ended in nginx's auto_redirect (NGX_DONE)
-	ctype         string      // r->headers_out.content_type set before the content handler
-	passedHeaders bool        // w.Header holds an upstream's headers
-	extraSent     int64       // body bytes sent outside the engine's writer (tunnels, raw passing)
+	px             *proxyState              // proxying state, once proxy_pass runs
+	ups            []upState                // $upstream_* attempts
+	upCtx          [4]string                // the "upstream:" of error-log lines, in parts (upstreamText)
+	headerFilterFn func(*httpcore.Response) // q.headerFilter, bound once for the pooled request
+	locChanged     bool                     // "rewrite ... break" changed the URI (r->valid_location = 0)
+	autoRedirect   bool                     // the location search ended in nginx's auto_redirect (NGX_DONE)
+	ctype          string                   // r->headers_out.content_type set before the content handler
+	passedHeaders  bool                     // w.Header holds an upstream's headers
+	extraSent      int64                    // body bytes sent outside the engine's writer (tunnels, raw passing)
 
 	buf     []byte // scratch for evaluation
 	logLine []byte
@@ -82,7 +83,10 @@ var reqPool = sync.Pool{New: func() any { return &request{caps: make([]int, 0, 2
 // Serve implements httpcore.Handler.
 func (h *Handler) Serve(w *httpcore.Response, r *httpcore.Request) {
 	q := reqPool.Get().(*request)
-	*q = request{caps: q.caps[:0], buf: q.buf[:0], logLine: q.logLine[:0], user: q.user[:0], userSet: q.userSet[:0], ups: q.ups[:0]}
+	*q = request{caps: q.caps[:0], buf: q.buf[:0], logLine: q.logLine[:0], user: q.user[:0], userSet: q.userSet[:0], ups: q.ups[:0], headerFilterFn: q.headerFilterFn}
+	if q.headerFilterFn == nil {
+		q.headerFilterFn = q.headerFilter
+	}
 	q.h, q.snap, q.w, q.r, q.now = h, h.snap.Load(), w, r, h.Now()
 	q.uri, q.args, q.method = r.Path, r.Args, r.Method
 	q.argsSet = r.Args != ""

@@ -301,7 +301,7 @@ func (q *request) writeBody(body string) {
 
 // prepareHeader installs the header filter for this request.
 func (q *request) prepareHeader() {
-	q.w.OnHeader = q.headerFilter
+	q.w.OnHeader = q.headerFilterFn
 }
 
 // headerFilter runs just before the header is serialised: error_page's
