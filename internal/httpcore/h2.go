@@ -109,7 +109,8 @@ type h2Conn struct {
 
 	// owned by the reading goroutine
 	hb          h2Block // the header block being read
-	recvWindow  int64   // what the client may still send on the connection
+	starting    []*h2Stream
+	recvWindow  int64 // what the client may still send on the connection
 	sawSettings bool
 	rdl         int64 // the read deadline set
 	requests    int
@@ -286,6 +287,15 @@ func (hc *h2Conn) setReadDeadline(d int64) {
 func (hc *h2Conn) close() {
 	hc.mu.Lock()
 	hc.dead = true
+	for i, st := range hc.starting {
+		// never started: nothing was answered
+		delete(hc.streams, st.id)
+		st.first.free()
+		st.first, st.hc = nil, nil
+		h2StreamPool.Put(st)
+		hc.starting[i] = nil
+	}
+	hc.starting = nil
 	for _, st := range hc.streams {
 		st.rst = true
 		st.signal()
@@ -366,13 +376,14 @@ func (hc *h2Conn) readError(err error) error {
 // connection is over.
 func (hc *h2Conn) fill(n int) error {
 	for hc.br.Buffered() < n {
+		hc.startStreams()
 		hc.mu.Lock()
 		hc.flushLocked()
 		werr := hc.werr
 		active := len(hc.streams)
 		idle, goingAway, peerGoAway := hc.idle, hc.goingAway, hc.peerGoAway
 		hc.mu.Unlock()
-		if werr != nil || active == 0 && peerGoAway {
+		if werr != nil {
 			return errH2Done
 		}
 		if active == 0 {
@@ -384,7 +395,9 @@ func (hc *h2Conn) fill(n int) error {
 		case active > 0:
 			// looked at again when the streams may be over
 			dl = roundUp(now + min(int64(hc.c.set.KeepaliveTimeout), int64(time.Minute)))
-		case goingAway:
+		case goingAway || peerGoAway:
+			// what is on its way is read (a PING answered) for a
+			// moment, or until the client closes
 			dl = idle + int64(h2GoAwayGrace)
 		default:
 			dl = idle + int64(hc.c.set.KeepaliveTimeout)
@@ -413,6 +426,19 @@ func (hc *h2Conn) fill(n int) error {
 		}
 	}
 	return nil
+}
+
+// startStreams starts the handlers of the streams opened by the frames
+// read since the last wait. A stream's handler starts once the frames
+// that came with its HEADERS are read, so that what they say (a reset, a
+// body that contradicts its content-length, a window overflow) is known
+// before the answer, as when nginx reads them in one go.
+func (hc *h2Conn) startStreams() {
+	for i, st := range hc.starting {
+		startStream(st)
+		hc.starting[i] = nil
+	}
+	hc.starting = hc.starting[:0]
 }
 
 // trimBuffers lets go of write buffers a burst of responses grew, as the
@@ -468,6 +494,9 @@ func (hc *h2Conn) processFrame(f http2.Frame) error {
 	case *http2.GoAwayFrame:
 		hc.mu.Lock()
 		hc.peerGoAway = true
+		if len(hc.streams) == 0 {
+			hc.idle = nanotime()
+		}
 		hc.mu.Unlock()
 	case *http2.PushPromiseFrame:
 		// a client cannot push (§8.4)

@@ -296,7 +296,8 @@ func (hc *h2Conn) endRequestBlock() {
 	hc.streams[hb.id] = st
 	hc.requests++
 	st.request = hc.requests
-	startStream(st)
+	// started once the frames at hand are read (see fill)
+	hc.starting = append(hc.starting, st)
 }
 
 // h2ValidName reports whether a regular field name can be taken: lower
