@@ -31,6 +31,7 @@ type h2Stream struct {
 	cdata, cin, cout        []byte
 	rdl, wdl                int64 // deadlines (unix nanoseconds, 0 none)
 	out                     *outWriter
+	ec                      conn // the stream's engine connection, pooled with it
 	wake                    chan struct{}
 
 	// guarded by hc.mu
@@ -327,8 +328,9 @@ func h2Worker(st *h2Stream) {
 func (st *h2Stream) serve() {
 	hc := st.hc
 	pc := hc.c
-	c := &conn{srv: pc.srv, nc: st, fd: -1, tslot: -1, set: hc.set, born: pc.born,
+	st.ec = conn{srv: pc.srv, nc: st, fd: -1, tslot: -1, set: hc.set, born: pc.born,
 		small: pc.small, large: hc.large, info: pc.info}
+	c := &st.ec
 	c.info.Requests = st.request
 	s := getStream(c)
 	c.st = s
@@ -430,6 +432,7 @@ func (st *h2Stream) end(abort bool, code http2.ErrCode) {
 	hc.flushSoonLocked()
 	st.hc = nil
 	st.head, st.cdata = nil, nil
+	st.ec = conn{}
 	h2StreamPool.Put(st)
 }
 
