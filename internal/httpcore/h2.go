@@ -184,7 +184,8 @@ func newH2Conn(c *conn, pending []byte) *h2Conn {
 	set.LargeHeaderBufSize = max(set.LargeHeaderBufSize*2, 32<<10)
 	hc.set = &set
 	hc.large = bufPool(set.LargeHeaderBufSize)
-	hc.br = bufio.NewReaderSize(&h2ConnReader{nc: c.nc, pending: pending}, 16<<10)
+	// a frame of the default size fits whole (see readFrames)
+	hc.br = bufio.NewReaderSize(&h2ConnReader{nc: c.nc, pending: pending}, h2FrameHeaderLen+h2MinFrameSize)
 	hc.fr = http2.NewFramer(&hc.wbuf, hc.br)
 	hc.fr.SetReuseFrames()
 	hc.fr.SetMaxReadFrameSize(h2ReadFrameSize)
