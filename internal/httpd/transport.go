@@ -75,12 +75,18 @@ var httpTransport = transport{
 	conf:     func(lc *config.Loc) *config.UpstreamConf { return &lc.Proxy.UpstreamConf },
 	build:    (*request).buildProxyRequest,
 	write:    func(q *request, c net.Conn) (int64, error) { return q.px.body.writeTo(c, q.px.reqHead) },
-	inMemory: func(q *request, dst [][]byte) ([][]byte, bool) { return q.px.body.buffers(dst, q.px.reqHead) },
+	inMemory: headAndBody,
 	read:     func(q *request, c *upstream.Conn, p []byte) (int, error) { return c.Read(p) },
 	parse:    func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error) { return http1.ParseHead(h, buf) },
 
 	tlsScheme: "https://",
 	ssl:       func(lc *config.Loc) *config.UpstreamSSL { return &lc.Proxy.UpstreamSSL },
+}
+
+// headAndBody is the inMemory of the transports that send reqHead and
+// the body as it is: both, when the body is in memory.
+func headAndBody(q *request, dst [][]byte) ([][]byte, bool) {
+	return q.px.body.buffers(dst, q.px.reqHead)
 }
 
 // gateway reports whether tr is one of the CGI-like protocols, whose

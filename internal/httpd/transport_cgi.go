@@ -68,12 +68,13 @@ var scgiTransport = gatewayTransport(
 // CGI-style.
 func gatewayTransport(pass func(*config.Loc) *config.Pass, conf func(*config.Loc) *config.UpstreamConf, build func(*request)) transport {
 	return transport{
-		pass:  pass,
-		conf:  conf,
-		build: build,
-		reset: (*request).resetGateway,
-		write: func(q *request, c net.Conn) (int64, error) { return q.px.body.writeTo(c, q.px.reqHead) },
-		read:  func(q *request, c *upstream.Conn, p []byte) (int, error) { return c.Read(p) },
+		pass:     pass,
+		conf:     conf,
+		build:    build,
+		reset:    (*request).resetGateway,
+		write:    func(q *request, c net.Conn) (int64, error) { return q.px.body.writeTo(c, q.px.reqHead) },
+		inMemory: headAndBody,
+		read:     func(q *request, c *upstream.Conn, p []byte) (int, error) { return c.Read(p) },
 		parse: func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error) {
 			return q.px.respHead.Parse(h, buf)
 		},
@@ -87,6 +88,7 @@ var memcachedTransport = transport{
 	build:        (*request).buildMemcached,
 	reset:        (*request).resetGateway,
 	write:        func(q *request, c net.Conn) (int64, error) { n, err := c.Write(q.px.reqHead); return int64(n), err },
+	inMemory:     func(q *request, dst [][]byte) ([][]byte, bool) { return append(dst, q.px.reqHead), true },
 	read:         (*request).readMemcached,
 	parse:        (*request).parseMemcached,
 	untilEOF:     true,
