@@ -688,7 +688,15 @@ func (q *request) dial(peer *upstream.Peer) (net.Conn, error) {
 	// TIME_WAIT, so a proxy that opens many connections (keepalive off,
 	// or beyond the pool) fails with "98: Address already in use" where
 	// nginx's plain connect() finds a port.
-	nc, err := d.Dial(peer.Network, peer.Addr)
+	var nc net.Conn
+	var err error
+	done := false
+	if d.LocalAddr == nil && d.KeepAlive < 0 {
+		nc, err, done = upstream.Dial(peer.Network, peer.Addr, d.Timeout)
+	}
+	if !done {
+		nc, err = d.Dial(peer.Network, peer.Addr)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -65,7 +65,7 @@ func (g *Group) NewConn(c net.Conn, peer *Peer) *Conn {
 	if kc.raw != nil {
 		kc.peek = kc.peekFD // one method value per connection, not per check
 		switch c.(type) {
-		case *net.TCPConn, *net.UnixConn:
+		case *net.TCPConn, *net.UnixConn, *fileConn:
 			kc.direct = true // a layer (TLS, HTTP/2) may expose its socket too
 		}
 		kc.await = kc.awaitFD

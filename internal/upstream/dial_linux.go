@@ -1,0 +1,156 @@
+//go:build linux
+
+package upstream
+
+import (
+	"net"
+	"net/netip"
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// Dial connects to a peer's address (an IP literal with a port, or a
+// unix socket path) with timeout, the way nginx's ngx_event_connect_peer
+// does: a non-blocking socket, connect, and a look at the TCP state
+// instead of a turn through the poller when loopback's handshake is
+// already done. The socket is driven by the Go poller as an *os.File:
+// net.Dialer would add getsockname, getpeername and TCP_NODELAY calls to
+// every connection and park the goroutine until the poller reports the
+// connection writable. ok is false when the address is not one Dial
+// takes (a name to resolve, an IPv6 zone): the caller dials the usual
+// way.
+func Dial(network, addr string, timeout time.Duration) (c net.Conn, err error, ok bool) {
+	var sa syscall.Sockaddr
+	var remote net.Addr
+	domain := syscall.AF_UNIX
+	switch network {
+	case "tcp":
+		ap, perr := netip.ParseAddrPort(addr)
+		if perr != nil || ap.Addr().Zone() != "" {
+			return nil, nil, false
+		}
+		ip := ap.Addr().Unmap()
+		if ip.Is4() {
+			domain = syscall.AF_INET
+			sa = &syscall.SockaddrInet4{Port: int(ap.Port()), Addr: ip.As4()}
+		} else {
+			domain = syscall.AF_INET6
+			sa = &syscall.SockaddrInet6{Port: int(ap.Port()), Addr: ip.As16()}
+		}
+		remote = net.TCPAddrFromAddrPort(ap)
+	case "unix":
+		sa = &syscall.SockaddrUnix{Name: addr}
+		remote = &net.UnixAddr{Name: addr, Net: "unix"}
+	default:
+		return nil, nil, false
+	}
+	fail := func(op string, e error) (net.Conn, error, bool) {
+		return nil, &net.OpError{Op: "dial", Net: network, Addr: remote, Err: os.NewSyscallError(op, e)}, true
+	}
+	fd, err := syscall.Socket(domain, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fail("socket", err)
+	}
+	for {
+		err = syscall.Connect(fd, sa)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil && err != syscall.EINPROGRESS {
+		syscall.Close(fd)
+		return fail("connect", err)
+	}
+	fc := &fileConn{File: os.NewFile(uintptr(fd), "upstream"), remote: remote, network: network}
+	if err == nil {
+		return fc, nil, true
+	}
+	// the handshake is under way: done already (loopback), or wait until
+	// the socket is writable and read its error
+	rc, rerr := fc.SyscallConn()
+	if rerr != nil {
+		fc.Close()
+		return fail("connect", rerr)
+	}
+	if timeout > 0 {
+		fc.SetWriteDeadline(time.Now().Add(timeout))
+	}
+	// The poller may have taken the socket's one readiness event before
+	// this wait began (the handshake ended, or failed, before the socket
+	// was registered), so the socket is asked first: established,
+	// failed, or still on its way (then the event is still to come).
+	var cerr error
+	first := true
+	werr := rc.Write(func(fd uintptr) bool {
+		woken := !first
+		first = false
+		if domain != syscall.AF_UNIX && tcpEstablished(fd) {
+			return true
+		}
+		v, e := syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_ERROR)
+		switch {
+		case e != nil:
+			cerr = e
+		case v != 0:
+			cerr = syscall.Errno(v)
+		case domain == syscall.AF_UNIX && woken:
+			// writable without an error: connected
+		default:
+			return false // still on its way: its event is still to come
+		}
+		return true
+	})
+	if timeout > 0 {
+		fc.SetWriteDeadline(time.Time{})
+	}
+	if werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		fc.Close()
+		if cerr == nil {
+			// the deadline passed: a timeout, as net.Dialer's
+			return nil, &net.OpError{Op: "dial", Net: network, Addr: remote, Err: werr}, true
+		}
+		return fail("connect", werr)
+	}
+	return fc, nil, true
+}
+
+// tcpEstablished reports whether the TCP socket fd has finished its
+// handshake (TCP_INFO's state), without waiting.
+func tcpEstablished(fd uintptr) bool {
+	var info [8]byte // tcpi_state is the first byte
+	n := uint32(len(info))
+	_, _, errno := syscall.RawSyscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO,
+		uintptr(unsafe.Pointer(&info[0])), uintptr(unsafe.Pointer(&n)), 0)
+	return errno == 0 && info[0] == 1 // TCP_ESTABLISHED
+}
+
+// fileConn is a connection Dial made: the socket as an *os.File, which
+// the Go poller drives as it drives a net.Conn.
+type fileConn struct {
+	*os.File
+	remote  net.Addr
+	network string
+}
+
+func (c *fileConn) RemoteAddr() net.Addr { return c.remote }
+
+// LocalAddr looks the address up when it is asked for (error messages
+// only).
+func (c *fileConn) LocalAddr() net.Addr {
+	var sa syscall.Sockaddr
+	if rc, err := c.SyscallConn(); err == nil {
+		rc.Control(func(fd uintptr) { sa, _ = syscall.Getsockname(int(fd)) })
+	}
+	switch a := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return &net.TCPAddr{IP: net.IP(a.Addr[:]).To16(), Port: a.Port}
+	case *syscall.SockaddrInet6:
+		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}
+	}
+	return &net.UnixAddr{Net: c.network}
+}
