@@ -16,8 +16,8 @@ import (
 // does: a non-blocking socket, connect, and a look at the TCP state
 // instead of a turn through the poller when loopback's handshake is
 // already done. The socket is driven by the Go poller as an *os.File:
-// net.Dialer would add getsockname, getpeername and TCP_NODELAY calls to
-// every connection and park the goroutine until the poller reports the
+// net.Dialer would add getsockname and getpeername calls to every
+// connection and park the goroutine until the poller reports the
 // connection writable. ok is false when the address is not one Dial
 // takes (a name to resolve, an IPv6 zone): the caller dials the usual
 // way.
@@ -52,6 +52,14 @@ func Dial(network, addr string, timeout time.Duration) (c net.Conn, err error, o
 	fd, err := syscall.Socket(domain, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return fail("socket", err)
+	}
+	if domain != syscall.AF_UNIX {
+		// as net.Dialer's connections: a request or a stream of body
+		// pieces written in parts (HTTP/2 frames, chunks) is not held
+		// back by Nagle's algorithm waiting for an acknowledgement
+		one := int32(1)
+		syscall.RawSyscall6(syscall.SYS_SETSOCKOPT, uintptr(fd), syscall.IPPROTO_TCP, syscall.TCP_NODELAY,
+			uintptr(unsafe.Pointer(&one)), 4, 0)
 	}
 	for {
 		err = syscall.Connect(fd, sa)

@@ -160,3 +160,23 @@ func TestDialNotTaken(t *testing.T) {
 		}
 	}
 }
+
+// Dialled TCP connections have Nagle's algorithm off, as net.Dialer's.
+func TestDialNoDelay(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	echoListener(t, ln)
+	c, err, _ := Dial("tcp", ln.Addr().String(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rc, _ := c.(syscall.Conn).SyscallConn()
+	v := -1
+	rc.Control(func(fd uintptr) { v, _ = syscall.GetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_NODELAY) })
+	if v != 1 {
+		t.Errorf("TCP_NODELAY %d", v)
+	}
+}
