@@ -39,8 +39,10 @@ const spillCheck = time.Millisecond
 
 // spillBlind is how long a write to the client must have been going on,
 // when the ring is full, for the client to count as slow where its socket
-// cannot be looked at.
-const spillBlind = 2 * time.Millisecond
+// cannot be looked at. Long enough that a writer kept from a CPU on a
+// busy machine is not taken for a slow client (2 ms spilled responses
+// of fast HTTP/2 clients to temp files under load).
+const spillBlind = 20 * time.Millisecond
 
 // fileChunk is the most the writer sends from the temp file at once.
 const fileChunk = 128 << 10
