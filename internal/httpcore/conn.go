@@ -869,6 +869,36 @@ func (c *conn) writev(timeout time.Duration, bufs ...[]byte) (int64, error) {
 	return s.iov.WriteTo(c.nc)
 }
 
+// sendFD is sendRaw's callback: writev what is left of c.wv (from
+// c.wi); false (wait for room) on EAGAIN.
+func (c *conn) sendFD(fd uintptr) bool {
+	for {
+		for c.wi < len(c.wv) && len(c.wv[c.wi]) == 0 {
+			c.wi++
+		}
+		if c.wi == len(c.wv) {
+			return true
+		}
+		n, errno := rawio.Writev(fd, c.wv[c.wi:])
+		if errno == syscall.EAGAIN {
+			return false
+		}
+		if errno != 0 {
+			c.werr = errno
+			return true
+		}
+		c.wn += int64(n)
+		for n > 0 {
+			m := min(n, len(c.wv[c.wi]))
+			c.wv[c.wi] = c.wv[c.wi][m:]
+			n -= m
+			if len(c.wv[c.wi]) == 0 {
+				c.wi++
+			}
+		}
+	}
+}
+
 // sendRaw writes all of c.wv to the socket with raw system calls (see
 // package rawio), waiting in the poller while the socket is full, within
 // the write deadline.

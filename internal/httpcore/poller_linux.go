@@ -5,8 +5,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	"weir/internal/rawio"
 )
 
 // The poller watches idle keep-alive connections whose goroutine has
@@ -165,49 +163,6 @@ func (p *poller) loop() {
 }
 
 const msgMore = syscall.MSG_MORE
-
-// sendFD is sendRaw's callback: writev what is left of c.wv (from
-// c.wi), up to eight buffers at a time; false (wait for room) on EAGAIN.
-func (c *conn) sendFD(fd uintptr) bool {
-	var iov [8]syscall.Iovec
-	for {
-		for c.wi < len(c.wv) && len(c.wv[c.wi]) == 0 {
-			c.wi++
-		}
-		k, total := 0, 0
-		for _, b := range c.wv[c.wi:] {
-			if k == len(iov) {
-				break
-			}
-			if len(b) > 0 {
-				iov[k] = syscall.Iovec{Base: &b[0]}
-				iov[k].SetLen(len(b))
-				total += len(b)
-				k++
-			}
-		}
-		if k == 0 {
-			return true
-		}
-		n, errno := rawio.Writev(fd, iov[:k], total)
-		if errno == syscall.EAGAIN {
-			return false
-		}
-		if errno != 0 {
-			c.werr = errno
-			return true
-		}
-		c.wn += int64(n)
-		for n > 0 {
-			m := min(n, len(c.wv[c.wi]))
-			c.wv[c.wi] = c.wv[c.wi][m:]
-			n -= m
-			if len(c.wv[c.wi]) == 0 {
-				c.wi++
-			}
-		}
-	}
-}
 
 // sendfile sends n bytes of f at off with sendfile(2), waiting in the Go
 // netpoller when the socket is full. handled is false when sendfile is

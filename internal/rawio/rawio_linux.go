@@ -44,10 +44,26 @@ func Write(fd uintptr, p []byte) (int, syscall.Errno) {
 	return call(sized(len(p)), syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
 }
 
-// Writev writes to the non-blocking socket fd what it takes of the
-// total bytes iov holds.
-func Writev(fd uintptr, iov []syscall.Iovec, total int) (int, syscall.Errno) {
-	return call(sized(total), syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(unsafe.SliceData(iov))), uintptr(len(iov)))
+// Writev writes to the non-blocking socket fd what it takes now of the
+// first eight non-empty buffers of bufs, in one writev.
+func Writev(fd uintptr, bufs [][]byte) (int, syscall.Errno) {
+	var iov [8]syscall.Iovec
+	k, total := 0, 0
+	for _, b := range bufs {
+		if k == len(iov) {
+			break
+		}
+		if len(b) > 0 {
+			iov[k].Base = &b[0]
+			iov[k].SetLen(len(b))
+			total += len(b)
+			k++
+		}
+	}
+	if k == 0 {
+		return 0, 0
+	}
+	return call(sized(total), syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(k))
 }
 
 // Quiet reports whether the socket fd has nothing to read and no end of

@@ -30,3 +30,14 @@ func Write(fd uintptr, p []byte) (int, syscall.Errno) {
 
 // Quiet cannot look at the socket on this system: it is taken as quiet.
 func Quiet(fd uintptr) bool { return true }
+
+// Writev writes to the non-blocking socket fd what it takes now of the
+// first non-empty buffer of bufs (no writev here).
+func Writev(fd uintptr, bufs [][]byte) (int, syscall.Errno) {
+	for _, b := range bufs {
+		if len(b) > 0 {
+			return Write(fd, b)
+		}
+	}
+	return 0, 0
+}

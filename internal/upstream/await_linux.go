@@ -22,26 +22,17 @@ import (
 // write's error; rerr the wait's (a deadline passed, the connection was
 // closed).
 func (c *Conn) SendAwait(bufs [][]byte) (n int64, complete bool, werr, rerr error) {
-	if !c.direct || len(bufs) > len(c.iov) {
+	if !c.direct {
 		return 0, false, nil, nil
 	}
 	total := 0
-	k := 0
 	for _, b := range bufs {
-		if len(b) == 0 {
-			continue
-		}
-		c.iov[k] = syscall.Iovec{Base: &b[0]}
-		c.iov[k].SetLen(len(b))
 		total += len(b)
-		k++
 	}
-	c.aw = awaitState{k: k, total: total}
+	c.aw = awaitState{bufs: bufs, total: total}
 	rerr = c.raw.Read(c.await)
 	a := &c.aw
-	for i := range c.iov[:k] {
-		c.iov[i] = syscall.Iovec{} // no reference to the request kept
-	}
+	a.bufs = nil // no reference to the request kept
 	if a.err != nil || a.n < total {
 		return int64(a.n), false, a.err, nil
 	}
@@ -51,21 +42,22 @@ func (c *Conn) SendAwait(bufs [][]byte) (n int64, complete bool, werr, rerr erro
 // awaitState is SendAwait's progress, kept in the Conn so that its
 // callback (a method value made once) needs no closure per request.
 type awaitState struct {
-	k, total, n int
-	written     bool
-	err         error
+	bufs     [][]byte
+	total, n int
+	written  bool
+	err      error
 }
 
-// awaitFD is SendAwait's callback: the first call writes, and returns
-// false to wait when everything went out; the call after the wait ends
-// it.
+// awaitFD is SendAwait's callback: the first call writes (what the
+// socket takes of the first eight buffers), and returns false to wait
+// when everything went out; the call after the wait ends it.
 func (c *Conn) awaitFD(fd uintptr) bool {
 	a := &c.aw
 	if a.written {
 		return true
 	}
 	a.written = true
-	n, errno := rawio.Writev(fd, c.iov[:a.k], a.total)
+	n, errno := rawio.Writev(fd, a.bufs)
 	switch errno {
 	case 0:
 		a.n = n

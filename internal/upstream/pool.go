@@ -38,7 +38,6 @@ type Conn struct {
 	// TLS or HTTP/2 layer over it), so that bytes may be written to it
 	direct bool
 	await  func(fd uintptr) bool
-	iov    [4]syscall.Iovec
 	aw     awaitState
 
 	// Read's state, for its callback made once
