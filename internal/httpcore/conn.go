@@ -908,7 +908,7 @@ func (c *conn) sendRaw() (int64, error) {
 	clear(c.wv)
 	c.wv = c.wv[:0]
 	if err == nil && c.werr != 0 {
-		err = &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", c.werr)}
+		err = &net.OpError{Op: "write", Net: c.nc.LocalAddr().Network(), Err: os.NewSyscallError("write", c.werr)}
 	}
 	return c.wn, err
 }

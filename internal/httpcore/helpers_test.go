@@ -118,14 +118,23 @@ func startServer(t testing.TB, h Handler, setup ...func(*Server)) (string, *Serv
 	return ln.Addr().String(), s
 }
 
-// exchange sends req on a new connection and reads until the server
-// closes or nothing arrives for idle; closed reports an EOF.
-func exchange(t testing.TB, addr, req string, idle time.Duration) (resp string, closed bool) {
+// dialServer connects to the test server at addr; the connection is
+// closed when the test ends.
+func dialServer(t testing.TB, addr string) net.Conn {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// exchange sends req on a new connection and reads until the server
+// closes or nothing arrives for idle; closed reports an EOF.
+func exchange(t testing.TB, addr, req string, idle time.Duration) (resp string, closed bool) {
+	t.Helper()
+	c := dialServer(t, addr)
 	defer c.Close()
 	if _, err := c.Write([]byte(req)); err != nil {
 		t.Fatal(err)

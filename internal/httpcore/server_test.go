@@ -127,14 +127,7 @@ func TestDrain(t *testing.T) {
 	}
 	addr, s := startServer(t, h)
 
-	dial := func() net.Conn {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		return c
-	}
+	dial := func() net.Conn { return dialServer(t, addr) }
 	parked := dial()  // will be in the poller
 	parked2 := dial() // in the poller, with a request sent just before Drain
 	slow := dial()    // in a request
@@ -285,14 +278,7 @@ func TestMaxConnsReusesIdle(t *testing.T) {
 func TestMaxConnsReclaimsWaitingFirst(t *testing.T) {
 	h := &testHandler{set: DefaultSettings()}
 	addr, _ := startServer(t, h, func(s *Server) { s.MaxConns = 2 })
-	dial := func() net.Conn {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		return c
-	}
+	dial := func() net.Conn { return dialServer(t, addr) }
 	waiting := dial() // older, never sends
 	time.Sleep(50 * time.Millisecond)
 	kept := dial()

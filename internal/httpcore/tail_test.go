@@ -106,11 +106,7 @@ func TestHeldTailDrain(t *testing.T) {
 // Pipelined requests get their answers in order, each whole.
 func TestHeldTailPipelined(t *testing.T) {
 	addr, _ := startServer(t, &testHandler{set: DefaultSettings(), serve: bigAnswer(3000)})
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialServer(t, addr)
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	io.WriteString(c, "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n")
 	br := bufio.NewReader(c)
@@ -157,11 +153,7 @@ func TestHeldTailPipelinedLate(t *testing.T) {
 		w.Write([]byte(r.Path))
 	}
 	addr, _ := startServer(t, h)
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialServer(t, addr)
 	c.SetDeadline(time.Now().Add(30 * time.Second))
 	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
 	time.Sleep(30 * time.Millisecond) // read apart, before the answer

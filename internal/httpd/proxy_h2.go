@@ -34,6 +34,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
 	"weir/internal/httpcore"
 )
 

@@ -14,8 +14,14 @@ import (
 	"time"
 )
 
-// echoListener accepts connections on ln and echoes what they send.
-func echoListener(t *testing.T, ln net.Listener) {
+// echoServer listens on network and address and echoes what each
+// connection sends; it returns the address to dial.
+func echoServer(t *testing.T, network, address string) string {
+	t.Helper()
+	ln, err := net.Listen(network, address)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -26,6 +32,7 @@ func echoListener(t *testing.T, ln net.Listener) {
 			go func() { defer c.Close(); io.Copy(c, c) }()
 		}
 	}()
+	return ln.Addr().String()
 }
 
 func roundTrip(t *testing.T, c net.Conn) {
@@ -41,19 +48,15 @@ func roundTrip(t *testing.T, c net.Conn) {
 }
 
 func TestDialTCPAndUnix(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	echoListener(t, ln)
-	c, err, ok := Dial("tcp", ln.Addr().String(), time.Second)
+	addr := echoServer(t, "tcp", "127.0.0.1:0")
+	c, err, ok := Dial("tcp", addr, time.Second)
 	if !ok || err != nil {
 		t.Fatalf("Dial: %v %v", ok, err)
 	}
 	defer c.Close()
 	roundTrip(t, c)
-	if c.RemoteAddr().String() != ln.Addr().String() {
-		t.Errorf("remote %v, want %v", c.RemoteAddr(), ln.Addr())
+	if c.RemoteAddr().String() != addr {
+		t.Errorf("remote %v, want %v", c.RemoteAddr(), addr)
 	}
 	if a, ok := c.LocalAddr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() || a.Port == 0 {
 		t.Errorf("local %v", c.LocalAddr())
@@ -64,12 +67,7 @@ func TestDialTCPAndUnix(t *testing.T) {
 		t.Error("a dialled socket is written to directly")
 	}
 
-	path := filepath.Join(t.TempDir(), "s.sock")
-	uln, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	echoListener(t, uln)
+	path := echoServer(t, "unix", filepath.Join(t.TempDir(), "s.sock"))
 	u, err, ok := Dial("unix", path, time.Second)
 	if !ok || err != nil {
 		t.Fatalf("Dial unix: %v %v", ok, err)
@@ -163,12 +161,7 @@ func TestDialNotTaken(t *testing.T) {
 
 // Dialled TCP connections have Nagle's algorithm off, as net.Dialer's.
 func TestDialNoDelay(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	echoListener(t, ln)
-	c, err, _ := Dial("tcp", ln.Addr().String(), time.Second)
+	c, err, _ := Dial("tcp", echoServer(t, "tcp", "127.0.0.1:0"), time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
