@@ -300,6 +300,30 @@ func TestMaxConnsReclaimsWaitingFirst(t *testing.T) {
 	}
 }
 
+// TestMaxConnsReclaimsOldestWaiting: of two connections waiting for
+// their first request, the one waiting longer is closed first, so a
+// client that has just connected still gets its request in.
+func TestMaxConnsReclaimsOldestWaiting(t *testing.T) {
+	h := &testHandler{set: DefaultSettings()}
+	addr, _ := startServer(t, h, func(s *Server) { s.MaxConns = 2 })
+	old := dialServer(t, addr)
+	time.Sleep(50 * time.Millisecond)
+	recent := dialServer(t, addr)
+	time.Sleep(50 * time.Millisecond)
+	fresh := dialServer(t, addr)
+	fresh.Write([]byte(get))
+	if resp, _ := readAll(fresh, 200*time.Millisecond); !strings.HasPrefix(resp, "HTTP/1.1 200 OK") {
+		t.Fatalf("new connection: %q", resp)
+	}
+	if _, closed := readAll(old, 200*time.Millisecond); !closed {
+		t.Error("the connection waiting longest was not reclaimed")
+	}
+	recent.Write([]byte(get))
+	if resp, _ := readAll(recent, 200*time.Millisecond); !strings.HasPrefix(resp, "HTTP/1.1 200 OK") {
+		t.Errorf("the connection waiting a shorter time: %q", resp)
+	}
+}
+
 // TestDrainPendingInPoller: a parked connection whose request has arrived
 // but was not picked up yet is served (with "Connection: close"), not
 // closed under the client.
