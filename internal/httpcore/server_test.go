@@ -272,30 +272,32 @@ func TestMaxConnsReusesIdle(t *testing.T) {
 	}
 }
 
+// getOK sends a GET on c and reports the answer and whether it was a 200.
+func getOK(c net.Conn) (string, bool) {
+	c.Write([]byte(get))
+	resp, _ := readAll(c, 200*time.Millisecond)
+	return resp, strings.HasPrefix(resp, "HTTP/1.1 200 OK")
+}
+
 // TestMaxConnsReclaimsWaitingFirst: at the limit a connection that has
 // not sent a request yet is closed before a keep-alive one, even an
 // older one.
 func TestMaxConnsReclaimsWaitingFirst(t *testing.T) {
 	h := &testHandler{set: DefaultSettings()}
 	addr, _ := startServer(t, h, func(s *Server) { s.MaxConns = 2 })
-	dial := func() net.Conn { return dialServer(t, addr) }
-	waiting := dial() // older, never sends
+	waiting := dialServer(t, addr) // older, never sends
 	time.Sleep(50 * time.Millisecond)
-	kept := dial()
-	kept.Write([]byte(get))
-	if resp, _ := readAll(kept, 200*time.Millisecond); !strings.HasPrefix(resp, "HTTP/1.1 200 OK") {
+	kept := dialServer(t, addr)
+	if resp, ok := getOK(kept); !ok {
 		t.Fatalf("keep-alive connection: %q", resp)
 	}
-	fresh := dial()
-	fresh.Write([]byte(get))
-	if resp, _ := readAll(fresh, 200*time.Millisecond); !strings.HasPrefix(resp, "HTTP/1.1 200 OK") {
+	if resp, ok := getOK(dialServer(t, addr)); !ok {
 		t.Fatalf("new connection: %q", resp)
 	}
 	if _, closed := readAll(waiting, 200*time.Millisecond); !closed {
 		t.Error("the connection waiting for its first request was not reclaimed")
 	}
-	kept.Write([]byte(get))
-	if resp, _ := readAll(kept, 200*time.Millisecond); !strings.HasPrefix(resp, "HTTP/1.1 200 OK") {
+	if resp, ok := getOK(kept); !ok {
 		t.Errorf("keep-alive connection after the reclaim: %q", resp)
 	}
 }
@@ -310,16 +312,13 @@ func TestMaxConnsReclaimsOldestWaiting(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	recent := dialServer(t, addr)
 	time.Sleep(50 * time.Millisecond)
-	fresh := dialServer(t, addr)
-	fresh.Write([]byte(get))
-	if resp, _ := readAll(fresh, 200*time.Millisecond); !strings.HasPrefix(resp, "HTTP/1.1 200 OK") {
+	if resp, ok := getOK(dialServer(t, addr)); !ok {
 		t.Fatalf("new connection: %q", resp)
 	}
 	if _, closed := readAll(old, 200*time.Millisecond); !closed {
 		t.Error("the connection waiting longest was not reclaimed")
 	}
-	recent.Write([]byte(get))
-	if resp, _ := readAll(recent, 200*time.Millisecond); !strings.HasPrefix(resp, "HTTP/1.1 200 OK") {
+	if resp, ok := getOK(recent); !ok {
 		t.Errorf("the connection waiting a shorter time: %q", resp)
 	}
 }
