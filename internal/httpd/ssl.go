@@ -133,9 +133,7 @@ func (q *request) sslVar(id vars.ID) (string, bool) {
 	case vars.SSLCurves:
 		return tlsconf.CurveList(q.tlsConn().ClientCurves()), true
 	case vars.SSLSessionID:
-		// Go's TLS exposes no session id: not found, as nginx's when
-		// OpenSSL has none.
-		return "", false
+		return q.tlsConn().SessionID(), true
 	}
 	if len(st.PeerCertificates) == 0 {
 		return "", true

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -766,5 +767,31 @@ func BenchmarkSSLProxy(b *testing.B) {
 		}
 		io.Copy(io.Discard, r.Body)
 		r.Body.Close()
+	}
+}
+
+// TestSSLSessionID: $ssl_session_id is 32 bytes in lowercase hex, a new
+// one for each session, as nginx with OpenSSL gives it.
+func TestSSLSessionID(t *testing.T) {
+	addr, _ := startTLS(t, `events {} http { access_log off;
+		ssl_certificate a-ec.crt; ssl_certificate_key a-ec.key;
+		server { listen 127.0.0.1:{{PORT}} ssl; server_name a.test;
+			location / { return 200 "$ssl_session_id"; } } }`)
+	p := getPKI()
+	hex64 := regexp.MustCompile(`^[0-9a-f]{64}$`)
+	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		seen := map[string]bool{}
+		for range 2 {
+			cfg := clientConf(p, "a.test")
+			cfg.MaxVersion = v
+			r, _, err := tlsGet(t, addr, cfg, "a.test", "/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !hex64.MatchString(r.body) || seen[r.body] {
+				t.Errorf("TLS %x: $ssl_session_id %q (seen before: %v)", v, r.body, seen[r.body])
+			}
+			seen[r.body] = true
+		}
 	}
 }

@@ -1,7 +1,9 @@
 package tlsconf
 
 import (
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -38,6 +40,8 @@ type Conn struct {
 	// $ssl_curves (slices crypto/tls parsed; named only when asked for)
 	helloCiphers []uint16
 	helloCurves  []tls.CurveID
+
+	sessionID string // $ssl_session_id, made when first asked for
 
 	// rejected: ssl_reject_handshake refused the hello. fail is how
 	// nginx would log the failure of the last read before the handshake
@@ -170,6 +174,29 @@ func (c *Conn) ClientCiphers() []uint16 { return c.helloCiphers }
 // supported_groups extension), in its order, as sent.
 func (c *Conn) ClientCurves() []tls.CurveID { return c.helloCurves }
 
+// SessionID is $ssl_session_id (ngx_ssl_get_session_id): the id of the
+// session as OpenSSL would have it, in lowercase hex. A TLS 1.2 session
+// resumed from a ticket takes the id the client sent with the ticket
+// (RFC 5077; OpenSSL's tls_decrypt_ticket); any other session has an
+// id of 32 random bytes, made by the server (OpenSSL's
+// ssl_generate_session_id, which TLS 1.3 runs again for the session of
+// each ticket it sends after the handshake). "" before the handshake.
+func (c *Conn) SessionID() string {
+	if c.state == nil {
+		return ""
+	}
+	if c.sessionID == "" {
+		if c.state.Version == tls.VersionTLS12 && c.state.DidResume && c.pc != nil && c.pc.sidLen > 0 {
+			c.sessionID = hex.EncodeToString(c.pc.hello[helloSIDAt+1 : helloSIDAt+1+c.pc.sidLen])
+		} else {
+			var b [32]byte
+			rand.Read(b[:])
+			c.sessionID = hex.EncodeToString(b[:])
+		}
+	}
+	return c.sessionID
+}
+
 // Site returns the server block's settings the handshake used.
 func (c *Conn) Site() *Site { return c.site }
 
@@ -177,13 +204,23 @@ func (c *Conn) Site() *Site { return c.site }
 // type of the first handshake message (the byte after the first record's
 // header), which names a failure as OpenSSL does: OpenSSL checks the type
 // before the length, crypto/tls the length first.
+// It also keeps the hello's first bytes, up to the end of its
+// legacy_session_id, for $ssl_session_id.
 type prefixConn struct {
 	net.Conn
 	b       byte
 	have    bool
-	n       int // bytes handed out, up to the type's offset
+	n       int // bytes handed out, up to the end of the session id
 	msgType int // -1 until seen
+
+	hello  [helloSIDAt + 1 + 32]byte
+	sidLen int // the session id's length once all of it was read
 }
+
+// helloSIDAt is the offset of legacy_session_id's length byte in the
+// first record of a TLS hello: the record header (5), the handshake
+// header (4), client_version (2) and random (32) come before it.
+const helloSIDAt = 5 + 4 + 2 + 32
 
 func (p *prefixConn) Read(b []byte) (int, error) {
 	if p.have && len(b) > 0 {
@@ -192,11 +229,21 @@ func (p *prefixConn) Read(b []byte) (int, error) {
 		return 1, nil
 	}
 	n, err := p.Conn.Read(b)
-	if p.n <= 5 && p.n+n > 5 {
-		p.msgType = int(b[5-p.n])
-	}
-	if p.n <= 5 {
-		p.n += n
+	if p.n < len(p.hello) {
+		// the byte of offset 0 was handed out from p.b
+		if p.n == 1 {
+			p.hello[0] = p.b
+		}
+		k := copy(p.hello[p.n:], b[:n])
+		p.n += k
+		if p.msgType < 0 && p.n > 5 {
+			p.msgType = int(p.hello[5])
+		}
+		if p.n > helloSIDAt && p.hello[0] == 0x16 && p.hello[5] == 1 {
+			if l := int(p.hello[helloSIDAt]); l <= 32 && p.n >= helloSIDAt+1+l {
+				p.sidLen = l
+			}
+		}
 	}
 	return n, err
 }
