@@ -306,3 +306,40 @@ func TestProxyResponse(t *testing.T) {
 		with(get("reset before header", "/r/reset"), 0, modeReset),
 	)
 }
+
+// TestProxyForceRanges: proxy_force_ranges makes the range filter cut one
+// range out of an upstream's 200 (the upstream's own Accept-Ranges
+// dropped); several ranges, an If-Range that does not match, or a status
+// other than 200 give the whole response; an unsatisfiable range gives
+// 416.
+func TestProxyForceRanges(t *testing.T) {
+	runProxy(t, newPool(1), &site{
+		http: `
+    proxy_http_version 1.0;
+    server {
+        listen 127.0.0.1:{{PORT}};
+        location /on/ { proxy_pass http://{{B0}}; proxy_force_ranges on; add_header X-Added yes; }
+        location /unbuf/ { proxy_pass http://{{B0}}; proxy_force_ranges on; proxy_buffering off; }
+        location /off/ { proxy_pass http://{{B0}}; }
+        location /max0/ { proxy_pass http://{{B0}}; proxy_force_ranges on; max_ranges 0; }
+    }`,
+	},
+		pc(get("no range", "/on/a?r=ranged")),
+		pc(get("one range", "/on/a?r=ranged", "Range: bytes=0-5")),
+		pc(get("suffix range", "/on/a?r=ranged", "Range: bytes=-4")),
+		pc(get("open range", "/on/a?r=ranged", "Range: bytes=3-")),
+		pc(get("two ranges", "/on/a?r=ranged", "Range: bytes=0-1,4-5")),
+		pc(get("unsatisfiable", "/on/a?r=ranged", "Range: bytes=100000-")),
+		pc(get("bad range", "/on/a?r=ranged", "Range: bytes=x-y")),
+		pc(get("if-range etag", "/on/a?r=ranged", "Range: bytes=0-5", `If-Range: "r1"`)),
+		pc(get("if-range other etag", "/on/a?r=ranged", "Range: bytes=0-5", `If-Range: "r2"`)),
+		pc(get("if-range date", "/on/a?r=ranged", "Range: bytes=0-5", "If-Range: Thu, 01 Jan 2015 00:00:00 GMT")),
+		pc(get("if-range other date", "/on/a?r=ranged", "Range: bytes=0-5", "If-Range: Fri, 02 Jan 2015 00:00:00 GMT")),
+		pc(get("range of a 404", "/on/a?r=s404", "Range: bytes=0-5")),
+		pc(get("unbuffered range", "/unbuf/a?r=ranged", "Range: bytes=2-9")),
+		pc(req("range head", "HEAD", "/on/a?r=ranged", "Range: bytes=0-5")),
+		pc(get("range kept alive", "/on/a?r=ranged", "Range: bytes=0-2").keep()),
+		pc(get("without force_ranges", "/off/a?r=ranged", "Range: bytes=0-5")),
+		pc(get("max_ranges 0", "/max0/a?r=ranged", "Range: bytes=0-5")),
+	)
+}

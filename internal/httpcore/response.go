@@ -72,6 +72,14 @@ type Response struct {
 	LingeringTime    time.Duration
 	LingeringTimeout time.Duration
 
+	// BodySkip and BodyTrim make Write and SendFile pass on a window of
+	// the body they are given (the range filter's single-part body
+	// filter, for a body that streams through): the first BodySkip
+	// bytes are dropped, and with BodyTrim so is what goes beyond the
+	// Content-Length, silently rather than with ErrBodyOverflow.
+	BodySkip int64
+	BodyTrim bool
+
 	// OnHeader, when set, runs inside WriteHeader just before the header
 	// is serialised: weir's header filters (add_header, expires, ...).
 	OnHeader func(w *Response)
@@ -361,11 +369,18 @@ func (w *Response) Write(p []byte) (int, error) {
 	if o.drop || o.headOnly || n == 0 {
 		return n, nil
 	}
+	if w.BodySkip > 0 {
+		k := min(int64(n), w.BodySkip)
+		w.BodySkip -= k
+		if p = p[k:]; len(p) == 0 {
+			return n, nil
+		}
+	}
 	var over bool
 	if o.clKnown {
 		if int64(len(p)) > o.remain {
 			p = p[:o.remain]
-			over = true
+			over = !w.BodyTrim
 		}
 		o.remain -= int64(len(p))
 	}
@@ -541,13 +556,26 @@ func (w *Response) SendFile(f *os.File, off, n int64) error {
 	if o.drop || o.headOnly || n <= 0 {
 		return nil
 	}
+	if w.BodySkip > 0 {
+		k := min(n, w.BodySkip)
+		w.BodySkip -= k
+		if off, n = off+k, n-k; n == 0 {
+			return nil
+		}
+	}
 	var over bool
 	if o.clKnown {
 		if n > o.remain {
 			n = o.remain
-			over = true
+			over = !w.BodyTrim
 		}
 		o.remain -= n
+		if n == 0 {
+			if over {
+				return ErrBodyOverflow
+			}
+			return nil
+		}
 	}
 	o.buffer()
 	if o.chunked {

@@ -12,6 +12,7 @@ import (
 	"weir/internal/errlog"
 	"weir/internal/httpcore"
 	"weir/internal/proto/http1"
+	"weir/internal/static"
 	"weir/internal/upstream"
 )
 
@@ -149,8 +150,12 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 	}
 	w.Header = w.Header[:0]
 	q.passedHeaders = true
+	// force_ranges (memcached's always): the range filter answers
+	// ranges, and the upstream's Accept-Ranges is not passed
+	// (ngx_http_upstream_copy_allow_ranges)
+	forced := uc.ForceRanges.V || px.tr == &memcachedTransport
 	for _, x := range h.Headers {
-		if !q.upstreamHeaderPassed(x.Name) {
+		if !q.upstreamHeaderPassed(x.Name) || forced && httpcore.EqualFold(x.Name, "accept-ranges") {
 			continue
 		}
 		v := x.Value
@@ -185,11 +190,6 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 			w.NoDate = true
 		}
 	}
-	if px.tr == &memcachedTransport && h.Status == 200 {
-		// memcached forces ranges (u->conf->force_ranges): the range
-		// filter announces them
-		w.Header = append(w.Header, httpcore.Header{Name: "Accept-Ranges", Value: "bytes"})
-	}
 	if px.tr.hidden != nil {
 		// the gateway modules do not hide Server and Date: the
 		// application's replace weir's own
@@ -220,11 +220,44 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 	}
 
 	q.prepareHeader()
+	if forced && w.Status == 200 && !h.Chunked && w.ContentLength >= 0 && q.forcedRanges(peer) {
+		return
+	}
 	if err := w.WriteHeader(); err != nil {
 		q.finishUpstream(peer, false, 0)
 		return
 	}
 	q.proxyBody(peer, buffering)
+}
+
+// forcedRanges is the range filter on an upstream's 200 of known length
+// with force_ranges, for which ngx_http_upstream_send_response sets
+// allow_ranges and single_range: one range is answered with a 206 cut
+// from the body as it streams through, several with the whole 200. The
+// headers filter (add_header) runs first, as in nginx's filter chain. It
+// reports whether the request was answered with 416 instead, the
+// upstream connection closed.
+func (q *request) forcedRanges(peer *upstream.Peer) bool {
+	w := q.w
+	if f := w.OnHeader; f != nil {
+		w.OnHeader = nil
+		f(w)
+	}
+	maxRanges := static.MaxRangesUnlimited
+	if q.lc.MaxRanges.V >= 0 {
+		maxRanges = int(q.lc.MaxRanges.V)
+	}
+	status, skip := static.SingleRange(w, q.r, maxRanges)
+	if status == 416 {
+		q.finishUpstream(peer, false, 0)
+		q.respondStatus(416)
+		return true
+	}
+	if w.Status == 206 {
+		w.BodySkip, w.BodyTrim = skip, true
+		q.status = 206
+	}
+	return false
 }
 
 // hasErrorPage reports whether error_page covers status here.

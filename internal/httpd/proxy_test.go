@@ -144,15 +144,8 @@ type resp struct {
 // do sends a raw request on a new connection and reads the response.
 func do(t *testing.T, addr, req string) resp {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := dialSend(t, addr, req)
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.Write([]byte(req)); err != nil {
-		t.Fatal(err)
-	}
 	br := bufio.NewReader(c)
 	r, err := http.ReadResponse(br, nil)
 	if err != nil {
@@ -834,4 +827,87 @@ func TestProxyClientGone(t *testing.T) {
 	if elog := readLog(t, dir, "info.log"); !strings.Contains(elog, "[info]") || !strings.Contains(elog, "client prematurely closed connection, so upstream connection is closed too while reading response header from upstream, client: 127.0.0.1") {
 		t.Fatalf("error log:\n%s", elog)
 	}
+}
+
+// TestProxyForceRanges: with proxy_force_ranges a single range of an
+// upstream's 200 is cut from the body as it streams through (buffered or
+// not), several ranges get the whole body, an unsatisfiable one 416, and
+// the upstream's own Accept-Ranges is replaced; without it the Range
+// header is the upstream's business.
+func TestProxyForceRanges(t *testing.T) {
+	const alpha = "abcdefghijklmnopqrstuvwxyz"
+	b := startBackend(t, "b", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"v1"`)
+		w.Header().Set("Accept-Ranges", "none")
+		w.Header().Set("Content-Length", "26")
+		w.Write([]byte(alpha))
+	})
+	addr, _ := proxyEnv(t, `events {} http {
+		server { listen 127.0.0.1:{{PORT}};
+			location /on/ { proxy_pass http://{{A}}; proxy_force_ranges on; add_header X-Added yes; }
+			location /unbuffered/ { proxy_pass http://{{A}}; proxy_force_ranges on; proxy_buffering off; }
+			location /off/ { proxy_pass http://{{A}}; } } }`,
+		map[string]string{"A": b.addr})
+	req := func(uri, extra string) resp {
+		return do(t, addr, "GET "+uri+" HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"+extra+"\r\n")
+	}
+	for _, c := range []struct {
+		uri, extra string
+		status     int
+		body       string
+		cr, ar     string
+	}{
+		{"/on/", "Range: bytes=2-4\r\n", 206, "cde", "bytes 2-4/26", ""},
+		{"/on/", "", 200, alpha, "", "bytes"},
+		{"/on/", "Range: bytes=0-1,5-6\r\n", 200, alpha, "", "bytes"},
+		{"/on/", "Range: bytes=2-4\r\nIf-Range: \"v2\"\r\n", 200, alpha, "", "bytes"},
+		{"/on/", "Range: bytes=2-4\r\nIf-Range: \"v1\"\r\n", 206, "cde", "bytes 2-4/26", ""},
+		{"/unbuffered/", "Range: bytes=-3\r\n", 206, "xyz", "bytes 23-25/26", ""},
+		{"/unbuffered/", "Range: bytes=20-\r\n", 206, "uvwxyz", "bytes 20-25/26", ""},
+		{"/off/", "Range: bytes=2-4\r\n", 200, alpha, "", "none"},
+	} {
+		r := req(c.uri, c.extra)
+		if r.status != c.status || r.body != c.body || r.header.Get("Content-Range") != c.cr || strings.Join(r.header.Values("Accept-Ranges"), ",") != c.ar {
+			t.Errorf("%s %q: %d %q Content-Range %q Accept-Ranges %q", c.uri, c.extra, r.status, r.body, r.header.Get("Content-Range"), r.header.Values("Accept-Ranges"))
+		}
+		if c.uri == "/on/" && r.header.Get("X-Added") != "yes" {
+			t.Errorf("%s %q: add_header lost: %v", c.uri, c.extra, r.header)
+		}
+	}
+	r := req("/on/", "Range: bytes=30-40\r\n")
+	if r.status != 416 || r.header.Get("Content-Range") != "bytes */26" || r.header.Get("ETag") != "" || r.header.Get("Accept-Ranges") != "" {
+		t.Errorf("unsatisfiable: %d %v", r.status, r.header)
+	}
+	// the window ends the response on a kept connection: the next
+	// request on it is answered
+	resp := rawExchange(t, addr, "GET /on/ HTTP/1.1\r\nHost: test\r\nRange: bytes=0-0\r\n\r\nGET /on/ HTTP/1.1\r\nHost: test\r\nRange: bytes=25-\r\nConnection: close\r\n\r\n")
+	if strings.Count(resp, "HTTP/1.1 206") != 2 || !strings.Contains(resp, "\r\n\r\na") || !strings.HasSuffix(resp, "\r\n\r\nz") {
+		t.Errorf("two ranges on one connection: %q", resp)
+	}
+}
+
+// rawExchange writes req on a new connection and returns all that comes
+// back until the server closes it.
+func rawExchange(t *testing.T, addr, req string) string {
+	t.Helper()
+	c := dialSend(t, addr, req)
+	defer c.Close()
+	b, _ := io.ReadAll(c)
+	return string(b)
+}
+
+// dialSend connects to addr, with a 10s deadline for the exchange, and
+// writes req.
+func dialSend(t *testing.T, addr, req string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, req); err != nil {
+		c.Close()
+		t.Fatal(err)
+	}
+	return c
 }
