@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"weir/internal/rawio"
 )
 
 // The poller watches idle keep-alive connections whose goroutine has
@@ -32,8 +34,7 @@ type poller struct {
 	// beyond the wheel waits in the last reachable slot and is put back
 	// when that slot comes round. Guarded by mu; a connection's own
 	// fields are changed under its mu, which is taken first.
-	file *os.File // the epoll instance, in the Go netpoller
-	rc   syscall.RawConn
+	ep *rawio.Epoll
 
 	wheel   [wheelSlots]*conn
 	tick    int64 // the last tick processed
@@ -65,25 +66,15 @@ func setWakeHook(f func(*conn) bool) {
 }
 
 func (p *poller) init() {
-	p.epfd, p.err = syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
-	if p.err != nil {
-		return
+	// The loop waits for the epoll instance in the Go netpoller, not in
+	// a blocking epoll_wait: a goroutine blocked in a system call keeps
+	// its P until the runtime's monitor takes it back, up to 10 ms later,
+	// which left a CPU idle under load (a third of the time with
+	// GOMAXPROCS=1).
+	if p.ep, p.err = rawio.NewEpoll(); p.err == nil {
+		p.epfd = p.ep.Fd
+		go p.loop()
 	}
-	// The loop waits for the epoll instance in the Go netpoller (an
-	// epoll fd is readable while events are ready), not in a blocking
-	// epoll_wait: a goroutine blocked in a system call keeps its P until
-	// the runtime's monitor takes it back, up to 10 ms later, which left
-	// a CPU idle under load (a third of the time with GOMAXPROCS=1).
-	if p.err = syscall.SetNonblock(p.epfd, true); p.err != nil {
-		syscall.Close(p.epfd)
-		return
-	}
-	p.file = os.NewFile(uintptr(p.epfd), "epoll")
-	if p.rc, p.err = p.file.SyscallConn(); p.err != nil {
-		p.file.Close()
-		return
-	}
-	go p.loop()
 }
 
 func pollerAvailable() bool {
@@ -161,19 +152,11 @@ func (p *poller) loop() {
 				expired[i] = nil
 			}
 			next = now + wheelTick
-			p.file.SetReadDeadline(time.Now().Add(time.Duration(wheelTick)))
+			p.ep.SetDeadline(time.Now().Add(time.Duration(wheelTick)))
 		}
-		var n int
-		var err error
-		rerr := p.rc.Read(func(fd uintptr) bool {
-			n, err = syscall.EpollWait(int(fd), events, 0)
-			return n > 0 || (err != nil && err != syscall.EINTR)
-		})
-		if rerr != nil {
-			if errors.Is(rerr, os.ErrDeadlineExceeded) {
-				continue
-			}
-			return
+		n, err := p.ep.Wait(events)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			continue
 		}
 		if err != nil {
 			return

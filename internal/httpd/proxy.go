@@ -692,7 +692,10 @@ func (q *request) dial(peer *upstream.Peer) (net.Conn, error) {
 	var err error
 	done := false
 	if d.LocalAddr == nil && d.KeepAlive < 0 {
-		nc, err, done = upstream.Dial(peer.Network, peer.Addr, d.Timeout)
+		// a connection that cannot go back to the pool
+		oneShot := !q.px.grp.Pooling() || q.px.tr == &uwsgiTransport || q.px.tr == &scgiTransport ||
+			q.px.tr == &fastcgiTransport && !q.lc.FastCGI.KeepConn.V
+		nc, err, done = upstream.Dial(peer.Network, peer.Addr, d.Timeout, oneShot)
 	}
 	if !done {
 		nc, err = d.Dial(peer.Network, peer.Addr)

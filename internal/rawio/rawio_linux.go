@@ -3,7 +3,9 @@
 package rawio
 
 import (
+	"os"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -74,3 +76,135 @@ func Quiet(fd uintptr) bool {
 		syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
 	return errno == syscall.EAGAIN
 }
+
+// EpollWait takes the events ready on the epoll instance epfd, without
+// waiting (a timeout of 0): the caller waits for epfd itself to become
+// readable in the Go poller.
+func EpollWait(epfd int, events []syscall.EpollEvent) (int, syscall.Errno) {
+	if len(events) == 0 {
+		return 0, 0
+	}
+	for {
+		n, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])),
+			uintptr(len(events)), 0, 0, 0)
+		if errno == syscall.EINTR {
+			continue
+		}
+		return int(n), errno
+	}
+}
+
+// Connect starts connecting the non-blocking socket fd to sa, an
+// *syscall.SockaddrInet4, *SockaddrInet6 or *SockaddrUnix (EINVAL for
+// others). EINPROGRESS means the handshake is under way.
+func Connect(fd int, sa syscall.Sockaddr) syscall.Errno {
+	var buf [syscall.SizeofSockaddrUnix]byte
+	var n uintptr
+	switch a := sa.(type) {
+	case *syscall.SockaddrInet4:
+		r := (*syscall.RawSockaddrInet4)(unsafe.Pointer(&buf[0]))
+		r.Family = syscall.AF_INET
+		p := (*[2]byte)(unsafe.Pointer(&r.Port))
+		p[0], p[1] = byte(a.Port>>8), byte(a.Port)
+		r.Addr = a.Addr
+		n = syscall.SizeofSockaddrInet4
+	case *syscall.SockaddrInet6:
+		r := (*syscall.RawSockaddrInet6)(unsafe.Pointer(&buf[0]))
+		r.Family = syscall.AF_INET6
+		p := (*[2]byte)(unsafe.Pointer(&r.Port))
+		p[0], p[1] = byte(a.Port>>8), byte(a.Port)
+		r.Scope_id = a.ZoneId
+		r.Addr = a.Addr
+		n = syscall.SizeofSockaddrInet6
+	case *syscall.SockaddrUnix:
+		r := (*syscall.RawSockaddrUnix)(unsafe.Pointer(&buf[0]))
+		if len(a.Name) == 0 || len(a.Name) >= len(r.Path) {
+			return syscall.EINVAL
+		}
+		r.Family = syscall.AF_UNIX
+		for i := 0; i < len(a.Name); i++ {
+			r.Path[i] = int8(a.Name[i])
+		}
+		n = uintptr(2 + len(a.Name) + 1)
+		if a.Name[0] == '@' {
+			r.Path[0] = 0 // abstract socket
+			n--
+		}
+	default:
+		return syscall.EINVAL
+	}
+	for {
+		_, _, errno := syscall.RawSyscall(syscall.SYS_CONNECT, uintptr(fd), uintptr(unsafe.Pointer(&buf[0])), n)
+		if errno != syscall.EINTR {
+			return errno
+		}
+	}
+}
+
+// SocketError reads and clears the socket's pending error (SO_ERROR).
+func SocketError(fd int) syscall.Errno {
+	var v int32
+	l := uint32(4)
+	_, _, errno := syscall.RawSyscall6(syscall.SYS_GETSOCKOPT, uintptr(fd), syscall.SOL_SOCKET, syscall.SO_ERROR,
+		uintptr(unsafe.Pointer(&v)), uintptr(unsafe.Pointer(&l)), 0)
+	if errno != 0 {
+		return errno
+	}
+	return syscall.Errno(v)
+}
+
+// Close closes fd. Closing a socket does not wait (no SO_LINGER is set
+// on the sockets weir makes).
+func Close(fd int) syscall.Errno {
+	_, _, errno := syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(fd), 0, 0)
+	return errno
+}
+
+// Epoll is an epoll instance that is itself waited for in the Go poller
+// (an epoll descriptor is readable while events are ready), so that the
+// goroutine waiting for it holds no thread and no P, and takes its
+// events without a system call that tells the scheduler it may block.
+type Epoll struct {
+	Fd   int
+	file *os.File // keeps the descriptor in the Go poller
+	rc   syscall.RawConn
+}
+
+// NewEpoll makes an instance.
+func NewEpoll() (*Epoll, error) {
+	fd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		syscall.Close(fd)
+		return nil, err
+	}
+	e := &Epoll{Fd: fd, file: os.NewFile(uintptr(fd), "epoll")}
+	if e.rc, err = e.file.SyscallConn(); err != nil {
+		e.file.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Wait waits until events are ready, or the deadline set by
+// SetDeadline passes (os.ErrDeadlineExceeded), and takes up to
+// len(events) of them.
+func (e *Epoll) Wait(events []syscall.EpollEvent) (int, error) {
+	var n int
+	var errno syscall.Errno
+	if err := e.rc.Read(func(fd uintptr) bool {
+		n, errno = EpollWait(int(fd), events)
+		return n > 0 || errno != 0
+	}); err != nil {
+		return 0, err
+	}
+	if errno != 0 {
+		return 0, errno
+	}
+	return n, nil
+}
+
+// SetDeadline bounds the waits of Wait.
+func (e *Epoll) SetDeadline(t time.Time) error { return e.file.SetReadDeadline(t) }

@@ -9,19 +9,27 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"weir/internal/rawio"
 )
 
 // Dial connects to a peer's address (an IP literal with a port, or a
 // unix socket path) with timeout, the way nginx's ngx_event_connect_peer
 // does: a non-blocking socket, connect, and a look at the TCP state
 // instead of a turn through the poller when loopback's handshake is
-// already done. The socket is driven by the Go poller as an *os.File:
-// net.Dialer would add getsockname and getpeername calls to every
-// connection and park the goroutine until the poller reports the
+// already done: net.Dialer would add getsockname and getpeername calls
+// to every connection and park the goroutine until the poller reports the
 // connection writable. ok is false when the address is not one Dial
 // takes (a name to resolve, an IPv6 zone): the caller dials the usual
 // way.
-func Dial(network, addr string, timeout time.Duration) (c net.Conn, err error, ok bool) {
+//
+// A connection that serves one request and is closed (oneShot) is driven
+// by weir's own epoll instance (see epConn), so that its life takes no
+// system call that wakes the runtime's monitor thread; one that may go
+// to the keepalive pool is driven by the Go poller as an *os.File, which
+// wakes the goroutine waiting on it directly, one hand-off less per
+// request.
+func Dial(network, addr string, timeout time.Duration, oneShot bool) (c net.Conn, err error, ok bool) {
 	var sa syscall.Sockaddr
 	var remote net.Addr
 	domain := syscall.AF_UNIX
@@ -61,48 +69,54 @@ func Dial(network, addr string, timeout time.Duration) (c net.Conn, err error, o
 		syscall.RawSyscall6(syscall.SYS_SETSOCKOPT, uintptr(fd), syscall.IPPROTO_TCP, syscall.TCP_NODELAY,
 			uintptr(unsafe.Pointer(&one)), 4, 0)
 	}
-	for {
-		err = syscall.Connect(fd, sa)
-		if err != syscall.EINTR {
-			break
+	errno := rawio.Connect(fd, sa)
+	if errno != 0 && errno != syscall.EINPROGRESS {
+		rawio.Close(fd)
+		return fail("connect", errno)
+	}
+	var raw syscall.RawConn
+	if oneShot {
+		f, rerr := upPoller.register(fd)
+		if rerr != nil {
+			rawio.Close(fd)
+			return fail("epoll_ctl", rerr)
+		}
+		c = &epConn{f: f, remote: remote, network: network}
+		raw = epRaw{f}
+	} else {
+		fc := &fileConn{File: os.NewFile(uintptr(fd), "upstream"), remote: remote, network: network}
+		c = fc
+		if errno == 0 {
+			return c, nil, true
+		}
+		var rerr error
+		if raw, rerr = fc.SyscallConn(); rerr != nil {
+			fc.Close()
+			return fail("connect", rerr)
 		}
 	}
-	if err != nil && err != syscall.EINPROGRESS {
-		syscall.Close(fd)
-		return fail("connect", err)
+	if errno == 0 {
+		return c, nil, true
 	}
-	fc := &fileConn{File: os.NewFile(uintptr(fd), "upstream"), remote: remote, network: network}
-	if err == nil {
-		return fc, nil, true
-	}
-	// the handshake is under way: done already (loopback), or wait until
-	// the socket is writable and read its error
-	rc, rerr := fc.SyscallConn()
-	if rerr != nil {
-		fc.Close()
-		return fail("connect", rerr)
-	}
+	// The handshake is under way: done already (loopback), or wait until
+	// the socket is writable and read its error. Its readiness may have
+	// come before it was registered (the handshake ended, or failed,
+	// already), so the socket is asked first: established, failed, or
+	// still on its way (then the event is still to come).
 	if timeout > 0 {
-		fc.SetWriteDeadline(time.Now().Add(timeout))
+		c.SetWriteDeadline(time.Now().Add(timeout))
 	}
-	// The poller may have taken the socket's one readiness event before
-	// this wait began (the handshake ended, or failed, before the socket
-	// was registered), so the socket is asked first: established,
-	// failed, or still on its way (then the event is still to come).
 	var cerr error
 	first := true
-	werr := rc.Write(func(fd uintptr) bool {
+	werr := raw.Write(func(fd uintptr) bool {
 		woken := !first
 		first = false
 		if domain != syscall.AF_UNIX && tcpEstablished(fd) {
 			return true
 		}
-		v, e := syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_ERROR)
-		switch {
-		case e != nil:
+		switch e := rawio.SocketError(int(fd)); {
+		case e != 0:
 			cerr = e
-		case v != 0:
-			cerr = syscall.Errno(v)
 		case domain == syscall.AF_UNIX && woken:
 			// writable without an error: connected
 		default:
@@ -111,20 +125,20 @@ func Dial(network, addr string, timeout time.Duration) (c net.Conn, err error, o
 		return true
 	})
 	if timeout > 0 {
-		fc.SetWriteDeadline(time.Time{})
+		c.SetWriteDeadline(time.Time{})
 	}
 	if werr == nil {
 		werr = cerr
 	}
 	if werr != nil {
-		fc.Close()
+		c.Close()
 		if cerr == nil {
 			// the deadline passed: a timeout, as net.Dialer's
 			return nil, &net.OpError{Op: "dial", Net: network, Addr: remote, Err: werr}, true
 		}
 		return fail("connect", werr)
 	}
-	return fc, nil, true
+	return c, nil, true
 }
 
 // tcpEstablished reports whether the TCP socket fd has finished its
@@ -150,15 +164,21 @@ func (c *fileConn) RemoteAddr() net.Addr { return c.remote }
 // LocalAddr looks the address up when it is asked for (error messages
 // only).
 func (c *fileConn) LocalAddr() net.Addr {
-	var sa syscall.Sockaddr
+	var a net.Addr = &net.UnixAddr{Net: c.network}
 	if rc, err := c.SyscallConn(); err == nil {
-		rc.Control(func(fd uintptr) { sa, _ = syscall.Getsockname(int(fd)) })
+		rc.Control(func(fd uintptr) { a = localAddr(int(fd), c.network) })
 	}
+	return a
+}
+
+// localAddr is the local address of the socket fd of network.
+func localAddr(fd int, network string) net.Addr {
+	sa, _ := syscall.Getsockname(fd)
 	switch a := sa.(type) {
 	case *syscall.SockaddrInet4:
 		return &net.TCPAddr{IP: net.IP(a.Addr[:]).To16(), Port: a.Port}
 	case *syscall.SockaddrInet6:
 		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}
 	}
-	return &net.UnixAddr{Net: c.network}
+	return &net.UnixAddr{Net: network}
 }

@@ -8,8 +8,11 @@ import (
 )
 
 // Dial is not available on this system: the caller dials the usual way.
-func Dial(network, addr string, timeout time.Duration) (c net.Conn, err error, ok bool) {
+func Dial(network, addr string, timeout time.Duration, oneShot bool) (c net.Conn, err error, ok bool) {
 	return nil, nil, false
 }
 
-type fileConn struct{ net.Conn }
+type (
+	fileConn struct{ net.Conn }
+	epConn   struct{ net.Conn }
+)

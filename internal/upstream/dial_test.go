@@ -47,9 +47,23 @@ func roundTrip(t *testing.T, c net.Conn) {
 	}
 }
 
-func TestDialTCPAndUnix(t *testing.T) {
+// bothKinds runs f for a connection that may be pooled (an *os.File in
+// the Go poller) and for a one-shot one (weir's own epoll instance).
+func bothKinds(t *testing.T, f func(t *testing.T, oneShot bool)) {
+	for _, oneShot := range []bool{false, true} {
+		name := "pooled"
+		if oneShot {
+			name = "one-shot"
+		}
+		t.Run(name, func(t *testing.T) { f(t, oneShot) })
+	}
+}
+
+func TestDialTCPAndUnix(t *testing.T) { bothKinds(t, testDialTCPAndUnix) }
+
+func testDialTCPAndUnix(t *testing.T, oneShot bool) {
 	addr := echoServer(t, "tcp", "127.0.0.1:0")
-	c, err, ok := Dial("tcp", addr, time.Second)
+	c, err, ok := Dial("tcp", addr, time.Second, oneShot)
 	if !ok || err != nil {
 		t.Fatalf("Dial: %v %v", ok, err)
 	}
@@ -68,7 +82,7 @@ func TestDialTCPAndUnix(t *testing.T) {
 	}
 
 	path := echoServer(t, "unix", filepath.Join(t.TempDir(), "s.sock"))
-	u, err, ok := Dial("unix", path, time.Second)
+	u, err, ok := Dial("unix", path, time.Second, oneShot)
 	if !ok || err != nil {
 		t.Fatalf("Dial unix: %v %v", ok, err)
 	}
@@ -76,12 +90,14 @@ func TestDialTCPAndUnix(t *testing.T) {
 	roundTrip(t, u)
 }
 
-func TestDialRefused(t *testing.T) {
+func TestDialRefused(t *testing.T) { bothKinds(t, testDialRefused) }
+
+func testDialRefused(t *testing.T, oneShot bool) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close()
 	start := time.Now()
-	_, err, ok := Dial("tcp", addr, 5*time.Second)
+	_, err, ok := Dial("tcp", addr, 5*time.Second, oneShot)
 	if !ok || !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("Dial a closed port: %v %v", ok, err)
 	}
@@ -97,7 +113,7 @@ func TestDialRefused(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 50 {
-				if _, err, _ := Dial("tcp", addr, 2*time.Second); !errors.Is(err, syscall.ECONNREFUSED) {
+				if _, err, _ := Dial("tcp", addr, 2*time.Second, oneShot); !errors.Is(err, syscall.ECONNREFUSED) {
 					slow.Add(1)
 				}
 			}
@@ -107,7 +123,7 @@ func TestDialRefused(t *testing.T) {
 	if n := slow.Load(); n != 0 {
 		t.Errorf("%d of 400 refused connections were not seen refused", n)
 	}
-	if _, err, ok := Dial("unix", filepath.Join(t.TempDir(), "none.sock"), time.Second); !ok || !errors.Is(err, syscall.ENOENT) {
+	if _, err, ok := Dial("unix", filepath.Join(t.TempDir(), "none.sock"), time.Second, oneShot); !ok || !errors.Is(err, syscall.ENOENT) {
 		t.Errorf("Dial a missing unix socket: %v %v", ok, err)
 	}
 }
@@ -115,7 +131,9 @@ func TestDialRefused(t *testing.T) {
 // A connect that neither succeeds nor fails (the listener's accept queue
 // is full, so the kernel drops the SYNs) ends at the timeout as a
 // timeout.
-func TestDialTimeout(t *testing.T) {
+func TestDialTimeout(t *testing.T) { bothKinds(t, testDialTimeout) }
+
+func testDialTimeout(t *testing.T, oneShot bool) {
 	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +158,7 @@ func TestDialTimeout(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	_, err, ok := Dial("tcp", addr, 200*time.Millisecond)
+	_, err, ok := Dial("tcp", addr, 200*time.Millisecond, oneShot)
 	var ne net.Error
 	if !ok || !errors.As(err, &ne) || !ne.Timeout() {
 		t.Fatalf("Dial: %v %v", ok, err)
@@ -153,15 +171,17 @@ func TestDialTimeout(t *testing.T) {
 // Names and zones are left to net.Dialer.
 func TestDialNotTaken(t *testing.T) {
 	for _, a := range []string{"localhost:80", "[fe80::1%lo]:80"} {
-		if _, _, ok := Dial("tcp", a, time.Second); ok {
+		if _, _, ok := Dial("tcp", a, time.Second, false); ok {
 			t.Errorf("Dial took %q", a)
 		}
 	}
 }
 
 // Dialled TCP connections have Nagle's algorithm off, as net.Dialer's.
-func TestDialNoDelay(t *testing.T) {
-	c, err, _ := Dial("tcp", echoServer(t, "tcp", "127.0.0.1:0"), time.Second)
+func TestDialNoDelay(t *testing.T) { bothKinds(t, testDialNoDelay) }
+
+func testDialNoDelay(t *testing.T, oneShot bool) {
+	c, err, _ := Dial("tcp", echoServer(t, "tcp", "127.0.0.1:0"), time.Second, oneShot)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,5 +191,98 @@ func TestDialNoDelay(t *testing.T) {
 	rc.Control(func(fd uintptr) { v, _ = syscall.GetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_NODELAY) })
 	if v != 1 {
 		t.Errorf("TCP_NODELAY %d", v)
+	}
+}
+
+// A one-shot connection's waits end at their deadline, a deadline moved
+// into the past ends a wait under way, end of stream reads as io.EOF,
+// and a Close from another goroutine ends a blocked read and closes the
+// descriptor once the read has let go of it.
+func TestEpConn(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	peers := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			peers <- c
+		}
+	}()
+	dial := func() (net.Conn, net.Conn) {
+		c, err, ok := Dial("tcp", ln.Addr().String(), time.Second, true)
+		if !ok || err != nil {
+			t.Fatalf("Dial: %v %v", ok, err)
+		}
+		if _, isEp := c.(*epConn); !isEp {
+			t.Fatalf("a one-shot connection is a %T", c)
+		}
+		p := <-peers
+		t.Cleanup(func() { c.Close(); p.Close() })
+		return c, p
+	}
+	buf := make([]byte, 8)
+
+	c, p := dial()
+	c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	start := time.Now()
+	var ne net.Error
+	if _, err := c.Read(buf); !errors.As(err, &ne) || !ne.Timeout() || time.Since(start) < 40*time.Millisecond {
+		t.Errorf("read past the deadline: %v after %v", err, time.Since(start))
+	}
+	c.SetReadDeadline(time.Time{})
+	p.Write([]byte("hi"))
+	if n, err := c.Read(buf); n != 2 || err != nil {
+		t.Errorf("read: %d %v", n, err)
+	}
+	p.Close()
+	if _, err := c.Read(buf); err != io.EOF {
+		t.Errorf("read at the end: %v", err)
+	}
+
+	c, _ = dial()
+	errc := make(chan error, 1)
+	go func() { _, err := c.Read(buf); errc <- err }()
+	time.Sleep(20 * time.Millisecond)
+	c.SetReadDeadline(time.Now().Add(-time.Second))
+	select {
+	case err := <-errc:
+		if !errors.As(err, &ne) || !ne.Timeout() {
+			t.Errorf("a deadline moved into the past: %v", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("a deadline moved into the past did not end the read")
+	}
+
+	c, _ = dial()
+	fd := c.(*epConn).f.fd
+	local := c.LocalAddr().String()
+	go func() { _, err := c.Read(buf); errc <- err }()
+	time.Sleep(20 * time.Millisecond)
+	c.Close()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Errorf("read ended by Close: %v", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Close did not end the read")
+	}
+	// the descriptor is closed (or its number taken by another socket)
+	if sa, err := syscall.Getsockname(fd); err == nil {
+		if a, ok := sa.(*syscall.SockaddrInet4); ok && (&net.TCPAddr{IP: a.Addr[:], Port: a.Port}).String() == local {
+			t.Errorf("descriptor %d still open after Close", fd)
+		}
+	}
+	if err := c.Close(); err == nil {
+		t.Error("a second Close succeeded")
+	}
+	if _, err := c.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("write after Close: %v", err)
 	}
 }

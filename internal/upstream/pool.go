@@ -64,7 +64,7 @@ func (g *Group) NewConn(c net.Conn, peer *Peer) *Conn {
 	if kc.raw != nil {
 		kc.peek = kc.peekFD // one method value per connection, not per check
 		switch c.(type) {
-		case *net.TCPConn, *net.UnixConn, *fileConn:
+		case *net.TCPConn, *net.UnixConn, *fileConn, *epConn:
 			kc.direct = true // a layer (TLS, HTTP/2) may expose its socket too
 		}
 		kc.await = kc.awaitFD
@@ -342,6 +342,10 @@ func (p *pool) take(peer *Peer, key any) *Conn {
 // keepalive_requests requests or lived longer than keepalive_time, or
 // after the Set was closed. A full list closes its least recently used
 // connection (ngx_http_upstream_free_keepalive_peer).
+// Pooling reports whether the group keeps idle connections (keepalive
+// is not 0).
+func (g *Group) Pooling() bool { return g.pool != nil }
+
 func (g *Group) Put(c *Conn, key any) {
 	p := g.pool
 	if p == nil || int64(c.Requests) >= p.requests {
