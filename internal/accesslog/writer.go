@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"weir/internal/errlog"
+	"weir/internal/rawio"
 )
 
 // Writer writes lines to one access log. It is safe for concurrent use.
@@ -32,12 +33,13 @@ type file struct {
 	key  key
 	refs int // guarded by registryMu
 
-	mu     sync.Mutex
-	fd     *os.File
-	buf    []byte // pending lines; cap is the buffer size, 0 unbuffered
-	timer  *time.Timer
-	closed bool
-	err    error // first write error since the last Flush
+	mu      sync.Mutex
+	fd      *os.File
+	regular bool   // fd is a regular file: written with raw system calls
+	buf     []byte // pending lines; cap is the buffer size, 0 unbuffered
+	timer   *time.Timer
+	closed  bool
+	err     error // first write error since the last Flush
 }
 
 // key identifies a shared file. nginx refuses two buffered access_log
@@ -85,7 +87,7 @@ func Open(path string, buffer int, flush time.Duration, gzipLevel int) (*Writer,
 	if err != nil {
 		return nil, err
 	}
-	f := &file{key: k, refs: 1, fd: fd}
+	f := &file{key: k, refs: 1, fd: fd, regular: regularFile(fd)}
 	if buffer > 0 {
 		f.buf = make([]byte, 0, buffer)
 	}
@@ -189,13 +191,40 @@ func (f *file) writeLocked(b []byte) {
 		}
 		b = z.Bytes()
 	}
-	n, err := f.fd.Write(b)
+	n, err := f.write(b)
 	if err == nil && n != len(b) {
 		err = errors.New(`write() to "` + f.key.path + `" was only partially written: ` + strconv.Itoa(n) + " of " + strconv.Itoa(len(b)))
 	}
 	if err != nil && f.err == nil {
 		f.err = err
 	}
+}
+
+// write writes b in one write call. To a regular file (the page cache)
+// the call is a raw one (see package rawio): os.File's write tells the
+// scheduler it may block, and the first such call after weir sat idle
+// wakes the runtime's monitor thread, which then polls for a while, a
+// cost at every request of a lightly loaded server. A pipe or a terminal
+// (stdout, a FIFO) may block, and goes through os.File.
+func (f *file) write(b []byte) (int, error) {
+	if !f.regular {
+		return f.fd.Write(b)
+	}
+	n, errno := rawio.Write(f.fd.Fd(), b)
+	if errno != 0 {
+		return n, &os.PathError{Op: "write", Path: f.fd.Name(), Err: errno}
+	}
+	return n, nil
+}
+
+// regularFile reports whether fd is a regular file (not stdout, a pipe,
+// a terminal).
+func regularFile(fd *os.File) bool {
+	if isStd(fd) {
+		return false
+	}
+	fi, err := fd.Stat()
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // Flush writes out the buffer and returns the first write error since the
@@ -303,7 +332,7 @@ func (f *file) reopen() error {
 		return err
 	}
 	old := f.fd
-	f.fd = fd
+	f.fd, f.regular = fd, regularFile(fd)
 	old.Close()
 	return nil
 }
