@@ -534,9 +534,18 @@ func TestProxyWebSocket(t *testing.T) {
 			c.Write([]byte("echo:" + string(buf[:n])))
 		}
 	})
+	// through a group that pools connections (an *os.File in the Go
+	// poller) and one that does not (weir's own epoll instance)
+	for _, pool := range []string{"keepalive 8", "keepalive 0"} {
+		t.Run(pool, func(t *testing.T) { testProxyWebSocket(t, up, pool) })
+	}
+}
+
+func testProxyWebSocket(t *testing.T, up, pool string) {
 	addr, _ := proxyEnv(t, `events {} http {
 		map $http_upgrade $connection_upgrade { default upgrade; '' close; }
-		server { listen 127.0.0.1:{{PORT}}; location / { proxy_pass http://{{A}};
+		upstream ws { server {{A}}; `+pool+`; }
+		server { listen 127.0.0.1:{{PORT}}; location / { proxy_pass http://ws;
 			proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade; } } }`,
 		map[string]string{"A": up})
 	c, err := net.Dial("tcp", addr)

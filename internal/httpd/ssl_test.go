@@ -445,7 +445,10 @@ func TestSSLUpstream(t *testing.T) {
 	back, handshakes := tlsBackend(t, p)
 	addr, dir := proxyTLSEnv(t, `events {} http { access_log off;
 		upstream pool { server `+back+`; keepalive 4; }
+		upstream once { server `+back+`; keepalive 0; }
 		server { listen 127.0.0.1:{{PORT}};
+			location /once/ { proxy_pass https://once/; proxy_ssl_verify on; proxy_ssl_trusted_certificate ca.crt;
+				proxy_ssl_name backend.test; }
 			location /plain/ { proxy_pass https://`+back+`/; }
 			location /pool/ { proxy_pass https://pool/; proxy_http_version 1.1; proxy_set_header Connection "";
 				proxy_ssl_server_name on; proxy_ssl_name backend.test; }
@@ -463,6 +466,7 @@ func TestSSLUpstream(t *testing.T) {
 		body   string
 	}{
 		{"/plain/", 200, "sni= cert=-"},
+		{"/once/", 200, "sni= cert=-"}, // a connection that is not pooled: weir's own epoll
 		{"/verify/", 200, "sni= cert=alice"},
 		{"/wrong/", 502, ""},
 	} {
