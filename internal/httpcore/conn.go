@@ -84,6 +84,7 @@ type conn struct {
 	tslot        int32       // -1 when not on the wheel
 	h2           *h2Conn     // the HTTP/2 connection served on it, for Drain
 	kept         atomic.Bool // it has answered a request: keep-alive, for reclaim
+	begun        atomic.Bool // its goroutine has started (for reclaim: until then it waits for a first request)
 
 	// owned by the connection goroutine
 	idleFirst    bool  // waiting for the first request
@@ -160,6 +161,7 @@ func newConn(s *Server, nc net.Conn, tag any) *conn {
 
 // start runs on the connection's first goroutine.
 func (c *conn) start() {
+	c.begun.Store(true)
 	c.set = c.srv.Handler.Settings(c.info.Tag).defaulted()
 	c.small = bufPool(c.set.HeaderBufferSize)
 	c.large = bufPool(c.set.LargeHeaderBufSize)
@@ -569,7 +571,7 @@ func (c *conn) pending() bool {
 // reuse).
 func (c *conn) closeIdle() {
 	c.mu.Lock()
-	if st := c.state.Load(); c.closed || (st != stIdleHot && st != stIdleEpoll) || c.tailHeld.Load() {
+	if c.closed || !c.reclaimable() || c.tailHeld.Load() {
 		// busy, or the last response is not out yet
 		c.mu.Unlock()
 		return
@@ -577,6 +579,13 @@ func (c *conn) closeIdle() {
 	c.closeLocked()
 	c.mu.Unlock()
 	c.srv.remove(c)
+}
+
+// reclaimable reports whether c waits for a request: idle, or just
+// accepted and its goroutine not started yet (which then finds it closed).
+func (c *conn) reclaimable() bool {
+	st := c.state.Load()
+	return st == stIdleHot || st == stIdleEpoll || st == stActive && !c.begun.Load()
 }
 
 // abort closes the connection whatever it is doing (Server.CloseAll).

@@ -130,7 +130,10 @@ func (s *Server) Serve(ln net.Listener, tag any) error {
 // keep-alive requests per run, against 0.) Oldest first among those
 // waiting for a first request spares a client that has just connected
 // (a keep-alive client reconnecting, say) and whose request is on its
-// way: taking the newest first lost such a GET in a CI run.
+// way: taking the newest first lost such a GET in a CI run. A connection
+// accepted but whose goroutine has not started yet waits for its first
+// request too: without it, a burst of new connections (all not started)
+// left only keep-alive ones to take, and a client's POST on one was lost.
 func (s *Server) reclaim() bool {
 	var idle []*conn
 	s.mu.Lock()
@@ -138,7 +141,7 @@ func (s *Server) reclaim() bool {
 	most := min(32, max(1, s.nconns/8))
 	for _, kept := range [2]bool{false, true} {
 		for c := s.oldest; c != nil && len(idle) < most; c = c.sprev {
-			if st := c.state.Load(); (st == stIdleHot || st == stIdleEpoll) && c.kept.Load() == kept {
+			if c.reclaimable() && c.kept.Load() == kept {
 				idle = append(idle, c)
 			}
 		}

@@ -606,3 +606,27 @@ func TestDrainGrace(t *testing.T) {
 		t.Errorf("past the grace: %q closed=%v", resp, closed)
 	}
 }
+
+// TestReclaimableStates: a connection waits for a request, and may be
+// reclaimed, while idle and while accepted but not started yet; not
+// while its goroutine reads or answers a request.
+func TestReclaimableStates(t *testing.T) {
+	for _, c := range []struct {
+		state int32
+		begun bool
+		want  bool
+	}{
+		{stActive, false, true},
+		{stActive, true, false},
+		{stIdleHot, true, true},
+		{stIdleEpoll, true, true},
+		{stClosed, true, false},
+	} {
+		var cn conn
+		cn.state.Store(c.state)
+		cn.begun.Store(c.begun)
+		if got := cn.reclaimable(); got != c.want {
+			t.Errorf("state %d, begun %v: reclaimable %v", c.state, c.begun, got)
+		}
+	}
+}
