@@ -86,13 +86,12 @@ func Dial(network, addr string, timeout time.Duration, oneShot bool) (c net.Conn
 	} else {
 		fc := &fileConn{File: os.NewFile(uintptr(fd), "upstream"), remote: remote, network: network}
 		c = fc
-		if errno == 0 {
-			return c, nil, true
-		}
-		var rerr error
-		if raw, rerr = fc.SyscallConn(); rerr != nil {
-			fc.Close()
-			return fail("connect", rerr)
+		if errno != 0 {
+			var rerr error
+			if raw, rerr = fc.SyscallConn(); rerr != nil {
+				fc.Close()
+				return fail("connect", rerr)
+			}
 		}
 	}
 	if errno == 0 {

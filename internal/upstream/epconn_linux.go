@@ -258,51 +258,44 @@ type epConn struct {
 }
 
 func (c *epConn) Read(p []byte) (int, error) {
-	if !c.f.incref() {
-		return 0, c.opErr("read", net.ErrClosed)
+	var n int
+	var errno syscall.Errno
+	if err := (epRaw{c.f}).run(func(fd uintptr) bool {
+		n, errno = rawio.Read(fd, p)
+		return errno != syscall.EAGAIN
+	}, false); err != nil {
+		return 0, c.opErr("read", err)
 	}
-	defer c.f.decref()
-	if c.f.expired(false) {
-		return 0, c.opErr("read", os.ErrDeadlineExceeded)
+	switch {
+	case errno != 0:
+		return 0, c.opErr("read", os.NewSyscallError("read", errno))
+	case n == 0 && len(p) > 0:
+		return 0, io.EOF
 	}
-	for {
-		n, errno := rawio.Read(uintptr(c.f.fd), p)
-		switch {
-		case errno == syscall.EAGAIN:
-			if err := c.f.wait(false); err != nil {
-				return 0, c.opErr("read", err)
-			}
-			continue
-		case errno != 0:
-			return 0, c.opErr("read", os.NewSyscallError("read", errno))
-		case n == 0 && len(p) > 0:
-			return 0, io.EOF
-		}
-		return n, nil
-	}
+	return n, nil
 }
 
 func (c *epConn) Write(p []byte) (int, error) {
-	if !c.f.incref() {
-		return 0, c.opErr("write", net.ErrClosed)
-	}
-	defer c.f.decref()
-	if c.f.expired(true) {
-		return 0, c.opErr("write", os.ErrDeadlineExceeded)
-	}
 	done := 0
-	for done < len(p) {
-		n, errno := rawio.Write(uintptr(c.f.fd), p[done:])
-		switch {
-		case errno == syscall.EAGAIN:
-			if err := c.f.wait(true); err != nil {
-				return done, c.opErr("write", err)
+	var errno syscall.Errno
+	if err := (epRaw{c.f}).run(func(fd uintptr) bool {
+		for done < len(p) {
+			n, e := rawio.Write(fd, p[done:])
+			switch {
+			case e == syscall.EAGAIN:
+				return false
+			case e != 0:
+				errno = e
+				return true
 			}
-			continue
-		case errno != 0:
-			return done, c.opErr("write", os.NewSyscallError("write", errno))
+			done += n
 		}
-		done += n
+		return true
+	}, true); err != nil {
+		return done, c.opErr("write", err)
+	}
+	if errno != 0 {
+		return done, c.opErr("write", os.NewSyscallError("write", errno))
 	}
 	return done, nil
 }
