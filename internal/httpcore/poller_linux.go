@@ -17,25 +17,18 @@ import (
 // and the small conn struct, no goroutine stack and no buffer (nginx
 // keeps idle connections for under 1 KiB the same way). Registrations are
 // one-shot: an event hands the connection back to a new goroutine.
-//
-// The epoll data of a registration is a slot index and a generation, not
-// a pointer, so that a stale event for a reused slot is recognised.
-
 type poller struct {
-	once  sync.Once
-	epfd  int
-	err   error
-	mu    sync.Mutex
-	slots []pollSlot
-	free  []uint32
+	once sync.Once
+	err  error
+	ep   *rawio.Epoll
+	regs rawio.Registrations[*conn]
 
 	// The timer wheel for the idle deadlines of parked connections:
 	// wheelSlots lists of connections by tick of wheelTick. A deadline
 	// beyond the wheel waits in the last reachable slot and is put back
 	// when that slot comes round. Guarded by mu; a connection's own
 	// fields are changed under its mu, which is taken first.
-	ep *rawio.Epoll
-
+	mu      sync.Mutex
 	wheel   [wheelSlots]*conn
 	tick    int64 // the last tick processed
 	ntimers int
@@ -45,11 +38,6 @@ const (
 	wheelTick  = int64(50 * time.Millisecond)
 	wheelSlots = 2048
 )
-
-type pollSlot struct {
-	c   *conn
-	gen uint32
-}
 
 var thePoller poller
 
@@ -72,7 +60,6 @@ func (p *poller) init() {
 	// which left a CPU idle under load (a third of the time with
 	// GOMAXPROCS=1).
 	if p.ep, p.err = rawio.NewEpoll(); p.err == nil {
-		p.epfd = p.ep.Fd
 		go p.loop()
 	}
 }
@@ -89,19 +76,7 @@ func pollerArm(c *conn) bool {
 		return false
 	}
 	if !c.polled {
-		p.mu.Lock()
-		var slot uint32
-		if n := len(p.free); n > 0 {
-			slot = p.free[n-1]
-			p.free = p.free[:n-1]
-		} else {
-			slot = uint32(len(p.slots))
-			p.slots = append(p.slots, pollSlot{})
-		}
-		p.slots[slot].c = c
-		p.slots[slot].gen++
-		c.slot, c.gen = slot, p.slots[slot].gen
-		p.mu.Unlock()
+		c.slot, c.gen = p.regs.Add(c)
 	}
 	ev := syscall.EpollEvent{
 		Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT,
@@ -112,7 +87,7 @@ func pollerArm(c *conn) bool {
 	if !c.polled {
 		op = syscall.EPOLL_CTL_ADD
 	}
-	if err := syscall.EpollCtl(p.epfd, op, int(c.fd), &ev); err != nil {
+	if err := syscall.EpollCtl(p.ep.Fd, op, int(c.fd), &ev); err != nil {
 		if !c.polled {
 			pollerFree(c)
 		}
@@ -125,19 +100,11 @@ func pollerArm(c *conn) bool {
 // pollerDel removes c (held under c.mu) before its socket is closed.
 func pollerDel(c *conn) {
 	p := &thePoller
-	syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, int(c.fd), nil)
+	syscall.EpollCtl(p.ep.Fd, syscall.EPOLL_CTL_DEL, int(c.fd), nil)
 	pollerFree(c)
 }
 
-func pollerFree(c *conn) {
-	p := &thePoller
-	p.mu.Lock()
-	if int(c.slot) < len(p.slots) && p.slots[c.slot].c == c {
-		p.slots[c.slot].c = nil
-		p.free = append(p.free, c.slot)
-	}
-	p.mu.Unlock()
-}
+func pollerFree(c *conn) { thePoller.regs.Remove(c.slot, c) }
 
 func (p *poller) loop() {
 	events := make([]syscall.EpollEvent, 128)
@@ -162,13 +129,7 @@ func (p *poller) loop() {
 			return
 		}
 		for i := 0; i < n; i++ {
-			slot, gen := uint32(events[i].Fd), uint32(events[i].Pad)
-			p.mu.Lock()
-			var c *conn
-			if int(slot) < len(p.slots) && p.slots[slot].gen == gen {
-				c = p.slots[slot].c
-			}
-			p.mu.Unlock()
+			c := p.regs.Lookup(uint32(events[i].Fd), uint32(events[i].Pad))
 			if hook := testHookWake.Load(); c != nil && (hook == nil || (*hook)(c)) {
 				c.wake()
 			}

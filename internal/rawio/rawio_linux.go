@@ -4,6 +4,7 @@ package rawio
 
 import (
 	"os"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -208,3 +209,56 @@ func (e *Epoll) Wait(events []syscall.EpollEvent) (int, error) {
 
 // SetDeadline bounds the waits of Wait.
 func (e *Epoll) SetDeadline(t time.Time) error { return e.file.SetReadDeadline(t) }
+
+// Registrations maps the data of epoll registrations to what was
+// registered. The data is a slot and a generation (an event's Fd and Pad),
+// not a pointer, so that an event for a slot freed and taken again is
+// recognised as stale. Safe for concurrent use.
+type Registrations[T comparable] struct {
+	mu    sync.Mutex
+	slots []registration[T]
+	free  []uint32
+}
+
+type registration[T comparable] struct {
+	v   T
+	gen uint32
+}
+
+// Add takes a slot for v and returns it with its generation.
+func (r *Registrations[T]) Add(v T) (slot, gen uint32) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n := len(r.free); n > 0 {
+		slot = r.free[n-1]
+		r.free = r.free[:n-1]
+	} else {
+		slot = uint32(len(r.slots))
+		r.slots = append(r.slots, registration[T]{})
+	}
+	r.slots[slot].v = v
+	r.slots[slot].gen++
+	return slot, r.slots[slot].gen
+}
+
+// Lookup returns what holds slot in generation gen, or the zero T.
+func (r *Registrations[T]) Lookup(slot, gen uint32) T {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if int(slot) < len(r.slots) && r.slots[slot].gen == gen {
+		return r.slots[slot].v
+	}
+	var zero T
+	return zero
+}
+
+// Remove frees slot if v still holds it.
+func (r *Registrations[T]) Remove(slot uint32, v T) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var zero T
+	if int(slot) < len(r.slots) && r.slots[slot].v == v {
+		r.slots[slot].v = zero
+		r.free = append(r.free, slot)
+	}
+}

@@ -43,3 +43,26 @@ func TestSocketPair(t *testing.T) {
 	}
 	syscall.Close(fds[1])
 }
+
+// A freed slot is taken again with a new generation: an event carrying
+// the old one finds nothing, and the old holder cannot free it.
+func TestRegistrations(t *testing.T) {
+	var r Registrations[*int]
+	a, b := new(int), new(int)
+	sa, ga := r.Add(a)
+	if r.Lookup(sa, ga) != a {
+		t.Fatal("lookup of a registration")
+	}
+	r.Remove(sa, a)
+	sb, gb := r.Add(b)
+	if sb != sa || gb == ga {
+		t.Fatalf("slot %d gen %d taken again as %d gen %d", sa, ga, sb, gb)
+	}
+	if r.Lookup(sa, ga) != nil {
+		t.Error("a stale event found the slot's new holder")
+	}
+	r.Remove(sa, a)
+	if r.Lookup(sb, gb) != b {
+		t.Error("a former holder freed the slot")
+	}
+}

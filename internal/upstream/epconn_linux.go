@@ -30,15 +30,7 @@ type epPoller struct {
 	once sync.Once
 	err  error
 	ep   *rawio.Epoll
-
-	mu    sync.Mutex
-	slots []epSlot
-	free  []uint32
-}
-
-type epSlot struct {
-	fd  *epFD
-	gen uint32
+	regs rawio.Registrations[*epFD]
 }
 
 var upPoller epPoller
@@ -58,13 +50,7 @@ func (p *epPoller) loop() {
 		}
 		for i := 0; i < n; i++ {
 			ev := &events[i]
-			slot, gen := uint32(ev.Fd), uint32(ev.Pad)
-			p.mu.Lock()
-			var f *epFD
-			if int(slot) < len(p.slots) && p.slots[slot].gen == gen {
-				f = p.slots[slot].fd
-			}
-			p.mu.Unlock()
+			f := p.regs.Lookup(uint32(ev.Fd), uint32(ev.Pad))
 			if f == nil {
 				continue
 			}
@@ -92,37 +78,17 @@ func (p *epPoller) register(fd int) (*epFD, error) {
 		return nil, p.err
 	}
 	f := &epFD{fd: fd, refs: 1, rch: make(chan struct{}, 1), wch: make(chan struct{}, 1)}
-	p.mu.Lock()
-	if n := len(p.free); n > 0 {
-		f.slot = p.free[n-1]
-		p.free = p.free[:n-1]
-	} else {
-		f.slot = uint32(len(p.slots))
-		p.slots = append(p.slots, epSlot{})
-	}
-	p.slots[f.slot].fd = f
-	p.slots[f.slot].gen++
-	f.gen = p.slots[f.slot].gen
-	p.mu.Unlock()
+	f.slot, f.gen = p.regs.Add(f)
 	ev := syscall.EpollEvent{
 		Events: syscall.EPOLLIN | syscall.EPOLLOUT | syscall.EPOLLRDHUP | -syscall.EPOLLET,
 		Fd:     int32(f.slot),
 		Pad:    int32(f.gen),
 	}
 	if err := syscall.EpollCtl(p.ep.Fd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
-		p.release(f)
+		p.regs.Remove(f.slot, f)
 		return nil, err
 	}
 	return f, nil
-}
-
-func (p *epPoller) release(f *epFD) {
-	p.mu.Lock()
-	if p.slots[f.slot].fd == f {
-		p.slots[f.slot].fd = nil
-		p.free = append(p.free, f.slot)
-	}
-	p.mu.Unlock()
 }
 
 // epFD is a socket in the instance. Its operations hold a reference, so
@@ -158,7 +124,7 @@ func (f *epFD) decref() {
 	if last {
 		// closing the descriptor takes it out of the epoll instance
 		rawio.Close(f.fd)
-		upPoller.release(f)
+		upPoller.regs.Remove(f.slot, f)
 	}
 }
 
