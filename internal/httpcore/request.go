@@ -63,10 +63,14 @@ type Request struct {
 
 // Header returns the value of the first header named name (ASCII case
 // insensitive).
-func (r *Request) Header(name string) (string, bool) {
-	for i := range r.Headers {
-		if EqualFold(r.Headers[i].Name, name) {
-			return r.Headers[i].Value, true
+func (r *Request) Header(name string) (string, bool) { return FieldValue(r.Headers, name) }
+
+// FieldValue returns the value of the first field of hs named name
+// (ASCII case insensitive).
+func FieldValue(hs []Header, name string) (string, bool) {
+	for i := range hs {
+		if EqualFold(hs[i].Name, name) {
+			return hs[i].Value, true
 		}
 	}
 	return "", false

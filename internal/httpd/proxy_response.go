@@ -86,7 +86,7 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 	}
 
 	// X-Accel-Redirect (ngx_http_upstream_process_headers)
-	if xa, ok := headerValue(h.Headers, "x-accel-redirect"); ok && uc.IgnoreHeaders.V&config.IgnoreXAccelRedirect == 0 && xa != "" {
+	if xa, ok := httpcore.FieldValue(h.Headers, "x-accel-redirect"); ok && uc.IgnoreHeaders.V&config.IgnoreXAccelRedirect == 0 && xa != "" {
 		q.finishUpstream(peer, false, 0)
 		// what is kept outlives the header buffer (a second upstream
 		// pass reuses it): copies
@@ -121,7 +121,7 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 	if h.Status >= 300 && uc.InterceptErrors.V && q.hasErrorPage(h.Status) {
 		q.finishUpstream(peer, false, 0)
 		if h.Status == 401 {
-			if v, ok := headerValue(h.Headers, "www-authenticate"); ok {
+			if v, ok := httpcore.FieldValue(h.Headers, "www-authenticate"); ok {
 				w.Header = append(w.Header, httpcore.Header{Name: "WWW-Authenticate", Value: strings.Clone(v)})
 			}
 		}
@@ -138,7 +138,7 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 		w.ContentLength = -1
 	}
 	w.LastModified = time.Time{}
-	if ct, ok := headerValue(h.Headers, "content-type"); ok && !hides(uc.HideHeaders.V, "content-type") {
+	if ct, ok := httpcore.FieldValue(h.Headers, "content-type"); ok && !hides(uc.HideHeaders.V, "content-type") {
 		w.ContentType = ct
 	} else if ok {
 		w.ContentType = "" // *_hide_header Content-Type
@@ -193,15 +193,15 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 	if px.tr.hidden != nil {
 		// the gateway modules do not hide Server and Date: the
 		// application's replace weir's own
-		if _, ok := headerValue(h.Headers, "server"); ok {
+		if _, ok := httpcore.FieldValue(h.Headers, "server"); ok {
 			w.Server = ""
 		}
-		if _, ok := headerValue(h.Headers, "date"); ok {
+		if _, ok := httpcore.FieldValue(h.Headers, "date"); ok {
 			w.NoDate = true
 		}
 	}
 	if uc.IgnoreHeaders.V&config.IgnoreXAccelLimitRate == 0 {
-		if v, ok := headerValue(h.Headers, "x-accel-limit-rate"); ok {
+		if v, ok := httpcore.FieldValue(h.Headers, "x-accel-limit-rate"); ok {
 			if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
 				w.LimitRate = n
 			}
@@ -209,7 +209,7 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 	}
 	buffering := uc.Buffering.V
 	if uc.IgnoreHeaders.V&config.IgnoreXAccelBuffering == 0 {
-		if v, ok := headerValue(h.Headers, "x-accel-buffering"); ok {
+		if v, ok := httpcore.FieldValue(h.Headers, "x-accel-buffering"); ok {
 			buffering = !strings.EqualFold(v, "no")
 		}
 	}
@@ -268,15 +268,6 @@ func (q *request) hasErrorPage(status int) bool {
 		}
 	}
 	return false
-}
-
-func headerValue(hs []httpcore.Header, name string) (string, bool) {
-	for _, h := range hs {
-		if httpcore.EqualFold(h.Name, name) {
-			return h.Value, true
-		}
-	}
-	return "", false
 }
 
 // finishUpstream releases the attempt: the connection goes back to the

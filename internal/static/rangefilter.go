@@ -31,8 +31,11 @@ func SingleRange(w *httpcore.Response, r *httpcore.Request, maxRanges int) (stat
 	res := rangesDeclined
 	var rbuf [1]byteRange
 	var ranges []byteRange
-	if h.hasRange && len(h.rng) >= 7 && httpcore.EqualFold(h.rng[:6], "bytes=") && ifRangeOK(&h, fieldValue(w.Header, "ETag"), lastModified(w.Header)) {
-		ranges, res = parseRanges(h.rng[6:], size, 1, rbuf[:0])
+	if h.hasRange && len(h.rng) >= 7 && httpcore.EqualFold(h.rng[:6], "bytes=") {
+		etag, _ := httpcore.FieldValue(w.Header, "ETag")
+		if ifRangeOK(&h, etag, lastModified(w.Header)) {
+			ranges, res = parseRanges(h.rng[6:], size, 1, rbuf[:0])
+		}
 	}
 	switch res {
 	case rangesOK:
@@ -58,23 +61,11 @@ func SingleRange(w *httpcore.Response, r *httpcore.Request, maxRanges int) (stat
 	return 0, 0
 }
 
-// fieldValue is the value of the first field named name, "" if none.
-func fieldValue(hs []httpcore.Header, name string) string {
-	for _, f := range hs {
-		if httpcore.EqualFold(f.Name, name) {
-			return f.Value
-		}
-	}
-	return ""
-}
-
 // lastModified is the time of the Last-Modified field among hs, -1
 // when there is none or it does not parse.
 func lastModified(hs []httpcore.Header) int64 {
-	for _, f := range hs {
-		if httpcore.EqualFold(f.Name, "Last-Modified") {
-			return ParseHTTPTime(f.Value)
-		}
+	if v, ok := httpcore.FieldValue(hs, "Last-Modified"); ok {
+		return ParseHTTPTime(v)
 	}
 	return -1
 }
