@@ -693,8 +693,8 @@ func (q *request) dial(peer *upstream.Peer) (net.Conn, error) {
 	done := false
 	if d.LocalAddr == nil && d.KeepAlive < 0 {
 		// a connection that cannot go back to the pool
-		oneShot := !q.px.grp.Pooling() || q.px.tr == &uwsgiTransport || q.px.tr == &scgiTransport ||
-			q.px.tr == &fastcgiTransport && !q.lc.FastCGI.KeepConn.V
+		tr := q.px.tr
+		oneShot := !q.px.grp.Pooling() || tr.oneShot != nil && tr.oneShot(q.lc)
 		nc, err, done = upstream.Dial(peer.Network, peer.Addr, d.Timeout, oneShot)
 	}
 	if !done {

@@ -49,6 +49,10 @@ type transport struct {
 	// countsRaw: read counts the bytes it receives itself (their framing
 	// is not in what it hands out).
 	countsRaw bool
+	// oneShot reports whether the module's connections serve one
+	// request and are closed, so that none goes back to the keepalive
+	// pool (its protocol, or its settings in lc); nil: they may go back.
+	oneShot func(lc *config.Loc) bool
 	// intercept404 answers a 404 from the upstream with weir's own 404
 	// (and error_page), as memcached's miss is (u->conf->intercept_404).
 	intercept404 bool

@@ -44,6 +44,8 @@ var fastcgiTransport = transport{
 	untilEOF:  true,
 	hidden:    cgi.HideHeaders,
 	countsRaw: true,
+	// without fastcgi_keep_conn the application closes the connection
+	oneShot: func(lc *config.Loc) bool { return !lc.FastCGI.KeepConn.V },
 }
 
 // uwsgiTransport speaks TLS for a "suwsgi://" target with the
@@ -79,6 +81,8 @@ func gatewayTransport(pass func(*config.Loc) *config.Pass, conf func(*config.Loc
 			return q.px.respHead.Parse(h, buf)
 		},
 		hidden: cgi.HideHeaders,
+		// the application closes the connection after its answer
+		oneShot: func(*config.Loc) bool { return true },
 	}
 }
 
