@@ -119,7 +119,7 @@ func (p *poller) loop() {
 				expired[i] = nil
 			}
 			next = now + wheelTick
-			p.ep.SetDeadline(time.Now().Add(time.Duration(wheelTick)))
+			p.ep.SetDeadline(time.Unix(0, next))
 		}
 		n, err := p.ep.Wait(events)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
