@@ -16,6 +16,7 @@ import (
 
 	"weir/internal/config"
 	"weir/internal/httpd"
+	"weir/internal/ossl"
 	"weir/internal/server"
 )
 
@@ -82,8 +83,13 @@ func showVersion(w io.Writer, o *options) {
 		b.WriteString(help())
 	}
 	if o.configure {
-		// nginx names its TLS library here; weir's is Go's crypto/tls.
-		b.WriteString("built with Go " + strings.TrimPrefix(runtime.Version(), "go") + " crypto/tls\n")
+		// nginx names its TLS library here; weir's is Go's crypto/tls, with
+		// libcrypto's RSA where the system has it (internal/ossl).
+		b.WriteString("built with Go " + strings.TrimPrefix(runtime.Version(), "go") + " crypto/tls")
+		if lib := ossl.Library(); lib != "" {
+			b.WriteString(" (RSA keys with " + lib + ")")
+		}
+		b.WriteString("\n")
 		if config.Known("ssl_certificate") {
 			b.WriteString("TLS SNI support enabled\n")
 		}

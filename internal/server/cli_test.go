@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"weir/internal/ossl"
 )
 
 // TestOptions pins the command line's answers to option errors, version
@@ -88,7 +90,11 @@ func TestConfigureLayout(t *testing.T) {
 	if lines[0] != "nginx version: weir/1.31.0" {
 		t.Errorf("line 1 = %q", lines[0])
 	}
-	if want := "built with Go " + strings.TrimPrefix(runtime.Version(), "go") + " crypto/tls"; lines[1] != want {
+	want := "built with Go " + strings.TrimPrefix(runtime.Version(), "go") + " crypto/tls"
+	if lib := ossl.Library(); lib != "" {
+		want += " (RSA keys with " + lib + ")"
+	}
+	if lines[1] != want {
 		t.Errorf("line 2 = %q, want %q", lines[1], want)
 	}
 	if lines[2] != "TLS SNI support enabled" {

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"weir/internal/errlog"
+	"weir/internal/ossl"
 )
 
 // Protocol bits, as nginx's NGX_SSL_* masks (ssl_protocols,
@@ -188,6 +189,9 @@ func LoadKeyPair(certPath, keyPath string, passwords []string) (tls.Certificate,
 	}
 	if !keyMatches(leaf.PublicKey, key) {
 		return c, fmt.Errorf("SSL_CTX_use_PrivateKey(\"%s\") failed (key values mismatch)", keyPath)
+	}
+	if k, ok := key.(*rsa.PrivateKey); ok {
+		key = ossl.RSASigner(k)
 	}
 	c.PrivateKey = key
 	return c, nil
