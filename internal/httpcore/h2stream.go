@@ -602,7 +602,7 @@ func (hc *h2Conn) date(t int64) []byte {
 	if sec != hc.dateSec || len(hc.dateEnc) == 0 {
 		hc.dateSec = sec
 		var d [32]byte
-		hc.dateEnc = h2AppendIndexed(hc.dateEnc[:0], h2IdxDate, unsafeString(appendDate(d[:0], time.Unix(0, t))))
+		hc.dateEnc = h2AppendIndexed(hc.dateEnc[:0], h2IdxDate, unsafeString(appendDate(d[:0], t)))
 	}
 	return hc.dateEnc
 }

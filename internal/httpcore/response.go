@@ -46,6 +46,11 @@ type Response struct {
 	// NoChunked is chunked_transfer_encoding off: a body of unknown
 	// length is delimited by closing the connection, as for HTTP/1.0.
 	NoChunked bool
+	// Clock, when not zero, is a reading of the clock (Unix nanoseconds)
+	// that the handler made just before WriteHeader, as nginx's cached
+	// time: the Date field and the keepalive_time check use it instead
+	// of reading the clock again.
+	Clock int64
 
 	// KeepAlive: the handler clears it to close the connection after this
 	// response (nginx's r->keepalive = 0). The engine also clears it
@@ -240,8 +245,10 @@ func (w *Response) WriteHeader() error {
 	}
 	c := s.c
 	r := &s.req
-	now := time.Now()
-	s.clock = now.UnixNano()
+	s.clock = w.Clock
+	if s.clock == 0 {
+		s.clock = nanotime()
+	}
 	hp := w.plan(r)
 	if s.h2 != nil {
 		w.writeHeaderH2(s, hp)
@@ -289,7 +296,7 @@ func (w *Response) WriteHeader() error {
 	}
 	if !w.NoDate {
 		b = append(b, "Date: "...)
-		b = appendDate(b, now)
+		b = appendDate(b, s.clock)
 		b = append(b, "\r\n"...)
 	}
 	if ctype != "" {

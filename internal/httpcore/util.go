@@ -41,11 +41,11 @@ var dateCache atomic.Pointer[cachedDate]
 
 // appendDate appends the current time in HTTP format, formatting it once
 // per second as nginx's ngx_cached_http_time does.
-func appendDate(dst []byte, now time.Time) []byte {
-	sec := now.Unix()
+func appendDate(dst []byte, now int64) []byte {
+	sec := now / int64(time.Second)
 	d := dateCache.Load()
 	if d == nil || d.sec != sec {
-		d = &cachedDate{sec: sec, b: now.UTC().AppendFormat(make([]byte, 0, 29), httpTime)}
+		d = &cachedDate{sec: sec, b: time.Unix(sec, 0).UTC().AppendFormat(make([]byte, 0, 29), httpTime)}
 		dateCache.Store(d)
 	}
 	return append(dst, d.b...)

@@ -49,6 +49,8 @@ type proxyState struct {
 	hdone    int    // bytes of hbuf the head took
 	st       *upState
 	start    time.Time // the attempt's start
+	headerAt time.Time // when the response header was read
+	waited   bool      // the body was read after the header: the clock moved on
 	action   string    // " while connecting to upstream", ... for log lines
 
 	trailers     []httpcore.Header // of a chunked response, for $upstream_trailer_*
@@ -191,11 +193,15 @@ func (q *request) proxyAttempts() {
 		tries = n
 	}
 	mask := uc.NextUpstream.V
+	// One reading of the clock for the choice of the peer, the pool's
+	// expiry check and the first attempt's start, as nginx's cached time
+	// serves one turn of its event loop; a retry reads it again.
 	first := time.Now()
+	at := first
 	newGroup := len(q.ups) > 0
 	nonIdem := px.method == "POST" || px.method == "LOCK" || px.method == "PATCH"
-	for {
-		peer, err := px.pick.Next()
+	for ; ; at = time.Now() {
+		peer, err := px.pick.NextAt(at)
 		if err != nil {
 			q.ups = append(q.ups, upState{addr: px.grp.Name, status: 502, connectTime: -1, headerTime: -1, newGroup: newGroup})
 			q.upCtx = [4]string{px.scheme, px.grp.Name, "", px.uri}
@@ -207,7 +213,7 @@ func (q *request) proxyAttempts() {
 		newGroup = false
 		px.st = &q.ups[len(q.ups)-1]
 		q.upstreamContext(peer.Name, peer.Network == "unix")
-		ft, sent := q.attempt(peer)
+		ft, sent := q.attempt(peer, at)
 		if ft == errClientBodyFT {
 			// the client failed while its body streamed: answered already
 			px.st.responseTime = time.Since(px.start)
@@ -324,26 +330,31 @@ func (q *request) closeUpstream() {
 // connection), send the request, read the response header. It returns 0
 // with px.head set, or the failure type; sent reports whether the request
 // was (even partly) sent, for the non_idempotent rule.
-func (q *request) attempt(peer *upstream.Peer) (ft ftType, sent bool) {
+func (q *request) attempt(peer *upstream.Peer, now time.Time) (ft ftType, sent bool) {
 	px := q.px
-	px.start = time.Now()
+	px.start = now
+	px.headerAt, px.waited = time.Time{}, false
 	px.haveHead = false
 	nonIdem := px.method == "POST" || px.method == "LOCK" || px.method == "PATCH"
 	wasSent := false
 	for retry := 0; retry < 2; retry++ {
-		c := px.grp.Get(peer, q.lc)
+		c := px.grp.GetAt(peer, q.lc, now)
 		px.cached = c != nil
-		if c == nil {
+		if px.cached {
+			// no wait since the attempt began: the connect took no time
+			px.st.connectTime = 0
+		} else {
 			px.action = " while connecting to upstream"
 			nc, err := q.dial(peer)
 			if err != nil {
 				return q.connectError(peer, err), wasSent
 			}
 			c = px.grp.NewConn(nc, peer)
+			now = time.Now()
+			px.st.connectTime = now.Sub(px.start)
 		}
 		px.conn = c
-		px.st.connectTime = time.Since(px.start)
-		ft, sent, got := q.sendAndRead(peer)
+		ft, sent, got := q.sendAndRead(peer, now)
 		if ft == errClientBodyFT {
 			return ft, sent
 		}
@@ -360,6 +371,29 @@ func (q *request) attempt(peer *upstream.Peer) (ft ftType, sent bool) {
 		return ft, sent || wasSent
 	}
 	return config.NextError, true
+}
+
+// headerRead notes the time the response header arrived.
+func (px *proxyState) headerRead() {
+	px.headerAt = time.Now()
+	px.st.headerTime = px.headerAt.Sub(px.start)
+}
+
+// responseStart returns the time the body began: the header's.
+func (px *proxyState) responseStart() time.Time {
+	if px.headerAt.IsZero() {
+		return time.Now()
+	}
+	return px.headerAt
+}
+
+// responseDone returns the time the response ended: the header's when
+// nothing was read after it.
+func (px *proxyState) responseDone() time.Time {
+	if px.waited || px.headerAt.IsZero() {
+		return time.Now()
+	}
+	return px.headerAt
 }
 
 // connectError logs a failed connect in nginx's words and classifies it.
@@ -381,7 +415,7 @@ func (q *request) connectError(peer *upstream.Peer, err error) ftType {
 
 // sendAndRead sends the request and reads the response header. got
 // reports whether any response byte arrived.
-func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
+func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, sent, got bool) {
 	px := q.px
 	uc := px.uc
 	c := px.conn
@@ -401,7 +435,7 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 	} else if bufs, ok := q.inMemory(); ok {
 		// one writev, then the wait for the answer (its read
 		// deadline runs from now, as nginx's timer from the send)
-		c.ReadWithin(uc.ReadTimeout.V)
+		c.ReadWithinAt(now, uc.ReadTimeout.V)
 		var complete bool
 		n, complete, err, waitErr = c.SendAwait(bufs)
 		awaited = complete && err == nil
@@ -468,7 +502,7 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 					px.hdone = 0
 					px.haveHead = true
 					px.st.status = 200
-					px.st.headerTime = time.Since(px.start)
+					px.headerRead()
 					return 0, true, true
 				}
 				q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while reading response header from upstream%s", perr.Error(), q.logSuffix())
@@ -494,7 +528,7 @@ func (q *request) sendAndRead(peer *upstream.Peer) (ft ftType, sent, got bool) {
 				px.hdone = hn
 				px.haveHead = true
 				px.st.status = px.head.Status
-				px.st.headerTime = time.Since(px.start)
+				px.headerRead()
 				return 0, true, true
 			}
 			continue

@@ -223,6 +223,7 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 	if forced && w.Status == 200 && !h.Chunked && w.ContentLength >= 0 && q.forcedRanges(peer) {
 		return
 	}
+	w.Clock = px.responseStart().UnixNano() // nothing waited since the header came
 	if err := w.WriteHeader(); err != nil {
 		q.finishUpstream(peer, false, 0)
 		return
@@ -279,8 +280,9 @@ func (q *request) finishUpstream(peer *upstream.Peer, reusable bool, length int6
 		// nginx counts the value's trailer ("\r\nEND\r\n") too
 		length += 7
 	}
+	done := px.responseDone()
 	if px.st != nil {
-		px.st.responseTime = time.Since(px.start)
+		px.st.responseTime = done.Sub(px.start)
 		px.st.length = length
 	}
 	if px.tr.gateway() {
@@ -291,7 +293,7 @@ func (q *request) finishUpstream(peer *upstream.Peer, reusable bool, length int6
 	if px.conn != nil {
 		if reusable {
 			px.conn.Requests++
-			px.grp.Put(px.conn, q.lc)
+			px.grp.PutAt(px.conn, q.lc, done)
 		} else {
 			px.conn.Close()
 		}
@@ -328,7 +330,7 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 	b := upBody{
 		pending:   px.hbuf[px.hdone:px.hlen],
 		remain:    h.ContentLength,
-		start:     time.Now(),
+		start:     px.responseStart(),
 		limit:     px.uc.LimitRate.V, // proxy_limit_rate: bytes per second read from the upstream
 		buffering: buffering,
 	}
@@ -612,6 +614,7 @@ func hides(list []string, name string) bool {
 // limit_rate: wait until the bytes read so far are due).
 func (q *request) readUpstream(p []byte, start time.Time, limit int64) (int, error) {
 	px := q.px
+	px.waited = true
 	px.conn.ReadWithin(px.uc.ReadTimeout.V)
 	if limit > 0 {
 		if due := start.Add(time.Duration(px.st.received * int64(time.Second) / limit)); time.Until(due) > 0 {

@@ -3,7 +3,6 @@ package httpd
 import (
 	"strings"
 	"sync"
-	"time"
 
 	"weir/internal/config"
 	"weir/internal/errlog"
@@ -21,7 +20,6 @@ type request struct {
 	snap *Snapshot
 	w    *httpcore.Response
 	r    *httpcore.Request
-	now  time.Time
 
 	addr *config.AddrConf
 	srv  *config.Server
@@ -87,7 +85,7 @@ func (h *Handler) Serve(w *httpcore.Response, r *httpcore.Request) {
 	if q.headerFilterFn == nil {
 		q.headerFilterFn = q.headerFilter
 	}
-	q.h, q.snap, q.w, q.r, q.now = h, h.snap.Load(), w, r, h.Now()
+	q.h, q.snap, q.w, q.r = h, h.snap.Load(), w, r
 	q.uri, q.args, q.method = r.Path, r.Args, r.Method
 	q.argsSet = r.Args != ""
 	q.serve()

@@ -163,7 +163,7 @@ func (q *request) sslVar(id vars.ID) (string, bool) {
 	case vars.SSLClientVEnd:
 		return tlsconf.ASN1Time(c.NotAfter), true
 	case vars.SSLClientVRemain:
-		return tlsconf.Remain(c, q.now), true
+		return tlsconf.Remain(c, q.h.Now()), true
 	}
 	return "", false
 }

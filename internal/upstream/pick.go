@@ -3,6 +3,7 @@ package upstream
 import (
 	"errors"
 	"net/netip"
+	"time"
 )
 
 // ErrNoLive is returned by Next when no peer of the group is usable
@@ -132,9 +133,12 @@ func (p *Pick) Tries() int { return p.tries }
 // When the primary tier has nothing usable it switches to the backup
 // tier for the rest of the request. It returns ErrNoLive when nothing is
 // usable.
-func (p *Pick) Next() (*Peer, error) {
+func (p *Pick) Next() (*Peer, error) { return p.NextAt(p.g.now()) }
+
+// NextAt is Next at a time the caller has just read.
+func (p *Pick) NextAt(t time.Time) (*Peer, error) {
 	g := p.g
-	now := g.now().Unix()
+	now := t.Unix()
 	g.mu.Lock()
 	var peer *Peer
 	switch g.method {

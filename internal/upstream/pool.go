@@ -79,8 +79,8 @@ const maxDeadlineStep = int64(100 * time.Millisecond)
 
 // within returns the deadline timeout from now rounded up to its step, and
 // whether it differs from last (the value set before).
-func within(timeout time.Duration, last int64) (int64, bool) {
-	d := time.Now().UnixNano() + int64(timeout)
+func within(now int64, timeout time.Duration, last int64) (int64, bool) {
+	d := now + int64(timeout)
 	if step := min(int64(timeout)/10, maxDeadlineStep); step > 1 {
 		d = (d + step - 1) / step * step
 	}
@@ -92,7 +92,12 @@ func within(timeout time.Duration, last int64) (int64, bool) {
 // a busy connection resets its timer a few times a second instead of at
 // every read, as the client side does.
 func (c *Conn) ReadWithin(timeout time.Duration) {
-	if d, moved := within(timeout, c.rdl); moved {
+	c.ReadWithinAt(time.Now(), timeout)
+}
+
+// ReadWithinAt is ReadWithin from a time the caller has just read.
+func (c *Conn) ReadWithinAt(now time.Time, timeout time.Duration) {
+	if d, moved := within(now.UnixNano(), timeout, c.rdl); moved {
 		c.rdl = d
 		c.Conn.SetReadDeadline(time.Unix(0, d))
 	}
@@ -100,7 +105,7 @@ func (c *Conn) ReadWithin(timeout time.Duration) {
 
 // WriteWithin is ReadWithin for the write deadline.
 func (c *Conn) WriteWithin(timeout time.Duration) {
-	if d, moved := within(timeout, c.wdl); moved {
+	if d, moved := within(time.Now().UnixNano(), timeout, c.wdl); moved {
 		c.wdl = d
 		c.Conn.SetWriteDeadline(time.Unix(0, d))
 	}
@@ -286,6 +291,14 @@ func newPool(u *config.Upstream, now func() time.Time, scale int) *pool {
 // one the server closed or sent bytes on: those are closed instead
 // (ngx_http_upstream_get_keepalive_peer and its close handler).
 func (g *Group) Get(peer *Peer, key any) *Conn {
+	if g.pool == nil {
+		return nil
+	}
+	return g.GetAt(peer, key, g.pool.now())
+}
+
+// GetAt is Get at a time the caller has just read.
+func (g *Group) GetAt(peer *Peer, key any, now time.Time) *Conn {
 	p := g.pool
 	if p == nil {
 		return nil
@@ -296,7 +309,7 @@ func (g *Group) Get(peer *Peer, key any) *Conn {
 	// Each round takes one connection off the list, so the rounds are
 	// bounded by the pool's size.
 	for range p.max + 1 {
-		c := p.take(peer, key)
+		c := p.take(peer, key, now)
 		if c == nil {
 			return nil
 		}
@@ -310,8 +323,7 @@ func (g *Group) Get(peer *Peer, key any) *Conn {
 
 // take removes the most recently used idle connection to peer under key,
 // closing the expired ones it meets on the way.
-func (p *pool) take(peer *Peer, key any) *Conn {
-	now := p.now()
+func (p *pool) take(peer *Peer, key any, now time.Time) *Conn {
 	var expired []*Conn
 	var found *Conn
 	p.mu.Lock()
@@ -347,12 +359,20 @@ func (p *pool) take(peer *Peer, key any) *Conn {
 func (g *Group) Pooling() bool { return g.pool != nil }
 
 func (g *Group) Put(c *Conn, key any) {
+	if g.pool == nil {
+		c.Conn.Close()
+		return
+	}
+	g.PutAt(c, key, g.pool.now())
+}
+
+// PutAt is Put at a time the caller has just read.
+func (g *Group) PutAt(c *Conn, key any, now time.Time) {
 	p := g.pool
 	if p == nil || int64(c.Requests) >= p.requests {
 		c.Conn.Close()
 		return
 	}
-	now := p.now()
 	if now.Sub(c.Created) > p.time {
 		c.Conn.Close()
 		return

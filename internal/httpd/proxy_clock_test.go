@@ -1,0 +1,93 @@
+package httpd
+
+import (
+	"bufio"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestProxyTimes: the proxy reads the clock once per step that waited,
+// nginx's cached time: a pooled connection's $upstream_connect_time is 0,
+// $upstream_header_time ends when the header came, and
+// $upstream_response_time when the body, read after a pause, has come
+// too, not at the header's time that the body's start shares.
+func TestProxyTimes(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					// a request without a body: its head ends with an empty line
+					for {
+						l, err := br.ReadString('\n')
+						if err != nil {
+							return
+						}
+						if l == "\r\n" {
+							break
+						}
+					}
+					c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"))
+					time.Sleep(300 * time.Millisecond)
+					c.Write([]byte("hello"))
+				}
+			}()
+		}
+	}()
+	conf := `events {} http {
+	log_format t '$upstream_connect_time $upstream_header_time $upstream_response_time "$request"';
+	access_log logs/access.log t;
+	upstream u { server {{A}}; keepalive 4; }
+	server { listen 127.0.0.1:{{PORT}};
+		location / { proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection ""; }
+	} }`
+	addr, dir := proxyEnv(t, conf, map[string]string{"A": ln.Addr().String()})
+	for _, uri := range []string{"/first", "/second"} {
+		if body, err := tryGet(addr, uri); err != nil || body != "hello" {
+			t.Fatalf("%s: %q, %v", uri, body, err)
+		}
+	}
+	var lines []string
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		b, _ := os.ReadFile(filepath.Join(dir, "logs", "access.log"))
+		if lines = strings.Split(strings.TrimSpace(string(b)), "\n"); len(lines) == 2 {
+			break
+		}
+	}
+	if len(lines) != 2 {
+		t.Fatalf("access log: %q", lines)
+	}
+	for i, l := range lines {
+		f := strings.Fields(l)
+		var v [3]float64
+		for k := range v {
+			if v[k], err = strconv.ParseFloat(f[k], 64); err != nil {
+				t.Fatalf("line %q", l)
+			}
+		}
+		if i == 1 && f[0] != "0.000" {
+			t.Errorf("%s: $upstream_connect_time of a pooled connection %s, want 0.000", l, f[0])
+		}
+		if v[1] > 0.2 {
+			t.Errorf("%s: $upstream_header_time %v: the header came at once", l, v[1])
+		}
+		if v[2] < 0.3 {
+			t.Errorf("%s: $upstream_response_time %v: the body came 0.3 s after the header", l, v[2])
+		}
+	}
+}
