@@ -47,6 +47,7 @@ type proxyState struct {
 	hbuf     []byte // the header buffer (proxy_buffer_size); the head's strings point into it
 	hlen     int    // bytes of hbuf filled
 	hdone    int    // bytes of hbuf the head took
+	hraw     int64  // bytes read from the connection up to the head's end, framing included
 	st       *upState
 	start    time.Time // the attempt's start
 	headerAt time.Time // when the response header was read
@@ -526,6 +527,9 @@ func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, se
 			}
 			if done {
 				px.hdone = hn
+				// what was read past the head: the rest of hbuf and, for
+				// FastCGI, what the records hold that was not handed out
+				px.hraw = px.st.received - int64(px.hlen-hn+len(px.gw.raw)+len(px.gw.pending))
 				px.haveHead = true
 				px.st.status = px.head.Status
 				px.headerRead()

@@ -443,7 +443,7 @@ func (q *request) spoolBody(peer *upstream.Peer, b *upBody) bool {
 	}
 	out, end := q.bodyNext(b, nil)
 	if end != bodyMore {
-		q.finishUpstream(peer, end == bodyDone && b.reuse, b.length)
+		q.finishUpstream(peer, end == bodyDone && b.reuse, q.upLength(b))
 		if end != bodyBroken {
 			q.w.Write(out)
 		}
@@ -464,7 +464,7 @@ func (q *request) spoolBody(peer *upstream.Peer, b *upBody) bool {
 	for {
 		room, stop := q.pipeRoom(p)
 		if stop != pipeGo {
-			q.finishUpstream(peer, false, b.length)
+			q.finishUpstream(peer, false, q.upLength(b))
 			p.close(true)
 			if stop == pipeFileFailed {
 				q.endResponse(bodyBroken)
@@ -475,7 +475,7 @@ func (q *request) spoolBody(peer *upstream.Peer, b *upBody) bool {
 		p.commit(len(out))
 		if end != bodyMore {
 			// the upstream goes first: the client may take its time
-			q.finishUpstream(peer, end == bodyDone && b.reuse, b.length)
+			q.finishUpstream(peer, end == bodyDone && b.reuse, q.upLength(b))
 			if async {
 				p.close(end == bodyBroken)
 			} else if end != bodyBroken {
@@ -505,7 +505,7 @@ func (q *request) spoolSync(peer *upstream.Peer, b *upBody, p *eventPipe) bool {
 		out, end := q.bodyNext(b, p.ring[p.n:])
 		p.n += len(out)
 		if end != bodyMore {
-			q.finishUpstream(peer, end == bodyDone && b.reuse, b.length)
+			q.finishUpstream(peer, end == bodyDone && b.reuse, q.upLength(b))
 			if end != bodyBroken && clientOK {
 				w.Write(p.ring[:p.n])
 			}
@@ -525,7 +525,7 @@ func (q *request) spoolSync(peer *upstream.Peer, b *upBody, p *eventPipe) bool {
 		}
 		p.n = 0
 		if !clientOK && !uc.IgnoreClientAbort.V {
-			q.finishUpstream(peer, false, b.length)
+			q.finishUpstream(peer, false, q.upLength(b))
 			return true
 		}
 	}

@@ -276,10 +276,6 @@ func (q *request) hasErrorPage(status int) bool {
 // otherwise it is closed; the peer is freed as a success.
 func (q *request) finishUpstream(peer *upstream.Peer, reusable bool, length int64) {
 	px := q.px
-	if px.tr == &memcachedTransport && px.gw.end && px.gw.mcHead && px.head.Status == 200 && length > 0 {
-		// nginx counts the value's trailer ("\r\nEND\r\n") too
-		length += 7
-	}
 	done := px.responseDone()
 	if px.st != nil {
 		px.st.responseTime = done.Sub(px.start)
@@ -322,6 +318,10 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 	px.action = " while reading upstream"
 	noBody := px.method == "HEAD" || h.Status == 204 || h.Status == 304 || (h.Status >= 100 && h.Status < 200)
 	if noBody {
+		if px.method != "HEAD" && (h.Status == 204 || h.Status == 304) && px.tr.gateway() && px.tr != &memcachedTransport {
+			q.dropBody(peer, buffering)
+			return
+		}
 		// nothing follows the header (a body sent anyway makes the
 		// connection unusable)
 		q.finishUpstream(peer, px.hlen == px.hdone, 0)
@@ -349,13 +349,60 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 	q.passBody(peer, &b)
 }
 
+// dropBody ends a 204 or 304 from FastCGI, uwsgi or SCGI. nginx 1.22
+// makes a response header-only when it writes the status line itself, and
+// the status line of these is the application's: the body goes through
+// the event pipe (or the non-buffered filter) with a length of 0. The
+// first body bytes are dropped with a warning and end the reading (what
+// came with the header, for uwsgi and SCGI; FastCGI's STDOUT data, its
+// records read until END_REQUEST when none comes), and count in
+// $upstream_response_length with all that was read.
+func (q *request) dropBody(peer *upstream.Peer, buffering bool) {
+	px := q.px
+	got := px.hlen > px.hdone
+	reuse, end := false, bodyDone
+	if !got && px.tr == &fastcgiTransport {
+		var buf [512]byte
+		start := px.responseStart()
+		for {
+			n, err := q.readUpstream(buf[:], start, px.uc.LimitRate.V)
+			if n > 0 {
+				got = true
+				break
+			}
+			if err == io.EOF {
+				reuse = px.gw.reuse
+				break
+			}
+			if err != nil {
+				q.upstreamBodyError(err, buffering)
+				end = bodyCut
+				break
+			}
+		}
+	}
+	if got {
+		// what came with the header of a non-buffered answer is
+		// filtered before the action changes (as its stderr)
+		act := px.action
+		if px.stderrAction != "" {
+			act = px.stderrAction
+		}
+		q.log().Logf(errlog.Warn, q.r.Conn.ID, "%s%s%s", http1.WarnExtraLength, act, q.logSuffix())
+	}
+	q.finishUpstream(peer, reuse, px.st.received-px.hraw)
+	if end != bodyDone {
+		q.endResponse(end)
+	}
+}
+
 // upBody is the upstream side of a response body: its framing, the part
 // that came with the header, and what was read of it.
 type upBody struct {
 	dec       http1.ChunkedDecoder
 	pending   []byte // body bytes that came with the header, not yet taken
 	remain    int64  // bytes the Content-Length still announces; -1 = until the end
-	length    int64  // body bytes read ($upstream_response_length)
+	length    int64  // body bytes read (proxy_pass's $upstream_response_length)
 	lateErr   error  // a read error held back while its bytes are passed on
 	start     time.Time
 	limit     int64
@@ -500,10 +547,24 @@ func (q *request) bodyDecode(b *upBody, in []byte) ([]byte, bodyEnd) {
 	return in, bodyMore
 }
 
+// upLength is $upstream_response_length after a body: for proxy_pass the
+// body's bytes; for the other modules, as nginx's event pipe and
+// non-buffered reads count them (p->read_length, u->state->response_length),
+// every byte read from the connection after the response head: FastCGI's
+// record headers, padding, STDERR and END_REQUEST records, memcached's
+// "\r\nEND\r\n", and what came past a Content-Length in the same read.
+func (q *request) upLength(b *upBody) int64 {
+	px := q.px
+	if px.tr.gateway() {
+		return px.st.received - px.hraw
+	}
+	return b.length
+}
+
 // endBody releases the upstream of a body that ended and ends the
 // response as end says.
 func (q *request) endBody(peer *upstream.Peer, b *upBody, end bodyEnd) {
-	q.finishUpstream(peer, end == bodyDone && b.reuse, b.length)
+	q.finishUpstream(peer, end == bodyDone && b.reuse, q.upLength(b))
 	q.endResponse(end)
 }
 
@@ -547,7 +608,7 @@ func (q *request) passBody(peer *upstream.Peer, b *upBody) {
 		}
 		if !clientOK && !q.px.uc.IgnoreClientAbort.V {
 			// the client is gone: nginx stops reading the upstream
-			q.finishUpstream(peer, false, b.length)
+			q.finishUpstream(peer, false, q.upLength(b))
 			return
 		}
 	}

@@ -97,6 +97,7 @@ var memcachedTransport = transport{
 	parse:        (*request).parseMemcached,
 	untilEOF:     true,
 	intercept404: true,
+	countsRaw:    true,
 }
 
 // gatewayState is what the gateway transports keep per request.
@@ -438,12 +439,15 @@ func (q *request) parseMemcached(h *http1.ResponseHead, buf []byte) (int, bool, 
 	return n, true, nil
 }
 
-// readMemcached reads a value and checks its trailer.
+// readMemcached reads a value and checks its trailer; what it reads
+// counts in $upstream_bytes_received, the trailer too.
 func (q *request) readMemcached(c *upstream.Conn, p []byte) (int, error) {
 	px := q.px
 	g := &px.gw
 	if !g.mcHead {
-		return c.Read(p)
+		n, err := c.Read(p)
+		px.st.received += int64(n)
+		return n, err
 	}
 	for {
 		if g.end {
@@ -451,6 +455,7 @@ func (q *request) readMemcached(c *upstream.Conn, p []byte) (int, error) {
 		}
 		n, err := c.Read(p)
 		if n > 0 {
+			px.st.received += int64(n)
 			data, done, ferr := g.mcBody.Filter(p[:n])
 			if done {
 				g.end = true

@@ -115,6 +115,103 @@ echo $_SERVER["REQUEST_METHOD"], "|", $_SERVER["QUERY_STRING"], "|", $_SERVER["H
 	}
 }
 
+// TestFastCGIResponseLength pins $upstream_response_length of FastCGI
+// answers from a real PHP-FPM to what nginx counts: every byte read from
+// the connection after the end of the response head, the record framing
+// included. The scripts send one header line, "Content-Type: a/b" (no
+// charset added, no X-Powered-By), so that each figure can be worked out:
+// PHP-FPM sends the head and a small body in one STDOUT record padded to
+// 8 bytes, then END_REQUEST (16 bytes); $upstream_bytes_received is that
+// and the record's 8-byte header and the head.
+func TestFastCGIResponseLength(t *testing.T) {
+	fpm := cgitest.StartPHPFPM(t)
+	addr, dir := gatewayEnv(t, `events {} http {
+		error_log logs/error.log warn;
+		log_format len '$request_uri $status $upstream_response_length $upstream_bytes_received';
+		access_log logs/access.log len;
+		upstream phpka { server {{FPM}}; keepalive 2; }
+		server { listen 127.0.0.1:{{PORT}}; root {{ROOT}};
+			location /b/ { include fastcgi_params; fastcgi_param SCRIPT_FILENAME $document_root/len.php; fastcgi_pass {{FPM}}; }
+			location /u/ { include fastcgi_params; fastcgi_param SCRIPT_FILENAME $document_root/len.php; fastcgi_buffering off; fastcgi_pass {{FPM}}; }
+			location /k/ { include fastcgi_params; fastcgi_param SCRIPT_FILENAME $document_root/len.php; fastcgi_keep_conn on; fastcgi_pass phpka; }
+		} }`,
+		map[string]string{"FPM": fpm},
+		map[string]string{"len.php": `<?php header_remove("X-Powered-By"); header("Content-Type: a/b");
+switch ($_GET["do"] ?? "") {
+case "body": echo "warned\n"; break;
+case "204": http_response_code(204); break;
+case "204body": http_response_code(204); echo "oops"; break;
+case "late": echo "x\n"; flush(); error_log("late"); break;
+}`})
+	head := len("Content-Type: a/b\r\n\r\n")
+	status := len("Status: 204 No Content\r\n")
+	pad := func(n int) int { return (8 - n%8) % 8 }
+	cases := []struct {
+		uri    string
+		status int
+		length int // the rest of the STDOUT record, its padding, END_REQUEST
+		recv   int
+	}{
+		{"/b/?do=body", 200, 7 + pad(head+7) + 16, 8 + head + 7 + pad(head+7) + 16},
+		{"/b/?do=empty", 200, pad(head) + 16, 8 + head + pad(head) + 16},
+		// a 204 is read on to END_REQUEST (nginx 1.22 makes it
+		// header-only only for a status line of its own)
+		{"/b/?do=204", 204, pad(status+head) + 16, 8 + status + head + pad(status+head) + 16},
+		// the body sent anyway is dropped with a warning, the reading
+		// ends with it
+		{"/b/?do=204body", 204, 4 + pad(status+head+4) + 16, 8 + status + head + 4 + pad(status+head+4) + 16},
+		{"/u/?do=body", 200, 7 + pad(head+7) + 16, 8 + head + 7 + pad(head+7) + 16},
+		{"/u/?do=empty", 200, pad(head) + 16, 8 + head + pad(head) + 16},
+		{"/k/?do=body", 200, 7 + pad(head+7) + 16, 8 + head + 7 + pad(head+7) + 16},
+		{"/k/?do=body", 200, 7 + pad(head+7) + 16, 8 + head + 7 + pad(head+7) + 16},
+		// STDERR after the head counts: whatever its size, the figure
+		// is all that was received less the first record's header and
+		// the head
+		{"/b/?do=late", 200, -1, -1},
+	}
+	for _, c := range cases {
+		if r := get(t, addr, c.uri); r.status != c.status {
+			t.Fatalf("%s: %d %q", c.uri, r.status, r.body)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(waitLog(t, dir, "access.log", len(cases))), "\n")
+	if len(lines) != len(cases) {
+		t.Fatalf("access log:\n%s", strings.Join(lines, "\n"))
+	}
+	// a line is written once the response went out: the next request
+	// may be logged first
+	type figures struct{ length, recv int }
+	logged := map[string][]figures{}
+	for _, l := range lines {
+		var uri string
+		var st, length, recv int
+		if _, err := fmt.Sscan(l, &uri, &st, &length, &recv); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		logged[uri] = append(logged[uri], figures{length, recv})
+	}
+	for _, c := range cases {
+		if len(logged[c.uri]) == 0 {
+			t.Fatalf("no line for %s:\n%s", c.uri, strings.Join(lines, "\n"))
+		}
+		length, recv := logged[c.uri][0].length, logged[c.uri][0].recv
+		logged[c.uri] = logged[c.uri][1:]
+		if c.length < 0 {
+			if length != recv-8-head || length <= 2+pad(head+2)+16 {
+				t.Errorf("%s: length %d, received %d", c.uri, length, recv)
+			}
+			continue
+		}
+		if length != c.length || recv != c.recv {
+			t.Errorf("%s: length %d, received %d; want %d, %d", c.uri, length, recv, c.length, c.recv)
+		}
+	}
+	elog := readLog(t, dir, "error.log")
+	if n := strings.Count(elog, `upstream sent more data than specified in "Content-Length" header while reading upstream`); n != 1 {
+		t.Errorf("%d warnings about the 204's body:\n%s", n, elog)
+	}
+}
+
 // TestFastCGIFailover: a dead FastCGI server is skipped for the next one,
 // with nginx's log line.
 func TestFastCGIFailover(t *testing.T) {
