@@ -29,6 +29,7 @@ func TestProxyVariables(t *testing.T) {
             add_header X-XFF $proxy_add_x_forwarded_for;
             add_header X-Up-Len "[$upstream_response_length]";
         }
+        location /vu/ { proxy_pass http://{{B0}}; proxy_buffering off; add_header X-Up-Len "[$upstream_response_length]"; }
         location /g/ { proxy_pass http://grp; add_header X-Proxy "$proxy_host|$proxy_port"; }
         location /two/ { proxy_pass http://two; add_header X-Up-Addr $upstream_addr always; add_header X-Up-Status $upstream_status always; }
         location /https-port/ { set $x 1; return 200 "a=[$upstream_addr] ph=[$proxy_host] pp=[$proxy_port] xff=[$proxy_add_x_forwarded_for]\n"; }
@@ -47,6 +48,10 @@ func TestProxyVariables(t *testing.T) {
 		pc(get("upstream variables x-forwarded-for", "/v/?r=upvars", "X-Forwarded-For: 10.1.1.1, 10.2.2.2")),
 		pc(req("upstream variables head", "HEAD", "/v/?r=upvars")),
 		pc(get("upstream variables echo", "/v/plain")),
+		pc(get("upstream_response_length of a chunked answer", "/v/?r=chunked")),
+		pc(get("upstream_response_length of a chunked answer unbuffered", "/vu/?r=chunked")),
+		pc(get("upstream_response_length of a big answer unbuffered", "/vu/?r=big")),
+		pc(get("upstream_response_length of an answer without length", "/v/?r=nolength")),
 		pc(get("proxy_host of a group", "/g/x")),
 		with(get("upstream_addr after a failure", "/two/x"), 0, modeDead),
 		pc(get("variables outside a proxied location", "/https-port/", "X-Forwarded-For: 1.2.3.4")),

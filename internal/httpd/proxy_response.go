@@ -558,6 +558,11 @@ func (q *request) upLength(b *upBody) int64 {
 	if px.tr.gateway() {
 		return px.st.received - px.hraw
 	}
+	if px.head.Chunked && q.lc.Proxy.HTTPVersion.V != "2" {
+		// nginx counts the bytes read after the head: a chunked
+		// body's framing and trailer too
+		return px.st.received - px.hraw
+	}
 	return b.length
 }
 
