@@ -75,6 +75,7 @@ var canned = map[string]string{
 	"midchunk":     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n0123456789",
 	"headeronly":   "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n",
 	"dupcl":        "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nok\n",
+	"overlong":     "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\nEXTRA BYTES",
 	"xaccel-file":  "HTTP/1.1 200 OK\r\nX-Accel-Redirect: /files/a.txt\r\nX-Foo: kept?\r\nContent-Type: text/html\r\nContent-Length: 6\r\n\r\nignore",
 	"xaccel-named": "HTTP/1.1 200 OK\r\nX-Accel-Redirect: @named\r\nX-Foo: kept?\r\nContent-Length: 6\r\n\r\nignore",
 	"xaccel-args":  "HTTP/1.1 200 OK\r\nX-Accel-Redirect: /show?from=accel\r\nContent-Length: 0\r\n\r\n",

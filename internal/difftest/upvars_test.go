@@ -52,6 +52,8 @@ func TestProxyVariables(t *testing.T) {
 		pc(get("upstream_response_length of a chunked answer unbuffered", "/vu/?r=chunked")),
 		pc(get("upstream_response_length of a big answer unbuffered", "/vu/?r=big")),
 		pc(get("upstream_response_length of an answer without length", "/v/?r=nolength")),
+		pc(get("an answer longer than its Content-Length", "/v/?r=overlong")),
+		pc(get("an answer longer than its Content-Length unbuffered", "/vu/?r=overlong")),
 		pc(get("proxy_host of a group", "/g/x")),
 		with(get("upstream_addr after a failure", "/two/x"), 0, modeDead),
 		pc(get("variables outside a proxied location", "/https-port/", "X-Forwarded-For: 1.2.3.4")),

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -89,5 +90,69 @@ func TestProxyTimes(t *testing.T) {
 		if v[2] < 0.3 {
 			t.Errorf("%s: $upstream_response_time %v: the body came 0.3 s after the header", l, v[2])
 		}
+	}
+}
+
+// TestProxyExtraLengthNotKept: an answer with more bytes than its
+// Content-Length loses the rest, and its connection is not kept for the
+// next request (nginx's copy filter leaves u->keepalive unset), while an
+// exact one is.
+func TestProxyExtraLengthNotKept(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var conns atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					line, err := br.ReadString('\n')
+					if err != nil {
+						return
+					}
+					for l := line; l != "\r\n"; {
+						if l, err = br.ReadString('\n'); err != nil {
+							return
+						}
+					}
+					answer := "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n"
+					if strings.Contains(line, "/long") {
+						answer += "EXTRA"
+					}
+					c.Write([]byte(answer))
+				}
+			}()
+		}
+	}()
+	conf := `events {} http {
+	error_log logs/error.log warn;
+	upstream u { server {{A}}; keepalive 4; }
+	server { listen 127.0.0.1:{{PORT}};
+		location / { proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection ""; }
+	} }`
+	addr, dir := proxyEnv(t, conf, map[string]string{"A": ln.Addr().String()})
+	for i, c := range []struct {
+		uri   string
+		conns int32 // upstream connections after the request
+	}{{"/exact", 1}, {"/exact", 1}, {"/long", 1}, {"/exact", 2}, {"/exact", 2}} {
+		if body, err := tryGet(addr, c.uri); err != nil || body != "ok\n" {
+			t.Fatalf("request %d %s: %q, %v", i, c.uri, body, err)
+		}
+		if n := conns.Load(); n != c.conns {
+			t.Errorf("after request %d %s: %d upstream connections, want %d", i, c.uri, n, c.conns)
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "logs", "error.log"))
+	if !strings.Contains(string(b), `[warn]`) || !strings.Contains(string(b), `upstream sent more data than specified in "Content-Length" header while reading upstream`) {
+		t.Errorf("error log lacks the warning:\n%s", b)
 	}
 }

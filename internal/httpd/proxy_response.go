@@ -408,6 +408,7 @@ type upBody struct {
 	limit     int64
 	buffering bool
 	reuse     bool // at bodyDone: the connection may serve another request
+	headBytes bool // the piece being decoded came with the header
 }
 
 // bodyEnd says where a response body stands after a piece of it.
@@ -429,6 +430,11 @@ func (q *request) bodyNext(b *upBody, buf []byte) ([]byte, bodyEnd) {
 	for {
 		if b.remain == 0 && !h.Chunked {
 			b.reuse = true
+			if len(b.pending) > 0 {
+				// more came with the header than a Content-Length of 0
+				b.headBytes = true
+				q.extraLength(b)
+			}
 			return nil, bodyDone
 		}
 		var in []byte
@@ -447,6 +453,7 @@ func (q *request) bodyNext(b *upBody, buf []byte) ([]byte, bodyEnd) {
 			in = buf[:carry+n]
 		case len(b.pending) > 0:
 			in, b.pending = b.pending, nil
+			b.headBytes = true
 		case buf == nil:
 			return nil, bodyMore
 		default:
@@ -463,7 +470,9 @@ func (q *request) bodyNext(b *upBody, buf []byte) ([]byte, bodyEnd) {
 			}
 			return nil, q.bodyReadEnd(b, err)
 		}
-		if out, end := q.bodyDecode(b, in); len(out) > 0 || end != bodyMore {
+		out, end := q.bodyDecode(b, in)
+		b.headBytes = false
+		if len(out) > 0 || end != bodyMore {
 			return out, end
 		}
 	}
@@ -524,6 +533,16 @@ func (q *request) bodyDecode(b *upBody, in []byte) ([]byte, bodyEnd) {
 		b.reuse = len(in) == 0
 		return out, bodyDone
 	}
+	if b.remain > 0 && int64(len(in)) > b.remain && !px.tr.untilEOF {
+		// more than the Content-Length: the rest is dropped, warned
+		// about, and the connection not kept (ngx_http_proxy_copy_filter,
+		// ngx_event_pipe_copy_input_filter)
+		in = in[:b.remain]
+		b.remain = 0
+		b.length += int64(len(in))
+		q.extraLength(b)
+		return in, bodyDone
+	}
 	if b.remain > 0 && int64(len(in)) > b.remain {
 		in = in[:b.remain]
 	}
@@ -547,20 +566,29 @@ func (q *request) bodyDecode(b *upBody, in []byte) ([]byte, bodyEnd) {
 	return in, bodyMore
 }
 
-// upLength is $upstream_response_length after a body: for proxy_pass the
-// body's bytes; for the other modules, as nginx's event pipe and
+// extraLength ends a body that went past its Content-Length: nginx's
+// warning, in the header's action for the bytes that came with the
+// header of an unbuffered answer, and no keep-alive.
+func (q *request) extraLength(b *upBody) {
+	px := q.px
+	act := px.action
+	if b.headBytes && !b.buffering {
+		act = " while reading response header from upstream"
+	}
+	q.log().Logf(errlog.Warn, q.r.Conn.ID, "%s%s%s", http1.WarnExtraLength, act, q.logSuffix())
+	b.reuse = false
+}
+
+// upLength is $upstream_response_length after a body: for proxy_pass
+// over HTTP/2 the body's bytes; otherwise, as nginx's event pipe and
 // non-buffered reads count them (p->read_length, u->state->response_length),
 // every byte read from the connection after the response head: FastCGI's
 // record headers, padding, STDERR and END_REQUEST records, memcached's
-// "\r\nEND\r\n", and what came past a Content-Length in the same read.
+// "\r\nEND\r\n", a chunked body's framing and trailer, and what came past
+// a Content-Length in the same read.
 func (q *request) upLength(b *upBody) int64 {
 	px := q.px
-	if px.tr.gateway() {
-		return px.st.received - px.hraw
-	}
-	if px.head.Chunked && q.lc.Proxy.HTTPVersion.V != "2" {
-		// nginx counts the bytes read after the head: a chunked
-		// body's framing and trailer too
+	if px.tr.gateway() || q.lc.Proxy.HTTPVersion.V != "2" {
 		return px.st.received - px.hraw
 	}
 	return b.length
