@@ -1,7 +1,6 @@
 package httpd
 
 import (
-	"bufio"
 	"net"
 	"os"
 	"path/filepath"
@@ -18,38 +17,13 @@ import (
 // $upstream_response_time when the body, read after a pause, has come
 // too, not at the header's time that the body's start shares.
 func TestProxyTimes(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					// a request without a body: its head ends with an empty line
-					for {
-						l, err := br.ReadString('\n')
-						if err != nil {
-							return
-						}
-						if l == "\r\n" {
-							break
-						}
-					}
-					c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"))
-					time.Sleep(300 * time.Millisecond)
-					c.Write([]byte("hello"))
-				}
-			}()
+	up := fakeBackend(t, func(c net.Conn) {
+		for readRequestHead(c) != "" {
+			c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"))
+			time.Sleep(300 * time.Millisecond)
+			c.Write([]byte("hello"))
 		}
-	}()
+	})
 	conf := `events {} http {
 	log_format t '$upstream_connect_time $upstream_header_time $upstream_response_time "$request"';
 	access_log logs/access.log t;
@@ -57,7 +31,7 @@ func TestProxyTimes(t *testing.T) {
 	server { listen 127.0.0.1:{{PORT}};
 		location / { proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection ""; }
 	} }`
-	addr, dir := proxyEnv(t, conf, map[string]string{"A": ln.Addr().String()})
+	addr, dir := proxyEnv(t, conf, map[string]string{"A": up})
 	for _, uri := range []string{"/first", "/second"} {
 		if body, err := tryGet(addr, uri); err != nil || body != "hello" {
 			t.Fatalf("%s: %q, %v", uri, body, err)
@@ -77,6 +51,7 @@ func TestProxyTimes(t *testing.T) {
 		f := strings.Fields(l)
 		var v [3]float64
 		for k := range v {
+			var err error
 			if v[k], err = strconv.ParseFloat(f[k], 64); err != nil {
 				t.Fatalf("line %q", l)
 			}
@@ -98,48 +73,28 @@ func TestProxyTimes(t *testing.T) {
 // next request (nginx's copy filter leaves u->keepalive unset), while an
 // exact one is.
 func TestProxyExtraLengthNotKept(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
 	var conns atomic.Int32
-	go func() {
+	up := fakeBackend(t, func(c net.Conn) {
+		conns.Add(1)
 		for {
-			c, err := ln.Accept()
-			if err != nil {
+			head := readRequestHead(c)
+			if head == "" {
 				return
 			}
-			conns.Add(1)
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil {
-						return
-					}
-					for l := line; l != "\r\n"; {
-						if l, err = br.ReadString('\n'); err != nil {
-							return
-						}
-					}
-					answer := "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n"
-					if strings.Contains(line, "/long") {
-						answer += "EXTRA"
-					}
-					c.Write([]byte(answer))
-				}
-			}()
+			answer := "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n"
+			if strings.HasPrefix(head, "GET /long") {
+				answer += "EXTRA"
+			}
+			c.Write([]byte(answer))
 		}
-	}()
+	})
 	conf := `events {} http {
 	error_log logs/error.log warn;
 	upstream u { server {{A}}; keepalive 4; }
 	server { listen 127.0.0.1:{{PORT}};
 		location / { proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection ""; }
 	} }`
-	addr, dir := proxyEnv(t, conf, map[string]string{"A": ln.Addr().String()})
+	addr, dir := proxyEnv(t, conf, map[string]string{"A": up})
 	for i, c := range []struct {
 		uri   string
 		conns int32 // upstream connections after the request
