@@ -334,7 +334,7 @@ func (q *request) closeUpstream() {
 func (q *request) attempt(peer *upstream.Peer, now time.Time) (ft ftType, sent bool) {
 	px := q.px
 	px.start = now
-	px.headerAt, px.waited = time.Time{}, false
+	px.headerAt, px.waited, px.hraw = time.Time{}, false, 0
 	px.haveHead = false
 	nonIdem := px.method == "POST" || px.method == "LOCK" || px.method == "PATCH"
 	wasSent := false
