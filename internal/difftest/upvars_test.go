@@ -12,6 +12,7 @@ func TestProxyVariables(t *testing.T) {
     upstream grp { server {{B0}}; }
     upstream two { server {{B0}}; server {{B1}}; }
     upstream two2 { server {{B0}}; server {{B1}}; }
+    upstream nx { server {{B0}}; server {{B1}}; }
     server {
         listen 127.0.0.1:{{PORT}};
         server_name localhost;
@@ -30,6 +31,7 @@ func TestProxyVariables(t *testing.T) {
             add_header X-Up-Len "[$upstream_response_length]";
         }
         location /vu/ { proxy_pass http://{{B0}}; proxy_buffering off; add_header X-Up-Len "[$upstream_response_length]"; }
+        location /nx/ { proxy_pass http://nx; proxy_next_upstream error http_502; }
         location /g/ { proxy_pass http://grp; add_header X-Proxy "$proxy_host|$proxy_port"; }
         location /two/ { proxy_pass http://two; add_header X-Up-Addr $upstream_addr always; add_header X-Up-Status $upstream_status always; }
         location /https-port/ { set $x 1; return 200 "a=[$upstream_addr] ph=[$proxy_host] pp=[$proxy_port] xff=[$proxy_add_x_forwarded_for]\n"; }
@@ -55,6 +57,7 @@ func TestProxyVariables(t *testing.T) {
 		pc(get("an answer longer than its Content-Length", "/v/?r=overlong")),
 		pc(get("an answer longer than its Content-Length unbuffered", "/vu/?r=overlong")),
 		pc(get("proxy_host of a group", "/g/x")),
+		with(get("upstream_response_length of an HTTP/0.9 answer after a 502", "/nx/x"), 0, "canned:s502", 1, "canned:http09"),
 		with(get("upstream_addr after a failure", "/two/x"), 0, modeDead),
 		pc(get("variables outside a proxied location", "/https-port/", "X-Forwarded-For: 1.2.3.4")),
 		with(get("connect timeout moves on", "/ctmo/x"), 0, modeBlackhole),
