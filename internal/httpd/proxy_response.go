@@ -533,17 +533,9 @@ func (q *request) bodyDecode(b *upBody, in []byte) ([]byte, bodyEnd) {
 		b.reuse = len(in) == 0
 		return out, bodyDone
 	}
-	if b.remain > 0 && int64(len(in)) > b.remain && !px.tr.untilEOF {
-		// more than the Content-Length: the rest is dropped, warned
-		// about, and the connection not kept (ngx_http_proxy_copy_filter,
-		// ngx_event_pipe_copy_input_filter)
-		in = in[:b.remain]
-		b.remain = 0
-		b.length += int64(len(in))
-		q.extraLength(b)
-		return in, bodyDone
-	}
-	if b.remain > 0 && int64(len(in)) > b.remain {
+	// (b.remain is -1 for the modules whose protocol ends the body)
+	extra := b.remain > 0 && int64(len(in)) > b.remain
+	if extra {
 		in = in[:b.remain]
 	}
 	if px.tr.untilEOF && h.ContentLength >= 0 && b.length+int64(len(in)) > h.ContentLength {
@@ -561,6 +553,12 @@ func (q *request) bodyDecode(b *upBody, in []byte) ([]byte, bodyEnd) {
 	b.length += int64(len(in))
 	if b.remain == 0 {
 		b.reuse = true
+		if extra {
+			// more than the Content-Length: the rest is dropped, warned
+			// about, and the connection not kept
+			// (ngx_http_proxy_copy_filter, ngx_event_pipe_copy_input_filter)
+			q.extraLength(b)
+		}
 		return in, bodyDone
 	}
 	return in, bodyMore
