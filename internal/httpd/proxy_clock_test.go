@@ -11,6 +11,17 @@ import (
 	"time"
 )
 
+// keepaliveProxy starts weir proxying to up with a keep-alive pool, with
+// the given http-level directives.
+func keepaliveProxy(t *testing.T, up, httpDirectives string) (addr, dir string) {
+	t.Helper()
+	return proxyEnv(t, `events {} http {`+httpDirectives+`
+	upstream u { server {{A}}; keepalive 4; }
+	server { listen 127.0.0.1:{{PORT}};
+		location / { proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection ""; }
+	} }`, map[string]string{"A": up})
+}
+
 // TestProxyTimes: the proxy reads the clock once per step that waited,
 // nginx's cached time: a pooled connection's $upstream_connect_time is 0,
 // $upstream_header_time ends when the header came, and
@@ -24,14 +35,9 @@ func TestProxyTimes(t *testing.T) {
 			c.Write([]byte("hello"))
 		}
 	})
-	conf := `events {} http {
+	addr, dir := keepaliveProxy(t, up, `
 	log_format t '$upstream_connect_time $upstream_header_time $upstream_response_time "$request"';
-	access_log logs/access.log t;
-	upstream u { server {{A}}; keepalive 4; }
-	server { listen 127.0.0.1:{{PORT}};
-		location / { proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection ""; }
-	} }`
-	addr, dir := proxyEnv(t, conf, map[string]string{"A": up})
+	access_log logs/access.log t;`)
 	for _, uri := range []string{"/first", "/second"} {
 		if body, err := tryGet(addr, uri); err != nil || body != "hello" {
 			t.Fatalf("%s: %q, %v", uri, body, err)
@@ -88,13 +94,8 @@ func TestProxyExtraLengthNotKept(t *testing.T) {
 			c.Write([]byte(answer))
 		}
 	})
-	conf := `events {} http {
-	error_log logs/error.log warn;
-	upstream u { server {{A}}; keepalive 4; }
-	server { listen 127.0.0.1:{{PORT}};
-		location / { proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection ""; }
-	} }`
-	addr, dir := proxyEnv(t, conf, map[string]string{"A": up})
+	addr, dir := keepaliveProxy(t, up, `
+	error_log logs/error.log warn;`)
 	for i, c := range []struct {
 		uri   string
 		conns int32 // upstream connections after the request
