@@ -108,3 +108,76 @@ func unhex(c byte) (byte, bool) {
 	}
 	return 0, false
 }
+
+// parseUnsafeURI is ngx_http_parse_unsafe_uri, which checks a URI that
+// an upstream names (X-Accel-Redirect): the args are split off at the
+// first "?", a URI with "%" is unescaped (ngx_unescape_uri without
+// flags) and checked again. It refuses an empty URI, one that starts
+// with "?", a NUL, and a ".." segment; bad is then the URI as nginx
+// logs it ("unsafe URI ... was detected").
+func parseUnsafeURI(s string) (uri, args, bad string, ok bool) {
+	if s == "" || s[0] == '?' {
+		return "", "", s, false
+	}
+	uri = s
+	if i := strings.IndexByte(s, '?'); i >= 0 {
+		uri, args = s[:i], s[i+1:]
+	}
+	if strings.IndexByte(uri, 0) >= 0 || hasDotDotSegment(uri) {
+		return "", "", s, false
+	}
+	if !strings.Contains(uri, "%") {
+		return uri, args, "", true
+	}
+	uri = unescapePlain(uri)
+	if strings.IndexByte(uri, 0) >= 0 || hasDotDotSegment(uri) {
+		return "", "", uri, false
+	}
+	return uri, args, "", true
+}
+
+// hasDotDotSegment reports a ".." segment: at the start, or after a "/",
+// followed by a "/" or the end.
+func hasDotDotSegment(p string) bool {
+	for i := -1; i < len(p); i++ {
+		if i >= 0 && p[i] != '/' {
+			continue
+		}
+		r := p[i+1:]
+		if strings.HasPrefix(r, "..") && (len(r) == 2 || r[2] == '/') {
+			return true
+		}
+	}
+	return false
+}
+
+// unescapePlain is ngx_unescape_uri with no flags: every %XX is decoded;
+// a broken escape loses its "%" (and, when the second digit is bad, the
+// first digit with it).
+func unescapePlain(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			b = append(b, s[i])
+			continue
+		}
+		if i+1 >= len(s) {
+			break
+		}
+		hi, ok := unhex(s[i+1])
+		if !ok {
+			i++
+			b = append(b, s[i])
+			continue
+		}
+		if i+2 >= len(s) {
+			break
+		}
+		lo, ok := unhex(s[i+2])
+		i += 2
+		if ok {
+			b = append(b, hi<<4+lo)
+		}
+	}
+	return string(b)
+}

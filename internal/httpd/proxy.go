@@ -61,6 +61,7 @@ type proxyState struct {
 	stream      bool // proxy_request_buffering off: the body is read while sent
 	chunkedBody bool // ... and sent chunked
 	bodyStarted bool // streaming began: no other server can get the request
+	bodyRead    bool // body is the client's, read in full (not proxy_set_body's)
 }
 
 var proxyPool = sync.Pool{New: func() any { return &proxyState{} }}
@@ -91,13 +92,24 @@ type ftType = config.NextUpstream
 // reads the answer; the attempt loop, balancing, retries and the
 // $upstream_* bookkeeping are shared.
 func (q *request) upstreamPass(p *config.Pass, tr *transport) {
-	if q.px != nil {
-		// a second pass (error_page, X-Accel-Redirect): the first one's
-		// state goes, its attempts stay in q.ups
-		q.px.release()
+	// a second pass (error_page, X-Accel-Redirect): the first one's
+	// state goes, its attempts stay in q.ups; the client's body it read
+	// stays with the request (r->request_body) and is sent again
+	var kept reqBody
+	carried := false
+	if old := q.px; old != nil {
+		if old.bodyRead {
+			kept, carried = old.body, true
+			old.body = reqBody{}
+		}
+		old.release()
 	}
 	px := proxyPool.Get().(*proxyState)
 	q.px = px
+	if carried {
+		px.body = kept
+		px.bodyRead = true
+	}
 	px.bodyLen = -1
 	px.tr = tr
 	px.uc = tr.conf(q.lc)
@@ -118,10 +130,12 @@ func (q *request) upstreamPass(p *config.Pass, tr *transport) {
 			q.respondStatus(code)
 			return
 		}
+		px.body.close()
+		px.bodyRead = false
 		px.body.mem = append(px.body.mem[:0], q.eval(pl.SetBody.V)...)
 		px.body.size = int64(len(px.body.mem))
 		px.bodyLen = px.body.size
-	} else if uc.PassRequestBody.V && !uc.RequestBuffering.V && q.hasBody() &&
+	} else if uc.PassRequestBody.V && !uc.RequestBuffering.V && !px.bodyRead && q.hasBody() &&
 		(q.r.ContentLength >= 0 || (tr == &httpTransport && pl.HTTPVersion.V != "1.0")) {
 		// proxy_request_buffering off: the body goes to the upstream as
 		// it arrives (a chunked one re-chunked over HTTP/1.1; over
@@ -134,13 +148,16 @@ func (q *request) upstreamPass(p *config.Pass, tr *transport) {
 			px.chunkedBody = true
 		}
 	} else if uc.PassRequestBody.V {
-		if !q.readBody(&px.body) {
+		if !px.bodyRead && !q.readBody(&px.body) {
 			return
 		}
+		px.bodyRead = true
 		if q.r.ContentLength >= 0 || q.r.Chunked {
 			px.bodyLen = px.body.size
 		}
 	} else {
+		px.body.close()
+		px.bodyRead = false
 		if code := q.discardBody(); code != 0 {
 			q.respondStatus(code)
 			return

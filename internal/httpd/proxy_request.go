@@ -32,10 +32,11 @@ func (q *request) proxyTarget(p *config.Pass) bool {
 	}
 	url := q.eval(p.Value)
 	lower := strings.ToLower(url)
+	// ngx_http_proxy_eval: the prefix must be followed by something
 	switch {
-	case strings.HasPrefix(lower, "http://"):
+	case len(url) > 7 && strings.HasPrefix(lower, "http://"):
 		px.scheme, url = "http://", url[7:]
-	case strings.HasPrefix(lower, "https://"):
+	case len(url) > 8 && strings.HasPrefix(lower, "https://"):
 		px.scheme, url = "https://", url[8:]
 	default:
 		q.log().Logf(errlog.Error, q.r.Conn.ID, "invalid URL prefix in \"%s\"%s", url, q.logSuffix())

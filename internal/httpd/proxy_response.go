@@ -86,7 +86,7 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 	}
 
 	// X-Accel-Redirect (ngx_http_upstream_process_headers)
-	if xa, ok := httpcore.FieldValue(h.Headers, "x-accel-redirect"); ok && uc.IgnoreHeaders.V&config.IgnoreXAccelRedirect == 0 && xa != "" {
+	if xa, ok := httpcore.FieldValue(h.Headers, "x-accel-redirect"); ok && uc.IgnoreHeaders.V&config.IgnoreXAccelRedirect == 0 {
 		q.finishUpstream(peer, false, 0)
 		// what is kept outlives the header buffer (a second upstream
 		// pass reuses it): copies
@@ -104,10 +104,17 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 			q.namedRedirect(xa)
 			return
 		}
+		uri, args, bad, safe := parseUnsafeURI(xa)
+		if !safe {
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "unsafe URI \"%s\" was detected while reading response header from upstream%s", bad, q.logSuffix())
+			q.respondStatus(404)
+			return
+		}
 		if q.method != "HEAD" {
 			q.method, q.methodSet = "GET", true
 		}
-		q.internalRedirectArgs(xa)
+		q.args, q.argsSet = args, strings.IndexByte(xa, '?') >= 0
+		q.internalRedirect(uri)
 		return
 	}
 

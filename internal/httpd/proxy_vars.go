@@ -131,10 +131,11 @@ func (q *request) upstreamCookie(name string) (string, bool) {
 }
 
 // proxyAddXForwardedFor is $proxy_add_x_forwarded_for: the client's
-// X-Forwarded-For with $remote_addr appended.
+// X-Forwarded-For with $remote_addr appended. An empty header counts
+// (", addr"), as in ngx_http_proxy_add_x_forwarded_for_variable.
 func (q *request) proxyAddXForwardedFor() string {
 	xff, ok := q.requestHeader("x_forwarded_for")
-	if !ok || xff == "" {
+	if !ok {
 		return q.r.Conn.RemoteText
 	}
 	return xff + ", " + q.r.Conn.RemoteText
