@@ -43,6 +43,10 @@ type Error struct {
 	// Level is the nginx log level the message is printed at: "" means
 	// "emerg"; a failed read of an opened file is "crit", as in nginx.
 	Level string
+	// Late marks a message nginx logs only once the whole configuration
+	// is read (a core module's init_conf, the creation of shared memory),
+	// so that nginx -t has already printed "syntax is ok" before it.
+	Late bool
 }
 
 // Error formats the message as nginx's ngx_conf_log_error does:

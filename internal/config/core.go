@@ -33,7 +33,8 @@ type builder struct {
 	truncated bool                  // the parser stopped at an error: blocks may be cut off
 	httpStmt  *conf.Stmt            // the http block, for errors nginx reports at its end
 
-	mapHashMax, mapHashBucket Opt[int64] // map_hash_max_size, map_hash_bucket_size
+	mapHashMax, mapHashBucket Opt[int64]  // map_hash_max_size, map_hash_bucket_size
+	threads                   threadPools // thread_pool and aio threads=
 }
 
 type mainConf struct {
@@ -45,6 +46,7 @@ type mainConf struct {
 	priority                     int64
 	errorLogs                    []ErrorLog
 	events                       bool
+	cpuMasks                     int // worker_cpu_affinity masks; -1 for auto
 }
 
 // warn records a warning nginx prints at level warn while reading.
@@ -65,10 +67,10 @@ func init() {
 		Directive{Name: "worker_rlimit_nofile", Ctx: main, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.main.rlimitNof })},
 		Directive{Name: "worker_shutdown_timeout", Ctx: main, Args: Take1, Set: timeSlot(func(b *builder) *Opt[time.Duration] { return &b.main.shutdownTimeout })},
 		Directive{Name: "env", Ctx: main, Args: Take1, Set: func(b *builder, s *conf.Stmt) error { b.cfg.Env = append(b.cfg.Env, s.Args[0]); return nil }},
-		Directive{Name: "worker_cpu_affinity", Ctx: main, Args: OneMore, Set: ignoreSlot},
+		Directive{Name: "worker_cpu_affinity", Ctx: main, Args: OneMore, Set: setCPUAffinity},
 		Directive{Name: "worker_priority", Ctx: main, Args: Take1, Set: setWorkerPriority},
 		Directive{Name: "pcre_jit", Ctx: main, Args: Flag, Set: checkSlot(checkFlag)},
-		Directive{Name: "thread_pool", Ctx: main, Args: Take23, Set: ignoreSlot},
+		Directive{Name: "thread_pool", Ctx: main, Args: Take23, Set: setThreadPool},
 		Directive{Name: "timer_resolution", Ctx: main, Args: Take1, Set: checkSlot(checkMsec)},
 		Directive{Name: "lock_file", Ctx: main, Args: Take1, Set: checkSlot(checkStr)},
 		Directive{Name: "working_directory", Ctx: main, Args: Take1, Set: checkSlot(checkStr)},

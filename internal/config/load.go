@@ -108,10 +108,26 @@ func (b *builder) load(o Options, file, confPrefix string) error {
 	if perr != nil {
 		return perr
 	}
+	// what nginx checks once the file is read: the core modules'
+	// init_conf (core, events, thread pools), then shared memory
+	b.checkCPUMasks()
 	if !b.main.events {
-		return &conf.Error{Msg: "no \"events\" section in configuration"}
+		return &conf.Error{Msg: "no \"events\" section in configuration", Late: true}
 	}
 	m := &b.main
+	connections := 512
+	if m.workerConnections.Set {
+		connections = int(m.workerConnections.V)
+	}
+	if err := b.checkConnections(connections); err != nil {
+		return err
+	}
+	if err := b.threads.check(); err != nil {
+		return err
+	}
+	if err := b.checkZones(); err != nil {
+		return err
+	}
 	cfg.Daemon = !m.daemon.Set || m.daemon.V
 	cfg.MasterProcess = !m.master.Set || m.master.V
 	cfg.WorkerProcesses = m.workerProcesses.V
@@ -123,10 +139,7 @@ func (b *builder) load(o Options, file, confPrefix string) error {
 	}
 	cfg.PID = b.full(m.pid.V)
 	cfg.User = m.user.V
-	cfg.WorkerConnections = 512
-	if m.workerConnections.Set {
-		cfg.WorkerConnections = int(m.workerConnections.V)
-	}
+	cfg.WorkerConnections = connections
 	cfg.WorkerRlimitNofile = m.rlimitNof.V
 	cfg.WorkerShutdownTimeout = m.shutdownTimeout.V
 	cfg.EventsUse = m.use.V

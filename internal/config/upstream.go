@@ -299,6 +299,9 @@ const minZoneSize = 8 * 4096
 func setZone(b *builder, s *conf.Stmt) error {
 	u := b.curUpstream()
 	name := s.Args[0]
+	if name == "" {
+		return conf.Errorf(s, "invalid zone name \"%s\"", name)
+	}
 	var size int64
 	if len(s.Args) == 2 {
 		size = ParseSize(s.Args[1])
@@ -379,10 +382,22 @@ func (b *builder) finishUpstreams() error {
 	}
 	for _, u := range h.Upstreams {
 		if u.Zone != "" && u.ZoneSize == 0 {
-			if sizes[u.Zone] == 0 {
-				return &conf.Error{Msg: fmt.Sprintf("zero size shared memory zone \"%s\"", u.Zone)}
-			}
 			u.ZoneSize = sizes[u.Zone]
+		}
+	}
+	return nil
+}
+
+// checkZones is the size check of ngx_init_cycle's shared memory: a zone
+// no block gave a size has none. nginx makes it once the whole
+// configuration is read.
+func (b *builder) checkZones() error {
+	if b.cfg.HTTP == nil {
+		return nil
+	}
+	for _, u := range b.cfg.HTTP.Upstreams {
+		if u.Zone != "" && u.ZoneSize == 0 {
+			return &conf.Error{Msg: fmt.Sprintf("zero size shared memory zone \"%s\"", u.Zone), Late: true}
 		}
 	}
 	return nil

@@ -106,6 +106,23 @@ func TestConfigTest(t *testing.T) {
 		{name: "no events", args: []string{"-t"},
 			files:  map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\n"},
 			stderr: syntaxOK + "weir: [emerg] no \"events\" section in configuration\n" + failed, code: 1},
+		{name: "warning before no events", args: []string{"-t"},
+			files: map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nhttp {\ntypes { text/html html; text/plain html; }\n}\n"},
+			stderr: "weir: [warn] duplicate extension \"html\", content type: \"text/plain\", previous content type: \"text/html\" in DIR/conf/nginx.conf:3\n" +
+				syntaxOK + "weir: [emerg] no \"events\" section in configuration\n" + failed, code: 1},
+		{name: "too few connections", args: []string{"-t"},
+			files:  map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents { worker_connections 1; }\nhttp { access_log off; server { listen 127.0.0.1:" + port + "; } }\n"},
+			stderr: syntaxOK + "weir: [emerg] 1 worker_connections are not enough for 1 listening sockets\n" + failed, code: 1},
+		{name: "unknown thread pool", args: []string{"-t"},
+			files:  map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp { aio threads=foo; }\n"},
+			stderr: syntaxOK + "weir: [emerg] unknown thread pool \"foo\" in DIR/conf/nginx.conf:3\n" + failed, code: 1},
+		{name: "zone without size", args: []string{"-t"},
+			files:  map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp { upstream u { zone z; server 127.0.0.1:1; } }\n"},
+			stderr: syntaxOK + "weir: [emerg] zero size shared memory zone \"z\"\n" + failed, code: 1},
+		{name: "affinity masks warning", args: []string{"-t"},
+			files: map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nworker_cpu_affinity 01 10;\n"},
+			stderr: syntaxOK + "weir: [warn] the number of \"worker_processes\" is not equal to the number of \"worker_cpu_affinity\" masks, using last mask for remaining worker processes\n" +
+				"weir: configuration file DIR/conf/nginx.conf test is successful\n"},
 		{name: "no file", args: []string{"-t", "-c", "conf/none.conf"},
 			stderr: "weir: [emerg] open() \"DIR/conf/none.conf\" failed (2: No such file or directory)\n" +
 				"weir: configuration file DIR/conf/none.conf test failed\n", code: 1},

@@ -29,33 +29,38 @@ func errLevel(err error) errlog.Level {
 	return errlog.Emerg
 }
 
-// afterParse tells whether err comes from a check nginx makes after the
-// whole file is parsed (a core module's init_conf), so that -t has
-// already printed "syntax is ok" when it reports it.
-func afterParse(err error) bool {
+// late tells whether err comes from a check nginx makes after the whole
+// file is parsed (a core module's init_conf, shared memory), so that -t
+// has already printed "syntax is ok" when it reports it.
+func late(err error) bool {
 	var ce *conf.Error
-	return errors.As(err, &ce) && ce.File == "" && ce.Msg == `no "events" section in configuration`
+	return errors.As(err, &ce) && ce.Late
 }
 
 // loadConfig reads the configuration as ngx_init_cycle does up to the
 // core modules' init_conf, logging its warnings and its error to c.
-// syntaxOK, when not nil, is called where nginx -t prints "syntax is ok".
+// syntaxOK, when not nil, is called where nginx -t prints "syntax is ok":
+// after the warnings issued while reading, before the late ones.
 func loadConfig(c *console, o *Options, syntaxOK func()) (*config.Config, error) {
 	cfg, err := config.Load(o.Config)
-	if err != nil && afterParse(err) && syntaxOK != nil {
-		syntaxOK()
-	}
-	if cfg != nil {
+	warn := func(lateOnes bool) {
+		if cfg == nil {
+			return
+		}
 		for _, w := range cfg.Warnings {
-			c.Log(errlog.Warn, w.Error())
+			if w.Late == lateOnes {
+				c.Log(errlog.Warn, w.Error())
+			}
 		}
 	}
+	warn(false)
+	if (err == nil || late(err)) && syntaxOK != nil {
+		syntaxOK()
+	}
+	warn(true)
 	if err != nil {
 		c.Log(errLevel(err), err.Error())
 		return nil, err
-	}
-	if syntaxOK != nil {
-		syntaxOK()
 	}
 	applyDefaultErrorLog(cfg, o)
 	return cfg, nil
