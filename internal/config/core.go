@@ -193,6 +193,9 @@ func setErrorLog(b *builder, s *conf.Stmt) error {
 	case strings.HasPrefix(e.Path, "memory:"):
 		// the cyclic memory buffer exists only in nginx's debug builds
 		return conf.Errorf(s, "nginx was built without debug support")
+	case e.Path == "":
+		// ngx_conf_open_file gives a file without a name standard error
+		e.Path = "stderr"
 	case e.Path != "stderr":
 		e.Path = b.full(e.Path)
 	}

@@ -134,7 +134,7 @@ func (b *builder) load(o Options, file, confPrefix string) error {
 	if cfg.WorkerProcesses == "" {
 		cfg.WorkerProcesses = "1"
 	}
-	if !m.pid.Set {
+	if !m.pid.Set || m.pid.V == "" {
 		m.pid = Def("logs/nginx.pid")
 	}
 	cfg.PID = b.full(m.pid.V)

@@ -114,6 +114,10 @@ func setAccessLog(b *builder, s *conf.Stmt) error {
 	if strings.HasPrefix(path, "syslog:") {
 		return conf.Errorf(s, "syslog is not supported by weir") // TODO: syslog
 	}
+	if path == "" {
+		// ngx_conf_open_file gives a file without a name standard error
+		path = "/dev/stderr"
+	}
 	path = b.full(path)
 	pv, err := b.compile(s, path)
 	if err != nil {
