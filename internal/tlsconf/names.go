@@ -101,46 +101,6 @@ func CurveList(ids []tls.CurveID) string {
 	return b.String()
 }
 
-// LegacyDN is the "/C=../O=../CN=.." form of $ssl_client_s_dn_legacy.
-func LegacyDN(c *x509.Certificate, issuer bool) string {
-	n := c.Subject
-	if issuer {
-		n = c.Issuer
-	}
-	var b strings.Builder
-	for _, rdn := range n.ToRDNSequence() {
-		for _, a := range rdn {
-			b.WriteString("/")
-			b.WriteString(shortName(a.Type.String()))
-			b.WriteString("=")
-			if s, ok := a.Value.(string); ok {
-				b.WriteString(s)
-			}
-		}
-	}
-	return b.String()
-}
-
-func shortName(oid string) string {
-	switch oid {
-	case "2.5.4.3":
-		return "CN"
-	case "2.5.4.6":
-		return "C"
-	case "2.5.4.7":
-		return "L"
-	case "2.5.4.8":
-		return "ST"
-	case "2.5.4.10":
-		return "O"
-	case "2.5.4.11":
-		return "OU"
-	case "1.2.840.113549.1.9.1":
-		return "emailAddress"
-	}
-	return oid
-}
-
 // Serial is $ssl_client_serial: the serial number in upper-case hex, two
 // digits a byte (i2a_ASN1_INTEGER).
 func Serial(n *big.Int) string {
