@@ -165,9 +165,14 @@ func (q *request) findServer() {
 			q.srv = srv
 		}
 	}
+	q.setServerName()
+}
+
+// setServerName sets $server_name for q.srv: its first name, without
+// the leading dot of ".example.com" (ngx_http_core_server_name).
+func (q *request) setServerName() {
+	q.serverName = ""
 	if len(q.srv.Names) > 0 {
-		// $server_name is the first name, without the leading dot of
-		// ".example.com" (ngx_http_core_server_name).
 		q.serverName = q.srv.Names[0].Name
 		if len(q.serverName) > 1 && q.serverName[0] == '.' {
 			q.serverName = q.serverName[1:]

@@ -66,6 +66,16 @@ func (q *request) sslCheck() bool {
 		// the handshake chose its settings by, for a server that
 		// checks client certificates (the check may have been
 		// another server's).
+		// nginx answers in the server the handshake chose (r->srv_conf
+		// is still the one of the server name), with no Host of its own
+		// yet: $host is that server's name
+		q.srv, q.r.Host = q.addr.Default, ""
+		if srv, _ := q.addr.Names.Find(strings.ToLower(sni)); srv != nil {
+			q.srv = srv
+		}
+		q.setServerName()
+		q.lc = q.srv.Loc
+		q.setResponseDefaults()
 		q.log().Logf(errlog.Info, q.r.Conn.ID, "client attempted to request the server name different from the one that was negotiated while reading client request headers%s", q.logSuffix())
 		q.respondStatus(421)
 		return true
@@ -107,65 +117,72 @@ func (q *request) sslVar(id vars.ID) (string, bool) {
 	default:
 		return "", false
 	}
+	v := q.sslValue(id)
+	// ngx_http_ssl_variable: an empty value is not found ("-" in logs)
+	return v, v != ""
+}
+
+// sslValue is the text of an $ssl_* variable, "" on a plain connection.
+func (q *request) sslValue(id vars.ID) string {
 	st := q.tlsState()
 	if st == nil {
-		return "", false
+		return ""
 	}
 	switch id {
 	case vars.SSLProtocol:
-		return tlsconf.VersionName(st.Version), true
+		return tlsconf.VersionName(st.Version)
 	case vars.SSLCipher:
-		return tlsconf.CipherName(st.CipherSuite), true
+		return tlsconf.CipherName(st.CipherSuite)
 	case vars.SSLCurve:
-		return tlsconf.CurveName(st.CurveID), true
+		return tlsconf.CurveName(st.CurveID)
 	case vars.SSLSessionReused:
-		return tlsconf.Reused(st), true
+		return tlsconf.Reused(st)
 	case vars.SSLEarlyData:
-		return "", true
+		return ""
 	case vars.SSLServerName:
-		return st.ServerName, st.ServerName != ""
+		return st.ServerName
 	case vars.SSLALPNProtocol:
-		return st.NegotiatedProtocol, true
+		return st.NegotiatedProtocol
 	case vars.SSLClientVerify:
-		return q.tlsConn().ClientVerify().Text(), true
+		return q.tlsConn().ClientVerify().Text()
 	case vars.SSLCiphers:
-		return tlsconf.CipherList(q.tlsConn().ClientCiphers()), true
+		return tlsconf.CipherList(q.tlsConn().ClientCiphers())
 	case vars.SSLCurves:
-		return tlsconf.CurveList(q.tlsConn().ClientCurves()), true
+		return tlsconf.CurveList(q.tlsConn().ClientCurves())
 	case vars.SSLSessionID:
-		return q.tlsConn().SessionID(), true
+		return q.tlsConn().SessionID()
 	}
 	if len(st.PeerCertificates) == 0 {
-		return "", true
+		return ""
 	}
 	c := st.PeerCertificates[0]
 	switch id {
 	case vars.SSLClientCert:
-		return tlsconf.TabbedPEM(c), true
+		return tlsconf.TabbedPEM(c)
 	case vars.SSLClientRawCert:
-		return tlsconf.RawPEM(c), true
+		return tlsconf.RawPEM(c)
 	case vars.SSLClientEscapedCert:
-		return escapeURIComponent.escape(tlsconf.RawPEM(c)), true
+		return escapeURIComponent.escape(tlsconf.RawPEM(c))
 	case vars.SSLClientSDN:
-		return c.Subject.String(), true
+		return tlsconf.SubjectDN(c)
 	case vars.SSLClientIDN:
-		return c.Issuer.String(), true
+		return tlsconf.IssuerDN(c)
 	case vars.SSLClientSDNLegacy:
-		return tlsconf.LegacyDN(c, false), true
+		return tlsconf.LegacyDN(c, false)
 	case vars.SSLClientIDNLegacy:
-		return tlsconf.LegacyDN(c, true), true
+		return tlsconf.LegacyDN(c, true)
 	case vars.SSLClientSerial:
-		return tlsconf.Serial(c.SerialNumber), true
+		return tlsconf.Serial(c.SerialNumber)
 	case vars.SSLClientFingerprint:
-		return tlsconf.Fingerprint(c), true
+		return tlsconf.Fingerprint(c)
 	case vars.SSLClientVStart:
-		return tlsconf.ASN1Time(c.NotBefore), true
+		return tlsconf.ASN1Time(c.NotBefore)
 	case vars.SSLClientVEnd:
-		return tlsconf.ASN1Time(c.NotAfter), true
+		return tlsconf.ASN1Time(c.NotAfter)
 	case vars.SSLClientVRemain:
-		return tlsconf.Remain(c, q.h.Now()), true
+		return tlsconf.Remain(c, q.h.Now())
 	}
-	return "", false
+	return ""
 }
 
 // sslHandshake is ngx_http_upstream_ssl_init_connection: the TLS
