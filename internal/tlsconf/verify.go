@@ -139,6 +139,14 @@ func (s *Site) verifyChain(peer []*x509.Certificate, usage x509.ExtKeyUsage) Ver
 			r.Code = ErrPurpose
 		case errors.As(err, &ua):
 			r.Code = unknownIssuer(peer)
+			// OpenSSL goes on after a chain that ends in an untrusted
+			// self-signed certificate and checks it against the CRLs
+			// too; a failure there is the one reported.
+			if n := selfSignedEnd(peer); n > 0 && len(s.CRLs) > 0 {
+				if code := s.checkCRLs(peer[:n], now.Unix()); code != 0 {
+					r.Code = code
+				}
+			}
 		default:
 			r.Code = ErrUnspecified
 		}
@@ -181,36 +189,68 @@ func unknownIssuer(peer []*x509.Certificate) int {
 	return ErrLocalIssuer
 }
 
+// selfSignedEnd is the length of the peer's chain up to its first
+// self-signed certificate, 0 when it has none.
+func selfSignedEnd(peer []*x509.Certificate) int {
+	for i, c := range peer {
+		if selfSigned(c) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// selfSigned is OpenSSL's notion (EXFLAG_SS): issued by its own name,
+// an authority key id (if any) that is its own subject key id, a key
+// usage (if any) that allows signing certificates, and its own key
+// signed it. Unlike Go's CheckSignatureFrom it does not ask for a CA.
 func selfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil
+	if !bytes.Equal(c.RawIssuer, c.RawSubject) || c.KeyUsage != 0 && c.KeyUsage&x509.KeyUsageCertSign == 0 {
+		return false
+	}
+	if len(c.AuthorityKeyId) > 0 && len(c.SubjectKeyId) > 0 && !bytes.Equal(c.AuthorityKeyId, c.SubjectKeyId) {
+		return false
+	}
+	return c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
 
 // checkCRLs is OpenSSL's check with X509_V_FLAG_CRL_CHECK_ALL, which
 // nginx sets with ssl_crl: every certificate of the chain, the root
 // included, needs a current CRL from its issuer that does not list it.
+// nginx's callback lets OpenSSL go on after a failure, so the failure
+// reported is that of the last certificate that failed.
 func (s *Site) checkCRLs(chain []*x509.Certificate, now int64) int {
-	for i, c := range chain {
-		issuer := c
-		if i+1 < len(chain) {
-			issuer = chain[i+1]
+	last := 0
+	for i := range chain {
+		if code := s.checkCRL(chain, i, now); code != 0 {
+			last = code
 		}
-		var crl *x509.RevocationList
-		for _, l := range s.CRLs {
-			if sameBytes(l.RawIssuer, c.RawIssuer) && l.CheckSignatureFrom(issuer) == nil {
-				crl = l
-				break
-			}
+	}
+	return last
+}
+
+// checkCRL checks chain[i] against the CRL of its issuer.
+func (s *Site) checkCRL(chain []*x509.Certificate, i int, now int64) int {
+	c, issuer := chain[i], chain[i]
+	if i+1 < len(chain) {
+		issuer = chain[i+1]
+	}
+	var crl *x509.RevocationList
+	for _, l := range s.CRLs {
+		if sameBytes(l.RawIssuer, c.RawIssuer) && l.CheckSignatureFrom(issuer) == nil {
+			crl = l
+			break
 		}
-		if crl == nil {
-			return ErrGetCRL
-		}
-		if !crl.NextUpdate.IsZero() && crl.NextUpdate.Unix() < now {
-			return ErrCRLExpired
-		}
-		for _, e := range crl.RevokedCertificateEntries {
-			if e.SerialNumber.Cmp(c.SerialNumber) == 0 {
-				return ErrRevoked
-			}
+	}
+	if crl == nil {
+		return ErrGetCRL
+	}
+	if !crl.NextUpdate.IsZero() && crl.NextUpdate.Unix() < now {
+		return ErrCRLExpired
+	}
+	for _, e := range crl.RevokedCertificateEntries {
+		if e.SerialNumber.Cmp(c.SerialNumber) == 0 {
+			return ErrRevoked
 		}
 	}
 	return 0
