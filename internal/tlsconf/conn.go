@@ -101,7 +101,7 @@ func (c *Conn) configFor(h *tls.ClientHelloInfo) (*tls.Config, error) {
 		return rejectConfig, nil
 	}
 	c.site = s
-	return s.Config, nil
+	return s.ForHello(h), nil
 }
 
 // rejectConfig has no certificate: ssl_reject_handshake.

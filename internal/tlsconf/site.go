@@ -60,6 +60,11 @@ type Site struct {
 	now    func() time.Time
 
 	trusted []*x509.Certificate // the certificates of Roots
+
+	// opts and certs (the certificates for a hello) let ForHello choose
+	// the TLS 1.2 cipher suite as OpenSSL does.
+	opts  Options
+	certs func(h *tls.ClientHelloInfo) ([]tls.Certificate, error)
 }
 
 // alpn are the protocols nginx's ngx_http_ssl_alpn_select accepts for
@@ -85,6 +90,13 @@ func NewSite(o Options) *Site {
 	if len(o.Templates) > 0 {
 		dyn = &dynamic{templates: o.Templates, passwords: o.Passwords, cache: map[string]*loaded{}}
 	}
+	s.opts = o
+	s.certs = func(h *tls.ClientHelloInfo) ([]tls.Certificate, error) {
+		if dyn != nil {
+			return dyn.load(h.ServerName)
+		}
+		return certs, nil
+	}
 	c := &tls.Config{
 		MinVersion:       o.MinVersion,
 		MaxVersion:       o.MaxVersion,
@@ -97,14 +109,11 @@ func NewSite(o Options) *Site {
 		// as OpenSSL chooses; Go's own choice would also insist on the
 		// server name.
 		GetCertificate: func(h *tls.ClientHelloInfo) (*tls.Certificate, error) {
-			if dyn != nil {
-				list, err := dyn.load(h.ServerName)
-				if err != nil {
-					return nil, err
-				}
-				return pickCertificate(h, list, o), nil
+			list, err := s.certs(h)
+			if err != nil {
+				return nil, err
 			}
-			return pickCertificate(h, certs, o), nil
+			return pickCertificate(h, list, o), nil
 		},
 	}
 	if o.Verify != VerifyOff {
@@ -164,45 +173,102 @@ func NewSite(o Options) *Site {
 	return s
 }
 
+// ForHello is the configuration of one handshake: Config, limited for
+// TLS 1.2 to the one cipher suite OpenSSL would choose for nginx. Go
+// orders the suites its own way (AES-128 before AES-256, whatever the
+// client prefers); OpenSSL takes the client's order unless
+// ssl_prefer_server_ciphers is on, and $ssl_cipher shows the difference.
+func (s *Site) ForHello(h *tls.ClientHelloInfo) *tls.Config {
+	if s.Config == nil || negotiated(h, s.opts) >= tls.VersionTLS13 {
+		return s.Config
+	}
+	certs, err := s.certs(h)
+	if err != nil {
+		return s.Config
+	}
+	id, _, ok := chooseSuite(h, certs, s.opts)
+	if !ok {
+		return s.Config
+	}
+	c := s.Config.Clone()
+	c.CipherSuites = []uint16{id}
+	return c
+}
+
+// chooseSuite is OpenSSL's choice of a TLS 1.2 cipher suite: the first
+// one, in the client's order of suites (ssl_prefer_server_ciphers off)
+// or in the order of ssl_ciphers (on), that both sides have and that one
+// of the certificates can serve (by key type and the client's signature
+// algorithms only, as OpenSSL decides), ECDHE only when the client
+// shares a curve. It returns the suite and that certificate's index.
+func chooseSuite(h *tls.ClientHelloInfo, certs []tls.Certificate, o Options) (id uint16, cert int, ok bool) {
+	probe := *h
+	probe.ServerName = ""
+	order, allowed := h.CipherSuites, o.Ciphers
+	if allowed == nil {
+		for _, s := range tls.CipherSuites() {
+			allowed = append(allowed, s.ID)
+		}
+	}
+	if o.PreferServer {
+		order, allowed = allowed, h.CipherSuites
+	}
+	ecdhe := sharesCurve(h, o.Curves)
+	for _, id := range order {
+		if !slices.Contains(allowed, id) {
+			continue
+		}
+		name := tls.CipherSuiteName(id)
+		if strings.HasPrefix(name, "TLS_ECDHE_") && !ecdhe {
+			continue
+		}
+		ecdsaSuite := strings.Contains(name, "_ECDSA_")
+		for i := range certs {
+			_, isEC := certs[i].PrivateKey.(*ecdsa.PrivateKey)
+			if isEC == ecdsaSuite && probe.SupportsCertificate(&certs[i]) == nil {
+				return id, i, true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// sharesCurve reports whether an ECDHE key exchange is possible: the
+// client names a curve of the site's (Go's for ssl_ecdh_curve auto)
+// that TLS 1.2 can use, and accepts uncompressed points.
+func sharesCurve(h *tls.ClientHelloInfo, curves []tls.CurveID) bool {
+	if len(h.SupportedPoints) > 0 && !slices.Contains(h.SupportedPoints, 0) {
+		return false
+	}
+	if curves == nil {
+		curves = []tls.CurveID{tls.X25519, tls.CurveP256, tls.CurveP384, tls.CurveP521}
+	}
+	for _, c := range h.SupportedCurves {
+		if c != tls.X25519MLKEM768 && slices.Contains(curves, c) {
+			return true
+		}
+	}
+	return false
+}
+
 // pickCertificate chooses among several certificates (RSA and ECDSA) as
 // OpenSSL does for nginx, by key type and the client's signature
 // algorithms only (Go's own choice would also insist on the server
 // name): with TLS 1.3 the first usable one in configuration order; with
-// TLS 1.2 the one the first usable cipher suite needs, in the client's
-// order of suites (ssl_prefer_server_ciphers off) or in the order of
-// ssl_ciphers (on).
+// TLS 1.2 the one the suite chooseSuite picks needs.
 func pickCertificate(h *tls.ClientHelloInfo, certs []tls.Certificate, o Options) *tls.Certificate {
 	if len(certs) == 1 {
 		return &certs[0]
 	}
-	probe := *h
-	probe.ServerName = ""
-	usable := func(c *tls.Certificate) bool { return probe.SupportsCertificate(c) == nil }
 	if negotiated(h, o) < tls.VersionTLS13 {
-		order, allowed := h.CipherSuites, o.Ciphers
-		if allowed == nil {
-			for _, s := range tls.CipherSuites() {
-				allowed = append(allowed, s.ID)
-			}
-		}
-		if o.PreferServer {
-			order, allowed = allowed, h.CipherSuites
-		}
-		for _, id := range order {
-			if !slices.Contains(allowed, id) {
-				continue
-			}
-			ecdsaSuite := strings.Contains(tls.CipherSuiteName(id), "_ECDSA_")
-			for i := range certs {
-				_, isEC := certs[i].PrivateKey.(*ecdsa.PrivateKey)
-				if isEC == ecdsaSuite && usable(&certs[i]) {
-					return &certs[i]
-				}
-			}
+		if _, i, ok := chooseSuite(h, certs, o); ok {
+			return &certs[i]
 		}
 	}
+	probe := *h
+	probe.ServerName = ""
 	for i := range certs {
-		if usable(&certs[i]) {
+		if probe.SupportsCertificate(&certs[i]) == nil {
 			return &certs[i]
 		}
 	}
