@@ -2,8 +2,6 @@ package config
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 
@@ -24,18 +22,15 @@ type Options struct {
 	Globals  string // -g
 }
 
-// Resolve returns the absolute prefix (with trailing slash), the absolute
-// configuration file and its directory, as ngx_process_options computes
-// them.
+// Resolve returns the prefix (with trailing slash), the configuration
+// file and its directory as ngx_process_options computes them: a relative
+// prefix stays relative (it is taken from the current directory whenever
+// a path is opened) and nothing is cleaned, so that messages name the
+// files as nginx does ("./conf/nginx.conf" for -p . -c conf/nginx.conf).
 func (o Options) Resolve() (prefix, file, confPrefix string) {
 	prefix = o.Prefix
 	if prefix == "" {
 		prefix = DefaultPrefix
-	}
-	if !filepath.IsAbs(prefix) {
-		if wd, err := os.Getwd(); err == nil {
-			prefix = filepath.Join(wd, prefix)
-		}
 	}
 	if !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
@@ -44,15 +39,10 @@ func (o Options) Resolve() (prefix, file, confPrefix string) {
 	if file == "" {
 		file = DefaultConf
 	}
-	if !filepath.IsAbs(file) {
-		if o.ConfFile != "" {
-			// nginx resolves -c against the prefix too.
-			file = prefix + file
-		} else {
-			file = prefix + file
-		}
+	if !strings.HasPrefix(file, "/") {
+		file = prefix + file
 	}
-	confPrefix = filepath.Dir(file) + "/"
+	confPrefix = file[:strings.LastIndex(file, "/")+1]
 	return prefix, file, confPrefix
 }
 

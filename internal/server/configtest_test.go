@@ -243,3 +243,44 @@ func TestSignalErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestConfigTestRelativePrefix: a relative -p stays relative, uncleaned,
+// in nginx's messages and in the paths it opens ("sub/../" needs sub).
+func TestConfigTestRelativePrefix(t *testing.T) {
+	p := newPrefix(t)
+	p.conf("pid logs/nginx.pid;\nevents {}\n")
+	cases := []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"-p", ".", "-g", "include x.conf;"},
+			"weir: [emerg] open() \"./conf/x.conf\" failed (2: No such file or directory) in command line\n" +
+				"weir: configuration file ./conf/nginx.conf test failed\n"},
+		{[]string{"-p", "none/../"},
+			"weir: [alert] could not open error log file: open() \"none/../logs/error.log\" failed (2: No such file or directory)\n" +
+				"TIME [emerg] PID#PID: open() \"none/../conf/nginx.conf\" failed (2: No such file or directory)\n" +
+				"weir: configuration file none/../conf/nginx.conf test failed\n"},
+	}
+	run := func(bin string, args []string) (string, int) {
+		cmd := exec.Command(bin, append(args, "-c", "conf/nginx.conf", "-e", "logs/error.log", "-t")...)
+		cmd.Dir = p.dir
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		return stamp.ReplaceAllString(string(out), "TIME [$1] PID#PID: "), code
+	}
+	for _, c := range cases {
+		got, code := run(weirBin, c.args)
+		if got != c.stderr || code != 1 {
+			t.Errorf("weir %q: (%d) %q, want %q", c.args, code, got, c.stderr)
+		}
+		if haveNginx() {
+			n, ncode := run(nginxBin, c.args)
+			if n = nginxPrefix.ReplaceAllString(n, "weir: "); n != got || ncode != code {
+				t.Errorf("nginx %q: (%d) %q, weir (%d) %q", c.args, ncode, n, code, got)
+			}
+		}
+	}
+}
