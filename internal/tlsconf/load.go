@@ -35,26 +35,29 @@ var ProtocolNames = map[string]uint32{
 	"sslv2": SSLv2, "sslv3": SSLv3, "tlsv1": TLSv1, "tlsv1.1": TLSv11, "tlsv1.2": TLSv12, "tlsv1.3": TLSv13,
 }
 
-// DefaultProtocols is nginx's default since 1.23.4: TLSv1.2 TLSv1.3.
-const DefaultProtocols = TLSv12 | TLSv13
+// DefaultProtocols is nginx 1.22's default (ssl_protocols and
+// proxy_ssl_protocols): TLSv1 TLSv1.1 TLSv1.2. TLSv1.3 is enabled by
+// default only since nginx 1.23.4.
+const DefaultProtocols = TLSv1 | TLSv11 | TLSv12
 
 // Versions turns a protocol mask into Go's version range. SSLv2 and SSLv3
 // are dropped (Go has neither; nor has the OpenSSL 3 nginx is built with
-// today). Go can only enable a contiguous range, so a set with a hole
-// (TLSv1 TLSv1.2) cannot be honoured and is refused.
+// today). TLSv1 and TLSv1.1 are dropped too when a later version is
+// enabled: OpenSSL 3 at its default security level refuses the SHA-1
+// signatures they need, so nginx fails every such handshake ("no
+// suitable signature algorithm") and in effect serves TLSv1.2 and up.
+// What is left is a contiguous range, all Go can enable.
 func Versions(mask uint32) (min, max uint16, err error) {
+	if mask&(TLSv12|TLSv13) != 0 {
+		mask &^= TLSv1 | TLSv11
+	}
 	order := []struct {
 		bit uint32
 		v   uint16
 	}{{TLSv1, tls.VersionTLS10}, {TLSv11, tls.VersionTLS11}, {TLSv12, tls.VersionTLS12}, {TLSv13, tls.VersionTLS13}}
-	gap := false
 	for _, o := range order {
 		if mask&o.bit == 0 {
-			gap = gap || min != 0
 			continue
-		}
-		if gap {
-			return 0, 0, errors.New("a set of protocols with a gap cannot be honoured by Go's crypto/tls")
 		}
 		if min == 0 {
 			min = o.v

@@ -51,10 +51,13 @@ func TestVersions(t *testing.T) {
 		min, max uint16
 		err      bool
 	}{
-		{DefaultProtocols, tls.VersionTLS12, tls.VersionTLS13, false},
-		{TLSv1 | TLSv11 | TLSv12, tls.VersionTLS10, tls.VersionTLS12, false},
+		{DefaultProtocols, tls.VersionTLS12, tls.VersionTLS12, false},
+		{TLSv12 | TLSv13, tls.VersionTLS12, tls.VersionTLS13, false},
+		{TLSv1 | TLSv11 | TLSv12 | TLSv13, tls.VersionTLS12, tls.VersionTLS13, false},
+		{TLSv1 | TLSv11, tls.VersionTLS10, tls.VersionTLS11, false},
 		{SSLv3 | TLSv13, tls.VersionTLS13, tls.VersionTLS13, false},
-		{TLSv1 | TLSv12, 0, 0, true},
+		{TLSv1 | TLSv12, tls.VersionTLS12, tls.VersionTLS12, false},
+		{TLSv1 | TLSv13, tls.VersionTLS13, tls.VersionTLS13, false},
 		{SSLv2 | SSLv3, 0, 0, true},
 	} {
 		min, max, err := Versions(c.mask)
