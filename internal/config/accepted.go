@@ -254,3 +254,44 @@ func (b *builder) checkConnections(connections int) error {
 	}
 	return nil
 }
+
+// checkResolver is the reading of ngx_resolver_create: valid=TIME,
+// ipv4= and ipv6= on or off, and name server addresses (port 53 unless
+// given), each of which must parse and resolve; at least one is needed.
+func checkResolver(s *conf.Stmt) error {
+	servers := 0
+	for _, a := range s.Args {
+		switch {
+		case strings.HasPrefix(a, "valid="):
+			if parseTime(a[len("valid="):], true) < 0 {
+				return conf.Errorf(s, "invalid parameter: %s", a)
+			}
+			continue
+		case strings.HasPrefix(a, "ipv4="), strings.HasPrefix(a, "ipv6="):
+			if v := a[len("ipv4="):]; v != "on" && v != "off" {
+				return conf.Errorf(s, "invalid parameter: %s", a)
+			}
+			continue
+		}
+		pu, errText := parseURL(a, 53, false)
+		if errText == "" && !pu.unix {
+			_, errText = resolveHost(pu.host, pu.port)
+		}
+		if errText != "" {
+			return conf.Errorf(s, "%s in resolver \"%s\"", errText, a)
+		}
+		servers++
+	}
+	if servers == 0 {
+		return conf.Errorf(s, "no name servers defined")
+	}
+	return nil
+}
+
+// setResolver is ngx_http_core_resolver: one resolver per level.
+func setResolver(b *builder, s *conf.Stmt) error {
+	if !b.once(s) {
+		return duplicate(s)
+	}
+	return checkResolver(s)
+}

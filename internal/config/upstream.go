@@ -286,6 +286,9 @@ func setUpstreamKeepaliveValue(b *builder, s *conf.Stmt) error {
 }
 
 func setUpstreamResolver(b *builder, s *conf.Stmt) error {
+	if err := checkResolver(s); err != nil {
+		return err
+	}
 	u := b.curUpstream()
 	u.Resolver = append(u.Resolver, s.Args...)
 	return nil
