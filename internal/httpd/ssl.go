@@ -61,10 +61,10 @@ func (q *request) sslCheck() bool {
 	if site == nil || site.Verify == tlsconf.VerifyOff {
 		return false
 	}
-	if sni := st.ServerName; sni != "" && q.r.Host != "" && !strings.EqualFold(sni, q.r.Host) {
+	if sni := st.ServerName; sni != "" && (q.r.Host != "" || q.r.HeaderDone) && !strings.EqualFold(sni, q.r.Host) {
 		// ngx_http_set_virtual_server: a Host other than the name
-		// the handshake chose its settings by, for a server that
-		// checks client certificates (the check may have been
+		// the handshake chose its settings by, or none, for a server
+		// that checks client certificates (the check may have been
 		// another server's).
 		// nginx answers in the server the handshake chose (r->srv_conf
 		// is still the one of the server name), with no Host of its own
