@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -26,9 +25,10 @@ type tc struct {
 	// keepOpen is set when the server keeps the connection after the
 	// last response; the client then checks it is still open and closes.
 	keepOpen    bool
-	needNonRoot bool   // chmod-based: meaningless as root
-	h2          bool   // sent over HTTP/2 instead (see overH2)
-	skip        string // "known: ..." differences left in the suite
+	needNonRoot bool       // chmod-based: meaningless as root
+	h2          bool       // sent over HTTP/2 instead (see overH2)
+	tls         *tlsClient // sent over TLS (see overTLS)
+	skip        string     // "known: ..." differences left in the suite
 }
 
 // get is a GET with Host: localhost and Connection: close; hdr are extra
@@ -113,7 +113,7 @@ func send(c tc, addr string) *exchange {
 		return sendH2(c, addr)
 	}
 	ex := &exchange{}
-	conn, err := net.Dial("tcp", addr)
+	conn, err := dial(c, addr)
 	if err != nil {
 		ex.err = err.Error()
 		return ex
