@@ -187,7 +187,7 @@ func TestSSLServerNameAndVariables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "https|on|TLSv1.2|a.test|a.test|.|http/1.1|NONE"; r.body != want {
+	if want := "https|on|TLSv1.3|a.test|a.test|.|http/1.1|NONE"; r.body != want {
 		t.Errorf("a.test: %q, want %q", r.body, want)
 	}
 	if st.PeerCertificates[0].Subject.CommonName != "a.test" {
@@ -197,7 +197,7 @@ func TestSSLServerNameAndVariables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "https|on|TLSv1.2|b.test|b.test|.|http/1.1|NONE"; r.body != want || st.PeerCertificates[0].Subject.CommonName != "b.test" {
+	if want := "https|on|TLSv1.3|b.test|b.test|.|http/1.1|NONE"; r.body != want || st.PeerCertificates[0].Subject.CommonName != "b.test" {
 		t.Errorf("b.test: %q (certificate %s)", r.body, st.PeerCertificates[0].Subject.CommonName)
 	}
 	// without SNI: the default server's certificate
@@ -207,7 +207,7 @@ func TestSSLServerNameAndVariables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.PeerCertificates[0].Subject.CommonName != "a.test" || !strings.HasPrefix(r.body, "https|on|TLSv1.2||b.test|") {
+	if st.PeerCertificates[0].Subject.CommonName != "a.test" || !strings.HasPrefix(r.body, "https|on|TLSv1.3||b.test|") {
 		t.Errorf("no SNI: %q (certificate %s)", r.body, st.PeerCertificates[0].Subject.CommonName)
 	}
 	// RSA or ECDSA, as the client can take
@@ -480,12 +480,12 @@ func TestSSLUpstream(t *testing.T) {
 		t.Errorf("error log:\n%s", log)
 	}
 	for _, c := range []struct{ uri, body string }{
-		{"/reuse/resumed", "resumed=false TLSv1.2"},
-		{"/reuse/resumed", "resumed=true TLSv1.2"},
-		{"/noreuse/resumed", "resumed=false TLSv1.2"},
-		{"/noreuse/resumed", "resumed=false TLSv1.2"},
+		{"/reuse/resumed", "resumed=false TLSv1.3"},
+		{"/reuse/resumed", "resumed=true TLSv1.3"},
+		{"/noreuse/resumed", "resumed=false TLSv1.3"},
+		{"/noreuse/resumed", "resumed=false TLSv1.3"},
 		{"/tls12/resumed", "resumed=false TLSv1.2"},
-		{"/var/", "resumed=false TLSv1.2"},
+		{"/var/", "resumed=false TLSv1.3"},
 	} {
 		if r := get(t, addr, c.uri); r.status != 200 || r.body != c.body {
 			t.Errorf("%s: %d %q, want %q", c.uri, r.status, r.body, c.body)

@@ -158,12 +158,12 @@ func TestUWSGIOverTLSSettings(t *testing.T) {
 		uri  string
 		want []string
 	}{
-		{"/sni", []string{"sni=backend.test version=TLSv1.2 resumed=no"}},
-		{"/nosni", []string{"sni= version=TLSv1.2 resumed=no"}},
+		{"/sni", []string{"sni=backend.test version=TLSv1.3 resumed=no"}},
+		{"/nosni", []string{"sni= version=TLSv1.3 resumed=no"}},
 		{"/tls12", []string{"sni= version=TLSv1.2 resumed=no"}},
 		{"/tls12", []string{"sni= version=TLSv1.2 resumed=no"}},
-		{"/reuse", []string{"sni= version=TLSv1.2 resumed=no"}},
-		{"/reuse", []string{"sni= version=TLSv1.2 resumed=yes"}},
+		{"/reuse", []string{"sni= version=TLSv1.3 resumed=no"}},
+		{"/reuse", []string{"sni= version=TLSv1.3 resumed=yes"}},
 	} {
 		r := get(t, addr, c.uri)
 		if r.status != 200 || r.body != "GET|"+c.uri+"|-" {

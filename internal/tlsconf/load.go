@@ -35,10 +35,12 @@ var ProtocolNames = map[string]uint32{
 	"sslv2": SSLv2, "sslv3": SSLv3, "tlsv1": TLSv1, "tlsv1.1": TLSv11, "tlsv1.2": TLSv12, "tlsv1.3": TLSv13,
 }
 
-// DefaultProtocols is nginx 1.22's default (ssl_protocols and
-// proxy_ssl_protocols): TLSv1 TLSv1.1 TLSv1.2. TLSv1.3 is enabled by
-// default only since nginx 1.23.4.
-const DefaultProtocols = TLSv1 | TLSv11 | TLSv12
+// DefaultProtocols is the default of ssl_protocols and
+// proxy_ssl_protocols since nginx 1.23.4, weir's parity target: TLSv1.2
+// TLSv1.3 (nginx 1.22 had TLSv1 TLSv1.1 TLSv1.2, and so negotiates
+// TLSv1.2 where weir negotiates TLSv1.3 with a configuration that sets
+// no protocols).
+const DefaultProtocols = TLSv12 | TLSv13
 
 // Versions turns a protocol mask into Go's version range. SSLv2 and SSLv3
 // are dropped (Go has neither; nor has the OpenSSL 3 nginx is built with

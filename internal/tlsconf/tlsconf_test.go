@@ -51,7 +51,7 @@ func TestVersions(t *testing.T) {
 		min, max uint16
 		err      bool
 	}{
-		{DefaultProtocols, tls.VersionTLS12, tls.VersionTLS12, false},
+		{DefaultProtocols, tls.VersionTLS12, tls.VersionTLS13, false},
 		{TLSv12 | TLSv13, tls.VersionTLS12, tls.VersionTLS13, false},
 		{TLSv1 | TLSv11 | TLSv12 | TLSv13, tls.VersionTLS12, tls.VersionTLS13, false},
 		{TLSv1 | TLSv11, tls.VersionTLS10, tls.VersionTLS11, false},
