@@ -93,7 +93,7 @@ func sharedRows(prefix string, uc ucOf, next map[string]NextUpstream, suffixes .
 		"param":                 {Args: Take23, Set: paramSetter(uc)},
 
 		"store":                   {Args: Take1, Set: offOrRefuse},
-		"store_access":            {Args: Take123, Set: ignoreSlot},
+		"store_access":            {Args: Take123, Set: setStoreAccess},
 		"cache":                   {Args: Take1, Set: offOrRefuse},
 		"cache_path":              {Ctx: CtxHTTP, Args: TwoMore, Set: refuse},
 		"cache_key":               {Args: Take1, Set: refuse},
