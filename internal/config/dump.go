@@ -565,6 +565,16 @@ func valText(v any) string {
 			s = append(s, ruleText(r.From)+"->"+valueText(r.To))
 		}
 		return "[" + strings.Join(s, ",") + "]"
+	case []*CookieFlag:
+		var s []string
+		for _, r := range x {
+			w := ruleText(RegexRule{Value: r.Name, Re: r.Re})
+			for _, f := range r.Flags {
+				w += ":" + valueText(f)
+			}
+			s = append(s, w)
+		}
+		return "[" + strings.Join(s, ",") + "]"
 	case []*AddHeader:
 		var s []string
 		for _, h := range x {

@@ -153,7 +153,6 @@ func init() {
 		Directive{Name: "proxy_redirect", Ctx: hsl, Args: Take12, Set: setProxyRedirect},
 		Directive{Name: "proxy_cookie_domain", Ctx: hsl, Args: Take12, Set: setProxyCookie},
 		Directive{Name: "proxy_cookie_path", Ctx: hsl, Args: Take12, Set: setProxyCookie},
-		Directive{Name: "proxy_cookie_flags", Ctx: hsl, Args: Take1234, Set: offOrRefuse},
 		Directive{Name: "proxy_send_lowat", Ctx: hsl, Args: Take1, Set: setSendLowat},
 		Directive{Name: "proxy_set_header", Ctx: hsl, Args: Take2, Set: setProxySetHeader},
 		Directive{Name: "proxy_headers_hash_max_size", Ctx: hsl, Args: Take1, Set: checkSlot(checkNum)},
@@ -618,18 +617,8 @@ func setProxyCookie(b *builder, s *conf.Stmt) error {
 	if domain {
 		o = &b.cur.Proxy.CookieDomains
 	}
-	if o.Set && len(o.V) == 0 {
-		return duplicate(s) // after "off"
-	}
-	if len(s.Args) == 1 {
-		if s.Args[0] != "off" {
-			return conf.Errorf(s, "invalid parameter \"%s\"", s.Args[0])
-		}
-		if o.Set {
-			return duplicate(s)
-		}
-		*o = Def([]*CookieRewrite{})
-		return nil
+	if off, err := offList(s, o); off || err != nil {
+		return err
 	}
 	rule, err := b.rewriteRule(s, s.Args[0], domain)
 	if err != nil {

@@ -230,6 +230,7 @@ type ProxyLoc struct {
 	Redirects     Opt[[]*Redirect]
 	CookieDomains Opt[[]*CookieRewrite] // empty = off
 	CookiePaths   Opt[[]*CookieRewrite] // empty = off
+	CookieFlags   Opt[[]*CookieFlag]    // empty = off
 	UpstreamSSL                         // proxy_ssl_*
 }
 

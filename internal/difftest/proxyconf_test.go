@@ -58,6 +58,14 @@ upstream e { random two least_conn; server 127.0.0.1:1; server 127.0.0.1:2; }
 		{"cookie_path one argument", srv(`location / { proxy_pass http://127.0.0.1:1; proxy_cookie_path /a; }`), ""},
 		{"proxy_redirect bad regex", srv(`location / { proxy_pass http://127.0.0.1:1; proxy_redirect ~(unclosed /x; }`), ""},
 		{"upstream inside server", srv(`upstream u { server 127.0.0.1:1; }`), ""},
+		{"cookie_flags", srv(`location / { proxy_pass http://127.0.0.1:1; proxy_cookie_flags one secure httponly samesite=strict; proxy_cookie_flags ~ nosecure $arg_f; }`), ""},
+		{"cookie_flags one argument", srv(`location / { proxy_pass http://127.0.0.1:1; proxy_cookie_flags one; }`), ""},
+		{"cookie_flags five arguments", srv(`location / { proxy_pass http://127.0.0.1:1; proxy_cookie_flags a secure httponly nosamesite nohttponly; }`), ""},
+		{"cookie_flags off twice", srv(`location / { proxy_pass http://127.0.0.1:1; proxy_cookie_flags off; proxy_cookie_flags off; }`), ""},
+		{"cookie_flags after off", srv(`location / { proxy_pass http://127.0.0.1:1; proxy_cookie_flags off; proxy_cookie_flags a secure; }`), ""},
+		{"cookie_flags off after rule", srv(`location / { proxy_pass http://127.0.0.1:1; proxy_cookie_flags a secure; proxy_cookie_flags off; }`), ""},
+		{"cookie_flags bad regex", srv(`location / { proxy_pass http://127.0.0.1:1; proxy_cookie_flags ~(a secure; }`), ""},
+		{"cookie_flags unknown flag", srv(`location / { proxy_pass http://127.0.0.1:1; proxy_cookie_flags a bogus; }`), ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

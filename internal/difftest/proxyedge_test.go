@@ -45,6 +45,12 @@ func init() {
 			"Set-Cookie: noequals; path=/app/\r\n" +
 			"Set-Cookie: e = 5 ; SameSite=lax; Path=/other\r\n" +
 			"Content-Length: 3\r\n\r\nok\n",
+		"e-cookies2": "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" +
+			"Set-Cookie: a=1; Secure; secure\r\n" +
+			"Set-Cookie: d=4; SameSite\r\n" +
+			"Set-Cookie: f=6;SameSite=STRICT; HTTPONLY\r\n" +
+			"Set-Cookie: g=7; path=/app/; samesite=none;\r\n" +
+			"Content-Length: 3\r\n\r\nok\n",
 		"e-loc-multi": "HTTP/1.1 302 Found\r\nLocation: http://{{ADDR}}/app/one\r\nLocation: http://{{ADDR}}/app/two\r\nContent-Length: 0\r\n\r\n",
 		"e-refresh":   "HTTP/1.1 200 OK\r\nRefresh: 0;URL=http://{{ADDR}}/app/r\r\nContent-Length: 3\r\n\r\nok\n",
 	} {
@@ -71,6 +77,28 @@ func TestProxyEdges(t *testing.T) {
             proxy_cookie_domain backend.test front.test;
             proxy_cookie_path /app/ /front/;
             proxy_pass http://{{B0}}/app/;
+        }
+        location /cf/ {
+            proxy_cookie_flags a secure httponly samesite=strict;
+            proxy_cookie_flags ~^b nosecure samesite=lax;
+            proxy_cookie_flags C nohttponly;
+            proxy_cookie_flags D samesite=strict;
+            proxy_cookie_flags ~ nosamesite samesite=none;
+            proxy_pass http://{{B0}}/app/;
+        }
+        location /cf2/ {
+            proxy_cookie_flags a nosecure;
+            proxy_cookie_flags f samesite=strict nohttponly;
+            proxy_cookie_flags ~^[dg]$ nosamesite;
+            proxy_cookie_path /app/ /;
+            proxy_pass http://{{B0}}/app/;
+        }
+        location /cfvar/ { proxy_cookie_flags $arg_c $arg_f; proxy_pass http://{{B0}}/app/; }
+        location /cfi/ {
+            proxy_cookie_flags ~ secure;
+            location /cfi/in/ { proxy_pass http://{{B0}}/app/; }
+            location /cfi/off/ { proxy_cookie_flags off; proxy_pass http://{{B0}}/app/; }
+            location /cfi/own/ { proxy_cookie_flags e httponly; proxy_pass http://{{B0}}/app/; }
         }
         location /inh/ { proxy_pass http://{{B0}}; }
         location /own/ { proxy_set_header X-Own own; proxy_pass http://{{B0}}; }
@@ -118,6 +146,18 @@ func TestProxyEdges(t *testing.T) {
 		pc(postChunked("chunked body sent again after error_page", "/ep/?r=s404", "ab", "cd")),
 		pc(get("x-accel-redirect relative", "/r/?r=e-xa-relative")),
 		pc(get("refresh upper url", "/app/?r=e-refresh")),
+		pc(get("cookies reformatted", "/app/?r=e-cookies")),
+		pc(get("cookie flags", "/cf/?r=e-cookies")),
+		pc(get("cookie flags 2", "/cf/?r=e-cookies2")),
+		pc(get("cookie flags with path", "/cf2/?r=e-cookies")),
+		pc(get("cookie flags with path 2", "/cf2/?r=e-cookies2")),
+		pc(get("cookie flags from variables", "/cfvar/?r=e-cookies2&c=F&f=samesite=Lax")),
+		pc(get("cookie flags unknown flag", "/cfvar/?r=e-cookies2&c=a&f=bogus")),
+		pc(get("cookie flags empty flag", "/cfvar/?r=e-cookies2&c=a")),
+		pc(get("cookie flags inherited", "/cfi/in/?r=e-cookies")),
+		pc(get("cookie flags off", "/cfi/off/?r=e-cookies")),
+		pc(get("cookie flags own level", "/cfi/own/?r=e-cookies")),
+		pc(get("two locations", "/app/?r=e-loc-multi").known("nginx 1.23.0 ignores a repeated Location (and the other single headers) with a warning, as weir does (TestProxyRepeatedHeaders); 1.22 passes both")),
 		pc(get("set header inherited", "/inh/x")),
 		pc(get("set header own level", "/own/x")),
 		pc(get("empty host", "/nohost/x")),

@@ -17,6 +17,9 @@ import (
 // proxy_pass URL (or its scheme and host with "/") becomes the location's
 // name (or "/").
 func (q *request) rewriteRedirect(name, v string) (string, bool) {
+	if q.px.tr != &httpTransport {
+		return v, false // only the proxy module sets u->rewrite_redirect
+	}
 	pl := &q.lc.Proxy
 	if !pl.Redirects.Set {
 		return q.defaultRedirectOK(v)
@@ -76,66 +79,226 @@ func (q *request) defaultRedirectOK(v string) (string, bool) {
 	return v, false
 }
 
-// rewriteCookie applies proxy_cookie_domain and proxy_cookie_path to a
-// Set-Cookie value (ngx_http_proxy_rewrite_cookie).
+// rewriteCookie applies proxy_cookie_domain, proxy_cookie_path and
+// proxy_cookie_flags to a Set-Cookie value (ngx_http_proxy_rewrite_cookie):
+// the value is split into its attributes; every Domain and Path
+// attribute is rewritten by the first rule that matches it, the flags of
+// the first proxy_cookie_flags rule naming the cookie are applied, and a
+// cookie so changed is written again from its attributes, joined by
+// "; ". A value without "=" in its first part is left alone.
 func (q *request) rewriteCookie(v string) string {
 	pl := &q.lc.Proxy
-	if len(pl.CookieDomains.V) > 0 {
-		v = q.rewriteCookieAttr(v, "domain=", pl.CookieDomains.V, false)
+	domains, paths, flags := pl.CookieDomains.V, pl.CookiePaths.V, pl.CookieFlags.V
+	if q.px.tr != &httpTransport || len(domains) == 0 && len(paths) == 0 && len(flags) == 0 {
+		return v
 	}
-	if len(pl.CookiePaths.V) > 0 {
-		v = q.rewriteCookieAttr(v, "path=", pl.CookiePaths.V, true)
+	attrs := parseCookie(v)
+	if !attrs[0].hasValue {
+		return v
 	}
-	return v
+	changed := false
+	for i := 1; i < len(attrs); i++ {
+		a := &attrs[i]
+		if !a.hasValue {
+			continue
+		}
+		var rules []*config.CookieRewrite
+		domain := false
+		switch {
+		case len(domains) > 0 && strings.EqualFold(a.key, "domain"):
+			rules, domain = domains, true
+		case len(paths) > 0 && strings.EqualFold(a.key, "path"):
+			rules = paths
+		default:
+			continue
+		}
+		if nv, ok := q.rewriteCookieValue(a.value, rules, domain); ok {
+			a.value = nv
+			changed = true
+		}
+	}
+	if len(flags) > 0 && q.rewriteCookieFlags(&attrs, flags) {
+		changed = true
+	}
+	if !changed {
+		return v
+	}
+	b := make([]byte, 0, len(v)+32)
+	for i, a := range attrs {
+		if a.drop {
+			continue
+		}
+		if i > 0 {
+			b = append(b, "; "...)
+		}
+		b = append(b, a.key...)
+		if a.hasValue {
+			b = append(b, '=')
+			b = append(b, a.value...)
+		}
+	}
+	return string(b)
 }
 
-func (q *request) rewriteCookieAttr(v, attr string, rules []*config.CookieRewrite, prefix bool) string {
-	lower := strings.ToLower(v)
-	i := strings.Index(lower, ";")
-	for i >= 0 {
-		j := i + 1
-		for j < len(v) && v[j] == ' ' {
-			j++
+// cookieAttr is one part of a Set-Cookie value between semicolons, its
+// key and value trimmed of spaces (ngx_http_proxy_parse_cookie); drop
+// marks a flag proxy_cookie_flags removed.
+type cookieAttr struct {
+	key, value     string
+	hasValue, drop bool
+}
+
+func parseCookie(v string) []cookieAttr {
+	var attrs []cookieAttr
+	for {
+		part, rest, more := strings.Cut(v, ";")
+		key, val, eq := strings.Cut(strings.TrimLeft(part, " "), "=")
+		a := cookieAttr{key: strings.TrimRight(key, " "), hasValue: eq}
+		if eq {
+			a.value = strings.Trim(val, " ")
 		}
-		if strings.HasPrefix(lower[j:], attr) {
-			start := j + len(attr)
-			end := strings.IndexByte(v[start:], ';')
-			if end < 0 {
-				end = len(v)
-			} else {
-				end += start
-			}
-			val := v[start:end]
-			for _, r := range rules {
-				if r.From.Re != nil {
-					if q.matchCaptures(r.From.Re, val) {
-						return v[:start] + q.eval(r.To) + v[end:]
-					}
-					continue
-				}
-				from := q.eval(r.From.Value)
-				if prefix {
-					if strings.HasPrefix(val, from) {
-						return v[:start] + q.eval(r.To) + val[len(from):] + v[end:]
-					}
-				} else if strings.EqualFold(strings.TrimPrefix(val, "."), strings.TrimPrefix(from, ".")) {
-					// the value's leading dot stays (ngx_http_proxy_rewrite_cookie_value)
-					dot := ""
-					if strings.HasPrefix(val, ".") {
-						dot = "."
-					}
-					return v[:start] + dot + strings.TrimPrefix(q.eval(r.To), ".") + v[end:]
-				}
-			}
-			return v
+		attrs = append(attrs, a)
+		if !more {
+			return attrs
 		}
-		k := strings.IndexByte(lower[i+1:], ';')
-		if k < 0 {
+		v = rest
+	}
+}
+
+// rewriteCookieValue is ngx_http_proxy_rewrite_cookie_value: the first
+// rule that matches rewrites the value. A regex replaces the whole value;
+// a domain is compared whole and without regard to case, past a leading
+// dot the value keeps; a path is a case-sensitive prefix.
+func (q *request) rewriteCookieValue(val string, rules []*config.CookieRewrite, domain bool) (string, bool) {
+	for _, r := range rules {
+		if r.From.Re != nil {
+			if q.matchCaptures(r.From.Re, val) {
+				return q.eval(r.To), true
+			}
+			continue
+		}
+		from := q.eval(r.From.Value)
+		if domain {
+			dot, rest := "", val
+			if strings.HasPrefix(val, ".") {
+				dot, rest = ".", val[1:]
+			}
+			if strings.EqualFold(rest, from) {
+				return dot + q.eval(r.To), true
+			}
+		} else if strings.HasPrefix(val, from) {
+			return q.eval(r.To) + val[len(from):], true
+		}
+	}
+	return val, false
+}
+
+// The flags of proxy_cookie_flags (ngx_http_proxy_cookie_flags_masks).
+const (
+	cookieSecureOn = 1 << iota
+	cookieSecureOff
+	cookieHTTPOnlyOn
+	cookieHTTPOnlyOff
+	cookieSameSiteStrict
+	cookieSameSiteLax
+	cookieSameSiteNone
+	cookieSameSiteOff
+)
+
+var cookieFlagNames = map[string]int{
+	"secure": cookieSecureOn, "nosecure": cookieSecureOff,
+	"httponly": cookieHTTPOnlyOn, "nohttponly": cookieHTTPOnlyOff,
+	"samesite=strict": cookieSameSiteStrict, "samesite=lax": cookieSameSiteLax,
+	"samesite=none": cookieSameSiteNone, "nosamesite": cookieSameSiteOff,
+}
+
+// rewriteCookieFlags is ngx_http_proxy_rewrite_cookie_flags: the first
+// rule whose cookie is this one (by name without regard to case, or a
+// caseless regex) gives the flags; it reports whether any applied. An
+// empty or unknown flag is skipped.
+func (q *request) rewriteCookieFlags(attrs *[]cookieAttr, rules []*config.CookieFlag) bool {
+	name := (*attrs)[0].key
+	var rule *config.CookieFlag
+	for _, r := range rules {
+		if r.Re != nil {
+			if q.matchCaptures(r.Re, name) {
+				rule = r
+				break
+			}
+		} else if strings.EqualFold(q.eval(r.Name), name) {
+			rule = r
 			break
 		}
-		i += 1 + k
 	}
-	return v
+	if rule == nil {
+		return false
+	}
+	f := 0
+	for _, fv := range rule.Flags {
+		f |= cookieFlagNames[strings.ToLower(q.eval(fv))]
+	}
+	if f == 0 {
+		return false
+	}
+	editCookieFlags(attrs, f)
+	return true
+}
+
+// editCookieFlags is ngx_http_proxy_edit_cookie_flags: an attribute the
+// cookie has is kept (SameSite rewritten when its value differs) or
+// dropped, and the flags to set that it lacks are appended.
+func editCookieFlags(attrs *[]cookieAttr, f int) {
+	as := *attrs
+	for i := 1; i < len(as); i++ {
+		a := &as[i]
+		switch {
+		case strings.EqualFold(a.key, "secure"):
+			if f&cookieSecureOn != 0 {
+				f &^= cookieSecureOn
+			} else if f&cookieSecureOff != 0 {
+				a.drop = true
+			}
+		case strings.EqualFold(a.key, "httponly"):
+			if f&cookieHTTPOnlyOn != 0 {
+				f &^= cookieHTTPOnlyOn
+			} else if f&cookieHTTPOnlyOff != 0 {
+				a.drop = true
+			}
+		case strings.EqualFold(a.key, "samesite"):
+			if bit, text := sameSiteFlag(f); bit != 0 {
+				f &^= bit
+				if !strings.EqualFold(a.value, text) {
+					a.key, a.value, a.hasValue = "SameSite", text, true
+				}
+			} else if f&cookieSameSiteOff != 0 {
+				a.drop = true
+			}
+		}
+	}
+	if f&cookieSecureOn != 0 {
+		as = append(as, cookieAttr{key: "Secure"})
+	}
+	if f&cookieHTTPOnlyOn != 0 {
+		as = append(as, cookieAttr{key: "HttpOnly"})
+	}
+	if _, text := sameSiteFlag(f); text != "" {
+		as = append(as, cookieAttr{key: "SameSite", value: text, hasValue: true})
+	}
+	*attrs = as
+}
+
+// sameSiteFlag is the SameSite value f asks for, strict before lax
+// before none.
+func sameSiteFlag(f int) (int, string) {
+	switch {
+	case f&cookieSameSiteStrict != 0:
+		return cookieSameSiteStrict, "Strict"
+	case f&cookieSameSiteLax != 0:
+		return cookieSameSiteLax, "Lax"
+	case f&cookieSameSiteNone != 0:
+		return cookieSameSiteNone, "None"
+	}
+	return 0, ""
 }
 
 // tunnel turns a 101 answer into a two-way byte tunnel between client and
