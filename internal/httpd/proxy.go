@@ -572,10 +572,6 @@ func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, se
 		if err == errCaughtStderr {
 			return config.NextInvalidHeader, true, got
 		}
-		if err == errFastCGIClosed {
-			q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while reading response header from upstream%s", err.Error(), q.logSuffix())
-			return config.NextError, true, got
-		}
 		q.log().Logf(errlog.Error, q.r.Conn.ID, "recv() failed %s while reading response header from upstream%s", errlog.SysError(err), q.logSuffix())
 		return config.NextError, true, got
 	}

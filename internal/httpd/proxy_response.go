@@ -322,6 +322,7 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 	if !buffering {
 		px.stderrAction = px.action
 	}
+	px.gw.buffered = buffering
 	px.action = " while reading upstream"
 	noBody := px.method == "HEAD" || h.Status == 204 || h.Status == 304 || (h.Status >= 100 && h.Status < 200)
 	if noBody {
@@ -391,11 +392,7 @@ func (q *request) dropBody(peer *upstream.Peer, buffering bool) {
 	if got {
 		// what came with the header of a non-buffered answer is
 		// filtered before the action changes (as its stderr)
-		act := px.action
-		if px.stderrAction != "" {
-			act = px.stderrAction
-		}
-		q.log().Logf(errlog.Warn, q.r.Conn.ID, "%s%s%s", http1.WarnExtraLength, act, q.logSuffix())
+		q.log().Logf(errlog.Warn, q.r.Conn.ID, "%s%s%s", http1.WarnExtraLength, px.recordAction(), q.logSuffix())
 	}
 	q.finishUpstream(peer, reuse, px.st.received-px.hraw)
 	if end != bodyDone {
@@ -492,10 +489,11 @@ func (q *request) bodyReadEnd(b *upBody, err error) bodyEnd {
 	px := q.px
 	h := &px.head
 	if err == io.EOF && b.remain < 0 && !h.Chunked {
-		if px.tr.untilEOF && h.ContentLength >= 0 && b.length < h.ContentLength {
+		if px.tr == &fastcgiTransport && px.gw.end && h.ContentLength >= 0 && b.length < h.ContentLength {
 			// FastCGI ended the request before the Content-Length it
-			// announced
-			q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream prematurely closed FastCGI request%s%s", px.action, q.logSuffix())
+			// announced (a connection closed without END_REQUEST ends
+			// the body as it is)
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream prematurely closed FastCGI request%s%s", px.recordAction(), q.logSuffix())
 			return bodyCut
 		}
 		b.reuse = px.tr.untilEOF
@@ -504,7 +502,7 @@ func (q *request) bodyReadEnd(b *upBody, err error) bodyEnd {
 	q.upstreamBodyError(err, b.buffering)
 	// what an event pipe had read but not sent is lost on a read error
 	// (nginx sends it when the upstream closed or timed out)
-	if err == io.EOF || isTimeout(err) || !b.buffering {
+	if err == io.EOF || isTimeout(err) || !b.buffering || err == errClosedEarly || err == errFastCGIStdoutShort {
 		return bodyCut
 	}
 	return bodyBroken
@@ -550,7 +548,7 @@ func (q *request) bodyDecode(b *upBody, in []byte) ([]byte, bodyEnd) {
 		// dropped, once warned about
 		if !px.warnedExtra {
 			px.warnedExtra = true
-			q.log().Logf(errlog.Warn, q.r.Conn.ID, "%s%s%s", http1.WarnExtraLength, px.action, q.logSuffix())
+			q.log().Logf(errlog.Warn, q.r.Conn.ID, "%s%s%s", http1.WarnExtraLength, px.recordAction(), q.logSuffix())
 		}
 		in = in[:h.ContentLength-b.length]
 	}
@@ -652,6 +650,17 @@ func (q *request) passBody(peer *upstream.Peer, b *upBody) {
 	}
 }
 
+// recordAction is the action of a FastCGI record's log line: the header's
+// for the records that came in the same read as the header of an
+// unbuffered answer (nginx's non-buffered filter runs on them before the
+// action changes), px.action for the others.
+func (px *proxyState) recordAction() string {
+	if px.stderrAction != "" {
+		return px.stderrAction
+	}
+	return px.action
+}
+
 // upstreamBodyError logs a failure while reading the response body:
 // nginx's event pipe reads with readv(), the unbuffered path with
 // recv().
@@ -659,7 +668,7 @@ func (q *request) upstreamBodyError(err error, buffering bool) {
 	var ge *gatewayError
 	act := q.px.action
 	switch {
-	case errors.As(err, &ge), err == errFastCGIClosed:
+	case errors.As(err, &ge), err == errClosedEarly, err == errFastCGIStdoutShort:
 		q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s%s", err.Error(), act, q.logSuffix())
 	case isTimeout(err):
 		q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream timed out (110: Connection timed out)%s%s", act, q.logSuffix())

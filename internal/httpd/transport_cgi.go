@@ -39,7 +39,8 @@ var fastcgiTransport = transport{
 	endBody:   stdinEnd,
 	read:      (*request).readFastCGI,
 	parse: func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error) {
-		return q.px.cgiHead.Parse(h, buf)
+		n, done, err := q.px.cgiHead.Parse(h, buf)
+		return n, unchunked(h, done), err
 	},
 	untilEOF:  true,
 	hidden:    cgi.HideHeaders,
@@ -57,7 +58,20 @@ var uwsgiTransport = func() transport {
 		(*request).buildUWSGI)
 	tr.tlsScheme = "suwsgi://"
 	tr.ssl = func(lc *config.Loc) *config.UpstreamSSL { return &lc.UWSGI.UpstreamSSL }
+	tr.hidden = uwsgiHidden
 	return tr
+}()
+
+// uwsgiHidden is ngx_http_uwsgi_hide_headers: the FastCGI and SCGI list
+// less Status, which the uwsgi module reads but passes on to the client.
+var uwsgiHidden = func() []string {
+	var out []string
+	for _, h := range cgi.HideHeaders {
+		if h != "Status" {
+			out = append(out, h)
+		}
+	}
+	return out
 }()
 
 var scgiTransport = gatewayTransport(
@@ -78,12 +92,26 @@ func gatewayTransport(pass func(*config.Loc) *config.Pass, conf func(*config.Loc
 		inMemory: headAndBody,
 		read:     func(q *request, c *upstream.Conn, p []byte) (int, error) { return c.Read(p) },
 		parse: func(q *request, h *http1.ResponseHead, buf []byte) (int, bool, error) {
-			return q.px.respHead.Parse(h, buf)
+			n, done, err := q.px.respHead.Parse(h, buf)
+			return n, unchunked(h, done), err
 		},
 		hidden: cgi.HideHeaders,
 		// the application closes the connection after its answer
 		oneShot: func(*config.Loc) bool { return true },
 	}
+}
+
+// unchunked leaves a gateway answer's body as it comes: only the proxy
+// module decodes a chunked body (ngx_http_proxy_chunked_filter); for
+// FastCGI, uwsgi and SCGI "Transfer-Encoding: chunked" is checked with the
+// other headers, then neither passed on nor acted upon, and the client
+// gets the application's bytes, chunk framing and all, in weir's own
+// framing. It returns done.
+func unchunked(h *http1.ResponseHead, done bool) bool {
+	if done {
+		h.Chunked = false
+	}
+	return done
 }
 
 var memcachedTransport = transport{
@@ -108,6 +136,7 @@ type gatewayState struct {
 	raw     []byte // FastCGI: bytes read, not yet decoded
 	rawBuf  []byte
 	pending []byte // FastCGI: STDOUT data decoded, not yet handed out
+	out     int64  // FastCGI: STDOUT bytes handed out after the head
 	end     bool   // FastCGI: END_REQUEST seen; memcached: value and trailer read
 	reuse   bool   // the protocol allows keeping the connection
 	mcKey   string // memcached: the escaped key sent
@@ -116,6 +145,9 @@ type gatewayState struct {
 	scratch []byte
 	// mcKeyEmpty: $memcached_key is empty or unset
 	mcKeyEmpty bool
+	// buffered: FastCGI: the body goes through the event pipe
+	// (fastcgi_buffering), whose filter checks the end of stdout
+	buffered bool
 }
 
 // cgiParams collects the *_param values and, with *_pass_request_headers,
@@ -211,6 +243,7 @@ func (q *request) resetGateway() {
 	g := &px.gw
 	g.fcgiDec.Reset()
 	g.raw, g.pending, g.end, g.reuse, g.mcHead = nil, nil, false, false, false
+	g.out, g.buffered = 0, false
 	px.cgiHead.Reset()
 	px.respHead.Reset()
 }
@@ -285,7 +318,13 @@ func stdinEnd(dst []byte) []byte        { return fastcgi.AppendStdinEnd(dst, 1) 
 
 // readFastCGI hands out STDOUT content: it reads records from c, logs
 // STDERR as nginx does ("FastCGI sent in stderr: ..."), and reports
-// io.EOF at END_REQUEST.
+// io.EOF at END_REQUEST. Before the end of the head
+// (ngx_http_fastcgi_process_header) the end of stdout and END_REQUEST
+// make the answer invalid, and the connection closing is the upstream's
+// premature close. After it, the connection closing ends the body as
+// END_REQUEST does, except for the event pipe of a kept connection
+// (fastcgi_keep_conn), which waits for a record; and the event pipe
+// refuses an end of stdout short of the head's Content-Length.
 func (q *request) readFastCGI(c *upstream.Conn, p []byte) (int, error) {
 	px := q.px
 	g := &px.gw
@@ -293,6 +332,9 @@ func (q *request) readFastCGI(c *upstream.Conn, p []byte) (int, error) {
 		if len(g.pending) > 0 {
 			n := copy(p, g.pending)
 			g.pending = g.pending[n:]
+			if px.haveHead {
+				g.out += int64(n)
+			}
 			return n, nil
 		}
 		if g.end {
@@ -306,23 +348,27 @@ func (q *request) readFastCGI(c *upstream.Conn, p []byte) (int, error) {
 			}
 			switch f.Type {
 			case fastcgi.TypeStdout:
-				if len(f.Data) > 0 {
+				switch {
+				case len(f.Data) > 0:
 					g.pending = f.Data
+				case !px.haveHead:
+					return 0, errStdoutBeforeHead
+				case g.buffered && px.head.ContentLength >= 0 && g.out+int64(px.hlen-px.hdone) < px.head.ContentLength:
+					return 0, errFastCGIStdoutShort
 				}
 			case fastcgi.TypeStderr:
 				if len(f.Data) > 0 {
 					msg := fastcgi.AppendStderrLog(nil, f.Data)
-					act := px.action
-					if px.stderrAction != "" {
-						act = px.stderrAction
-					}
-					q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s%s", msg, act, q.logSuffix())
+					q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s%s", msg, px.recordAction(), q.logSuffix())
 					if !px.haveHead && q.catchStderr(fastcgi.TrimStderr(f.Data)) {
 						// fastcgi_catch_stderr: an invalid answer
 						return 0, errCaughtStderr
 					}
 				}
 			case fastcgi.TypeEndRequest:
+				if !px.haveHead {
+					return 0, errEndBeforeHead
+				}
 				g.end = true
 				g.reuse = len(g.raw) == 0 && q.lc.FastCGI.KeepConn.V
 			}
@@ -345,8 +391,8 @@ func (q *request) readFastCGI(c *upstream.Conn, p []byte) (int, error) {
 			g.raw = g.rawBuf[:n]
 			continue
 		}
-		if err == io.EOF {
-			return 0, errFastCGIClosed
+		if err == io.EOF && px.haveHead && g.buffered && q.lc.FastCGI.KeepConn.V {
+			return 0, errClosedEarly
 		}
 		if err != nil {
 			return 0, err
@@ -369,8 +415,23 @@ func (q *request) catchStderr(p []byte) bool {
 	return false
 }
 
-// errFastCGIClosed is a FastCGI server closing before END_REQUEST.
-var errFastCGIClosed = errors.New("upstream prematurely closed FastCGI stdout")
+// errClosedEarly is the connection closing in the middle of a body whose
+// end the protocol marks: a memcached value and its "END", a buffered
+// FastCGI body on a kept connection (fastcgi_keep_conn);
+// errFastCGIStdoutShort is the end of stdout before the Content-Length of
+// the head. The body is cut after what was read. Their text is nginx's
+// log message.
+var (
+	errClosedEarly        = errors.New("upstream prematurely closed connection")
+	errFastCGIStdoutShort = errors.New("upstream prematurely closed FastCGI stdout")
+)
+
+// errStdoutBeforeHead and errEndBeforeHead end a FastCGI answer whose head
+// is not complete: an invalid header.
+var (
+	errStdoutBeforeHead = &gatewayError{errors.New("upstream prematurely closed FastCGI stdout")}
+	errEndBeforeHead    = &gatewayError{errors.New("upstream sent unexpected FastCGI record: 3")}
+)
 
 // gatewayError is a protocol error found while reading (a bad record);
 // its text is nginx's log message.
@@ -469,6 +530,9 @@ func (q *request) readMemcached(c *upstream.Conn, p []byte) (int, error) {
 			}
 			continue
 		}
+		if err == io.EOF {
+			return 0, errClosedEarly
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -477,7 +541,8 @@ func (q *request) readMemcached(c *upstream.Conn, p []byte) (int, error) {
 
 // memcachedFirst gives the body bytes that came with the head line to the
 // value's filter (they are in the header buffer, not read through
-// readMemcached).
+// readMemcached); it runs in the header's action, as nginx's filter on
+// them before the action changes.
 func (q *request) memcachedFirst(in []byte) []byte {
 	g := &q.px.gw
 	data, done, err := g.mcBody.Filter(in)
@@ -485,7 +550,7 @@ func (q *request) memcachedFirst(in []byte) []byte {
 		g.end = true
 		g.reuse = err == nil
 		if err != nil {
-			q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s%s", err.Error(), q.px.action, q.logSuffix())
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while reading response header from upstream%s", err.Error(), q.logSuffix())
 		}
 	}
 	return data

@@ -12,27 +12,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"weir/internal/proto/cgi/cgitest"
 )
 
 // echoServer listens on network and address and echoes what each
 // connection sends; it returns the address to dial.
 func echoServer(t *testing.T, network, address string) string {
 	t.Helper()
-	ln, err := net.Listen(network, address)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); io.Copy(c, c) }()
-		}
-	}()
-	return ln.Addr().String()
+	return cgitest.Serve(t, network, address, func(c net.Conn) { defer c.Close(); io.Copy(c, c) })
 }
 
 func roundTrip(t *testing.T, c net.Conn) {

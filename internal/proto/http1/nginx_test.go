@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"weir/internal/proto/cgi/cgitest"
 )
 
 // differsFrom122 lists the head cases where current nginx, which weir
@@ -149,44 +151,30 @@ http {
 // serveCases runs a backend that answers a request for /N with the bytes
 // of case N and closes the connection.
 func serveCases(t *testing.T, resp func(int) string) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				br := bufio.NewReader(c)
-				line, err := br.ReadString('\n')
-				if err != nil {
-					return
-				}
-				for {
-					l, err := br.ReadString('\n')
-					if err != nil || l == "\r\n" {
-						break
-					}
-				}
-				f := strings.Fields(line)
-				if len(f) < 2 {
-					return
-				}
-				i, err := strconv.Atoi(strings.TrimPrefix(f[1], "/"))
-				if err != nil {
-					return
-				}
-				io.WriteString(c, resp(i))
-			}()
+	return cgitest.Serve(t, "tcp", "127.0.0.1:0", func(c net.Conn) {
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		br := bufio.NewReader(c)
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return
 		}
-	}()
-	return ln.Addr().String()
+		for {
+			l, err := br.ReadString('\n')
+			if err != nil || l == "\r\n" {
+				break
+			}
+		}
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			return
+		}
+		i, err := strconv.Atoi(strings.TrimPrefix(f[1], "/"))
+		if err != nil {
+			return
+		}
+		io.WriteString(c, resp(i))
+	})
 }
 
 func freeAddr(t *testing.T) string {

@@ -55,6 +55,29 @@ func FreePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// Serve runs a server listening on network and address that calls
+// handle in a goroutine of its own for each connection (which handle
+// closes) until the test ends; it returns the address to dial. For a fake
+// server written in the test.
+func Serve(t testing.TB, network, address string, handle func(c net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen(network, address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go handle(c)
+		}
+	}()
+	return ln.Addr().String()
+}
+
 // Start runs bin with args, its output collected, and stops it by PID
 // when the test ends. It waits until network/addr accepts connections.
 func Start(t testing.TB, network, addr, bin string, args ...string) {
