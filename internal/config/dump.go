@@ -473,6 +473,11 @@ func valText(v any) string {
 		return x.String()
 	case *vars.Value:
 		return valueText(x)
+	case SizeValue:
+		if x.V != nil {
+			return valueText(x.V)
+		}
+		return itoa(x.N)
 	case *regex.Regexp:
 		if x == nil {
 			return "nil"

@@ -214,8 +214,8 @@ type Loc struct {
 	ErrorLogs            Opt[[]ErrorLog]
 	Resolver             Opt[[]string]
 	Satisfy              Opt[string]
-	LimitRate            Opt[int64]
-	LimitRateAfter       Opt[int64]
+	LimitRate            Opt[SizeValue]
+	LimitRateAfter       Opt[SizeValue]
 	LingeringClose       Opt[string] // off, on, always
 	LingeringTime        Opt[time.Duration]
 	LingeringTimeout     Opt[time.Duration]

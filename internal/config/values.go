@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"weir/internal/conf"
+	"weir/internal/vars"
 )
 
 // Opt is a setting that may be unset at one level and inherited from the
@@ -307,6 +308,39 @@ func sizeSlot(field func(b *builder) *Opt[int64]) func(*builder, *conf.Stmt) err
 			return invalidValue(s)
 		}
 		*o = Def(n)
+		return nil
+	}
+}
+
+// SizeValue is a size that may be given with variables (limit_rate,
+// limit_rate_after): N when V is nil, else V's value read as a size when
+// the request needs it (ngx_http_set_complex_value_size_slot).
+type SizeValue struct {
+	N int64
+	V *vars.Value
+}
+
+// sizeValueSlot is ngx_http_set_complex_value_size_slot: a size, or a
+// value with variables checked only when it is evaluated.
+func sizeValueSlot(field func(l *Loc) *Opt[SizeValue]) func(*builder, *conf.Stmt) error {
+	return func(b *builder, s *conf.Stmt) error {
+		o := field(b.cur)
+		if o.Set {
+			return duplicate(s)
+		}
+		cv, err := b.compile(s, s.Args[0])
+		if err != nil {
+			return err
+		}
+		if _, static := cv.Static(); !static {
+			*o = Def(SizeValue{V: cv})
+			return nil
+		}
+		n := ParseSize(s.Args[0])
+		if n < 0 {
+			return invalidValue(s)
+		}
+		*o = Def(SizeValue{N: n})
 		return nil
 	}
 }

@@ -210,7 +210,7 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 	if uc.IgnoreHeaders.V&config.IgnoreXAccelLimitRate == 0 {
 		if v, ok := httpcore.FieldValue(h.Headers, "x-accel-limit-rate"); ok {
 			if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
-				w.LimitRate = n
+				w.LimitRate, q.limitRateSet = n, true
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"weir/internal/config"
 	"weir/internal/errlog"
 	"weir/internal/httpcore"
+	"weir/internal/vars"
 )
 
 // maxURIChanges is nginx's NGX_HTTP_MAX_URI_CHANGES: internal redirects
@@ -192,9 +193,9 @@ func (q *request) setResponseDefaults() {
 	w.NoChunked = !lc.ChunkedTE.V
 	w.SendTimeout = lc.SendTimeout.V
 	if !q.limitRateSet {
-		w.LimitRate = lc.LimitRate.V
+		w.LimitRate = lc.LimitRate.V.N // one with variables: limitRateFromVars
 	}
-	w.LimitRateAfter = lc.LimitRateAfter.V
+	w.LimitRateAfter = lc.LimitRateAfter.V.N
 	switch lc.LingeringClose.V {
 	case "off":
 		w.Lingering = httpcore.LingerOff
@@ -212,6 +213,39 @@ func (q *request) setResponseDefaults() {
 	default:
 		w.Server = Name + "/" + Version
 	}
+}
+
+// limitRateFromVars evaluates a limit_rate (and then limit_rate_after)
+// given with variables when the response starts, as ngx_http_write_filter
+// does at its first write, unless the rate was set for this request ($limit_rate,
+// X-Accel-Limit-Rate). A value that is not a size counts as 0, with
+// nginx's error (ngx_http_complex_value_size).
+func (q *request) limitRateFromVars(w *httpcore.Response) {
+	lc := q.lc
+	if q.limitRateSet || lc.LimitRate.V.V == nil {
+		return
+	}
+	w.LimitRate = q.sizeOf(lc.LimitRate.V.V)
+	if w.LimitRate != 0 && lc.LimitRateAfter.V.V != nil {
+		w.LimitRateAfter = q.sizeOf(lc.LimitRateAfter.V.V)
+	}
+}
+
+// sizeOf is ngx_http_complex_value_size with a default of 0.
+func (q *request) sizeOf(v *vars.Value) int64 {
+	s := q.eval(v)
+	n := config.ParseSize(s)
+	if n < 0 {
+		// the action is the one of whoever writes first: the upstream
+		// module's or the request's own
+		action := "sending response to client"
+		if q.px != nil {
+			action = "sending to client"
+		}
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "invalid size \"%s\" while %s%s", s, action, q.logSuffix())
+		return 0
+	}
+	return n
 }
 
 // findAndRun finds the location for the current URI and runs the location

@@ -308,6 +308,7 @@ func (q *request) prepareHeader() {
 // status override, add_header, expires and the absolute Location
 // (ngx_http_headers_filter, ngx_http_header_filter).
 func (q *request) headerFilter(w *httpcore.Response) {
+	q.limitRateFromVars(w)
 	if q.errStatus != 0 {
 		w.Status = q.errStatus
 	}
