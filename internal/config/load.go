@@ -118,6 +118,9 @@ func (b *builder) load(o Options, file, confPrefix string) error {
 	if err := b.checkZones(); err != nil {
 		return err
 	}
+	if err := b.checkLimitZones(); err != nil {
+		return err
+	}
 	cfg.Daemon = !m.daemon.Set || m.daemon.V
 	cfg.MasterProcess = !m.master.Set || m.master.V
 	cfg.WorkerProcesses = m.workerProcesses.V

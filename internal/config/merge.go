@@ -58,6 +58,7 @@ func defaultLoc() *Loc {
 		ErrorLogs:            Def([]ErrorLog(nil)),
 		Resolver:             Def([]string(nil)),
 		Satisfy:              Def("all"),
+		Limit:                defaultLimitLoc(),
 		LimitRate:            Def(SizeValue{}),
 		LimitRateAfter:       Def(SizeValue{}),
 		LingeringClose:       Def("on"),
@@ -68,6 +69,7 @@ func defaultLoc() *Loc {
 		UWSGI:                defaultUWSGI(),
 		SCGI:                 defaultSCGI(),
 		Memcached:            defaultMemcached(),
+		Gzip:                 defaultGzip(),
 	}
 }
 

@@ -65,6 +65,9 @@ type HTTP struct {
 	// Upstreams are the upstream blocks and the implicit groups of
 	// *_pass directives, in configuration order.
 	Upstreams []*Upstream
+	// LimitZones are the limit_req and limit_conn zones in order of
+	// first mention.
+	LimitZones []*LimitZone
 
 	sslZones map[string]int64 // ssl_session_cache shared zones and their sizes
 }
@@ -222,6 +225,10 @@ type Loc struct {
 	Charset              Opt[string]
 	SourceCharset        Opt[string]
 	OverrideCharset      Opt[bool]
+	Limit                LimitLoc // limit_req and limit_conn
+
+	// Gzip is the gzip filter's and gzip_static's settings.
+	Gzip GzipLoc
 
 	// Proxy is the proxy module's settings; its Pass is not inherited.
 	// So are those of the other upstream modules.

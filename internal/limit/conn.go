@@ -1,0 +1,123 @@
+package limit
+
+import "sync"
+
+// ConnZone is one limit_conn_zone: the number of requests in progress
+// per key. A key's node lives while its count is above zero.
+type ConnZone struct {
+	Name string
+
+	mu    sync.Mutex
+	nodes map[string]*connNode
+	used  int64
+	cap   int64
+}
+
+type connNode struct {
+	conn int64
+	size int64
+}
+
+// NewConnZone makes a zone of size bytes.
+func NewConnZone(name string, size int64) *ConnZone {
+	return &ConnZone{Name: name, nodes: map[string]*connNode{}, cap: capacity(size)}
+}
+
+// Conn is one limit_conn of a location.
+type Conn struct {
+	Zone *ConnZone
+	Max  int64
+}
+
+// Held is a count a request took in a zone, given back by Release.
+type Held struct {
+	zone *ConnZone
+	key  string
+}
+
+// Acquire is one step of ngx_http_limit_conn_handler: the key's count is
+// taken unless it is at max (full = true) or the zone has no room for a
+// new key (full = false, ok = false).
+func (z *ConnZone) Acquire(key string, max int64) (h Held, ok, full bool) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	lc := z.nodes[key]
+	if lc == nil {
+		size := ConnNodeSize(len(key))
+		if z.used+size > z.cap {
+			return Held{}, false, false
+		}
+		z.nodes[key] = &connNode{conn: 1, size: size}
+		z.used += size
+		return Held{z, key}, true, false
+	}
+	if lc.conn >= max {
+		return Held{}, false, true
+	}
+	lc.conn++
+	return Held{z, key}, true, false
+}
+
+// Release is ngx_http_limit_conn_cleanup: the count is given back and a
+// key nobody counts any more is freed.
+func (h Held) Release() {
+	z := h.zone
+	if z == nil {
+		return
+	}
+	z.mu.Lock()
+	if lc := z.nodes[h.key]; lc != nil {
+		lc.conn--
+		if lc.conn == 0 {
+			delete(z.nodes, h.key)
+			z.used -= lc.size
+		}
+	}
+	z.mu.Unlock()
+}
+
+// Count is the current count of key.
+func (z *ConnZone) Count(key string) int64 {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if lc := z.nodes[key]; lc != nil {
+		return lc.conn
+	}
+	return 0
+}
+
+// pageSize is ngx_pagesize on the platforms weir runs on.
+const pageSize = 4096
+
+// ReqNodeSize is the slab a limit_req node of a key takes: the rbtree
+// node up to its color (32 bytes), the limit_req node up to its data (48)
+// and the key, rounded to the slab's slot size.
+func ReqNodeSize(keyLen int) int64 { return slot(32 + 48 + int64(keyLen)) }
+
+// ConnNodeSize is the same for limit_conn (32 + 4 and the key).
+func ConnNodeSize(keyLen int) int64 { return slot(32 + 4 + int64(keyLen)) }
+
+// slot is ngx_slab_alloc's rounding: a power of two from 8 bytes up to
+// half a page, whole pages beyond.
+func slot(n int64) int64 {
+	if n > pageSize/2 {
+		return (n + pageSize - 1) / pageSize * pageSize
+	}
+	s := int64(8)
+	for s < n {
+		s <<= 1
+	}
+	return s
+}
+
+// capacity is roughly what ngx_slab_init leaves for nodes in a zone of
+// size bytes: pages of 4096 bytes each with a 24-byte descriptor, after
+// the pool header, less the pages the zone's own context and log name
+// take.
+func capacity(size int64) int64 {
+	pages := (size-1024)/(pageSize+24) - 2
+	if pages < 0 {
+		pages = 0
+	}
+	return pages * pageSize
+}
