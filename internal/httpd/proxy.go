@@ -543,6 +543,7 @@ func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, se
 				}
 			}
 			if done {
+				q.dropRepeatedHeaders(&px.head)
 				px.hdone = hn
 				// what was read past the head: the rest of hbuf and, for
 				// FastCGI, what the records hold that was not handed out

@@ -69,6 +69,37 @@ func (q *request) upstreamHeaderPassed(name string) bool {
 	return true
 }
 
+// singleHeaders are the upstream headers nginx keeps one of (those
+// ngx_http_upstream_process_header_line and its kin handle since nginx
+// 1.23.0): a repeated one is logged and ignored.
+var singleHeaders = [...]string{"content-type", "date", "last-modified", "etag", "server", "location",
+	"refresh", "x-accel-redirect", "expires", "x-accel-expires", "x-accel-limit-rate"}
+
+// dropRepeatedHeaders removes the repeats of singleHeaders from the head,
+// with nginx's warning for each: the first line counts, for the client
+// as for the upstream's X-Accel-* controls.
+func (q *request) dropRepeatedHeaders(h *http1.ResponseHead) {
+	kept := h.Headers[:0]
+next:
+	for _, x := range h.Headers {
+		for _, name := range singleHeaders {
+			if !httpcore.EqualFold(x.Name, name) {
+				continue
+			}
+			for _, k := range kept {
+				if httpcore.EqualFold(k.Name, name) {
+					q.log().Logf(errlog.Warn, q.r.Conn.ID, "upstream sent duplicate header line: \"%s: %s\", previous value: \"%s: %s\", ignored while reading response header from upstream%s",
+						x.Name, x.Value, k.Name, k.Value, q.logSuffix())
+					continue next
+				}
+			}
+			break
+		}
+		kept = append(kept, x)
+	}
+	h.Headers = kept
+}
+
 var bodyBufPool = sync.Pool{New: func() any { b := make([]byte, 32*1024); return &b }}
 
 // proxyResponse passes the upstream's response to the client
