@@ -11,8 +11,12 @@ import (
 	"weir/internal/httpcore"
 )
 
-// contentPhase runs the access, precontent (try_files) and content phases.
+// contentPhase runs the preaccess (limit_req, limit_conn), access,
+// precontent (try_files) and content phases.
 func (q *request) contentPhase() {
+	if !q.preaccess() {
+		return
+	}
 	if !q.checkAccess() {
 		q.respondStatus(403)
 		return

@@ -336,6 +336,8 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 			return pad3(int64(st)), true
 		}
 		return strconv.Itoa(st), true
+	case vars.GzipRatio:
+		return q.gzipRatio()
 	case vars.BodyBytesSent:
 		return strconv.FormatInt(q.w.BodyBytesSent()+q.extraSent, 10), true
 	case vars.BytesSent:
@@ -389,6 +391,10 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		return q.snap.hostname, true
 	case vars.NginxVersion:
 		return Version, true
+	case vars.LimitReqStatus:
+		return limitStatusVar(q.limitReqStatus)
+	case vars.LimitConnStatus:
+		return limitStatusVar(q.limitConnStatus)
 	case vars.LimitRate:
 		return strconv.FormatInt(q.w.LimitRate, 10), true
 	case vars.RemoteUser:

@@ -40,6 +40,7 @@ type Snapshot struct {
 	logs     *logSet
 	hostname string
 	ups      *upstream.Set // the upstream groups' runtime state (peers, pools)
+	limits   *limitZones   // limit_req and limit_conn zones
 
 	adhocMu   sync.Mutex // guards adhoc: groups of proxy_pass with variables
 	adhoc     map[string]*upstream.Group
@@ -61,6 +62,7 @@ func NewSnapshot(cfg *config.Config, log *errlog.Logger) (*Snapshot, error) {
 		}
 		s.logs = ls
 		s.ups = upstream.NewSet(cfg.HTTP.Upstreams, upstream.Options{})
+		s.limits = newLimitZones(cfg.HTTP.LimitZones)
 	}
 	s.adhoc = map[string]*upstream.Group{}
 	return s, nil

@@ -7,6 +7,7 @@ import (
 	"weir/internal/config"
 	"weir/internal/errlog"
 	"weir/internal/httpcore"
+	"weir/internal/limit"
 	"weir/internal/vars"
 )
 
@@ -73,6 +74,10 @@ type request struct {
 	passedHeaders  bool                     // w.Header holds an upstream's headers
 	extraSent      int64                    // body bytes sent outside the engine's writer (tunnels, raw passing)
 
+	limitReqStatus  uint8        // $limit_req_status (r->main->limit_req_status)
+	limitConnStatus uint8        // $limit_conn_status
+	connHeld        []limit.Held // limit_conn counts taken until the request ends
+
 	buf     []byte // scratch for evaluation
 	logLine []byte
 }
@@ -82,7 +87,7 @@ var reqPool = sync.Pool{New: func() any { return &request{caps: make([]int, 0, 2
 // Serve implements httpcore.Handler.
 func (h *Handler) Serve(w *httpcore.Response, r *httpcore.Request) {
 	q := reqPool.Get().(*request)
-	*q = request{caps: q.caps[:0], buf: q.buf[:0], logLine: q.logLine[:0], user: q.user[:0], userSet: q.userSet[:0], ups: q.ups[:0], headerFilterFn: q.headerFilterFn}
+	*q = request{caps: q.caps[:0], buf: q.buf[:0], logLine: q.logLine[:0], user: q.user[:0], userSet: q.userSet[:0], ups: q.ups[:0], headerFilterFn: q.headerFilterFn, connHeld: q.connHeld[:0]}
 	if q.headerFilterFn == nil {
 		q.headerFilterFn = q.headerFilter
 	}
@@ -91,6 +96,9 @@ func (h *Handler) Serve(w *httpcore.Response, r *httpcore.Request) {
 	q.argsSet = r.Args != ""
 	q.serve()
 	q.finish()
+	if len(q.connHeld) > 0 {
+		q.releaseConns()
+	}
 	if q.px != nil {
 		q.px.release()
 		q.px = nil

@@ -1,6 +1,9 @@
 package limit
 
-import "sync"
+import (
+	"strings"
+	"sync"
+)
 
 // ConnZone is one limit_conn_zone: the number of requests in progress
 // per key. A key's node lives while its count is above zero.
@@ -14,6 +17,7 @@ type ConnZone struct {
 }
 
 type connNode struct {
+	key  string
 	conn int64
 	size int64
 }
@@ -32,7 +36,7 @@ type Conn struct {
 // Held is a count a request took in a zone, given back by Release.
 type Held struct {
 	zone *ConnZone
-	key  string
+	node *connNode
 }
 
 // Acquire is one step of ngx_http_limit_conn_handler: the key's count is
@@ -47,15 +51,16 @@ func (z *ConnZone) Acquire(key string, max int64) (h Held, ok, full bool) {
 		if z.used+size > z.cap {
 			return Held{}, false, false
 		}
-		z.nodes[key] = &connNode{conn: 1, size: size}
+		lc = &connNode{key: strings.Clone(key), conn: 1, size: size} // the key may alias a request's buffer
+		z.nodes[lc.key] = lc
 		z.used += size
-		return Held{z, key}, true, false
+		return Held{z, lc}, true, false
 	}
 	if lc.conn >= max {
 		return Held{}, false, true
 	}
 	lc.conn++
-	return Held{z, key}, true, false
+	return Held{z, lc}, true, false
 }
 
 // Release is ngx_http_limit_conn_cleanup: the count is given back and a
@@ -66,12 +71,11 @@ func (h Held) Release() {
 		return
 	}
 	z.mu.Lock()
-	if lc := z.nodes[h.key]; lc != nil {
-		lc.conn--
-		if lc.conn == 0 {
-			delete(z.nodes, h.key)
-			z.used -= lc.size
-		}
+	lc := h.node
+	lc.conn--
+	if lc.conn == 0 {
+		delete(z.nodes, lc.key)
+		z.used -= lc.size
 	}
 	z.mu.Unlock()
 }

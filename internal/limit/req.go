@@ -8,6 +8,7 @@ package limit
 
 import (
 	"math"
+	"strings"
 	"sync"
 	"time"
 )
@@ -176,6 +177,8 @@ func (z *ReqZone) lookup(key string, burst int64, account bool) (Outcome, int64,
 			return NoMemory, 0, nil
 		}
 	}
+	// the key may alias a request's buffer: the zone keeps its own copy
+	key = strings.Clone(key)
 	lr := &reqNode{key: key, size: size}
 	z.nodes[key] = lr
 	z.used += size

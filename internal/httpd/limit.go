@@ -1,0 +1,220 @@
+package httpd
+
+import (
+	"strconv"
+	"sync"
+	"time"
+
+	"weir/internal/config"
+	"weir/internal/errlog"
+	"weir/internal/limit"
+)
+
+// The values of $limit_req_status and $limit_conn_status
+// (r->main->limit_req_status, limit_conn_status); 0 is not found.
+const (
+	limitPassed uint8 = iota + 1
+	limitDelayed
+	limitRejected
+	limitDelayedDryRun
+	limitRejectedDryRun
+)
+
+var limitReqNames = [...]string{"", "PASSED", "DELAYED", "REJECTED", "DELAYED_DRY_RUN", "REJECTED_DRY_RUN"}
+
+// limitZones are the runtime zones of a snapshot, indexed by
+// config.LimitZone.ID.
+type limitZones struct {
+	req  []*limit.ReqZone
+	conn []*limit.ConnZone
+}
+
+// zoneRegistry keeps the zones of the serving configuration so that a
+// reload keeps a zone's state when the zone keeps its name, kind, size,
+// key and rate, as nginx reuses a shared memory zone of the same name and
+// size across reloads.
+var zoneRegistry struct {
+	sync.Mutex
+	clock limit.Clock
+	req   map[string]*limit.ReqZone
+	conn  map[string]*limit.ConnZone
+	sig   map[string]string
+}
+
+// newLimitZones makes (or takes over) the zones of cfg.
+func newLimitZones(zs []*config.LimitZone) *limitZones {
+	if len(zs) == 0 {
+		return &limitZones{}
+	}
+	r := &zoneRegistry
+	r.Lock()
+	defer r.Unlock()
+	if r.clock == nil {
+		r.clock = limit.NewClock()
+	}
+	lz := &limitZones{req: make([]*limit.ReqZone, len(zs)), conn: make([]*limit.ConnZone, len(zs))}
+	req, conn, sig := map[string]*limit.ReqZone{}, map[string]*limit.ConnZone{}, map[string]string{}
+	for i, z := range zs {
+		s := z.KeyText + "\x00" + strconv.FormatInt(z.Size, 10) + "\x00" + strconv.FormatInt(z.Rate, 10)
+		same := r.sig[z.Name] == s
+		sig[z.Name] = s
+		if z.Conn {
+			c := r.conn[z.Name]
+			if c == nil || !same {
+				c = limit.NewConnZone(z.Name, z.Size)
+			}
+			lz.conn[i], conn[z.Name] = c, c
+			continue
+		}
+		q := r.req[z.Name]
+		if q == nil || !same {
+			q = limit.NewReqZone(z.Name, z.Size, z.Rate, r.clock)
+		}
+		lz.req[i], req[z.Name] = q, q
+	}
+	r.req, r.conn, r.sig = req, conn, sig
+	return lz
+}
+
+// logLevel maps the *_log_level words.
+func logLevel(name string) errlog.Level {
+	switch name {
+	case "info":
+		return errlog.Info
+	case "notice":
+		return errlog.Notice
+	case "warn":
+		return errlog.Warn
+	}
+	return errlog.Error
+}
+
+// preaccess runs the preaccess phase: ngx_http_limit_req_handler, then
+// ngx_http_limit_conn_handler (nginx runs the later-registered module
+// first). It returns false when the request was answered.
+func (q *request) preaccess() bool {
+	l := &q.lc.Limit
+	if len(l.Reqs.V) > 0 && q.limitReqStatus == 0 && !q.limitReq(l) {
+		return false
+	}
+	if len(l.Conns.V) > 0 && q.limitConnStatus == 0 && !q.limitConn(l) {
+		return false
+	}
+	return true
+}
+
+// limitReq is ngx_http_limit_req_handler: a rejection answers with
+// limit_req_status, a delay sleeps before the phases go on.
+func (q *request) limitReq(l *config.LimitLoc) bool {
+	zones := q.snap.limits
+	var buf [4]limit.Req
+	ls := buf[:0]
+	for _, r := range l.Reqs.V {
+		ls = append(ls, limit.Req{Zone: zones.req[r.Zone.ID], Burst: r.Burst, Delay: r.Delay})
+	}
+	res := limit.CheckReq(ls, func(i int) (string, bool) {
+		z := l.Reqs.V[i].Zone
+		k := q.eval(z.Key)
+		if len(k) > 65535 {
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "the value of the \"%s\" key is more than 65535 bytes: \"%s\"%s", z.KeyText, k, q.logSuffix())
+			return "", false
+		}
+		return k, k != ""
+	})
+	dry := ""
+	if l.ReqDryRun.V {
+		dry = ", dry run"
+	}
+	level := logLevel(l.ReqLogLevel.V)
+	switch res.Outcome {
+	case limit.Declined:
+		return true
+	case limit.Passed:
+		q.limitReqStatus = limitPassed
+		return true
+	case limit.Rejected, limit.NoMemory:
+		if res.Outcome == limit.Rejected {
+			q.log().Logf(level, q.r.Conn.ID, "limiting requests%s, excess: %d.%03d by zone \"%s\"%s", dry, res.Excess/1000, res.Excess%1000, res.Zone, q.logSuffix())
+		} else {
+			q.snap.Log.Logf(errlog.Alert, 0, "could not allocate node in limit_req zone \"%s\"", res.Zone)
+		}
+		return q.limitReject(&q.limitReqStatus, l.ReqDryRun.V, l.ReqStatus.V)
+	}
+	if level < errlog.Info {
+		level++
+	}
+	q.log().Logf(level, q.r.Conn.ID, "delaying request%s, excess: %d.%03d, by zone \"%s\"%s", dry, res.Excess/1000, res.Excess%1000, res.Zone, q.logSuffix())
+	if l.ReqDryRun.V {
+		q.limitReqStatus = limitDelayedDryRun
+		return true
+	}
+	q.limitReqStatus = limitDelayed
+	time.Sleep(res.Delay)
+	return true
+}
+
+// limitConn is ngx_http_limit_conn_handler: each limit with a key takes
+// a count for the request's lifetime; a limit at its maximum gives back
+// the counts taken and answers with limit_conn_status.
+func (q *request) limitConn(l *config.LimitLoc) bool {
+	zones := q.snap.limits
+	for _, c := range l.Conns.V {
+		k := q.eval(c.Zone.Key)
+		if k == "" {
+			continue
+		}
+		if len(k) > 255 {
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "the value of the \"%s\" key is more than 255 bytes: \"%s\"%s", c.Zone.KeyText, k, q.logSuffix())
+			continue
+		}
+		q.limitConnStatus = limitPassed
+		z := zones.conn[c.Zone.ID]
+		h, ok, full := z.Acquire(k, c.Max)
+		if ok {
+			q.connHeld = append(q.connHeld, h)
+			continue
+		}
+		if full {
+			dry := ""
+			if l.ConnDryRun.V {
+				dry = ", dry run,"
+			}
+			q.log().Logf(logLevel(l.ConnLogLevel.V), q.r.Conn.ID, "limiting connections%s by zone \"%s\"%s", dry, z.Name, q.logSuffix())
+		} else {
+			q.snap.Log.Logf(errlog.Crit, 0, "ngx_slab_alloc() failed: no memory in limit_conn_zone \"%s\"", z.Name)
+		}
+		q.releaseConns()
+		return q.limitReject(&q.limitConnStatus, l.ConnDryRun.V, l.ConnStatus.V)
+	}
+	return true
+}
+
+// limitReject ends a limit's rejection: in dry run the request goes on
+// (REJECTED_DRY_RUN), else it is answered with the status (REJECTED).
+func (q *request) limitReject(status *uint8, dryRun bool, code int64) bool {
+	if dryRun {
+		*status = limitRejectedDryRun
+		return true
+	}
+	*status = limitRejected
+	q.respondStatus(int(code))
+	return false
+}
+
+// releaseConns gives back the limit_conn counts of the request (its
+// pool's cleanups).
+func (q *request) releaseConns() {
+	for i := range q.connHeld {
+		q.connHeld[i].Release()
+		q.connHeld[i] = limit.Held{}
+	}
+	q.connHeld = q.connHeld[:0]
+}
+
+// limitStatusVar is $limit_req_status or $limit_conn_status.
+func limitStatusVar(v uint8) (string, bool) {
+	if v == 0 {
+		return "", false
+	}
+	return limitReqNames[v], true
+}
