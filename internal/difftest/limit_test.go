@@ -25,6 +25,7 @@ func TestLimitReq(t *testing.T) {
     limit_req_zone $arg_j zone=two:1m rate=1r/m;
     server {
         listen 127.0.0.1:{{PORT}};
+        listen 127.0.0.1:{{PORT2}} http2;
         root {{ROOT}};
         access_log logs/access.log lim;
         limit_req zone=two;
@@ -59,8 +60,15 @@ func TestLimitReq(t *testing.T) {
 			n("log level warn", 2, "/w/f.txt?k=w"),
 			n("dry run delay logged a level lower", 2, "/n/f.txt?k=n"),
 			n("checked once across internal redirects", 2, "/tf/?k=tf"),
+			get("first over HTTP/1.1", "/s/f.txt?k=h2"),
+			onPort2(get("then over HTTP/2", "/s/f.txt?k=h2").overH2()),
 		},
 	})
+}
+
+func onPort2(c tc) tc {
+	c.port = 1
+	return c
 }
 
 // TestLimitReqDelay covers a real delay at 1r/s with burst: the request
@@ -98,12 +106,15 @@ func TestLimitConn(t *testing.T) {
 	runSite(t, &site{
 		http: limitLog + `
     limit_conn_zone $arg_c zone=addr:1m;
+    limit_req_zone $arg_k zone=one:1m rate=1r/m;
     server {
         listen 127.0.0.1:{{PORT}};
         root {{ROOT}};
         access_log logs/access.log lim;
         ` + loc("c", "") + loc("cd", "limit_conn_dry_run on;") + loc("cs", "limit_conn_status 429; limit_conn_log_level notice;") + `
         location /one/ { limit_conn addr 1; alias {{ROOT}}/s/; }
+        location /both/ { limit_conn addr 1; proxy_http_version 1.1; proxy_pass http://127.0.0.1:{{PORT}}/bothi/; }
+        location /bothi/ { limit_conn addr 1; limit_req zone=one; alias {{ROOT}}/s/; }
     }`,
 		files: map[string]string{"s/f.txt": "file\n"},
 		cases: []tc{
@@ -112,6 +123,9 @@ func TestLimitConn(t *testing.T) {
 			get("dry run", "/cd/f.txt?c=y"),
 			get("status and log level", "/cs/f.txt?c=z"),
 			getN("counts end with the request", 3, func(int) string { return "/one/f.txt?c=w" }),
+			getN("limit_req is checked before limit_conn", 3, func(i int) string {
+				return []string{"/bothi/f.txt?k=o", "/both/f.txt?k=o&c=o", "/both/f.txt?k=p&c=p"}[i]
+			}),
 		},
 	})
 }
