@@ -63,7 +63,7 @@ func render(ex *exchange, s *server, c tc, peer *exchange) (lines []string, body
 			lines = append(lines, "----")
 		}
 		lines = append(lines, r.statusLine)
-		body := norm.Replace(string(r.body))
+		body := norm.Replace(string(decodedBody(r)))
 		if ct, _ := r.get("Content-Type"); strings.HasPrefix(ct, "multipart/byteranges") {
 			if m := boundaryRe.FindStringSubmatch(ct); m != nil {
 				body = strings.ReplaceAll(body, m[1], "{{BOUNDARY}}")

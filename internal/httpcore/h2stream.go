@@ -549,6 +549,9 @@ func (w *Response) writeHeaderH2(s *stream, hp headPlan) {
 	if w.Location != "" {
 		b = h2AppendIndexed(b, h2IdxLocation, w.Location)
 	}
+	if w.GzipVary {
+		b = h2AppendLiteral(b, &hc.lower, "Vary", "Accept-Encoding")
+	}
 	for _, f := range w.Header {
 		if h2Hop(f.Name) {
 			continue

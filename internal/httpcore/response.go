@@ -89,6 +89,15 @@ type Response struct {
 	// is serialised: weir's header filters (add_header, expires, ...).
 	OnHeader func(w *Response)
 
+	// Gzip, when OnHeader (or the handler) sets it to a level 1..9,
+	// compresses the body that Write and SendFile are given, sync
+	// flushed by Flush (nginx's gzip body filter). The header filter
+	// clears the Content-Length itself.
+	Gzip int
+	// GzipVary adds "Vary: Accept-Encoding" where nginx's header filter
+	// writes it (r->gzip_vary with gzip_vary on).
+	GzipVary bool
+
 	impl responseImpl
 }
 
@@ -133,6 +142,9 @@ type outWriter struct {
 	headerLen  int64
 	err        error
 	hijacked   bool
+	gz         *gzState // the body compressor, when Response.Gzip is set
+	gzIn       int64    // bytes compressed, once finished
+	gzOut      int64
 }
 
 func (o *outWriter) reset() {
@@ -142,6 +154,9 @@ func (o *outWriter) reset() {
 }
 
 func (o *outWriter) release() {
+	if o.gz != nil {
+		o.gzClose(false)
+	}
 	if o.b != nil {
 		o.b.free()
 		o.b = nil
@@ -250,6 +265,9 @@ func (w *Response) WriteHeader() error {
 		s.clock = nanotime()
 	}
 	hp := w.plan(r)
+	if w.Gzip > 0 && !hp.headerOnly && !o.http09 {
+		o.gzStart(w.Gzip)
+	}
 	if s.h2 != nil {
 		w.writeHeaderH2(s, hp)
 		return nil
@@ -334,6 +352,9 @@ func (w *Response) WriteHeader() error {
 	} else {
 		b = append(b, "Connection: close\r\n"...)
 	}
+	if w.GzipVary {
+		b = append(b, "Vary: Accept-Encoding\r\n"...)
+	}
 	for _, h := range w.Header {
 		b = append(b, h.Name...)
 		b = append(b, ": "...)
@@ -374,6 +395,13 @@ func (w *Response) Write(p []byte) (int, error) {
 	}
 	n := len(p)
 	if o.drop || o.headOnly || n == 0 {
+		return n, nil
+	}
+	if o.gz != nil {
+		o.gzWrite(p)
+		if o.err != nil {
+			return 0, o.err
+		}
 		return n, nil
 	}
 	if w.BodySkip > 0 {
@@ -563,6 +591,9 @@ func (w *Response) SendFile(f *os.File, off, n int64) error {
 	if o.drop || o.headOnly || n <= 0 {
 		return nil
 	}
+	if o.gz != nil {
+		return o.gzFile(f, off, n)
+	}
 	if w.BodySkip > 0 {
 		k := min(n, w.BodySkip)
 		w.BodySkip -= k
@@ -701,6 +732,9 @@ func (w *Response) Flush() error {
 	if o.drop {
 		return nil
 	}
+	if o.gz != nil {
+		o.gzFlush()
+	}
 	o.flush()
 	if s := w.impl.s; s.h2 != nil && o.err == nil {
 		s.h2.flush()
@@ -752,6 +786,9 @@ func (w *Response) Finish() error {
 	o.finished = true
 	if o.drop {
 		return nil
+	}
+	if o.gz != nil {
+		o.gzClose(true)
 	}
 	if o.chunked {
 		o.buffer()

@@ -314,6 +314,7 @@ func (q *request) headerFilter(w *httpcore.Response) {
 	}
 	q.status = w.Status
 	lc := q.lc
+	own := len(w.Header)
 	ok := false
 	switch w.Status {
 	case 200, 201, 204, 206, 301, 302, 303, 304, 307, 308:
@@ -332,6 +333,7 @@ func (q *request) headerFilter(w *httpcore.Response) {
 		}
 		w.Header = append(w.Header, httpcore.Header{Name: h.Name, Value: v})
 	}
+	q.gzipFilter(w, own)
 	if strings.HasPrefix(w.Location, "/") && lc.AbsoluteRedirect.V {
 		w.Location = q.absoluteURL(w.Location)
 	}

@@ -23,7 +23,7 @@ import (
 // sent then.
 func SingleRange(w *httpcore.Response, r *httpcore.Request, maxRanges int) (status int, skip int64) {
 	size := w.ContentLength
-	if w.Status != 200 || size < 0 || maxRanges == 0 {
+	if w.Status != 200 || size < 0 || maxRanges == 0 || w.Gzip != 0 {
 		return 0, 0
 	}
 	var h condHeaders
