@@ -61,8 +61,11 @@ func NewSnapshot(cfg *config.Config, log *errlog.Logger) (*Snapshot, error) {
 			return nil, err
 		}
 		s.logs = ls
+		if s.limits, err = newLimitZones(cfg.HTTP.LimitZones); err != nil {
+			ls.close()
+			return nil, err
+		}
 		s.ups = upstream.NewSet(cfg.HTTP.Upstreams, upstream.Options{})
-		s.limits = newLimitZones(cfg.HTTP.LimitZones)
 	}
 	s.adhoc = map[string]*upstream.Group{}
 	return s, nil

@@ -1,7 +1,7 @@
 package httpd
 
 import (
-	"strconv"
+	"fmt"
 	"sync"
 	"time"
 
@@ -29,22 +29,28 @@ type limitZones struct {
 	conn []*limit.ConnZone
 }
 
-// zoneRegistry keeps the zones of the serving configuration so that a
-// reload keeps a zone's state when the zone keeps its name, kind, size,
-// key and rate, as nginx reuses a shared memory zone of the same name and
-// size across reloads.
+// zoneRegistry keeps the zones of the serving configuration: a reload
+// keeps a zone's keys when the zone keeps its name, module and size, as
+// nginx reuses a shared memory zone of the same name and size (the rate
+// may change; the key may not).
 var zoneRegistry struct {
 	sync.Mutex
 	clock limit.Clock
-	req   map[string]*limit.ReqZone
-	conn  map[string]*limit.ConnZone
-	sig   map[string]string
+	zones map[string]registered
 }
 
-// newLimitZones makes (or takes over) the zones of cfg.
-func newLimitZones(zs []*config.LimitZone) *limitZones {
+type registered struct {
+	conf *config.LimitZone
+	req  *limit.ReqZone
+	conn *limit.ConnZone
+}
+
+// newLimitZones makes (or takes over) the zones of cfg. A kept zone
+// whose key changed fails as ngx_http_limit_req_init_zone and
+// ngx_http_limit_conn_init_zone fail.
+func newLimitZones(zs []*config.LimitZone) (*limitZones, error) {
 	if len(zs) == 0 {
-		return &limitZones{}
+		return &limitZones{}, nil
 	}
 	r := &zoneRegistry
 	r.Lock()
@@ -53,27 +59,33 @@ func newLimitZones(zs []*config.LimitZone) *limitZones {
 		r.clock = limit.NewClock()
 	}
 	lz := &limitZones{req: make([]*limit.ReqZone, len(zs)), conn: make([]*limit.ConnZone, len(zs))}
-	req, conn, sig := map[string]*limit.ReqZone{}, map[string]*limit.ConnZone{}, map[string]string{}
+	next := map[string]registered{}
 	for i, z := range zs {
-		s := z.KeyText + "\x00" + strconv.FormatInt(z.Size, 10) + "\x00" + strconv.FormatInt(z.Rate, 10)
-		same := r.sig[z.Name] == s
-		sig[z.Name] = s
-		if z.Conn {
-			c := r.conn[z.Name]
-			if c == nil || !same {
-				c = limit.NewConnZone(z.Name, z.Size)
+		old, ok := r.zones[z.Name]
+		ok = ok && old.conf.Conn == z.Conn && old.conf.Size == z.Size
+		if ok && old.conf.KeyText != z.KeyText {
+			what := "limit_req"
+			if z.Conn {
+				what = "limit_conn_zone"
 			}
-			lz.conn[i], conn[z.Name] = c, c
-			continue
+			return nil, fmt.Errorf("%s \"%s\" uses the \"%s\" key while previously it used the \"%s\" key", what, z.Name, z.KeyText, old.conf.KeyText)
 		}
-		q := r.req[z.Name]
-		if q == nil || !same {
-			q = limit.NewReqZone(z.Name, z.Size, z.Rate, r.clock)
+		reg := registered{conf: z}
+		switch {
+		case z.Conn && ok:
+			reg.conn = old.conn
+		case z.Conn:
+			reg.conn = limit.NewConnZone(z.Name, z.Size)
+		case ok:
+			reg.req = old.req.WithRate(z.Rate)
+		default:
+			reg.req = limit.NewReqZone(z.Name, z.Size, z.Rate, r.clock)
 		}
-		lz.req[i], req[z.Name] = q, q
+		lz.req[i], lz.conn[i] = reg.req, reg.conn
+		next[z.Name] = reg
 	}
-	r.req, r.conn, r.sig = req, conn, sig
-	return lz
+	r.zones = next
+	return lz, nil
 }
 
 // logLevel maps the *_log_level words.

@@ -47,8 +47,13 @@ func NewClock() Clock {
 type ReqZone struct {
 	Name string
 	Rate int64 // requests per 1000 seconds (nginx's rate, 1 = 0.001 r/s)
-	now  Clock
+	*reqState
+}
 
+// reqState is the shared part of a zone, which a reload keeps while the
+// rate may change (nginx's shm sh with a new ctx).
+type reqState struct {
+	now   Clock
 	mu    sync.Mutex
 	nodes map[string]*reqNode
 	lru   reqNode // ring sentinel: lru.next is the most recent
@@ -67,9 +72,15 @@ type reqNode struct {
 
 // NewReqZone makes a zone of size bytes for rate (×1000).
 func NewReqZone(name string, size, rate int64, now Clock) *ReqZone {
-	z := &ReqZone{Name: name, Rate: rate, now: now, nodes: map[string]*reqNode{}, cap: capacity(size)}
-	z.lru.next, z.lru.prev = &z.lru, &z.lru
-	return z
+	st := &reqState{now: now, nodes: map[string]*reqNode{}, cap: capacity(size)}
+	st.lru.next, st.lru.prev = &st.lru, &st.lru
+	return &ReqZone{Name: name, Rate: rate, reqState: st}
+}
+
+// WithRate is the zone with its keys' state shared and another rate, as
+// a reload that changes only the rate makes it.
+func (z *ReqZone) WithRate(rate int64) *ReqZone {
+	return &ReqZone{Name: z.Name, Rate: rate, reqState: z.reqState}
 }
 
 // Req is one limit_req of a location: its zone, burst and delay in the
@@ -277,11 +288,11 @@ func (z *ReqZone) expire(n int, now int64) {
 	}
 }
 
-func (z *ReqZone) unlink(lr *reqNode) {
+func (z *reqState) unlink(lr *reqNode) {
 	lr.prev.next, lr.next.prev = lr.next, lr.prev
 }
 
-func (z *ReqZone) pushFront(lr *reqNode) {
+func (z *reqState) pushFront(lr *reqNode) {
 	lr.prev, lr.next = &z.lru, z.lru.next
 	z.lru.next.prev = lr
 	z.lru.next = lr

@@ -122,3 +122,36 @@ func TestConnZone(t *testing.T) {
 		t.Fatalf("not freed: %d %d", z.Count("k"), z.used)
 	}
 }
+
+// TestConcurrent runs limits from many goroutines (for -race): every
+// reservation is given back or accounted, and every count released.
+func TestConcurrent(t *testing.T) {
+	clock := NewClock()
+	a := NewReqZone("a", 1<<20, 1000, clock)
+	b := NewReqZone("b", 1<<20, 1000, clock)
+	c := NewConnZone("c", 1<<20)
+	done := make(chan bool)
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			for i := 0; i < 500; i++ {
+				k := string(rune('a' + (g+i)%5))
+				CheckReq([]Req{{Zone: a, Burst: 3000, Delay: NoDelay}, {Zone: b, Burst: 1000, Delay: NoDelay}}, keyOf(k))
+				if h, ok, _ := c.Acquire(k, 4); ok {
+					h.Release()
+				}
+			}
+			done <- true
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+	for _, n := range a.nodes {
+		if n.count != 0 {
+			t.Fatalf("node %q still reserved: %d", n.key, n.count)
+		}
+	}
+	if len(c.nodes) != 0 {
+		t.Fatalf("conn counts left: %d", len(c.nodes))
+	}
+}
