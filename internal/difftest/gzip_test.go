@@ -1,8 +1,14 @@
 package difftest
 
 import (
+	"bytes"
+	"compress/gzip"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestGzip compares the gzip filter (ngx_http_gzip_header_filter and
@@ -149,7 +155,105 @@ func TestGzip(t *testing.T) {
 			get("proxied 404", "/p/nothere", ae),
 			get("proxy unbuffered", "/pnb/big.html", ae),
 			get("proxy force ranges", "/pfr/big.html", ae, "Range: bytes=0-9"),
-			{name: "h2 gzip", req: "GET /big.html HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip\r\n\r\n", h2: true},
+		},
+	})
+}
+
+// gzipped returns s compressed, for the .gz files of gzip_static.
+func gzipped(s string) string {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write([]byte(s))
+	zw.Close()
+	return b.String()
+}
+
+// TestGzipStatic compares ngx_http_gzip_static_module: the .gz file
+// sent for a client that takes gzip (any client with "always"), with the
+// original's type and the .gz file's ETag and Last-Modified; a missing
+// .gz, a directory .gz, index files, ranges and conditional requests.
+func TestGzipStatic(t *testing.T) {
+	page := strings.Repeat("<p>static gzip page</p>", 30) + "\n"
+	ae := "Accept-Encoding: gzip"
+	runSite(t, &site{
+		http: `
+    log_format gzs '$status "$request" "$sent_http_content_encoding" "$sent_http_vary" "$server_protocol"';
+    server {
+        listen 127.0.0.1:{{PORT2}} http2;
+        server_name localhost;
+        root {{ROOT}};
+        access_log logs/access.log gzs;
+        gzip_static on;
+        gzip on;
+        gzip_vary on;
+        location /ret { return 200 "` + page + `"; }
+    }
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name localhost;
+        root {{ROOT}};
+        access_log logs/access.log gzs;
+        gzip_static on;
+        location / { }
+        location /always/ { gzip_static always; }
+        location /vary/ { gzip_vary on; }
+        location /both/ { gzip on; gzip_vary on; }
+        location /hdr/ { add_header X-A a; expires 1h; }
+    }
+`,
+		files: map[string]string{
+			"a.html":            page,
+			"a.html.gz":         gzipped(page),
+			"plain.txt":         page,
+			"only.css.gz":       gzipped(page),
+			"dir/index.html":    page,
+			"dir/index.html.gz": gzipped(page),
+			"d.html":            page,
+			"d.html.gz/":        "",
+			"always/a.html":     page,
+			"always/a.html.gz":  gzipped(page),
+			"vary/a.html":       page,
+			"vary/a.html.gz":    gzipped(page),
+			"vary/b.html":       page,
+			"both/a.html":       page,
+			"both/a.html.gz":    gzipped(page),
+			"both/b.html":       page,
+			"hdr/a.html":        page,
+			"hdr/a.html.gz":     gzipped(page),
+		},
+		setup: func(t *testing.T, root string) {
+			// the .gz differs in time from the original
+			old := mtime.Add(-time.Hour)
+			os.Chtimes(filepath.Join(root, "a.html.gz"), old, old)
+		},
+		cases: []tc{
+			get("gz", "/a.html", ae),
+			get("no ae", "/a.html"),
+			get("q0", "/a.html", "Accept-Encoding: gzip;q=0"),
+			req("head", "HEAD", "/a.html", ae),
+			get("range", "/a.html", ae, "Range: bytes=0-9"),
+			get("inm", "/a.html", ae, `If-None-Match: "65e6a87c-`+strconv.FormatInt(int64(len(gzipped(page))), 16)+`"`),
+			get("no gz file", "/plain.txt", ae),
+			get("only gz", "/only.css", ae),
+			get("only gz no ae", "/only.css"),
+			get("index", "/dir/", ae),
+			get("gz is dir", "/d.html", ae),
+			req("post", "POST", "/a.html", ae),
+			get("always no ae", "/always/a.html"),
+			get("vary no ae", "/vary/a.html"),
+			get("vary gz", "/vary/a.html", ae),
+			get("vary no gz file", "/vary/b.html", ae),
+			get("both", "/both/a.html", ae),
+			get("both no ae", "/both/a.html"),
+			get("both filter", "/both/b.html", ae),
+			get("headers", "/hdr/a.html", ae),
+			get("via", "/a.html", ae, "Via: 1.1 p"),
+			get("http/1.0", "/a.html", ae, "Connection: keep-alive"),
+			{name: "http/1.0 request", req: "GET /a.html HTTP/1.0\r\nAccept-Encoding: gzip\r\n\r\n"},
+			{name: "h2 static", port: 1, req: "GET /a.html HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip\r\n\r\n", h2: true},
+			{name: "h2 filter", port: 1, req: "GET /plain.txt HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip\r\n\r\n", h2: true},
+			{name: "h2 return", port: 1, req: "GET /ret HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip\r\n\r\n", h2: true},
+			{name: "h2 no ae", port: 1, req: "GET /ret HTTP/1.1\r\nHost: localhost\r\n\r\n", h2: true},
 		},
 	})
 }

@@ -159,6 +159,9 @@ func (q *request) staticContent() {
 		q.respondStatus(403)
 		return
 	}
+	if q.lc.Gzip.Static.V != "off" && (m == "GET" || m == "HEAD") && q.gzipStatic() {
+		return
+	}
 	if !getLike {
 		q.discardBody()
 		q.respondStatus(405)

@@ -1,10 +1,13 @@
 package httpd
 
 import (
+	"os"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"weir/internal/config"
+	"weir/internal/errlog"
 	"weir/internal/httpcore"
 	"weir/internal/static"
 )
@@ -368,4 +371,47 @@ func (q *request) gzipRatio() (string, bool) {
 		s += "0"
 	}
 	return s + strconv.FormatInt(frac, 10), true
+}
+
+// gzipStatic is ngx_http_gzip_static_handler, run before the static
+// module for a GET or HEAD of a URI not ending in "/": with gzip_static
+// on and a client that takes gzip (always: any client), the file's ".gz"
+// neighbour is sent with the file's type and Content-Encoding: gzip. It
+// reports whether it answered. Once the .gz file opened, gzip_vary's
+// Vary goes out with whatever answer follows.
+func (q *request) gzipStatic() bool {
+	gz := &q.lc.Gzip
+	ok := gz.Static.V == "always" || q.gzipOK(q.w)
+	if !gz.Vary.V && !ok {
+		return false
+	}
+	orig := q.mapURI()
+	path := orig + ".gz"
+	f, err := os.Open(path)
+	if err != nil {
+		switch en := errnoOf(err); en {
+		case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG:
+		default:
+			lv := errlog.Crit
+			if en == syscall.EACCES || en == syscall.EMLINK || en == syscall.ELOOP {
+				lv = errlog.Error
+			}
+			q.log().Logf(lv, q.r.Conn.ID, "open() \"%s\" failed %s%s", path, errlog.SysError(err), q.logSuffix())
+		}
+		return false
+	}
+	q.w.GzipVary = gz.Vary.V
+	fi, err := f.Stat()
+	if !ok || err != nil || fi.IsDir() {
+		f.Close()
+		return false
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		q.log().Logf(errlog.Crit, q.r.Conn.ID, "\"%s\" is not a regular file%s", path, q.logSuffix())
+		q.respondStatus(404)
+		return true
+	}
+	q.sendStaticFile(f, fi, orig, "gzip")
+	return true
 }

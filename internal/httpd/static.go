@@ -1,6 +1,8 @@
 package httpd
 
 import (
+	"io/fs"
+	"os"
 	"strings"
 
 	"weir/internal/static"
@@ -30,6 +32,14 @@ func (q *request) serveStatic() {
 		q.redirect(301, loc)
 		return
 	}
+	q.sendStaticFile(f, fi, path, "")
+}
+
+// sendStaticFile answers with the open file f (closed here) as the
+// static module does; ctypePath names the file whose type is sent and
+// encoding, when set, is a Content-Encoding written after the ETag
+// (gzip_static's .gz file of path).
+func (q *request) sendStaticFile(f *os.File, fi fs.FileInfo, ctypePath, encoding string) {
 	defer f.Close()
 	if q.method == "POST" {
 		q.discardBody()
@@ -41,7 +51,7 @@ func (q *request) serveStatic() {
 		return
 	}
 	opt := static.DefaultOptions
-	opt.ContentType = q.contentType(path)
+	opt.ContentType = q.contentType(ctypePath)
 	opt.ETag = q.lc.Etag.V
 	switch q.lc.IfModifiedSince.V {
 	case "off":
@@ -55,6 +65,10 @@ func (q *request) serveStatic() {
 		opt.MaxRanges = int(q.lc.MaxRanges.V)
 	}
 	opt.Sendfile = q.lc.Sendfile.V
+	if encoding != "" {
+		// gzip_static does not allow ranges (nor Accept-Ranges)
+		opt.Encoding, opt.MaxRanges = encoding, 0
+	}
 	opt.ErrStatus = q.errStatus
 	q.prepareHeader()
 	status, err := static.ServeFile(q.w, q.r, f, fi, &opt)

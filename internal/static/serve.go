@@ -39,6 +39,9 @@ type Options struct {
 	// neither conditional requests, ranges nor Last-Modified apply; the
 	// method check is skipped since nginx turns the request into a GET.
 	ErrStatus int
+	// Encoding, when set, is sent as Content-Encoding right after the
+	// ETag (gzip_static's precompressed file).
+	Encoding string
 	// Boundary returns the number of a multipart/byteranges boundary;
 	// nil uses the process-wide sequence 1, 2, 3, ... as nginx's
 	// ngx_next_temp_number does.
@@ -107,6 +110,9 @@ func serveFile(w *httpcore.Response, out responder, r *httpcore.Request, f *os.F
 		etag = ETag(mtime, size)
 		w.Header = append(w.Header, httpcore.Header{Name: "ETag", Value: etag})
 	}
+	if opt.Encoding != "" {
+		w.Header = append(w.Header, httpcore.Header{Name: "Content-Encoding", Value: opt.Encoding})
+	}
 
 	var h condHeaders
 	h.scan(r.Headers)
@@ -125,6 +131,10 @@ func serveFile(w *httpcore.Response, out responder, r *httpcore.Request, f *os.F
 				status = 304
 				w.Status = 304
 				w.ContentType, w.ContentLength = "", -1
+				if opt.Encoding != "" {
+					// ngx_http_not_modified drops the Content-Encoding
+					w.Header = w.Header[:len(w.Header)-1]
+				}
 			}
 		}
 	}
