@@ -257,3 +257,50 @@ func TestGzipStatic(t *testing.T) {
 		},
 	})
 }
+
+// TestGzipFastCGI compares the gzip filter on FastCGI answers, buffered
+// and unbuffered, with PHP's own Content-Encoding and Vary.
+func TestGzipFastCGI(t *testing.T) {
+	if nginxBin == "" {
+		t.Skip("nginx is not installed")
+	}
+	fpm := deadAddr(t)
+	startFPMPool(t, fpm, "")
+	ae := "Accept-Encoding: gzip"
+	runSite(t, &site{
+		files: map[string]string{
+			"g.php":  `<?php echo str_repeat("<p>from php</p>", 50), "\n"; flush(); echo str_repeat("<p>more</p>", 50), "\n";`,
+			"ce.php": `<?php header("Content-Encoding: identity"); echo str_repeat("<p>x</p>", 50);`,
+			"j.php":  `<?php header("Content-Type: application/json"); echo "{\"a\": \"", str_repeat("y", 100), "\"}";`,
+			"s.php":  `<?php echo "short";`,
+			"e.php":  `<?php http_response_code(404); echo str_repeat("<p>gone</p>", 20);`,
+			"r.php":  `<?php http_response_code(500); echo str_repeat("<p>err</p>", 20);`,
+		},
+		backends: func(*testing.T, string) []string { return []string{fpm} },
+		http: `
+    log_format gzf '$status "$request" "$sent_http_content_encoding"';
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name localhost;
+        root {{ROOT}};
+        access_log logs/access.log gzf;
+        gzip on;
+        gzip_vary on;
+        gzip_types application/json;
+        location ~ \.php$ { ` + fcgiParams + ` fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name; fastcgi_pass {{B0}}; }
+        location /nb/ { ` + fcgiParams + ` fastcgi_param SCRIPT_FILENAME $document_root/g.php; fastcgi_buffering off; fastcgi_pass {{B0}}; }
+    }
+`,
+		cases: []tc{
+			get("php", "/g.php", ae),
+			get("php no ae", "/g.php"),
+			get("php unbuffered", "/nb/x", ae),
+			get("php ce", "/ce.php", ae),
+			get("php json", "/j.php", ae),
+			get("php short", "/s.php", ae),
+			get("php 404", "/e.php", ae),
+			get("php 500", "/r.php", ae),
+			req("php head", "HEAD", "/g.php", ae),
+		},
+	})
+}
