@@ -23,9 +23,11 @@ func TestLimitReq(t *testing.T) {
 		http: limitLog + `
     limit_req_zone $arg_k zone=one:1m rate=1r/m;
     limit_req_zone $arg_j zone=two:1m rate=1r/m;
+    limit_req_zone $arg_k zone=small:32k rate=1r/m;
     server {
         listen 127.0.0.1:{{PORT}};
         listen 127.0.0.1:{{PORT2}} http2;
+        location /small/ { limit_req zone=small; alias {{ROOT}}/s/; }
         root {{ROOT}};
         access_log logs/access.log lim;
         limit_req zone=two;
@@ -60,6 +62,17 @@ func TestLimitReq(t *testing.T) {
 			n("log level warn", 2, "/w/f.txt?k=w"),
 			n("dry run delay logged a level lower", 2, "/n/f.txt?k=n"),
 			n("checked once across internal redirects", 2, "/tf/?k=tf"),
+			// a 32k zone holds 191 short keys: the 192nd evicts the
+			// least recently used (k0 passes again), k2 is still known
+			getN("full zone forgets its oldest key", 194, func(i int) string {
+				switch i {
+				case 192:
+					return "/small/f.txt?k=k0"
+				case 193:
+					return "/small/f.txt?k=k2"
+				}
+				return fmt.Sprintf("/small/f.txt?k=k%d", i)
+			}),
 			get("first over HTTP/1.1", "/s/f.txt?k=h2"),
 			onPort2(get("then over HTTP/2", "/s/f.txt?k=h2").overH2()),
 		},

@@ -12,8 +12,7 @@ type ConnZone struct {
 
 	mu    sync.Mutex
 	nodes map[string]*connNode
-	used  int64
-	cap   int64
+	slab  *slab
 }
 
 type connNode struct {
@@ -24,7 +23,11 @@ type connNode struct {
 
 // NewConnZone makes a zone of size bytes.
 func NewConnZone(name string, size int64) *ConnZone {
-	return &ConnZone{Name: name, nodes: map[string]*connNode{}, cap: capacity(size)}
+	// the zone's own context and name (ngx_http_limit_conn_init_zone)
+	sl := newSlab(size)
+	sl.alloc(24 + 40)
+	sl.alloc(int64(len(" in limit_conn_zone \"\"") + 1 + len(name)))
+	return &ConnZone{Name: name, nodes: map[string]*connNode{}, slab: sl}
 }
 
 // Conn is one limit_conn of a location.
@@ -48,12 +51,11 @@ func (z *ConnZone) Acquire(key string, max int64) (h Held, ok, full bool) {
 	lc := z.nodes[key]
 	if lc == nil {
 		size := ConnNodeSize(len(key))
-		if z.used+size > z.cap {
+		if !z.slab.alloc(size) {
 			return Held{}, false, false
 		}
 		lc = &connNode{key: strings.Clone(key), conn: 1, size: size} // the key may alias a request's buffer
 		z.nodes[lc.key] = lc
-		z.used += size
 		return Held{z, lc}, true, false
 	}
 	if lc.conn >= max {
@@ -75,7 +77,7 @@ func (h Held) Release() {
 	lc.conn--
 	if lc.conn == 0 {
 		delete(z.nodes, lc.key)
-		z.used -= lc.size
+		z.slab.free(lc.size)
 	}
 	z.mu.Unlock()
 }
@@ -90,38 +92,10 @@ func (z *ConnZone) Count(key string) int64 {
 	return 0
 }
 
-// pageSize is ngx_pagesize on the platforms weir runs on.
-const pageSize = 4096
-
-// ReqNodeSize is the slab a limit_req node of a key takes: the rbtree
-// node up to its color (32 bytes), the limit_req node up to its data (48)
-// and the key, rounded to the slab's slot size.
-func ReqNodeSize(keyLen int) int64 { return slot(32 + 48 + int64(keyLen)) }
+// ReqNodeSize is the bytes a limit_req node of a key asks the slab for:
+// the rbtree node up to its color (32), the limit_req node up to its data
+// (48) and the key.
+func ReqNodeSize(keyLen int) int64 { return 32 + 48 + int64(keyLen) }
 
 // ConnNodeSize is the same for limit_conn (32 + 4 and the key).
-func ConnNodeSize(keyLen int) int64 { return slot(32 + 4 + int64(keyLen)) }
-
-// slot is ngx_slab_alloc's rounding: a power of two from 8 bytes up to
-// half a page, whole pages beyond.
-func slot(n int64) int64 {
-	if n > pageSize/2 {
-		return (n + pageSize - 1) / pageSize * pageSize
-	}
-	s := int64(8)
-	for s < n {
-		s <<= 1
-	}
-	return s
-}
-
-// capacity is roughly what ngx_slab_init leaves for nodes in a zone of
-// size bytes: pages of 4096 bytes each with a 24-byte descriptor, after
-// the pool header, less the pages the zone's own context and log name
-// take.
-func capacity(size int64) int64 {
-	pages := (size-1024)/(pageSize+24) - 2
-	if pages < 0 {
-		pages = 0
-	}
-	return pages * pageSize
-}
+func ConnNodeSize(keyLen int) int64 { return 32 + 4 + int64(keyLen) }

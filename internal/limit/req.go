@@ -57,8 +57,7 @@ type reqState struct {
 	mu    sync.Mutex
 	nodes map[string]*reqNode
 	lru   reqNode // ring sentinel: lru.next is the most recent
-	used  int64   // bytes of slab the nodes take
-	cap   int64
+	slab  *slab
 }
 
 type reqNode struct {
@@ -72,7 +71,11 @@ type reqNode struct {
 
 // NewReqZone makes a zone of size bytes for rate (×1000).
 func NewReqZone(name string, size, rate int64, now Clock) *ReqZone {
-	st := &reqState{now: now, nodes: map[string]*reqNode{}, cap: capacity(size)}
+	// the zone's own context and name (ngx_http_limit_req_init_zone)
+	sl := newSlab(size)
+	sl.alloc(24 + 40 + 16)
+	sl.alloc(int64(len(" in limit_req zone \"\"") + 1 + len(name)))
+	st := &reqState{now: now, nodes: map[string]*reqNode{}, slab: sl}
 	st.lru.next, st.lru.prev = &st.lru, &st.lru
 	return &ReqZone{Name: name, Rate: rate, reqState: st}
 }
@@ -182,9 +185,9 @@ func (z *ReqZone) lookup(key string, burst int64, account bool) (Outcome, int64,
 	}
 	size := ReqNodeSize(len(key))
 	z.expire(1, now)
-	if z.used+size > z.cap {
+	if !z.slab.alloc(size) {
 		z.expire(0, now)
-		if z.used+size > z.cap {
+		if !z.slab.alloc(size) {
 			return NoMemory, 0, nil
 		}
 	}
@@ -192,7 +195,6 @@ func (z *ReqZone) lookup(key string, burst int64, account bool) (Outcome, int64,
 	key = strings.Clone(key)
 	lr := &reqNode{key: key, size: size}
 	z.nodes[key] = lr
-	z.used += size
 	z.pushFront(lr)
 	if account {
 		lr.last = now
@@ -284,7 +286,7 @@ func (z *ReqZone) expire(n int, now int64) {
 		}
 		z.unlink(lr)
 		delete(z.nodes, lr.key)
-		z.used -= lr.size
+		z.slab.free(lr.size)
 	}
 }
 
