@@ -104,12 +104,12 @@ func TestConfigureLayout(t *testing.T) {
 	if !strings.HasPrefix(lines[2], "configure arguments: --prefix=/usr/local/weir/ --conf-path=conf/nginx.conf") {
 		t.Errorf("line 3 = %q", lines[2])
 	}
-	for _, w := range []string{" --with-http_ssl_module", " --with-http_v2_module", " --without-http_gzip_module", " --without-http_grpc_module"} {
+	for _, w := range []string{" --with-http_ssl_module", " --with-http_v2_module", " --with-http_gzip_static_module", " --without-http_grpc_module"} {
 		if !strings.Contains(lines[2], w) {
 			t.Errorf("configure arguments lack %q", w)
 		}
 	}
-	for _, w := range []string{"autoindex", "rewrite", "access_module", "proxy_module", "upstream_"} {
+	for _, w := range []string{"autoindex", "rewrite", "access_module", "proxy_module", "upstream_", "http_gzip_module"} {
 		if strings.Contains(lines[2], w) {
 			t.Errorf("configure arguments mention %q, which weir has (or does not claim)", w)
 		}
