@@ -171,7 +171,7 @@ func setGzipTypes(b *builder, s *conf.Stmt) error {
 	return nil
 }
 
-// setGzipProxied is ngx_conf_set_bitmask_slot: words add bits, a repeated
+// setGzipProxied is ngx_conf_set_bitmask_slot: words (in any case) add bits, a repeated
 // one is a warning, and a later gzip_proxied at the same level adds more.
 func setGzipProxied(b *builder, s *conf.Stmt) error {
 	o := &b.cur.Gzip.Proxied
@@ -181,7 +181,7 @@ func setGzipProxied(b *builder, s *conf.Stmt) error {
 	for _, a := range s.Args {
 		bit := uint32(0)
 		for _, n := range gzipProxiedNames {
-			if n.name == a {
+			if strings.EqualFold(n.name, a) {
 				bit = n.bit
 				break
 			}
