@@ -23,6 +23,9 @@ import (
 // does not set headers_out.content_encoding). A HEAD request is treated
 // as a GET here: r->header_only is not set yet.
 func (q *request) gzipFilter(w *httpcore.Response, own int) {
+	// a header filter run again (a special response after a first
+	// pass that did not send) decides anew
+	w.Gzip = 0
 	gz := &q.lc.Gzip
 	if !gz.On.V {
 		return
