@@ -442,6 +442,7 @@ type upBody struct {
 	start     time.Time
 	limit     int64
 	buffering bool
+	flushed   bool // without buffering: the header went out before a wait
 	reuse     bool // at bodyDone: the connection may serve another request
 	headBytes bool // the piece being decoded came with the header
 }
@@ -478,9 +479,11 @@ func (q *request) bodyNext(b *upBody, buf []byte) ([]byte, bodyEnd) {
 		case b.lateErr != nil:
 			// an error that came with the read of carried bytes
 			err, b.lateErr = b.lateErr, nil
-		case len(b.pending) > 0 && !h.Chunked && (b.remain < 0 || int64(len(b.pending)) < b.remain) && len(b.pending) < len(buf)/2:
-			// the start of a body that goes on waits for the next
-			// read, so both go to the client in one write
+		case b.buffering && len(b.pending) > 0 && !h.Chunked && (b.remain < 0 || int64(len(b.pending)) < b.remain) && len(b.pending) < len(buf)/2:
+			// the start of a buffered body that goes on waits for the
+			// next read, so both go to the client in one write (an
+			// unbuffered one goes at once, as nginx's non-buffered
+			// filter sends what came with the header)
 			carry := copy(buf, b.pending)
 			b.pending = nil
 			var n int
@@ -492,6 +495,14 @@ func (q *request) bodyNext(b *upBody, buf []byte) ([]byte, bodyEnd) {
 		case buf == nil:
 			return nil, bodyMore
 		default:
+			if !b.buffering && !b.flushed {
+				b.flushed = true
+				// without buffering the header does not wait for the
+				// body: nginx flushes it when nothing came with it
+				// (ngx_http_send_special with NGX_HTTP_FLUSH); a failed
+				// write shows in the next one
+				_ = q.w.Flush()
+			}
 			var n int
 			n, err = q.readUpstream(buf, b.start, b.limit)
 			in = buf[:n]
