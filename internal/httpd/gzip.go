@@ -87,22 +87,11 @@ func gzipType(t config.GzipTypes, ctype string) bool {
 	return false
 }
 
-// firstHeader returns the first request field called name (lower-case),
-// as nginx keeps it in headers_in.
-func (q *request) firstHeader(name string) (string, bool) {
-	for _, h := range q.r.Headers {
-		if httpcore.EqualFold(h.Name, name) {
-			return h.Value, true
-		}
-	}
-	return "", false
-}
-
 // gzipOK is ngx_http_gzip_ok: whether this client may get a gzipped
 // answer. w is the response as far as the header filters made it (for
 // gzip_proxied's look at Expires, Cache-Control, Last-Modified, ETag).
 func (q *request) gzipOK(w *httpcore.Response) bool {
-	ae, ok := q.firstHeader("accept-encoding")
+	ae, ok := q.r.Header("accept-encoding")
 	if !ok || len(ae) < 4 {
 		return false
 	}
@@ -116,11 +105,11 @@ func (q *request) gzipOK(w *httpcore.Response) bool {
 	if !q.httpAtLeast11() && !gz.HTTP10.V {
 		return false
 	}
-	if _, via := q.firstHeader("via"); via && !q.gzipProxiedOK(w, gz.Proxied.V) {
+	if _, via := q.r.Header("via"); via && !q.gzipProxiedOK(w, gz.Proxied.V) {
 		return false
 	}
 	if len(gz.Disable.V) > 0 {
-		if ua, ok := q.firstHeader("user-agent"); ok {
+		if ua, ok := q.r.Header("user-agent"); ok {
 			for _, re := range gz.Disable.V {
 				if re.MatchString(ua) {
 					return false
@@ -153,11 +142,11 @@ func (q *request) gzipProxiedOK(w *httpcore.Response, p uint32) bool {
 		return true
 	}
 	if p&config.GzipProxiedAuth != 0 {
-		if _, ok := q.firstHeader("authorization"); ok {
+		if _, ok := q.r.Header("authorization"); ok {
 			return true
 		}
 	}
-	if e, ok := findHeader(w.Header, "expires"); ok {
+	if e, ok := httpcore.FieldValue(w.Header, "expires"); ok {
 		if p&config.GzipProxiedExpired == 0 {
 			return false
 		}
@@ -166,7 +155,7 @@ func (q *request) gzipProxiedOK(w *httpcore.Response, p uint32) bool {
 			return false
 		}
 		date := q.h.Now().Unix()
-		if d, ok := findHeader(w.Header, "date"); ok {
+		if d, ok := httpcore.FieldValue(w.Header, "date"); ok {
 			if date = static.ParseHTTPTime(d); date < 0 {
 				return false
 			}
@@ -189,24 +178,14 @@ func (q *request) gzipProxiedOK(w *httpcore.Response, p uint32) bool {
 	return true
 }
 
-// findHeader returns the value of the first response field called name.
-func findHeader(hs []httpcore.Header, name string) (string, bool) {
-	for _, h := range hs {
-		if httpcore.EqualFold(h.Name, name) {
-			return h.Value, true
-		}
-	}
-	return "", false
-}
-
 // hasValue reports whether the first field called name is not empty.
 func hasValue(hs []httpcore.Header, name string) bool {
-	v, _ := findHeader(hs, name)
+	v, _ := httpcore.FieldValue(hs, name)
 	return v != ""
 }
 
 func hasHeader(hs []httpcore.Header, name string) bool {
-	_, ok := findHeader(hs, name)
+	_, ok := httpcore.FieldValue(hs, name)
 	return ok
 }
 
@@ -234,24 +213,10 @@ func ccToken(hs []httpcore.Header, tok string) bool {
 	return false
 }
 
-// msie6 is headers_in.msie6 as ngx_http_process_user_agent sets it: MSIE
-// 4, 5, or 6 without SV1, and not Opera.
+// msie6 is headers_in.msie6 (classifyUserAgent) of the first User-Agent.
 func (q *request) msie6() bool {
-	ua, ok := q.firstHeader("user-agent")
-	if !ok || strings.Contains(ua, "Opera") {
-		return false
-	}
-	i := strings.Index(ua, "MSIE ")
-	if i < 0 || i+7 >= len(ua) || ua[i+6] != '.' {
-		return false
-	}
-	switch ua[i+5] {
-	case '4', '5':
-		return true
-	case '6':
-		return !strings.Contains(ua[i+8:], "SV1")
-	}
-	return false
+	ua, ok := q.r.Header("user-agent")
+	return ok && classifyUserAgent(ua).msie6
 }
 
 // acceptsGzip is ngx_http_gzip_accept_encoding: "gzip" as a token of

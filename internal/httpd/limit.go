@@ -88,15 +88,10 @@ func newLimitZones(zs []*config.LimitZone) (*limitZones, error) {
 	return lz, nil
 }
 
-// logLevel maps the *_log_level words.
+// logLevel maps the *_log_level words (info, notice, warn, error).
 func logLevel(name string) errlog.Level {
-	switch name {
-	case "info":
-		return errlog.Info
-	case "notice":
-		return errlog.Notice
-	case "warn":
-		return errlog.Warn
+	if lv, ok := errlog.ParseLevel(name); ok {
+		return lv
 	}
 	return errlog.Error
 }

@@ -59,17 +59,39 @@ func (q *request) errorPageBody(code int) string {
 var msiePadding = strings.Repeat("<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n", 6)
 
 // friendlyErrorBrowser reports whether the User-Agent is one nginx pads
-// error pages for: MSIE (not Opera) or Chrome (not Gecko), as
-// ngx_http_process_user_agent classifies it.
+// error pages for: MSIE or Chrome.
 func (q *request) friendlyErrorBrowser() bool {
 	ua, ok := q.requestHeader("user_agent")
-	if !ok || strings.Contains(ua, "Opera") {
+	if !ok {
 		return false
 	}
-	if i := strings.Index(ua, "MSIE "); i >= 0 && i+7 < len(ua) {
-		return true
+	k := classifyUserAgent(ua)
+	return k.msie || k.chrome
+}
+
+// userAgent is what ngx_http_process_user_agent makes of a User-Agent:
+// MSIE (a version follows "MSIE "), MSIE 4, 5 or 6 without SV1 (msie6),
+// and Chrome (not Gecko, not MSIE); Opera is none of them.
+type userAgent struct{ msie, msie6, chrome bool }
+
+func classifyUserAgent(ua string) (k userAgent) {
+	if strings.Contains(ua, "Opera") {
+		return k
 	}
-	return !strings.Contains(ua, "Gecko/") && strings.Contains(ua, "Chrome/")
+	if i := strings.Index(ua, "MSIE "); i >= 0 && i+7 < len(ua) {
+		k.msie = true
+		if ua[i+6] == '.' {
+			switch ua[i+5] {
+			case '4', '5':
+				k.msie6 = true
+			case '6':
+				k.msie6 = !strings.Contains(ua[i+8:], "SV1")
+			}
+		}
+		return k
+	}
+	k.chrome = !strings.Contains(ua, "Gecko/") && strings.Contains(ua, "Chrome/")
+	return k
 }
 
 // wireStatus maps nginx's internal codes to what goes on the wire.
