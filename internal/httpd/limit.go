@@ -3,7 +3,6 @@ package httpd
 import (
 	"fmt"
 	"sync"
-	"time"
 
 	"weir/internal/config"
 	"weir/internal/errlog"
@@ -156,7 +155,12 @@ func (q *request) limitReq(l *config.LimitLoc) bool {
 		return true
 	}
 	q.limitReqStatus = limitDelayed
-	time.Sleep(res.Delay)
+	if q.r.WaitClosed(res.Delay) {
+		q.log().Logf(errlog.Info, q.r.Conn.ID, "client prematurely closed connection%s", q.logSuffix())
+		q.status = 499
+		q.closed = true
+		return false
+	}
 	return true
 }
 

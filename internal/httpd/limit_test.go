@@ -3,6 +3,7 @@ package httpd
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"weir/internal/config"
 	"weir/internal/limit"
@@ -35,5 +36,32 @@ func TestLimitZonesReload(t *testing.T) {
 	_, err = newLimitZones(zone("$remote_addr", 2<<20, 16))
 	if err == nil || !strings.Contains(err.Error(), `limit_req "reload-test" uses the "$remote_addr" key while previously it used the "$binary_remote_addr" key`) {
 		t.Fatalf("key change: %v", err)
+	}
+}
+
+// TestLimitReqDelayClientCloses: a request delayed by limit_req whose
+// client leaves ends at once with 499, as ngx_http_test_reading
+// does (with the info line "client prematurely closed connection"); a client that stays gets the answer.
+func TestLimitReqDelayClientCloses(t *testing.T) {
+	addr, dir := proxyEnv(t, `events {} http {
+	access_log logs/access.log;
+	limit_req_zone $arg_k zone=one:1m rate=10r/s;
+	server { listen 127.0.0.1:{{PORT}}; root {{ROOT}};
+		location / { limit_req zone=one burst=5; }
+	} }`, nil)
+	if r := get(t, addr, "/1k.txt?k=a"); r.status != 200 {
+		t.Fatalf("first request: %d", r.status)
+	}
+	// the second is delayed by 100 ms; its client leaves after 20
+	c := dialSend(t, addr, "GET /1k.txt?k=a HTTP/1.1\r\nHost: test\r\n\r\n")
+	time.Sleep(20 * time.Millisecond)
+	c.Close()
+	logs := waitLog(t, dir, "access.log", 2)
+	if !strings.Contains(logs, `"GET /1k.txt?k=a HTTP/1.1" 499 0`) {
+		t.Fatalf("access log:\n%s", logs)
+	}
+	// a client that waits is answered after its delay
+	if r := get(t, addr, "/1k.txt?k=a"); r.status != 200 || len(r.body) != 1024 {
+		t.Fatalf("delayed request: %d, %d bytes", r.status, len(r.body))
 	}
 }
