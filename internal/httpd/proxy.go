@@ -7,7 +7,6 @@ import (
 	"os"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"weir/internal/config"
@@ -202,8 +201,8 @@ func (q *request) proxyAttempts() {
 	px := q.px
 	uc := px.uc
 	in := upstream.Input{Key: q.eval(px.grp.Upstream.HashKey)}
-	if !q.r.Conn.Unix {
-		in.Client = q.r.Conn.Remote.Addr().Unmap()
+	if ap, unix := q.remote(); !unix {
+		in.Client = ap.Addr().Unmap()
 	}
 	px.grp.Begin(&px.pick, in)
 	tries := px.pick.Tries()
@@ -259,7 +258,7 @@ func (q *request) proxyAttempts() {
 				tries--
 				continue
 			}
-			if !uc.IgnoreClientAbort.V && px.st.headerTime > clientCheckAfter && q.clientGone() {
+			if !uc.IgnoreClientAbort.V && px.st.headerTime > clientCheckAfter && q.r.ClientGone() {
 				// ngx_http_upstream_check_broken_connection: the client
 				// left while the upstream was thinking
 				q.log().Logf(errlog.Info, q.r.Conn.ID, "client prematurely closed connection, so upstream connection is closed too%s%s", px.action, q.logSuffix())
@@ -774,23 +773,3 @@ func (q *request) dial(peer *upstream.Peer) (net.Conn, error) {
 // system call, so only slow answers pay it).
 const clientCheckAfter = 50 * time.Millisecond
 
-// clientGone reports whether the client closed its side of the
-// connection: a non-blocking peek that finds end of file. Pipelined bytes
-// or an unreadable socket count as "still there".
-func (q *request) clientGone() bool {
-	sc, ok := q.r.Conn.NetConn.(syscall.Conn)
-	if !ok {
-		return false
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return false
-	}
-	gone := false
-	_ = raw.Control(func(fd uintptr) {
-		var b [1]byte
-		n, _, errno := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		gone = errno == nil && n == 0
-	})
-	return gone
-}
