@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"weir/internal/conf"
+	"weir/internal/inet"
 )
 
 // Listen is one listen directive of a server.
@@ -277,47 +278,11 @@ func (l *Listen) expand() []*Listen {
 // inetAddr parses a dotted-quad IPv4 address as ngx_inet_addr does:
 // exactly four parts, each at most 255; leading zeros are decimal and an
 // empty part is zero.
-func inetAddr(s string) (netip.Addr, bool) {
-	var b [4]byte
-	n, octet := 0, 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			octet = octet*10 + int(c-'0')
-			if octet > 255 {
-				return netip.Addr{}, false
-			}
-		case c == '.':
-			if n == 3 {
-				return netip.Addr{}, false
-			}
-			b[n] = byte(octet)
-			n++
-			octet = 0
-		default:
-			return netip.Addr{}, false
-		}
-	}
-	if n != 3 {
-		return netip.Addr{}, false
-	}
-	b[3] = byte(octet)
-	return netip.AddrFrom4(b), true
-}
+func inetAddr(s string) (netip.Addr, bool) { return inet.Addr4(s) }
 
 // inet6Addr parses an IPv6 address without brackets or zone, as
 // ngx_inet6_addr does.
-func inet6Addr(s string) (netip.Addr, bool) {
-	if strings.ContainsAny(s, "%") {
-		return netip.Addr{}, false
-	}
-	v, err := netip.ParseAddr(s)
-	if err != nil || !v.Is6() {
-		return netip.Addr{}, false
-	}
-	return v, true
-}
+func inet6Addr(s string) (netip.Addr, bool) { return inet.Addr6(s) }
 
 // parseCIDR is ngx_ptocidr: an address with an optional /bits. exact is
 // false when the address has bits set beyond the mask, which are cleared

@@ -226,6 +226,9 @@ type Loc struct {
 	SourceCharset        Opt[string]
 	OverrideCharset      Opt[bool]
 	Limit                LimitLoc // limit_req and limit_conn
+	RealIPFrom           Opt[[]TrustedAddr]
+	RealIPHeader         Opt[string]
+	RealIPRecursive      Opt[bool]
 
 	// Gzip is the gzip filter's and gzip_static's settings.
 	Gzip GzipLoc

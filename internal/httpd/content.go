@@ -11,9 +11,10 @@ import (
 	"weir/internal/httpcore"
 )
 
-// contentPhase runs the preaccess (limit_req, limit_conn), access,
+// contentPhase runs the preaccess (realip, limit_req, limit_conn), access,
 // precontent (try_files) and content phases.
 func (q *request) contentPhase() {
+	q.realip(q.lc)
 	if !q.preaccess() {
 		return
 	}
@@ -37,9 +38,11 @@ func (q *request) checkAccess() bool {
 	if len(rules) == 0 {
 		return true
 	}
-	addr := q.r.Conn.Remote.Addr().Unmap()
+	// the client realip may have set (c->sockaddr)
+	ap, unix := q.remote()
+	addr := ap.Addr().Unmap()
 	for _, r := range rules {
-		match := r.All || (r.Unix && q.r.Conn.Unix) || (!q.r.Conn.Unix && r.Net.IsValid() && r.Net.Contains(addr))
+		match := r.All || (r.Unix && unix) || (!unix && r.Net.IsValid() && r.Net.Contains(addr))
 		if !match {
 			continue
 		}

@@ -268,18 +268,8 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 			return "?", true
 		}
 		return "", true
-	case vars.RemoteAddr:
-		return r.Conn.RemoteText, true
-	case vars.RemotePort:
-		if r.Conn.Unix {
-			return "", true
-		}
-		return strconv.Itoa(int(r.Conn.Remote.Port())), true
-	case vars.BinaryRemoteAddr:
-		if r.Conn.Unix {
-			return "", true
-		}
-		return string(r.Conn.Remote.Addr().AsSlice()), true
+	case vars.RemoteAddr, vars.RemotePort, vars.BinaryRemoteAddr, vars.RealipRemoteAddr, vars.RealipRemotePort:
+		return q.remoteVar(id), true
 	case vars.ServerAddr:
 		if r.Conn.Unix {
 			return "unix:", true

@@ -320,7 +320,7 @@ func (q *request) logSuffix() string {
 	// r->headers_in.host and .referer: the first of repeated headers
 	host, hostSent := q.r.Header("host")
 	ref, refSent := q.r.Header("referer")
-	c := errlog.Context{Client: q.r.Conn.RemoteText, Server: q.serverName, Request: q.r.RequestLine,
+	c := errlog.Context{Client: q.remoteText(), Server: q.serverName, Request: q.r.RequestLine,
 		Upstream: q.upstreamText(), Host: host, Referrer: ref, HostSent: hostSent, ReferrerSent: refSent}
 	if q.logging {
 		return " while logging request" + string(c.Append(nil))

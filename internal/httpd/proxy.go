@@ -201,8 +201,8 @@ func (q *request) proxyAttempts() {
 	px := q.px
 	uc := px.uc
 	in := upstream.Input{Key: q.eval(px.grp.Upstream.HashKey)}
-	if ap, unix := q.remote(); !unix {
-		in.Client = ap.Addr().Unmap()
+	if !q.r.Conn.Unix {
+		in.Client = q.r.Conn.Remote.Addr().Unmap()
 	}
 	px.grp.Begin(&px.pick, in)
 	tries := px.pick.Tries()
@@ -772,4 +772,3 @@ func (q *request) dial(peer *upstream.Peer) (net.Conn, error) {
 // client socket all along; a peek per request would cost every request a
 // system call, so only slow answers pay it).
 const clientCheckAfter = 50 * time.Millisecond
-

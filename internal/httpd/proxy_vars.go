@@ -136,7 +136,7 @@ func (q *request) upstreamCookie(name string) (string, bool) {
 func (q *request) proxyAddXForwardedFor() string {
 	xff, ok := q.requestHeader("x_forwarded_for")
 	if !ok {
-		return q.r.Conn.RemoteText
+		return q.remoteText()
 	}
-	return xff + ", " + q.r.Conn.RemoteText
+	return xff + ", " + q.remoteText()
 }

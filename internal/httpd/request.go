@@ -77,6 +77,7 @@ type request struct {
 	limitReqStatus  uint8        // $limit_req_status (r->main->limit_req_status)
 	limitConnStatus uint8        // $limit_conn_status
 	connHeld        []limit.Held // limit_conn counts taken until the request ends
+	rip             realipState  // the client address realip took from a header
 
 	buf     []byte // scratch for evaluation
 	logLine []byte
@@ -148,6 +149,7 @@ func (q *request) serve() {
 	if q.sslCheck() {
 		return
 	}
+	q.realip(q.srv.Loc) // post-read phase
 	// server rewrite phase
 	switch q.runScript(q.srv.Rewrite, nil) {
 	case scriptDone:
