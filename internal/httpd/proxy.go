@@ -201,8 +201,8 @@ func (q *request) proxyAttempts() {
 	px := q.px
 	uc := px.uc
 	in := upstream.Input{Key: q.eval(px.grp.Upstream.HashKey)}
-	if !q.r.Conn.Unix {
-		in.Client = q.r.Conn.Remote.Addr().Unmap()
+	if ap, unix := q.remote(); !unix {
+		in.Client = ap.Addr().Unmap()
 	}
 	px.grp.Begin(&px.pick, in)
 	tries := px.pick.Tries()
