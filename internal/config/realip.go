@@ -6,7 +6,10 @@ import (
 	"weir/internal/conf"
 )
 
-// This file is the configuration of ngx_http_realip_module.
+// This file is the configuration of ngx_http_realip_module: Loc's
+// RealIPFrom (set_real_ip_from; a level with any replaces the outer
+// level's list), RealIPHeader (real_ip_header as written) and
+// RealIPRecursive.
 
 // TrustedAddr is one address that may name the client for it (ngx_cidr_t
 // of set_real_ip_from and of geo's proxy): a network, or every unix-domain
