@@ -87,7 +87,7 @@ func init() {
 		Directive{Name: "postpone_gzipping", Ctx: hsl, Args: Take1, Set: checkSlot(checkSize)},
 		Directive{Name: "gzip_no_buffer", Ctx: hsl, Args: Flag, Set: checkSlot(checkFlag)},
 		Directive{Name: "gzip_min_length", Ctx: hsl, Args: Take1, Set: sizeSlot(func(b *builder) *Opt[int64] { return &g(b).MinLength })},
-		Directive{Name: "gzip_types", Ctx: hsl, Args: OneMore, Set: setGzipTypes},
+		Directive{Name: "gzip_types", Ctx: hsl, Args: OneMore, Set: typesSlot(func(b *builder) *Opt[MIMETypes] { return &g(b).Types }, htmlTypes)},
 		Directive{Name: "gzip_vary", Ctx: hsl, Args: Flag, Set: flagSlot(func(b *builder) *Opt[bool] { return &g(b).Vary })},
 		Directive{Name: "gzip_http_version", Ctx: hsl, Args: Take1, Set: setGzipHTTPVersion},
 		Directive{Name: "gzip_proxied", Ctx: hsl, Args: OneMore, Set: setGzipProxied},
@@ -137,36 +137,6 @@ func setGzipHTTPVersion(b *builder, s *conf.Stmt) error {
 		*o = Def(false)
 	default:
 		return conf.Errorf(s, "invalid value \"%s\"", s.Args[0])
-	}
-	return nil
-}
-
-// setGzipTypes is ngx_http_types_slot: the first use at a level starts
-// from text/html; types are lower-cased, a repeated one is a warning, and
-// later gzip_types at the same level add to the list.
-func setGzipTypes(b *builder, s *conf.Stmt) error {
-	o := &b.cur.Gzip.Types
-	if !o.Set {
-		*o = Def(GzipTypes{List: []string{"text/html"}})
-	}
-	for _, a := range s.Args {
-		if a == "*" {
-			o.V.Any = true
-			continue
-		}
-		t := strings.ToLower(a)
-		dup := false
-		for _, x := range o.V.List {
-			if x == t {
-				dup = true
-				break
-			}
-		}
-		if dup {
-			b.warn(s, "duplicate MIME type \"%s\"", t)
-			continue
-		}
-		o.V.List = append(o.V.List, t)
 	}
 	return nil
 }

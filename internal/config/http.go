@@ -64,7 +64,7 @@ func init() {
 		Directive{Name: "autoindex_exact_size", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.AutoindexExact })},
 		Directive{Name: "autoindex_localtime", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.AutoindexLocal })},
 		Directive{Name: "autoindex_format", Ctx: hsl, Args: Take1, Set: enumSlot(func(b *builder) *Opt[string] { return &b.cur.AutoindexFormat }, "html", "xml", "json", "jsonp")},
-		Directive{Name: "add_header", Ctx: hsli, Args: Take23, Set: setAddHeader},
+		Directive{Name: "add_header", Ctx: hsli, Args: Take23, Set: headersSlot(func(l *Loc) *Opt[[]*AddHeader] { return &l.AddHeaders })},
 		Directive{Name: "expires", Ctx: hsli, Args: Take12, Set: setExpires},
 		Directive{Name: "allow", Ctx: hsl | CtxLimitExcept, Args: Take1, Set: setAccess},
 		Directive{Name: "deny", Ctx: hsl | CtxLimitExcept, Args: Take1, Set: setAccess},
@@ -299,25 +299,37 @@ func setErrorPage(b *builder, s *conf.Stmt) error {
 	return nil
 }
 
-// setAddHeader is ngx_http_headers_add.
-func setAddHeader(b *builder, s *conf.Stmt) error {
-	if !b.cur.AddHeaders.Set {
-		b.cur.AddHeaders = Def([]*AddHeader(nil))
+// headersSlot is ngx_http_headers_add, for add_header and add_trailer:
+// a name, a value with variables, and an optional "always".
+func headersSlot(field func(l *Loc) *Opt[[]*AddHeader]) func(*builder, *conf.Stmt) error {
+	return func(b *builder, s *conf.Stmt) error {
+		o := field(b.cur)
+		if !o.Set {
+			*o = Def([]*AddHeader(nil))
+		}
+		h, err := b.addHeader(s)
+		if err != nil {
+			return err
+		}
+		o.V = append(o.V, h)
+		return nil
 	}
+}
+
+func (b *builder) addHeader(s *conf.Stmt) (*AddHeader, error) {
 	h := &AddHeader{Name: s.Args[0]}
 	v, err := b.compile(s, s.Args[1])
 	if err != nil {
-		return err
+		return nil, err
 	}
 	h.Value = v
 	if len(s.Args) == 3 {
 		if s.Args[2] != "always" {
-			return conf.Errorf(s, "invalid parameter \"%s\"", s.Args[2])
+			return nil, conf.Errorf(s, "invalid parameter \"%s\"", s.Args[2])
 		}
 		h.Always = true
 	}
-	b.cur.AddHeaders.V = append(b.cur.AddHeaders.V, h)
-	return nil
+	return h, nil
 }
 
 // setExpires implements ngx_http_headers_expires and

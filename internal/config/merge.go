@@ -73,6 +73,9 @@ func defaultLoc() *Loc {
 		SCGI:                 defaultSCGI(),
 		Memcached:            defaultMemcached(),
 		Gzip:                 defaultGzip(),
+		Charset:              defaultCharset(),
+		SubFilter:            defaultSubFilter(),
+		Trailers:             Def([]*AddHeader(nil)),
 	}
 }
 
@@ -202,6 +205,9 @@ func (b *builder) finishHTTP(s *conf.Stmt) error {
 		}
 	}
 	if err := b.checkSSLListens(); err != nil {
+		return err
+	}
+	if err := b.checkCharsetRecodes(); err != nil {
 		return err
 	}
 	if err := h.Vars.Check(b.values); err != nil {

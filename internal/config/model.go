@@ -68,6 +68,8 @@ type HTTP struct {
 	// LimitZones are the limit_req and limit_conn zones in order of
 	// first mention.
 	LimitZones []*LimitZone
+	// Charsets are the charset names and charset_map tables.
+	Charsets *Charsets
 
 	sslZones map[string]int64 // ssl_session_cache shared zones and their sizes
 }
@@ -222,10 +224,10 @@ type Loc struct {
 	LingeringClose       Opt[string] // off, on, always
 	LingeringTime        Opt[time.Duration]
 	LingeringTimeout     Opt[time.Duration]
-	Charset              Opt[string]
-	SourceCharset        Opt[string]
-	OverrideCharset      Opt[bool]
 	Limit                LimitLoc // limit_req and limit_conn
+	Charset              CharsetLoc
+	SubFilter            SubFilterLoc
+	Trailers             Opt[[]*AddHeader] // add_trailer
 	RealIPFrom           Opt[[]TrustedAddr]
 	RealIPHeader         Opt[string]
 	RealIPRecursive      Opt[bool]

@@ -247,6 +247,9 @@ func parseResponse(buf []byte, head, eof bool) (*response, int, bool) {
 				// trailers end with an empty line
 				te := bytes.Index(buf[pos:], []byte("\r\n"))
 				for te > 0 {
+					// a trailer field is compared as a header "(trailer) Name"
+					k, v, _ := strings.Cut(string(buf[pos:pos+te]), ":")
+					r.header = append(r.header, [2]string{"(trailer) " + k, strings.TrimSpace(v)})
 					pos += te + 2
 					te = bytes.Index(buf[pos:], []byte("\r\n"))
 				}

@@ -848,6 +848,7 @@ func (c *conn) initResponse(s *stream) {
 	w.LimitRate, w.LimitRateAfter = 0, 0
 	w.BodySkip, w.BodyTrim = 0, false
 	w.Gzip, w.GzipVary = 0, false
+	w.Filters, w.Trailers = nil, nil
 	w.Lingering, w.LingeringTime, w.LingeringTimeout = LingerOn, lingeringTime, lingeringTimeout
 	w.OnHeader = nil
 	s.out.drop = r.NoResponse

@@ -80,11 +80,17 @@ func (o *outWriter) gzFile(f *os.File, off, n int64) error {
 	if g.rbuf == nil {
 		g.rbuf = make([]byte, 32<<10)
 	}
+	return o.readParts(f, off, n, g.rbuf, o.gzWrite)
+}
+
+// readParts reads n bytes of f from off through buf, part by part, and
+// hands each to use; a file that ends early makes the body incomplete.
+func (o *outWriter) readParts(f *os.File, off, n int64, buf []byte, use func([]byte)) error {
 	for n > 0 && o.err == nil {
-		k := min(n, int64(len(g.rbuf)))
-		m, err := f.ReadAt(g.rbuf[:k], off)
+		k := min(n, int64(len(buf)))
+		m, err := f.ReadAt(buf[:k], off)
 		if m > 0 {
-			o.gzWrite(g.rbuf[:m])
+			use(buf[:m])
 		}
 		off += int64(m)
 		n -= int64(m)

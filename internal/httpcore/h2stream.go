@@ -565,27 +565,11 @@ func (w *Response) writeHeaderH2(s *stream, hp headPlan) {
 			flags |= http2.FlagHeadersEndStream
 			st.ended = true
 		}
-		first := b
-		if len(first) > hc.maxFrame {
-			first = b[:hc.maxFrame]
-			flags &^= http2.FlagHeadersEndHeaders
-		}
 		st.lastOff, st.lastGen = len(hc.wbuf), hc.wgen
-		hc.wbuf = appendFrameHeader(hc.wbuf, len(first), http2.FrameHeaders, flags, st.id)
-		hc.wbuf = append(hc.wbuf, first...)
-		for rest := b[len(first):]; len(rest) > 0; {
-			k := min(len(rest), hc.maxFrame)
-			var fl http2.Flags
-			if k == len(rest) {
-				fl = http2.FlagContinuationEndHeaders
-			}
-			hc.wbuf = appendFrameHeader(hc.wbuf, k, http2.FrameContinuation, fl, st.id)
-			hc.wbuf = append(hc.wbuf, rest[:k]...)
-			rest = rest[k:]
-		}
+		hc.appendHeaderBlock(st.id, b, flags)
 	}
 	// $bytes_sent counts the frames, as nginx does
-	size := int64(len(b) + h2FrameHeaderLen*(1+max(len(b)-1, 0)/hc.maxFrame))
+	size := hc.headerBlockSize(len(b))
 	hc.mu.Unlock()
 	o.headerLen = size
 	o.sent = size
@@ -608,4 +592,33 @@ func (hc *h2Conn) date(t int64) []byte {
 		hc.dateEnc = h2AppendIndexed(hc.dateEnc[:0], h2IdxDate, unsafeString(appendDate(d[:0], t)))
 	}
 	return hc.dateEnc
+}
+
+// appendHeaderBlock appends the header block b as a HEADERS frame with
+// flags and as many CONTINUATION frames as the client's frame size
+// makes it need; hc.mu is held.
+func (hc *h2Conn) appendHeaderBlock(id uint32, b []byte, flags http2.Flags) {
+	first := b
+	if len(first) > hc.maxFrame {
+		first = b[:hc.maxFrame]
+		flags &^= http2.FlagHeadersEndHeaders
+	}
+	hc.wbuf = appendFrameHeader(hc.wbuf, len(first), http2.FrameHeaders, flags, id)
+	hc.wbuf = append(hc.wbuf, first...)
+	for rest := b[len(first):]; len(rest) > 0; {
+		k := min(len(rest), hc.maxFrame)
+		var fl http2.Flags
+		if k == len(rest) {
+			fl = http2.FlagContinuationEndHeaders
+		}
+		hc.wbuf = appendFrameHeader(hc.wbuf, k, http2.FrameContinuation, fl, id)
+		hc.wbuf = append(hc.wbuf, rest[:k]...)
+		rest = rest[k:]
+	}
+}
+
+// headerBlockSize is the bytes a header block of n bytes takes on the
+// wire, frame headers included.
+func (hc *h2Conn) headerBlockSize(n int) int64 {
+	return int64(n + h2FrameHeaderLen*(1+max(n-1, 0)/hc.maxFrame))
 }

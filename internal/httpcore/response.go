@@ -98,6 +98,15 @@ type Response struct {
 	// writes it (r->gzip_vary with gzip_vary on).
 	GzipVary bool
 
+	// Filters, set by OnHeader, rewrite the body before gzip (sub_filter,
+	// charset recoding), in order.
+	Filters []BodyFilter
+	// Trailers, when OnHeader sets it, gives the trailer fields once the
+	// body is complete (add_trailer): an HTTP/1.1 response is then sent
+	// chunked, its Content-Length dropped, as nginx's chunked filter does
+	// for r->expect_trailers; HTTP/2 sends them in a last HEADERS frame.
+	Trailers func() []Header
+
 	impl responseImpl
 }
 
@@ -286,6 +295,9 @@ func (w *Response) WriteHeader() error {
 	}
 	status, headerOnly, cl, ctype, lm := hp.status, hp.headerOnly, hp.cl, hp.ctype, hp.lm
 	chunked := false
+	if w.Trailers != nil && r.ProtoMinor >= 1 && !w.NoChunked && !(status == 304 || status == 204 || status < 200 || hp.head) {
+		cl = -1
+	}
 	if cl < 0 && !(status == 304 || status == 204 || status < 200 || hp.head) {
 		if r.ProtoMinor >= 1 && !w.NoChunked {
 			chunked = true
@@ -397,6 +409,24 @@ func (w *Response) Write(p []byte) (int, error) {
 	if o.drop || o.headOnly || n == 0 {
 		return n, nil
 	}
+	if w.Filters != nil {
+		for _, f := range w.Filters {
+			if len(p) == 0 {
+				return n, nil
+			}
+			p = f.Filter(p)
+		}
+		if len(p) == 0 {
+			return n, nil
+		}
+	}
+	return w.writeBody(p, n)
+}
+
+// writeBody sends body bytes that passed the body filters; it returns n
+// when all went well.
+func (w *Response) writeBody(p []byte, n int) (int, error) {
+	o := &w.impl.s.out
 	if o.gz != nil {
 		o.gzWrite(p)
 		if o.err != nil {
@@ -405,7 +435,7 @@ func (w *Response) Write(p []byte) (int, error) {
 		return n, nil
 	}
 	if w.BodySkip > 0 {
-		k := min(int64(n), w.BodySkip)
+		k := min(int64(len(p)), w.BodySkip)
 		w.BodySkip -= k
 		if p = p[k:]; len(p) == 0 {
 			return n, nil
@@ -590,6 +620,9 @@ func (w *Response) SendFile(f *os.File, off, n int64) error {
 	}
 	if o.drop || o.headOnly || n <= 0 {
 		return nil
+	}
+	if w.Filters != nil {
+		return w.filterFile(f, off, n)
 	}
 	if o.gz != nil {
 		return o.gzFile(f, off, n)
@@ -787,12 +820,22 @@ func (w *Response) Finish() error {
 	if o.drop {
 		return nil
 	}
+	if w.Filters != nil && !o.headOnly && o.err == nil {
+		w.endFilters()
+	}
 	if o.gz != nil {
 		o.gzClose(true)
 	}
+	var trailers []Header
+	if w.Trailers != nil && !o.headOnly && o.err == nil && (o.chunked || w.impl.s.h2 != nil) {
+		trailers = w.Trailers()
+	}
 	if o.chunked {
 		o.buffer()
-		o.data = append(o.data, "0\r\n\r\n"...)
+		o.data = appendTrailers(o.data, trailers)
+	} else if trailers != nil {
+		o.flush()
+		w.impl.s.h2Trailers(trailers)
 	}
 	if o.clKnown && o.remain > 0 {
 		o.incomplete = true

@@ -245,6 +245,11 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 			}
 		}
 	}
+	if uc.IgnoreHeaders.V&config.IgnoreXAccelCharset == 0 {
+		if v, ok := httpcore.FieldValue(h.Headers, "x-accel-charset"); ok {
+			q.overrideCharset = strings.Clone(v)
+		}
+	}
 	buffering := uc.Buffering.V
 	if uc.IgnoreHeaders.V&config.IgnoreXAccelBuffering == 0 {
 		if v, ok := httpcore.FieldValue(h.Headers, "x-accel-buffering"); ok {

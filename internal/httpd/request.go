@@ -64,15 +64,16 @@ type request struct {
 
 	varDepth int // map variables being computed, one inside another
 
-	px             *proxyState              // proxying state, once proxy_pass runs
-	ups            []upState                // $upstream_* attempts
-	upCtx          [4]string                // the "upstream:" of error-log lines, in parts (upstreamText)
-	headerFilterFn func(*httpcore.Response) // q.headerFilter, bound once for the pooled request
-	locChanged     bool                     // "rewrite ... break" changed the URI (r->valid_location = 0)
-	autoRedirect   bool                     // the location search ended in nginx's auto_redirect (NGX_DONE)
-	ctype          string                   // r->headers_out.content_type set before the content handler
-	passedHeaders  bool                     // w.Header holds an upstream's headers
-	extraSent      int64                    // body bytes sent outside the engine's writer (tunnels, raw passing)
+	px              *proxyState              // proxying state, once proxy_pass runs
+	ups             []upState                // $upstream_* attempts
+	upCtx           [4]string                // the "upstream:" of error-log lines, in parts (upstreamText)
+	headerFilterFn  func(*httpcore.Response) // q.headerFilter, bound once for the pooled request
+	locChanged      bool                     // "rewrite ... break" changed the URI (r->valid_location = 0)
+	autoRedirect    bool                     // the location search ended in nginx's auto_redirect (NGX_DONE)
+	ctype           string                   // r->headers_out.content_type set before the content handler
+	passedHeaders   bool                     // w.Header holds an upstream's headers
+	overrideCharset string                   // an upstream's X-Accel-Charset (r->headers_out.override_charset)
+	extraSent       int64                    // body bytes sent outside the engine's writer (tunnels, raw passing)
 
 	limitReqStatus  uint8        // $limit_req_status (r->main->limit_req_status)
 	limitConnStatus uint8        // $limit_conn_status

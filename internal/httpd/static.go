@@ -120,6 +120,7 @@ func (q *request) autoindex() {
 	case "xml":
 		opt.Format = static.FormatXML
 	}
+	opt.Charset = q.autoindexCharset(opt.Format)
 	q.discardBody()
 	q.prepareHeader()
 	status, errs := static.Autoindex(q.w, q.r, q.mapURI(), q.uri, &opt)

@@ -81,13 +81,13 @@ func appendEscapeJSON(b []byte, s string) []byte {
 	return b
 }
 
-// utf8Decode decodes the sequence at the start of s as ngx_utf8_decode
+// UTF8Decode decodes the sequence at the start of s as ngx_utf8_decode
 // does and returns the code point and the bytes consumed. Values above
 // 0x10ffff mean invalid: 0xffffffff for a bad byte, 0xfffffffe for a
 // sequence cut short (nothing consumed). nginx is lenient in ways kept
 // here: any byte from 0x80 counts as a continuation byte, and surrogates
 // and lead bytes above 0xf4 are not refused.
-func utf8Decode(s string) (uint32, int) {
+func UTF8Decode(s string) (uint32, int) {
 	u := uint32(s[0])
 	var valid uint32
 	var n int
@@ -128,7 +128,7 @@ func utf8Length(s string) int {
 			p++
 			continue
 		}
-		u, m := utf8Decode(s[p:])
+		u, m := UTF8Decode(s[p:])
 		if u > 0x10ffff {
 			return len(s)
 		}
@@ -150,7 +150,7 @@ func charsPrefix(s string, k int, utf8 bool) int {
 			p++
 			continue
 		}
-		_, m := utf8Decode(s[p:])
+		_, m := UTF8Decode(s[p:])
 		p += m
 	}
 	return p

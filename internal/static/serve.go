@@ -154,8 +154,9 @@ func serveFile(w *httpcore.Response, out responder, r *httpcore.Request, f *os.F
 	// ngx_http_range_header_filter.
 	var rbuf [4]byteRange
 	var ranges []byteRange
-	// a body the gzip filter compresses has no ranges (allow_ranges = 0)
-	if status == 200 && opt.MaxRanges != 0 && w.Gzip == 0 {
+	// a body the gzip filter compresses has no ranges (allow_ranges = 0),
+	// nor one whose length a body filter made unknown (sub_filter)
+	if status == 200 && opt.MaxRanges != 0 && w.Gzip == 0 && w.ContentLength >= 0 {
 		res := rangesDeclined
 		if h.hasRange && len(h.rng) >= 7 && httpcore.EqualFold(h.rng[:6], "bytes=") && ifRangeOK(&h, etag, mtime) {
 			ranges, res = parseRanges(h.rng[6:], size, opt.MaxRanges, rbuf[:0])

@@ -1,0 +1,78 @@
+package httpcore
+
+import (
+	"os"
+
+	"golang.org/x/net/http2"
+)
+
+// BodyFilter rewrites the body on its way out, before gzip: nginx's
+// sub_filter and charset body filters. Filter is given body bytes and
+// returns the bytes to send now; the result may be a buffer of the
+// filter's own, valid until its next call. End returns what the filter
+// held back (a partial match), once the body is complete.
+type BodyFilter interface {
+	Filter(p []byte) []byte
+	End() []byte
+}
+
+// filterFile passes n bytes of f from off through the body filters.
+func (w *Response) filterFile(f *os.File, off, n int64) error {
+	o := &w.impl.s.out
+	return o.readParts(f, off, n, make([]byte, min(n, 32<<10)), func(p []byte) { _, _ = w.Write(p) })
+}
+
+// endFilters passes on what each body filter held back, through the
+// filters after it.
+func (w *Response) endFilters() {
+	fs := w.Filters
+	for i, f := range fs {
+		p := f.End()
+		for _, g := range fs[i+1:] {
+			if len(p) == 0 {
+				break
+			}
+			p = g.Filter(p)
+		}
+		if len(p) > 0 {
+			_, _ = w.writeBody(p, len(p))
+		}
+	}
+}
+
+// appendTrailers appends the last chunk with the trailer fields.
+func appendTrailers(b []byte, hs []Header) []byte {
+	b = append(b, "0\r\n"...)
+	for _, h := range hs {
+		b = append(b, h.Name...)
+		b = append(b, ": "...)
+		b = append(b, h.Value...)
+		b = append(b, "\r\n"...)
+	}
+	return append(b, "\r\n"...)
+}
+
+// h2Trailers sends the trailer fields in a HEADERS frame that ends the
+// stream (ngx_http_v2_create_trailers_frame); with none, the stream ends
+// as usual.
+func (s *stream) h2Trailers(hs []Header) {
+	st := s.h2
+	hc := st.hc
+	if len(hs) == 0 || hc == nil {
+		return
+	}
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	if st.rst || hc.dead || st.ended {
+		return
+	}
+	b := hc.encBuf[:0]
+	for _, f := range hs {
+		b = h2AppendLiteral(b, &hc.lower, f.Name, f.Value)
+	}
+	hc.encBuf = b
+	hc.appendHeaderBlock(st.id, b, http2.FlagHeadersEndStream|http2.FlagHeadersEndHeaders)
+	st.ended = true
+	o := &s.out
+	o.sent += hc.headerBlockSize(len(b))
+}
