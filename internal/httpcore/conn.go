@@ -88,6 +88,7 @@ type conn struct {
 	h2           *h2Conn     // the HTTP/2 connection served on it, for Drain
 	kept         atomic.Bool // it has answered a request: keep-alive, for reclaim
 	begun        atomic.Bool // its goroutine has started (for reclaim: until then it waits for a first request)
+	waiting      atomic.Bool // counted in Stats.Waiting (setWaiting)
 
 	// owned by the connection goroutine
 	idleFirst    bool  // waiting for the first request
@@ -184,6 +185,7 @@ func (c *conn) run() {
 				return
 			}
 		}
+		c.setWaiting(false)
 		if c.wantsH2() {
 			c.serveH2()
 			return
@@ -224,6 +226,7 @@ func roundUpTo(t, q int64) int64 { return (t + q - 1) / q * q }
 // ngx_http_keepalive_handler). It returns true with the bytes in c.cur,
 // or false when the connection was closed or handed to the poller.
 func (c *conn) waitIdle() bool {
+	c.setWaiting(true)
 	// an idle connection holds no request state either
 	c.releaseStream()
 	for first := true; ; first = false {
@@ -700,6 +703,7 @@ func (c *conn) serveRequest() bool {
 		c.st = s
 	}
 	s.begin()
+	s.statBegin()
 	c.info.Requests++
 	r := &s.req
 	w := &s.resp
@@ -713,6 +717,9 @@ func (c *conn) serveRequest() bool {
 		s.action = "reading client request line"
 	}
 	c.readRequest(s)
+	if r.Err == 0 {
+		s.statWrite()
+	}
 	c.initResponse(s)
 
 	ok := c.callHandler(s)
@@ -801,13 +808,20 @@ func (c *conn) lingerOrClose(s *stream) {
 	case LingerAlways:
 		linger = true
 	case LingerOn:
-		linger = c.pos < c.last || !s.body.complete() || s.req.Err == 494 || (c.rc != nil && c.pending())
+		// c.pipelined: nginx's c->pipeline
+		linger = c.pos < c.last || c.pipelined || !s.body.complete() || s.req.Err == 494 || (c.rc != nil && c.pending())
 	}
 	if linger {
 		total, each := w.LingeringTime, w.LingeringTimeout
+		// the request lives on while the connection lingers, which
+		// nginx makes reusable (ngx_http_set_lingering_close)
+		held := s.stat
+		s.stat = statNone
 		c.releaseBufs(false)
 		c.releaseStream()
+		c.setWaiting(true)
 		c.lingeringClose(total, each)
+		statDrop(held)
 		return
 	}
 	c.shutdown()

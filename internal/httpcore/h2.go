@@ -90,6 +90,8 @@ func (c *conn) serveH2() {
 	if c.srv.draining.Load() {
 		hc.goAway()
 	}
+	// no stream yet: idle, as nginx counts it once the preface is read
+	c.setWaiting(true)
 	hc.serve()
 	c.mu.Lock()
 	c.h2 = nil

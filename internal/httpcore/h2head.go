@@ -294,6 +294,7 @@ func (hc *h2Conn) endRequestBlock() {
 	hb.head = append(hb.head, "\r\n"...)
 	st := hc.newStream(hb, body, chunk)
 	hc.streams[hb.id] = st
+	hc.c.setWaiting(false)
 	hc.requests++
 	st.request = hc.requests
 	// started once the frames at hand are read (see fill)

@@ -339,6 +339,7 @@ func (st *h2Stream) serve() {
 	c.takeBuffer(st.first, st.firstN)
 	st.first = nil
 	s.begin()
+	s.statBegin()
 	r := &s.req
 	r.Start = time.Now()
 	s.clock = r.Start.UnixNano()
@@ -366,6 +367,9 @@ func (st *h2Stream) serve() {
 	// the body when its own wait is over
 	r.Expect100 = false
 	r.KeepAlive = r.Err == 0
+	if r.Err == 0 {
+		s.statWrite()
+	}
 	c.initResponse(s)
 	ok := c.callHandler(s)
 	o := &s.out
@@ -424,6 +428,8 @@ func (st *h2Stream) end(abort bool, code http2.ErrCode) {
 		st.recv = nil
 	}
 	if len(hc.streams) == 0 {
+		// idle: ngx_http_v2_handle_connection makes it reusable
+		hc.c.setWaiting(true)
 		hc.idle = nanotime()
 		if hc.goingAway || hc.peerGoAway {
 			defer hc.kick()

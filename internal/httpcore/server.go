@@ -103,6 +103,7 @@ func (s *Server) Serve(ln net.Listener, tag any) error {
 			continue
 		}
 		backoff = 0
+		stats.accepted.Add(1)
 		if s.closing.Load() {
 			nc.Close()
 			continue
@@ -189,6 +190,9 @@ func (s *Server) add(c *conn) {
 	s.nconns++
 	s.count.Add(1)
 	s.mu.Unlock()
+	stats.handled.Add(1)
+	stats.active.Add(1)
+	c.setWaiting(true)
 }
 
 func (s *Server) remove(c *conn) {
@@ -208,6 +212,8 @@ func (s *Server) remove(c *conn) {
 		c.sprev, c.snext = nil, nil
 		s.nconns--
 		s.count.Add(-1)
+		stats.active.Add(-1)
+		c.setWaiting(false)
 		if s.nconns == 0 && s.idleCh != nil {
 			close(s.idleCh)
 			s.idleCh = nil

@@ -43,6 +43,7 @@ type stream struct {
 	body bodyReader
 	out  outWriter
 	h2   *h2Stream // the HTTP/2 stream the request came on, nil for HTTP/1
+	stat uint8     // where the request counts in Stats: statNone, statReading, statWriting
 
 	bufArr [6]*buf
 	bufs   []*buf // every header buffer of the request, the connection's cur included
@@ -91,6 +92,7 @@ func getStream(c *conn) *stream {
 }
 
 func (s *stream) release() {
+	s.statEnd()
 	s.body.release()
 	s.out.release()
 	s.c = nil
