@@ -59,6 +59,33 @@ func (h *condHeaders) scan(hs []httpcore.Header) {
 	}
 }
 
+// NotModified is ngx_http_not_modified_header_filter for a 200 response
+// to r whose Last-Modified is mtime (unix seconds, -1 for none) and whose
+// ETag is etag ("" for none): it returns 412 when If-Unmodified-Since or
+// If-Match fails, 304 when If-Modified-Since or If-None-Match says the
+// client's copy is current, else 200. Without a Last-Modified an
+// If-Unmodified-Since always fails, and only "*" matches without an ETag.
+func NotModified(r *httpcore.Request, mtime int64, etag string, mode IMS) int {
+	var h condHeaders
+	h.scan(r.Headers)
+	return h.notModified(mtime, etag, mode)
+}
+
+func (h *condHeaders) notModified(mtime int64, etag string, mode IMS) int {
+	if h.hasIUS && (mtime == -1 || ParseHTTPTime(h.ius) < mtime) ||
+		h.hasIM && !matchETag(h.im, etag, false) {
+		return 412
+	}
+	if !h.hasIMS && !h.hasINM {
+		return 200
+	}
+	if h.hasIMS && (mtime == -1 || ifModified(h.ims, mtime, mode)) ||
+		h.hasINM && !matchETag(h.inm, etag, true) {
+		return 200
+	}
+	return 304
+}
+
 // ifModified reports whether If-Modified-Since value v lets the full
 // response through, as ngx_http_test_if_modified decides.
 func ifModified(v string, lastModified int64, mode IMS) bool {

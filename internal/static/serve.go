@@ -117,24 +117,19 @@ func serveFile(w *httpcore.Response, out responder, r *httpcore.Request, f *os.F
 	var h condHeaders
 	h.scan(r.Headers)
 
-	// ngx_http_not_modified_header_filter.
 	if status == 200 && mtime != -1 {
-		if h.hasIUS && ParseHTTPTime(h.ius) < mtime ||
-			h.hasIM && !matchETag(h.im, etag, false) {
+		switch h.notModified(mtime, etag, opt.IfModifiedSince) {
+		case 412:
 			w.Header = w.Header[:base]
 			w.ContentType, w.ContentLength = "", -1
 			return 412, nil
-		}
-		if h.hasIMS || h.hasINM {
-			if !(h.hasIMS && ifModified(h.ims, mtime, opt.IfModifiedSince)) &&
-				!(h.hasINM && !matchETag(h.inm, etag, true)) {
-				status = 304
-				w.Status = 304
-				w.ContentType, w.ContentLength = "", -1
-				if opt.Encoding != "" {
-					// ngx_http_not_modified drops the Content-Encoding
-					w.Header = w.Header[:len(w.Header)-1]
-				}
+		case 304:
+			status = 304
+			w.Status = 304
+			w.ContentType, w.ContentLength = "", -1
+			if opt.Encoding != "" {
+				// ngx_http_not_modified drops the Content-Encoding
+				w.Header = w.Header[:len(w.Header)-1]
 			}
 		}
 	}
