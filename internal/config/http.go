@@ -36,6 +36,7 @@ func init() {
 		Directive{Name: "tcp_nodelay", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.TCPNodelay })},
 		Directive{Name: "keepalive_timeout", Ctx: hsl, Args: Take12, Set: setKeepaliveTimeout},
 		Directive{Name: "keepalive_requests", Ctx: hsl, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.cur.KeepaliveRequests })},
+		Directive{Name: "keepalive_disable", Ctx: hsl, Args: OneMore, Set: bitmaskSlot(func(b *builder) *Opt[uint32] { return &b.cur.KeepaliveDisable }, keepaliveDisableNames)},
 		Directive{Name: "keepalive_time", Ctx: hsl, Args: Take1, Set: ltime(func(l *Loc) *Opt[time.Duration] { return &l.KeepaliveTime })},
 		Directive{Name: "client_max_body_size", Ctx: hsl, Args: Take1, Set: offSlot(func(b *builder) *Opt[int64] { return &b.cur.ClientMaxBodySize })},
 		Directive{Name: "client_body_timeout", Ctx: hsl, Args: Take1, Set: ltime(func(l *Loc) *Opt[time.Duration] { return &l.ClientBodyTimeout })},
@@ -413,4 +414,18 @@ func setAccess(b *builder, s *conf.Stmt) error {
 	}
 	b.cur.Access.V = append(b.cur.Access.V, r)
 	return nil
+}
+
+// The keepalive_disable bits (NGX_HTTP_KEEPALIVE_DISABLE_*): "none" is a
+// bit of its own, so that it overrides an inherited value.
+const (
+	KeepaliveDisableNone   uint32 = 1 << 1
+	KeepaliveDisableMSIE6  uint32 = 1 << 2
+	KeepaliveDisableSafari uint32 = 1 << 3
+)
+
+var keepaliveDisableNames = map[string]uint32{
+	"none":   KeepaliveDisableNone,
+	"msie6":  KeepaliveDisableMSIE6,
+	"safari": KeepaliveDisableSafari,
 }

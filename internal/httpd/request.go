@@ -278,7 +278,7 @@ func (q *request) findAndRun() {
 			q.loc = loc
 			q.lc = loc.Loc
 		}
-		q.setResponseDefaults()
+		q.updateLocationConfig()
 		if !q.bodyChecked {
 			// ngx_http_core_find_config_phase: the body size is checked as
 			// soon as the location is known.
@@ -363,7 +363,7 @@ func (q *request) namedRedirect(name string) {
 	}
 	q.internal = true
 	q.loc, q.lc = loc, loc.Loc
-	q.setResponseDefaults()
+	q.updateLocationConfig()
 	switch q.runScript(loc.Rewrite, loc) {
 	case scriptDone:
 		return

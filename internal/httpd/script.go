@@ -71,7 +71,7 @@ func (q *request) exec(script []config.Instr) (res scriptResult, stopped bool) {
 				continue
 			}
 			q.lc = in.Block.Loc
-			q.setResponseDefaults()
+			q.updateLocationConfig()
 			r, stop := q.exec(in.Block.Rewrite)
 			if stop || r != scriptNext {
 				return r, true
