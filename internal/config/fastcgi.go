@@ -29,7 +29,7 @@ func init() {
 	register(sharedRows("fastcgi", fastcgiUC, paramNextUpstreamNames,
 		slices.Concat(upstreamSuffixes, cacheSuffixes, []string{"param"})...)...)
 	register(
-		Directive{Name: "fastcgi_pass", Ctx: CtxLocation | CtxLocationIf | CtxLimitExcept, Args: Take1, Set: setFastCGIPass},
+		Directive{Name: "fastcgi_pass", Ctx: CtxLocation | CtxLocationIf, Args: Take1, Set: setFastCGIPass},
 		Directive{Name: "fastcgi_index", Ctx: hsl, Args: Take1, Set: setFastCGIIndex},
 		Directive{Name: "fastcgi_split_path_info", Ctx: hsl, Args: Take1, Set: setFastCGISplit},
 		Directive{Name: "fastcgi_keep_conn", Ctx: hsl, Args: Flag, Set: flagSlot(func(b *builder) *Opt[bool] { return &b.cur.FastCGI.KeepConn })},

@@ -27,7 +27,6 @@ func defaultLoc() *Loc {
 		KeepaliveHeader:      Def(time.Duration(0)),
 		KeepaliveRequests:    Def(int64(1000)),
 		KeepaliveTime:        Def(time.Hour),
-		KeepaliveDisable:     Def(KeepaliveDisableMSIE6),
 		ClientMaxBodySize:    Def(int64(1024 * 1024)),
 		ClientBodyTimeout:    Def(60 * time.Second),
 		ClientBodyBufSize:    Def(int64(16 * 1024)),
@@ -246,6 +245,8 @@ func buildTree(locs []*Location) *LocTree {
 	for _, l := range locs {
 		l.Nested = buildTree(l.locs)
 		switch l.Match {
+		case MatchNone:
+			// limit_except's block is reached through its location
 		case MatchRegex, MatchRegexCaseless:
 			t.Regex = append(t.Regex, l)
 		case MatchNamed:

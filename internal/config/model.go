@@ -146,6 +146,10 @@ type Location struct {
 	Nested   *LocTree
 	Parent   *Location
 	Server   *Server
+	// LimitExcept is the limit_except block, for the methods not in
+	// LimitAllow (see Limited).
+	LimitExcept *Location
+	LimitAllow  []string
 
 	locs []*Location // nested locations in configuration order
 }
@@ -186,7 +190,6 @@ type Loc struct {
 	KeepaliveHeader      Opt[time.Duration]
 	KeepaliveRequests    Opt[int64]
 	KeepaliveTime        Opt[time.Duration]
-	KeepaliveDisable     Opt[uint32] // keepalive_disable: KeepaliveDisable* bits
 	ClientMaxBodySize    Opt[int64]
 	ClientBodyTimeout    Opt[time.Duration]
 	ClientBodyBufSize    Opt[int64]
@@ -232,6 +235,7 @@ type Loc struct {
 	RealIPFrom           Opt[[]TrustedAddr]
 	RealIPHeader         Opt[string]
 	RealIPRecursive      Opt[bool]
+	AuthBasic            AuthBasicLoc
 
 	// Gzip is the gzip filter's and gzip_static's settings.
 	Gzip GzipLoc

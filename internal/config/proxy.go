@@ -870,7 +870,7 @@ func walkScript(script []Instr, parent *Loc, f levelFunc) error {
 
 func walkLocs(locs []*Location, parent *Loc, f levelFunc) error {
 	for _, l := range locs {
-		if err := f(l.Loc, parent, l, false); err != nil {
+		if err := f(l.Loc, parent, l, l.Match == MatchNone); err != nil {
 			return err
 		}
 		if err := walkScript(l.Rewrite, l.Loc, f); err != nil {

@@ -15,7 +15,7 @@ func init() {
 	register(sharedRows("scgi", scgiUC, paramNextUpstreamNames,
 		slices.Concat(upstreamSuffixes, cacheSuffixes, []string{"param"})...)...)
 	register(
-		Directive{Name: "scgi_pass", Ctx: CtxLocation | CtxLocationIf | CtxLimitExcept, Args: Take1, Set: setSCGIPass},
+		Directive{Name: "scgi_pass", Ctx: CtxLocation | CtxLocationIf, Args: Take1, Set: setSCGIPass},
 	)
 }
 

@@ -17,7 +17,7 @@ func init() {
 	register(sharedRows("uwsgi", uwsgiUC, paramNextUpstreamNames,
 		slices.Concat(upstreamSuffixes, cacheSuffixes, []string{"param"})...)...)
 	register(
-		Directive{Name: "uwsgi_pass", Ctx: CtxLocation | CtxLocationIf | CtxLimitExcept, Args: Take1, Set: setUWSGIPass},
+		Directive{Name: "uwsgi_pass", Ctx: CtxLocation | CtxLocationIf, Args: Take1, Set: setUWSGIPass},
 		Directive{Name: "uwsgi_modifier1", Ctx: hsl, Args: Take1, Set: modifierSlot(func(b *builder) *Opt[int64] { return &b.cur.UWSGI.Modifier1 })},
 		Directive{Name: "uwsgi_modifier2", Ctx: hsl, Args: Take1, Set: modifierSlot(func(b *builder) *Opt[int64] { return &b.cur.UWSGI.Modifier2 })},
 		// uwsgi_string (undocumented) appends raw text to the packet

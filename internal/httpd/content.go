@@ -18,8 +18,7 @@ func (q *request) contentPhase() {
 	if !q.preaccess() {
 		return
 	}
-	if !q.checkAccess() {
-		q.respondStatus(403)
+	if !q.accessPhase() {
 		return
 	}
 	if q.tryFiles() {
@@ -30,29 +29,6 @@ func (q *request) contentPhase() {
 		return
 	}
 	q.staticContent()
-}
-
-// checkAccess applies allow/deny in order (ngx_http_access_handler).
-func (q *request) checkAccess() bool {
-	rules := q.lc.Access.V
-	if len(rules) == 0 {
-		return true
-	}
-	// the client realip may have set (c->sockaddr)
-	ap, unix := q.remote()
-	addr := ap.Addr().Unmap()
-	for _, r := range rules {
-		match := r.All || (r.Unix && unix) || (!unix && r.Net.IsValid() && r.Net.Contains(addr))
-		if !match {
-			continue
-		}
-		if r.Deny {
-			q.log().Logf(errlog.Error, q.r.Conn.ID, "access forbidden by rule%s", q.logSuffix())
-			return false
-		}
-		return true
-	}
-	return true
 }
 
 // documentRoot evaluates root or alias for the current location, each
@@ -91,6 +67,10 @@ func (q *request) tryFiles() bool {
 	owner := q.srv.Loc
 	if q.loc != nil {
 		owner = q.loc.Loc
+	}
+	if q.inLimitExcept() {
+		// limit_except's block has no try_files of its own
+		return false
 	}
 	tf := owner.TryFiles
 	if len(tf) == 0 {

@@ -388,7 +388,8 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 	case vars.LimitRate:
 		return strconv.FormatInt(q.w.LimitRate, 10), true
 	case vars.RemoteUser:
-		return "", false
+		user, _, ok := q.basicCredentials()
+		return user, ok
 	case vars.RequestBody:
 		return "", false
 	case vars.UpstreamAddr, vars.UpstreamStatus, vars.UpstreamConnectTime, vars.UpstreamHeaderTime,

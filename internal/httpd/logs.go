@@ -122,6 +122,9 @@ func walkLocs(t *config.LocTree, f func(*config.Location)) {
 				each(l.Rewrite[i].Block)
 			}
 		}
+		if l.LimitExcept != nil {
+			each(l.LimitExcept)
+		}
 		walkLocs(l.Nested, f)
 	}
 	for _, l := range t.Static {

@@ -277,8 +277,9 @@ func (q *request) findAndRun() {
 		} else {
 			q.loc = loc
 			q.lc = loc.Loc
+			q.limitExcept()
 		}
-		q.updateLocationConfig()
+		q.setResponseDefaults()
 		if !q.bodyChecked {
 			// ngx_http_core_find_config_phase: the body size is checked as
 			// soon as the location is known.
@@ -309,7 +310,7 @@ func (q *request) findAndRun() {
 			return
 		}
 		var script []config.Instr
-		if q.loc != nil {
+		if q.loc != nil && !q.inLimitExcept() {
 			script = q.loc.Rewrite
 		}
 		switch q.runScript(script, q.loc) {
@@ -363,8 +364,13 @@ func (q *request) namedRedirect(name string) {
 	}
 	q.internal = true
 	q.loc, q.lc = loc, loc.Loc
-	q.updateLocationConfig()
-	switch q.runScript(loc.Rewrite, loc) {
+	q.limitExcept()
+	q.setResponseDefaults()
+	script := loc.Rewrite
+	if q.inLimitExcept() {
+		script = nil
+	}
+	switch q.runScript(script, loc) {
 	case scriptDone:
 		return
 	case scriptRestart:
