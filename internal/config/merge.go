@@ -27,6 +27,7 @@ func defaultLoc() *Loc {
 		KeepaliveHeader:      Def(time.Duration(0)),
 		KeepaliveRequests:    Def(int64(1000)),
 		KeepaliveTime:        Def(time.Hour),
+		KeepaliveDisable:     Def(KeepaliveDisableMSIE6),
 		ClientMaxBodySize:    Def(int64(1024 * 1024)),
 		ClientBodyTimeout:    Def(60 * time.Second),
 		ClientBodyBufSize:    Def(int64(16 * 1024)),

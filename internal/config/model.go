@@ -190,6 +190,7 @@ type Loc struct {
 	KeepaliveHeader      Opt[time.Duration]
 	KeepaliveRequests    Opt[int64]
 	KeepaliveTime        Opt[time.Duration]
+	KeepaliveDisable     Opt[uint32] // keepalive_disable: KeepaliveDisable* bits
 	ClientMaxBodySize    Opt[int64]
 	ClientBodyTimeout    Opt[time.Duration]
 	ClientBodyBufSize    Opt[int64]

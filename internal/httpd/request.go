@@ -279,7 +279,7 @@ func (q *request) findAndRun() {
 			q.lc = loc.Loc
 			q.limitExcept()
 		}
-		q.setResponseDefaults()
+		q.updateLocationConfig()
 		if !q.bodyChecked {
 			// ngx_http_core_find_config_phase: the body size is checked as
 			// soon as the location is known.
@@ -365,7 +365,7 @@ func (q *request) namedRedirect(name string) {
 	q.internal = true
 	q.loc, q.lc = loc, loc.Loc
 	q.limitExcept()
-	q.setResponseDefaults()
+	q.updateLocationConfig()
 	script := loc.Rewrite
 	if q.inLimitExcept() {
 		script = nil

@@ -69,10 +69,35 @@ func (q *request) friendlyErrorBrowser() bool {
 	return k.msie || k.chrome
 }
 
+// updateLocationConfig is ngx_http_update_location_config, run when the
+// request enters a location (found, named, internal redirect, if block):
+// the response settings of the location and, after them,
+// keepalive_disable: no keep-alive for a POST from an old MSIE (msie6) or
+// for Safari on macOS (safari). The server-level settings a request gets
+// before its location is known do not apply keepalive_disable.
+func (q *request) updateLocationConfig() {
+	q.setResponseDefaults()
+	bits := q.lc.KeepaliveDisable.V
+	if !q.w.KeepAlive || bits&(config.KeepaliveDisableMSIE6|config.KeepaliveDisableSafari) == 0 ||
+		(bits&config.KeepaliveDisableSafari == 0 && q.r.Method != "POST") {
+		return
+	}
+	ua, ok := q.requestHeader("user_agent")
+	if !ok {
+		return
+	}
+	k := classifyUserAgent(ua)
+	if (k.msie6 && q.r.Method == "POST" && bits&config.KeepaliveDisableMSIE6 != 0) ||
+		(k.safari && bits&config.KeepaliveDisableSafari != 0) {
+		q.w.KeepAlive = false
+	}
+}
+
 // userAgent is what ngx_http_process_user_agent makes of a User-Agent:
-// MSIE (a version follows "MSIE "), MSIE 4, 5 or 6 without SV1 (msie6),
-// and Chrome (not Gecko, not MSIE); Opera is none of them.
-type userAgent struct{ msie, msie6, chrome bool }
+// MSIE (a version follows "MSIE "), MSIE 4, 5 or 6 without SV1 (msie6);
+// when it is neither MSIE nor Opera, Chrome (no "Gecko/") and Safari on
+// macOS (neither "Gecko/" nor "Chrome/").
+type userAgent struct{ msie, msie6, chrome, safari bool }
 
 func classifyUserAgent(ua string) (k userAgent) {
 	if strings.Contains(ua, "Opera") {
@@ -90,7 +115,13 @@ func classifyUserAgent(ua string) (k userAgent) {
 		}
 		return k
 	}
-	k.chrome = !strings.Contains(ua, "Gecko/") && strings.Contains(ua, "Chrome/")
+	switch {
+	case strings.Contains(ua, "Gecko/"):
+	case strings.Contains(ua, "Chrome/"):
+		k.chrome = true
+	default:
+		k.safari = strings.Contains(ua, "Safari/") && strings.Contains(ua, "Mac OS X")
+	}
 	return k
 }
 
