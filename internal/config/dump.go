@@ -657,6 +657,10 @@ func orDash(s string) string {
 // as hashed (lower-cased, unescaped) with their values, in order, then the
 // default.
 func (d *dumper) mapLine(m *Map) {
+	if m.Geo != nil || m.Split != nil {
+		d.line(1, "%s", strings.Join(m.blockDump(), " "))
+		return
+	}
 	parts := []string{"map $" + m.Name, quote(m.Source.Raw)}
 	if m.Hostnames {
 		parts = append(parts, "hostnames")

@@ -26,6 +26,14 @@ func (q *request) mapValue(slot int, m *config.Map) string {
 		return ""
 	}
 	q.varDepth++
+	if m.Geo != nil || m.Split != nil {
+		s := q.blockVar(m)
+		q.varDepth--
+		if !m.Volatile && slot < len(q.user) {
+			q.user[slot], q.userSet[slot] = s, true
+		}
+		return s
+	}
 	src := q.eval(m.Source)
 	if m.Hostnames && src != "" && src[len(src)-1] == '.' {
 		src = src[:len(src)-1]

@@ -78,17 +78,10 @@ func (q *request) realip(lc *config.Loc) {
 		return
 	}
 	var lines [4]string
-	headers := lines[:0]
-	xfwd := lc.RealIPHeader.V == "X-Forwarded-For"
-	for _, h := range q.r.Headers {
-		if strings.EqualFold(h.Name, lc.RealIPHeader.V) {
-			headers = append(headers, h.Value)
-			if !xfwd {
-				// r->headers_in.x_real_ip and a named header: the first
-				break
-			}
-		}
-	}
+	// X-Forwarded-For as written is every line (r->headers_in.x_forwarded_for);
+	// X-Real-IP and any other header, the first line
+	all := lc.RealIPHeader.V == "X-Forwarded-For"
+	headers := q.headerLines(lc.RealIPHeader.V, all, lines[:0])
 	if len(headers) == 0 {
 		return
 	}
@@ -98,6 +91,20 @@ func (q *request) realip(lc *config.Loc) {
 		return
 	}
 	q.rip = realipState{set: true, addr: got, text: inet.Ntop(got.Addr())}
+}
+
+// headerLines appends the values of the request's header lines called
+// name (in any case): every one, or only the first.
+func (q *request) headerLines(name string, all bool, buf []string) []string {
+	for _, h := range q.r.Headers {
+		if strings.EqualFold(h.Name, name) {
+			buf = append(buf, h.Value)
+			if !all {
+				break
+			}
+		}
+	}
+	return buf
 }
 
 // forwardedAddr is ngx_http_get_forwarded_addr: the header lines are read
