@@ -26,11 +26,9 @@ type Map struct {
 	Split *SplitClients
 	Geo   *Geo
 
-	Exact   map[string]*vars.Value // lower-cased keys
-	Head    map[string]MapWildcard // "*.example.com" and ".example.com" by "example.com"
-	Tail    map[string]*vars.Value // "www.example.*" by "www.example"
-	Regex   []MapRegex             // in configuration order
-	Default *vars.Value            // nil: the empty string
+	HostHash
+	Regex   []MapRegex  // in configuration order
+	Default *vars.Value // nil: the empty string
 
 	entries []mapEntry // the keys as hashed, in order, for Dump
 }
@@ -55,12 +53,25 @@ type mapEntry struct {
 	regex bool
 }
 
+// HostHash is nginx's combined hash of exact names and leading and
+// trailing wildcards (ngx_hash_combined_t), as map and valid_referers
+// build it with ngx_hash_add_key.
+type HostHash struct {
+	Exact map[string]*vars.Value // lower-cased keys
+	Head  map[string]MapWildcard // "*.example.com" and ".example.com" by "example.com"
+	Tail  map[string]*vars.Value // "www.example.*" by "www.example"
+}
+
+func newHostHash() HostHash {
+	return HostHash{Exact: map[string]*vars.Value{}, Head: map[string]MapWildcard{}, Tail: map[string]*vars.Value{}}
+}
+
 // Find looks up the exact and wildcard keys, as ngx_hash_find_combined
 // does: low is the lower-cased source (without its trailing dot in a
 // hostnames map). An exact key wins, then the longest leading wildcard,
-// then the longest trailing one. The regex keys are the caller's, since
-// their captures belong to the request.
-func (m *Map) Find(low string) (*vars.Value, bool) {
+// then the longest trailing one. The regex keys of a map are the
+// caller's, since their captures belong to the request.
+func (m *HostHash) Find(low string) (*vars.Value, bool) {
 	if v, ok := m.Exact[low]; ok {
 		return v, true
 	}
@@ -143,8 +154,7 @@ func setMap(b *builder, s *conf.Stmt) error {
 		b.mapHashBucket.V = (v + cacheLine - 1) &^ (cacheLine - 1)
 	}
 
-	m := &Map{File: s.File, Line: s.Line, Name: lname, Source: src,
-		Exact: map[string]*vars.Value{}, Head: map[string]MapWildcard{}, Tail: map[string]*vars.Value{}}
+	m := &Map{File: s.File, Line: s.Line, Name: lname, Source: src, HostHash: newHostHash()}
 	// The variable reads through the map from here on, before the block's
 	// own regexes are compiled, as in nginx.
 	volatile := changeable[lname] // $args and $limit_rate are not cacheable
@@ -156,7 +166,7 @@ func setMap(b *builder, s *conf.Stmt) error {
 	m.Slot = b.http.Vars.DeclareMap(lname, len(b.http.Maps))
 	b.http.Maps = append(b.http.Maps, m)
 
-	keys := &mapKeys{exact: map[string]bool{}, head: map[string]bool{}, tail: map[string]bool{}}
+	keys := newMapKeys()
 	values := map[string]*vars.Value{}
 	for _, st := range s.Block {
 		if err := b.mapEntry(s, m, keys, values, st); err != nil {
@@ -227,12 +237,29 @@ func (b *builder) mapEntry(s *conf.Stmt, m *Map, keys *mapKeys, values map[strin
 		return nil
 	}
 	key = strings.TrimPrefix(key, "\\")
+	low, err := m.add(keys, st, key, v, m.Hostnames)
+	if err != nil {
+		return err
+	}
+	m.entries = append(m.entries, mapEntry{low, v, false})
+	return nil
+}
+
+func newMapKeys() *mapKeys {
+	return &mapKeys{exact: map[string]bool{}, head: map[string]bool{}, tail: map[string]bool{}}
+}
+
+// add is ngx_hash_add_key: key goes in lower-cased, as a wildcard too
+// when wildcards is set (NGX_HASH_WILDCARD_KEY), with nginx's errors for
+// an invalid wildcard and a key already taken. It returns the key as
+// hashed.
+func (m *HostHash) add(keys *mapKeys, st *conf.Stmt, key string, v *vars.Value, wildcards bool) (string, error) {
 	low := LowerASCII(key)
 	var busy bool
-	if m.Hostnames {
+	if wildcards {
 		form, ok := wildcardForm(key)
 		if !ok {
-			return conf.Errorf(st, "invalid hostname or wildcard \"%s\"", key)
+			return "", conf.Errorf(st, "invalid hostname or wildcard \"%s\"", key)
 		}
 		switch form {
 		case '.':
@@ -253,19 +280,17 @@ func (b *builder) mapEntry(s *conf.Stmt, m *Map, keys *mapKeys, values map[strin
 		}
 		if form != 0 {
 			if busy {
-				return conf.Errorf(st, "conflicting parameter \"%s\"", low)
+				return "", conf.Errorf(st, "conflicting parameter \"%s\"", low)
 			}
-			m.entries = append(m.entries, mapEntry{low, v, false})
-			return nil
+			return low, nil
 		}
 	}
 	if keys.exact[low] {
-		return conf.Errorf(st, "conflicting parameter \"%s\"", low)
+		return "", conf.Errorf(st, "conflicting parameter \"%s\"", low)
 	}
 	keys.exact[low] = true
 	m.Exact[low] = v
-	m.entries = append(m.entries, mapEntry{low, v, false})
-	return nil
+	return low, nil
 }
 
 // wildcardForm classifies a key of a hostnames map as ngx_hash_add_key
@@ -309,21 +334,26 @@ const cacheLine = 64
 // map_hash_max_size buckets, nginx only warns and builds a slower one;
 // weir needs no such table.)
 func (b *builder) checkMapHash(m *Map) error {
+	return m.check("map_hash", b.mapHashMax.V, b.mapHashBucket.V)
+}
+
+// check is what ngx_hash_init and ngx_hash_wildcard_init refuse for the
+// hash called name with max buckets of bucket bytes.
+func (m *HostHash) check(name string, max, bucket int64) error {
 	if len(m.Exact) == 0 && len(m.Head) == 0 && len(m.Tail) == 0 {
 		return nil
 	}
-	max, bucket := b.mapHashMax.V, b.mapHashBucket.V
 	if max == 0 {
-		return &conf.Error{Msg: "could not build map_hash, you should increase map_hash_max_size: 0"}
+		return &conf.Error{Msg: "could not build " + name + ", you should increase " + name + "_max_size: 0"}
 	}
 	if bucket > 65536-cacheLine {
-		return &conf.Error{Msg: "could not build map_hash, too large map_hash_bucket_size: " + itoa(bucket)}
+		return &conf.Error{Msg: "could not build " + name + ", too large " + name + "_bucket_size: " + itoa(bucket)}
 	}
 	fits := func(name string) bool {
 		// NGX_HASH_ELT_SIZE plus the bucket's terminating pointer
 		return bucket >= 8+int64((len(name)+2+7)&^7)+8
 	}
-	tooSmall := &conf.Error{Msg: "could not build map_hash, you should increase map_hash_bucket_size: " + itoa(bucket)}
+	tooSmall := &conf.Error{Msg: "could not build " + name + ", you should increase " + name + "_bucket_size: " + itoa(bucket)}
 	for k := range m.Exact {
 		if !fits(k) {
 			return tooSmall

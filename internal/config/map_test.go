@@ -11,7 +11,7 @@ import (
 // wildcard, then the longest trailing one.
 func TestMapFind(t *testing.T) {
 	val := func(s string) *vars.Value { return &vars.Value{Raw: s, Parts: []vars.Part{{Kind: vars.Lit, Lit: s}}} }
-	m := &Map{
+	m := &HostHash{
 		Exact: map[string]*vars.Value{"example.com": val("exact"), "": val("empty")},
 		Head: map[string]MapWildcard{
 			"example.com":   {Value: val("star"), Star: true},

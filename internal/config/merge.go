@@ -60,6 +60,7 @@ func defaultLoc() *Loc {
 		Resolver:             Def([]string(nil)),
 		Satisfy:              Def("all"),
 		Limit:                defaultLimitLoc(),
+		Referer:              defaultReferer(),
 		RealIPFrom:           Def([]TrustedAddr(nil)),
 		RealIPHeader:         Def("X-Real-IP"),
 		RealIPRecursive:      Def(false),
@@ -186,6 +187,12 @@ func (b *builder) finishHTTP(s *conf.Stmt) error {
 	// the upstream module's init_main_conf, then the merges of the proxy,
 	// fastcgi, uwsgi, scgi and memcached modules, in nginx's module order
 	b.inheritPasses()
+	if err := b.finishReferers(s); err != nil {
+		return err
+	}
+	if err := b.finishSecureLinks(s); err != nil {
+		return err
+	}
 	if err := b.checkNoPort(); err != nil {
 		return err
 	}

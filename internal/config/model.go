@@ -230,6 +230,8 @@ type Loc struct {
 	LingeringTime        Opt[time.Duration]
 	LingeringTimeout     Opt[time.Duration]
 	Limit                LimitLoc // limit_req and limit_conn
+	Referer              RefererLoc
+	SecureLink           SecureLinkLoc
 	Charset              CharsetLoc
 	SubFilter            SubFilterLoc
 	Trailers             Opt[[]*AddHeader] // add_trailer
@@ -240,6 +242,10 @@ type Loc struct {
 
 	// Gzip is the gzip filter's and gzip_static's settings.
 	Gzip GzipLoc
+
+	// Handler is the content handler stub_status or empty_gif set at
+	// this level (HandlerStubStatus, HandlerEmptyGIF); not inherited.
+	Handler string
 
 	// Proxy is the proxy module's settings; its Pass is not inherited.
 	// So are those of the other upstream modules.

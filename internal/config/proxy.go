@@ -431,6 +431,7 @@ func setProxyPass(b *builder, s *conf.Stmt) error {
 func (b *builder) setHandler(p *Pass, slot **Pass) {
 	l := b.cur
 	l.Proxy.Pass, l.FastCGI.Pass, l.UWSGI.Pass, l.SCGI.Pass, l.Memcached.Pass = nil, nil, nil, nil, nil
+	l.Handler = ""
 	*slot = p
 }
 

@@ -28,6 +28,9 @@ func (q *request) contentPhase() {
 		q.upstreamPass(p, tr)
 		return
 	}
+	if q.moduleContent() {
+		return
+	}
 	q.staticContent()
 }
 

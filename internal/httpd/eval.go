@@ -381,6 +381,14 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		return q.snap.hostname, true
 	case vars.NginxVersion:
 		return Version, true
+	case vars.ConnectionsActive, vars.ConnectionsReading, vars.ConnectionsWriting, vars.ConnectionsWaiting:
+		return connectionsVar(id), true
+	case vars.InvalidReferer:
+		return q.invalidReferer()
+	case vars.SecureLink:
+		return q.secureLink()
+	case vars.SecureLinkExpires:
+		return q.slExpires, q.slExpiresSet
 	case vars.LimitReqStatus:
 		return limitStatusVar(q.limitReqStatus)
 	case vars.LimitConnStatus:

@@ -172,6 +172,8 @@ func (q *request) finish() {
 		}
 		_ = q.w.Finish()
 	}
+	// ngx_http_free_request counts the request out before logging it
+	q.w.EndStats()
 	if q.noLog || q.snap.logs == nil {
 		return
 	}

@@ -64,6 +64,9 @@ type request struct {
 
 	varDepth int // map variables being computed, one inside another
 
+	slExpires    string // $secure_link_expires, once $secure_link found one
+	slExpiresSet bool
+
 	px              *proxyState              // proxying state, once proxy_pass runs
 	ups             []upState                // $upstream_* attempts
 	upCtx           [4]string                // the "upstream:" of error-log lines, in parts (upstreamText)

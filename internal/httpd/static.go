@@ -41,26 +41,13 @@ func (q *request) serveStatic() {
 // (gzip_static's .gz file of path).
 func (q *request) sendStaticFile(f *os.File, fi fs.FileInfo, ctypePath, encoding string) {
 	defer f.Close()
-	if q.method == "POST" {
-		q.discardBody()
-		q.respondStatus(405)
-		return
-	}
-	if code := q.discardBody(); code != 0 {
-		q.respondStatus(code)
+	if q.refused(q.method != "POST") {
 		return
 	}
 	opt := static.DefaultOptions
 	opt.ContentType = q.contentType(ctypePath)
 	opt.ETag = q.lc.Etag.V
-	switch q.lc.IfModifiedSince.V {
-	case "off":
-		opt.IfModifiedSince = static.IMSOff
-	case "before":
-		opt.IfModifiedSince = static.IMSBefore
-	default:
-		opt.IfModifiedSince = static.IMSExact
-	}
+	opt.IfModifiedSince = q.imsMode()
 	if q.lc.MaxRanges.V >= 0 {
 		opt.MaxRanges = int(q.lc.MaxRanges.V)
 	}
@@ -84,6 +71,17 @@ func (q *request) sendStaticFile(f *os.File, fi fs.FileInfo, ctypePath, encoding
 	if err != nil {
 		q.w.KeepAlive = false
 	}
+}
+
+// imsMode is the location's if_modified_since.
+func (q *request) imsMode() static.IMS {
+	switch q.lc.IfModifiedSince.V {
+	case "off":
+		return static.IMSOff
+	case "before":
+		return static.IMSBefore
+	}
+	return static.IMSExact
 }
 
 // contentType resolves types{} and default_type for path
