@@ -9,8 +9,8 @@ import (
 const authLog = `log_format auth '$status "$request" user=$remote_user';`
 
 // htpasswd has a line of each scheme nginx takes on Debian (crypt_r's
-// DES, MD5, SHA-256, SHA-512; nginx's own $apr1$, {PLAIN}, {SHA},
-// {SSHA}), every password "secret", and the odd lines: comments, a line
+// DES, MD5, SHA-256, SHA-512, bcrypt, yescrypt; nginx's own $apr1$,
+// {PLAIN}, {SHA}, {SSHA}), every password "secret", and the odd lines: comments, a line
 // without a colon, fields after the password, CRLF, an empty password
 // field, a prefix line that hides the next one.
 const htpasswd = "# comment line\n" +
@@ -21,6 +21,9 @@ const htpasswd = "# comment line\n" +
 	"sha512r:$6$rounds=5000$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1\n" +
 	"sha256r:$5$rounds=1000$saltsalt$eKLZU9t9OoPWrqOQsoTIKG0aYkZ5rGOoOQhiIvoSWX2\n" +
 	"apr1:$apr1$saltsalt$LrttParrLPdxvgutaSXWJ0\n" +
+	"bcrypt:$2y$05$abcdefghijklmnopqrstuuOQiyCxlgf/oeuTqixKmWdcYUh4Hjl0a\n" +
+	"bcrypta:$2a$04$abcdefghijklmnopqrstuu2r9OfJnfCsdneAXAGHnS4UpFFP8WIrW\n" +
+	"yescrypt:$y$j9T$F5Jx5fExrKuPp53xLKQ..1$GmcwIgvdUC9qLWcKCi6gklUa1dM3ziD43YxYNURLKy0\n" +
 	"plain:{PLAIN}secret\n" +
 	"sha:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n" +
 	"ssha:{SSHA}gVK8WC9YyFT1gMsQHTGCgT3sSv5zYWx0\n" +
@@ -62,12 +65,14 @@ func TestAuthBasic(t *testing.T) {
 		get("no credentials", "/a/f.txt"),
 		req("no credentials HEAD request", "HEAD", "/a/f.txt").headOnly(),
 	}
-	for _, u := range []string{"des", "md5", "sha256", "sha512", "sha512r", "sha256r", "apr1", "plain", "sha", "ssha", "extra", "crlf", "last"} {
+	for _, u := range []string{"des", "md5", "sha256", "sha512", "sha512r", "sha256r", "apr1", "bcrypt", "bcrypta", "plain", "sha", "ssha", "extra", "crlf", "last"} {
 		cases = append(cases,
 			get(u+" right", "/a/f.txt", basic(u+":secret")),
 			get(u+" wrong", "/a/f.txt", basic(u+":Secret")))
 	}
 	cases = append(cases,
+		get("yescrypt right", "/a/f.txt", basic("yescrypt:secret")).known("weir has no yescrypt ($y$, libxcrypt's): the password does not match"),
+		get("yescrypt wrong", "/a/f.txt", basic("yescrypt:Secret")),
 		get("des only eight characters count", "/a/f.txt", basic("des:secret12")),
 		get("line without colon", "/a/f.txt", basic("nocolon:secret")),
 		get("empty password field", "/a/f.txt", basic("empty:")),

@@ -4,7 +4,8 @@
 // for the user's line (ngx_http_auth_basic_handler), and the password
 // schemes nginx checks itself (ngx_crypt: $apr1$, {PLAIN}, {SHA}, {SSHA})
 // or through the C library's crypt_r (Debian's libxcrypt: DES, $1$ MD5,
-// $5$ SHA-256, $6$ SHA-512).
+// $5$ SHA-256, $6$ SHA-512, $2a$/$2b$/$2x$/$2y$ bcrypt; not yescrypt,
+// scrypt, BSDi DES and the rarer ones, which match nothing here).
 package htpasswd
 
 import (
