@@ -899,9 +899,11 @@ func (b *builder) eachPass(f func(p *Pass)) {
 // inheritPasses gives an if block without a *_pass of its own the
 // enclosing level's: each module's merge_loc_conf copies the upstream of
 // the previous level into a noname location that has none, and the
-// request keeps the location's content handler.
+// request keeps the location's content handler. A limit_except block
+// gets no memcached_pass: the memcached module makes no handler for it
+// (the others do), so such a method is served by the static module.
 func (b *builder) inheritPasses() {
-	_ = b.walkLevels(func(l, parent *Loc, _ *Location, noname bool) error {
+	_ = b.walkLevels(func(l, parent *Loc, loc *Location, noname bool) error {
 		if !noname || parent == nil {
 			return nil
 		}
@@ -910,8 +912,12 @@ func (b *builder) inheritPasses() {
 				return nil
 			}
 		}
+		limitExcept := loc.Parent != nil && loc.Parent.LimitExcept == loc
 		dst, src := passSlots(l), passSlots(parent)
 		for i := range dst {
+			if limitExcept && dst[i] == &l.Memcached.Pass {
+				continue
+			}
 			*dst[i] = *src[i]
 		}
 		return nil

@@ -204,7 +204,8 @@ func TestSatisfy(t *testing.T) {
 // HEAD) keep the location's settings, any other method, unknown ones
 // too, gets the block's allow/deny and auth_basic; for those methods the
 // location's rewrite directives (return, if) and try_files do not run;
-// proxy_pass is inherited into the block or set in it; error_page and
+// proxy_pass is inherited into the block or set in it, memcached_pass is
+// not; error_page and
 // access_log of the location apply.
 func TestLimitExcept(t *testing.T) {
 	ok := basic("plain:secret")
@@ -223,6 +224,7 @@ func TestLimitExcept(t *testing.T) {
         location /px2/ { limit_except GET { proxy_pass http://127.0.0.1:{{PORT}}; } alias {{ROOT}}/s/; }
         location /echo/ { return 200 "echo $request_method $uri\n"; }
         location /px2/f.txt { return 200 "px2 $request_method\n"; }
+        location /mc/ { set $memcached_key x; memcached_pass 127.0.0.1:1; limit_except GET { allow all; } }
         location /log/ { limit_except GET { access_log off; } alias {{ROOT}}/s/; }
         location /lower/ { limit_except get { deny all; } alias {{ROOT}}/s/; }
     }`,
@@ -251,6 +253,7 @@ func TestLimitExcept(t *testing.T) {
 			get("proxy_pass outside", "/px/b"),
 			req("proxy_pass in the block", "PUT", "/px2/f.txt", "Content-Length: 0"),
 			get("proxy_pass not for GET", "/px2/f.txt"),
+			req("memcached_pass not inherited", "POST", "/mc/x", "Content-Length: 0"),
 			req("access_log off in the block", "POST", "/log/f.txt", "Content-Length: 0"),
 			get("access_log of the location", "/log/f.txt"),
 			req("method names caseless", "POST", "/lower/f.txt", "Content-Length: 0"),

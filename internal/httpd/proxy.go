@@ -590,7 +590,9 @@ func (q *request) passHere() (*config.Pass, *transport) {
 	if p, tr := passOf(q.lc); p != nil {
 		return p, tr
 	}
-	if q.loc != nil && q.lc != q.loc.Loc {
+	if q.loc != nil && q.lc != q.loc.Loc && !q.inLimitExcept() {
+		// an if block keeps its location's content handler; a
+		// limit_except block has only its own
 		return passOf(q.loc.Loc)
 	}
 	return nil, nil
