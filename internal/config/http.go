@@ -102,6 +102,7 @@ func init() {
 		Directive{Name: "large_client_header_buffers", Ctx: hs, Args: Take2, Set: setLargeBuffers},
 		Directive{Name: "connection_pool_size", Ctx: hs, Args: Take1, Set: poolSize(sizeSlot(func(b *builder) *Opt[int64] { return &b.csrv.ConnectionPoolSize }))},
 		Directive{Name: "request_pool_size", Ctx: hs, Args: Take1, Set: poolSize(checkSlot(checkSize))},
+		Directive{Name: "max_headers", Ctx: hs, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.csrv.MaxHeaders })},
 		Directive{Name: "ignore_invalid_headers", Ctx: hs, Args: Flag, Set: sflag(func(s *Srv) *Opt[bool] { return &s.IgnoreInvalidHeaders })},
 		Directive{Name: "underscores_in_headers", Ctx: hs, Args: Flag, Set: sflag(func(s *Srv) *Opt[bool] { return &s.UnderscoresInHeaders })},
 		Directive{Name: "merge_slashes", Ctx: hs, Args: Flag, Set: sflag(func(s *Srv) *Opt[bool] { return &s.MergeSlashes })},

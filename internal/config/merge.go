@@ -87,6 +87,7 @@ func defaultSrv() *Srv {
 		ClientHeaderBufSize:  Def(int64(1024)),
 		LargeHeaderBufNum:    Def(int64(4)),
 		LargeHeaderBufSize:   Def(int64(8192)),
+		MaxHeaders:           Def(int64(1000)),
 		IgnoreInvalidHeaders: Def(true),
 		UnderscoresInHeaders: Def(false),
 		MergeSlashes:         Def(true),

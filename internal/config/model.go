@@ -112,6 +112,7 @@ type Srv struct {
 	ClientHeaderBufSize  Opt[int64]
 	LargeHeaderBufNum    Opt[int64]
 	LargeHeaderBufSize   Opt[int64]
+	MaxHeaders           Opt[int64] // max_headers (nginx 1.27.2, Debian's 1.22.1 has it too)
 	IgnoreInvalidHeaders Opt[bool]
 	UnderscoresInHeaders Opt[bool]
 	MergeSlashes         Opt[bool]

@@ -43,6 +43,7 @@ type Settings struct {
 	HeaderBufferSize     int           // client_header_buffer_size, default 1k
 	LargeHeaderBuffers   int           // large_client_header_buffers number, default 4
 	LargeHeaderBufSize   int           // large_client_header_buffers size, default 8k
+	MaxHeaders           int           // max_headers, default 1000; negative: none allowed (max_headers 0)
 	IgnoreInvalidHeaders bool          // default on
 	UnderscoresInHeaders bool          // default off
 	MergeSlashes         bool          // default on
@@ -104,6 +105,7 @@ func DefaultSettings() *Settings {
 		HeaderBufferSize:     1024,
 		LargeHeaderBuffers:   4,
 		LargeHeaderBufSize:   8192,
+		MaxHeaders:           1000,
 		IgnoreInvalidHeaders: true,
 		UnderscoresInHeaders: false,
 		MergeSlashes:         true,
@@ -122,7 +124,7 @@ func (s *Settings) defaulted() *Settings {
 		return defaultSettings
 	}
 	if s.HeaderTimeout > 0 && s.HeaderBufferSize > 0 && s.LargeHeaderBuffers > 0 &&
-		s.LargeHeaderBufSize > 0 && s.KeepaliveTimeout >= 0 {
+		s.LargeHeaderBufSize > 0 && s.MaxHeaders != 0 && s.KeepaliveTimeout >= 0 {
 		return s
 	}
 	v := s.withDefaults()
@@ -147,6 +149,9 @@ func (s *Settings) withDefaults() Settings {
 	}
 	if v.LargeHeaderBufSize <= 0 {
 		v.LargeHeaderBufSize = 8192
+	}
+	if v.MaxHeaders == 0 {
+		v.MaxHeaders = 1000
 	}
 	if v.KeepaliveTimeout < 0 {
 		v.KeepaliveTimeout = 0

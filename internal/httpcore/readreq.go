@@ -329,6 +329,12 @@ func (c *conn) headerLine(s *stream) bool {
 	}
 	h := Header{Name: bstr(b, p.nameStart, p.nameEnd), Value: bstr(b, p.valStart, p.valEnd)}
 	idx := len(r.Headers)
+	if idx >= c.set.MaxHeaders {
+		// max_headers: 494, answered as 400 "Request Header Or Cookie
+		// Too Large"
+		c.refuse(s, 494, "client sent too many header lines")
+		return false
+	}
 	r.Headers = append(r.Headers, h)
 
 	uq := -1

@@ -129,6 +129,10 @@ func (h *Handler) Settings(tag any) *httpcore.Settings {
 	st.HeaderBufferSize = int(sc.ClientHeaderBufSize.V)
 	st.LargeHeaderBuffers = int(sc.LargeHeaderBufNum.V)
 	st.LargeHeaderBufSize = int(sc.LargeHeaderBufSize.V)
+	st.MaxHeaders = int(sc.MaxHeaders.V)
+	if st.MaxHeaders == 0 {
+		st.MaxHeaders = -1 // no header at all is allowed
+	}
 	st.IgnoreInvalidHeaders = sc.IgnoreInvalidHeaders.V
 	st.UnderscoresInHeaders = sc.UnderscoresInHeaders.V
 	st.MergeSlashes = sc.MergeSlashes.V
