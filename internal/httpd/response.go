@@ -8,6 +8,7 @@ import (
 	"weir/internal/config"
 	"weir/internal/errlog"
 	"weir/internal/httpcore"
+	"weir/internal/static"
 )
 
 // statusText holds the titles nginx puts in its error pages
@@ -308,6 +309,20 @@ func keepLocation(h []httpcore.Header) []httpcore.Header {
 // sendText answers "return CODE TEXT" for non-redirect codes.
 func (q *request) sendText(code int, text string) {
 	w := q.w
+	if code == 200 && q.errStatus == 0 {
+		// ngx_http_not_modified_header_filter sees every 200: without
+		// Last-Modified and ETag only the preconditions can fail and
+		// only "If-None-Match: *" matches
+		switch static.NotModified(q.r, -1, "", q.imsMode()) {
+		case 412:
+			q.respondStatus(412)
+			return
+		case 304:
+			w.Status, q.status = 304, 304
+			q.writeHeaderOnly()
+			return
+		}
+	}
 	w.Status = code
 	q.status = code
 	// ngx_http_send_response sets the type from the URI's extension
