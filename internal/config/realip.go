@@ -53,30 +53,38 @@ func setRealIPFrom(b *builder, s *conf.Stmt) error {
 	if !from.Set {
 		*from = Def([]TrustedAddr(nil))
 	}
+	addrs, err := trustedAddrs(b, s)
+	from.V = append(from.V, addrs...)
+	return err
+}
+
+// trustedAddrs reads the argument of set_real_ip_from and
+// debug_connection: "unix:", a network (with nginx's warning when its low
+// bits are set), or a name standing for every address it resolves to.
+func trustedAddrs(b *builder, s *conf.Stmt) ([]TrustedAddr, error) {
 	a := s.Args[0]
 	if a == "unix:" {
-		from.V = append(from.V, TrustedAddr{Unix: true})
-		return nil
+		return []TrustedAddr{{Unix: true}}, nil
 	}
 	if p, exact, err := parseCIDR(a); err == nil {
 		if !exact {
 			b.warn(s, "low address bits of %s are meaningless", a)
 		}
-		from.V = append(from.V, TrustedAddr{Net: p})
-		return nil
+		return []TrustedAddr{{Net: p}}, nil
 	}
 	addrs, msg := resolveHost(a, 0)
 	if msg != "" {
-		return conf.Errorf(s, "%s in set_real_ip_from \"%s\"", msg, a)
+		return nil, conf.Errorf(s, "%s in %s \"%s\"", msg, s.Name, a)
 	}
+	var out []TrustedAddr
 	for _, u := range addrs {
 		ap, err := netip.ParseAddrPort(u.Addr)
 		if err != nil {
 			continue
 		}
-		from.V = append(from.V, TrustedAddr{Net: netip.PrefixFrom(ap.Addr(), ap.Addr().BitLen())})
+		out = append(out, TrustedAddr{Net: netip.PrefixFrom(ap.Addr(), ap.Addr().BitLen())})
 	}
-	return nil
+	return out, nil
 }
 
 // setRealIPHeader is ngx_http_realip: X-Real-IP and X-Forwarded-For are

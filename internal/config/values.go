@@ -432,6 +432,7 @@ const (
 	checkStr  checkKind = iota // ngx_conf_set_str_slot
 	checkNum                   // ngx_conf_set_num_slot
 	checkSize                  // ngx_conf_set_size_slot
+	checkOff                   // ngx_conf_set_off_slot
 	checkMsec                  // ngx_conf_set_msec_slot
 	checkSec                   // ngx_conf_set_sec_slot
 	checkFlag                  // ngx_conf_set_flag_slot
@@ -453,6 +454,10 @@ func checkSlot(k checkKind) func(*builder, *conf.Stmt) error {
 			}
 		case checkSize:
 			if ParseSize(a) < 0 {
+				return invalidValue(s)
+			}
+		case checkOff:
+			if ParseOffset(a) < 0 {
 				return invalidValue(s)
 			}
 		case checkMsec:
