@@ -155,14 +155,8 @@ func setStoreAccess(b *builder, s *conf.Stmt) error {
 	if !b.once(s) {
 		return duplicate(s)
 	}
-	for _, a := range s.Args {
-		who, right, ok := strings.Cut(a, ":")
-		switch {
-		case !ok, who != "user" && who != "group" && who != "all", right != "rw" && right != "r":
-			return conf.Errorf(s, "invalid value \"%s\"", a)
-		}
-	}
-	return nil
+	_, err := parseAccess(s)
+	return err
 }
 
 // minPoolSize and poolAlignment are nginx's NGX_MIN_POOL_SIZE and

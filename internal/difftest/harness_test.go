@@ -86,6 +86,9 @@ type site struct {
 	// test ("nginx" or "weir") as host:port; they fill {{B0}}, {{B1}}, ...
 	// (and {{B0PORT}}, ...) and are normalised back in the comparison.
 	backends func(t *testing.T, name string) []string
+	// after, when set, runs once every case has run, with both servers
+	// still up (to compare what the cases left on disk).
+	after func(t *testing.T, ng, we *server)
 }
 
 // header is the main context and the start of the http block shared by
@@ -347,5 +350,8 @@ func runSite(t *testing.T, st *site) {
 			}
 			runCase(t, c, ng, we)
 		})
+	}
+	if st.after != nil {
+		t.Run("after", func(t *testing.T) { st.after(t, ng, we) })
 	}
 }

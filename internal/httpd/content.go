@@ -125,6 +125,12 @@ func (q *request) tryFiles() bool {
 // autoindex, static.
 func (q *request) staticContent() {
 	m := q.method
+	if q.lc.Dav.Handles(m) {
+		// the dav module's methods, which the handlers before it
+		// (random_index, index, autoindex) leave alone
+		q.dav()
+		return
+	}
 	getLike := m == "GET" || m == "HEAD" || m == "POST"
 	if strings.HasSuffix(q.uri, "/") {
 		if getLike {

@@ -95,11 +95,7 @@ func (q *request) readBody(b *reqBody) bool {
 // openBodyFile creates the temp file a large body spills to; nginx warns
 // that it does so.
 func (q *request) openBodyFile(b *reqBody) bool {
-	dir := q.lc.ClientBodyTemp.V
-	if !q.lc.ClientBodyTemp.Set {
-		dir = filepath.Join(q.snap.Cfg.Prefix, "client_body_temp")
-	}
-	f, err := createTempFile(dir, q.lc.ClientBodyTempLevels.V)
+	f, err := q.createBodyTemp()
 	if err != nil {
 		q.log().Logf(errlog.Crit, q.r.Conn.ID, "open() temp file failed %s%s", errlog.SysError(err), q.logSuffix())
 		q.respondStatus(500)
@@ -114,6 +110,15 @@ func (q *request) openBodyFile(b *reqBody) bool {
 	}
 	b.file = f
 	return true
+}
+
+// createBodyTemp creates the next temp file under client_body_temp_path.
+func (q *request) createBodyTemp() (*os.File, error) {
+	dir := q.lc.ClientBodyTemp.V
+	if !q.lc.ClientBodyTemp.Set {
+		dir = filepath.Join(q.snap.Cfg.Prefix, "client_body_temp")
+	}
+	return createTempFile(dir, q.lc.ClientBodyTempLevels.V)
 }
 
 // bodyError answers a failed body read as nginx's
