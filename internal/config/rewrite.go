@@ -203,7 +203,7 @@ func setRewrite(b *builder, s *conf.Stmt) error {
 
 // changeable are the built-in variables "set" may assign
 // (NGX_HTTP_VAR_CHANGEABLE in nginx's core module).
-var changeable = map[string]bool{"args": true, "limit_rate": true}
+var changeable = map[string]bool{"args": true, "limit_rate": true, "uid_reset": true}
 
 // setSet is ngx_http_rewrite_set.
 func setSet(b *builder, s *conf.Stmt) error {

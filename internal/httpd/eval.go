@@ -175,6 +175,13 @@ func argValue(args, name string) (string, bool) {
 // next ";" (trailing spaces kept); an entry that does not match is
 // skipped up to the next ";" or ",".
 func (q *request) cookie(name string) (string, bool) {
+	v, _, ok := q.findCookie(name)
+	return v, ok
+}
+
+// findCookie is cookie that also returns the whole Cookie line the
+// value came from.
+func (q *request) findCookie(name string) (value, line string, found bool) {
 	for _, h := range q.r.Headers {
 		if !headerNameEq(h.Name, "cookie") {
 			continue
@@ -188,7 +195,7 @@ func (q *request) cookie(name string) (string, bool) {
 					if i := strings.IndexByte(v, ';'); i >= 0 {
 						v = v[:i]
 					}
-					return v, true
+					return v, h.Value, true
 				}
 			}
 			i := strings.IndexAny(c, ";,")
@@ -198,7 +205,7 @@ func (q *request) cookie(name string) (string, bool) {
 			c = strings.TrimLeft(c[i+1:], " ")
 		}
 	}
-	return "", false
+	return "", "", false
 }
 
 func (q *request) sentHeader(name string) (string, bool) {
@@ -389,6 +396,8 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		return q.secureLink()
 	case vars.SecureLinkExpires:
 		return q.slExpires, q.slExpiresSet
+	case vars.UIDGot, vars.UIDSet, vars.UIDReset:
+		return q.uidVar(id)
 	case vars.LimitReqStatus:
 		return limitStatusVar(q.limitReqStatus)
 	case vars.LimitConnStatus:

@@ -67,6 +67,8 @@ type request struct {
 	slExpires    string // $secure_link_expires, once $secure_link found one
 	slExpiresSet bool
 
+	uid *uidState // the userid filter's state (its module ctx)
+
 	px              *proxyState              // proxying state, once proxy_pass runs
 	ups             []upState                // $upstream_* attempts
 	upCtx           [4]string                // the "upstream:" of error-log lines, in parts (upstreamText)

@@ -403,6 +403,7 @@ func (q *request) headerFilter(w *httpcore.Response) {
 		}
 		w.Header = append(w.Header, httpcore.Header{Name: h.Name, Value: v})
 	}
+	q.useridFilter(w)
 	q.bodyFilters(w, ok)
 	q.gzipFilter(w, own)
 	if strings.HasPrefix(w.Location, "/") && lc.AbsoluteRedirect.V {
