@@ -244,8 +244,9 @@ type Loc struct {
 	// Gzip is the gzip filter's and gzip_static's settings.
 	Gzip GzipLoc
 
-	Dav    DavLoc    // ngx_http_dav_module
-	UserID UserIDLoc // ngx_http_userid_filter_module
+	Dav         DavLoc    // ngx_http_dav_module
+	UserID      UserIDLoc // ngx_http_userid_filter_module
+	RandomIndex Opt[bool] // random_index
 
 	// Handler is the content handler stub_status or empty_gif set at
 	// this level (HandlerStubStatus, HandlerEmptyGIF); not inherited.

@@ -134,6 +134,9 @@ func (q *request) staticContent() {
 	getLike := m == "GET" || m == "HEAD" || m == "POST"
 	if strings.HasSuffix(q.uri, "/") {
 		if getLike {
+			if q.lc.RandomIndex.V && q.randomIndex() {
+				return
+			}
 			if q.index() {
 				return
 			}
