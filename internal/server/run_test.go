@@ -163,6 +163,13 @@ func TestDaemon(t *testing.T) {
 	if r := runCmd(t, weirBin, p.args("-s", "reload")...); r.code != 0 || r.stderr != "" {
 		t.Fatalf("-s reload: (%d) %q", r.code, r.stderr)
 	}
+	// A signal is handled after kill() returns: wait for the reload
+	// before stopping, so that the two signals are not pending together.
+	if !waitFor(5*time.Second, func() bool {
+		return strings.Contains(p.read("logs/error.log"), "signal 1 (SIGHUP) received, reconfiguring")
+	}) {
+		t.Fatalf("no reload 5 s after -s reload; error.log:\n%s", p.read("logs/error.log"))
+	}
 	if r := runCmd(t, weirBin, p.args("-s", "stop")...); r.code != 0 || r.stderr != "" {
 		t.Fatalf("-s stop: (%d) %q", r.code, r.stderr)
 	}
