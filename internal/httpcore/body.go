@@ -37,11 +37,13 @@ type bodyReader struct {
 	done    bool
 	discard bool // DiscardBody was called
 	touched bool // the handler asked for the body (100 Continue handled)
-	err     error
-	limit   int64
-	timeout time.Duration
-	wire    int64 // body bytes taken off the connection, framing included
-	decoded int64 // chunked: data bytes so far
+	// noContinue: no "100 Continue" for this request (ExpectTested)
+	noContinue bool
+	err        error
+	limit      int64
+	timeout    time.Duration
+	wire       int64 // body bytes taken off the connection, framing included
+	decoded    int64 // chunked: data bytes so far
 
 	scratch      *buf // chunked socket reads land here
 	spos, slast  int
@@ -90,7 +92,7 @@ func (b *bodyReader) touch() {
 		return
 	}
 	b.touched = true
-	if b.s.req.Expect100 && b.s.out.sent == 0 && !b.s.out.drop {
+	if b.s.req.Expect100 && !b.noContinue && b.s.out.sent == 0 && !b.s.out.drop {
 		b.s.out.send100()
 	}
 }
@@ -348,6 +350,11 @@ func (b *bodyReader) finish() bool {
 	if b.discardAvailable() != nil {
 		return false
 	}
+	if b.noContinue && b.s.req.Expect100 && !b.done {
+		// the client was told no "100 Continue" and may never send the
+		// rest of the body: close rather than wait for it
+		return false
+	}
 	c := b.c
 	end := nanotime() + int64(lingeringTime)
 	for !b.done {
@@ -403,6 +410,11 @@ func (r *Request) SetBodyTimeout(d time.Duration) {
 		r.impl.s.body.timeout = d
 	}
 }
+
+// ExpectTested is nginx's r->expect_tested = 1: "100 Continue" is not
+// sent for this request, whatever the handler does with the body later
+// (ngx_http_special_response_handler sets it before its answer).
+func (r *Request) ExpectTested() { r.impl.s.body.noContinue = true }
 
 // DiscardBody is ngx_http_discard_request_body: the handler does not want
 // the body. "100 Continue" is sent when asked for, the bytes already read

@@ -146,7 +146,7 @@ func (q *request) staticContent() {
 			}
 		}
 		if !getLike {
-			q.discardBody()
+			q.discardSpecial()
 			q.respondStatus(405)
 			return
 		}
@@ -158,7 +158,7 @@ func (q *request) staticContent() {
 		return
 	}
 	if !getLike {
-		q.discardBody()
+		q.discardSpecial()
 		q.respondStatus(405)
 		return
 	}
@@ -255,6 +255,13 @@ func errnoOf(err error) syscall.Errno {
 		return en
 	}
 	return 0
+}
+
+// discardSpecial is the discard of ngx_http_special_response_handler:
+// no "100 Continue" before one of nginx's own answers (expect_tested).
+func (q *request) discardSpecial() int {
+	q.r.ExpectTested()
+	return q.discardBody()
 }
 
 // discardBody reads and drops the request body so the connection stays

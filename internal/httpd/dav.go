@@ -32,7 +32,7 @@ func (q *request) dav() {
 	}
 	// ngx_http_finalize_request with the handler's code: a special
 	// response, the unread body discarded
-	q.discardBody()
+	q.discardSpecial()
 	q.respondStatus(code)
 }
 
@@ -103,13 +103,13 @@ func (q *request) davDepth(dflt int) int {
 func (q *request) davPut() {
 	if strings.HasSuffix(q.uri, "/") {
 		q.davErrorf("cannot PUT to a collection")
-		q.discardBody()
+		q.discardSpecial()
 		q.respondStatus(409)
 		return
 	}
 	if _, ok := q.r.Header("Content-Range"); ok {
 		q.davErrorf("PUT with range is unsupported")
-		q.discardBody()
+		q.discardSpecial()
 		q.respondStatus(501)
 		return
 	}

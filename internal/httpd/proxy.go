@@ -120,7 +120,7 @@ func (q *request) upstreamPass(p *config.Pass, tr *transport) {
 	px.method = q.method
 	if tr == &memcachedTransport && q.method != "GET" && q.method != "HEAD" {
 		// ngx_http_memcached_handler
-		q.discardBody()
+		q.discardSpecial()
 		q.respondStatus(405)
 		return
 	}

@@ -310,7 +310,7 @@ func (q *request) findAndRun() {
 			if q.args != "" {
 				target = q.uri + "/?" + q.args
 			}
-			q.discardBody()
+			q.discardSpecial()
 			q.redirect(301, target)
 			return
 		}

@@ -144,6 +144,9 @@ func (q *request) respondStatus(code int) {
 	if q.w.HeaderSent() {
 		return
 	}
+	// no "100 Continue" before a special response, nor (nginx 1.22, as
+	// tested) before an error page's answer
+	q.r.ExpectTested()
 	// ngx_http_special_response_handler: r->err_status = error, so a
 	// status forced by an earlier error_page gives way to this one.
 	q.errStatus = 0

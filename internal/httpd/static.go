@@ -17,12 +17,12 @@ func (q *request) serveStatic() {
 		if oerr.Logged(q.lc.LogNotFound.V) {
 			q.log().Logf(oerr.Level, q.r.Conn.ID, "%s%s", oerr.Error(), q.logSuffix())
 		}
-		q.discardBody()
+		q.discardSpecial()
 		q.respondStatus(oerr.Status)
 		return
 	}
 	if fi.IsDir() {
-		q.discardBody()
+		q.discardSpecial()
 		// ngx_http_static_handler escapes the URI (NGX_ESCAPE_URI); the
 		// args go as they are
 		loc := escapeURI.escape(q.uri) + "/"

@@ -57,7 +57,7 @@ func stubStatusBody(st httpcore.Stats) []byte {
 // the request was answered.
 func (q *request) refused(allowed bool) bool {
 	if !allowed {
-		q.discardBody()
+		q.discardSpecial()
 		q.respondStatus(405)
 		return true
 	}
