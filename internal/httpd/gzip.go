@@ -380,6 +380,6 @@ func (q *request) gzipStatic() bool {
 		q.respondStatus(404)
 		return true
 	}
-	q.sendStaticFile(f, fi, orig, "gzip")
+	q.sendStaticFile(f, fi, "gzip")
 	return true
 }

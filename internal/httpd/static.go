@@ -32,20 +32,21 @@ func (q *request) serveStatic() {
 		q.redirect(301, loc)
 		return
 	}
-	q.sendStaticFile(f, fi, path, "")
+	q.sendStaticFile(f, fi, "")
 }
 
 // sendStaticFile answers with the open file f (closed here) as the
-// static module does; ctypePath names the file whose type is sent and
-// encoding, when set, is a Content-Encoding written after the ETag
-// (gzip_static's .gz file of path).
-func (q *request) sendStaticFile(f *os.File, fi fs.FileInfo, ctypePath, encoding string) {
+// static module does; encoding, when set, is a Content-Encoding written
+// after the ETag (gzip_static's .gz file).
+func (q *request) sendStaticFile(f *os.File, fi fs.FileInfo, encoding string) {
 	defer f.Close()
 	if q.refused(q.method != "POST") {
 		return
 	}
 	opt := static.DefaultOptions
-	opt.ContentType = q.contentType(ctypePath)
+	// the type comes from the URI's extension (r->exten), not from the
+	// file alias maps it to
+	opt.ContentType = q.contentType(q.uri)
 	opt.ETag = q.lc.Etag.V
 	opt.IfModifiedSince = q.imsMode()
 	if q.lc.MaxRanges.V >= 0 {
