@@ -205,7 +205,7 @@ func (d *dumper) settings(depth int, l *Loc) {
 // sets none: the defaults with the computed buffer sizes and the
 // prefix's temp paths.
 func (d *dumper) moduleDefaults() *Loc {
-	l := &Loc{Proxy: defaultProxy(), FastCGI: defaultFastCGI(), UWSGI: defaultUWSGI(), SCGI: defaultSCGI(), Memcached: defaultMemcached()}
+	l := &Loc{Proxy: defaultProxy(), FastCGI: defaultFastCGI(), UWSGI: defaultUWSGI(), SCGI: defaultSCGI(), Memcached: defaultMemcached(), GRPC: defaultGRPC()}
 	for _, u := range []*UpstreamConf{&l.Proxy.UpstreamConf, &l.FastCGI.UpstreamConf, &l.UWSGI.UpstreamConf, &l.SCGI.UpstreamConf} {
 		u.BusyBuffersSize.V, u.TempFileWrite.V = 8192, 8192
 	}
@@ -217,7 +217,7 @@ func (d *dumper) moduleDefaults() *Loc {
 // upstream module that differ from ref's. Inside an if block, around is
 // the enclosing level, whose pass the block may take.
 func (d *dumper) upstreamModules(depth int, l, ref, around *Loc) {
-	var inherited [5]*Pass
+	var inherited [6]*Pass
 	if around != nil {
 		for i, slot := range passSlots(around) {
 			inherited[i] = *slot
@@ -228,6 +228,7 @@ func (d *dumper) upstreamModules(depth int, l, ref, around *Loc) {
 	d.module(depth, "uwsgi", l.UWSGI.Pass, reflect.ValueOf(&l.UWSGI).Elem(), reflect.ValueOf(&ref.UWSGI).Elem(), inherited[2])
 	d.module(depth, "scgi", l.SCGI.Pass, reflect.ValueOf(&l.SCGI).Elem(), reflect.ValueOf(&ref.SCGI).Elem(), inherited[3])
 	d.module(depth, "memcached", l.Memcached.Pass, reflect.ValueOf(&l.Memcached).Elem(), reflect.ValueOf(&ref.Memcached).Elem(), inherited[4])
+	d.module(depth, "grpc", l.GRPC.Pass, reflect.ValueOf(&l.GRPC).Elem(), reflect.ValueOf(&ref.GRPC).Elem(), inherited[5])
 }
 
 // errorPages prints error_page entries, one line per directive (the codes

@@ -74,6 +74,7 @@ func defaultLoc() *Loc {
 		UWSGI:                defaultUWSGI(),
 		SCGI:                 defaultSCGI(),
 		Memcached:            defaultMemcached(),
+		GRPC:                 defaultGRPC(),
 		Gzip:                 defaultGzip(),
 		Charset:              defaultCharset(),
 		SubFilter:            defaultSubFilter(),
@@ -201,7 +202,7 @@ func (b *builder) finishHTTP(s *conf.Stmt) error {
 		return err
 	}
 	for _, finish := range []func(*conf.Stmt) error{
-		b.finishProxies, b.finishProxySSL, b.finishFastCGI, b.finishUWSGI, b.finishSCGI, b.finishMemcached,
+		b.finishProxies, b.finishProxySSL, b.finishFastCGI, b.finishUWSGI, b.finishSCGI, b.finishMemcached, b.finishGRPC,
 	} {
 		if err := finish(s); err != nil {
 			return err

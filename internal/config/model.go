@@ -259,6 +259,7 @@ type Loc struct {
 	UWSGI     UWSGILoc
 	SCGI      SCGILoc
 	Memcached MemcachedLoc
+	GRPC      GRPCLoc
 }
 
 // ErrorPage is one code of an error_page directive.

@@ -430,14 +430,14 @@ func setProxyPass(b *builder, s *conf.Stmt) error {
 // *_pass of one module is still found by once: "is duplicate".)
 func (b *builder) setHandler(p *Pass, slot **Pass) {
 	l := b.cur
-	l.Proxy.Pass, l.FastCGI.Pass, l.UWSGI.Pass, l.SCGI.Pass, l.Memcached.Pass = nil, nil, nil, nil, nil
+	l.Proxy.Pass, l.FastCGI.Pass, l.UWSGI.Pass, l.SCGI.Pass, l.Memcached.Pass, l.GRPC.Pass = nil, nil, nil, nil, nil, nil
 	l.Handler = ""
 	*slot = p
 }
 
 // passSlots are the *_pass targets of a level, in nginx's module order.
 func passSlots(l *Loc) []**Pass {
-	return []**Pass{&l.Proxy.Pass, &l.FastCGI.Pass, &l.UWSGI.Pass, &l.SCGI.Pass, &l.Memcached.Pass}
+	return []**Pass{&l.Proxy.Pass, &l.FastCGI.Pass, &l.UWSGI.Pass, &l.SCGI.Pass, &l.Memcached.Pass, &l.GRPC.Pass}
 }
 
 // setAddrPass is the *_pass of the fastcgi, uwsgi, scgi and memcached
@@ -637,19 +637,24 @@ func setProxyCookie(b *builder, s *conf.Stmt) error {
 	return nil
 }
 
-// setProxySetHeader is ngx_conf_set_keyval_slot for proxy_set_header. An
-// empty value is kept: the header is then not sent.
-func setProxySetHeader(b *builder, s *conf.Stmt) error {
-	o := &b.cur.Proxy.Params
-	if !o.Set {
-		*o = Def([]*HeaderParam(nil))
+// setProxySetHeader is ngx_conf_set_keyval_slot for proxy_set_header.
+var setProxySetHeader = headerParamSlot(func(b *builder) *Opt[[]*HeaderParam] { return &b.cur.Proxy.Params })
+
+// headerParamSlot is ngx_conf_set_keyval_slot for proxy_set_header and
+// grpc_set_header. An empty value is kept: the header is then not sent.
+func headerParamSlot(field func(b *builder) *Opt[[]*HeaderParam]) setter {
+	return func(b *builder, s *conf.Stmt) error {
+		o := field(b)
+		if !o.Set {
+			*o = Def([]*HeaderParam(nil))
+		}
+		v, err := b.compile(s, s.Args[1])
+		if err != nil {
+			return err
+		}
+		o.V = append(o.V, &HeaderParam{Name: s.Args[0], Value: v, Lower: true})
+		return nil
 	}
-	v, err := b.compile(s, s.Args[1])
-	if err != nil {
-		return err
-	}
-	o.V = append(o.V, &HeaderParam{Name: s.Args[0], Value: v, Lower: true})
-	return nil
 }
 
 // defaultProxyParams are the headers the proxy module sets unless the

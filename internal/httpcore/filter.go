@@ -74,5 +74,9 @@ func (s *stream) h2Trailers(hs []Header) {
 	hc.appendHeaderBlock(st.id, b, http2.FlagHeadersEndStream|http2.FlagHeadersEndHeaders)
 	st.ended = true
 	o := &s.out
-	o.sent += hc.headerBlockSize(len(b))
+	// a HEADERS frame: nginx counts it in r->header_size
+	// (ngx_http_v2_headers_frame_handler), out of $body_bytes_sent
+	size := hc.headerBlockSize(len(b))
+	o.sent += size
+	o.headerLen += size
 }

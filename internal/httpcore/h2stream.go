@@ -33,6 +33,7 @@ type h2Stream struct {
 	out                     *outWriter
 	ec                      conn // the stream's engine connection, pooled with it
 	wake                    chan struct{}
+	rwake                   chan struct{} // the body reader's, which may wait while a writer does
 
 	// guarded by hc.mu
 	sendWindow int64
@@ -45,23 +46,28 @@ type h2Stream struct {
 	cl, got    int64 // content-length (-1 none), DATA bytes received
 	rst        bool  // reset, by either side
 	peerRst    bool  // by the client
+	bodyStop   bool  // StopBody: reads of the body fail
 	ended      bool  // END_STREAM sent
 	lastOff    int   // where in wbuf the stream's last HEADERS or DATA frame is, -1 if gone
 	lastGen    uint64
 }
 
-var h2StreamPool = sync.Pool{New: func() any { return &h2Stream{wake: make(chan struct{}, 1)} }}
+var h2StreamPool = sync.Pool{New: func() any { return &h2Stream{wake: make(chan struct{}, 1), rwake: make(chan struct{}, 1)} }}
 
 // newStream makes the stream of the request header block hb; hc.mu is
 // held.
 func (hc *h2Conn) newStream(hb *h2Block, body, chunk bool) *h2Stream {
 	st := h2StreamPool.Get().(*h2Stream)
-	wake := st.wake
+	wake, rwake := st.wake, st.rwake
 	*st = h2Stream{hc: hc, id: hb.id, method: hb.method, path: hb.path, authority: hb.authority,
-		body: body, chunk: chunk, wake: wake, sendWindow: hc.initWindow,
+		body: body, chunk: chunk, wake: wake, rwake: rwake, sendWindow: hc.initWindow,
 		recvWindow: int64(hc.preread()), recvEnd: hb.endStream, cl: max(hb.cl, -1), lastOff: -1}
 	select {
 	case <-wake:
+	default:
+	}
+	select {
+	case <-rwake:
 	default:
 	}
 	b := getBuf(hc.c.small)
@@ -73,22 +79,30 @@ func (hc *h2Conn) newStream(hb *h2Block, body, chunk bool) *h2Stream {
 	return st
 }
 
-// signal wakes the stream's goroutine if it waits.
+// signal wakes the stream's goroutines if they wait: the handler's, and
+// a reader of the body on another goroutine (StopBody).
 func (st *h2Stream) signal() {
 	select {
 	case st.wake <- struct{}{}:
+	default:
+	}
+	select {
+	case st.rwake <- struct{}{}:
 	default:
 	}
 }
 
 // wait waits for a signal until the deadline dl (0: none); hc.mu is held
 // and released meanwhile.
-func (st *h2Stream) wait(dl int64) error {
+func (st *h2Stream) wait(dl int64) error { return st.waitOn(st.wake, dl) }
+
+// waitOn is wait on one of the stream's wake channels.
+func (st *h2Stream) waitOn(wake chan struct{}, dl int64) error {
 	hc := st.hc
 	hc.mu.Unlock()
 	defer hc.mu.Lock()
 	if dl == 0 {
-		<-st.wake
+		<-wake
 		return nil
 	}
 	d := time.Until(time.Unix(0, dl))
@@ -98,7 +112,7 @@ func (st *h2Stream) wait(dl int64) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
-	case <-st.wake:
+	case <-wake:
 		return nil
 	case <-t.C:
 		return os.ErrDeadlineExceeded
@@ -161,12 +175,12 @@ func (st *h2Stream) readBody(p []byte) (int, error) {
 			return n, nil
 		}
 		switch {
-		case st.rst || hc.dead:
+		case st.rst || hc.dead || st.bodyStop:
 			return 0, errH2Reset
 		case st.recvEnd:
 			return 0, io.EOF
 		}
-		if err := st.wait(st.rdl); err != nil {
+		if err := st.waitOn(st.rwake, st.rdl); err != nil {
 			return 0, err
 		}
 	}
@@ -628,3 +642,26 @@ func (hc *h2Conn) appendHeaderBlock(id uint32, b []byte, flags http2.Flags) {
 func (hc *h2Conn) headerBlockSize(n int) int64 {
 	return int64(n + h2FrameHeaderLen*(1+max(n-1, 0)/hc.maxFrame))
 }
+
+// StopBody makes a Read of an HTTP/2 request's body that waits for the
+// client return at once with an error, and every later one: a handler
+// that reads the body on a goroutine of its own while it answers (the
+// grpc module streams both ways at once) stops that reader once the
+// answer is complete, before the stream ends. It reports false for a
+// request that is not an HTTP/2 stream (its reads are not stopped).
+func (r *Request) StopBody() bool {
+	s := r.impl.s
+	if s == nil || s.h2 == nil {
+		return false
+	}
+	st := s.h2
+	hc := st.hc
+	hc.mu.Lock()
+	st.bodyStop = true
+	hc.mu.Unlock()
+	st.signal()
+	return true
+}
+
+// IsH2 reports whether the request came on an HTTP/2 stream.
+func (r *Request) IsH2() bool { return r.impl.s != nil && r.impl.s.h2 != nil }

@@ -400,6 +400,8 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		return q.uidVar(id)
 	case vars.LimitReqStatus:
 		return limitStatusVar(q.limitReqStatus)
+	case vars.GRPCInternalTrailers:
+		return q.grpcInternalTrailers()
 	case vars.LimitConnStatus:
 		return limitStatusVar(q.limitConnStatus)
 	case vars.LimitRate:

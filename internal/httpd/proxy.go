@@ -61,6 +61,8 @@ type proxyState struct {
 	chunkedBody bool // ... and sent chunked
 	bodyStarted bool // streaming began: no other server can get the request
 	bodyRead    bool // body is the client's, read in full (not proxy_set_body's)
+
+	duplex *duplexBody // grpc: the body still on its way while the answer is read
 }
 
 var proxyPool = sync.Pool{New: func() any { return &proxyState{} }}
@@ -68,6 +70,10 @@ var proxyPool = sync.Pool{New: func() any { return &proxyState{} }}
 // release returns the state to the pool; a connection still held is
 // closed.
 func (px *proxyState) release() {
+	if d := px.duplex; d != nil {
+		// (the request's handler stopped the copy already)
+		<-d.done
+	}
 	if px.conn != nil {
 		px.conn.Close()
 		px.conn = nil
@@ -135,7 +141,7 @@ func (q *request) upstreamPass(p *config.Pass, tr *transport) {
 		px.body.size = int64(len(px.body.mem))
 		px.bodyLen = px.body.size
 	} else if uc.PassRequestBody.V && !uc.RequestBuffering.V && !px.bodyRead && q.hasBody() &&
-		(q.r.ContentLength >= 0 || (tr == &httpTransport && pl.HTTPVersion.V != "1.0")) {
+		(q.r.ContentLength >= 0 || (tr == &httpTransport && pl.HTTPVersion.V != "1.0") || tr == &grpcTransport) {
 		// proxy_request_buffering off: the body goes to the upstream as
 		// it arrives (a chunked one re-chunked over HTTP/1.1; over
 		// HTTP/1.0 nginx has to buffer it to learn its length)
@@ -337,6 +343,7 @@ func (q *request) proxyFinalize(status int) {
 // closeUpstream closes the attempt's connection.
 func (q *request) closeUpstream() {
 	px := q.px
+	q.duplexEnd()
 	if px.conn != nil {
 		px.conn.Close()
 		px.conn = nil
@@ -443,7 +450,11 @@ func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, se
 	var n int64
 	var err, waitErr error
 	awaited := false
-	if px.stream {
+	if px.stream && px.tr == &grpcTransport && q.r.IsH2() {
+		// both bodies stream at once
+		c.WriteWithin(uc.SendTimeout.V)
+		n, err = q.startDuplex(c)
+	} else if px.stream {
 		c.WriteWithin(uc.SendTimeout.V)
 		n, err = q.streamBody(c)
 		if err == errClientBody {
@@ -556,6 +567,10 @@ func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, se
 		}
 		if err == nil {
 			continue
+		}
+		if rerr := px.duplexClientError(); rerr != nil {
+			q.bodyError(rerr)
+			return errClientBodyFT, true, got
 		}
 		if isTimeout(err) {
 			return config.NextTimeout, true, got
@@ -764,7 +779,10 @@ func (q *request) dial(peer *upstream.Peer) (net.Conn, error) {
 	}
 	if q.px.tr == &httpTransport && q.lc.Proxy.HTTPVersion.V == "2" {
 		// proxy_http_version 2: HTTP/2 behind an HTTP/1.1 shim
-		return newH2Conn(nc, overTLS)
+		return newH2Conn(nc, overTLS, false)
+	}
+	if q.px.tr == &grpcTransport {
+		return newH2Conn(nc, overTLS, true)
 	}
 	return nc, nil
 }

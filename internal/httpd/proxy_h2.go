@@ -65,8 +65,9 @@ var h2Transport = sync.OnceValue(func() *http.Transport {
 
 // newH2Conn starts HTTP/2 on nc (the client preface and settings are
 // sent at once) and returns the shim the proxy uses as its connection.
-// overTLS sets the :scheme pseudo-header.
-func newH2Conn(nc net.Conn, overTLS bool) (net.Conn, error) {
+// overTLS sets the :scheme pseudo-header. With duplex (grpc_pass) the
+// answer is passed on while the request body is still being sent.
+func newH2Conn(nc net.Conn, overTLS, duplex bool) (net.Conn, error) {
 	ctx := context.WithValue(context.Background(), h2ConnKey{}, nc)
 	// the address only reaches the dial hook above
 	cc, err := h2Transport().NewClientConn(ctx, "http", "upstream:80")
@@ -75,7 +76,7 @@ func newH2Conn(nc net.Conn, overTLS bool) (net.Conn, error) {
 		return nil, err
 	}
 	near, far := net.Pipe()
-	c := &h2Conn{nc: nc, cc: cc, near: near, far: far, scheme: "http"}
+	c := &h2Conn{nc: nc, cc: cc, near: near, far: far, scheme: "http", duplex: duplex}
 	if overTLS {
 		c.scheme = "https"
 	}
@@ -93,6 +94,7 @@ type h2Conn struct {
 	near   net.Conn
 	far    net.Conn
 	scheme string
+	duplex bool
 
 	failed    atomic.Pointer[h2Failure] // why serve stopped, for Read
 	closeOnce sync.Once
@@ -213,11 +215,19 @@ func (c *h2Conn) exchange(req *http.Request, bw *bufio.Writer) bool {
 		return false
 	}
 	defer resp.Body.Close()
-	if body != nil {
+	if body != nil && !c.duplex {
 		<-body.done
 		body.drain()
 	}
-	return c.writeResponse(resp, req.Method == "HEAD", bw)
+	ok := c.writeResponse(resp, req.Method == "HEAD", bw)
+	if body != nil && c.duplex {
+		// the body's rest, once the client is done with it (an answer
+		// that ended first makes it close the body)
+		resp.Body.Close()
+		<-body.done
+		body.drain()
+	}
+	return ok
 }
 
 // h2HopByHop are the connection-specific request fields HTTP/2 forbids

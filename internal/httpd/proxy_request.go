@@ -253,7 +253,7 @@ func (q *request) gatewayTarget(p *config.Pass) bool {
 		return px.grp != nil
 	}
 	host := q.eval(p.Value)
-	for _, pre := range []string{"fastcgi://", "uwsgi://", "suwsgi://", "scgi://", "memcached://"} {
+	for _, pre := range append([]string{"fastcgi://", "uwsgi://", "suwsgi://", "scgi://", "memcached://"}, grpcPrefixes...) {
 		if len(host) > len(pre) && strings.EqualFold(host[:len(pre)], pre) {
 			// "suwsgi://" evaluated at run time makes the connection
 			// TLS, as ngx_http_uwsgi_eval sets u->ssl

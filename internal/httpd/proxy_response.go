@@ -231,10 +231,10 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 	if px.tr.hidden != nil {
 		// the gateway modules do not hide Server and Date: the
 		// application's replace weir's own
-		if _, ok := httpcore.FieldValue(h.Headers, "server"); ok {
+		if _, ok := httpcore.FieldValue(h.Headers, "server"); ok && q.upstreamHeaderPassed("server") {
 			w.Server = ""
 		}
-		if _, ok := httpcore.FieldValue(h.Headers, "date"); ok {
+		if _, ok := httpcore.FieldValue(h.Headers, "date"); ok && q.upstreamHeaderPassed("date") {
 			w.NoDate = true
 		}
 	}
@@ -262,6 +262,9 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 		return
 	}
 
+	// the upstream's trailers follow a body of unknown length
+	// (ngx_http_upstream_process_trailers, for grpc's pass_trailers)
+	q.passTrailers = px.tr == &grpcTransport && w.ContentLength < 0
 	q.prepareHeader()
 	if forced && w.Status == 200 && !h.Chunked && w.ContentLength >= 0 && q.forcedRanges(peer) {
 		return
@@ -319,6 +322,7 @@ func (q *request) hasErrorPage(status int) bool {
 // otherwise it is closed; the peer is freed as a success.
 func (q *request) finishUpstream(peer *upstream.Peer, reusable bool, length int64) {
 	px := q.px
+	reusable = q.duplexEnd() && reusable
 	done := px.responseDone()
 	if px.st != nil {
 		px.st.responseTime = done.Sub(px.start)
@@ -362,7 +366,7 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 	px.action = " while reading upstream"
 	noBody := px.method == "HEAD" || h.Status == 204 || h.Status == 304 || (h.Status >= 100 && h.Status < 200)
 	if noBody {
-		if px.method != "HEAD" && (h.Status == 204 || h.Status == 304) && px.tr.gateway() && px.tr != &memcachedTransport {
+		if px.method != "HEAD" && (h.Status == 204 || h.Status == 304) && px.tr.gateway() && px.tr != &memcachedTransport && px.tr != &grpcTransport {
 			q.dropBody(peer, buffering)
 			return
 		}
@@ -715,6 +719,9 @@ func (q *request) upstreamBodyError(err error, buffering bool) {
 	var ge *gatewayError
 	act := q.px.action
 	switch {
+	case err == errClientBody:
+		// the client went away while its body streamed
+		q.bodyError(q.px.duplexClientError())
 	case errors.As(err, &ge), err == errClosedEarly, err == errFastCGIStdoutShort:
 		q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s%s", err.Error(), act, q.logSuffix())
 	case isTimeout(err):
@@ -779,6 +786,9 @@ func (q *request) readUpstream(p []byte, start time.Time, limit int64) (int, err
 	n, err := px.tr.read(q, px.conn, p)
 	if n > 0 && !px.tr.countsRaw {
 		px.st.received += int64(n)
+	}
+	if err != nil && px.duplexClientError() != nil {
+		return n, errClientBody
 	}
 	return n, err
 }

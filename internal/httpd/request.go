@@ -82,6 +82,7 @@ type request struct {
 
 	limitReqStatus  uint8        // $limit_req_status (r->main->limit_req_status)
 	limitConnStatus uint8        // $limit_conn_status
+	passTrailers    bool         // grpc: the upstream's trailers follow the body
 	connHeld        []limit.Held // limit_conn counts taken until the request ends
 	rip             realipState  // the client address realip took from a header
 

@@ -17,6 +17,9 @@ func (q *request) bodyFilters(w *httpcore.Response, ok bool) {
 	// a header filter run again (a special response after a first pass
 	// that did not send) decides anew
 	w.Filters, w.Trailers = nil, nil
+	if q.passTrailers {
+		w.Trailers = q.trailersFn(ok)
+	}
 	for _, t := range q.lc.Trailers.V {
 		if ok || t.Always {
 			w.Trailers = q.trailersFn(ok)
@@ -32,7 +35,7 @@ func (q *request) bodyFilters(w *httpcore.Response, ok bool) {
 // values left out.
 func (q *request) trailersFn(ok bool) func() []httpcore.Header {
 	return func() []httpcore.Header {
-		var hs []httpcore.Header
+		hs := q.grpcTrailers() // the upstream's come first
 		for _, t := range q.lc.Trailers.V {
 			if !ok && !t.Always {
 				continue

@@ -149,6 +149,7 @@ const (
 	MSIE
 	DateLocal
 	DateGMT
+	GRPCInternalTrailers
 	numBuiltins
 )
 
@@ -248,6 +249,7 @@ var builtinNames = map[string]ID{
 	"msie":                       MSIE,
 	"date_local":                 DateLocal,
 	"date_gmt":                   DateGMT,
+	"grpc_internal_trailers":     GRPCInternalTrailers,
 }
 
 // Lookup returns the built-in variable called name.
