@@ -247,6 +247,7 @@ type Loc struct {
 	Dav         DavLoc    // ngx_http_dav_module
 	UserID      UserIDLoc // ngx_http_userid_filter_module
 	RandomIndex Opt[bool] // random_index
+	Subreq      SubreqLoc // auth_request, mirror
 
 	// Handler is the content handler stub_status or empty_gif set at
 	// this level (HandlerStubStatus, HandlerEmptyGIF); not inherited.

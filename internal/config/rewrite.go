@@ -207,19 +207,11 @@ var changeable = map[string]bool{"args": true, "limit_rate": true, "uid_reset": 
 
 // setSet is ngx_http_rewrite_set.
 func setSet(b *builder, s *conf.Stmt) error {
-	name := s.Args[0]
-	if name == "" || name[0] != '$' {
-		return conf.Errorf(s, "invalid variable name \"%s\"", name)
+	lname, err := settableVar(s, s.Args[0])
+	if err != nil {
+		return err
 	}
-	name = name[1:]
-	if name == "" {
-		return conf.Errorf(s, "invalid variable name \"%s\"", s.Args[0])
-	}
-	lname := strings.ToLower(name)
-	if _, builtin := vars.Lookup(lname); builtin && !changeable[lname] {
-		return conf.Errorf(s, "the duplicate \"%s\" variable", name)
-	}
-	slot := b.http.Vars.Declare(name)
+	slot := b.http.Vars.Declare(lname)
 	v, err := b.compile(s, s.Args[1])
 	if err != nil {
 		return err
@@ -227,6 +219,24 @@ func setSet(b *builder, s *conf.Stmt) error {
 	p := b.script()
 	*p = append(*p, Instr{Op: OpSet, File: s.File, Line: s.Line, Slot: slot, Name: lname, Value: v})
 	return nil
+}
+
+// settableVar checks the "$name" that set and auth_request_set assign
+// (ngx_http_add_variable with NGX_HTTP_VAR_CHANGEABLE) and returns the
+// name lower-cased.
+func settableVar(s *conf.Stmt, arg string) (string, error) {
+	if arg == "" || arg[0] != '$' {
+		return "", conf.Errorf(s, "invalid variable name \"%s\"", arg)
+	}
+	name := arg[1:]
+	if name == "" {
+		return "", conf.Errorf(s, "invalid variable name \"%s\"", arg)
+	}
+	lname := strings.ToLower(name)
+	if _, builtin := vars.Lookup(lname); builtin && !changeable[lname] {
+		return "", conf.Errorf(s, "the duplicate \"%s\" variable", name)
+	}
+	return lname, nil
 }
 
 // setIf implements ngx_http_rewrite_if: the condition, then the block as

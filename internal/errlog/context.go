@@ -4,12 +4,16 @@ package errlog
 // about a request, in its order: client, server, request, upstream, host,
 // referrer.
 type Context struct {
-	Client   string // client address; empty for lines not about a connection
-	Server   string // server_name of the server block; printed even when empty
-	Request  string // request line, e.g. GET / HTTP/1.1
-	Upstream string // upstream URL, e.g. http://127.0.0.1:8080/x
-	Host     string // Host the request named
-	Referrer string // Referer header
+	Client  string // client address; empty for lines not about a connection
+	Server  string // server_name of the server block; printed even when empty
+	Request string // request line, e.g. GET / HTTP/1.1
+	// Subrequest is the URI of the subrequest the line is about (auth_request's,
+	// mirror's), after the main request's line as ngx_http_log_error_handler
+	// puts it.
+	Subrequest string
+	Upstream   string // upstream URL, e.g. http://127.0.0.1:8080/x
+	Host       string // Host the request named
+	Referrer   string // Referer header
 	// HostSent and ReferrerSent print the header even when empty: nginx
 	// tests for the header (r->headers_in.host), not for its value.
 	HostSent, ReferrerSent bool
@@ -30,6 +34,7 @@ func (c *Context) Append(dst []byte) []byte {
 	dst = append(dst, ", server: "...)
 	dst = append(dst, c.Server...)
 	dst = appendQuoted(dst, ", request: ", c.Request, false)
+	dst = appendQuoted(dst, ", subrequest: ", c.Subrequest, false)
 	dst = appendQuoted(dst, ", upstream: ", c.Upstream, false)
 	dst = appendQuoted(dst, ", host: ", c.Host, c.HostSent)
 	dst = appendQuoted(dst, ", referrer: ", c.Referrer, c.ReferrerSent)

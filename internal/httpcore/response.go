@@ -151,6 +151,9 @@ type outWriter struct {
 	headerLen  int64
 	err        error
 	hijacked   bool
+	noHold     bool     // Finish sends everything now (SendAtFinish)
+	keep       bool     // a subrequest's response keeps its body (SubResponse)
+	kept       []byte   // that body
 	gz         *gzState // the body compressor, when Response.Gzip is set
 	gzIn       int64    // bytes compressed, once finished
 	gzOut      int64
@@ -407,6 +410,9 @@ func (w *Response) Write(p []byte) (int, error) {
 	}
 	n := len(p)
 	if o.drop || o.headOnly || n == 0 {
+		if o.keep && !o.headOnly {
+			o.kept = append(o.kept, p...)
+		}
 		return n, nil
 	}
 	if w.Filters != nil {
@@ -619,6 +625,9 @@ func (w *Response) SendFile(f *os.File, off, n int64) error {
 		return ErrFinished
 	}
 	if o.drop || o.headOnly || n <= 0 {
+		if o.keep && !o.headOnly && n > 0 {
+			return o.keepFile(f, off, n)
+		}
 		return nil
 	}
 	if w.Filters != nil {
@@ -858,7 +867,7 @@ func (o *outWriter) holdLast() bool {
 	s := o.s
 	c := s.c
 	r := &s.req
-	if len(o.data) == 0 || o.err != nil || !o.keepAlive || o.incomplete || o.http09 ||
+	if len(o.data) == 0 || o.err != nil || !o.keepAlive || o.incomplete || o.http09 || o.noHold ||
 		c.rc == nil || s.resp.LimitRate > 0 || r.Err != 0 || !s.body.complete() {
 		return false
 	}
@@ -920,6 +929,9 @@ func (w *Response) Hijack() (net.Conn, []byte, error) {
 	}
 	if s.h2 != nil {
 		return nil, nil, errH2NoHijack
+	}
+	if s.c == nil {
+		return nil, nil, errors.New("httpcore: a subrequest has no connection")
 	}
 	if o.headerSent && !o.drop {
 		o.flush()

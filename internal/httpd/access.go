@@ -18,10 +18,16 @@ const (
 
 // accessHandlers are the access phase's handlers in the order nginx runs
 // them (the reverse of the modules' registration): allow/deny, then
-// auth_basic.
-var accessHandlers = [...]func(q *request, any bool) int{
-	(*request).accessRules,
-	(*request).authBasic,
+// auth_basic, then auth_request. They are set in init: auth_request's
+// subrequest runs the phases, this one included.
+var accessHandlers [3]func(q *request, any bool) int
+
+func init() {
+	accessHandlers = [...]func(q *request, any bool) int{
+		(*request).accessRules,
+		(*request).authBasic,
+		(*request).authRequest,
+	}
 }
 
 // accessPhase is ngx_http_core_access_phase with

@@ -18,10 +18,13 @@ func (q *request) contentPhase() {
 	if !q.preaccess() {
 		return
 	}
-	if !q.accessPhase() {
+	if q.main == nil && !q.accessPhase() {
 		return
 	}
 	if q.tryFiles() {
+		return
+	}
+	if q.mirror() {
 		return
 	}
 	if p, tr := q.passHere(); p != nil {
@@ -260,6 +263,9 @@ func errnoOf(err error) syscall.Errno {
 // discardSpecial is the discard of ngx_http_special_response_handler:
 // no "100 Continue" before one of nginx's own answers (expect_tested).
 func (q *request) discardSpecial() int {
+	if q.main != nil {
+		return 0
+	}
 	q.r.ExpectTested()
 	return q.discardBody()
 }

@@ -172,6 +172,7 @@ func (q *request) finish() {
 		}
 		_ = q.w.Finish()
 	}
+	q.waitBackground()
 	// ngx_http_free_request counts the request out before logging it
 	q.w.EndStats()
 	if q.noLog || q.snap.logs == nil {
@@ -327,8 +328,14 @@ func (q *request) logSuffix() string {
 	ref, refSent := q.r.Header("referer")
 	c := errlog.Context{Client: q.remoteText(), Server: q.serverName, Request: q.r.RequestLine,
 		Upstream: q.upstreamText(), Host: host, Referrer: ref, HostSent: hostSent, ReferrerSent: refSent}
+	if q.main != nil {
+		c.Subrequest = q.uri
+	}
 	if q.logging {
 		return " while logging request" + string(c.Append(nil))
+	}
+	if q.subUpstream && q.px == nil {
+		return " while sending to client" + string(c.Append(nil))
 	}
 	return string(c.Append(nil))
 }

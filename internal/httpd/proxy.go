@@ -140,7 +140,7 @@ func (q *request) upstreamPass(p *config.Pass, tr *transport) {
 		px.body.mem = append(px.body.mem[:0], q.eval(pl.SetBody.V)...)
 		px.body.size = int64(len(px.body.mem))
 		px.bodyLen = px.body.size
-	} else if uc.PassRequestBody.V && !uc.RequestBuffering.V && !px.bodyRead && q.hasBody() &&
+	} else if uc.PassRequestBody.V && !uc.RequestBuffering.V && !px.bodyRead && q.main == nil && q.hasBody() &&
 		(q.r.ContentLength >= 0 || (tr == &httpTransport && pl.HTTPVersion.V != "1.0") || tr == &grpcTransport) {
 		// proxy_request_buffering off: the body goes to the upstream as
 		// it arrives (a chunked one re-chunked over HTTP/1.1; over
@@ -159,6 +159,11 @@ func (q *request) upstreamPass(p *config.Pass, tr *transport) {
 		px.bodyRead = true
 		if q.r.ContentLength >= 0 || q.r.Chunked {
 			px.bodyLen = px.body.size
+		}
+		if q.main != nil && q.keptBody == nil {
+			// a subrequest's empty body: the main request's length
+			// still goes ($proxy_internal_body_length)
+			px.bodyLen = q.r.ContentLength
 		}
 	} else {
 		px.body.close()
@@ -264,7 +269,7 @@ func (q *request) proxyAttempts() {
 				tries--
 				continue
 			}
-			if !uc.IgnoreClientAbort.V && px.st.headerTime > clientCheckAfter && q.r.ClientGone() {
+			if !uc.IgnoreClientAbort.V && q.main == nil && px.st.headerTime > clientCheckAfter && q.r.ClientGone() {
 				// ngx_http_upstream_check_broken_connection: the client
 				// left while the upstream was thinking
 				q.log().Logf(errlog.Info, q.r.Conn.ID, "client prematurely closed connection, so upstream connection is closed too%s%s", px.action, q.logSuffix())

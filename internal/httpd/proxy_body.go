@@ -39,6 +39,9 @@ func (b *reqBody) close() {
 // readBody reads the whole request body. On failure it answers the
 // client (or closes the connection) as nginx does and reports false.
 func (q *request) readBody(b *reqBody) bool {
+	if q.main != nil || q.keptBody != nil {
+		return q.keptRequestBody(b)
+	}
 	q.bodyHandled = true
 	r := q.r
 	if r.ContentLength == 0 || (r.ContentLength < 0 && !r.Chunked) {

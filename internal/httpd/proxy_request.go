@@ -95,7 +95,7 @@ func (q *request) proxyTarget(p *config.Pass) bool {
 // whole); args are appended.
 func (q *request) proxyURI(p *config.Pass) string {
 	if !p.HasURI || p.Value != nil {
-		if !q.internal && q.r.RawURI != "" {
+		if !q.internal && !q.argsSetVar && q.r.RawURI != "" {
 			return q.r.RawURI
 		}
 		u := escapeURI.escape(q.uri)

@@ -364,6 +364,12 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 	}
 	px.gw.buffered = buffering
 	px.action = " while reading upstream"
+	if q.headerOnly {
+		// a header-only subrequest (auth_request's, mirror's): nginx
+		// finalizes the upstream without reading the body
+		q.finishUpstream(peer, false, 0)
+		return
+	}
 	noBody := px.method == "HEAD" || h.Status == 204 || h.Status == 304 || (h.Status >= 100 && h.Status < 200)
 	if noBody {
 		if px.method != "HEAD" && (h.Status == 204 || h.Status == 304) && px.tr.gateway() && px.tr != &memcachedTransport && px.tr != &grpcTransport {

@@ -86,6 +86,13 @@ type request struct {
 	connHeld        []limit.Held // limit_conn counts taken until the request ends
 	rip             realipState  // the client address realip took from a header
 
+	main        *request        // the main request of a subrequest (r->main); nil for a main request
+	subUpstream bool            // an auth subrequest used an upstream, which left c->log->action
+	keptBody    *reqBody        // the body mirror read (a main request's), or a mirror subrequest's copy
+	bg          *sync.WaitGroup // the mirror subrequests running
+	headerOnly  bool            // a subrequest whose response body nobody reads (sr->header_only)
+	argsSetVar  bool            // $args was assigned: the client's URI no longer goes as sent (r->valid_unparsed_uri = 0)
+
 	buf     []byte // scratch for evaluation
 	logLine []byte
 }

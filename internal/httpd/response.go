@@ -386,6 +386,11 @@ func (q *request) headerFilter(w *httpcore.Response) {
 		w.Status = q.errStatus
 	}
 	q.status = w.Status
+	if q.main != nil {
+		// the header filters and ngx_http_header_filter pass a
+		// subrequest's header by
+		return
+	}
 	lc := q.lc
 	own := len(w.Header)
 	ok := false

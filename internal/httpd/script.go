@@ -47,25 +47,7 @@ func (q *request) exec(script []config.Instr) (res scriptResult, stopped bool) {
 			q.uriChanged = false // ngx_http_script_break_code
 			return scriptNext, true
 		case config.OpSet:
-			v := q.eval(in.Value)
-			if in.Name == "args" {
-				// $args is changeable: its set handler replaces the
-				// request's args (ngx_http_variable_request_set)
-				q.args, q.argsSet = v, true
-				continue
-			}
-			if in.Name == "limit_rate" {
-				// ngx_http_variable_request_set_size: the rate of this
-				// response, whatever the location says
-				if n := config.ParseSize(v); n >= 0 {
-					q.limitRate, q.limitRateSet = n, true
-					q.w.LimitRate = n
-				} else {
-					q.log().Logf(errlog.Error, q.r.Conn.ID, "invalid size \"%s\"%s", v, q.logSuffix())
-				}
-				continue
-			}
-			q.user[in.Slot], q.userSet[in.Slot] = v, true
+			q.setVar(in.Name, in.Slot, q.eval(in.Value))
 		case config.OpIf:
 			if !q.cond(in.Cond) {
 				continue
@@ -248,4 +230,26 @@ func (q *request) doReturn(in *config.Instr) {
 		return
 	}
 	q.sendText(code, text)
+}
+
+// setVar assigns a variable as set and auth_request_set do: through the
+// set handler of a changeable built-in, else into its user slot.
+func (q *request) setVar(name string, slot int, v string) {
+	switch name {
+	case "args":
+		// $args is changeable: its set handler replaces the
+		// request's args (ngx_http_variable_request_set)
+		q.args, q.argsSet, q.argsSetVar = v, true, true
+	case "limit_rate":
+		// ngx_http_variable_request_set_size: the rate of this
+		// response, whatever the location says
+		if n := config.ParseSize(v); n >= 0 {
+			q.limitRate, q.limitRateSet = n, true
+			q.w.LimitRate = n
+		} else {
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "invalid size \"%s\"%s", v, q.logSuffix())
+		}
+	default:
+		q.user[slot], q.userSet[slot] = v, true
+	}
 }
