@@ -100,6 +100,9 @@ func (b *builder) limitZone(s *conf.Stmt, name string, size int64, connZone bool
 	for _, u := range h.Upstreams {
 		other = other || u.Zone == name
 	}
+	for _, c := range h.CacheZones {
+		other = other || c.Name == name
+	}
 	if _, ok := h.sslZones[name]; ok || other {
 		return nil, conf.Errorf(s, "the shared memory zone \"%s\" is already declared for a different use", name)
 	}

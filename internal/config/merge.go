@@ -208,6 +208,9 @@ func (b *builder) finishHTTP(s *conf.Stmt) error {
 			return err
 		}
 	}
+	if err := b.finishCaches(s); err != nil {
+		return err
+	}
 	for _, srv := range h.Servers {
 		srv.Locations = buildTree(srv.locs)
 		if err := checkDuplicates(srv.Locations); err != nil {

@@ -68,6 +68,8 @@ type HTTP struct {
 	// LimitZones are the limit_req and limit_conn zones in order of
 	// first mention.
 	LimitZones []*LimitZone
+	// CacheZones are the *_cache_path caches in configuration order.
+	CacheZones []*CacheZone
 	// Charsets are the charset names and charset_map tables.
 	Charsets *Charsets
 

@@ -40,9 +40,9 @@ var upstreamSuffixes = []string{
 	"pass_header", "hide_header", "ignore_headers",
 }
 
-// cacheSuffixes are the cache and store directives of those modules:
-// the cache is not implemented, so a configuration that relies on it
-// fails to load instead of running without it.
+// cacheSuffixes are the cache and store directives of those modules
+// (*_store is not implemented: a configuration that relies on it fails
+// to load instead of running without it).
 var cacheSuffixes = []string{
 	"store", "store_access", "cache", "cache_path", "cache_key", "cache_valid",
 	"cache_min_uses", "cache_max_range_offset", "cache_use_stale", "cache_methods",
@@ -92,24 +92,11 @@ func sharedRows(prefix string, uc ucOf, next map[string]NextUpstream, suffixes .
 		"ignore_headers":        {Args: OneMore, Set: bitmaskSlot(func(b *builder) *Opt[IgnoreHeaders] { return &uc(b).IgnoreHeaders }, ignoreHeaderNames)},
 		"param":                 {Args: Take23, Set: paramSetter(uc)},
 
-		"store":                   {Args: Take1, Set: offOrRefuse},
-		"store_access":            {Args: Take123, Set: setStoreAccess},
-		"cache":                   {Args: Take1, Set: offOrRefuse},
-		"cache_path":              {Ctx: CtxHTTP, Args: TwoMore, Set: refuse},
-		"cache_key":               {Args: Take1, Set: refuse},
-		"cache_valid":             {Args: OneMore, Set: refuse},
-		"cache_min_uses":          {Args: Take1, Set: refuse},
-		"cache_max_range_offset":  {Args: Take1, Set: refuse},
-		"cache_use_stale":         {Args: OneMore, Set: refuse},
-		"cache_methods":           {Args: OneMore, Set: refuse},
-		"cache_lock":              {Args: Flag, Set: refuse},
-		"cache_lock_timeout":      {Args: Take1, Set: refuse},
-		"cache_lock_age":          {Args: Take1, Set: refuse},
-		"cache_revalidate":        {Args: Flag, Set: refuse},
-		"cache_convert_head":      {Args: Flag, Set: refuse},
-		"cache_background_update": {Args: Flag, Set: refuse},
-		"cache_bypass":            {Args: OneMore, Set: refuse},
-		"no_cache":                {Args: OneMore, Set: refuse},
+		"store":        {Args: Take1, Set: offOrRefuse},
+		"store_access": {Args: Take123, Set: setStoreAccess},
+	}
+	for k, d := range cacheRows(prefix, uc, next) {
+		rows[k] = d
 	}
 	out := make([]Directive, 0, len(suffixes))
 	for _, sfx := range suffixes {
@@ -816,6 +803,7 @@ func defaultUpstreamConf() UpstreamConf {
 		ForceRanges:         Def(false),
 		LimitRate:           Def(int64(0)),
 		Params:              Def([]*HeaderParam(nil)),
+		Cache:               defaultCacheConf(),
 	}
 }
 

@@ -214,6 +214,8 @@ type UpstreamConf struct {
 	// Params are proxy_set_header / fastcgi_param entries, inherited only
 	// when a level sets none.
 	Params Opt[[]*HeaderParam]
+
+	Cache CacheConf // *_cache and the other *_cache_* directives
 }
 
 // ProxyLoc is the proxy module's location settings

@@ -398,6 +398,8 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		return q.slExpires, q.slExpiresSet
 	case vars.UIDGot, vars.UIDSet, vars.UIDReset:
 		return q.uidVar(id)
+	case vars.UpstreamCacheStatus:
+		return q.cacheStatusVar()
 	case vars.LimitReqStatus:
 		return limitStatusVar(q.limitReqStatus)
 	case vars.GRPCInternalTrailers:

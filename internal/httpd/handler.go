@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"weir/internal/cache"
 	"weir/internal/config"
 	"weir/internal/errlog"
 	"weir/internal/httpcore"
@@ -41,6 +42,7 @@ type Snapshot struct {
 	hostname string
 	ups      *upstream.Set // the upstream groups' runtime state (peers, pools)
 	limits   *limitZones   // limit_req and limit_conn zones
+	caches   map[string]*cache.Zone
 
 	adhocMu   sync.Mutex // guards adhoc: groups of proxy_pass with variables
 	adhoc     map[string]*upstream.Group
@@ -62,6 +64,10 @@ func NewSnapshot(cfg *config.Config, log *errlog.Logger) (*Snapshot, error) {
 		}
 		s.logs = ls
 		if s.limits, err = newLimitZones(cfg.HTTP.LimitZones); err != nil {
+			ls.close()
+			return nil, err
+		}
+		if s.caches, err = cache.Open(cfg.HTTP.CacheZones); err != nil {
 			ls.close()
 			return nil, err
 		}

@@ -62,6 +62,8 @@ type proxyState struct {
 	bodyStarted bool // streaming began: no other server can get the request
 	bodyRead    bool // body is the client's, read in full (not proxy_set_body's)
 
+	cs *cacheState // the upstream cache, when *_cache is on
+
 	duplex *duplexBody // grpc: the body still on its way while the answer is read
 }
 
@@ -79,6 +81,9 @@ func (px *proxyState) release() {
 		px.conn = nil
 	}
 	px.body.close()
+	if px.cs != nil {
+		px.cs.release()
+	}
 	hbuf, reqHead, mem, tr, gw, fields := px.hbuf, px.reqHead, px.body.mem, px.trailers, px.gw, px.head.Headers
 	*px = proxyState{hbuf: hbuf, reqHead: reqHead[:0], trailers: tr[:0]}
 	px.head.Headers = fields[:0]
@@ -177,6 +182,9 @@ func (q *request) upstreamPass(p *config.Pass, tr *transport) {
 		if q.r.ContentLength >= 0 {
 			px.bodyLen = q.r.ContentLength
 		}
+	}
+	if q.cacheStart() {
+		return
 	}
 	tr.build(q)
 	if tr == &memcachedTransport && px.gw.mcKeyEmpty {
@@ -281,6 +289,9 @@ func (q *request) proxyAttempts() {
 				q.closed = true
 				return
 			}
+			if sft != 0 && q.cacheStaleStatus(sft, peer) {
+				return
+			}
 			q.proxyResponse(peer)
 			return
 		}
@@ -342,6 +353,13 @@ func statusFT(status int) ftType {
 // response for status (ngx_http_upstream_finalize_request), error_page
 // included.
 func (q *request) proxyFinalize(status int) {
+	ft := config.NextError
+	if status == 504 {
+		ft = config.NextTimeout
+	}
+	if q.cacheUseStale(ft) {
+		return
+	}
 	q.respondStatus(status)
 }
 

@@ -129,7 +129,10 @@ func (q *request) buildProxyRequest() {
 	pl := &q.lc.Proxy
 	b := px.reqHead[:0]
 	method := q.method
-	if pl.Method.V != nil {
+	if px.cs != nil && px.cs.get {
+		// HEAD changed to GET to cache the response
+		method = "GET"
+	} else if pl.Method.V != nil {
 		method = q.eval(pl.Method.V)
 	}
 	px.method = method

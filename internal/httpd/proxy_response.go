@@ -115,6 +115,7 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 		q.passRaw(peer)
 		return
 	}
+	q.cacheHeaders()
 
 	// X-Accel-Redirect (ngx_http_upstream_process_headers)
 	if xa, ok := httpcore.FieldValue(h.Headers, "x-accel-redirect"); ok && uc.IgnoreHeaders.V&config.IgnoreXAccelRedirect == 0 {
@@ -191,7 +192,7 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 	// force_ranges (memcached's always): the range filter answers
 	// ranges, and the upstream's Accept-Ranges is not passed
 	// (ngx_http_upstream_copy_allow_ranges)
-	forced := uc.ForceRanges.V || px.tr == &memcachedTransport
+	forced := uc.ForceRanges.V || px.tr == &memcachedTransport || q.cacheRanges()
 	for _, x := range h.Headers {
 		if !q.upstreamHeaderPassed(x.Name) || forced && httpcore.EqualFold(x.Name, "accept-ranges") {
 			continue
@@ -214,7 +215,7 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 		case httpcore.EqualFold(x.Name, "set-cookie"):
 			v = q.rewriteCookie(v)
 		case httpcore.EqualFold(x.Name, "last-modified"):
-			if h.Status != 200 && h.Status != 206 && h.Status != 304 {
+			if h.Status != 200 && h.Status != 206 && h.Status != 304 && !q.cacheKeepsLastModified() {
 				continue
 			}
 		}
@@ -265,7 +266,12 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 	// the upstream's trailers follow a body of unknown length
 	// (ngx_http_upstream_process_trailers, for grpc's pass_trailers)
 	q.passTrailers = px.tr == &grpcTransport && w.ContentLength < 0
+	q.cacheDecide(buffering)
 	q.prepareHeader()
+	if q.cacheServeBody() {
+		return
+	}
+	q.cacheNotModified()
 	if forced && w.Status == 200 && !h.Chunked && w.ContentLength >= 0 && q.forcedRanges(peer) {
 		return
 	}
@@ -342,7 +348,9 @@ func (q *request) finishUpstream(peer *upstream.Peer, reusable bool, length int6
 		}
 		px.conn = nil
 	}
-	px.pick.Free(peer, upstream.StateOK)
+	if peer != nil {
+		px.pick.Free(peer, upstream.StateOK)
+	}
 }
 
 // proxyBody passes the response body on: what came with the header
@@ -378,6 +386,7 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 		}
 		// nothing follows the header (a body sent anyway makes the
 		// connection unusable)
+		q.cacheNoBody()
 		q.finishUpstream(peer, px.hlen == px.hdone, 0)
 		return
 	}
@@ -476,7 +485,7 @@ const (
 // part that came with the header is taken first; with no buf, only it).
 // The piece returned lies in buf from its start, or in the header buffer;
 // with an end other than bodyMore the failure is logged.
-func (q *request) bodyNext(b *upBody, buf []byte) ([]byte, bodyEnd) {
+func (q *request) bodyNextRaw(b *upBody, buf []byte) ([]byte, bodyEnd) {
 	h := &q.px.head
 	for {
 		if b.remain == 0 && !h.Chunked {
