@@ -64,7 +64,13 @@ type AddrConf struct {
 	Names    *NameIndex
 	ssl      bool // a listen of the address has "ssl"
 	http2    bool // a listen of the address has "http2"
+	proxy    bool // a listen of the address has "proxy_protocol"
 }
+
+// ProxyProtocol reports whether connections to the address start with a
+// PROXY protocol header (one of its listens has "proxy_protocol"; nginx
+// ORs the flag over the listens of an address, as it does ssl's).
+func (ac *AddrConf) ProxyProtocol() bool { return ac.proxy }
 
 // defaultListen is what a server without listen gets: *:80 as root,
 // *:8000 otherwise, as nginx.
@@ -143,9 +149,7 @@ func parseListen(b *builder, s *conf.Stmt) (*Listen, error) {
 			}
 			l.Bind, l.hasOptions = true, true
 		case p == "proxy_protocol":
-			// The engine does not read PROXY protocol headers yet; serving
-			// such a socket would treat the header as a request line.
-			return nil, conf.Errorf(s, "the \"proxy_protocol\" parameter is not supported by weir yet")
+			l.ProxyProtocol = true
 		default:
 			return nil, conf.Errorf(s, "invalid parameter \"%s\"", p)
 		}

@@ -376,6 +376,7 @@ func (b *builder) groupListens() error {
 			}
 			ac.ssl = ac.ssl || l.SSL
 			ac.http2 = ac.http2 || l.HTTP2
+			ac.proxy = ac.proxy || l.ProxyProtocol
 			ac.Servers = append(ac.Servers, srv)
 		}
 	}

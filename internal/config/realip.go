@@ -95,12 +95,8 @@ func setRealIPHeader(b *builder, s *conf.Stmt) error {
 	if h.Set {
 		return duplicate(s)
 	}
-	if s.Args[0] == "proxy_protocol" {
-		// The engine does not read PROXY protocol headers (listen's
-		// proxy_protocol is refused too), so there is no address to
-		// take.
-		return conf.Errorf(s, "\"real_ip_header proxy_protocol\" is not supported by weir yet")
-	}
+	// "proxy_protocol" (as written) takes the address of the
+	// connection's PROXY protocol header
 	*h = Def(s.Args[0])
 	return nil
 }

@@ -33,6 +33,8 @@ import (
 	"net"
 	"net/netip"
 	"time"
+
+	"weir/internal/proxyproto"
 )
 
 // Settings are the per-listening-socket limits that apply before a virtual
@@ -47,6 +49,9 @@ type Settings struct {
 	IgnoreInvalidHeaders bool          // default on
 	UnderscoresInHeaders bool          // default off
 	MergeSlashes         bool          // default on
+	// ProxyProtocol: "listen ... proxy_protocol"; a plain connection
+	// starts with a PROXY protocol header, which the engine takes off.
+	ProxyProtocol bool
 	// KeepaliveTimeout is the keepalive_timeout each Response starts with
 	// (default 75s); the handler sets the one of the request's location.
 	// The wait for the first request on a connection is
@@ -96,6 +101,10 @@ type ConnInfo struct {
 	// NetConn is the connection as accepted, for handlers that need more
 	// than the addresses (the TLS state of an ssl listener's wrapper).
 	NetConn net.Conn
+	// Proxy is what the PROXY protocol header of a plain connection on a
+	// "listen ... proxy_protocol" address said (nil: none, or no
+	// addresses in it); a TLS connection keeps its own in its wrapper.
+	Proxy *proxyproto.Header
 }
 
 // DefaultSettings returns nginx's defaults for the per-listener limits.

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"weir/internal/proxyproto"
 	"weir/internal/rawio"
 )
 
@@ -92,6 +93,7 @@ type conn struct {
 
 	// owned by the connection goroutine
 	idleFirst    bool  // waiting for the first request
+	ppPending    bool  // "listen ... proxy_protocol": the header is still to come
 	idleSince    int64 // when the current idle wait began
 	idleDeadline int64 // when it times out
 	cur          *buf  // current header buffer (nginx's header_in)
@@ -172,6 +174,9 @@ func (c *conn) start() {
 	now := nanotime()
 	c.born = now
 	c.idleFirst = true
+	// a TLS connection's header is read under the handshake (server's
+	// wrapper); the engine reads a plain connection's in its first read
+	c.ppPending = c.set.ProxyProtocol && c.rc != nil
 	c.idleSince = now
 	c.idleDeadline = now + int64(c.set.HeaderTimeout)
 	c.run()
@@ -323,6 +328,18 @@ func (c *conn) waitIdle() bool {
 		if c.rdBuf != nil && c.rdN > 0 {
 			c.takeBuffer(c.rdBuf, c.rdN)
 			c.rdBuf = nil
+			if c.ppPending {
+				if !c.proxyHeader() {
+					c.shutdown()
+					return false
+				}
+				if c.pos >= c.last {
+					// the header came alone: wait for the request
+					c.releaseStream()
+					c.cur, c.pos, c.last = nil, 0, 0
+					continue
+				}
+			}
 			return true
 		}
 		if closed {
@@ -335,7 +352,7 @@ func (c *conn) waitIdle() bool {
 		switch {
 		case err == nil || err == io.EOF:
 			if c.idleFirst {
-				c.srv.logf(logInfo, &c.info, "client closed connection while waiting for request")
+				c.srv.logf(logInfo, &c.info, "client closed connection while %s", c.idleAction())
 			} else {
 				// ngx_http_keepalive_handler clears the log handler
 				c.srv.logf(logInfo|LogNoContext, &c.info, "client %s closed keepalive connection", c.info.RemoteText)
@@ -365,6 +382,9 @@ func (c *conn) waitIdle() bool {
 }
 
 func (c *conn) idleAction() string {
+	if c.ppPending {
+		return "reading PROXY protocol"
+	}
 	if c.idleFirst {
 		return "waiting for request"
 	}
@@ -445,9 +465,27 @@ func (c *conn) takeBuffer(b *buf, n int) {
 
 func (c *conn) idleTimedOut() {
 	if c.idleFirst {
-		c.srv.logf(logInfo, &c.info, "client timed out (110: Connection timed out) while waiting for request")
+		c.srv.logf(logInfo, &c.info, "client timed out (110: Connection timed out) while %s", c.idleAction())
 	}
 	c.shutdown()
+}
+
+// proxyHeader takes the PROXY protocol header off the first bytes read,
+// as ngx_http_wait_request_handler does: it must have come whole with
+// them. It reports false when the connection is to be closed (logged as
+// nginx logs it).
+func (c *conn) proxyHeader() bool {
+	c.ppPending = false
+	h, n, msg := proxyproto.Parse(c.cur.b[c.pos:c.last])
+	if n < 0 {
+		if msg != "" {
+			c.srv.logf(logErr, &c.info, "%s while reading PROXY protocol", msg)
+		}
+		return false
+	}
+	c.pos += n
+	c.info.Proxy = h
+	return true
 }
 
 // drainIdle handles an idle connection of a draining server: it is closed
@@ -518,11 +556,11 @@ func (c *conn) onIdleTimer() {
 		c.mu.Unlock()
 		return
 	}
-	first := c.idleFirst
+	first, action := c.idleFirst, c.idleAction()
 	c.closeLocked()
 	c.mu.Unlock()
 	if first {
-		c.srv.logf(logInfo, &c.info, "client timed out (110: Connection timed out) while waiting for request")
+		c.srv.logf(logInfo, &c.info, "client timed out (110: Connection timed out) while %s", action)
 	}
 	c.srv.remove(c)
 }

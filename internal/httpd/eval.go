@@ -86,6 +86,8 @@ func (q *request) family(p *vars.Part) (string, bool) {
 		return q.upstreamHeader(p.Name)
 	case vars.FamUpstreamCookie:
 		return q.upstreamCookie(p.Name)
+	case vars.FamProxyProtocolTLV:
+		return q.proxyProtocolTLV(p.Name)
 	case vars.FamUpstreamTrailer:
 		if q.px == nil {
 			return "", false
@@ -277,6 +279,8 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		return "", true
 	case vars.RemoteAddr, vars.RemotePort, vars.BinaryRemoteAddr, vars.RealipRemoteAddr, vars.RealipRemotePort:
 		return q.remoteVar(id), true
+	case vars.ProxyProtocolAddr, vars.ProxyProtocolPort, vars.ProxyProtocolServerAddr, vars.ProxyProtocolServerPort:
+		return q.proxyProtocolVar(id)
 	case vars.ServerAddr:
 		if r.Conn.Unix {
 			return "unix:", true

@@ -143,6 +143,10 @@ func (h *Handler) Settings(tag any) *httpcore.Settings {
 	st.UnderscoresInHeaders = sc.UnderscoresInHeaders.V
 	st.MergeSlashes = sc.MergeSlashes.V
 	st.KeepaliveTimeout = srv.Loc.KeepaliveTimeout.V
+	// per socket: the address conf of its default server (a wildcard
+	// socket serving a specific address with another setting is not told
+	// apart for plain connections; TLS ones are, by the server's wrapper)
+	st.ProxyProtocol = g.Addrs[len(g.Addrs)-1].ProxyProtocol()
 	h2 := &sc.HTTP2
 	st.HTTP2 = h2.Enable.V || g.Addrs[len(g.Addrs)-1].HTTP2()
 	st.HTTP2MaxStreams = int(h2.MaxStreams.V)

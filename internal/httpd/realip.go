@@ -7,6 +7,7 @@ import (
 
 	"weir/internal/config"
 	"weir/internal/inet"
+	"weir/internal/proxyproto"
 	"weir/internal/vars"
 )
 
@@ -78,10 +79,22 @@ func (q *request) realip(lc *config.Loc) {
 		return
 	}
 	var lines [4]string
-	// X-Forwarded-For as written is every line (r->headers_in.x_forwarded_for);
-	// X-Real-IP and any other header, the first line
-	all := lc.RealIPHeader.V == "X-Forwarded-For"
-	headers := q.headerLines(lc.RealIPHeader.V, all, lines[:0])
+	var headers []string
+	var pp *proxyproto.Header
+	if lc.RealIPHeader.V == "proxy_protocol" {
+		// NGX_HTTP_REALIP_PROXY: the header's source address, then its
+		// source port
+		if pp = q.proxyHeader(); pp == nil {
+			return
+		}
+		headers = append(lines[:0], pp.SrcAddr)
+	} else {
+		// X-Forwarded-For as written is every line
+		// (r->headers_in.x_forwarded_for); X-Real-IP and any other
+		// header, the first line
+		all := lc.RealIPHeader.V == "X-Forwarded-For"
+		headers = q.headerLines(lc.RealIPHeader.V, all, lines[:0])
+	}
 	if len(headers) == 0 {
 		return
 	}
@@ -89,6 +102,9 @@ func (q *request) realip(lc *config.Loc) {
 	got, ok := forwardedAddr(ap, unix, headers, lc.RealIPFrom.V, lc.RealIPRecursive.V)
 	if !ok {
 		return
+	}
+	if pp != nil {
+		got = netip.AddrPortFrom(got.Addr(), uint16(pp.SrcPort))
 	}
 	q.rip = realipState{set: true, addr: got, text: inet.Ntop(got.Addr())}
 }

@@ -104,7 +104,7 @@ func TestConfigureLayout(t *testing.T) {
 	if !strings.HasPrefix(lines[2], "configure arguments: --prefix=/usr/local/weir/ --conf-path=conf/nginx.conf") {
 		t.Errorf("line 3 = %q", lines[2])
 	}
-	for _, w := range []string{" --with-http_ssl_module", " --with-http_v2_module", " --with-http_gzip_static_module", " --without-http_grpc_module"} {
+	for _, w := range []string{" --with-http_ssl_module", " --with-http_v2_module", " --with-http_gzip_static_module", " --without-http_ssi_module"} {
 		if !strings.Contains(lines[2], w) {
 			t.Errorf("configure arguments lack %q", w)
 		}

@@ -33,7 +33,7 @@ func newGeneration(cfg *config.Config, log *errlog.Logger, snap *httpd.Snapshot)
 		Log: func(level int, ci *httpcore.ConnInfo, msg string) {
 			lv := errlog.Level(level &^ httpcore.LogNoContext)
 			lv, msg = handshakeLine(lv, ci, msg)
-			if !log.Enabled(lv) {
+			if msg == "" || !log.Enabled(lv) {
 				return
 			}
 			if ci == nil {

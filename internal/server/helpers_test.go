@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +15,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"weir/internal/config"
+	"weir/internal/server"
 )
 
 // weirBin is the weir binary built for the tests.
@@ -276,5 +280,57 @@ func (s *started) stop() {
 	case <-s.done:
 	case <-time.After(5 * time.Second):
 		s.cmd.Process.Kill()
+	}
+}
+
+// runInProcess runs weir in this process on p's conf/nginx.conf, its
+// error log in logs/error.log, until the test ends.
+func runInProcess(t *testing.T, p *prefix) {
+	t.Helper()
+	ready := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- server.Run(ctx, server.Options{
+			Config:   config.Options{Prefix: p.dir, ConfFile: "conf/nginx.conf"},
+			ErrorLog: "logs/error.log", ErrorLogSet: true, Stderr: io.Discard,
+			Ready: func() { close(ready) },
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("weir did not stop")
+		}
+	})
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("Run: %v", err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("not ready")
+	}
+}
+
+// startNginx runs nginx on n's conf/nginx.conf (error log in
+// logs/error.log) until the test ends, once addr accepts connections.
+func startNginx(t *testing.T, n *prefix, addr string) {
+	t.Helper()
+	cmd := exec.Command(nginxBin, "-p", n.dir, "-c", "conf/nginx.conf", "-e", "logs/error.log",
+		"-g", "daemon off; master_process off; pid logs/nginx.pid;")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	if !waitFor(5*time.Second, func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}) {
+		t.Fatal("nginx did not start")
 	}
 }

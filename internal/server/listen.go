@@ -11,6 +11,7 @@ import (
 
 	"weir/internal/config"
 	"weir/internal/errlog"
+	"weir/internal/proxyproto"
 	"weir/internal/tlsconf"
 )
 
@@ -267,6 +268,10 @@ func sslWrap(lg *config.ListenGroup) func(net.Conn) net.Conn {
 		}
 		if !ac.SSL() {
 			return c
+		}
+		if ac.ProxyProtocol() {
+			// the header comes before the handshake
+			c = proxyproto.NewConn(c)
 		}
 		return tlsconf.Server(c, ac.Site)
 	}

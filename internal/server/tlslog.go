@@ -5,6 +5,7 @@ import (
 
 	"weir/internal/errlog"
 	"weir/internal/httpcore"
+	"weir/internal/proxyproto"
 	"weir/internal/tlsconf"
 )
 
@@ -21,6 +22,20 @@ func handshakeLine(level errlog.Level, ci *httpcore.ConnInfo, msg string) (errlo
 	tc, ok := ci.NetConn.(*tlsconf.Conn)
 	if !ok {
 		return level, msg
+	}
+	if pc, ok := tc.Conn.(*proxyproto.Conn); ok {
+		// "listen ... ssl proxy_protocol": the header comes before the
+		// handshake (a refused one closes the connection with nginx's
+		// line, or none)
+		if m, ok := pc.TakeFailure(); ok {
+			if m == "" {
+				return level, ""
+			}
+			return errlog.Error, m + " while reading PROXY protocol"
+		}
+		if pc.Pending() {
+			return level, strings.TrimSuffix(msg, "waiting for request") + "reading PROXY protocol"
+		}
 	}
 	f, ok := tc.TakeHandshakeFailure()
 	if !ok {

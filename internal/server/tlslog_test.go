@@ -1,20 +1,16 @@
 package server_test
 
 import (
-	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"weir/internal/config"
-	"weir/internal/server"
 	"weir/internal/tlsconf/tlstest"
 )
 
@@ -147,31 +143,7 @@ func TestHandshakeFailureLog(t *testing.T) {
 	port1, port2 := freePort(t), freePort(t)
 	conf := strings.NewReplacer("PORT1", fmt.Sprint(port1), "PORT2", fmt.Sprint(port2), "DIR", strings.TrimSuffix(p.dir, "/")).Replace(handshakeConf)
 	p.conf(conf)
-	ready := make(chan struct{})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- server.Run(ctx, server.Options{
-			Config:   config.Options{Prefix: p.dir, ConfFile: "conf/nginx.conf"},
-			ErrorLog: "logs/error.log", ErrorLogSet: true, Stderr: io.Discard,
-			Ready: func() { close(ready) },
-		})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Error("weir did not stop")
-		}
-	})
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatalf("Run: %v", err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("not ready")
-	}
+	runInProcess(t, p)
 	servers := []struct{ name, log, addr1, addr2 string }{
 		{"weir", p.dir + "logs/error.log", fmt.Sprintf("127.0.0.1:%d", port1), fmt.Sprintf("127.0.0.1:%d", port2)},
 	}
@@ -179,22 +151,8 @@ func TestHandshakeFailureLog(t *testing.T) {
 		n := newPrefix(t)
 		nport1, nport2 := freePort(t), freePort(t)
 		n.conf(strings.NewReplacer(fmt.Sprint(port1), fmt.Sprint(nport1), fmt.Sprint(port2), fmt.Sprint(nport2)).Replace(conf))
-		cmd := exec.Command(nginxBin, "-p", n.dir, "-c", "conf/nginx.conf", "-e", "logs/error.log",
-			"-g", "daemon off; master_process off; pid logs/nginx.pid;")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 		naddr := fmt.Sprintf("127.0.0.1:%d", nport1)
-		if !waitFor(5*time.Second, func() bool {
-			c, err := net.Dial("tcp", naddr)
-			if err == nil {
-				c.Close()
-			}
-			return err == nil
-		}) {
-			t.Fatal("nginx did not start")
-		}
+		startNginx(t, n, naddr)
 		// the probe's connection is logged as one closed before a byte
 		if line, _ := nextLine(t, n.dir+"logs/error.log", 0); line != "[info] client closed connection while SSL handshaking" {
 			t.Fatalf("nginx logged the probe as %q", line)

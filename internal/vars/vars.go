@@ -262,14 +262,15 @@ func Lookup(name string) (ID, bool) {
 type Family int
 
 const (
-	FamHTTP            Family = iota + 1 // $http_*: request header
-	FamArg                               // $arg_*: query argument
-	FamCookie                            // $cookie_*: request cookie
-	FamSentHTTP                          // $sent_http_*: response header
-	FamSentTrailer                       // $sent_trailer_*
-	FamUpstreamHTTP                      // $upstream_http_*
-	FamUpstreamCookie                    // $upstream_cookie_*
-	FamUpstreamTrailer                   // $upstream_trailer_*
+	FamHTTP             Family = iota + 1 // $http_*: request header
+	FamArg                                // $arg_*: query argument
+	FamCookie                             // $cookie_*: request cookie
+	FamSentHTTP                           // $sent_http_*: response header
+	FamSentTrailer                        // $sent_trailer_*
+	FamUpstreamHTTP                       // $upstream_http_*
+	FamUpstreamCookie                     // $upstream_cookie_*
+	FamUpstreamTrailer                    // $upstream_trailer_*
+	FamProxyProtocolTLV                   // $proxy_protocol_tlv_*
 )
 
 var families = []struct {
@@ -279,7 +280,7 @@ var families = []struct {
 	{"http_", FamHTTP}, {"arg_", FamArg}, {"cookie_", FamCookie},
 	{"sent_http_", FamSentHTTP}, {"sent_trailer_", FamSentTrailer},
 	{"upstream_http_", FamUpstreamHTTP}, {"upstream_cookie_", FamUpstreamCookie},
-	{"upstream_trailer_", FamUpstreamTrailer},
+	{"upstream_trailer_", FamUpstreamTrailer}, {"proxy_protocol_tlv_", FamProxyProtocolTLV},
 }
 
 // Kind says what a Part holds.
