@@ -113,9 +113,15 @@ def application(env, start_response):
 // ends quickly.
 func startWSGI(t *testing.T, socketOpt string) string {
 	t.Helper()
+	return startWSGIApp(t, socketOpt, wsgiApp)
+}
+
+// startWSGIApp is startWSGI with another application.
+func startWSGIApp(t *testing.T, socketOpt, app string) string {
+	t.Helper()
 	cgitest.Need(t, cgitest.UWSGI)
 	dir := t.TempDir()
-	cgitest.WriteFile(t, filepath.Join(dir, "app.py"), wsgiApp)
+	cgitest.WriteFile(t, filepath.Join(dir, "app.py"), app)
 	addr := fmt.Sprintf("127.0.0.1:%d", cgitest.FreePort(t))
 	args := []string{"--plugin", "python3", socketOpt, addr, "--chdir", dir, "--wsgi-file", dir + "/app.py",
 		"--master", "--processes", "1", "--die-on-term", "--disable-logging", "--socket-timeout", "1"}

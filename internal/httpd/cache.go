@@ -12,7 +12,7 @@ import (
 	"weir/internal/config"
 	"weir/internal/errlog"
 	"weir/internal/httpcore"
-	"weir/internal/proto/http1"
+	"weir/internal/proto/fastcgi"
 	"weir/internal/static"
 	"weir/internal/upstream"
 )
@@ -105,7 +105,8 @@ func (q *request) cacheStart() bool {
 	px := q.px
 	cc := &px.uc.Cache
 	ref := cc.Cache.V
-	if ref == nil || px.tr != &httpTransport || cacheMethod(q.method)&cc.Methods.V == 0 {
+	module := cacheModule(px.tr)
+	if ref == nil || module == "" || cacheMethod(q.method)&cc.Methods.V == 0 {
 		return false
 	}
 	z := ref.Zone
@@ -116,7 +117,7 @@ func (q *request) cacheStart() bool {
 			return false
 		}
 		zone = q.snap.caches[name]
-		if zone == nil || zone.Conf.Module != "proxy" {
+		if zone == nil || zone.Conf.Module != module {
 			q.log().Logf(errlog.Error, q.r.Conn.ID, "cache \"%s\" not found%s", name, q.logSuffix())
 			q.respondStatus(500)
 			return true
@@ -174,6 +175,58 @@ func (q *request) cacheStart() bool {
 		cs.cacheable = false
 	}
 	return false
+}
+
+// cacheModule is the module whose *_cache_path zones a transport's
+// requests use; "" for those without a cache (memcached, grpc).
+func cacheModule(tr *transport) string {
+	switch tr {
+	case &httpTransport:
+		return "proxy"
+	case &fastcgiTransport:
+		return "fastcgi"
+	case &uwsgiTransport:
+		return "uwsgi"
+	case &scgiTransport:
+		return "scgi"
+	}
+	return ""
+}
+
+// fcgiStoredHead frames a FastCGI answer's head as the STDOUT records
+// it came in: nginx stores the upstream's bytes as read, records and
+// all, and parses them again on a hit. A head within its first record
+// keeps that record's header (whose lengths count the body that
+// follows); a longer one is framed in records of its own.
+func fcgiStoredHead(head []byte, first [2]int) []byte {
+	out := make([]byte, 0, len(head)+8)
+	if len(head) <= first[0] {
+		out = fastcgi.AppendRecordHeader(out, fastcgi.TypeStdout, 1, first[0], first[1])
+		return append(out, head...)
+	}
+	for len(head) > 0 {
+		n := min(len(head), 0xffff)
+		out = fastcgi.AppendRecordHeader(out, fastcgi.TypeStdout, 1, n, 0)
+		out = append(out, head[:n]...)
+		head = head[n:]
+	}
+	return out
+}
+
+// fcgiStoredPayload is the STDOUT data of the records of a stored head
+// (nginx's own, whose last record goes on into the body, or weir's),
+// in place.
+func fcgiStoredPayload(raw []byte) []byte {
+	out := raw[:0]
+	for len(raw) >= 8 {
+		n := int(raw[4])<<8 | int(raw[5])
+		end := min(8+n, len(raw))
+		if raw[1] == fastcgi.TypeStdout {
+			out = append(out, raw[8:end]...)
+		}
+		raw = raw[min(end+int(raw[6]), len(raw)):]
+	}
+	return out
 }
 
 // cacheStale keeps an expired entry's file for *_cache_use_stale while
@@ -328,7 +381,12 @@ func (q *request) cacheSend() bool {
 		px.hbuf = make([]byte, size)
 	}
 	px.hbuf = px.hbuf[:size]
-	if _, err := cs.file.ReadAt(px.hbuf, int64(h.HeaderStart)); err != nil {
+	_, err := cs.file.ReadAt(px.hbuf, int64(h.HeaderStart))
+	if px.tr == &fastcgiTransport {
+		// the records' framing is taken off as the upstream's was
+		px.hbuf = fcgiStoredPayload(px.hbuf)
+	}
+	if err != nil {
 		q.log().Logf(errlog.Crit, q.r.Conn.ID, "pread() \"%s\" failed %s%s", cs.entry.Path, errlog.SysError(err), q.logSuffix())
 		cs.file.Close()
 		cs.file = nil
@@ -336,7 +394,10 @@ func (q *request) cacheSend() bool {
 		return false
 	}
 	px.head.Reset()
-	n, done, err := http1.ParseHead(&px.head, px.hbuf)
+	if px.tr.reset != nil {
+		px.tr.reset(q)
+	}
+	n, done, err := px.tr.parse(q, &px.head, px.hbuf)
 	if err != nil || !done {
 		cs.file.Close()
 		cs.file = nil
@@ -621,7 +682,11 @@ func (q *request) cacheDecide(buffering bool) {
 		h.Variant = q.variant(h.Vary, cs.entry.Key)
 	}
 	h.HeaderStart = cache.HeaderStart(cs.key)
-	h.BodyStart = h.HeaderStart + px.hdone
+	stored := px.hbuf[:px.hdone]
+	if px.tr == &fastcgiTransport {
+		stored = fcgiStoredHead(stored, px.gw.headRec)
+	}
+	h.BodyStart = h.HeaderStart + len(stored)
 	f, err := cs.zone.NewTemp()
 	if err != nil {
 		q.log().Logf(errlog.Crit, q.r.Conn.ID, "%s%s", err.Error(), q.logSuffix())
@@ -629,7 +694,7 @@ func (q *request) cacheDecide(buffering bool) {
 		return
 	}
 	b := h.Append(make([]byte, 0, h.BodyStart), cs.key)
-	b = append(b, px.hbuf[:px.hdone]...)
+	b = append(b, stored...)
 	if _, err := f.Write(b); err != nil {
 		q.cacheWriteFailed(err)
 		f.Close()

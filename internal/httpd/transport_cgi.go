@@ -145,6 +145,9 @@ type gatewayState struct {
 	scratch []byte
 	// mcKeyEmpty: $memcached_key is empty or unset
 	mcKeyEmpty bool
+	// headRec: FastCGI: the content and padding lengths of the first
+	// STDOUT record, which the cache stores with the head as nginx does
+	headRec [2]int
 	// buffered: FastCGI: the body goes through the event pipe
 	// (fastcgi_buffering), whose filter checks the end of stdout
 	buffered bool
@@ -243,7 +246,7 @@ func (q *request) resetGateway() {
 	g := &px.gw
 	g.fcgiDec.Reset()
 	g.raw, g.pending, g.end, g.reuse, g.mcHead = nil, nil, false, false, false
-	g.out, g.buffered = 0, false
+	g.out, g.buffered, g.headRec = 0, false, [2]int{}
 	px.cgiHead.Reset()
 	px.respHead.Reset()
 }
@@ -350,6 +353,10 @@ func (q *request) readFastCGI(c *upstream.Conn, p []byte) (int, error) {
 			case fastcgi.TypeStdout:
 				switch {
 				case len(f.Data) > 0:
+					if !px.haveHead && g.headRec[0] == 0 {
+						cl, pl := g.fcgiDec.Remaining()
+						g.headRec = [2]int{len(f.Data) + cl, pl}
+					}
 					g.pending = f.Data
 				case !px.haveHead:
 					return 0, errStdoutBeforeHead

@@ -113,6 +113,11 @@ func (d *Decoder) Decode(buf []byte) (n int, f Frame, err error) {
 	}
 }
 
+// Remaining reports the content and padding bytes of the current record
+// still to come: after the first piece of a record, with the piece's
+// length, its header's lengths.
+func (d *Decoder) Remaining() (content, padding int) { return d.length, d.padding }
+
 func (d *Decoder) endFrame() Frame {
 	f := Frame{Type: TypeEndRequest}
 	if d.endN == 8 {
