@@ -78,6 +78,7 @@ func defaultLoc() *Loc {
 		Gzip:                 defaultGzip(),
 		Charset:              defaultCharset(),
 		SubFilter:            defaultSubFilter(),
+		Browser:              defaultBrowser(),
 		Trailers:             Def([]*AddHeader(nil)),
 	}
 }

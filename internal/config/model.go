@@ -251,6 +251,8 @@ type Loc struct {
 	RandomIndex Opt[bool] // random_index
 	Subreq      SubreqLoc // auth_request, mirror
 
+	Browser BrowserLoc // ngx_http_browser_module
+
 	// Handler is the content handler stub_status or empty_gif set at
 	// this level (HandlerStubStatus, HandlerEmptyGIF); not inherited.
 	Handler string

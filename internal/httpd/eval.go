@@ -396,6 +396,8 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		return connectionsVar(id), true
 	case vars.InvalidReferer:
 		return q.invalidReferer()
+	case vars.ModernBrowser, vars.AncientBrowser, vars.MSIE:
+		return q.browserVar(id)
 	case vars.SecureLink:
 		return q.secureLink()
 	case vars.SecureLinkExpires:
