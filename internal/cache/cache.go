@@ -58,6 +58,7 @@ type node struct {
 	validSec  int64
 	bodyStart int
 	fsSize    int64 // bytes on disk, rounded to blocks
+	errStatus int   // a 502 or 504 cached until validSec (fcn->error)
 	expire    time.Time
 	elem      *list.Element
 }
@@ -168,6 +169,7 @@ type Entry struct {
 	Exists    bool // the node says a file is there
 	BodyStart int
 	Updating  bool // this request updates the entry (it found it stale)
+	Error     int  // the 502 or 504 the key answers for now, not the file
 }
 
 // Lookup is ngx_http_file_cache_exists: the key's node is found or made
@@ -192,8 +194,18 @@ func (z *Zone) Lookup(key [16]byte, crc uint32, minUses int) (e *Entry, scarce, 
 	}
 	n.count++
 	n.expire = now.Add(z.Conf.Inactive)
-	e = &Entry{z: z, n: n, Key: key, CRC: crc, Path: z.FileName(key), Exists: n.exists, BodyStart: n.bodyStart}
+	if n.errStatus != 0 && n.validSec < now.Unix() {
+		// the cached error is over: the node starts again, its file
+		// forgotten (the "renew" of ngx_http_file_cache_exists)
+		if n.exists {
+			z.size -= n.fsSize
+		}
+		n.errStatus, n.exists, n.validSec, n.bodyStart, n.fsSize = 0, false, 0, 0, 0
+	}
+	e = &Entry{z: z, n: n, Key: key, CRC: crc, Path: z.FileName(key), Exists: n.exists, BodyStart: n.bodyStart, Error: n.errStatus}
 	switch {
+	case n.errStatus != 0:
+		return e, false, false
 	case n.exists:
 		return e, false, true
 	case n.uses >= minUses:
@@ -268,6 +280,16 @@ func (e *Entry) Release() {
 	e.n.count--
 	z.mu.Unlock()
 	e.z = nil
+}
+
+// CacheError makes the key answer status (a 502 or 504 of an upstream
+// that failed) until validSec without the upstream being asked, as
+// ngx_http_file_cache_free keeps c->error in the node.
+func (e *Entry) CacheError(status int, validSec int64) {
+	z := e.z
+	z.mu.Lock()
+	e.n.errStatus, e.n.validSec = status, validSec
+	z.mu.Unlock()
 }
 
 // Gone records that the entry's file disappeared (purged by hand).

@@ -148,6 +148,12 @@ func (q *request) cacheStart() bool {
 	key, crc := cache.Key(cs.key)
 	e, scarce, test := zone.Lookup(key, crc, int(cc.MinUses.V))
 	cs.entry = e
+	if e.Error != 0 {
+		// a cached 502 or 504 (ngx_http_upstream_cache's default case)
+		cs.status = cache.Hit
+		q.respondStatus(e.Error)
+		return true
+	}
 	if scarce && !test {
 		cs.cacheable = false
 		return false
@@ -789,6 +795,19 @@ func (q *request) cacheUseStale(ft config.NextUpstream) bool {
 		return false
 	}
 	return true
+}
+
+// cacheError is the cache part of ngx_http_upstream_finalize_request:
+// a 502 or 504 of a request that may be cached is kept in the key's node
+// for as long as *_cache_valid gives that status.
+func (q *request) cacheError(status int) {
+	cs := q.px.cs
+	if cs == nil || !cs.cacheable || cs.entry == nil || status != 502 && status != 504 {
+		return
+	}
+	if v := cacheValid(q.px.uc.Cache.Valid.V, status); v != 0 {
+		cs.entry.CacheError(status, time.Now().Unix()+v)
+	}
 }
 
 // cacheRanges reports whether the range filter applies to a response on

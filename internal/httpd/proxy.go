@@ -360,6 +360,7 @@ func (q *request) proxyFinalize(status int) {
 	if q.cacheUseStale(ft) {
 		return
 	}
+	q.cacheError(status)
 	q.respondStatus(status)
 }
 
