@@ -57,8 +57,10 @@ type node struct {
 	updating  bool
 	validSec  int64
 	bodyStart int
-	fsSize    int64 // bytes on disk, rounded to blocks
-	errStatus int   // a 502 or 504 cached until validSec (fcn->error)
+	fsSize    int64         // bytes on disk, rounded to blocks
+	errStatus int           // a 502 or 504 cached until validSec (fcn->error)
+	lockUntil time.Time     // the update is another's to make until then (lock_time)
+	done      chan struct{} // closed when the request updating the entry lets go
 	expire    time.Time
 	elem      *list.Element
 }
@@ -168,8 +170,58 @@ type Entry struct {
 	Path      string
 	Exists    bool // the node says a file is there
 	BodyStart int
-	Updating  bool // this request updates the entry (it found it stale)
-	Error     int  // the 502 or 504 the key answers for now, not the file
+	Updating  bool          // this request updates the entry (it found it stale)
+	Error     int           // the 502 or 504 the key answers for now, not the file
+	done      chan struct{} // the update this request holds
+}
+
+// takeUpdate makes e the request updating its node; the zone's lock is
+// held.
+func (e *Entry) takeUpdate(until time.Time) {
+	n := e.n
+	if n.done != nil {
+		// taken over from a holder past its lock age: its waiters
+		// look again
+		close(n.done)
+	}
+	n.updating, n.lockUntil, n.done = true, until, make(chan struct{})
+	e.Updating, e.done = true, n.done
+}
+
+// endUpdate ends the update e holds, if it still holds it (another may
+// have taken it over after *_cache_lock_age), waking those that wait
+// for it; the zone's lock is held.
+func (e *Entry) endUpdate() {
+	if !e.Updating {
+		return
+	}
+	e.Updating = false
+	if n := e.n; n.done == e.done {
+		n.updating = false
+		close(n.done)
+		n.done = nil
+	}
+	e.done = nil
+}
+
+// Lock is ngx_http_file_cache_lock for a key without a file: the first
+// request (or one coming after age has passed since the holder took it)
+// updates the entry and gets updater; the others get the channel closed
+// when the holder lets go and the time at which they may take over.
+func (e *Entry) Lock(age time.Duration) (updater bool, done <-chan struct{}, until time.Time) {
+	z := e.z
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	n := e.n
+	now := z.now()
+	if e.Updating {
+		return true, nil, time.Time{}
+	}
+	if !n.updating || !now.Before(n.lockUntil) {
+		e.takeUpdate(now.Add(age))
+		return true, nil, time.Time{}
+	}
+	return false, n.done, n.lockUntil
 }
 
 // Lookup is ngx_http_file_cache_exists: the key's node is found or made
@@ -261,8 +313,8 @@ func (e *Entry) Found(bodyStart int, fsSize, validSec int64) (stale, updating bo
 	if n.updating {
 		return true, true
 	}
-	n.updating = true
-	e.Updating = true
+	// the lock time stays (ngx_http_file_cache_read)
+	e.takeUpdate(n.lockUntil)
 	return true, false
 }
 
@@ -274,9 +326,7 @@ func (e *Entry) Release() {
 	}
 	z := e.z
 	z.mu.Lock()
-	if e.Updating {
-		e.n.updating = false
-	}
+	e.endUpdate()
 	e.n.count--
 	z.mu.Unlock()
 	e.z = nil
@@ -354,10 +404,7 @@ func (e *Entry) Commit(tmp string, bodyStart int, validSec int64) error {
 	}
 	n.exists, n.bodyStart, n.fsSize, n.validSec = true, bodyStart, fsSize, validSec
 	z.size += fsSize
-	if e.Updating {
-		n.updating = false
-		e.Updating = false
-	}
+	e.endUpdate()
 	z.mu.Unlock()
 	e.Exists, e.BodyStart = true, bodyStart
 	return nil

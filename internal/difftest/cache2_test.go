@@ -1,8 +1,15 @@
 package difftest
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"net"
+	"sort"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // counterAndDead is the site.backends hook of the cache cases that need
@@ -62,4 +69,162 @@ server {
 			get("min_uses: fourth", "/mu/x"),
 		},
 	})
+}
+
+// holdBackend answers every request with a count for its path (X-N and
+// the body), after holding it for hold when the path has "/hold/"; it
+// reports each arrival on arrived.
+type holdBackend struct {
+	mu      sync.Mutex
+	seen    map[string]int
+	hold    time.Duration
+	arrived chan string
+}
+
+func (b *holdBackend) serve(ln net.Listener) {
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer conn.Close()
+			br := bufio.NewReader(conn)
+			line, err := br.ReadString('\n')
+			for err == nil {
+				var h string
+				if h, err = br.ReadString('\n'); h == "\r\n" {
+					break
+				}
+			}
+			f := strings.Fields(line)
+			if err != nil || len(f) < 2 {
+				return
+			}
+			b.mu.Lock()
+			b.seen[f[1]]++
+			n := b.seen[f[1]]
+			b.mu.Unlock()
+			select {
+			case b.arrived <- f[1]:
+			default:
+			}
+			if strings.Contains(f[1], "/hold/") {
+				time.Sleep(b.hold)
+			}
+			body := fmt.Sprintf("n=%d %s\n", n, f[1])
+			fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-N: %d\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", n, len(body), body)
+		}()
+	}
+}
+
+// fetch sends a GET for uri and returns the response's status line and
+// body, "" on an error.
+func fetch(addr, uri string) string {
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return ""
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", uri)
+	b, _ := io.ReadAll(c)
+	s := string(b)
+	status, _, _ := strings.Cut(s, "\r\n")
+	_, body, _ := strings.Cut(s, "\r\n\r\n")
+	return status + " " + body
+}
+
+// TestProxyCacheLock: with proxy_cache_lock, requests for a key that
+// another request is fetching wait for it and are answered from the
+// cache (one request reaches the upstream); those that wait longer than
+// proxy_cache_lock_timeout log "cache lock timeout" at info and go to
+// the upstream, and their answers are not cached. Without the lock every
+// request goes. The first request is sent alone; the others once the
+// backend holds it (for 300 ms, or 800 ms against a 100 ms timeout, so
+// that on a loaded machine a late request still gets the same answer
+// where it matters).
+func TestProxyCacheLock(t *testing.T) {
+	if nginxBin == "" {
+		t.Skip("nginx is not installed")
+	}
+	t.Parallel()
+	backends := map[string]*holdBackend{}
+	var mu sync.Mutex
+	st := &site{
+		backends: func(t *testing.T, name string) []string {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { ln.Close() })
+			b := &holdBackend{seen: map[string]int{}, arrived: make(chan string, 16)}
+			mu.Lock()
+			backends[name] = b
+			mu.Unlock()
+			go b.serve(ln)
+			return []string{ln.Addr().String()}
+		},
+		http: `proxy_cache_path {{PREFIX}}/cache keys_zone=one:1m;
+log_format cache '$status "$request" $body_bytes_sent "$upstream_cache_status"';
+server {
+    listen 127.0.0.1:{{PORT}};
+    access_log logs/access.log cache;
+    proxy_cache one;
+    proxy_cache_valid 200 1m;
+    location /lock/ { proxy_pass http://{{B0}}; proxy_cache_lock on; }
+    location /short/ { proxy_pass http://{{B0}}; proxy_cache_lock on; proxy_cache_lock_timeout 100ms; }
+    location /zero/ { proxy_pass http://{{B0}}; proxy_cache_lock on; proxy_cache_lock_timeout 0; }
+    location /nolock/ { proxy_pass http://{{B0}}; }
+}
+`,
+	}
+	ng, we := startPair(t, st)
+	for _, c := range []struct {
+		uri  string
+		hold time.Duration
+	}{
+		{"/lock/hold/x", 300 * time.Millisecond},
+		{"/short/hold/x", 800 * time.Millisecond},
+		{"/zero/hold/x", 300 * time.Millisecond},
+		{"/nolock/hold/x", 300 * time.Millisecond},
+	} {
+		t.Run(c.uri, func(t *testing.T) {
+			run := func(s *server) (answers, access, errors []string) {
+				b := backends[s.name]
+				b.hold = c.hold
+				out := make([]string, 3)
+				var wg sync.WaitGroup
+				wg.Add(1)
+				go func() { defer wg.Done(); out[0] = fetch(s.addr(0), c.uri) }()
+				select {
+				case <-b.arrived:
+				case <-time.After(5 * time.Second):
+					t.Errorf("%s: the first request did not reach the backend", s.name)
+				}
+				for i := 1; i < 3; i++ {
+					wg.Add(1)
+					go func(i int) { defer wg.Done(); out[i] = fetch(s.addr(0), c.uri) }(i)
+				}
+				wg.Wait()
+				for len(b.arrived) > 0 {
+					<-b.arrived
+				}
+				sort.Strings(out)
+				acc := normAccess(s.newLines("access.log", &s.accessOff), s)
+				sort.Strings(acc)
+				return out, acc, normError(s.newLines("error.log", &s.errorOff), s)
+			}
+			an, ac, ae := run(ng)
+			wn, wc, wer := run(we)
+			for _, x := range []struct {
+				what string
+				n, w []string
+			}{{"answers", an, wn}, {"access log", ac, wc}, {"error log", ae, wer}} {
+				if strings.Join(x.n, "\n") != strings.Join(x.w, "\n") {
+					t.Errorf("%s differ:\n%s", x.what, sideBySide(x.n, x.w, "nginx", "weir"))
+				}
+			}
+		})
+	}
 }

@@ -158,29 +158,72 @@ func (q *request) cacheStart() bool {
 		cs.cacheable = false
 		return false
 	}
+	res := cacheDeclined
 	if test {
-		switch q.cacheOpen(cs, scarce) {
-		case cacheHit:
-			cs.status = cache.Hit
+		res = q.cacheOpen(cs, scarce)
+	}
+	if res == cacheDeclined && cc.Lock.V {
+		res = q.cacheLock(cs)
+	}
+	switch res {
+	case cacheHit:
+		cs.status = cache.Hit
+		return q.cacheSend()
+	case cacheUpdating:
+		if cc.UseStale.V&config.NextUpdating != 0 {
+			cs.status = cache.Updating
 			return q.cacheSend()
-		case cacheUpdating:
-			if cc.UseStale.V&config.NextUpdating != 0 {
-				cs.status = cache.Updating
-				return q.cacheSend()
-			}
-			cs.status = cache.Expired
-			q.cacheStale(cs)
-		case cacheStale:
-			cs.status = cache.Expired
-			q.cacheStale(cs)
-		case cacheScarce:
-			cs.cacheable = false
 		}
+		cs.status = cache.Expired
+		q.cacheStale(cs)
+	case cacheStale:
+		cs.status = cache.Expired
+		q.cacheStale(cs)
+	case cacheScarce:
+		cs.cacheable = false
 	}
 	if cs.cacheable && q.rangeTooFar(cc) {
 		cs.cacheable = false
 	}
 	return false
+}
+
+// cacheLock is *_cache_lock (ngx_http_file_cache_lock and its wait
+// handler): a miss that another request is fetching waits for it, up to
+// *_cache_lock_timeout, then looks at the file again. The holder's lock
+// lasts *_cache_lock_age, after which a waiter takes over. A request
+// that timed out goes to the upstream without caching (SCARCE), as one
+// with a timeout of 0 at once.
+func (q *request) cacheLock(cs *cacheState) openResult {
+	cc := &q.px.uc.Cache
+	deadline := time.Now().Add(cc.LockTimeout.V)
+	timedOut := false
+	for {
+		updater, done, until := cs.entry.Lock(cc.LockAge.V)
+		switch {
+		case updater:
+			return cacheDeclined
+		case timedOut || cc.LockTimeout.V == 0:
+			return cacheScarce
+		}
+		wake := until
+		if deadline.Before(wake) {
+			wake = deadline
+		}
+		t := time.NewTimer(time.Until(wake))
+		select {
+		case <-done:
+		case <-t.C:
+		}
+		t.Stop()
+		if !time.Now().Before(deadline) {
+			q.log().Logf(errlog.Info, q.r.Conn.ID, "cache lock timeout%s", q.logSuffix())
+			timedOut = true
+		}
+		if res := q.cacheOpen(cs, false); res != cacheDeclined {
+			return res
+		}
+	}
 }
 
 // cacheModule is the module whose *_cache_path zones a transport's
