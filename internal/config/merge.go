@@ -78,6 +78,8 @@ func defaultLoc() *Loc {
 		Gzip:                 defaultGzip(),
 		Charset:              defaultCharset(),
 		SubFilter:            defaultSubFilter(),
+		SSI:                  defaultSSI(),
+		Addition:             defaultAddition(),
 		Browser:              defaultBrowser(),
 		Trailers:             Def([]*AddHeader(nil)),
 	}

@@ -251,6 +251,9 @@ type Loc struct {
 	RandomIndex Opt[bool] // random_index
 	Subreq      SubreqLoc // auth_request, mirror
 
+	SSI      SSILoc      // ngx_http_ssi_filter_module
+	Addition AdditionLoc // ngx_http_addition_filter_module
+
 	Browser BrowserLoc // ngx_http_browser_module
 
 	// Handler is the content handler stub_status or empty_gif set at

@@ -349,6 +349,8 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		return strconv.FormatInt(ms/1000, 10) + "." + pad3(ms%1000), true
 	case vars.TimeLocal:
 		return q.h.Now().Format("02/Jan/2006:15:04:05 -0700"), true
+	case vars.DateLocal, vars.DateGMT:
+		return q.ssiDate(id == vars.DateGMT)
 	case vars.TimeISO8601:
 		return q.h.Now().Format("2006-01-02T15:04:05-07:00"), true
 	case vars.Connection:

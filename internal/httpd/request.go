@@ -93,6 +93,10 @@ type request struct {
 	headerOnly  bool            // a subrequest whose response body nobody reads (sr->header_only)
 	argsSetVar  bool            // $args was assigned: the client's URI no longer goes as sent (r->valid_unparsed_uri = 0)
 
+	ssi        *ssiFilter // the request's ssi filter, for $date_local/$date_gmt
+	ssiMain    *ssiMain   // a main request's ssi state, shared with its subrequests
+	staticSent bool       // the static module answered (it set c->log->action)
+
 	buf     []byte // scratch for evaluation
 	logLine []byte
 }

@@ -388,7 +388,9 @@ func (q *request) headerFilter(w *httpcore.Response) {
 	q.status = w.Status
 	if q.main != nil {
 		// the header filters and ngx_http_header_filter pass a
-		// subrequest's header by
+		// subrequest's header by; the body filters that work in
+		// subrequests too set up
+		q.subrequestFilters(w)
 		return
 	}
 	lc := q.lc

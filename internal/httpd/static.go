@@ -58,6 +58,12 @@ func (q *request) sendStaticFile(f *os.File, fi fs.FileInfo, encoding string) {
 		opt.Encoding, opt.MaxRanges = encoding, 0
 	}
 	opt.ErrStatus = q.errStatus
+	if q.main != nil && (q.method == "GET" || q.method == "HEAD") {
+		// a subrequest's own method, not the client's; no
+		// conditionals, no ranges
+		opt.Subrequest, opt.MaxRanges = true, 0
+	}
+	q.staticSent = true
 	q.prepareHeader()
 	status, err := static.ServeFile(q.w, q.r, f, fi, &opt)
 	if q.w.HeaderSent() {

@@ -26,8 +26,16 @@ func (q *request) bodyFilters(w *httpcore.Response, ok bool) {
 			break
 		}
 	}
+	add := q.additionHeader(w)
 	q.subFilterHeader(w)
 	q.charsetHeader(w)
+	q.ssiHeader(w)
+	if add != nil {
+		// addition's filter comes first in nginx's chain, but what it
+		// adds are subrequests' bodies, which the main request's
+		// filters do not see: it is the last here, around what they made
+		w.Filters = append(w.Filters, add)
+	}
 }
 
 // trailersFn returns ngx_http_trailers_filter for the body's end: the
@@ -80,13 +88,20 @@ func (q *request) subFilterHeader(w *httpcore.Response) {
 	}
 	w.Filters = append(w.Filters, f)
 	w.ContentLength = -1
-	if !sf.LastModified.V {
-		w.LastModified = time.Time{}
-		w.Header = withoutField(w.Header, "etag")
-		w.Header = withoutField(w.Header, "last-modified")
-	} else {
+	keepLastModified(w, sf.LastModified.V)
+}
+
+// keepLastModified is what a filter that changes the body does to the
+// validators: with *_last_modified on the ETag becomes weak, otherwise
+// Last-Modified and ETag go.
+func keepLastModified(w *httpcore.Response, keep bool) {
+	if keep {
 		w.Header = weakETag(w.Header)
+		return
 	}
+	w.LastModified = time.Time{}
+	w.Header = withoutField(w.Header, "etag")
+	w.Header = withoutField(w.Header, "last-modified")
 }
 
 // typeMatch is ngx_http_test_content_type: "*" takes any response, else

@@ -42,6 +42,10 @@ type Options struct {
 	// Encoding, when set, is sent as Content-Encoding right after the
 	// ETag (gzip_static's precompressed file).
 	Encoding string
+	// Subrequest serves a subrequest's file (ssi's include, addition):
+	// a GET whatever the client's method, without the not-modified and
+	// range filters, which act on main requests only.
+	Subrequest bool
 	// Boundary returns the number of a multipart/byteranges boundary;
 	// nil uses the process-wide sequence 1, 2, 3, ... as nginx's
 	// ngx_next_temp_number does.
@@ -88,8 +92,8 @@ func ServeFile(w *httpcore.Response, r *httpcore.Request, f *os.File, fi fs.File
 }
 
 func serveFile(w *httpcore.Response, out responder, r *httpcore.Request, f *os.File, fi fs.FileInfo, opt *Options) (int, error) {
-	head := r.Method == "HEAD"
-	if opt.ErrStatus == 0 && !head && r.Method != "GET" {
+	head := r.Method == "HEAD" && !opt.Subrequest
+	if opt.ErrStatus == 0 && !head && r.Method != "GET" && !opt.Subrequest {
 		return 405, nil
 	}
 
@@ -117,7 +121,7 @@ func serveFile(w *httpcore.Response, out responder, r *httpcore.Request, f *os.F
 	var h condHeaders
 	h.scan(r.Headers)
 
-	if status == 200 && mtime != -1 {
+	if status == 200 && mtime != -1 && !opt.Subrequest {
 		switch h.notModified(mtime, etag, opt.IfModifiedSince) {
 		case 412:
 			w.Header = w.Header[:base]
