@@ -46,12 +46,7 @@ func HeaderStart(key string) int { return HeaderSize + len(KeyPrefix) + len(key)
 func (h *Header) Append(b []byte, key string) []byte {
 	var buf [HeaderSize]byte
 	le := binary.LittleEndian
-	le.PutUint64(buf[0:], Version)
-	le.PutUint64(buf[8:], uint64(h.ValidSec))
-	le.PutUint64(buf[16:], uint64(h.UpdatingSec))
-	le.PutUint64(buf[24:], uint64(h.ErrorSec))
-	le.PutUint64(buf[32:], uint64(h.LastModified))
-	le.PutUint64(buf[40:], uint64(h.Date))
+	h.putTimes(buf[:])
 	le.PutUint32(buf[48:], h.CRC32)
 	le.PutUint16(buf[54:], uint16(h.HeaderStart))
 	le.PutUint16(buf[56:], uint16(h.BodyStart))
@@ -92,6 +87,35 @@ func ParseHeader(b []byte) (h Header, ok bool) {
 	h.Vary = string(b[188 : 188+int(min(b[187], 128))])
 	copy(h.Variant[:], b[316:332])
 	return h, true
+}
+
+// UpdateHeader rewrites the times of an entry's file in place
+// (ngx_http_file_cache_update_header, after a revalidation): its valid,
+// updating and error times and its date.
+func UpdateHeader(path string, h *Header) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var b [timesSize]byte
+	h.putTimes(b[:])
+	_, err = f.WriteAt(b[:], 0)
+	return err
+}
+
+// timesSize is the version and the times at the head of the header.
+const timesSize = 48
+
+// putTimes puts the version and the times into b.
+func (h *Header) putTimes(b []byte) {
+	le := binary.LittleEndian
+	le.PutUint64(b[0:], Version)
+	le.PutUint64(b[8:], uint64(h.ValidSec))
+	le.PutUint64(b[16:], uint64(h.UpdatingSec))
+	le.PutUint64(b[24:], uint64(h.ErrorSec))
+	le.PutUint64(b[32:], uint64(h.LastModified))
+	le.PutUint64(b[40:], uint64(h.Date))
 }
 
 // diskSize is the space a file takes, in whole blocks as nginx counts

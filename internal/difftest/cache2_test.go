@@ -82,6 +82,26 @@ type holdBackend struct {
 }
 
 func (b *holdBackend) serve(ln net.Listener) {
+	serveRequests(ln, func(conn net.Conn, uri string, _ []string) {
+		b.mu.Lock()
+		b.seen[uri]++
+		n := b.seen[uri]
+		b.mu.Unlock()
+		select {
+		case b.arrived <- uri:
+		default:
+		}
+		if strings.Contains(uri, "/hold/") {
+			time.Sleep(b.hold)
+		}
+		body := fmt.Sprintf("n=%d %s\n", n, uri)
+		fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-N: %d\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", n, len(body), body)
+	})
+}
+
+// serveRequests accepts connections on ln and reads a request head from
+// each; handle gets the URI and the header lines and answers.
+func serveRequests(ln net.Listener, handle func(conn net.Conn, uri string, hdrs []string)) {
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
@@ -91,29 +111,19 @@ func (b *holdBackend) serve(ln net.Listener) {
 			defer conn.Close()
 			br := bufio.NewReader(conn)
 			line, err := br.ReadString('\n')
+			var hdrs []string
 			for err == nil {
 				var h string
 				if h, err = br.ReadString('\n'); h == "\r\n" {
 					break
 				}
+				hdrs = append(hdrs, strings.TrimRight(h, "\r\n"))
 			}
 			f := strings.Fields(line)
 			if err != nil || len(f) < 2 {
 				return
 			}
-			b.mu.Lock()
-			b.seen[f[1]]++
-			n := b.seen[f[1]]
-			b.mu.Unlock()
-			select {
-			case b.arrived <- f[1]:
-			default:
-			}
-			if strings.Contains(f[1], "/hold/") {
-				time.Sleep(b.hold)
-			}
-			body := fmt.Sprintf("n=%d %s\n", n, f[1])
-			fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-N: %d\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", n, len(body), body)
+			handle(conn, f[1], hdrs)
 		}()
 	}
 }
@@ -227,4 +237,92 @@ server {
 			}
 		})
 	}
+}
+
+// condBackend counts the requests for each path and says in X-Cond which
+// conditional and range headers it got. With "/r304/" in the path a
+// request with If-None-Match or If-Modified-Since gets a 304 (with
+// Cache-Control: max-age=100 when the path has "/max304/"); the 200s
+// have an ETag and a Last-Modified, and expire at once with "/exp/".
+func condBackend(t *testing.T, name string) []string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var mu sync.Mutex
+	seen := map[string]int{}
+	go serveRequests(ln, func(conn net.Conn, path string, hdrs []string) {
+		var cond []string
+		for _, h := range hdrs {
+			k, v, _ := strings.Cut(h, ":")
+			switch strings.ToLower(k) {
+			case "if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "range", "if-range":
+				cond = append(cond, strings.ToLower(k)+"="+strings.TrimSpace(v))
+			}
+		}
+		mu.Lock()
+		seen[path]++
+		n := seen[path]
+		mu.Unlock()
+		has := func(w string) bool { return strings.Contains(path, "/"+w+"/") }
+		hdr := fmt.Sprintf("X-N: %d\r\nX-Cond: %s\r\nETag: \"e1\"\r\nLast-Modified: Thu, 01 Jan 2015 00:00:00 GMT\r\n", n, strings.Join(cond, "; "))
+		if has("r304") && len(cond) > 0 {
+			if has("max304") {
+				hdr += "Cache-Control: max-age=100\r\n"
+			}
+			fmt.Fprintf(conn, "HTTP/1.1 304 Not Modified\r\n%sConnection: close\r\n\r\n", hdr)
+			return
+		}
+		if has("exp") {
+			hdr += "X-Accel-Expires: @1\r\n"
+		}
+		body := fmt.Sprintf("n=%d %s\n", n, path)
+		fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n%sContent-Length: %d\r\nConnection: close\r\n\r\n%s", hdr, len(body), body)
+	})
+	return []string{ln.Addr().String()}
+}
+
+// TestProxyCacheRevalidate: a request that may be cached does not pass
+// the client's conditions and ranges (ngx_http_proxy_cache_headers);
+// with proxy_cache_revalidate an expired entry is asked for with its
+// If-Modified-Since and If-None-Match, and a 304 serves the file,
+// REVALIDATED, valid again for what the 304 says, else the stored
+// response's headers, else proxy_cache_valid.
+func TestProxyCacheRevalidate(t *testing.T) {
+	runSite(t, &site{
+		backends: condBackend,
+		after:    sameCacheFiles("cache"),
+		http: `proxy_cache_path {{PREFIX}}/cache keys_zone=one:1m;
+log_format cache '$status "$request" $body_bytes_sent "$upstream_cache_status" "$upstream_status"';
+server {
+    listen 127.0.0.1:{{PORT}};
+    access_log logs/access.log cache;
+    proxy_cache one;
+    proxy_cache_valid 200 1m;
+    proxy_cache_key $request_uri;
+    location /rv/ { proxy_pass http://{{B0}}; proxy_cache_revalidate on; }
+    location /set/ { proxy_pass http://{{B0}}; proxy_cache_revalidate on; proxy_set_header If-None-Match "mine"; }
+    location /norv/ { proxy_pass http://{{B0}}; }
+    location /off/ { proxy_pass http://{{B0}}; proxy_cache off; }
+}
+`,
+		cases: []tc{
+			get("conditions not passed on a miss", "/norv/a", "If-None-Match: \"e1\"", "Range: bytes=0-2", "If-Modified-Since: Thu, 01 Jan 2015 00:00:00 GMT", "If-Range: \"e1\""),
+			get("conditions passed without a cache", "/off/a", "If-None-Match: \"x\"", "Range: bytes=0-2"),
+			get("revalidate: store", "/rv/r304/exp/x"),
+			get("revalidate: 304", "/rv/r304/exp/x"),
+			get("revalidate: 304 again (still expired)", "/rv/r304/exp/x"),
+			get("revalidate: client condition on a revalidated", "/rv/r304/exp/x", "If-None-Match: \"e1\""),
+			get("revalidate by max-age: store", "/rv/r304/max304/exp/x"),
+			get("revalidate by max-age: 304", "/rv/r304/max304/exp/x"),
+			get("revalidate by max-age: hit", "/rv/r304/max304/exp/x"),
+			get("revalidate: 200", "/rv/exp/y"),
+			get("revalidate: 200 again", "/rv/exp/y"),
+			get("no revalidate: store", "/norv/r304/exp/x"),
+			get("no revalidate: expired", "/norv/r304/exp/x"),
+			get("set header: store", "/set/r304/exp/x"),
+			get("set header: theirs", "/set/r304/exp/x"),
+		},
+	})
 }

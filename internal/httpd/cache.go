@@ -226,6 +226,82 @@ func (q *request) cacheLock(cs *cacheState) openResult {
 	}
 }
 
+// cacheRequestHeaders are the client's headers a request that may be
+// cached does not pass (ngx_http_proxy_cache_headers): the whole
+// response is fetched and the conditions are checked against it.
+var cacheRequestHeaders = [...]string{"if-modified-since", "if-unmodified-since", "if-none-match", "if-match", "range", "if-range"}
+
+func cacheRequestHeader(name string) bool {
+	for _, h := range cacheRequestHeaders {
+		if httpcore.EqualFold(name, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// appendCacheHeaders appends the conditions of *_cache_revalidate, for an
+// expired entry, unless proxy_set_header names them: If-Modified-Since
+// ($upstream_cache_last_modified) and If-None-Match
+// ($upstream_cache_etag) of the stored response.
+func (q *request) appendCacheHeaders(b []byte, set func(string) bool) []byte {
+	cs := q.px.cs
+	if !q.px.uc.Cache.Revalidate.V || cs.status != cache.Expired {
+		return b
+	}
+	if lm := cs.staleHdr.LastModified; lm != -1 && !set("if-modified-since") {
+		b = appendHeader(b, "If-Modified-Since", time.Unix(lm, 0).UTC().Format(httpTimeLayout))
+	}
+	if et := cs.staleHdr.ETag; et != "" && !set("if-none-match") {
+		b = appendHeader(b, "If-None-Match", et)
+	}
+	return b
+}
+
+const httpTimeLayout = "Mon, 02 Jan 2006 15:04:05 GMT"
+
+// cacheRevalidate is the revalidation of ngx_http_upstream_test_next: a
+// 304 to the conditions of an expired entry serves the file, REVALIDATED,
+// and makes it valid again for what the 304's headers say, else the
+// stored response's, else *_cache_valid for its status; it reports
+// whether it did.
+func (q *request) cacheRevalidate(peer *upstream.Peer) bool {
+	px := q.px
+	cs := px.cs
+	if cs == nil || cs.status != cache.Expired || cs.file == nil || px.head.Status != 304 || !px.uc.Cache.Revalidate.V {
+		return false
+	}
+	q.cacheHeaders()
+	valid, updating, errSec := cs.validSec, cs.header.UpdatingSec, cs.header.ErrorSec
+	q.finishUpstream(peer, px.hlen == px.hdone, 0)
+	cs.validSec, cs.xaExpires, cs.header = 0, false, cache.Header{}
+	cs.status = cache.Revalidated
+	path := cs.entry.Path
+	now := time.Now().Unix()
+	// the stored header is processed again as a hit's, which gives the
+	// validity it says
+	h := cs.staleHdr
+	if !q.cacheSend() {
+		q.respondStatus(500)
+		return true
+	}
+	if valid == 0 {
+		valid, updating, errSec = cs.validSec, cs.header.UpdatingSec, cs.header.ErrorSec
+	}
+	if valid == 0 {
+		if v := cacheValid(px.uc.Cache.Valid.V, px.head.Status); v != 0 {
+			valid = now + v
+		}
+	}
+	if valid != 0 {
+		h.ValidSec, h.UpdatingSec, h.ErrorSec, h.Date = valid, updating, errSec, now
+		if err := cache.UpdateHeader(path, &h); err != nil {
+			q.log().Logf(errlog.Crit, q.r.Conn.ID, "open() \"%s\" failed %s%s", path, errlog.SysError(err), q.logSuffix())
+		}
+	}
+	return true
+}
+
 // cacheModule is the module whose *_cache_path zones a transport's
 // requests use; "" for those without a cache (memcached, grpc).
 func cacheModule(tr *transport) string {
@@ -281,8 +357,10 @@ func fcgiStoredPayload(raw []byte) []byte {
 // cacheStale keeps an expired entry's file for *_cache_use_stale while
 // the upstream is asked again.
 func (q *request) cacheStale(cs *cacheState) {
-	if cs.file != nil && q.px.uc.Cache.UseStale.V&^config.NextOff != 0 {
-		cs.hasStale = true
+	useStale := q.px.uc.Cache.UseStale.V&^config.NextOff != 0
+	if cs.file != nil && (useStale || q.px.uc.Cache.Revalidate.V) {
+		// (kept for *_cache_revalidate too)
+		cs.hasStale = useStale
 		return
 	}
 	if cs.file != nil {
@@ -471,7 +549,7 @@ func (q *request) cacheSend() bool {
 // filters; it reports false when the response is not from the cache.
 func (q *request) cacheServeBody() bool {
 	cs := q.px.cs
-	if cs == nil || cs.file == nil || (cs.status != cache.Hit && cs.status != cache.Updating && cs.status != cache.Stale) {
+	if cs == nil || cs.file == nil || (cs.status != cache.Hit && cs.status != cache.Updating && cs.status != cache.Stale && cs.status != cache.Revalidated) {
 		return false
 	}
 	w := q.w
@@ -542,7 +620,7 @@ func (cs *cacheState) etagHeader(q *request) string {
 func (q *request) cacheHeaders() {
 	px := q.px
 	cs := px.cs
-	if cs == nil || cs.file != nil && cs.status != cache.Expired {
+	if cs == nil || cs.file != nil && cs.status != cache.Expired && cs.status != cache.Revalidated {
 		return
 	}
 	ign := px.uc.IgnoreHeaders.V

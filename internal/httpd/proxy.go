@@ -292,6 +292,9 @@ func (q *request) proxyAttempts() {
 			if sft != 0 && q.cacheStaleStatus(sft, peer) {
 				return
 			}
+			if q.cacheRevalidate(peer) {
+				return
+			}
 			q.proxyResponse(peer)
 			return
 		}

@@ -180,6 +180,10 @@ func (q *request) buildProxyRequest() {
 	if !set("transfer-encoding") && px.chunkedBody {
 		b = appendHeader(b, "Transfer-Encoding", "chunked")
 	}
+	caching := px.cs != nil && px.cs.cacheable
+	if caching {
+		b = q.appendCacheHeaders(b, set)
+	}
 	if pl.PassRequestHeaders.V {
 	next:
 		for _, h := range q.r.Headers {
@@ -187,6 +191,9 @@ func (q *request) buildProxyRequest() {
 				if strings.EqualFold(h.Name, d) {
 					continue next
 				}
+			}
+			if caching && cacheRequestHeader(h.Name) {
+				continue
 			}
 			if set(h.Name) {
 				continue
