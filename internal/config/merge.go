@@ -81,6 +81,7 @@ func defaultLoc() *Loc {
 		SSI:                  defaultSSI(),
 		Addition:             defaultAddition(),
 		Browser:              defaultBrowser(),
+		Gunzip:               Def(false),
 		Trailers:             Def([]*AddHeader(nil)),
 	}
 }

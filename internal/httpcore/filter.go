@@ -16,6 +16,16 @@ type BodyFilter interface {
 	End() []byte
 }
 
+// closeFilters stops the body filters that hold something running (an
+// inflater), once the response is finished or cut short.
+func (w *Response) closeFilters() {
+	for _, f := range w.Filters {
+		if c, ok := f.(interface{ Close() }); ok {
+			c.Close()
+		}
+	}
+}
+
 // filterFile passes n bytes of f from off through the body filters.
 func (w *Response) filterFile(f *os.File, off, n int64) error {
 	o := &w.impl.s.out

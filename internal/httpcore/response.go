@@ -825,12 +825,17 @@ func (w *Response) Finish() error {
 			return err
 		}
 	}
+	defer w.closeFilters()
+	if w.Filters != nil && !o.headOnly && o.err == nil && !o.drop {
+		w.endFilters()
+		if o.finished {
+			// a filter ended the response cut short (Abort)
+			return o.err
+		}
+	}
 	o.finished = true
 	if o.drop {
 		return nil
-	}
-	if w.Filters != nil && !o.headOnly && o.err == nil {
-		w.endFilters()
 	}
 	if o.gz != nil {
 		o.gzClose(true)
@@ -895,6 +900,7 @@ func (w *Response) Abort(flush bool) {
 			return
 		}
 	}
+	defer w.closeFilters()
 	o.finished = true
 	o.incomplete = true
 	w.KeepAlive = false

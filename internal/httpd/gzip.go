@@ -43,6 +43,12 @@ func (q *request) gzipFilter(w *httpcore.Response, own int) {
 	if gz.Vary.V {
 		w.GzipVary = true
 	}
+	if len(w.Filters) > 0 {
+		if _, ok := w.Filters[0].(*gunzipFilter); ok {
+			// ngx_http_gzip_ok said no to gunzip (r->gzip_tested)
+			return
+		}
+	}
 	if !q.gzipOK(w) {
 		return
 	}

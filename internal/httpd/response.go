@@ -414,7 +414,11 @@ func (q *request) headerFilter(w *httpcore.Response) {
 		w.Header = append(w.Header, httpcore.Header{Name: h.Name, Value: v})
 	}
 	q.useridFilter(w)
+	gunzip := q.gunzipHeader(w, &own)
 	q.bodyFilters(w, ok)
+	if gunzip != nil {
+		w.Filters = append([]httpcore.BodyFilter{gunzip}, w.Filters...)
+	}
 	q.gzipFilter(w, own)
 	if strings.HasPrefix(w.Location, "/") && lc.AbsoluteRedirect.V {
 		w.Location = q.absoluteURL(w.Location)
