@@ -90,7 +90,7 @@ func argsOK(a Arity, n int) bool {
 	case a&Flag != 0:
 		return n == 1
 	case a&OneMore != 0:
-		return n >= 1
+		return n >= 1 || a&Take0 != 0 // Take0|OneMore: nginx's NGX_CONF_ANY
 	case a&TwoMore != 0:
 		return n >= 2
 	case n >= maxArgs:

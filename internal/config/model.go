@@ -65,6 +65,10 @@ type HTTP struct {
 	// Upstreams are the upstream blocks and the implicit groups of
 	// *_pass directives, in configuration order.
 	Upstreams []*Upstream
+	// HealthChecks are the health_check directives and Matches the match
+	// blocks (commercial nginx's ngx_http_upstream_hc_module).
+	HealthChecks []*HealthCheck
+	Matches      map[string]*HealthMatch
 	// LimitZones are the limit_req and limit_conn zones in order of
 	// first mention.
 	LimitZones []*LimitZone

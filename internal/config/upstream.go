@@ -159,6 +159,15 @@ func setUpstreamServer(b *builder, s *conf.Stmt) error {
 			us.Backup = true
 		case p == "down":
 			us.Down = true
+		case strings.HasPrefix(p, "slow_start="):
+			d, err := ParseSeconds(p[11:])
+			if err != nil {
+				return invalid(p)
+			}
+			if !u.allowsSlowStart() {
+				return conf.Errorf(s, "balancing method does not support parameter \"slow_start\"")
+			}
+			us.SlowStart = d
 		case p == "resolve" || strings.HasPrefix(p, "service="):
 			// nginx 1.27.3: re-resolve the name by its TTL, SRV records.
 			return conf.Errorf(s, "the \"%s\" parameter of the \"server\" directive is not supported by weir yet", p)
@@ -193,9 +202,18 @@ func setBalancer(b *builder, s *conf.Stmt) error {
 }
 
 func (b *builder) methodRedefined(s *conf.Stmt, u *Upstream) {
-	if u.Method != "" {
+	if u.Method != "" || u.Queue > 0 {
 		b.warn(s, "load balancing method redefined")
 	}
+	// a method replaces the queue set before it (commercial nginx
+	// documents that the method must come first)
+	u.Queue = 0
+}
+
+// allowsSlowStart reports whether the group's balancing method takes
+// slow_start= (commercial nginx: not hash, ip_hash nor random).
+func (u *Upstream) allowsSlowStart() bool {
+	return u.Method == "" || u.Method == "least_conn"
 }
 
 // setHash is ngx_http_upstream_hash.
@@ -238,14 +256,9 @@ func setRandom(b *builder, s *conf.Stmt) error {
 // [local]". nginx 1.29.7 made keepalive the default and accepts 0 to turn
 // it off; "local" keeps the cached connections of one location to itself.
 func setUpstreamKeepalive(b *builder, s *conf.Stmt) error {
-	u := b.curUpstream()
-	if u.seen[s.Name] {
-		return duplicate(s)
-	}
-	u.seen[s.Name] = true
-	n, ok := atoi(s.Args[0])
-	if !ok {
-		return conf.Errorf(s, "invalid value \"%s\" in \"%s\" directive", s.Args[0], s.Name)
+	u, n, err := upstreamCount(b, s)
+	if err != nil {
+		return err
 	}
 	u.Keepalive, u.KeepaliveLocal = int(n), false
 	if len(s.Args) == 2 {

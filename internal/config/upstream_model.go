@@ -38,6 +38,10 @@ type Upstream struct {
 	KeepaliveTimeout  time.Duration
 	Zone              string
 	ZoneSize          int64
+	// Queue is the queue directive (commercial nginx): how many requests
+	// may wait for a peer, and for how long. 0 = no queue.
+	Queue        int
+	QueueTimeout time.Duration
 
 	// Resolver is the resolver given inside the block (nginx 1.27.3);
 	// weir reads it but does not re-resolve names yet.
@@ -62,6 +66,7 @@ type UpstreamServer struct {
 	MaxConns    int
 	Backup      bool
 	Down        bool
+	SlowStart   time.Duration // slow_start= (commercial nginx); 0 = off
 }
 
 // UpstreamAddr is one resolved address of a server line.

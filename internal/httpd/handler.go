@@ -14,6 +14,7 @@ import (
 	"weir/internal/cache"
 	"weir/internal/config"
 	"weir/internal/errlog"
+	"weir/internal/health"
 	"weir/internal/httpcore"
 	"weir/internal/upstream"
 )
@@ -43,6 +44,7 @@ type Snapshot struct {
 	ups      *upstream.Set // the upstream groups' runtime state (peers, pools)
 	limits   *limitZones   // limit_req and limit_conn zones
 	caches   map[string]*cache.Zone
+	health   *health.Checkers // health_check
 
 	adhocMu   sync.Mutex // guards adhoc: groups of proxy_pass with variables
 	adhoc     map[string]*upstream.Group
@@ -91,6 +93,7 @@ func (s *Snapshot) Close() {
 	if s.logs != nil {
 		s.logs.close()
 	}
+	s.health.Stop()
 	if s.ups != nil {
 		s.ups.Close()
 	}

@@ -238,10 +238,19 @@ func (q *request) proxyAttempts() {
 	nonIdem := px.method == "POST" || px.method == "LOCK" || px.method == "PATCH"
 	for ; ; at = time.Now() {
 		peer, err := px.pick.NextAt(at)
+		if err != nil && at == first && px.grp.Upstream.Queue > 0 {
+			// the queue directive: wait for a peer
+			peer, err = px.pick.Queue(in, at)
+			at = time.Now()
+		}
 		if err != nil {
 			q.ups = append(q.ups, upState{addr: px.grp.Name, status: 502, connectTime: -1, headerTime: -1, newGroup: newGroup})
 			q.upCtx = [4]string{px.scheme, px.grp.Name, "", px.uri}
-			q.log().Logf(errlog.Error, q.r.Conn.ID, "no live upstreams while connecting to upstream%s", q.logSuffix())
+			msg := "no live upstreams"
+			if err != upstream.ErrNoLive {
+				msg = err.Error()
+			}
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while connecting to upstream%s", msg, q.logSuffix())
 			q.proxyFinalize(502)
 			return
 		}

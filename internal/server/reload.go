@@ -91,6 +91,7 @@ func (p *process) reload() {
 	old := p.cur
 	p.cur = newGeneration(cfg, l, snap)
 	p.cur.start(p.sockets)
+	snap.StartHealthChecks(old.snap)
 	for _, s := range started {
 		go s.acceptLoop()
 	}

@@ -192,6 +192,7 @@ func (p *process) start() error {
 	}
 	p.cur = newGeneration(cfg, l, snap)
 	p.cur.start(p.sockets)
+	snap.StartHealthChecks(nil)
 	for _, s := range p.sockets {
 		go s.acceptLoop()
 	}

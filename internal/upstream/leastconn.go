@@ -47,8 +47,9 @@ func (p *Pick) leastConn(now int64) *Peer {
 				peer.conns*first.Weight != first.conns*peer.Weight {
 				continue
 			}
-			peer.currentWeight += peer.effectiveWeight
-			total += peer.effectiveWeight
+			ew := p.g.slowWeight(peer, peer.effectiveWeight)
+			peer.currentWeight += ew
+			total += ew
 			if peer.effectiveWeight < peer.Weight {
 				peer.effectiveWeight++
 			}

@@ -179,6 +179,7 @@ func (p *Pick) Free(peer *Peer, st State) (disabled bool) {
 		g.mu.Lock()
 		peer.conns--
 		g.mu.Unlock()
+		g.signal()
 		p.tries = 0
 		p.current = nil
 		return false
@@ -198,10 +199,14 @@ func (p *Pick) Free(peer *Peer, st State) (disabled bool) {
 		}
 	} else if peer.accessed < peer.checked {
 		// the peer was picked after its last failure: it is live again
+		if peer.MaxFails > 0 && peer.fails >= peer.MaxFails {
+			g.recovered(peer)
+		}
 		peer.fails = 0
 	}
 	peer.conns--
 	g.mu.Unlock()
+	g.signal()
 	if p.tries > 0 {
 		p.tries--
 	}

@@ -10,7 +10,7 @@ func (p *Pick) getRR(now int64) *Peer {
 		t := p.t
 		if t.single {
 			peer := t.peers[0]
-			if !peer.Down && (peer.MaxConns == 0 || peer.conns < peer.MaxConns) {
+			if !peer.Down && peer.health.down == 0 && (peer.MaxConns == 0 || peer.conns < peer.MaxConns) {
 				peer.conns++
 				return peer
 			}
@@ -36,8 +36,9 @@ func (p *Pick) getPeer(now int64) *Peer {
 		if p.isTried(i) || !peer.usable(now) {
 			continue
 		}
-		peer.currentWeight += peer.effectiveWeight
-		total += peer.effectiveWeight
+		ew := p.g.slowWeight(peer, peer.effectiveWeight)
+		peer.currentWeight += ew
+		total += ew
 		if peer.effectiveWeight < peer.Weight {
 			peer.effectiveWeight++
 		}

@@ -81,6 +81,8 @@ type Group struct {
 	mu sync.Mutex
 
 	pool *pool // nil when keepalive is off
+
+	queue groupQueue
 }
 
 // tier is one list of peers: nginx's ngx_http_upstream_rr_peers_t.
@@ -119,6 +121,7 @@ type Peer struct {
 	fails           int
 	accessed        int64 // second of the last failure
 	checked         int64 // second of the last check (failure, or first pick of a window)
+	health          peerHealth
 }
 
 // PeerState is a consistent copy of a peer's counters, for status pages
@@ -368,7 +371,7 @@ func (g *Group) State(p *Peer) PeerState {
 // in a failure window, not at max_conns. The caller holds the group's
 // lock and has checked the tried set.
 func (p *Peer) usable(now int64) bool {
-	if p.Down {
+	if p.Down || p.health.down > 0 {
 		return false
 	}
 	if p.MaxFails > 0 && p.fails >= p.MaxFails && now-p.checked <= p.failTimeout {
