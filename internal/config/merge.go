@@ -28,6 +28,7 @@ func defaultLoc() *Loc {
 		KeepaliveRequests:    Def(int64(1000)),
 		KeepaliveTime:        Def(time.Hour),
 		KeepaliveDisable:     Def(KeepaliveDisableMSIE6),
+		AuthDelay:            Def(time.Duration(0)),
 		ClientMaxBodySize:    Def(int64(1024 * 1024)),
 		ClientBodyTimeout:    Def(60 * time.Second),
 		ClientBodyBufSize:    Def(int64(16 * 1024)),

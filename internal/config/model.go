@@ -197,7 +197,8 @@ type Loc struct {
 	KeepaliveHeader      Opt[time.Duration]
 	KeepaliveRequests    Opt[int64]
 	KeepaliveTime        Opt[time.Duration]
-	KeepaliveDisable     Opt[uint32] // keepalive_disable: KeepaliveDisable* bits
+	KeepaliveDisable     Opt[uint32]        // keepalive_disable: KeepaliveDisable* bits
+	AuthDelay            Opt[time.Duration] // auth_delay (nginx 1.17.10)
 	ClientMaxBodySize    Opt[int64]
 	ClientBodyTimeout    Opt[time.Duration]
 	ClientBodyBufSize    Opt[int64]

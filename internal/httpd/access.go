@@ -54,7 +54,7 @@ func (q *request) accessPhase() bool {
 			}
 			continue
 		}
-		q.respondStatus(rc)
+		q.refuseAccess(rc)
 		return false
 	}
 	if code == 0 {
@@ -63,8 +63,20 @@ func (q *request) accessPhase() bool {
 	if code == 403 {
 		q.log().Logf(errlog.Error, q.r.Conn.ID, "access forbidden by rule%s", q.logSuffix())
 	}
-	q.respondStatus(code)
+	q.refuseAccess(code)
 	return false
+}
+
+// refuseAccess answers a refused request; a 401 first waits auth_delay
+// (ngx_http_core_auth_delay), which a client that leaves ends with 499.
+func (q *request) refuseAccess(code int) {
+	if d := q.lc.AuthDelay.V; code == 401 && d > 0 {
+		q.log().Logf(errlog.Info, q.r.Conn.ID, "delaying unauthorized request%s", q.logSuffix())
+		if !q.delay(d) {
+			return
+		}
+	}
+	q.respondStatus(code)
 }
 
 // accessRules applies allow/deny in order (ngx_http_access_handler); with

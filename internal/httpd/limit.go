@@ -3,6 +3,7 @@ package httpd
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"weir/internal/config"
 	"weir/internal/errlog"
@@ -155,7 +156,14 @@ func (q *request) limitReq(l *config.LimitLoc) bool {
 		return true
 	}
 	q.limitReqStatus = limitDelayed
-	if q.r.WaitClosed(res.Delay) {
+	return q.delay(res.Delay)
+}
+
+// delay holds the request for d, watching the client as nginx does with
+// ngx_http_test_reading as the read handler: a client that leaves ends
+// the request with 499 and delay reports false.
+func (q *request) delay(d time.Duration) bool {
+	if q.r.WaitClosed(d) {
 		q.log().Logf(errlog.Info, q.r.Conn.ID, "client prematurely closed connection%s", q.logSuffix())
 		q.status = 499
 		q.closed = true
