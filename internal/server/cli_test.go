@@ -104,9 +104,19 @@ func TestConfigureLayout(t *testing.T) {
 	if !strings.HasPrefix(lines[2], "configure arguments: --prefix=/usr/local/weir/ --conf-path=conf/nginx.conf") {
 		t.Errorf("line 3 = %q", lines[2])
 	}
-	for _, w := range []string{" --with-http_ssl_module", " --with-http_v2_module", " --with-http_gzip_static_module", " --without-http_ssi_module"} {
+	for _, w := range []string{" --with-http_ssl_module", " --with-http_v2_module", " --with-http_realip_module",
+		" --with-http_addition_module", " --with-http_sub_module", " --with-http_dav_module", " --with-http_gunzip_module",
+		" --with-http_gzip_static_module", " --with-http_auth_request_module", " --with-http_random_index_module",
+		" --with-http_secure_link_module", " --with-http_stub_status_module"} {
 		if !strings.Contains(lines[2], w) {
 			t.Errorf("configure arguments lack %q", w)
+		}
+	}
+	// every standard module is in (the list is computed from the
+	// directives weir knows); mp4, flv and HTTP/3 are not
+	for _, w := range []string{" --without-", " --with-http_mp4_module", " --with-http_flv_module", " --with-http_v3_module"} {
+		if strings.Contains(lines[2], w) {
+			t.Errorf("configure arguments have %q", w)
 		}
 	}
 	for _, w := range []string{"autoindex", "rewrite", "access_module", "proxy_module", "upstream_", "http_gzip_module"} {
