@@ -260,6 +260,7 @@ type Loc struct {
 	Addition AdditionLoc // ngx_http_addition_filter_module
 
 	Browser BrowserLoc // ngx_http_browser_module
+	Status  StatusLoc  // status_zone, api
 	Gunzip  Opt[bool]  // gunzip
 
 	// Handler is the content handler stub_status or empty_gif set at

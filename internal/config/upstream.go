@@ -159,6 +159,13 @@ func setUpstreamServer(b *builder, s *conf.Stmt) error {
 			us.Backup = true
 		case p == "down":
 			us.Down = true
+		case p == "drain":
+			us.Drain = true
+		case strings.HasPrefix(p, "route="):
+			if len(p) == 6 || len(p)-6 > maxRouteLen {
+				return invalid(p)
+			}
+			us.Route = p[6:]
 		case strings.HasPrefix(p, "slow_start="):
 			d, err := ParseSeconds(p[11:])
 			if err != nil {
@@ -175,16 +182,8 @@ func setUpstreamServer(b *builder, s *conf.Stmt) error {
 			return invalid(p)
 		}
 	}
-	pu, errText := parseURL(s.Args[0], 80, false)
-	if errText == "" {
-		if pu.unix {
-			us.Host = pu.host
-			us.Addrs = []UpstreamAddr{{Network: "unix", Addr: pu.host, Name: "unix:" + pu.host}}
-		} else {
-			us.Host = s.Args[0]
-			us.Addrs, errText = resolveHost(pu.host, pu.port)
-		}
-	}
+	var errText string
+	us.Addrs, us.Host, errText = ResolveServer(s.Args[0])
 	if errText != "" {
 		return conf.Errorf(s, "%s in upstream \"%s\"", errText, s.Args[0])
 	}

@@ -38,6 +38,9 @@ type Upstream struct {
 	KeepaliveTimeout  time.Duration
 	Zone              string
 	ZoneSize          int64
+
+	// Sticky is the group's sticky directive (nginx 1.29.6); nil = none.
+	Sticky *Sticky
 	// Queue is the queue directive (commercial nginx): how many requests
 	// may wait for a peer, and for how long. 0 = no queue.
 	Queue        int
@@ -67,6 +70,8 @@ type UpstreamServer struct {
 	Backup      bool
 	Down        bool
 	SlowStart   time.Duration // slow_start= (commercial nginx); 0 = off
+	Drain       bool          // drain (nginx 1.29.6): only sticky requests reach it
+	Route       string        // route= (nginx 1.29.6): the server's sticky identifier
 }
 
 // UpstreamAddr is one resolved address of a server line.

@@ -44,6 +44,7 @@ type Snapshot struct {
 	ups      *upstream.Set // the upstream groups' runtime state (peers, pools)
 	limits   *limitZones   // limit_req and limit_conn zones
 	caches   map[string]*cache.Zone
+	zones    *statusZones     // status_zone counters
 	health   *health.Checkers // health_check
 
 	adhocMu   sync.Mutex // guards adhoc: groups of proxy_pass with variables
@@ -76,6 +77,7 @@ func NewSnapshot(cfg *config.Config, log *errlog.Logger) (*Snapshot, error) {
 		s.ups = upstream.NewSet(cfg.HTTP.Upstreams, upstream.Options{})
 	}
 	s.adhoc = map[string]*upstream.Group{}
+	s.zones = newStatusZones(cfg)
 	return s, nil
 }
 

@@ -175,6 +175,7 @@ func (q *request) finish() {
 	q.waitBackground()
 	// ngx_http_free_request counts the request out before logging it
 	q.w.EndStats()
+	q.zoneEnd()
 	if q.noLog || q.snap.logs == nil {
 		return
 	}

@@ -65,6 +65,8 @@ type proxyState struct {
 	cs *cacheState // the upstream cache, when *_cache is on
 
 	duplex *duplexBody // grpc: the body still on its way while the answer is read
+
+	sticky stickyState // the group's sticky directive at work
 }
 
 var proxyPool = sync.Pool{New: func() any { return &proxyState{} }}
@@ -224,6 +226,7 @@ func (q *request) proxyAttempts() {
 		in.Client = ap.Addr().Unmap()
 	}
 	px.grp.Begin(&px.pick, in)
+	q.stickyBegin()
 	tries := px.pick.Tries()
 	if n := int(uc.NextUpstreamTries.V); n > 0 && n < tries {
 		tries = n
@@ -254,6 +257,7 @@ func (q *request) proxyAttempts() {
 			q.proxyFinalize(502)
 			return
 		}
+		q.stickyPicked()
 		q.ups = append(q.ups, upState{addr: peer.Name, connectTime: -1, headerTime: -1, newGroup: newGroup})
 		newGroup = false
 		px.st = &q.ups[len(q.ups)-1]

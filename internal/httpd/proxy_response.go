@@ -188,6 +188,7 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 		w.ContentType = ""
 	}
 	w.Header = w.Header[:0]
+	q.stickyHeader()
 	q.passedHeaders = true
 	// force_ranges (memcached's always): the range filter answers
 	// ranges, and the upstream's Accept-Ranges is not passed
@@ -349,6 +350,7 @@ func (q *request) finishUpstream(peer *upstream.Peer, reusable bool, length int6
 		px.conn = nil
 	}
 	if peer != nil {
+		q.stickyAccount(peer)
 		px.pick.Free(peer, upstream.StateOK)
 	}
 }

@@ -28,6 +28,8 @@ type request struct {
 	loc  *config.Location // matched location
 	lc   *config.Loc      // effective settings (location or if block)
 
+	srvZone *zoneStats // the server's status zone, counting the request
+
 	uri         string
 	args        string
 	argsSet     bool // r->args.data != NULL: $args is "" rather than "-" when empty
@@ -159,6 +161,7 @@ func (q *request) serve() {
 	q.findServer()
 	q.logNotes()
 	q.lc = q.srv.Loc
+	q.zoneStart()
 	q.setResponseDefaults()
 	if q.r.Err != 0 {
 		q.engineError()

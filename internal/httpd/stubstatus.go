@@ -21,6 +21,8 @@ func (q *request) moduleContent() bool {
 	switch h {
 	case config.HandlerStubStatus:
 		q.sendMemory("text/plain", stubStatusBody(httpcore.ReadStats()), -1)
+	case config.HandlerAPI:
+		q.apiHandler()
 	case config.HandlerEmptyGIF:
 		// ngx_http_empty_gif_handler: a fixed date, 28 Sep 1970
 		q.sendMemory("image/gif", emptyGIF, 23349600)

@@ -60,6 +60,10 @@ type Pick struct {
 	hash    uint64 // ip_hash: running hash; hash: running sum; consistent: point index
 	rehash  int    // hash: the round, prefixed to the key from the second on
 	btries  int    // the balancer's own tries, capped at 20 before round robin
+
+	hint string // sticky: the server identifier asked for (SetHint)
+	sid  string // sticky: the picked peer's identifier (SID)
+	gen  uint64 // the group's generation the tried set is for (dynamic.go)
 }
 
 // maxHashTries is the number of rounds hash-like balancers try before
@@ -69,6 +73,12 @@ const maxHashTries = 20
 // Begin starts a request on g: nginx's peer.init
 // (ngx_http_upstream_init_round_robin_peer and the balancer's init_peer).
 func (g *Group) Begin(p *Pick, in Input) {
+	if g.dyn.on {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		p.gen = g.dyn.gen
+	}
+	p.hint, p.sid = "", ""
 	p.g = g
 	p.t = g.primary
 	p.current = nil
@@ -141,7 +151,17 @@ func (p *Pick) NextAt(t time.Time) (*Peer, error) {
 	now := t.Unix()
 	g.mu.Lock()
 	var peer *Peer
-	switch g.method {
+	if g.dyn.on {
+		p.resync()
+	}
+	m := g.method
+	if p.hint != "" {
+		if peer = p.getByHint(now); peer != nil {
+			m = methodHinted
+		}
+	}
+	switch m {
+	case methodHinted:
 	case methodIPHash:
 		peer = p.getIPHash(now)
 	case methodHash:
@@ -156,6 +176,10 @@ func (p *Pick) NextAt(t time.Time) (*Peer, error) {
 		peer = p.getRandomTwo(now)
 	default:
 		peer = p.getRR(now)
+	}
+	if peer != nil {
+		p.sid = peer.SID
+		peer.stats.picked(t)
 	}
 	g.mu.Unlock()
 	if peer == nil {
@@ -175,16 +199,19 @@ func (p *Pick) Free(peer *Peer, st State) (disabled bool) {
 		return false
 	}
 	g := p.g
-	if peer.tier.single {
+	if g.dyn.on {
+		// the API may make the group single or not
 		g.mu.Lock()
-		peer.conns--
+		single := peer.tier.single
 		g.mu.Unlock()
-		g.signal()
-		p.tries = 0
-		p.current = nil
-		return false
+		if single {
+			return p.freeSingle(peer)
+		}
+	} else if peer.tier.single {
+		return p.freeSingle(peer)
 	}
-	now := g.now().Unix()
+	t := g.now()
+	now := t.Unix()
 	g.mu.Lock()
 	if st == StateFailed {
 		peer.fails++
@@ -197,12 +224,14 @@ func (p *Pick) Free(peer *Peer, st State) (disabled bool) {
 		if peer.effectiveWeight < 0 {
 			peer.effectiveWeight = 0
 		}
+		peer.stats.failed(disabled, t)
 	} else if peer.accessed < peer.checked {
 		// the peer was picked after its last failure: it is live again
 		if peer.MaxFails > 0 && peer.fails >= peer.MaxFails {
 			g.recovered(peer)
 		}
 		peer.fails = 0
+		peer.stats.revived(t)
 	}
 	peer.conns--
 	g.mu.Unlock()
@@ -212,6 +241,18 @@ func (p *Pick) Free(peer *Peer, st State) (disabled bool) {
 	}
 	p.current = nil
 	return disabled
+}
+
+// freeSingle is Free for the lone peer of a single group: no failure
+// accounting, and no other try.
+func (p *Pick) freeSingle(peer *Peer) bool {
+	p.g.mu.Lock()
+	peer.conns--
+	p.g.mu.Unlock()
+	p.g.signal()
+	p.tries = 0
+	p.current = nil
+	return false
 }
 
 // isTried reports whether peer i of the current tier was tried.

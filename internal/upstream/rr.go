@@ -10,7 +10,7 @@ func (p *Pick) getRR(now int64) *Peer {
 		t := p.t
 		if t.single {
 			peer := t.peers[0]
-			if !peer.Down && peer.health.down == 0 && (peer.MaxConns == 0 || peer.conns < peer.MaxConns) {
+			if !peer.Down && !peer.Drain && peer.health.down == 0 && (peer.MaxConns == 0 || peer.conns < peer.MaxConns) {
 				peer.conns++
 				return peer
 			}

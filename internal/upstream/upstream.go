@@ -58,6 +58,7 @@ const (
 	methodLeastConn
 	methodRandom
 	methodRandomTwo
+	methodHinted // a sticky hint found its peer (NextAt only)
 )
 
 // Group is the runtime form of one config.Upstream: its peers in two
@@ -81,6 +82,8 @@ type Group struct {
 	mu sync.Mutex
 
 	pool *pool // nil when keepalive is off
+
+	dyn dynamic // the runtime API's state (groups with a zone)
 
 	queue groupQueue
 }
@@ -108,6 +111,13 @@ type Peer struct {
 	MaxConns    int
 	Backup      bool
 	Down        bool
+	// ID, SID, Drain and the stats are the runtime API's and sticky's
+	// (dynamic.go); in a group with a zone the API may change the
+	// configured fields above, under the group's mutex.
+	ID    int
+	SID   string // route= or the MD5 of the address in hex
+	Drain bool
+	stats peerStats
 
 	index       int   // position in its tier (the tried bit)
 	tier        *tier // the tier it belongs to
@@ -240,6 +250,16 @@ func newGroup(u *config.Upstream, o Options) *Group {
 	if len(g.backup.peers) == 0 {
 		g.backup = nil
 	}
+	g.derive()
+	if u.Keepalive > 0 {
+		g.pool = newPool(u, o.Now, o.KeepaliveScale)
+	}
+	g.initDynamic()
+	return g
+}
+
+// derive makes the balancers' data from the tiers' peers.
+func (g *Group) derive() {
 	// ngx_http_upstream_init_round_robin: a lone primary address without
 	// backups is "single" (no failure accounting).
 	g.primary.single = len(g.primary.peers) == 1 && g.backup == nil
@@ -253,10 +273,6 @@ func newGroup(u *config.Upstream, o Options) *Group {
 	case methodRandom, methodRandomTwo:
 		g.primary.buildRanges()
 	}
-	if u.Keepalive > 0 {
-		g.pool = newPool(u, o.Now, o.KeepaliveScale)
-	}
-	return g
 }
 
 // buildTier makes the peers of the primary (backup false) or backup
@@ -288,6 +304,8 @@ func buildTier(servers []*config.UpstreamServer, backup bool, ids map[string]int
 				MaxConns:        sv.MaxConns,
 				Backup:          sv.Backup,
 				Down:            sv.Down,
+				Drain:           sv.Drain,
+				SID:             peerSID(sv.Route, a.Name),
 				index:           len(t.peers),
 				tier:            t,
 				server:          id,
@@ -371,7 +389,7 @@ func (g *Group) State(p *Peer) PeerState {
 // in a failure window, not at max_conns. The caller holds the group's
 // lock and has checked the tried set.
 func (p *Peer) usable(now int64) bool {
-	if p.Down || p.health.down > 0 {
+	if p.Down || p.Drain || p.health.down > 0 {
 		return false
 	}
 	if p.MaxFails > 0 && p.fails >= p.MaxFails && now-p.checked <= p.failTimeout {
