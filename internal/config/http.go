@@ -36,6 +36,7 @@ func init() {
 		Directive{Name: "tcp_nodelay", Ctx: hsl, Args: Flag, Set: lflag(func(l *Loc) *Opt[bool] { return &l.TCPNodelay })},
 		Directive{Name: "keepalive_timeout", Ctx: hsl, Args: Take12, Set: setKeepaliveTimeout},
 		Directive{Name: "keepalive_requests", Ctx: hsl, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.cur.KeepaliveRequests })},
+		Directive{Name: "disable_symlinks", Ctx: hsl, Args: Take12, Set: setDisableSymlinks},
 		Directive{Name: "auth_delay", Ctx: hsl, Args: Take1, Set: ltime(func(l *Loc) *Opt[time.Duration] { return &l.AuthDelay })},
 		Directive{Name: "keepalive_disable", Ctx: hsl, Args: OneMore, Set: bitmaskSlot(func(b *builder) *Opt[uint32] { return &b.cur.KeepaliveDisable }, keepaliveDisableNames)},
 		Directive{Name: "keepalive_time", Ctx: hsl, Args: Take1, Set: ltime(func(l *Loc) *Opt[time.Duration] { return &l.KeepaliveTime })},

@@ -29,6 +29,7 @@ func defaultLoc() *Loc {
 		KeepaliveTime:        Def(time.Hour),
 		KeepaliveDisable:     Def(KeepaliveDisableMSIE6),
 		AuthDelay:            Def(time.Duration(0)),
+		DisableSymlinks:      Def(&Symlinks{}),
 		ClientMaxBodySize:    Def(int64(1024 * 1024)),
 		ClientBodyTimeout:    Def(60 * time.Second),
 		ClientBodyBufSize:    Def(int64(16 * 1024)),

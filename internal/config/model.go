@@ -199,6 +199,7 @@ type Loc struct {
 	KeepaliveTime        Opt[time.Duration]
 	KeepaliveDisable     Opt[uint32]        // keepalive_disable: KeepaliveDisable* bits
 	AuthDelay            Opt[time.Duration] // auth_delay (nginx 1.17.10)
+	DisableSymlinks      Opt[*Symlinks]     // disable_symlinks
 	ClientMaxBodySize    Opt[int64]
 	ClientBodyTimeout    Opt[time.Duration]
 	ClientBodyBufSize    Opt[int64]

@@ -2,7 +2,6 @@ package httpd
 
 import (
 	"errors"
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -94,10 +93,10 @@ func (q *request) tryFiles() bool {
 			name = strings.TrimSuffix(name, "/")
 		}
 		p := q.mapPath(name)
-		fi, err := os.Stat(p)
+		fi, op, err := q.statPath(p)
 		if err != nil {
 			if en := errnoOf(err); en != syscall.ENOENT && en != syscall.ENOTDIR && en != syscall.ENAMETOOLONG {
-				q.log().Logf(errlog.Crit, q.r.Conn.ID, "stat() \"%s\" failed %s%s", p, errlog.SysError(err), q.logSuffix())
+				q.log().Logf(errlog.Crit, q.r.Conn.ID, "%s \"%s\" failed %s%s", op, p, errlog.SysError(err), q.logSuffix())
 			}
 			continue
 		}
@@ -179,7 +178,7 @@ func (q *request) index() bool {
 			return true
 		}
 		p := q.mapURI() + name
-		_, err := os.Stat(p)
+		_, op, err := q.statPath(p)
 		if err != nil {
 			en := errnoOf(err)
 			if en == syscall.ELOOP || en == syscall.EMLINK {
@@ -198,7 +197,7 @@ func (q *request) index() bool {
 			if en == syscall.ENOENT {
 				continue
 			}
-			q.log().Logf(errlog.Crit, q.r.Conn.ID, "stat() \"%s\" failed %s%s", p, errlog.SysError(err), q.logSuffix())
+			q.log().Logf(errlog.Crit, q.r.Conn.ID, "%s \"%s\" failed %s%s", op, p, errlog.SysError(err), q.logSuffix())
 			q.respondStatus(500)
 			return true
 		}
@@ -215,7 +214,7 @@ func (q *request) index() bool {
 // nginx does (it puts the byte it cut back before logging).
 func (q *request) indexTestDir(indexPath string) bool {
 	dir := strings.TrimSuffix(q.mapURI(), "/")
-	fi, err := os.Stat(dir)
+	fi, op, err := q.statPath(dir)
 	if err != nil {
 		switch errnoOf(err) {
 		case syscall.ELOOP, syscall.EMLINK:
@@ -226,7 +225,7 @@ func (q *request) indexTestDir(indexPath string) bool {
 		case syscall.EACCES:
 			return false
 		}
-		q.log().Logf(errlog.Crit, q.r.Conn.ID, "stat() \"%s\" failed %s%s", dir, errlog.SysError(err), q.logSuffix())
+		q.log().Logf(errlog.Crit, q.r.Conn.ID, "%s \"%s\" failed %s%s", op, dir, errlog.SysError(err), q.logSuffix())
 		q.respondStatus(500)
 		return true
 	}

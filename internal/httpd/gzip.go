@@ -1,7 +1,6 @@
 package httpd
 
 import (
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -361,7 +360,7 @@ func (q *request) gzipStatic() bool {
 	}
 	orig := q.mapURI()
 	path := orig + ".gz"
-	f, err := os.Open(path)
+	f, op, err := q.openPath(path)
 	if err != nil {
 		switch en := errnoOf(err); en {
 		case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG:
@@ -370,7 +369,7 @@ func (q *request) gzipStatic() bool {
 			if en == syscall.EACCES || en == syscall.EMLINK || en == syscall.ELOOP {
 				lv = errlog.Error
 			}
-			q.log().Logf(lv, q.r.Conn.ID, "open() \"%s\" failed %s%s", path, errlog.SysError(err), q.logSuffix())
+			q.log().Logf(lv, q.r.Conn.ID, "%s \"%s\" failed %s%s", op, path, errlog.SysError(err), q.logSuffix())
 		}
 		return false
 	}

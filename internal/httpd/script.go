@@ -1,8 +1,8 @@
 package httpd
 
 import (
-	"os"
 	"strings"
+	"syscall"
 
 	"weir/internal/config"
 	"weir/internal/errlog"
@@ -177,7 +177,13 @@ func (q *request) cond(c *config.Cond) bool {
 	case config.CondNotMatch:
 		return !q.scriptMatch(c.Regex, q.eval(c.Left))
 	}
-	fi, err := os.Stat(q.eval(c.Left))
+	// ngx_http_script_file_code: the test of ngx_open_cached_file, whose
+	// failures other than a missing file are logged
+	path := q.eval(c.Left)
+	fi, op, err := q.statPath(path)
+	if en := errnoOf(err); err != nil && en != syscall.ENOENT && en != syscall.ENOTDIR && en != syscall.ENAMETOOLONG {
+		q.log().Logf(errlog.Crit, q.r.Conn.ID, "%s \"%s\" failed %s%s", op, path, errlog.SysError(err), q.logSuffix())
+	}
 	switch c.Kind {
 	case config.CondFile:
 		return err == nil && fi.Mode().IsRegular()

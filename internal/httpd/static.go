@@ -12,7 +12,7 @@ import (
 // directories, then hand the file to internal/static.
 func (q *request) serveStatic() {
 	path := q.mapURI()
-	f, fi, oerr := static.Open(path, static.OpenOptions{})
+	f, fi, oerr := static.Open(path, q.openOptions())
 	if oerr != nil {
 		if oerr.Logged(q.lc.LogNotFound.V) {
 			q.log().Logf(oerr.Level, q.r.Conn.ID, "%s%s", oerr.Error(), q.logSuffix())

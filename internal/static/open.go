@@ -74,6 +74,41 @@ func Open(path string, opt OpenOptions) (*os.File, fs.FileInfo, *OpenError) {
 	return os.NewFile(uintptr(fd), path), fi, nil
 }
 
+// OpenRaw opens path for reading as Open does (O_NONBLOCK, and with
+// disable_symlinks the walk of every component) without examining what
+// it opened or classifying a failure; op names the call that failed.
+func OpenRaw(path string, opt OpenOptions) (*os.File, string, syscall.Errno) {
+	fd, op, errno := openPath(path, opt)
+	if errno != 0 {
+		return nil, op, errno
+	}
+	return os.NewFile(uintptr(fd), path), "", 0
+}
+
+// StatPath is ngx_file_info_wrapper, the test of a path by try_files,
+// index and "if (-f ...)": a plain stat(2) ("stat()" names the call that
+// failed), or with disable_symlinks the walk Open makes, then fstat
+// ("openat()" or "open()").
+func StatPath(path string, opt OpenOptions) (fs.FileInfo, string, syscall.Errno) {
+	if opt.DisableSymlinks == SymlinksOff {
+		fi := &fileInfo{name: baseName(path)}
+		if err := syscall.Stat(path, &fi.st); err != nil {
+			return nil, "stat()", err.(syscall.Errno)
+		}
+		return fi, "", 0
+	}
+	fd, op, errno := openPath(path, opt)
+	if errno != 0 {
+		return nil, op, errno
+	}
+	defer syscall.Close(fd)
+	fi := &fileInfo{name: baseName(path)}
+	if errno := fstat(fd, &fi.st); errno != 0 {
+		return nil, "fstat()", errno
+	}
+	return fi, "", 0
+}
+
 // openFailure maps an open error as ngx_http_static_handler does.
 func openFailure(op, path string, errno syscall.Errno) *OpenError {
 	switch errno {
