@@ -260,6 +260,8 @@ type Loc struct {
 	SSI      SSILoc      // ngx_http_ssi_filter_module
 	Addition AdditionLoc // ngx_http_addition_filter_module
 
+	Slice Opt[int64] // slice: the size of the slices, 0 for off
+
 	Browser BrowserLoc // ngx_http_browser_module
 	Status  StatusLoc  // status_zone, api
 	Gunzip  Opt[bool]  // gunzip

@@ -553,7 +553,7 @@ func (q *request) cacheServeBody() bool {
 		return false
 	}
 	w := q.w
-	if w.Status == 200 && q.errStatus == 0 {
+	if w.Status == 200 && q.errStatus == 0 && q.main == nil {
 		switch static.NotModified(q.r, cs.lastMod, cs.etagHeader(q), q.imsMode()) {
 		case 412:
 			q.respondStatus(412)
@@ -569,7 +569,7 @@ func (q *request) cacheServeBody() bool {
 	if w.Status == 200 && cs.ranges && w.ContentLength < 0 {
 		w.ContentLength = cs.bodyLen
 	}
-	if w.Status == 200 && cs.ranges && q.forcedRanges(nil) {
+	if w.Status == 200 && (cs.ranges || q.slicing()) && q.forcedRanges(nil) {
 		return true
 	}
 	if err := w.WriteHeader(); err != nil {
@@ -601,7 +601,9 @@ func (q *request) cacheServeBody() bool {
 			return true
 		}
 	}
-	_ = w.Finish()
+	if q.sliceRest() {
+		_ = w.Finish()
+	}
 	return true
 }
 
@@ -965,7 +967,7 @@ func (q *request) cacheStaleStatus(sft config.NextUpstream, peer *upstream.Peer)
 func (q *request) cacheNotModified() {
 	cs := q.px.cs
 	w := q.w
-	if cs == nil || !cs.cacheable || w.Status != 200 || q.errStatus != 0 {
+	if cs == nil || !cs.cacheable || w.Status != 200 || q.errStatus != 0 || q.main != nil {
 		return
 	}
 	lm := int64(-1)

@@ -408,6 +408,8 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		return q.uidVar(id)
 	case vars.UpstreamCacheStatus:
 		return q.cacheStatusVar()
+	case vars.SliceRange:
+		return q.sliceRange()
 	case vars.LimitReqStatus:
 		return limitStatusVar(q.limitReqStatus)
 	case vars.GRPCInternalTrailers:

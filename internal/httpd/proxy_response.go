@@ -252,6 +252,10 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 			q.overrideCharset = strings.Clone(v)
 		}
 	}
+	if !q.sliceHeader() {
+		q.finishUpstream(peer, false, 0)
+		return
+	}
 	buffering := uc.Buffering.V
 	if uc.IgnoreHeaders.V&config.IgnoreXAccelBuffering == 0 {
 		if v, ok := httpcore.FieldValue(h.Headers, "x-accel-buffering"); ok {
@@ -273,7 +277,7 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 		return
 	}
 	q.cacheNotModified()
-	if forced && w.Status == 200 && !h.Chunked && w.ContentLength >= 0 && q.forcedRanges(peer) {
+	if (forced && !h.Chunked || q.slicing()) && w.Status == 200 && w.ContentLength >= 0 && q.forcedRanges(peer) {
 		return
 	}
 	w.Clock = px.responseStart().UnixNano() // nothing waited since the header came
@@ -293,6 +297,11 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 // upstream connection closed.
 func (q *request) forcedRanges(peer *upstream.Peer) bool {
 	w := q.w
+	if q.main != nil {
+		// (not in subrequests: r->subrequest_ranges is the slices', whose
+		// range the main request cuts)
+		return false
+	}
 	if f := w.OnHeader; f != nil {
 		w.OnHeader = nil
 		f(w)
@@ -308,6 +317,9 @@ func (q *request) forcedRanges(peer *upstream.Peer) bool {
 		return true
 	}
 	if w.Status == 206 {
+		if q.slicing() {
+			skip = q.sliceRanged(skip, w.ContentLength)
+		}
 		w.BodySkip, w.BodyTrim = skip, true
 		q.status = 206
 	}
@@ -676,7 +688,9 @@ func (q *request) endBody(peer *upstream.Peer, b *upBody, end bodyEnd) {
 func (q *request) endResponse(end bodyEnd) {
 	switch end {
 	case bodyDone:
-		_ = q.w.Finish()
+		if q.sliceRest() {
+			_ = q.w.Finish()
+		}
 	case bodyCut:
 		q.w.Abort(true)
 	default:

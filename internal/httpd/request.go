@@ -99,6 +99,8 @@ type request struct {
 	ssiMain    *ssiMain   // a main request's ssi state, shared with its subrequests
 	staticSent bool       // the static module answered (it set c->log->action)
 
+	slice *sliceCtx // the slicing of the request and its slice subrequests
+
 	buf     []byte // scratch for evaluation
 	logLine []byte
 }
