@@ -245,17 +245,39 @@ func cacheRequestHeader(name string) bool {
 // ($upstream_cache_last_modified) and If-None-Match
 // ($upstream_cache_etag) of the stored response.
 func (q *request) appendCacheHeaders(b []byte, set func(string) bool) []byte {
-	cs := q.px.cs
-	if !q.px.uc.Cache.Revalidate.V || cs.status != cache.Expired {
-		return b
+	if lm, ok := q.cacheLastModifiedVar(); ok && !set("if-modified-since") {
+		b = appendHeader(b, "If-Modified-Since", lm)
 	}
-	if lm := cs.staleHdr.LastModified; lm != -1 && !set("if-modified-since") {
-		b = appendHeader(b, "If-Modified-Since", time.Unix(lm, 0).UTC().Format(httpTimeLayout))
-	}
-	if et := cs.staleHdr.ETag; et != "" && !set("if-none-match") {
+	if et, ok := q.cacheETagVar(); ok && !set("if-none-match") {
 		b = appendHeader(b, "If-None-Match", et)
 	}
 	return b
+}
+
+// revalidating reports whether the request asks the upstream about an
+// expired entry with *_cache_revalidate: the stored validators are then
+// $upstream_cache_last_modified and $upstream_cache_etag.
+func (q *request) revalidating() bool {
+	px := q.px
+	return px != nil && px.cs != nil && px.uc.Cache.Revalidate.V && px.cs.status == cache.Expired
+}
+
+// cacheLastModifiedVar is $upstream_cache_last_modified
+// (ngx_http_upstream_cache_last_modified): the stored Last-Modified of
+// an expired entry being revalidated.
+func (q *request) cacheLastModifiedVar() (string, bool) {
+	if !q.revalidating() || q.px.cs.staleHdr.LastModified == -1 {
+		return "", false
+	}
+	return time.Unix(q.px.cs.staleHdr.LastModified, 0).UTC().Format(httpTimeLayout), true
+}
+
+// cacheETagVar is $upstream_cache_etag (ngx_http_upstream_cache_etag).
+func (q *request) cacheETagVar() (string, bool) {
+	if !q.revalidating() || q.px.cs.staleHdr.ETag == "" {
+		return "", false
+	}
+	return q.px.cs.staleHdr.ETag, true
 }
 
 const httpTimeLayout = "Mon, 02 Jan 2006 15:04:05 GMT"

@@ -410,6 +410,10 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		return q.cacheStatusVar()
 	case vars.SliceRange:
 		return q.sliceRange()
+	case vars.UpstreamCacheLastModified:
+		return q.cacheLastModifiedVar()
+	case vars.UpstreamCacheETag:
+		return q.cacheETagVar()
 	case vars.LimitReqStatus:
 		return limitStatusVar(q.limitReqStatus)
 	case vars.GRPCInternalTrailers:

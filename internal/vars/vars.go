@@ -122,6 +122,8 @@ const (
 	UpstreamBytesReceived
 	UpstreamBytesSent
 	UpstreamCacheStatus
+	UpstreamCacheLastModified
+	UpstreamCacheETag
 	ProxyHost
 	ProxyPort
 	ProxyAddXForwardedFor
@@ -250,6 +252,9 @@ var builtinNames = map[string]ID{
 	"date_local":                 DateLocal,
 	"date_gmt":                   DateGMT,
 	"grpc_internal_trailers":     GRPCInternalTrailers,
+
+	"upstream_cache_last_modified": UpstreamCacheLastModified,
+	"upstream_cache_etag":          UpstreamCacheETag,
 }
 
 // Lookup returns the built-in variable called name.
