@@ -310,12 +310,30 @@ func (e *Entry) Found(bodyStart int, fsSize, validSec int64) (stale, updating bo
 	if validSec >= z.now().Unix() {
 		return false, false
 	}
+	if e.Updating && n.done == e.done {
+		// the update was handed to this request (HandOver)
+		return true, false
+	}
 	if n.updating {
 		return true, true
 	}
 	// the lock time stays (ngx_http_file_cache_read)
 	e.takeUpdate(n.lockUntil)
 	return true, false
+}
+
+// HandOver gives the update e holds to another request's entry of the
+// same key (*_cache_background_update: the request that found the entry
+// stale answers with it, a background subrequest fetches it again).
+func (e *Entry) HandOver(to *Entry) {
+	z := e.z
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if !e.Updating || e.n.done != e.done || to.n != e.n {
+		return
+	}
+	to.Updating, to.done = true, e.done
+	e.Updating, e.done = false, nil
 }
 
 // Release ends the request's hold on the entry; an update it did not

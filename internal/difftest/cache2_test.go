@@ -245,14 +245,7 @@ server {
 // Cache-Control: max-age=100 when the path has "/max304/"); the 200s
 // have an ETag and a Last-Modified, and expire at once with "/exp/".
 func condBackend(t *testing.T, name string) []string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	var mu sync.Mutex
-	seen := map[string]int{}
-	go serveRequests(ln, func(conn net.Conn, path string, hdrs []string) {
+	return countingBackend(t, func(conn net.Conn, path string, n int, hdrs []string) {
 		var cond []string
 		for _, h := range hdrs {
 			k, v, _ := strings.Cut(h, ":")
@@ -261,10 +254,6 @@ func condBackend(t *testing.T, name string) []string {
 				cond = append(cond, strings.ToLower(k)+"="+strings.TrimSpace(v))
 			}
 		}
-		mu.Lock()
-		seen[path]++
-		n := seen[path]
-		mu.Unlock()
 		has := func(w string) bool { return strings.Contains(path, "/"+w+"/") }
 		hdr := fmt.Sprintf("X-N: %d\r\nX-Cond: %s\r\nETag: \"e1\"\r\nLast-Modified: Thu, 01 Jan 2015 00:00:00 GMT\r\n", n, strings.Join(cond, "; "))
 		if has("r304") && len(cond) > 0 {
@@ -280,7 +269,6 @@ func condBackend(t *testing.T, name string) []string {
 		body := fmt.Sprintf("n=%d %s\n", n, path)
 		fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n%sContent-Length: %d\r\nConnection: close\r\n\r\n%s", hdr, len(body), body)
 	})
-	return []string{ln.Addr().String()}
 }
 
 // TestProxyCacheRevalidate: a request that may be cached does not pass

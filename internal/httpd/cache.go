@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"weir/internal/cache"
@@ -38,6 +39,10 @@ type cacheState struct {
 	ranges   bool // the upstream sent Accept-Ranges: the range filter applies
 	hasStale bool // an expired file was found: *_cache_use_stale may serve it
 	staleHdr cache.Header
+
+	// the stored stale-while-revalidate and stale-if-error still cover
+	// the expired file (c->stale_updating, c->stale_error)
+	staleUpdating, staleError bool
 
 	// the file being written
 	tmp     *os.File
@@ -146,7 +151,16 @@ func (q *request) cacheStart() bool {
 	}
 	cs.status = cache.Miss
 	key, crc := cache.Key(cs.key)
-	e, scarce, test := zone.Lookup(key, crc, int(cc.MinUses.V))
+	var e *cache.Entry
+	var scarce, test bool
+	if q.bgUp != nil && q.bgUp.entry != nil {
+		// the update handed over by the request that served the stale
+		// file
+		e, test = q.bgUp.entry, true
+		q.bgUp.entry = nil
+	} else {
+		e, scarce, test = zone.Lookup(key, crc, int(cc.MinUses.V))
+	}
 	cs.entry = e
 	if e.Error != 0 {
 		// a cached 502 or 504 (ngx_http_upstream_cache's default case)
@@ -170,13 +184,16 @@ func (q *request) cacheStart() bool {
 		cs.status = cache.Hit
 		return q.cacheSend()
 	case cacheUpdating:
-		if cc.UseStale.V&config.NextUpdating != 0 {
+		if (cc.UseStale.V&config.NextUpdating != 0 || cs.staleUpdating) && q.bgUp == nil {
 			cs.status = cache.Updating
 			return q.cacheSend()
 		}
 		cs.status = cache.Expired
 		q.cacheStale(cs)
 	case cacheStale:
+		if (cc.UseStale.V&config.NextUpdating != 0 || cs.staleUpdating) && q.bgUp == nil && cc.BackgroundUpdate.V {
+			return q.cacheBackgroundUpdate(cs, key, crc)
+		}
 		cs.status = cache.Expired
 		q.cacheStale(cs)
 	case cacheScarce:
@@ -186,6 +203,47 @@ func (q *request) cacheStart() bool {
 		cs.cacheable = false
 	}
 	return false
+}
+
+// bgUpdate marks a background update subrequest, with the entry whose
+// update it was handed until its cache lookup takes it.
+type bgUpdate struct{ entry *cache.Entry }
+
+// cacheBackgroundUpdate is *_cache_background_update
+// (ngx_http_upstream_cache_background_update): a stale entry that may be
+// served while it is updated (*_cache_use_stale updating, or its
+// stale-while-revalidate) is sent at once, STALE, and a clone subrequest
+// of the request, running in the background with the update handed to
+// it, fetches it again into the cache (its body going nowhere else). As
+// with mirror, the request ends (its log line, the next keep-alive
+// request) only once the update is done.
+func (q *request) cacheBackgroundUpdate(cs *cacheState, key [16]byte, crc uint32) bool {
+	s := q.newSubrequest(q.uri, q.args, q.argsSet, q.method)
+	s.headerOnly = false // (the body is read, for the cache)
+	s.loc, s.lc = q.loc, q.lc
+	s.user = append([]string(nil), q.user...)
+	s.userSet = append([]bool(nil), q.userSet...)
+	e, _, _ := cs.zone.Lookup(key, crc, 0)
+	cs.entry.HandOver(e)
+	s.bgUp = &bgUpdate{entry: e}
+	if q.bg == nil {
+		q.bg = &sync.WaitGroup{}
+		q.w.SendAtFinish()
+	}
+	cs.status = cache.Stale
+	if !q.cacheSend() {
+		q.respondStatus(500)
+	}
+	q.bg.Add(1)
+	go func() {
+		defer q.bg.Done()
+		s.runClone()
+		if s.bgUp.entry != nil {
+			s.bgUp.entry.Release()
+		}
+		s.release()
+	}()
+	return true
 }
 
 // cacheLock is *_cache_lock (ngx_http_file_cache_lock and its wait
@@ -379,7 +437,7 @@ func fcgiStoredPayload(raw []byte) []byte {
 // cacheStale keeps an expired entry's file for *_cache_use_stale while
 // the upstream is asked again.
 func (q *request) cacheStale(cs *cacheState) {
-	useStale := q.px.uc.Cache.UseStale.V&^config.NextOff != 0
+	useStale := q.px.uc.Cache.UseStale.V&^config.NextOff != 0 || cs.staleError
 	if cs.file != nil && (useStale || q.px.uc.Cache.Revalidate.V) {
 		// (kept for *_cache_revalidate too)
 		cs.hasStale = useStale
@@ -467,6 +525,9 @@ func (q *request) cacheOpen(cs *cacheState, scarce bool) openResult {
 		return miss
 	}
 	cs.file = f
+	now := time.Now().Unix()
+	cs.staleUpdating = h.ValidSec+h.UpdatingSec >= now
+	cs.staleError = h.ValidSec+h.ErrorSec >= now
 	cs.bodyOff = int64(h.BodyStart)
 	cs.bodyLen = fi.Size() - int64(h.BodyStart)
 	cs.staleHdr = h
@@ -932,7 +993,7 @@ func (q *request) cacheKeepsLastModified() bool {
 func (q *request) cacheUseStale(ft config.NextUpstream) bool {
 	px := q.px
 	cs := px.cs
-	if cs == nil || !cs.hasStale || cs.file == nil || px.uc.Cache.UseStale.V&ft == 0 {
+	if cs == nil || !cs.hasStale || cs.file == nil || px.uc.Cache.UseStale.V&ft == 0 && !cs.staleError {
 		return false
 	}
 	cs.status = cache.Stale

@@ -100,6 +100,7 @@ type request struct {
 	staticSent bool       // the static module answered (it set c->log->action)
 
 	slice *sliceCtx // the slicing of the request and its slice subrequests
+	bgUp  *bgUpdate // a background cache update subrequest's (r->background)
 
 	buf     []byte // scratch for evaluation
 	logLine []byte
