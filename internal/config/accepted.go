@@ -266,6 +266,9 @@ func checkResolver(s *conf.Stmt) error {
 				return conf.Errorf(s, "invalid parameter: %s", a)
 			}
 			continue
+		case strings.HasPrefix(a, "status_zone=") && len(a) > len("status_zone="):
+			// the commercial nginx's resolver statistics
+			continue
 		}
 		pu, errText := parseURL(a, 53, false)
 		if errText == "" && !pu.unix {
@@ -287,5 +290,19 @@ func setResolver(b *builder, s *conf.Stmt) error {
 	if !b.once(s) {
 		return duplicate(s)
 	}
-	return checkResolver(s)
+	if err := checkResolver(s); err != nil {
+		return err
+	}
+	b.cur.Resolver = Def(append([]string{}, s.Args...))
+	return nil
+}
+
+// setResolverTimeout is ngx_http_core's resolver_timeout.
+func setResolverTimeout(b *builder, s *conf.Stmt) error {
+	if err := checkSlot(checkMsec)(b, s); err != nil {
+		return err
+	}
+	d, _ := ParseTime(s.Args[0])
+	b.cur.ResolverTimeout = Def(d)
+	return nil
 }

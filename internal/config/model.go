@@ -232,6 +232,7 @@ type Loc struct {
 	Access               Opt[[]*AccessRule]
 	ErrorLogs            Opt[[]ErrorLog]
 	Resolver             Opt[[]string]
+	ResolverTimeout      Opt[time.Duration]
 	Satisfy              Opt[string]
 	LimitRate            Opt[SizeValue]
 	LimitRateAfter       Opt[SizeValue]

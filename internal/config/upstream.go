@@ -25,6 +25,7 @@ func init() {
 		Directive{Name: "random", Ctx: ups, Args: Take0 | Take12, Set: setRandom},
 		Directive{Name: "keepalive", Ctx: ups, Args: Take12, Set: setUpstreamKeepalive},
 		Directive{Name: "zone", Ctx: ups, Args: Take12, Set: setZone},
+		Directive{Name: "least_time", Ctx: ups, Args: Take12, Set: setLeastTime},
 	)
 }
 
@@ -37,9 +38,9 @@ var upstreamRows = map[string]*Directive{
 	"keepalive_time":     {Name: "keepalive_time", Ctx: CtxUpstream, Args: Take1, Set: setUpstreamKeepaliveValue},
 	"keepalive_timeout":  {Name: "keepalive_timeout", Ctx: CtxUpstream, Args: Take1, Set: setUpstreamKeepaliveValue},
 	// nginx 1.27.3 reads resolver and resolver_timeout in upstream blocks
-	// for "server ... resolve"; weir stores the resolver and does not use it.
+	// for "server ... resolve" (upstream_resolve.go).
 	"resolver":         {Name: "resolver", Ctx: CtxUpstream, Args: OneMore, Set: setUpstreamResolver},
-	"resolver_timeout": {Name: "resolver_timeout", Ctx: CtxUpstream, Args: Take1, Set: checkSlot(checkMsec)},
+	"resolver_timeout": {Name: "resolver_timeout", Ctx: CtxUpstream, Args: Take1, Set: setUpstreamResolverTimeout},
 }
 
 // dispatchRow is dispatch for a row that is not in the table.
@@ -117,7 +118,7 @@ func setUpstream(b *builder, s *conf.Stmt) error {
 // allowsBackup reports whether the group's balancing method takes backup
 // servers (NGX_HTTP_UPSTREAM_BACKUP: round robin and least_conn only).
 func (u *Upstream) allowsBackup() bool {
-	return u.Method == "" || u.Method == "least_conn"
+	return u.Method == "" || u.Method == "least_conn" || u.Method == "least_time"
 }
 
 // setUpstreamServer is ngx_http_upstream_server: the parameters are read
@@ -125,6 +126,7 @@ func (u *Upstream) allowsBackup() bool {
 func setUpstreamServer(b *builder, s *conf.Stmt) error {
 	u := b.curUpstream()
 	us := &UpstreamServer{File: s.File, Line: s.Line, Weight: 1, MaxFails: 1, FailTimeout: 10 * time.Second}
+	resolve := false
 	invalid := func(p string) error { return conf.Errorf(s, "invalid parameter \"%s\"", p) }
 	for _, p := range s.Args[1:] {
 		switch {
@@ -175,12 +177,22 @@ func setUpstreamServer(b *builder, s *conf.Stmt) error {
 				return conf.Errorf(s, "balancing method does not support parameter \"slow_start\"")
 			}
 			us.SlowStart = d
-		case p == "resolve" || strings.HasPrefix(p, "service="):
-			// nginx 1.27.3: re-resolve the name by its TTL, SRV records.
-			return conf.Errorf(s, "the \"%s\" parameter of the \"server\" directive is not supported by weir yet", p)
+		case p == "resolve":
+			resolve = true
+		case strings.HasPrefix(p, "service="):
+			if len(p) == 8 {
+				return conf.Errorf(s, "service is empty")
+			}
+			us.Service = p[8:]
 		default:
 			return invalid(p)
 		}
+	}
+	if ok, err := serverResolve(s, us, resolve); ok || err != nil {
+		if err == nil {
+			u.Servers = append(u.Servers, us)
+		}
+		return err
 	}
 	var errText string
 	us.Addrs, us.Host, errText = ResolveServer(s.Args[0])
@@ -212,7 +224,7 @@ func (b *builder) methodRedefined(s *conf.Stmt, u *Upstream) {
 // allowsSlowStart reports whether the group's balancing method takes
 // slow_start= (commercial nginx: not hash, ip_hash nor random).
 func (u *Upstream) allowsSlowStart() bool {
-	return u.Method == "" || u.Method == "least_conn"
+	return u.Method == "" || u.Method == "least_conn" || u.Method == "least_time"
 }
 
 // setHash is ngx_http_upstream_hash.
@@ -297,15 +309,6 @@ func setUpstreamKeepaliveValue(b *builder, s *conf.Stmt) error {
 	return nil
 }
 
-func setUpstreamResolver(b *builder, s *conf.Stmt) error {
-	if err := checkResolver(s); err != nil {
-		return err
-	}
-	u := b.curUpstream()
-	u.Resolver = append(u.Resolver, s.Args...)
-	return nil
-}
-
 // minZoneSize is nginx's 8 * ngx_pagesize.
 const minZoneSize = 8 * 4096
 
@@ -380,6 +383,9 @@ func (b *builder) finishUpstreams() error {
 				Weight: 1, MaxFails: 1, FailTimeout: 10 * time.Second,
 			}}
 			continue
+		}
+		if err := b.finishResolve(u); err != nil {
+			return err
 		}
 		primary := false
 		for _, s := range u.Servers {

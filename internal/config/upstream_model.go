@@ -46,9 +46,17 @@ type Upstream struct {
 	Queue        int
 	QueueTimeout time.Duration
 
-	// Resolver is the resolver given inside the block (nginx 1.27.3);
-	// weir reads it but does not re-resolve names yet.
-	Resolver []string
+	// Resolver is the resolver given inside the block (nginx 1.27.3), or
+	// the http level's when the block has a server to re-resolve;
+	// ResolverTimeout likewise (30s).
+	Resolver        []string
+	ResolverTimeout time.Duration
+
+	// LeastTime is least_time's mode (nginx 1.31.0; Method
+	// "least_time"): "header" or "last_byte"; LeastTimeInflight its
+	// "inflight".
+	LeastTime         string
+	LeastTimeInflight bool
 
 	dport int             // implicit groups: the port dialled (the scheme's default when none was written)
 	seen  map[string]bool // directives given once per block (keepalive, ...)
@@ -72,6 +80,14 @@ type UpstreamServer struct {
 	SlowStart   time.Duration // slow_start= (commercial nginx); 0 = off
 	Drain       bool          // drain (nginx 1.29.6): only sticky requests reach it
 	Route       string        // route= (nginx 1.29.6): the server's sticky identifier
+
+	// ResolveHost is the name "resolve" (nginx 1.27.3) has re-resolved at
+	// run time ("" for a server resolved once at load, whose Addrs are
+	// its peers; a re-resolved one has none at first). ResolvePort is the
+	// port its addresses get; Service is service=, for SRV records.
+	ResolveHost string
+	ResolvePort int
+	Service     string
 }
 
 // UpstreamAddr is one resolved address of a server line.

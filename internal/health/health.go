@@ -121,12 +121,8 @@ func (k *checker) run() {
 	wait := time.Duration(0) // the first check at once
 	for {
 		if wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-stop:
-				t.Stop()
+			if !upstream.Sleep(stop, wait) {
 				return
-			case <-t.C:
 			}
 		} else {
 			select {

@@ -74,7 +74,7 @@ func NewSnapshot(cfg *config.Config, log *errlog.Logger) (*Snapshot, error) {
 			ls.close()
 			return nil, err
 		}
-		s.ups = upstream.NewSet(cfg.HTTP.Upstreams, upstream.Options{})
+		s.ups = upstream.NewSet(cfg.HTTP.Upstreams, upstream.Options{Log: log})
 	}
 	s.adhoc = map[string]*upstream.Group{}
 	s.zones = newStatusZones(cfg)

@@ -441,6 +441,7 @@ func (q *request) attempt(peer *upstream.Peer, now time.Time) (ft ftType, sent b
 func (px *proxyState) headerRead() {
 	px.headerAt = time.Now()
 	px.st.headerTime = px.headerAt.Sub(px.start)
+	px.pick.HeaderTime(px.st.headerTime)
 }
 
 // responseStart returns the time the body began: the header's.

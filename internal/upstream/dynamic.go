@@ -165,6 +165,7 @@ func (g *Group) Account(peer *Peer, status int, sent, received int64, header, re
 		s.respSum += response
 		s.respN++
 	}
+	g.leastTimeAccount(peer, header, response)
 }
 
 // PeerInfo is a consistent copy of one peer: its settings, its state and
@@ -323,29 +324,35 @@ func (g *Group) AddServer(host string, addrs []config.UpstreamAddr, st ServerSet
 	}
 	sv := &config.UpstreamServer{Host: host, Addrs: addrs}
 	applySettings(sv, st)
-	peers := append([]*Peer(nil), t.peers...)
 	var ids []int
 	for _, a := range addrs {
-		p := &Peer{
-			Name: a.Name, Network: a.Network, Addr: a.Addr, Server: sv,
-			tier: t, server: g.dyn.nextSv, ID: g.dyn.nextID,
-		}
-		if p.Network == "" {
-			p.Network = "tcp"
-		}
-		if p.Name == "" {
-			p.Name = a.Addr
-		}
-		g.dyn.nextID++
-		ids = append(ids, p.ID)
-		p.set(st)
-		p.effectiveWeight = p.Weight
-		peers = append(peers, p)
+		ids = append(ids, g.addPeer(t, sv, a, st, g.dyn.nextSv).ID)
 	}
 	g.dyn.nextSv++
-	t.peers = peers
 	g.changed()
 	return ids, nil
+}
+
+// addPeer puts a new peer of server line sv at address a at the end of
+// tier t, with its own ID; server is its server line's identity. The
+// caller holds the lock and calls changed.
+func (g *Group) addPeer(t *tier, sv *config.UpstreamServer, a config.UpstreamAddr, st ServerSettings, server int) *Peer {
+	p := &Peer{
+		Name: a.Name, Network: a.Network, Addr: a.Addr, Server: sv,
+		tier: t, server: server, ID: g.dyn.nextID,
+	}
+	if p.Network == "" {
+		p.Network = "tcp"
+	}
+	if p.Name == "" {
+		p.Name = a.Addr
+	}
+	g.dyn.nextID++
+	p.set(st)
+	p.effectiveWeight = p.Weight
+	// a new slice: readers may hold the old one
+	t.peers = append(t.peers[:len(t.peers):len(t.peers)], p)
+	return p
 }
 
 // ChangeServer applies st to peer id (backup cannot change).
@@ -383,16 +390,20 @@ func (g *Group) change(id int, f func(p *Peer)) error {
 // RemoveServer takes peer id out of its tier; requests that hold it
 // finish with it.
 func (g *Group) RemoveServer(id int) error {
-	return g.change(id, func(p *Peer) {
-		t := p.tier
-		peers := make([]*Peer, 0, len(t.peers))
-		for _, o := range t.peers {
-			if o != p {
-				peers = append(peers, o)
-			}
+	return g.change(id, removePeer)
+}
+
+// removePeer takes p out of its tier (a new slice: readers may hold the
+// old one); the caller holds the lock and calls changed.
+func removePeer(p *Peer) {
+	t := p.tier
+	peers := make([]*Peer, 0, len(t.peers))
+	for _, o := range t.peers {
+		if o != p {
+			peers = append(peers, o)
 		}
-		t.peers = peers
-	})
+	}
+	t.peers = peers
 }
 
 func applySettings(sv *config.UpstreamServer, st ServerSettings) {

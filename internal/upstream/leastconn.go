@@ -40,29 +40,33 @@ func (p *Pick) leastConn(now int64) *Peer {
 		return nil
 	}
 	if many {
-		total := 0
 		first := best
-		for _, peer := range peers[first.index:] {
-			if p.isTried(peer.index) || !peer.usable(now) ||
-				peer.conns*first.Weight != first.conns*peer.Weight {
-				continue
-			}
-			ew := p.g.slowWeight(peer, peer.effectiveWeight)
-			peer.currentWeight += ew
-			total += ew
-			if peer.effectiveWeight < peer.Weight {
-				peer.effectiveWeight++
-			}
-			if peer.currentWeight > best.currentWeight {
-				best = peer
-			}
-		}
-		best.currentWeight -= total
+		best = p.roundRobinAmong(first, now, func(peer *Peer) bool {
+			return peer.conns*first.Weight == first.conns*peer.Weight
+		})
 	}
 	if now-best.checked > best.failTimeout {
 		best.checked = now
 	}
 	best.conns++
 	p.setTried(best.index)
+	return best
+}
+
+// roundRobinAmong is smooth weighted round robin among the untried usable
+// peers from first on that equal it by same (least_conn's and
+// least_time's "many"); the caller holds the lock.
+func (p *Pick) roundRobinAmong(first *Peer, now int64, same func(*Peer) bool) *Peer {
+	best, total := first, 0
+	for _, peer := range p.t.peers[first.index:] {
+		if p.isTried(peer.index) || !peer.usable(now) || !same(peer) {
+			continue
+		}
+		total += p.g.weigh(peer)
+		if peer.currentWeight > best.currentWeight {
+			best = peer
+		}
+	}
+	best.currentWeight -= total
 	return best
 }

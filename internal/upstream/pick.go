@@ -64,6 +64,9 @@ type Pick struct {
 	hint string // sticky: the server identifier asked for (SetHint)
 	sid  string // sticky: the picked peer's identifier (SID)
 	gen  uint64 // the group's generation the tried set is for (dynamic.go)
+
+	inflight bool  // least_time inflight: the pick counts as running
+	pickedMs int64 // least_time: the millisecond of the pick
 }
 
 // maxHashTries is the number of rounds hash-like balancers try before
@@ -79,6 +82,7 @@ func (g *Group) Begin(p *Pick, in Input) {
 		p.gen = g.dyn.gen
 	}
 	p.hint, p.sid = "", ""
+	p.inflight = false
 	p.g = g
 	p.t = g.primary
 	p.current = nil
@@ -174,6 +178,9 @@ func (p *Pick) NextAt(t time.Time) (*Peer, error) {
 		peer = p.getRandom(now)
 	case methodRandomTwo:
 		peer = p.getRandomTwo(now)
+	case methodLeastTime:
+		peer = p.getLeastTime(t)
+		p.pickedMs = t.UnixMilli()
 	default:
 		peer = p.getRR(now)
 	}
@@ -213,6 +220,7 @@ func (p *Pick) Free(peer *Peer, st State) (disabled bool) {
 	t := g.now()
 	now := t.Unix()
 	g.mu.Lock()
+	p.freeLeastTime(peer, t.UnixMilli())
 	if st == StateFailed {
 		peer.fails++
 		peer.accessed = now

@@ -36,12 +36,7 @@ func (p *Pick) getPeer(now int64) *Peer {
 		if p.isTried(i) || !peer.usable(now) {
 			continue
 		}
-		ew := p.g.slowWeight(peer, peer.effectiveWeight)
-		peer.currentWeight += ew
-		total += ew
-		if peer.effectiveWeight < peer.Weight {
-			peer.effectiveWeight++
-		}
+		total += p.g.weigh(peer)
 		if best == nil || peer.currentWeight > best.currentWeight {
 			best = peer
 		}
@@ -55,4 +50,17 @@ func (p *Pick) getPeer(now int64) *Peer {
 		best.checked = now
 	}
 	return best
+}
+
+// weigh is one round of smooth weighted round robin for peer: its
+// current weight grows by its effective weight (slow start's part of it),
+// which is returned, and a lowered effective weight climbs back by one.
+// The caller holds the lock.
+func (g *Group) weigh(peer *Peer) int {
+	ew := g.slowWeight(peer, peer.effectiveWeight)
+	peer.currentWeight += ew
+	if peer.effectiveWeight < peer.Weight {
+		peer.effectiveWeight++
+	}
+	return ew
 }

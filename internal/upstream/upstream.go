@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"weir/internal/config"
+	"weir/internal/errlog"
 )
 
 // Options inject the clock and randomness, so that every balancer is
@@ -33,6 +34,9 @@ type Options struct {
 	// connections in each worker process, weir is one process whose
 	// workers are its GOMAXPROCS threads. 0 = GOMAXPROCS.
 	KeepaliveScale int
+	// Log is the error log of the resolvers of re-resolved servers
+	// (resolve.go); nil = none.
+	Log *errlog.Logger
 }
 
 // Set holds the runtime groups of one configuration snapshot. Peer state
@@ -45,6 +49,8 @@ type Set struct {
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
+
+	resolving resolving // the resolvers of "server ... resolve" (resolve.go)
 }
 
 // balancing methods, chosen once when the group is built.
@@ -58,6 +64,7 @@ const (
 	methodLeastConn
 	methodRandom
 	methodRandomTwo
+	methodLeastTime
 	methodHinted // a sticky hint found its peer (NextAt only)
 )
 
@@ -132,6 +139,8 @@ type Peer struct {
 	accessed        int64 // second of the last failure
 	checked         int64 // second of the last check (failure, or first pick of a window)
 	health          peerHealth
+	lt              leastTime    // least_time's averages (leasttime.go)
+	rhost           *resolveHost // the re-resolved server it came from, or nil
 }
 
 // PeerState is a consistent copy of a peer's counters, for status pages
@@ -184,6 +193,7 @@ func NewSet(ups []*config.Upstream, o Options) *Set {
 		s.done = make(chan struct{})
 		go s.sweeper(o.SweepInterval)
 	}
+	s.startResolvers(o.Log)
 	return s
 }
 
@@ -208,6 +218,7 @@ func (s *Set) Groups() []*Group {
 // closes them from now on. Close is idempotent.
 func (s *Set) Close() {
 	s.closeOnce.Do(func() {
+		s.stopResolvers()
 		if s.stop != nil {
 			close(s.stop)
 			<-s.done
@@ -237,6 +248,8 @@ func newGroup(u *config.Upstream, o Options) *Group {
 		}
 	case "least_conn":
 		g.method = methodLeastConn
+	case "least_time":
+		g.method = methodLeastTime
 	case "random":
 		g.method = methodRandom
 		if u.RandomTwo {
@@ -247,7 +260,7 @@ func newGroup(u *config.Upstream, o Options) *Group {
 	ids := make(map[string]int)
 	g.primary = buildTier(u.Servers, false, ids)
 	g.backup = buildTier(u.Servers, true, ids)
-	if len(g.backup.peers) == 0 {
+	if len(g.backup.peers) == 0 && !keepBackup(u) {
 		g.backup = nil
 	}
 	g.derive()
@@ -262,7 +275,7 @@ func newGroup(u *config.Upstream, o Options) *Group {
 func (g *Group) derive() {
 	// ngx_http_upstream_init_round_robin: a lone primary address without
 	// backups is "single" (no failure accounting).
-	g.primary.single = len(g.primary.peers) == 1 && g.backup == nil
+	g.primary.single = len(g.primary.peers) == 1 && (g.backup == nil || len(g.backup.peers) == 0)
 	g.maxTier = len(g.primary.peers)
 	if g.backup != nil && len(g.backup.peers) > g.maxTier {
 		g.maxTier = len(g.backup.peers)
