@@ -35,7 +35,14 @@ func (w *Response) filterFile(f *os.File, off, n int64) error {
 // endFilters passes on what each body filter held back, through the
 // filters after it.
 func (w *Response) endFilters() {
-	fs := w.Filters
+	EndFilters(w.Filters, func(p []byte) { _, _ = w.writeBody(p, len(p)) })
+}
+
+// EndFilters takes what each of fs held back at the end of a body
+// through the filters after it and hands each non-empty result to emit:
+// the end of a response, or of a body a handler runs through filters
+// itself (a subrequest's).
+func EndFilters(fs []BodyFilter, emit func([]byte)) {
 	for i, f := range fs {
 		p := f.End()
 		for _, g := range fs[i+1:] {
@@ -45,7 +52,7 @@ func (w *Response) endFilters() {
 			p = g.Filter(p)
 		}
 		if len(p) > 0 {
-			_, _ = w.writeBody(p, len(p))
+			emit(p)
 		}
 	}
 }

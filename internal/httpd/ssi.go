@@ -835,7 +835,6 @@ func (q *request) subrequestBody(uri, args string) ([]byte, int, *request) {
 // runFilters passes a whole body through body filters, as the engine
 // passes a response's.
 func runFilters(fs []httpcore.BodyFilter, body []byte) []byte {
-	var out []byte
 	p := body
 	for _, g := range fs {
 		if len(p) == 0 {
@@ -843,17 +842,8 @@ func runFilters(fs []httpcore.BodyFilter, body []byte) []byte {
 		}
 		p = g.Filter(p)
 	}
-	out = append(out, p...)
-	for i, f := range fs {
-		p := f.End()
-		for _, g := range fs[i+1:] {
-			if len(p) == 0 {
-				break
-			}
-			p = g.Filter(p)
-		}
-		out = append(out, p...)
-	}
+	out := append([]byte(nil), p...)
+	httpcore.EndFilters(fs, func(p []byte) { out = append(out, p...) })
 	return out
 }
 
