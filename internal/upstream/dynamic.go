@@ -171,18 +171,10 @@ func (g *Group) Account(peer *Peer, status int, sent, received int64, header, re
 // PeerInfo is a consistent copy of one peer: its settings, its state and
 // its statistics, as the API reports them.
 type PeerInfo struct {
-	ID          int
-	Server      string // the server line's address as written
-	Name        string // the peer's address
-	Backup      bool
-	Weight      int
-	MaxConns    int
-	MaxFails    int
-	FailTimeout time.Duration
-	SlowStart   time.Duration
-	Route       string
-	Down        bool
-	Drain       bool
+	ID     int
+	Server string // the server line's address as written
+	Name   string // the peer's address
+	ServerSettings
 
 	// State is "up", "down", "draining" or "unavail" (max_fails reached
 	// within fail_timeout).
@@ -215,9 +207,7 @@ func (g *Group) Snapshot() []PeerInfo {
 	for _, p := range peers {
 		s := &p.stats
 		pi := PeerInfo{
-			ID: p.ID, Server: serverText(p.Server), Name: p.Name, Backup: p.Backup,
-			Weight: p.Weight, MaxConns: p.MaxConns, MaxFails: p.MaxFails, FailTimeout: p.FailTimeout,
-			SlowStart: p.Server.SlowStart, Route: p.Server.Route, Down: p.Down, Drain: p.Drain,
+			ID: p.ID, Server: serverText(p.Server), Name: p.Name, ServerSettings: p.settings(),
 			State: "up", Active: p.conns, Requests: s.requests, Responses: s.responses,
 			Sent: s.sent, Received: s.received, Fails: s.fails, Unavail: s.unavail,
 			Downtime: s.downtime, Downstart: s.downstart, Selected: s.selected,
@@ -292,10 +282,16 @@ func (g *Group) Settings(id int) (ServerSettings, error) {
 	if p == nil {
 		return ServerSettings{}, ErrNoPeer
 	}
+	return p.settings(), nil
+}
+
+// settings are p's settings as the API shows and changes them (the
+// group's lock held).
+func (p *Peer) settings() ServerSettings {
 	return ServerSettings{
 		Weight: p.Weight, MaxConns: p.MaxConns, MaxFails: p.MaxFails, FailTimeout: p.FailTimeout,
 		SlowStart: p.Server.SlowStart, Route: p.Server.Route, Backup: p.Backup, Down: p.Down, Drain: p.Drain,
-	}, nil
+	}
 }
 
 func (g *Group) peerByID(id int) *Peer {
