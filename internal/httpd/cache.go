@@ -24,6 +24,8 @@ type cacheState struct {
 	zone      *cache.Zone
 	entry     *cache.Entry
 	key       string
+	main      [16]byte // the key's MD5 (c->main)
+	secondary bool     // entry is a variant's own, named by its vary hash
 	status    cache.Status
 	cacheable bool  // u->cacheable: the response may be stored
 	get       bool  // HEAD converted to GET (*_cache_convert_head)
@@ -153,11 +155,13 @@ func (q *request) cacheStart() bool {
 	key, crc := cache.Key(cs.key)
 	var e *cache.Entry
 	var scarce, test bool
+	cs.main = key
 	if q.bgUp != nil && q.bgUp.entry != nil {
 		// the update handed over by the request that served the stale
-		// file
+		// file (a variant's own entry, maybe)
 		e, test = q.bgUp.entry, true
 		q.bgUp.entry = nil
+		cs.secondary = e.Key != key
 	} else {
 		e, scarce, test = zone.Lookup(key, crc, int(cc.MinUses.V))
 	}
@@ -183,6 +187,10 @@ func (q *request) cacheStart() bool {
 	case cacheHit:
 		cs.status = cache.Hit
 		return q.cacheSend()
+	case cacheErrorHit:
+		cs.status = cache.Hit
+		q.respondStatus(cs.entry.Error)
+		return true
 	case cacheUpdating:
 		if (cc.UseStale.V&config.NextUpdating != 0 || cs.staleUpdating) && q.bgUp == nil {
 			cs.status = cache.Updating
@@ -192,7 +200,7 @@ func (q *request) cacheStart() bool {
 		q.cacheStale(cs)
 	case cacheStale:
 		if (cc.UseStale.V&config.NextUpdating != 0 || cs.staleUpdating) && q.bgUp == nil && cc.BackgroundUpdate.V {
-			return q.cacheBackgroundUpdate(cs, key, crc)
+			return q.cacheBackgroundUpdate(cs, cs.entry.Key, crc)
 		}
 		cs.status = cache.Expired
 		q.cacheStale(cs)
@@ -483,6 +491,7 @@ const (
 	cacheStale
 	cacheUpdating
 	cacheScarce
+	cacheErrorHit // a variant's entry answers a cached 502 or 504
 )
 
 // cacheOpen is ngx_http_file_cache_open and _read: the entry's file is
@@ -518,11 +527,11 @@ func (q *request) cacheOpen(cs *cacheState, scarce bool) openResult {
 		q.log().Logf(errlog.Crit, q.r.Conn.ID, "cache file \"%s\" has md5 collision%s", e.Path, q.logSuffix())
 		return miss
 	}
-	if h.Vary != "" && q.variant(h.Vary, e.Key) != h.Variant {
-		// another variant of the response is stored: this request's is
-		// fetched and replaces it
-		f.Close()
-		return miss
+	if h.Vary != "" {
+		if v := q.variant(h.Vary, cs.main); v != h.Variant {
+			f.Close()
+			return q.cacheReopen(cs, v)
+		}
 	}
 	cs.file = f
 	now := time.Now().Unix()
@@ -539,6 +548,44 @@ func (q *request) cacheOpen(cs *cacheState, scarce bool) openResult {
 		return cacheUpdating
 	}
 	return cacheStale
+}
+
+// cacheReopen is ngx_http_file_cache_reopen: the file of the main key
+// is another variant's (its Vary's headers have other values in this
+// request), so this request's variant is looked for under its own key,
+// the hash of those values; a variant's file that does not match either
+// is not used.
+func (q *request) cacheReopen(cs *cacheState, variant [16]byte) openResult {
+	e := cs.entry
+	if cs.secondary {
+		q.log().Logf(errlog.Crit, q.r.Conn.ID, "cache file \"%s\" has incorrect vary hash%s", e.Path, q.logSuffix())
+		return cacheDeclined
+	}
+	e.Release()
+	e, scarce, test := cs.zone.Lookup(variant, e.CRC, int(q.px.uc.Cache.MinUses.V))
+	cs.entry, cs.secondary = e, true
+	switch {
+	case e.Error != 0:
+		return cacheErrorHit
+	case scarce && !test:
+		return cacheScarce
+	case !test:
+		return cacheDeclined
+	}
+	return q.cacheOpen(cs, scarce)
+}
+
+// cacheMainKey is ngx_http_file_cache_update_variant: a response fetched
+// for a variant's own key is stored there only if it varies on the
+// same headers; else (no Vary, or another) it goes under the main key.
+func (cs *cacheState) cacheMainKey() {
+	if !cs.secondary || cs.header.Vary != "" && cs.header.Variant == cs.entry.Key {
+		return
+	}
+	crc := cs.entry.CRC
+	cs.entry.Release()
+	cs.entry, _, _ = cs.zone.Lookup(cs.main, crc, 0)
+	cs.secondary = false
 }
 
 // variant is ngx_http_file_cache_vary: the MD5 of the key's MD5 and the
@@ -866,6 +913,7 @@ func (q *request) cacheDecide(buffering bool) {
 	if cs.status == cache.Bypass {
 		key, crc := cache.Key(cs.key)
 		cs.entry, _, _ = cs.zone.Lookup(key, crc, 0)
+		cs.main = key
 	}
 	if cs.entry == nil {
 		return
@@ -891,8 +939,9 @@ func (q *request) cacheDecide(buffering bool) {
 		h.ETag, _ = httpcore.FieldValue(px.head.Headers, "etag")
 	}
 	if h.Vary != "" {
-		h.Variant = q.variant(h.Vary, cs.entry.Key)
+		h.Variant = q.variant(h.Vary, cs.main)
 	}
+	cs.cacheMainKey()
 	h.HeaderStart = cache.HeaderStart(cs.key)
 	stored := px.hbuf[:px.hdone]
 	if px.tr == &fastcgiTransport {
