@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 
+	"weir/internal/errlog"
 	"weir/internal/static"
 )
 
@@ -39,6 +40,13 @@ func (q *request) serveStatic() {
 // static module does; encoding, when set, is a Content-Encoding written
 // after the ETag (gzip_static's .gz file).
 func (q *request) sendStaticFile(f *os.File, fi fs.FileInfo, encoding string) {
+	q.sendFileBody(f, fi, encoding, nil, false)
+}
+
+// sendFileBody is sendStaticFile with body, when set, sent instead of
+// the whole file (flv, mp4), and with singleRange one range at most
+// (r->single_range).
+func (q *request) sendFileBody(f *os.File, fi fs.FileInfo, encoding string, body *static.Body, singleRange bool) {
 	defer f.Close()
 	if q.refused(q.method != "POST") {
 		return
@@ -53,6 +61,10 @@ func (q *request) sendStaticFile(f *os.File, fi fs.FileInfo, encoding string) {
 		opt.MaxRanges = int(q.lc.MaxRanges.V)
 	}
 	opt.Sendfile = q.lc.Sendfile.V
+	opt.Body = body
+	if singleRange && opt.MaxRanges != 0 {
+		opt.MaxRanges = 1
+	}
 	if encoding != "" {
 		// gzip_static does not allow ranges (nor Accept-Ranges)
 		opt.Encoding, opt.MaxRanges = encoding, 0
@@ -73,6 +85,12 @@ func (q *request) sendStaticFile(f *os.File, fi fs.FileInfo, encoding string) {
 	}
 	if status != 0 && !q.w.HeaderSent() {
 		q.respondStatus(status)
+		return
+	}
+	if err == static.ErrOverlappedRanges {
+		// (only flv's Body has a prefix and takes several ranges)
+		q.log().Logf(errlog.Alert, q.r.Conn.ID, "%s while sending flv to client%s", err, q.logSuffix())
+		q.w.Abort(false)
 		return
 	}
 	if err != nil {

@@ -23,6 +23,8 @@ func (q *request) moduleContent() bool {
 		q.sendMemory("text/plain", stubStatusBody(httpcore.ReadStats()), -1)
 	case config.HandlerAPI:
 		q.apiHandler()
+	case config.HandlerFLV:
+		return q.flv()
 	case config.HandlerEmptyGIF:
 		// ngx_http_empty_gif_handler: a fixed date, 28 Sep 1970
 		q.sendMemory("image/gif", emptyGIF, 23349600)

@@ -46,6 +46,11 @@ type Options struct {
 	// a GET whatever the client's method, without the not-modified and
 	// range filters, which act on main requests only.
 	Subrequest bool
+	// Body, when set, is the response body instead of the whole file:
+	// the length, the ETag and the ranges are those of Body (flv's header
+	// before the file from an offset, mp4's rewritten moov before a part
+	// of its mdat).
+	Body *Body
 	// Boundary returns the number of a multipart/byteranges boundary;
 	// nil uses the process-wide sequence 1, 2, 3, ... as nginx's
 	// ngx_next_temp_number does.
@@ -98,6 +103,9 @@ func serveFile(w *httpcore.Response, out responder, r *httpcore.Request, f *os.F
 	}
 
 	size := fi.Size()
+	if opt.Body != nil {
+		size = opt.Body.Size()
+	}
 	mtime := fi.ModTime().Unix()
 	status := 200
 	if opt.ErrStatus != 0 {
@@ -200,7 +208,7 @@ func serveFile(w *httpcore.Response, out responder, r *httpcore.Request, f *os.F
 	if ranges != nil {
 		start, n = ranges[0].start, ranges[0].end-ranges[0].start
 	}
-	return status, sendBody(out, f, start, n, opt.Sendfile)
+	return status, sendPart(out, f, start, n, opt)
 }
 
 // ifRangeOK tells whether If-Range (absent, or matching) lets the Range
@@ -270,6 +278,9 @@ func multipart(w *httpcore.Response, out responder, f *os.File, head bool, range
 	if head {
 		return 206, nil
 	}
+	if opt.Body != nil && len(opt.Body.Prefix) > 0 {
+		return 206, ErrOverlappedRanges
+	}
 	hdr := make([]byte, 0, len(part)+64)
 	for _, rg := range ranges {
 		hdr = append(hdr[:0], part...)
@@ -277,7 +288,7 @@ func multipart(w *httpcore.Response, out responder, f *os.File, head bool, range
 		if _, err := out.Write(hdr); err != nil {
 			return 206, err
 		}
-		if err := sendBody(out, f, rg.start, rg.end-rg.start, opt.Sendfile); err != nil {
+		if err := sendPart(out, f, rg.start, rg.end-rg.start, opt); err != nil {
 			return 206, err
 		}
 	}
