@@ -96,14 +96,7 @@ func limitStatus(f func(l *Loc) *Opt[int64]) func(*builder, *conf.Stmt) error {
 // namespace with the other shared zones, a size given twice must agree.
 func (b *builder) limitZone(s *conf.Stmt, name string, size int64, connZone bool) (*LimitZone, error) {
 	h := b.http
-	other := false
-	for _, u := range h.Upstreams {
-		other = other || u.Zone == name
-	}
-	for _, c := range h.CacheZones {
-		other = other || c.Name == name
-	}
-	if _, ok := h.sslZones[name]; ok || other {
+	if h.otherZone(name) {
 		return nil, conf.Errorf(s, "the shared memory zone \"%s\" is already declared for a different use", name)
 	}
 	for _, z := range h.LimitZones {

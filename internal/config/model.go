@@ -77,7 +77,8 @@ type HTTP struct {
 	// Charsets are the charset names and charset_map tables.
 	Charsets *Charsets
 
-	sslZones map[string]int64 // ssl_session_cache shared zones and their sizes
+	sslZones  map[string]int64 // ssl_session_cache shared zones and their sizes
+	ocspZones map[string]int64 // ssl_ocsp_cache zones and their sizes
 }
 
 // LogFormat is a compiled log_format.

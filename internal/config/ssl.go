@@ -32,6 +32,19 @@ type SSLSrv struct {
 	CRL               Opt[string]
 	RejectHandshake   Opt[bool]
 	BufferSize        Opt[int64]
+	Stapling          Opt[bool]
+	StaplingVerify    Opt[bool]
+	StaplingFile      Opt[string]
+	StaplingResponder Opt[string]
+	OCSP              Opt[string] // ssl_ocsp: off, on or leaf
+	OCSPResponder     Opt[string]
+	OCSPCache         Opt[OCSPCache]
+}
+
+// OCSPCache is ssl_ocsp_cache: Name "" for off.
+type OCSPCache struct {
+	Name string
+	Size int64
 }
 
 // SessionCache is ssl_session_cache: Kind is "off", "none", "builtin" or
@@ -64,6 +77,13 @@ func defaultSSL() SSLSrv {
 		CRL:               Def(""),
 		RejectHandshake:   Def(false),
 		BufferSize:        Def(int64(16384)),
+		Stapling:          Def(false),
+		StaplingVerify:    Def(false),
+		StaplingFile:      Def(""),
+		StaplingResponder: Def(""),
+		OCSP:              Def("off"),
+		OCSPResponder:     Def(""),
+		OCSPCache:         Def(OCSPCache{}),
 	}
 }
 
@@ -95,13 +115,13 @@ func init() {
 		Directive{Name: "ssl_reject_handshake", Ctx: hs, Args: Flag, Set: flagSlot(sslSlot(func(s *SSLSrv) *Opt[bool] { return &s.RejectHandshake }))},
 		// Go's TLS server has no 0-RTT: "off" is what weir does.
 		Directive{Name: "ssl_early_data", Ctx: hs, Args: Flag, Set: offOrRefuse},
-		// OCSP stapling is not implemented; nginx too serves without a
-		// staple when it cannot get one, with a warning.
-		Directive{Name: "ssl_stapling", Ctx: hs, Args: Flag, Set: setSSLStapling},
-		Directive{Name: "ssl_stapling_verify", Ctx: hs, Args: Flag, Set: checkSlot(checkFlag)},
-		Directive{Name: "ssl_stapling_file", Ctx: hs, Args: Take1, Set: checkSlot(checkStr)},
-		Directive{Name: "ssl_stapling_responder", Ctx: hs, Args: Take1, Set: checkSlot(checkStr)},
-		Directive{Name: "ssl_ocsp", Ctx: hs, Args: Take1, Set: offOrRefuse},
+		Directive{Name: "ssl_stapling", Ctx: hs, Args: Flag, Set: flagSlot(sslSlot(func(s *SSLSrv) *Opt[bool] { return &s.Stapling }))},
+		Directive{Name: "ssl_stapling_verify", Ctx: hs, Args: Flag, Set: flagSlot(sslSlot(func(s *SSLSrv) *Opt[bool] { return &s.StaplingVerify }))},
+		Directive{Name: "ssl_stapling_file", Ctx: hs, Args: Take1, Set: strSlot(sslSlot(func(s *SSLSrv) *Opt[string] { return &s.StaplingFile }))},
+		Directive{Name: "ssl_stapling_responder", Ctx: hs, Args: Take1, Set: strSlot(sslSlot(func(s *SSLSrv) *Opt[string] { return &s.StaplingResponder }))},
+		Directive{Name: "ssl_ocsp", Ctx: hs, Args: Take1, Set: enumSlot(sslSlot(func(s *SSLSrv) *Opt[string] { return &s.OCSP }), "off", "on", "leaf")},
+		Directive{Name: "ssl_ocsp_responder", Ctx: hs, Args: Take1, Set: strSlot(sslSlot(func(s *SSLSrv) *Opt[string] { return &s.OCSPResponder }))},
+		Directive{Name: "ssl_ocsp_cache", Ctx: hs, Args: Take1, Set: setSSLOCSPCache},
 		Directive{Name: "ssl_conf_command", Ctx: hs, Args: Take2, Set: refuse},
 	)
 }
@@ -145,18 +165,45 @@ func (b *builder) checkCertVars(s *conf.Stmt) error {
 	return nil
 }
 
-func setSSLStapling(b *builder, s *conf.Stmt) error {
-	if !b.once(s) {
+// setSSLOCSPCache is ngx_http_ssl_ocsp_cache: off or shared:NAME:SIZE,
+// a zone of its own (another use of the name is refused).
+func setSSLOCSPCache(b *builder, s *conf.Stmt) error {
+	o := &b.csrv.SSL.OCSPCache
+	if o.Set {
 		return duplicate(s)
 	}
-	on, err := parseFlag(s)
+	a := s.Args[0]
+	if a == "off" {
+		*o = Def(OCSPCache{})
+		return nil
+	}
+	name, n, err := sharedCacheArg(s, a, "OCSP")
 	if err != nil {
 		return err
 	}
-	if on {
-		b.warn(s, "\"ssl_stapling\" ignored, OCSP stapling is not supported by weir")
+	if err := b.ocspZone(s, name, n); err != nil {
+		return err
 	}
+	*o = Def(OCSPCache{Name: name, Size: n})
 	return nil
+}
+
+// sharedCacheArg reads "shared:NAME:SIZE" of ssl_session_cache and
+// ssl_ocsp_cache (what names the cache in the errors): a zone of eight
+// pages at least.
+func sharedCacheArg(s *conf.Stmt, a, what string) (string, int64, error) {
+	name, size, ok := strings.Cut(strings.TrimPrefix(a, "shared:"), ":")
+	if !strings.HasPrefix(a, "shared:") || name == "" || !ok {
+		return "", 0, conf.Errorf(s, "invalid %s cache \"%s\"", what, a)
+	}
+	n := ParseSize(size)
+	if n < 0 {
+		return "", 0, conf.Errorf(s, "invalid %s cache \"%s\"", what, a)
+	}
+	if n < 8*4096 {
+		return "", 0, conf.Errorf(s, "%s cache \"%s\" is too small", what, a)
+	}
+	return name, n, nil
 }
 
 // setSSLSessionCache is ngx_http_ssl_session_cache.
@@ -179,17 +226,12 @@ func setSSLSessionCache(b *builder, s *conf.Stmt) error {
 			sc.BuiltinSize, builtin = n, true
 			continue
 		case len(a) > len("shared:") && strings.HasPrefix(a, "shared:"):
-			rest := a[len("shared:"):]
-			name, size, ok := strings.Cut(rest, ":")
-			if name == "" || !ok {
-				return conf.Errorf(s, "invalid session cache \"%s\"", a)
+			name, n, err := sharedCacheArg(s, a, "session")
+			if err != nil {
+				return err
 			}
-			n := ParseSize(size)
-			if n < 0 {
-				return conf.Errorf(s, "invalid session cache \"%s\"", a)
-			}
-			if n < 8*4096 {
-				return conf.Errorf(s, "session cache \"%s\" is too small", a)
+			if _, ok := b.http.ocspZones[name]; ok {
+				return conf.Errorf(s, "the shared memory zone \"%s\" is already declared for a different use", name)
 			}
 			if b.http.sslZones == nil {
 				b.http.sslZones = map[string]int64{}
@@ -219,8 +261,9 @@ func setSSLSessionCache(b *builder, s *conf.Stmt) error {
 // through ngx_ssl_error have no position; those of ngx_conf_log_error are
 // positioned at the end of the http block.
 func (b *builder) finishSSL(httpStmt *conf.Stmt) error {
-	caches := map[string]*tlsconf.SessionCache{}
+	caches := sslCaches{session: map[string]*tlsconf.SessionCache{}, ocsp: map[string]*tlsconf.OCSPCache{}}
 	for _, srv := range b.http.Servers {
+		caches.resolver = len(srv.Loc.Resolver.V) > 0
 		site, err := b.buildSite(httpStmt, &srv.Srv.SSL, caches)
 		if err != nil {
 			return err
@@ -230,7 +273,15 @@ func (b *builder) finishSSL(httpStmt *conf.Stmt) error {
 	return nil
 }
 
-func (b *builder) buildSite(httpStmt *conf.Stmt, c *SSLSrv, caches map[string]*tlsconf.SessionCache) (*tlsconf.Site, error) {
+// sslCaches are the zones the servers share, and whether the server
+// being built has a resolver.
+type sslCaches struct {
+	session  map[string]*tlsconf.SessionCache
+	ocsp     map[string]*tlsconf.OCSPCache
+	resolver bool
+}
+
+func (b *builder) buildSite(httpStmt *conf.Stmt, c *SSLSrv, caches sslCaches) (*tlsconf.Site, error) {
 	certs, keys := c.Certificates.V, c.CertificateKeys.V
 	if len(certs) == 0 {
 		if !c.RejectHandshake.V {
@@ -267,6 +318,7 @@ func (b *builder) buildSite(httpStmt *conf.Stmt, c *SSLSrv, caches map[string]*t
 		}
 		o.Certs = append(o.Certs, kp)
 	}
+
 	if o.Ciphers, err = tlsconf.ParseCiphers(c.Ciphers.V); err != nil {
 		return nil, &conf.Error{Msg: err.Error()}
 	}
@@ -306,15 +358,18 @@ func (b *builder) buildSite(httpStmt *conf.Stmt, c *SSLSrv, caches map[string]*t
 			return nil, &conf.Error{Msg: err.Error()}
 		}
 	}
+	if err := b.sslOCSP(c, &o, caches); err != nil {
+		return nil, err
+	}
 	if o.Curves, err = tlsconf.ParseCurves(c.ECDHCurve.V); err != nil {
 		return nil, &conf.Error{Msg: err.Error()}
 	}
 	switch sc := c.SessionCache.V; sc.Kind {
 	case "shared":
-		if caches[sc.Shared] == nil {
-			caches[sc.Shared] = tlsconf.NewSessionCache(int(sc.SharedSize / 256))
+		if caches.session[sc.Shared] == nil {
+			caches.session[sc.Shared] = tlsconf.NewSessionCache(int(sc.SharedSize / 256))
 		}
-		o.Cache = caches[sc.Shared]
+		o.Cache = caches.session[sc.Shared]
 	case "builtin":
 		o.Cache = tlsconf.NewSessionCache(int(sc.BuiltinSize))
 	}
@@ -324,6 +379,11 @@ func (b *builder) buildSite(httpStmt *conf.Stmt, c *SSLSrv, caches map[string]*t
 			return nil, conf.ErrorfEnd(httpStmt, "%s", err.Error())
 		}
 		o.TicketKeys = append(o.TicketKeys, key)
+	}
+	if c.Stapling.V && !dynamic {
+		if err := b.stapling(c, &o, certs, caches.resolver); err != nil {
+			return nil, err
+		}
 	}
 	return tlsconf.NewSite(o), nil
 }

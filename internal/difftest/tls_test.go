@@ -128,6 +128,7 @@ func testPKI(t *testing.T) map[string]string {
 		ca := mk(caTpl("Diff Root", 1), ecKey(), nil)
 		other := mk(caTpl("Other Root", 2), ecKey(), nil)
 		pkiSet.files["pki/ca.crt"] = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw}))
+		save("ca", ca) // the key signs the OCSP responder's answers (ocsp_test.go)
 		srv := func(serial int64, cn string, key crypto.Signer) made {
 			return mk(&x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
 				DNSNames: []string{cn}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}, key, &ca)

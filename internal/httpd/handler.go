@@ -78,6 +78,7 @@ func NewSnapshot(cfg *config.Config, log *errlog.Logger) (*Snapshot, error) {
 	}
 	s.adhoc = map[string]*upstream.Group{}
 	s.zones = newStatusZones(cfg)
+	s.setTLSLog()
 	return s, nil
 }
 

@@ -80,8 +80,9 @@ func (q *request) sslCheck() bool {
 		q.respondStatus(421)
 		return true
 	}
+	c.SetLogID(q.r.Conn.ID)
 	v := c.ClientVerify()
-	if v.HasCert && v.Code != 0 && (site.Verify != tlsconf.VerifyOptionalNoCA || !v.IssuerOnly()) {
+	if v.Failed() && (site.Verify != tlsconf.VerifyOptionalNoCA || !v.IssuerOnly()) {
 		q.log().Logf(errlog.Info, q.r.Conn.ID, "client SSL certificate verify error: %s while reading client request headers%s", v.LogText(), q.logSuffix())
 		q.respondStatus(495)
 		return true

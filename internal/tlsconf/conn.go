@@ -35,6 +35,7 @@ type Conn struct {
 
 	verifyOnce sync.Once
 	verify     VerifyResult
+	logID      uint64 // the connection's number in the error log (SetLogID)
 
 	// the lists of the client's hello, kept for $ssl_ciphers and
 	// $ssl_curves (slices crypto/tls parsed; named only when asked for)

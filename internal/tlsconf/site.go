@@ -9,7 +9,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"weir/internal/errlog"
 )
 
 // Verify is ssl_verify_client.
@@ -44,6 +47,10 @@ type Options struct {
 	Depth          int
 	PreferServer   bool // ssl_prefer_server_ciphers
 	Reject         bool // ssl_reject_handshake on
+	// Staplers are ssl_stapling's, one per certificate of Certs (nil
+	// for a certificate without stapling).
+	Staplers []*Stapler
+	OCSP     *OCSPOptions // ssl_ocsp; nil when off
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -61,6 +68,9 @@ type Site struct {
 
 	trusted []*x509.Certificate // the certificates of Roots
 
+	ocsp *OCSPOptions
+	log  atomic.Pointer[errlog.Logger] // for OCSP requests (SetLog)
+
 	// opts and certs (the certificates for a hello) let ForHello choose
 	// the TLS 1.2 cipher suite as OpenSSL does.
 	opts  Options
@@ -74,7 +84,7 @@ var alpn = []string{"http/1.1", "http/1.0", "http/0.9"}
 
 // NewSite builds the tls.Config of o.
 func NewSite(o Options) *Site {
-	s := &Site{Reject: o.Reject, Verify: o.Verify, CRLs: o.CRLs, Depth: o.Depth, now: o.Now}
+	s := &Site{Reject: o.Reject, Verify: o.Verify, CRLs: o.CRLs, Depth: o.Depth, now: o.Now, ocsp: o.OCSP}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -113,7 +123,7 @@ func NewSite(o Options) *Site {
 			if err != nil {
 				return nil, err
 			}
-			return pickCertificate(h, list, o), nil
+			return s.staple(h, pickCertificate(h, list, o)), nil
 		},
 	}
 	if o.Verify != VerifyOff {
@@ -352,4 +362,29 @@ func (c *SessionCache) get(id []byte) []byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.m[string(id)]
+}
+
+// SetLog gives the site the error log its OCSP requests write to.
+func (s *Site) SetLog(l *errlog.Logger) { s.log.Store(l) }
+
+// staple adds the OCSP response of cert's stapler, when the client asked
+// for one (status_request); only then is the stapler updated, as OpenSSL
+// calls nginx's status callback only then.
+func (s *Site) staple(h *tls.ClientHelloInfo, cert *tls.Certificate) *tls.Certificate {
+	if len(s.opts.Staplers) == 0 || !slices.Contains(h.Extensions, 5) {
+		return cert
+	}
+	for i := range s.opts.Certs {
+		if &s.opts.Certs[i] != cert || i >= len(s.opts.Staplers) || s.opts.Staplers[i] == nil {
+			continue
+		}
+		b := s.opts.Staplers[i].Staple(s.log.Load())
+		if b == nil {
+			return cert
+		}
+		c := *cert
+		c.OCSPStaple = b
+		return &c
+	}
+	return cert
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"errors"
+	"net"
 	"strconv"
 	"time"
 )
@@ -45,21 +46,35 @@ var verifyTexts = map[int]string{
 type VerifyResult struct {
 	HasCert bool
 	Code    int // 0 = verified
+	// OCSP is ssl_ocsp's failure of a verified chain ("certificate
+	// revoked", ...), "" when its certificates are good or not asked.
+	OCSP string
+
+	chain []*x509.Certificate // the verified chain, trusted one last
 }
+
+// Failed reports whether the certificate was refused, by the chain's
+// check or by ssl_ocsp.
+func (r VerifyResult) Failed() bool { return r.HasCert && (r.Code != 0 || r.OCSP != "") }
 
 // Text is $ssl_client_verify: "NONE", "SUCCESS" or "FAILED:reason".
 func (r VerifyResult) Text() string {
 	switch {
 	case !r.HasCert:
 		return "NONE"
+	case r.Code == 0 && r.OCSP != "":
+		return "FAILED:" + r.OCSP
 	case r.Code == 0:
 		return "SUCCESS"
 	}
 	return "FAILED:" + verifyTexts[r.Code]
 }
 
-// LogText is nginx's "(CODE:TEXT)" of a failure.
+// LogText is nginx's "(CODE:TEXT)" of a failure, or ssl_ocsp's text.
 func (r VerifyResult) LogText() string {
+	if r.Code == 0 && r.OCSP != "" {
+		return r.OCSP
+	}
 	return "(" + strconv.Itoa(r.Code) + ":" + verifyTexts[r.Code] + ")"
 }
 
@@ -82,6 +97,10 @@ func (c *Conn) ClientVerify() VerifyResult {
 			return
 		}
 		c.verify = c.site.check(c.state.PeerCertificates)
+		if c.site.ocsp != nil && c.verify.HasCert && c.verify.Code == 0 {
+			where := " while SSL handshaking, client: " + hostOf(c.RemoteAddr()) + ", server: " + c.LocalAddr().String()
+			c.verify.OCSP = c.site.ocspValidate(c.verify.chain, c.site.log.Load(), c.logID, where)
+		}
 	})
 	return c.verify
 }
@@ -167,6 +186,7 @@ func (s *Site) verifyChain(peer []*x509.Certificate, usage x509.ExtKeyUsage) Ver
 		r.Code = ErrChainTooLong
 		return r
 	}
+	r.chain = chain
 	if len(s.CRLs) > 0 {
 		r.Code = s.checkCRLs(chain, now.Unix())
 	}
@@ -254,4 +274,14 @@ func (s *Site) checkCRL(chain []*x509.Certificate, i int, now int64) int {
 		}
 	}
 	return 0
+}
+
+// SetLogID names the connection in the log lines of its OCSP requests.
+func (c *Conn) SetLogID(id uint64) { c.logID = id }
+
+func hostOf(a net.Addr) string {
+	if t, ok := a.(*net.TCPAddr); ok {
+		return t.IP.String()
+	}
+	return a.String()
 }
