@@ -84,6 +84,7 @@ func defaultLoc() *Loc {
 		Addition:             defaultAddition(),
 		Browser:              defaultBrowser(),
 		Gunzip:               Def(false),
+		MP4:                  defaultMP4(),
 		Trailers:             Def([]*AddHeader(nil)),
 	}
 }

@@ -267,6 +267,7 @@ type Loc struct {
 	Browser BrowserLoc // ngx_http_browser_module
 	Status  StatusLoc  // status_zone, api
 	Gunzip  Opt[bool]  // gunzip
+	MP4     MP4Loc     // ngx_http_mp4_module
 
 	// Handler is the content handler stub_status or empty_gif set at
 	// this level (HandlerStubStatus, HandlerEmptyGIF); not inherited.

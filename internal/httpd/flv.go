@@ -22,14 +22,6 @@ var flvHeader = []byte("FLV\x01\x05\x00\x00\x00\x09\x00\x00\x00\x00")
 // reports whether it finished the request; a URI ending in "/" or a
 // path that is no regular file is left to the next handlers.
 func (q *request) flv() bool {
-	if q.method != "GET" && q.method != "HEAD" {
-		q.discardSpecial()
-		q.respondStatus(405)
-		return true
-	}
-	if strings.HasSuffix(q.uri, "/") {
-		return false
-	}
 	f, fi, declined := q.openStream()
 	if f == nil {
 		return !declined
@@ -47,11 +39,20 @@ func (q *request) flv() bool {
 }
 
 // openStream opens the file of the URI for flv and mp4 after discarding
-// the request body, answering the failures as they do (404, 403, 500,
-// logged as the static module logs them). With f nil, the request was
-// answered, or, when declined, the path is no regular file and is left
-// to the next handlers (NGX_DECLINED).
+// the request body, answering as they do a method other than GET and
+// HEAD (405) and the failures (404, 403, 500, logged as the static
+// module logs them). With f nil, the request was answered, or, when
+// declined, the URI ends in "/" or the path is no regular file, and the
+// next handlers have it (NGX_DECLINED).
 func (q *request) openStream() (f *os.File, fi fs.FileInfo, declined bool) {
+	if q.method != "GET" && q.method != "HEAD" {
+		q.discardSpecial()
+		q.respondStatus(405)
+		return nil, nil, false
+	}
+	if strings.HasSuffix(q.uri, "/") {
+		return nil, nil, true
+	}
 	if code := q.discardBody(); code != 0 {
 		q.respondStatus(code)
 		return nil, nil, false

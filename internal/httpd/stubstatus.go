@@ -25,6 +25,8 @@ func (q *request) moduleContent() bool {
 		q.apiHandler()
 	case config.HandlerFLV:
 		return q.flv()
+	case config.HandlerMP4:
+		return q.mp4()
 	case config.HandlerEmptyGIF:
 		// ngx_http_empty_gif_handler: a fixed date, 28 Sep 1970
 		q.sendMemory("image/gif", emptyGIF, 23349600)
