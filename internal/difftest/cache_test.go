@@ -209,6 +209,7 @@ server {
 			get("zone from a variable: unknown", "/var/z?zone=nope"),
 			get("cache off", "/off/x"),
 			get("cache off again", "/off/x"),
+			get("cache off: a 404 keeps its last-modified", "/off/s404/x"),
 			get("ranges", "/a/ranges/x", "Range: bytes=0-3"),
 			get("ranges from the cache", "/a/ranges/x", "Range: bytes=2-5"),
 			get("no ranges without accept-ranges", "/a/x", "Range: bytes=0-3"),

@@ -1028,14 +1028,6 @@ func (q *request) cacheNoBody() {
 	}
 }
 
-// cacheKeepsLastModified reports whether an upstream's Last-Modified
-// goes to the client with a status other than 200, 206 and 304: nginx
-// keeps it on a response that may be cached.
-func (q *request) cacheKeepsLastModified() bool {
-	cs := q.px.cs
-	return cs != nil && cs.cacheable
-}
-
 // cacheUseStale is the *_cache_use_stale answer for a failure: the
 // expired entry's file is served with STALE when the condition is
 // listed; it reports whether it was.

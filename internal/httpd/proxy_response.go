@@ -215,10 +215,6 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 			v, _ = q.rewriteRedirect(x.Name, v)
 		case httpcore.EqualFold(x.Name, "set-cookie"):
 			v = q.rewriteCookie(v)
-		case httpcore.EqualFold(x.Name, "last-modified"):
-			if h.Status != 200 && h.Status != 206 && h.Status != 304 && !q.cacheKeepsLastModified() {
-				continue
-			}
 		}
 		w.Header = append(w.Header, httpcore.Header{Name: x.Name, Value: v})
 	}
