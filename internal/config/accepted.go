@@ -149,16 +149,6 @@ func setOpenFileCache(log bool) func(*builder, *conf.Stmt) error {
 	}
 }
 
-// setStoreAccess is ngx_conf_set_access_slot: up to three of user:,
-// group: and all: followed by "rw" or "r".
-func setStoreAccess(b *builder, s *conf.Stmt) error {
-	if !b.once(s) {
-		return duplicate(s)
-	}
-	_, err := parseAccess(s)
-	return err
-}
-
 // minPoolSize and poolAlignment are nginx's NGX_MIN_POOL_SIZE and
 // NGX_POOL_ALIGNMENT on a 64-bit build.
 const (

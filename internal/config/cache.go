@@ -77,6 +77,23 @@ type CacheConf struct {
 	ConvertHead      Opt[bool]
 	Bypass           Opt[[]*vars.Value]
 	NoCache          Opt[[]*vars.Value]
+
+	// *_store and *_store_access, kept with the cache settings as
+	// ngx_http_upstream_conf_t keeps them: a level may not have both
+	Store       Opt[Store]
+	StoreAccess Opt[uint32] // the stored file's mode, 0600
+
+	// the level's *_cache was made off by its *_store (or the other way
+	// round), which nginx does at the merge: the directive may still
+	// come, to be refused as incompatible rather than a duplicate
+	offByStore, offByCache bool
+}
+
+// Store is a *_store other than off: the file the URI maps to under the
+// root (Path nil), or the one Path names.
+type Store struct {
+	On   bool
+	Path *vars.Value
 }
 
 // defaultCacheConf holds ngx_http_*_merge_loc_conf's cache defaults; the
@@ -98,6 +115,8 @@ func defaultCacheConf() CacheConf {
 		ConvertHead:      Def(true),
 		Bypass:           Def([]*vars.Value(nil)),
 		NoCache:          Def([]*vars.Value(nil)),
+		Store:            Def(Store{}),
+		StoreAccess:      Def(uint32(0o600)),
 	}
 }
 
@@ -124,6 +143,8 @@ func cacheRows(prefix string, uc ucOf, next map[string]NextUpstream) map[string]
 		"cache_background_update": {Args: Flag, Set: flagSlot(func(b *builder) *Opt[bool] { return &cc(b).BackgroundUpdate })},
 		"cache_bypass":            {Args: OneMore, Set: predicatesSlot(func(b *builder) *Opt[[]*vars.Value] { return &cc(b).Bypass })},
 		"no_cache":                {Args: OneMore, Set: predicatesSlot(func(b *builder) *Opt[[]*vars.Value] { return &cc(b).NoCache })},
+		"store":                   {Args: Take1, Set: setStore(prefix, cc)},
+		"store_access":            {Args: Take123, Set: accessSlot(func(b *builder) *Opt[uint32] { return &cc(b).StoreAccess })},
 	}
 }
 
@@ -132,14 +153,22 @@ func cacheRows(prefix string, uc ucOf, next map[string]NextUpstream) map[string]
 // with variables naming a zone per request.
 func setCache(prefix string, cc func(b *builder) *CacheConf) setter {
 	return func(b *builder, s *conf.Stmt) error {
-		o := &cc(b).Cache
-		if o.Set {
+		c := cc(b)
+		o := &c.Cache
+		if o.Set && !c.offByStore {
 			return duplicate(s)
 		}
+		c.offByStore = false
 		a := s.Args[0]
 		if a == "off" {
 			*o = Def[*CacheRef](nil)
 			return nil
+		}
+		if c.Store.Set && c.Store.V.On {
+			return conf.Errorf(s, "\"%s\" directive is incompatible with \"%s_store\"", s.Name, prefix)
+		}
+		if !c.Store.Set {
+			c.Store, c.offByCache = Def(Store{}), true
 		}
 		ref := &CacheRef{Name: a, stmt: s}
 		if strings.Contains(a, "$") {
@@ -156,6 +185,42 @@ func setCache(prefix string, cc func(b *builder) *CacheConf) setter {
 			}
 		}
 		*o = Def(ref)
+		return nil
+	}
+}
+
+// setStore is ngx_http_proxy_store and its siblings: off, on (the file
+// the URI maps to) or a path with variables; not on a level with a cache.
+// nginx's merge then turns the level's cache off (and a cache's level's
+// store): here each directive does it to the other, unless set.
+func setStore(prefix string, cc func(b *builder) *CacheConf) setter {
+	return func(b *builder, s *conf.Stmt) error {
+		c := cc(b)
+		o := &c.Store
+		if o.Set && !c.offByCache {
+			return duplicate(s)
+		}
+		c.offByCache = false
+		a := s.Args[0]
+		if a == "off" {
+			*o = Def(Store{})
+			return nil
+		}
+		if c.Cache.Set && c.Cache.V != nil {
+			return conf.Errorf(s, "\"%s\" directive is incompatible with \"%s_cache\"", s.Name, prefix)
+		}
+		st := Store{On: true}
+		if a != "on" {
+			v, err := b.compile(s, a)
+			if err != nil {
+				return err
+			}
+			st.Path = v
+		}
+		*o = Def(st)
+		if !c.Cache.Set {
+			c.Cache, c.offByStore = Def[*CacheRef](nil), true
+		}
 		return nil
 	}
 }

@@ -40,9 +40,7 @@ var upstreamSuffixes = []string{
 	"pass_header", "hide_header", "ignore_headers",
 }
 
-// cacheSuffixes are the cache and store directives of those modules
-// (*_store is not implemented: a configuration that relies on it fails
-// to load instead of running without it).
+// cacheSuffixes are the cache and store directives of those modules.
 var cacheSuffixes = []string{
 	"store", "store_access", "cache", "cache_path", "cache_key", "cache_valid",
 	"cache_min_uses", "cache_max_range_offset", "cache_use_stale", "cache_methods",
@@ -91,9 +89,6 @@ func sharedRows(prefix string, uc ucOf, next map[string]NextUpstream, suffixes .
 		"hide_header":           {Args: Take1, Set: headerListSetter(uc, true)},
 		"ignore_headers":        {Args: OneMore, Set: bitmaskSlot(func(b *builder) *Opt[IgnoreHeaders] { return &uc(b).IgnoreHeaders }, ignoreHeaderNames)},
 		"param":                 {Args: Take23, Set: paramSetter(uc)},
-
-		"store":        {Args: Take1, Set: offOrRefuse},
-		"store_access": {Args: Take123, Set: setStoreAccess},
 	}
 	for k, d := range cacheRows(prefix, uc, next) {
 		rows[k] = d

@@ -53,6 +53,20 @@ def application(env, start_response):
     return [body]
 `
 
+// countPHPPool is the backends hook of countPHP: a PHP-FPM pool per
+// server under test, counting in a directory of its own.
+func countPHPPool(t *testing.T, name string) []string {
+	addr := deadAddr(t)
+	startFPMPool(t, addr, "env[COUNTDIR] = "+t.TempDir()+"\n")
+	return []string{addr}
+}
+
+// countWSGIApp is the backends hook of countWSGI under uWSGI, on the
+// socket of socketOpt (--uwsgi-socket, --scgi-socket).
+func countWSGIApp(socketOpt string) func(t *testing.T, name string) []string {
+	return func(t *testing.T, name string) []string { return []string{startWSGIApp(t, socketOpt, countWSGI)} }
+}
+
 // gatewayCacheCases are the cases every gateway module's cache runs.
 var gatewayCacheCases = []tc{
 	get("miss", "/c/x"),
@@ -128,15 +142,11 @@ func TestFastCGICache(t *testing.T) {
 		get("if-none-match on a hit 304", "/c/lm/x", "If-None-Match: \"v1\""),
 	)
 	runSite(t, &site{
-		files: map[string]string{"count.php": countPHP},
-		backends: func(t *testing.T, name string) []string {
-			addr := deadAddr(t)
-			startFPMPool(t, addr, "env[COUNTDIR] = "+t.TempDir()+"\n")
-			return []string{addr}
-		},
-		after: sameCacheFiles("cache"),
-		http:  gatewayCacheSite("fastcgi", params),
-		cases: cases,
+		files:    map[string]string{"count.php": countPHP},
+		backends: countPHPPool,
+		after:    sameCacheFiles("cache"),
+		http:     gatewayCacheSite("fastcgi", params),
+		cases:    cases,
 	})
 }
 
@@ -151,7 +161,7 @@ func wsgiCacheTest(t *testing.T, module, socketOpt, params string) {
 		t.Skip("nginx is not installed")
 	}
 	runSite(t, &site{
-		backends: func(t *testing.T, name string) []string { return []string{startWSGIApp(t, socketOpt, countWSGI)} },
+		backends: countWSGIApp(socketOpt),
 		after:    sameCacheFiles("cache"),
 		http:     gatewayCacheSite(module, params),
 		cases:    gatewayCacheCases,

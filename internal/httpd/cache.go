@@ -1013,8 +1013,14 @@ func (q *request) cacheCommit() {
 // written to its file as they pass.
 func (q *request) bodyNext(b *upBody, buf []byte) ([]byte, bodyEnd) {
 	out, end := q.bodyNextRaw(b, buf)
-	if cs := q.px.cs; cs != nil && cs.tmp != nil && (len(out) > 0 || end != bodyMore) {
+	if len(out) == 0 && end == bodyMore {
+		return out, end
+	}
+	if cs := q.px.cs; cs != nil && cs.tmp != nil {
 		q.cacheBody(out, end)
+	}
+	if q.px.store != nil {
+		q.storeBody(out, end)
 	}
 	return out, end
 }
@@ -1026,6 +1032,7 @@ func (q *request) cacheNoBody() {
 	if cs := q.px.cs; cs != nil && cs.tmp != nil {
 		q.cacheCommit()
 	}
+	q.storeNoBody()
 }
 
 // cacheUseStale is the *_cache_use_stale answer for a failure: the

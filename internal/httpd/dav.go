@@ -200,7 +200,7 @@ func (q *request) davReadBody() (string, bool) {
 // failure at crit.
 func (q *request) davUnlink(name string) {
 	if err := os.Remove(name); err != nil {
-		q.log().Logf(errlog.Crit, q.r.Conn.ID, "unlink() \"%s\" failed %s%s", name, errlog.SysError(err), q.logSuffix())
+		q.log().Logf(errlog.Crit, q.r.Conn.ID, "unlink() \"%s\" failed %s%s", name, errlog.SysError(err), q.fileLogSuffix())
 	}
 }
 
@@ -218,7 +218,7 @@ func (q *request) davRename(src, dst string, access, pathAccess uint32, mtime in
 		q.davUnlink(src)
 	}
 	if err != errLogged {
-		q.log().Logf(errlog.Crit, q.r.Conn.ID, "rename() \"%s\" to \"%s\" failed %s%s", src, dst, errlog.SysError(err), q.logSuffix())
+		q.log().Logf(errlog.Crit, q.r.Conn.ID, "rename() \"%s\" to \"%s\" failed %s%s", src, dst, errlog.SysError(err), q.fileLogSuffix())
 	}
 	return false
 }
@@ -229,17 +229,17 @@ var errLogged = errors.New("logged")
 func (q *request) davRenameTry(src, dst string, access, pathAccess uint32, mtime int64, createPath bool) error {
 	if access != 0 {
 		if err := os.Chmod(src, os.FileMode(access)); err != nil {
-			q.log().Logf(errlog.Crit, q.r.Conn.ID, "chmod() \"%s\" failed %s%s", src, errlog.SysError(err), q.logSuffix())
+			q.log().Logf(errlog.Crit, q.r.Conn.ID, "chmod() \"%s\" failed %s%s", src, errlog.SysError(err), q.fileLogSuffix())
 			return errLogged
 		}
 	}
 	if mtime != -1 {
 		if err := davSetTime(src, mtime); err != nil {
-			q.log().Logf(errlog.Crit, q.r.Conn.ID, "utimes() \"%s\" failed %s%s", src, errlog.SysError(err), q.logSuffix())
+			q.log().Logf(errlog.Crit, q.r.Conn.ID, "utimes() \"%s\" failed %s%s", src, errlog.SysError(err), q.fileLogSuffix())
 			return errLogged
 		}
 	}
-	err := os.Rename(src, dst)
+	err := syscall.Rename(src, dst)
 	if err == nil {
 		return nil
 	}
@@ -248,10 +248,10 @@ func (q *request) davRenameTry(src, dst string, access, pathAccess uint32, mtime
 			return err
 		}
 		if cerr := createFullPath(dst, dirAccess(pathAccess)); cerr != nil {
-			q.log().Logf(errlog.Crit, q.r.Conn.ID, "mkdir() \"%s\" failed %s%s", dst, errlog.SysError(cerr), q.logSuffix())
+			q.log().Logf(errlog.Crit, q.r.Conn.ID, "mkdir() \"%s\" failed %s%s", dst, errlog.SysError(cerr), q.fileLogSuffix())
 			return errLogged
 		}
-		if err = os.Rename(src, dst); err == nil {
+		if err = syscall.Rename(src, dst); err == nil {
 			return nil
 		}
 	}
@@ -263,13 +263,13 @@ func (q *request) davRenameTry(src, dst string, access, pathAccess uint32, mtime
 	if !q.davCopyFile(src, tmp, access, mtime) {
 		return errLogged
 	}
-	if err := os.Rename(tmp, dst); err != nil {
-		q.log().Logf(errlog.Crit, q.r.Conn.ID, "rename() \"%s\" to \"%s\" failed %s%s", tmp, dst, errlog.SysError(err), q.logSuffix())
+	if err := syscall.Rename(tmp, dst); err != nil {
+		q.log().Logf(errlog.Crit, q.r.Conn.ID, "rename() \"%s\" to \"%s\" failed %s%s", tmp, dst, errlog.SysError(err), q.fileLogSuffix())
 		q.davUnlink(tmp)
 		return errLogged
 	}
 	if err := os.Remove(src); err != nil {
-		q.log().Logf(errlog.Crit, q.r.Conn.ID, "unlink() \"%s\" failed %s%s", src, errlog.SysError(err), q.logSuffix())
+		q.log().Logf(errlog.Crit, q.r.Conn.ID, "unlink() \"%s\" failed %s%s", src, errlog.SysError(err), q.fileLogSuffix())
 	}
 	return nil
 }
@@ -311,38 +311,38 @@ func createFullPath(name string, access uint32) error {
 func (q *request) davCopyFile(from, to string, access uint32, mtime int64) bool {
 	in, err := os.Open(from)
 	if err != nil {
-		q.log().Logf(errlog.Crit, q.r.Conn.ID, "open() \"%s\" failed %s%s", from, errlog.SysError(err), q.logSuffix())
+		q.log().Logf(errlog.Crit, q.r.Conn.ID, "open() \"%s\" failed %s%s", from, errlog.SysError(err), q.fileLogSuffix())
 		return false
 	}
 	defer in.Close()
 	fi, err := in.Stat()
 	if err != nil {
-		q.log().Logf(errlog.Crit, q.r.Conn.ID, "fstat() \"%s\" failed %s%s", from, errlog.SysError(err), q.logSuffix())
+		q.log().Logf(errlog.Crit, q.r.Conn.ID, "fstat() \"%s\" failed %s%s", from, errlog.SysError(err), q.fileLogSuffix())
 		return false
 	}
 	size := fi.Size()
 	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, os.FileMode(access))
 	if err != nil {
-		q.log().Logf(errlog.Crit, q.r.Conn.ID, "open() \"%s\" failed %s%s", to, errlog.SysError(err), q.logSuffix())
+		q.log().Logf(errlog.Crit, q.r.Conn.ID, "open() \"%s\" failed %s%s", to, errlog.SysError(err), q.fileLogSuffix())
 		return false
 	}
 	ok := true
 	n, err := io.CopyN(out, in, size)
 	switch {
 	case err == io.EOF:
-		q.log().Logf(errlog.Alert, q.r.Conn.ID, "read() has read only %d of %d from %s%s", n, size, from, q.logSuffix())
+		q.log().Logf(errlog.Alert, q.r.Conn.ID, "read() has read only %d of %d from %s%s", n, size, from, q.fileLogSuffix())
 		ok = false
 	case err != nil:
-		q.log().Logf(errlog.Crit, q.r.Conn.ID, "write() \"%s\" failed %s%s", to, errlog.SysError(err), q.logSuffix())
+		q.log().Logf(errlog.Crit, q.r.Conn.ID, "write() \"%s\" failed %s%s", to, errlog.SysError(err), q.fileLogSuffix())
 		ok = false
 	case mtime != -1:
 		if err := davSetTime(to, mtime); err != nil {
-			q.log().Logf(errlog.Alert, q.r.Conn.ID, "utimes() \"%s\" failed %s%s", to, errlog.SysError(err), q.logSuffix())
+			q.log().Logf(errlog.Alert, q.r.Conn.ID, "utimes() \"%s\" failed %s%s", to, errlog.SysError(err), q.fileLogSuffix())
 			ok = false
 		}
 	}
 	if err := out.Close(); err != nil {
-		q.log().Logf(errlog.Alert, q.r.Conn.ID, "close() \"%s\" failed %s%s", to, errlog.SysError(err), q.logSuffix())
+		q.log().Logf(errlog.Alert, q.r.Conn.ID, "close() \"%s\" failed %s%s", to, errlog.SysError(err), q.fileLogSuffix())
 	}
 	return ok
 }

@@ -62,7 +62,8 @@ type proxyState struct {
 	bodyStarted bool // streaming began: no other server can get the request
 	bodyRead    bool // body is the client's, read in full (not proxy_set_body's)
 
-	cs *cacheState // the upstream cache, when *_cache is on
+	cs    *cacheState // the upstream cache, when *_cache is on
+	store *storeState // the temp file of an answer *_store saves
 
 	duplex *duplexBody // grpc: the body still on its way while the answer is read
 
@@ -85,6 +86,9 @@ func (px *proxyState) release() {
 	px.body.close()
 	if px.cs != nil {
 		px.cs.release()
+	}
+	if px.store != nil {
+		px.store.discard()
 	}
 	hbuf, reqHead, mem, tr, gw, fields := px.hbuf, px.reqHead, px.body.mem, px.trailers, px.gw, px.head.Headers
 	*px = proxyState{hbuf: hbuf, reqHead: reqHead[:0], trailers: tr[:0]}
@@ -290,7 +294,7 @@ func (q *request) proxyAttempts() {
 				tries--
 				continue
 			}
-			if !uc.IgnoreClientAbort.V && q.main == nil && px.st.headerTime > clientCheckAfter && q.r.ClientGone() {
+			if !q.keepsUpstream() && q.main == nil && px.st.headerTime > clientCheckAfter && q.r.ClientGone() {
 				// ngx_http_upstream_check_broken_connection: the client
 				// left while the upstream was thinking
 				q.log().Logf(errlog.Info, q.r.Conn.ID, "client prematurely closed connection, so upstream connection is closed too%s%s", px.action, q.logSuffix())

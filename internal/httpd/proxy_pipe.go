@@ -1,7 +1,6 @@
 package httpd
 
 import (
-	"errors"
 	"math/bits"
 	"os"
 	"sync"
@@ -277,7 +276,7 @@ func (q *request) pipeRoom(p *eventPipe) ([]byte, pipeStop) {
 	for {
 		if p.failed {
 			p.mu.Unlock()
-			if !q.px.uc.IgnoreClientAbort.V {
+			if !q.keepsUpstream() {
 				return nil, pipeClientGone
 			}
 			return p.ring, pipeGo
@@ -393,14 +392,8 @@ func (q *request) pipeSpill(p *eventPipe) bool {
 func (q *request) spillWrite(p *eventPipe, start, k int) bool {
 	px := q.px
 	if p.file == nil {
-		f, err := createTempFile(px.uc.TempPath.V, px.uc.TempLevels.V)
-		if err != nil {
-			name := px.uc.TempPath.V
-			var pe *os.PathError
-			if errors.As(err, &pe) {
-				name = pe.Path
-			}
-			q.log().Logf(errlog.Crit, q.r.Conn.ID, "open() \"%s\" failed %s%s%s", name, errlog.SysError(err), px.action, q.logSuffix())
+		f := q.upstreamTempFile()
+		if f == nil {
 			return false
 		}
 		// nothing keeps the file: its name goes at once (nginx's
@@ -524,7 +517,7 @@ func (q *request) spoolSync(peer *upstream.Peer, b *upBody, p *eventPipe) bool {
 			}
 		}
 		p.n = 0
-		if !clientOK && !uc.IgnoreClientAbort.V {
+		if !clientOK && !q.keepsUpstream() {
 			q.finishUpstream(peer, false, q.upLength(b))
 			return true
 		}

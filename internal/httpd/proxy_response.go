@@ -268,6 +268,7 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 	// (ngx_http_upstream_process_trailers, for grpc's pass_trailers)
 	q.passTrailers = px.tr == &grpcTransport && w.ContentLength < 0
 	q.cacheDecide(buffering)
+	q.storeStart(buffering)
 	q.prepareHeader()
 	if q.cacheServeBody() {
 		return
@@ -720,7 +721,7 @@ func (q *request) passBody(peer *upstream.Peer, b *upBody) {
 				clientOK = false
 			}
 		}
-		if !clientOK && !q.px.uc.IgnoreClientAbort.V {
+		if !clientOK && !q.keepsUpstream() {
 			// the client is gone: nginx stops reading the upstream
 			q.finishUpstream(peer, false, q.upLength(b))
 			return
