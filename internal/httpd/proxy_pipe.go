@@ -400,7 +400,9 @@ func (q *request) spillWrite(p *eventPipe, start, k int) bool {
 		// non-persistent temp file), the descriptor serves until the
 		// end of the request
 		os.Remove(f.Name())
-		q.log().Logf(errlog.Warn, q.r.Conn.ID, "an upstream response is buffered to a temporary file %s%s%s", f.Name(), px.action, q.logSuffix())
+		if !q.pipeCacheable() {
+			q.log().Logf(errlog.Warn, q.r.Conn.ID, "an upstream response is buffered to a temporary file %s%s%s", f.Name(), px.action, q.logSuffix())
+		}
 		p.file = f
 	}
 	off := p.fw

@@ -48,6 +48,14 @@ func (q *request) keepsUpstream() bool {
 	return q.px.uc.IgnoreClientAbort.V || q.storing()
 }
 
+// pipeCacheable is the event pipe's p->cacheable (u->cacheable ||
+// u->store): its temp file is the cache's or the store's, and nginx does
+// not warn that the answer is buffered to it.
+func (q *request) pipeCacheable() bool {
+	cs := q.px.cs
+	return q.storing() || cs != nil && cs.cacheable
+}
+
 // storeStart readies the store of an answer read with buffering on.
 func (q *request) storeStart(buffering bool) {
 	if q.storing() && buffering && !q.headerOnly {
