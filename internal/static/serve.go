@@ -241,7 +241,7 @@ func contentRange(start, end, size int64) string {
 // multipart sends a multipart/byteranges response as
 // ngx_http_range_multipart_header and the range body filter build it:
 // each part is CRLF "--BOUNDARY" CRLF, "Content-Type: TYPE" CRLF (when
-// the file has a type), "Content-Range: bytes S-E/SIZE" CRLF CRLF and
+// the response has a type; its charset too), "Content-Range: bytes S-E/SIZE" CRLF CRLF and
 // the data; the body ends with CRLF "--BOUNDARY--" CRLF. The boundary is
 // the next boundary number printed as 20 zero-padded digits.
 func multipart(w *httpcore.Response, out responder, f *os.File, head bool, ranges []byteRange, size int64, opt *Options) (int, error) {
@@ -252,14 +252,17 @@ func multipart(w *httpcore.Response, out responder, f *os.File, head bool, range
 	var bbuf [20]byte
 	boundary := appendPad(bbuf[:0], int64(next()), 20, '0')
 
-	// The part header up to the range numbers.
-	part := make([]byte, 0, 96+len(opt.ContentType))
+	// The part header up to the range numbers. The type is the one the
+	// header filters before the range filter left, the charset filter's
+	// "; charset=..." included.
+	ct := w.ContentType
+	part := make([]byte, 0, 96+len(ct))
 	part = append(part, "\r\n--"...)
 	part = append(part, boundary...)
 	part = append(part, "\r\n"...)
-	if opt.ContentType != "" {
+	if ct != "" {
 		part = append(part, "Content-Type: "...)
-		part = append(part, opt.ContentType...)
+		part = append(part, ct...)
 		part = append(part, "\r\n"...)
 	}
 	part = append(part, "Content-Range: bytes "...)

@@ -1,0 +1,425 @@
+package difftest
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The configurations people deploy, as the tutorials and the frameworks'
+// documentation give them, with the requests browsers, curl and load
+// balancers' health checkers send.
+
+// frontPHP is a framework's front controller: it prints what routing
+// sees, redirects /old-post, answers 404 for /nothing.
+const frontPHP = `<?php
+$u = $_SERVER["REQUEST_URI"];
+if (strncmp($u, "/old-post", 9) == 0) { header("Location: http://" . $_SERVER["HTTP_HOST"] . "/new-post/", true, 301); exit; }
+if (strncmp($u, "/nothing", 8) == 0) { http_response_code(404); echo "app 404\n"; exit; }
+echo "front uri=", $u, " qs=", $_SERVER["QUERY_STRING"], " script=", $_SERVER["SCRIPT_NAME"],
+  " self=", $_SERVER["PHP_SELF"], " pi=", $_SERVER["PATH_INFO"] ?? "unset", " host=", $_SERVER["HTTP_HOST"] ?? "unset",
+  " sn=", $_SERVER["SERVER_NAME"], " get=", json_encode($_GET), " method=", $_SERVER["REQUEST_METHOD"], "\n";
+if ($_POST) { echo "post=", json_encode($_POST), "\n"; }
+`
+
+// copyParams puts weir's fastcgi_params and uwsgi_params next to the
+// configuration, for "include fastcgi_params;".
+func copyParams(t *testing.T, root string) {
+	for _, f := range []string{"fastcgi_params", "uwsgi_params"} {
+		b, err := os.ReadFile(filepath.Join("../../conf", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(filepath.Dir(root), "conf", f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestRealWorldPHP runs WordPress's, Laravel's and Drupal's recommended
+// server blocks against one PHP-FPM pool, as name-based virtual hosts.
+func TestRealWorldPHP(t *testing.T) {
+	if nginxBin == "" {
+		t.Skip("nginx is not installed")
+	}
+	fpm := deadAddr(t)
+	startFPMPool(t, fpm, "")
+	files := map[string]string{
+		"wp/index.php":                        frontPHP,
+		"wp/wp-login.php":                     frontPHP,
+		"wp/wp-admin/index.php":               frontPHP,
+		"wp/wp-content/uploads/evil.php":      "<?php echo 'evil';",
+		"wp/wp-content/uploads/pic.png":       "PNG",
+		"wp/wp-content/themes/t/style.css":    "body { color: red }\n",
+		"wp/.htaccess":                        "deny\n",
+		"wp/readme.html":                      "<p>readme</p>\n",
+		"lv/public/index.php":                 frontPHP,
+		"lv/public/robots.txt":                "User-agent: *\n",
+		"lv/public/css/app.css":               "a{}\n",
+		"lv/public/.env":                      "APP_KEY=x\n",
+		"lv/public/.well-known/security.txt":  "Contact: x\n",
+		"dr/index.php":                        frontPHP,
+		"dr/update.php":                       frontPHP,
+		"dr/core/install.php":                 frontPHP,
+		"dr/sites/default/files/a.txt":        "file\n",
+		"dr/sites/default/files/x.php":        "<?php echo 'x';",
+		"dr/sites/default/files/styles/s.png": "PNG",
+		"dr/sites/default/private/p.txt":      "private\n",
+		"dr/misc/drupal.js":                   "js\n",
+		"dr/CHANGELOG.txt":                    "changes\n",
+		"dr/vendor/autoload.php":              "<?php echo 'vendor';",
+		"dr/.git/HEAD":                        "ref\n",
+	}
+	runSite(t, &site{
+		files:    files,
+		setup:    copyParams,
+		backends: func(*testing.T, string) []string { return []string{fpm} },
+		http: `
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name wp.test www.wp.test;
+        root {{ROOT}}/wp;
+        index index.php index.html;
+        client_max_body_size 2k;
+        location = /favicon.ico { log_not_found off; access_log off; }
+        location = /robots.txt { allow all; log_not_found off; access_log off; }
+        location / { try_files $uri $uri/ /index.php?$args; }
+        location ~* /(?:uploads|files)/.*\.php$ { deny all; }
+        location ~ \.php$ {
+            try_files $uri =404;
+            fastcgi_split_path_info ^(.+\.php)(/.+)$;
+            include fastcgi_params;
+            fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+            fastcgi_index index.php;
+            fastcgi_intercept_errors on;
+            fastcgi_pass {{B0}};
+        }
+        location ~* \.(js|css|png|jpg|jpeg|gif|ico)$ { expires max; log_not_found off; }
+        location ~ /\.ht { deny all; }
+    }
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name lv.test;
+        root {{ROOT}}/lv/public;
+        add_header X-Frame-Options "SAMEORIGIN";
+        add_header X-Content-Type-Options "nosniff";
+        index index.php;
+        charset utf-8;
+        location / { try_files $uri $uri/ /index.php?$query_string; }
+        location = /favicon.ico { access_log off; log_not_found off; }
+        location = /robots.txt  { access_log off; log_not_found off; }
+        error_page 404 /index.php;
+        location ~ \.php$ {
+            fastcgi_pass {{B0}};
+            fastcgi_param SCRIPT_FILENAME $realpath_root$fastcgi_script_name;
+            include fastcgi_params;
+        }
+        location ~ /\.(?!well-known).* { deny all; }
+    }
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name dr.test;
+        root {{ROOT}}/dr;
+        location = /favicon.ico { log_not_found off; access_log off; }
+        location = /robots.txt { allow all; log_not_found off; access_log off; }
+        location ~* \.(txt|log)$ { allow 192.168.0.0/16; deny all; }
+        location ~ \..*/.*\.php$ { return 403; }
+        location ~ ^/sites/.*/private/ { return 403; }
+        location ~ ^/sites/[^/]+/files/.*\.php$ { deny all; }
+        location ~* ^/.well-known/ { allow all; }
+        location ~ (^|/)\. { return 403; }
+        location / { try_files $uri /index.php?$query_string; }
+        location @rewrite { rewrite ^ /index.php; }
+        location ~ /vendor/.*\.php$ { deny all; return 404; }
+        location ~ '\.php$|^/update.php' {
+            fastcgi_split_path_info ^(.+?\.php)(|/.*)$;
+            try_files $fastcgi_script_name =404;
+            include fastcgi_params;
+            fastcgi_param HTTP_PROXY "";
+            fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+            fastcgi_param PATH_INFO $fastcgi_path_info;
+            fastcgi_param QUERY_STRING $query_string;
+            fastcgi_intercept_errors on;
+            fastcgi_pass {{B0}};
+        }
+        location ~ ^/sites/.*/files/styles/ { try_files $uri @rewrite; }
+        location ~ ^(/[a-z\-]+)?/system/files/ { try_files $uri /index.php?$query_string; }
+        location ~* \.(js|css|png|jpg|jpeg|gif|ico|svg)$ { try_files $uri @rewrite; expires max; log_not_found off; }
+    }`,
+		cases: []tc{
+			get("wp home", "/", "Host: wp.test"),
+			req("wp home head", "HEAD", "/", "Host: wp.test"),
+			get("wp query", "/?p=1&preview=true", "Host: wp.test"),
+			get("wp pretty permalink", "/hello-world/", "Host: wp.test"),
+			get("wp permalink with args", "/2024/03/hello-world/?utm_source=x&a[]=1", "Host: www.wp.test"),
+			get("wp utf-8 permalink", "/%E2%9C%93-check/", "Host: wp.test"),
+			get("wp encoded space", "/a%20b/?q=a+b", "Host: wp.test"),
+			get("wp app redirect", "/old-post/", "Host: wp.test"),
+			get("wp app 404 intercepted", "/nothing/here", "Host: wp.test"),
+			get("wp admin dir", "/wp-admin", "Host: wp.test"),
+			get("wp admin index", "/wp-admin/?x=1", "Host: wp.test"),
+			get("wp login", "/wp-login.php?action=lostpassword", "Host: wp.test"),
+			postBody("wp login post", "/wp-login.php", "log=admin&pwd=secret", "Host: wp.test", "Content-Type: application/x-www-form-urlencoded"),
+			postBody("wp post too large", "/wp-login.php", strings.Repeat("a=1&", 1000), "Host: wp.test", "Content-Type: application/x-www-form-urlencoded"),
+			get("wp missing php", "/xmlrpc2.php", "Host: wp.test"),
+			get("wp php path info", "/index.php/feed/", "Host: wp.test"),
+			get("wp upload php denied", "/wp-content/uploads/evil.php", "Host: wp.test"),
+			get("wp upload png", "/wp-content/uploads/pic.png", "Host: wp.test"),
+			get("wp theme css", "/wp-content/themes/t/style.css", "Host: wp.test"),
+			get("wp css range", "/wp-content/themes/t/style.css", "Host: wp.test", "Range: bytes=0-3"),
+			get("wp css not modified", "/wp-content/themes/t/style.css", "Host: wp.test", "If-Modified-Since: Tue, 05 Mar 2024 06:07:08 GMT"),
+			get("wp missing css", "/wp-content/themes/t/missing.css", "Host: wp.test"),
+			get("wp htaccess", "/.htaccess", "Host: wp.test"),
+			get("wp favicon", "/favicon.ico", "Host: wp.test"),
+			get("wp robots", "/robots.txt", "Host: wp.test"),
+			get("wp static html", "/readme.html", "Host: wp.test"),
+			get("lv home", "/", "Host: lv.test"),
+			get("lv route", "/users/42?sort=name", "Host: lv.test"),
+			get("lv css", "/css/app.css", "Host: lv.test"),
+			get("lv robots", "/robots.txt", "Host: lv.test"),
+			get("lv env denied", "/.env", "Host: lv.test"),
+			get("lv well-known", "/.well-known/security.txt", "Host: lv.test"),
+			get("lv app 404", "/nothing", "Host: lv.test"),
+			get("lv missing php", "/missing.php", "Host: lv.test"),
+			req("lv options", "OPTIONS", "/api/x", "Host: lv.test"),
+			req("lv delete", "DELETE", "/api/x", "Host: lv.test"),
+			get("dr home", "/", "Host: dr.test"),
+			get("dr clean url", "/node/1?destination=x", "Host: dr.test"),
+			get("dr update", "/update.php/selection", "Host: dr.test"),
+			get("dr install", "/core/install.php?langcode=en", "Host: dr.test"),
+			get("dr php in dotdir path", "/a.b/x.php", "Host: dr.test"),
+			get("dr private", "/sites/default/private/p.txt", "Host: dr.test"),
+			get("dr files php", "/sites/default/files/x.php", "Host: dr.test"),
+			get("dr style exists", "/sites/default/files/styles/s.png", "Host: dr.test"),
+			get("dr style generated", "/sites/default/files/styles/new.png?itok=1", "Host: dr.test"),
+			get("dr system files", "/system/files/doc.pdf", "Host: dr.test"),
+			get("dr txt denied", "/CHANGELOG.txt", "Host: dr.test"),
+			get("dr js", "/misc/drupal.js", "Host: dr.test"),
+			get("dr missing js", "/misc/none.js", "Host: dr.test"),
+			get("dr dotgit", "/.git/HEAD", "Host: dr.test"),
+			get("dr vendor", "/vendor/autoload.php", "Host: dr.test"),
+			get("dr missing php", "/none.php", "Host: dr.test"),
+			get("dr robots", "/robots.txt", "Host: dr.test"),
+		},
+	})
+}
+
+// TestRealWorldStatic is a static site as the tutorials set it up: a
+// catch-all default server that drops unknown hosts, a canonical-host
+// redirect, hardened headers, custom error pages, caching headers, and
+// what health checkers and browsers send to it.
+func TestRealWorldStatic(t *testing.T) {
+	runSite(t, &site{
+		files: map[string]string{
+			"site/index.html":        "<h1>home</h1>\n",
+			"site/404.html":          "<h1>custom not found</h1>\n",
+			"site/50x.html":          "<h1>custom error</h1>\n",
+			"site/413.html":          "<h1>too large</h1>\n",
+			"site/about/index.html":  "<h1>about</h1>\n",
+			"site/docs/guide.html":   "<h1>guide</h1>\n",
+			"site/docs/page":         "no extension\n",
+			"site/new/page.html":     "<h1>new page</h1>\n",
+			"site/css/site.css":      "body{margin:0}\n",
+			"site/js/app.js":         "console.log(1)\n",
+			"site/img/logo.svg":      "<svg/>\n",
+			"site/fonts/f.woff2":     "wOF2",
+			"site/data.json":         "{\"a\":1}\n",
+			"site/.htpasswd":         "u:x\n",
+			"site/.well-known/x.txt": "wk\n",
+			"site/caf\xc3\xa9.html":  "<p>cafe</p>\n",
+			"site/a b.txt":           "space\n",
+			"site/health":            "OK\n",
+			"site/dl/file.bin":       "0123456789abcdefghij",
+			"site/nocache/n.html":    "<p>n</p>\n",
+			"site/epoch/e.html":      "<p>e</p>\n",
+			"site/sub/sub.html":      "<p>sub</p>\n",
+			"spa/index.html":         "<div id=app></div>\n",
+			"spa/assets/app.js":      "spa()\n",
+		},
+		http: `
+    server_tokens off;
+    server {
+        listen 127.0.0.1:{{PORT}} default_server;
+        server_name _;
+        return 444;
+    }
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name example.test;
+        return 301 http://www.example.test$request_uri;
+    }
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name www.example.test alias.example.test;
+        root {{ROOT}}/site;
+        index index.html index.htm;
+        charset utf-8;
+        etag off;
+        if_modified_since before;
+        client_max_body_size 16;
+        if ($host != 'www.example.test') { return 301 http://www.example.test$request_uri; }
+        add_header X-Frame-Options DENY always;
+        add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;
+        add_header X-Plain plain;
+        error_page 404 /404.html;
+        error_page 500 502 503 504 /50x.html;
+        error_page 413 /413.html;
+        location = /404.html { internal; }
+        location = /50x.html { internal; }
+        location = /413.html { internal; }
+        location = /favicon.ico { log_not_found off; access_log off; }
+        location = /health { access_log off; default_type text/plain; return 200 "healthy\n"; }
+        location = /status { default_type application/json; return 200 '{"status":"ok"}'; }
+        location ~ /\.(?!well-known) { deny all; }
+        location ~* \.(css|js|svg|woff2)$ { expires max; add_header Cache-Control "public, immutable"; }
+        location /nocache/ { expires -1; }
+        location /epoch/ { expires epoch; }
+        location /docs/ { try_files $uri $uri.html $uri/ =404; }
+        location /old/ { rewrite ^/old/(.*)$ /new/$1 permanent; }
+        location /tmp/ { rewrite ^/tmp/(.*)$ /new/$1 redirect; }
+        location = /old-home { return 301 /; }
+        location /boom { return 500; }
+        location /gone { return 410; }
+        location /drop { return 444; }
+        location /dl/ { types { } default_type application/octet-stream; add_header Content-Disposition "attachment"; }
+        location = /upload { client_max_body_size 4; return 204; }
+        location /json { types { application/json json; } default_type text/plain; }
+        location /sub/ { absolute_redirect off; }
+        location /api/ {
+            if ($request_method = OPTIONS) {
+                add_header Access-Control-Allow-Origin "*";
+                add_header Access-Control-Allow-Methods "GET, POST, OPTIONS";
+                add_header Access-Control-Max-Age 1728000;
+                add_header Content-Type "text/plain; charset=utf-8";
+                add_header Content-Length 0;
+                return 204;
+            }
+            add_header Access-Control-Allow-Origin "*" always;
+            return 404;
+        }
+    }
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name spa.test;
+        root {{ROOT}}/spa;
+        location / { try_files $uri /index.html; }
+        location /assets/ { expires 1y; access_log off; }
+    }
+    server {
+        listen 127.0.0.1:{{PORT2}};
+        server_name www.example.test;
+        root {{ROOT}}/site;
+        port_in_redirect off;
+        server_name_in_redirect on;
+        merge_slashes off;
+        location / { }
+    }`,
+		cases: []tc{
+			get("unknown host dropped", "/", "Host: unknown.test"),
+			get("no host http/1.1", "/", "Host:"),
+			raw("http/1.0 without host", "GET / HTTP/1.0\r\n\r\n"),
+			raw("http/1.0 with host", "GET / HTTP/1.0\r\nHost: www.example.test\r\n\r\n"),
+			get("ip host", "/", "Host: 127.0.0.1"),
+			get("apex redirect", "/path?q=1", "Host: example.test"),
+			get("alias host redirect", "/x", "Host: alias.example.test"),
+			get("host with port", "/", "Host: www.example.test:8080"),
+			get("host upper case", "/", "Host: WWW.Example.TEST"),
+			get("host trailing dot", "/", "Host: www.example.test."),
+			get("home", "/", "Host: www.example.test"),
+			req("home head", "HEAD", "/", "Host: www.example.test"),
+			req("home options", "OPTIONS", "/", "Host: www.example.test"),
+			raw("options star", "OPTIONS * HTTP/1.1\r\nHost: www.example.test\r\nConnection: close\r\n\r\n"),
+			req("home post", "POST", "/", "Host: www.example.test", "Content-Length: 0"),
+			get("home not modified exact", "/", "Host: www.example.test", "If-Modified-Since: Tue, 05 Mar 2024 06:07:08 GMT"),
+			get("home not modified later", "/", "Host: www.example.test", "If-Modified-Since: Wed, 06 Mar 2024 06:07:08 GMT"),
+			get("home modified earlier", "/", "Host: www.example.test", "If-Modified-Since: Mon, 04 Mar 2024 06:07:08 GMT"),
+			get("home if-none-match etag off", "/", "Host: www.example.test", "If-None-Match: *"),
+			get("home range", "/", "Host: www.example.test", "Range: bytes=1-4"),
+			get("home range suffix", "/", "Host: www.example.test", "Range: bytes=-3"),
+			get("home range multi", "/", "Host: www.example.test", "Range: bytes=0-1,4-5"),
+			get("home range unsatisfiable", "/", "Host: www.example.test", "Range: bytes=100-"),
+			req("home range head", "HEAD", "/", "Host: www.example.test", "Range: bytes=0-1"),
+			get("home if-range date", "/", "Host: www.example.test", "Range: bytes=0-1", "If-Range: Tue, 05 Mar 2024 06:07:08 GMT"),
+			get("index.html direct", "/index.html", "Host: www.example.test"),
+			get("about no slash", "/about", "Host: www.example.test"),
+			get("about no slash with args", "/about?x=1", "Host: www.example.test"),
+			get("about slash", "/about/", "Host: www.example.test"),
+			get("not found", "/nope", "Host: www.example.test"),
+			req("not found head", "HEAD", "/nope", "Host: www.example.test"),
+			get("404 page direct", "/404.html", "Host: www.example.test"),
+			get("favicon missing", "/favicon.ico", "Host: www.example.test"),
+			get("health", "/health", "Host: www.example.test"),
+			req("health head", "HEAD", "/health", "Host: www.example.test"),
+			get("health http/1.0 no host", "/health", "Host:"),
+			get("status json", "/status", "Host: www.example.test"),
+			get("htpasswd denied", "/.htpasswd", "Host: www.example.test"),
+			get("well-known allowed", "/.well-known/x.txt", "Host: www.example.test"),
+			get("css immutable", "/css/site.css", "Host: www.example.test"),
+			get("js", "/js/app.js", "Host: www.example.test"),
+			get("svg", "/img/logo.svg", "Host: www.example.test"),
+			get("woff2", "/fonts/f.woff2", "Host: www.example.test"),
+			get("missing css", "/css/none.css", "Host: www.example.test"),
+			get("expires -1", "/nocache/n.html", "Host: www.example.test"),
+			get("expires epoch", "/epoch/e.html", "Host: www.example.test"),
+			get("docs try .html", "/docs/guide", "Host: www.example.test"),
+			get("docs exact file", "/docs/page", "Host: www.example.test"),
+			get("docs dir", "/docs", "Host: www.example.test"),
+			get("docs missing", "/docs/none", "Host: www.example.test"),
+			get("rewrite permanent", "/old/page.html?ref=1", "Host: www.example.test"),
+			get("rewrite redirect", "/tmp/page.html", "Host: www.example.test"),
+			get("return 301 relative", "/old-home", "Host: www.example.test"),
+			get("return 500 error page", "/boom", "Host: www.example.test"),
+			get("return 410", "/gone", "Host: www.example.test"),
+			get("return 444", "/drop", "Host: www.example.test"),
+			get("download", "/dl/file.bin", "Host: www.example.test"),
+			get("download range", "/dl/file.bin", "Host: www.example.test", "Range: bytes=5-"),
+			get("json types", "/json", "Host: www.example.test"),
+			get("json file", "/data.json", "Host: www.example.test"),
+			postBody("upload small", "/upload", "abc", "Host: www.example.test"),
+			postBody("upload too large", "/upload", "abcdefgh", "Host: www.example.test"),
+			postBody("post too large", "/", strings.Repeat("x", 40), "Host: www.example.test"),
+			req("too large announced", "POST", "/", "Host: www.example.test", "Content-Length: 100000"),
+			req("cors preflight", "OPTIONS", "/api/x", "Host: www.example.test", "Origin: http://a.test", "Access-Control-Request-Method: POST"),
+			get("cors get", "/api/x", "Host: www.example.test", "Origin: http://a.test"),
+			get("sub dir relative redirect", "/sub", "Host: www.example.test"),
+			get("utf-8 file", "/caf%C3%A9.html", "Host: www.example.test"),
+			get("utf-8 raw bytes", "/caf\xc3\xa9.html", "Host: www.example.test"),
+			get("space file", "/a%20b.txt", "Host: www.example.test"),
+			get("dotdot encoded", "/%2e%2e/etc/passwd", "Host: www.example.test"),
+			get("dotdot in path", "//a/../about/", "Host: www.example.test"),
+			get("dot segment", "/./about/./", "Host: www.example.test"),
+			get("encoded slash", "/about%2Findex.html", "Host: www.example.test"),
+			get("double slash", "//about//index.html", "Host: www.example.test"),
+			get("dotdot above root", "/../../x", "Host: www.example.test"),
+			get("odd query", "/?", "Host: www.example.test"),
+			get("odd query 2", "/??a=1&&b", "Host: www.example.test"),
+			get("query with hash", "/?a=1#frag", "Host: www.example.test"),
+			get("bad percent", "/%zz", "Host: www.example.test"),
+			get("percent null", "/a%00b", "Host: www.example.test"),
+			get("long header", "/", "Host: www.example.test", "X-Long: "+strings.Repeat("v", 6000)),
+			get("long cookie", "/", "Host: www.example.test", "Cookie: "+strings.Repeat("c=1; ", 1500)),
+			get("too long header", "/", "Host: www.example.test", "X-Long: "+strings.Repeat("v", 9000)),
+			get("absolute uri", "http://www.example.test/about/", "Host: other.test"),
+			get("absolute uri https", "https://www.example.test/", "Host: www.example.test"),
+			get("keep-alive then close", "/", "Host: www.example.test", "Connection: keep-alive"),
+			rawN("pipelined", 3, "GET / HTTP/1.1\r\nHost: www.example.test\r\n\r\nHEAD /css/site.css HTTP/1.1\r\nHost: www.example.test\r\n\r\nGET /nope HTTP/1.1\r\nHost: www.example.test\r\nConnection: close\r\n\r\n"),
+			rawN("pipelined http/1.0", 2, "GET / HTTP/1.0\r\nHost: www.example.test\r\nConnection: keep-alive\r\n\r\nGET /about/ HTTP/1.0\r\nHost: www.example.test\r\n\r\n"),
+			raw("lowercase method", "get / HTTP/1.1\r\nHost: www.example.test\r\nConnection: close\r\n\r\n"),
+			raw("http/2 preface on http/1", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
+			raw("http/0.9", "GET /\r\n"),
+			raw("unknown method", "PURGE /css/site.css HTTP/1.1\r\nHost: www.example.test\r\nConnection: close\r\n\r\n"),
+			raw("trace", "TRACE / HTTP/1.1\r\nHost: www.example.test\r\nConnection: close\r\n\r\n"),
+			raw("connect", "CONNECT www.example.test:443 HTTP/1.1\r\nHost: www.example.test\r\nConnection: close\r\n\r\n").
+				known("nginx 1.22 refuses the authority form in the request line (400); weir follows current nginx, which parses it and answers 405 (see httpcore differsFrom122)"),
+			get("spa route", "/dashboard/settings", "Host: spa.test"),
+			get("spa asset", "/assets/app.js", "Host: spa.test"),
+			get("spa missing asset", "/assets/none.js", "Host: spa.test"),
+			get("spa root", "/", "Host: spa.test"),
+			get("spa encoded route", "/users/%C3%A9?tab=1", "Host: spa.test"),
+			{name: "port2 dir redirect no port", req: "GET /about HTTP/1.1\r\nHost: other.test:9999\r\nConnection: close\r\n\r\n", port: 1},
+			{name: "port2 merge slashes off", req: "GET //about//index.html HTTP/1.1\r\nHost: www.example.test\r\nConnection: close\r\n\r\n", port: 1},
+			{name: "port2 forwarded dir redirect", req: "GET /about?x=1 HTTP/1.1\r\nHost: www.example.test\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: pub.test\r\nConnection: close\r\n\r\n", port: 1},
+		},
+	})
+}
