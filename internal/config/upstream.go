@@ -109,6 +109,9 @@ func setUpstream(b *builder, s *conf.Stmt) error {
 	if b.truncated && s.EndLine == 0 {
 		return errTruncated
 	}
+	if u.State != "" {
+		return b.readState(u)
+	}
 	if len(u.Servers) == 0 {
 		return conf.ErrorfEnd(s, "no servers are inside upstream")
 	}
@@ -125,6 +128,9 @@ func (u *Upstream) allowsBackup() bool {
 // first, then the address is parsed and resolved.
 func setUpstreamServer(b *builder, s *conf.Stmt) error {
 	u := b.curUpstream()
+	if u.State != "" && !u.stateReading {
+		return conf.Errorf(s, "\"server\" directive is incompatible with \"state\"")
+	}
 	us := &UpstreamServer{File: s.File, Line: s.Line, Weight: 1, MaxFails: 1, FailTimeout: 10 * time.Second}
 	resolve := false
 	invalid := func(p string) error { return conf.Errorf(s, "invalid parameter \"%s\"", p) }
@@ -391,7 +397,7 @@ func (b *builder) finishUpstreams() error {
 		for _, s := range u.Servers {
 			primary = primary || !s.Backup
 		}
-		if !primary {
+		if !primary && u.State == "" {
 			return &conf.Error{Msg: fmt.Sprintf("no servers in upstream \"%s\" in %s:%d", u.Name, u.File, u.Line)}
 		}
 	}

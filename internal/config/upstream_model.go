@@ -38,6 +38,11 @@ type Upstream struct {
 	KeepaliveTimeout  time.Duration
 	Zone              string
 	ZoneSize          int64
+	// State is the state directive's file (commercial nginx), resolved
+	// against the configuration prefix: the group's servers are read
+	// from it and the API rewrites it. "" = none.
+	State        string
+	stateReading bool // the state file's server lines are being read
 
 	// Sticky is the group's sticky directive (nginx 1.29.6); nil = none.
 	Sticky *Sticky

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"weir/internal/config"
+	"weir/internal/errlog"
 	"weir/internal/httpcore"
 	"weir/internal/upstream"
 )
@@ -288,6 +289,7 @@ func (q *request) apiUpstreams(parts []string, get bool, fields map[string]bool,
 		if err := g.RemoveServer(id); err != nil {
 			return 0, nil, apiErr(404, "UpstreamServerNotFound", "server with ID \"%d\" does not exist", id)
 		}
+		q.apiSaveState(g)
 		return 200, serversJSON(g), nil
 	case q.method == "PATCH":
 		host := ""
@@ -300,6 +302,7 @@ func (q *request) apiUpstreams(parts []string, get bool, fields map[string]bool,
 		if err := g.ChangeServer(id, cur); err != nil {
 			return 0, nil, apiErr(404, "UpstreamServerNotFound", "server with ID \"%d\" does not exist", id)
 		}
+		q.apiSaveState(g)
 		return 200, serverJSON(g, id), nil
 	}
 	return 0, nil, errMethodNotSupp
@@ -327,7 +330,16 @@ func (q *request) apiAddServer(g *upstream.Group, body []byte) (int, any, *apiEr
 	default:
 		return 0, nil, errUpstreamStatic
 	}
+	q.apiSaveState(g)
 	return 201, serverJSON(g, ids[0]), nil
+}
+
+// apiSaveState rewrites the group's state file after a change made with
+// the API; a failure is logged and the change stays.
+func (q *request) apiSaveState(g *upstream.Group) {
+	if err := g.SaveState(); err != nil {
+		q.log().Logf(errlog.Crit, q.r.Conn.ID, "cannot save state of upstream \"%s\" to \"%s\" %s%s", g.Name, g.Upstream.State, errlog.SysError(err), q.logSuffix())
+	}
 }
 
 // parseServerJSON applies a server object of the API to st; add is

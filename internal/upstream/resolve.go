@@ -266,6 +266,10 @@ func keepBackup(u *config.Upstream) bool {
 	if u.Zone == "" || (u.Method != "" && u.Method != "least_conn" && u.Method != "least_time") {
 		return false
 	}
+	if u.State != "" {
+		// servers (backup ones too) come and go with the API
+		return true
+	}
 	for _, sv := range u.Servers {
 		if sv != nil && sv.ResolveHost != "" {
 			return true
