@@ -7,6 +7,7 @@ import (
 
 	"weir/internal/conf"
 	"weir/internal/regex"
+	"weir/internal/vars"
 )
 
 // This file is the configuration of what commercial nginx (NGINX Plus)
@@ -51,6 +52,9 @@ type HealthMatch struct {
 	Status  *StatusTest // nil: any status
 	Headers []HeaderTest
 	Body    *BodyTest // nil: any body
+	// Require are the require lines' values, every one of which must
+	// be neither empty nor "0" (the variables of the check's answer).
+	Require []*vars.Value
 }
 
 // StatusTest is "status [!] CODE|FROM-TO ...".
@@ -214,13 +218,29 @@ func setMatch(b *builder, s *conf.Stmt) error {
 		case "body":
 			err = matchBody(st, m)
 		case "require":
-			err = conf.Errorf(st, "the \"require\" test of a match block is not supported by weir yet")
+			err = matchRequire(b, st, m)
 		default:
 			err = conf.Errorf(st, "unknown directive \"%s\"", st.Name)
 		}
 		if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// matchRequire is "require $var ...": each argument is a value with
+// variables; a match block may have several such lines.
+func matchRequire(b *builder, st *conf.Stmt, m *HealthMatch) error {
+	if len(st.Args) == 0 {
+		return conf.Errorf(st, "invalid number of arguments in \"%s\" directive", st.Name)
+	}
+	for _, a := range st.Args {
+		v, err := b.compile(st, a)
+		if err != nil {
+			return err
+		}
+		m.Require = append(m.Require, v)
 	}
 	return nil
 }

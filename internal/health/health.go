@@ -23,11 +23,26 @@ import (
 	"weir/internal/config"
 	"weir/internal/errlog"
 	"weir/internal/upstream"
+	"weir/internal/vars"
 )
+
+// Answer is what a check got, for the variables of a match block's
+// require lines.
+type Answer struct {
+	Peer   string // the peer's address ($upstream_addr)
+	Status int
+	Header http.Header
+}
+
+// Evaluator gives the value of v for an answer to a check: the
+// variables of the upstream's answer have their values, most others are
+// empty, as in nginx's checks.
+type Evaluator func(v *vars.Value, a *Answer) string
 
 // Checkers are the running checks of one configuration snapshot.
 type Checkers struct {
 	log  *errlog.Logger
+	eval Evaluator
 	stop chan struct{}
 	wg   sync.WaitGroup
 
@@ -40,12 +55,18 @@ type Checkers struct {
 // stopped first; its verdicts give the initial state of peers under a
 // "mandatory persistent" check.
 func Start(set *upstream.Set, checks []*config.HealthCheck, log *errlog.Logger, prev *Checkers) *Checkers {
+	return StartEval(set, checks, log, prev, nil)
+}
+
+// StartEval is Start with the evaluator of the match blocks' require
+// lines (nil: a require line fails).
+func StartEval(set *upstream.Set, checks []*config.HealthCheck, log *errlog.Logger, prev *Checkers, eval Evaluator) *Checkers {
 	var before map[string]bool
 	if prev != nil {
 		prev.Stop()
 		before = prev.snapshot()
 	}
-	c := &Checkers{log: log, stop: make(chan struct{}), healthy: map[string]bool{}}
+	c := &Checkers{log: log, eval: eval, stop: make(chan struct{}), healthy: map[string]bool{}}
 	for _, hc := range checks {
 		g := set.Group(hc.Upstream)
 		if g == nil {
@@ -327,7 +348,28 @@ func (k *checker) exchange(uc *config.UpstreamConf) string {
 		k.closeConn()
 	}
 	resp.Body.Close()
-	return Test(k.hc.Match, resp.StatusCode, resp.Header, body)
+	if reason := Test(k.hc.Match, resp.StatusCode, resp.Header, body); reason != "" {
+		return reason
+	}
+	if k.hc.Match != nil && len(k.hc.Match.Require) > 0 {
+		return Require(k.hc.Match, k.c.eval, &Answer{Peer: k.peer.Name, Status: resp.StatusCode, Header: resp.Header})
+	}
+	return ""
+}
+
+// Require applies a match block's require lines to an answer: every
+// value must be neither empty nor "0". It returns "" when they pass,
+// else "checking variables".
+func Require(m *config.HealthMatch, eval Evaluator, a *Answer) string {
+	for _, v := range m.Require {
+		if eval == nil {
+			return "checking variables"
+		}
+		if s := eval(v, a); s == "" || s == "0" {
+			return "checking variables"
+		}
+	}
+	return ""
 }
 
 func (k *checker) readError(err error, action string) string {

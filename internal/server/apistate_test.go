@@ -17,11 +17,7 @@ import (
 func TestAPIState(t *testing.T) {
 	a, b := backend(t, "a"), backend(t, "b")
 	port := freePort(t)
-	p := newPrefix(t)
-	p.conf(fmt.Sprintf(`error_log logs/error.log notice;
-events {}
-http {
-    access_log off;
+	p := httpPrefix(t, `
     upstream u {
         zone u 64k;
         state state/u.conf;
@@ -36,8 +32,7 @@ http {
         location /v { proxy_pass http://v; }
         location /api { api write=on; }
     }
-}
-`, a, port))
+`, a, port)
 	p.write("state/.keep", "")
 	s := startForeground(t, p)
 	c := apiClient{t, fmt.Sprintf("http://127.0.0.1:%d", port)}
