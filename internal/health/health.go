@@ -130,7 +130,8 @@ type checker struct {
 	fails   int  // consecutive failed checks
 	passes  int  // consecutive passed checks
 
-	conn     net.Conn // kept with keepalive_time
+	conn     net.Conn     // kept with keepalive_time
+	h2       *http.Client // type=grpc: the HTTP/2 client (grpc.go)
 	br       *bufio.Reader
 	connFrom time.Time
 }
@@ -138,6 +139,7 @@ type checker struct {
 func (k *checker) run() {
 	defer k.c.wg.Done()
 	defer k.closeConn()
+	defer k.closeGRPC()
 	stop := k.c.stop
 	wait := time.Duration(0) // the first check at once
 	for {
@@ -218,7 +220,10 @@ func (k *checker) logf(lv errlog.Level, format string, args ...any) {
 func (k *checker) probe() string {
 	uc := upstreamConf(k.hc)
 	scheme := k.hc.Pass.Scheme
-	if k.hc.GRPC || (scheme != "http://" && scheme != "https://") {
+	if k.hc.GRPC {
+		return k.grpcProbe(uc, scheme == "grpcs://")
+	}
+	if scheme != "http://" && scheme != "https://" {
 		// other protocols: the connection alone is checked
 		c, reason := k.dial(uc.ConnectTimeout.V, scheme == "grpcs://")
 		if c != nil {
