@@ -584,7 +584,9 @@ func (ni *NameIndex) Find(host string) (*Server, *ServerName) {
 		return s, nil
 	}
 	for _, w := range ni.Front {
-		if strings.HasSuffix(host, w.suffix) && len(host) > len(w.suffix) || w.dot && host == w.suffix[1:] {
+		// host == suffix is a host with an empty first label
+		// (".example.com"), which ngx_hash_find_wc_head still matches
+		if strings.HasSuffix(host, w.suffix) || w.dot && host == w.suffix[1:] {
 			return w.srv, nil
 		}
 	}

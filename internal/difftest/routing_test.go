@@ -88,6 +88,11 @@ func TestRouting(t *testing.T) {
 			get("trailing wildcard two labels", "/", "Host: www.tail.co.uk"),
 			get("dot name base", "/", "Host: dot.test"),
 			get("dot name sub", "/", "Host: a.dot.test"),
+			// an empty first label: nginx's wildcard hash still finds
+			// the name below it
+			get("leading dot host, star name", "/", "Host: .wild.test"),
+			get("leading dot host, dot name", "/", "Host: .dot.test"),
+			get("leading dot host, longer star name", "/", "Host: .deep.wild.test"),
 			get("regex named capture", "/", "Host: abc.re.test"),
 			get("regex upper case host", "/", "Host: ABC.re.test"),
 			get("regex numbered captures", "/", "Host: foo-12.num.test"),
