@@ -135,6 +135,15 @@ func TestConfigTest(t *testing.T) {
 		{name: "access log directory missing", args: []string{"-t"},
 			files:  map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp { access_log none/a.log; server { listen 127.0.0.1:" + port + "; } }\n"},
 			stderr: syntaxOK + "weir: [emerg] open() \"DIR/none/a.log\" failed (2: No such file or directory)\n" + failed, code: 1},
+		{name: "cache directory parent missing", args: []string{"-t"},
+			files:  map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp { access_log off; proxy_cache_path none/cache keys_zone=c:1m; server { listen 127.0.0.1:" + port + "; } }\n"},
+			stderr: syntaxOK + "weir: [emerg] mkdir() \"DIR/none/cache\" failed (2: No such file or directory)\n" + failed, code: 1},
+		{name: "temp directory parent missing", args: []string{"-t"},
+			files:  map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp { access_log off; server { listen 127.0.0.1:" + port + "; location / { fastcgi_temp_path none/fcgi 1 2; } } }\n"},
+			stderr: syntaxOK + "weir: [emerg] mkdir() \"DIR/none/fcgi\" failed (2: No such file or directory)\n" + failed, code: 1},
+		{name: "temp directory is a file", args: []string{"-t"},
+			files:  map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp { access_log off; client_body_temp_path conf/nginx.conf/body; server { listen 127.0.0.1:" + port + "; } }\n"},
+			stderr: syntaxOK + "weir: [emerg] mkdir() \"DIR/conf/nginx.conf/body\" failed (20: Not a directory)\n" + failed, code: 1},
 		{name: "address not local", args: []string{"-t"},
 			files:  map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp { access_log off; server { listen 192.0.2.1:" + port + "; } }\n"},
 			stderr: syntaxOK + "weir: [emerg] bind() to 192.0.2.1:" + port + " failed (99: Cannot assign requested address)\n" + failed, code: 1},
@@ -175,6 +184,36 @@ func TestConfigTest(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { runCase(t, tc, "") })
+	}
+}
+
+// TestConfigTestMakesPaths: -t makes every temp and cache directory
+// (mode 0700), the compiled-in ones under the prefix included, as
+// ngx_create_paths does; the real nginx's compiled-in ones are Debian's
+// /var/lib/nginx, so only the named ones are checked against it.
+func TestConfigTestMakesPaths(t *testing.T) {
+	conf := "pid logs/nginx.pid;\nevents {}\nhttp { access_log off;\n" +
+		"proxy_cache_path cache levels=1:2 keys_zone=c:1m;\n" +
+		"server { listen 127.0.0.1:" + strconv.Itoa(freePort(t)) + "; location /u { uwsgi_temp_path u_tmp; } } }\n"
+	check := func(bin string, dirs []string) {
+		p := newPrefix(t)
+		p.conf(conf)
+		if r := runCmd(t, bin, "-p", p.dir, "-c", "conf/nginx.conf", "-t"); r.code != 0 {
+			t.Fatalf("%s: (%d) %q", bin, r.code, r.stderr)
+		}
+		for _, d := range dirs {
+			fi, err := os.Stat(p.dir + d)
+			if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+				t.Errorf("%s: %s: %v %v", bin, d, fi, err)
+			}
+		}
+		if _, err := os.Stat(p.dir + "cache/0"); err == nil {
+			t.Errorf("%s: the cache levels are made at load", bin)
+		}
+	}
+	check(weirBin, []string{"cache", "u_tmp", "client_body_temp", "proxy_temp", "fastcgi_temp", "uwsgi_temp", "scgi_temp"})
+	if haveNginx() {
+		check(nginxBin, []string{"cache", "u_tmp"})
 	}
 }
 

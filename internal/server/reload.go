@@ -25,6 +25,10 @@ func (p *process) reload() {
 	if err != nil {
 		return
 	}
+	if err := createPaths(cfg); err != nil {
+		c.Log(errlog.Emerg, err.Error())
+		return
+	}
 	l, hasStderr, err := openErrorLog(cfg)
 	if err != nil {
 		c.Log(errlog.Emerg, err.Error())

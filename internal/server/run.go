@@ -125,6 +125,12 @@ func (p *process) start() error {
 		c.Logger().Close()
 		return err
 	}
+	if err := createPaths(cfg); err != nil {
+		closeInherited()
+		c.Log(errlog.Emerg, err.Error())
+		c.Logger().Close()
+		return err
+	}
 	l, hasStderr, err := openErrorLog(cfg)
 	if err != nil {
 		closeInherited()

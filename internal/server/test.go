@@ -11,8 +11,9 @@ import (
 // Test is -t and -T (ngx_init_cycle with ngx_test_config, then main's
 // report): it reads the configuration, prints "syntax is ok", then does
 // what nginx does to test the rest — creates the pid file without writing
-// it, opens the error and access logs, binds every listening socket
-// (a socket already in use by a running server is fine) — and prints
+// it, makes the temp and cache directories, opens the error and access
+// logs, binds every listening socket (a socket already in use by a
+// running server is fine) — and prints
 // "test is successful" or "test failed". With Dump, every configuration
 // file read follows on standard output. It returns the exit status.
 func Test(o Options) int {
@@ -51,6 +52,10 @@ func Test(o Options) int {
 // testResources opens what a start would open, logging the first failure.
 func testResources(c *console, cfg *config.Config) error {
 	if err := createPIDFile(cfg.PID, false); err != nil {
+		c.Log(errlog.Emerg, err.Error())
+		return err
+	}
+	if err := createPaths(cfg); err != nil {
 		c.Log(errlog.Emerg, err.Error())
 		return err
 	}
