@@ -20,6 +20,7 @@ func TestExpectContinue(t *testing.T) {
         location = /e404 { client_max_body_size 10; return 404; }
         location = /ep { client_max_body_size 10; error_page 404 /r; return 404; }
         location /big/ { client_max_body_size 10; }
+        location /p/ { proxy_pass http://127.0.0.1:{{PORT}}/r; proxy_http_version 1.0; }
     }`,
 		files: map[string]string{"f.txt": "file\n", "d/x": "x", "big/f.txt": "file\n"},
 		cases: []tc{
@@ -32,6 +33,12 @@ func TestExpectContinue(t *testing.T) {
 			post("too large", "/f.txt"),
 			postBody("405 kept alive, the body having come", "/big/f.txt", "hello", "Expect: 100-continue", "Connection: keep-alive").keep(),
 			postBody("return text kept alive", "/r", "hello", "Expect: 100-continue", "Connection: keep-alive").keep(),
+			// ngx_http_read_client_request_body tests the expectation
+			// before it finds there is no body to read
+			get("proxied GET without a body", "/p/", "Expect: 100-continue"),
+			get("proxied GET with an empty body", "/p/", "Expect: 100-continue", "Content-Length: 0"),
+			raw("proxied HTTP/1.0 GET", "GET /p/ HTTP/1.0\r\nExpect: 100-continue\r\n\r\n"),
+			post("proxied POST", "/p/"),
 		},
 	})
 }

@@ -411,6 +411,12 @@ func (r *Request) SetBodyTimeout(d time.Duration) {
 	}
 }
 
+// TestExpect is ngx_http_test_expect on its own: "100 Continue" goes out
+// now if the client asked for it, as when nginx starts reading a body
+// that turns out to be empty (ngx_http_read_client_request_body tests
+// the expectation before it looks at the length).
+func (r *Request) TestExpect() { r.impl.s.body.touch() }
+
 // ExpectTested is nginx's r->expect_tested = 1: "100 Continue" is not
 // sent for this request, whatever the handler does with the body later
 // (ngx_http_special_response_handler sets it before its answer).

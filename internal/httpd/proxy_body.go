@@ -45,6 +45,7 @@ func (q *request) readBody(b *reqBody) bool {
 	q.bodyHandled = true
 	r := q.r
 	if r.ContentLength == 0 || (r.ContentLength < 0 && !r.Chunked) {
+		r.TestExpect()
 		return true
 	}
 	limit := q.lc.ClientBodyBufSize.V
