@@ -32,6 +32,7 @@ type builder struct {
 	logBufs   map[string]*AccessLog // buffered access_log files by path
 	truncated bool                  // the parser stopped at an error: blocks may be cut off
 	httpStmt  *conf.Stmt            // the http block, for errors nginx reports at its end
+	stream    *streamBuild          // inside the stream block (stream.go)
 
 	mapHashMax, mapHashBucket Opt[int64]  // map_hash_max_size, map_hash_bucket_size
 	threads                   threadPools // thread_pool and aio threads=

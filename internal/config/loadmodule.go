@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"syscall"
 
 	"weir/internal/conf"
@@ -31,6 +32,10 @@ func setLoadModule(b *builder, s *conf.Stmt) error {
 	file := b.full(s.Args[0])
 	if reason := dlopenError(file); reason != "" {
 		return conf.Errorf(s, "dlopen() \"%s\" failed (%s: %s)", file, file, reason)
+	}
+	if filepath.Base(file) == "ngx_stream_module.so" {
+		// weir has the stream module built in (stream.go)
+		return nil
 	}
 	return conf.Errorf(s, "load_module \"%s\": weir cannot load nginx's dynamic modules", file)
 }

@@ -31,7 +31,8 @@ type Config struct {
 	EventsUse             string        // the events "use" method; "" = the best one
 	Warnings              []*conf.Error // printed by -t as [warn]
 
-	HTTP *HTTP // nil without an http block
+	HTTP   *HTTP   // nil without an http block
+	Stream *Stream // nil without a stream block
 }
 
 // ErrorLog is one error_log sink.

@@ -336,6 +336,9 @@ var (
 	// limit minus one before weir's main runs, so weir's startup notice
 	// shows (and weir has) more than nginx's when the soft limit is low.
 	rlimitRe = regexp.MustCompile(`(getrlimit\(RLIMIT_NOFILE\): )\d+:`)
+	// the stream module's lines name the client's and the proxy's
+	// ephemeral ports
+	streamPortRe = regexp.MustCompile(`^(\[info\] (?:client|proxy) [0-9.]+:)\d+( connected to )`)
 )
 
 func normAccess(lines []string, s *server) []string {
@@ -353,6 +356,7 @@ func normError(lines []string, s *server) []string {
 	for _, l := range lines {
 		l = errPrefixRe.ReplaceAllString(l, "$1 ")
 		l = rlimitRe.ReplaceAllString(l, "${1}*:")
+		l = streamPortRe.ReplaceAllString(l, "${1}*${2}")
 		l = norm.Replace(l)
 		if s.name == "weir" {
 			l = weirNames.Replace(l)

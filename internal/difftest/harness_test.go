@@ -89,7 +89,15 @@ type site struct {
 	// after, when set, runs once every case has run, with both servers
 	// still up (to compare what the cases left on disk).
 	after func(t *testing.T, ng, we *server)
+	// stream, when set, is the body of a stream block after the http
+	// block; both servers then load nginx's stream module first
+	// (streamModule, from the libnginx-mod-stream package).
+	stream string
 }
+
+// streamModule is the load_module line a site with a stream block needs:
+// Debian's nginx has the stream module as a dynamic module.
+const streamModule = "load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n"
 
 // header is the main context and the start of the http block shared by
 // every site. Each server gets the same text; the only difference is
@@ -228,6 +236,9 @@ func prepare(t *testing.T, name string, st *site, ports []int) *server {
 		level = "info"
 	}
 	conf := strings.NewReplacer("{{NGINX_ONLY}}", only, "{{ERRLEVEL}}", level).Replace(header) + st.http + "\n}\n"
+	if st.stream != "" {
+		conf = streamModule + conf + "stream {\n" + st.stream + "\n}\n"
+	}
 	if err := os.WriteFile(filepath.Join(s.prefix, "conf", "nginx.conf"), []byte(expand(conf, s)), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -61,6 +61,11 @@ const (
 // ($connection), as nginx's shared connection counter does.
 var connSerial atomic.Uint64
 
+// NextConnID takes the next number of that counter for a connection that
+// is not the engine's (a stream session, the upstream connections of
+// one), as nginx's ngx_get_connection counts every connection.
+func NextConnID() uint64 { return connSerial.Add(1) }
+
 func (s *Server) logf(level int, ci *ConnInfo, format string, args ...any) {
 	if s.Log == nil {
 		return

@@ -9,6 +9,7 @@ import (
 	"weir/internal/errlog"
 	"weir/internal/httpcore"
 	"weir/internal/httpd"
+	"weir/internal/stream"
 )
 
 // generation is one loaded configuration at work: what an nginx worker
@@ -20,6 +21,8 @@ type generation struct {
 	log  *errlog.Logger
 	snap *httpd.Snapshot
 	srv  *httpcore.Server
+	// stream serves the stream block (nil without one)
+	stream *stream.Server
 
 	lns     []*genListener
 	serving sync.WaitGroup // Serve calls
@@ -56,6 +59,7 @@ func newGeneration(cfg *config.Config, log *errlog.Logger, snap *httpd.Snapshot)
 // start makes g the generation every socket of its configuration hands
 // connections to.
 func (g *generation) start(sockets map[string]*socket) {
+	g.startStream(sockets)
 	if g.cfg.HTTP == nil {
 		return
 	}
@@ -104,7 +108,7 @@ func (g *generation) shutdown(timeout time.Duration, stop <-chan struct{}) {
 		case <-ctx.Done():
 		}
 	}()
-	if g.srv.Wait(ctx) != nil {
+	if g.srv.Wait(ctx) != nil || g.waitStream(ctx) != nil {
 		g.terminate()
 		return
 	}
@@ -118,8 +122,10 @@ func (g *generation) terminate() {
 	g.stopAccepting()
 	g.serving.Wait()
 	g.srv.CloseAll()
+	g.closeStream(true)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	g.srv.Wait(ctx)
+	g.waitStream(ctx)
 	cancel()
 	g.release()
 }
@@ -128,4 +134,5 @@ func (g *generation) terminate() {
 // it may still be the process's.
 func (g *generation) release() {
 	g.snap.Close()
+	g.closeStream(false)
 }

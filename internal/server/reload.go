@@ -40,6 +40,13 @@ func (p *process) reload() {
 		l.Close()
 		return
 	}
+	st, err := newStream(cfg, l)
+	if err != nil {
+		c.Log(errlog.Emerg, err.Error())
+		snap.Close()
+		l.Close()
+		return
+	}
 	// nginx has switched to the new cycle's log by the time it binds.
 	logNew := func(lv errlog.Level, msg string) { l.Log(lv, 0, msg) }
 	var fresh []*config.Listen
@@ -56,6 +63,7 @@ func (p *process) reload() {
 			ln.Close()
 		}
 		snap.Close()
+		closeStreamServer(st)
 		l.Close()
 	}
 	if err != nil {
@@ -94,6 +102,7 @@ func (p *process) reload() {
 	}
 	old := p.cur
 	p.cur = newGeneration(cfg, l, snap)
+	p.cur.stream = st
 	p.cur.start(p.sockets)
 	snap.StartHealthChecks(old.snap)
 	for _, s := range started {

@@ -93,13 +93,13 @@ func run(ctx context.Context, o Options, daemonChild, command bool) error {
 // listens returns the sockets a configuration needs.
 func listens(cfg *config.Config) []*config.Listen {
 	if cfg.HTTP == nil {
-		return nil
+		return streamListens(cfg)
 	}
 	ls := make([]*config.Listen, 0, len(cfg.HTTP.Listens))
 	for _, g := range cfg.HTTP.Listens {
 		ls = append(ls, g.Listen)
 	}
-	return ls
+	return append(ls, streamListens(cfg)...)
 }
 
 // start is nginx's main up to the first worker: ngx_init_cycle (read the
@@ -159,6 +159,11 @@ func (p *process) start() error {
 		c.Log(errlog.Emerg, err.Error())
 		return fail(err, nil, nil)
 	}
+	st, err := newStream(cfg, l)
+	if err != nil {
+		c.Log(errlog.Emerg, err.Error())
+		return fail(err, nil, snap)
+	}
 	// A new binary takes the sockets it inherited and its configuration
 	// still listens on (ngx_init_cycle keeps them), and binds the rest.
 	adopted, fresh := p.adoptInherited(listens(cfg))
@@ -197,6 +202,7 @@ func (p *process) start() error {
 		p.sockets[addr] = newSocket(addr, ln, c.Log)
 	}
 	p.cur = newGeneration(cfg, l, snap)
+	p.cur.stream = st
 	p.cur.start(p.sockets)
 	snap.StartHealthChecks(nil)
 	for _, s := range p.sockets {

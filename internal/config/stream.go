@@ -1,0 +1,647 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"weir/internal/conf"
+	"weir/internal/vars"
+)
+
+// The stream module (ngx_stream_module, ngx_stream_core_module,
+// ngx_stream_proxy_module, ngx_stream_upstream_module and the stream
+// log, access and return modules): TCP and UDP load balancing. Its
+// directives share names with the http ones (server, listen, proxy_pass,
+// upstream, access_log, ...) with other meanings, so they live in tables of
+// their own, looked up first inside a stream block; a name they do not
+// have falls through to the main table, which refuses it as nginx does
+// ("not allowed here" for an http directive, "unknown directive"
+// otherwise). The upstream block and its balancers are the http ones
+// (nginx's stream upstream module has the same shape); so are log_format,
+// access_log and allow/deny, run on the stream block's own state.
+
+// The stream contexts (NGX_STREAM_MAIN_CONF, NGX_STREAM_SRV_CONF,
+// NGX_STREAM_UPS_CONF).
+const (
+	CtxStream Ctx = 1 << (24 + iota)
+	CtxStreamServer
+	CtxStreamUpstream
+
+	ctxStreamMainSrv = CtxStream | CtxStreamServer
+)
+
+// Stream is the stream{} block.
+type Stream struct {
+	Servers   []*StreamServer
+	Upstreams []*Upstream
+	// Listens are the sockets: one per protocol and address, in order.
+	Listens    []*StreamListen
+	LogFormats map[string]*LogFormat
+	// HashKeys are the keys of the groups balanced by "hash $key".
+	HashKeys map[*Upstream]*vars.Value
+}
+
+// StreamListen is one listen of a stream server.
+type StreamListen struct {
+	*Listen
+	UDP    bool
+	Server *StreamServer
+}
+
+// Key identifies the socket: the protocol and the address.
+func (l *StreamListen) Key() string {
+	if l.UDP {
+		return "udp:" + l.Addr
+	}
+	return "stream:" + l.Addr
+}
+
+// StreamServer is one server{} of the stream block, merged.
+type StreamServer struct {
+	File string
+	Line int
+
+	Listens []*StreamListen
+	// Upstream is the group proxy_pass names (a block, or an implicit
+	// group of one address); nil with return.
+	Upstream *Upstream
+	Return   *vars.Value
+
+	ConnectTimeout      time.Duration
+	Timeout             time.Duration
+	NextUpstream        bool
+	NextUpstreamTries   int
+	NextUpstreamTimeout time.Duration
+	BufferSize          int
+	UploadRate          int64
+	DownloadRate        int64
+	HalfClose           bool
+	// Bind is proxy_bind's address ("" = none); BindTransparent its
+	// "transparent".
+	Bind            *vars.Value
+	BindTransparent bool
+	// Responses is proxy_responses (-1 = no limit); Requests
+	// proxy_requests (0 = no limit): UDP only.
+	Responses     int
+	Requests      int
+	ProxyProtocol bool
+
+	AccessLogs []*AccessLog // none: no access log
+	Access     []*AccessRule
+
+	pass     *conf.Stmt // proxy_pass, for errors found at the block's end
+	ret      *conf.Stmt // return
+	passName string     // a proxy_pass naming a group, linked at the end
+}
+
+// streamConf is the part of a stream server's settings given at the
+// stream level too (ngx_stream_proxy_srv_conf_t and friends).
+type streamConf struct {
+	connectTimeout, timeout, nextTimeout Opt[time.Duration]
+	nextUpstream, halfClose, ppOn        Opt[bool]
+	nextTries, bufferSize                Opt[int64]
+	responses, requests                  Opt[int64]
+	uploadRate, downloadRate             Opt[int64]
+	bind                                 Opt[*vars.Value]
+	bindTransparent                      bool
+	loc                                  Loc // access_log and allow/deny, set by the http setters
+}
+
+// streamBuild is the builder's state inside a stream block.
+type streamBuild struct {
+	s       *Stream
+	main    streamConf
+	srv     *StreamServer
+	sc      *streamConf
+	formats []string
+	values  []*vars.Value
+	stmt    *conf.Stmt
+	vars    map[string]bool // set, map: declared variables
+}
+
+var streamRows = map[string]*Directive{}
+var streamUpstreamRows = map[string]*Directive{}
+
+func streamRow(rows map[string]*Directive, ds ...Directive) {
+	for i := range ds {
+		d := ds[i]
+		rows[d.Name] = &d
+	}
+}
+
+func init() {
+	register(Directive{Name: "stream", Ctx: CtxMain, Args: Block | Take0, Set: setStream})
+	ms := ctxStreamMainSrv
+	dur := func(f func(c *streamConf) *Opt[time.Duration]) func(*builder, *conf.Stmt) error {
+		return timeSlot(func(b *builder) *Opt[time.Duration] { return f(b.stream.sc) })
+	}
+	size := func(f func(c *streamConf) *Opt[int64]) func(*builder, *conf.Stmt) error {
+		return sizeSlot(func(b *builder) *Opt[int64] { return f(b.stream.sc) })
+	}
+	flag := func(f func(c *streamConf) *Opt[bool]) func(*builder, *conf.Stmt) error {
+		return flagSlot(func(b *builder) *Opt[bool] { return f(b.stream.sc) })
+	}
+	num := func(f func(c *streamConf) *Opt[int64]) func(*builder, *conf.Stmt) error {
+		return numSlot(func(b *builder) *Opt[int64] { return f(b.stream.sc) })
+	}
+	streamRow(streamRows,
+		Directive{Name: "include", Ctx: ms | CtxStreamUpstream, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "server", Ctx: CtxStream, Args: Block | Take0, Set: setStreamServer},
+		Directive{Name: "upstream", Ctx: CtxStream, Args: Block | Take1, Set: setStreamUpstream},
+		Directive{Name: "listen", Ctx: CtxStreamServer, Args: OneMore, Set: setStreamListen},
+		Directive{Name: "proxy_pass", Ctx: CtxStreamServer, Args: Take1, Set: setStreamProxyPass},
+		Directive{Name: "return", Ctx: CtxStreamServer, Args: Take1, Set: setStreamReturn},
+		Directive{Name: "proxy_connect_timeout", Ctx: ms, Args: Take1, Set: dur(func(c *streamConf) *Opt[time.Duration] { return &c.connectTimeout })},
+		Directive{Name: "proxy_timeout", Ctx: ms, Args: Take1, Set: dur(func(c *streamConf) *Opt[time.Duration] { return &c.timeout })},
+		Directive{Name: "proxy_next_upstream_timeout", Ctx: ms, Args: Take1, Set: dur(func(c *streamConf) *Opt[time.Duration] { return &c.nextTimeout })},
+		Directive{Name: "proxy_next_upstream", Ctx: ms, Args: Flag, Set: flag(func(c *streamConf) *Opt[bool] { return &c.nextUpstream })},
+		Directive{Name: "proxy_half_close", Ctx: ms, Args: Flag, Set: flag(func(c *streamConf) *Opt[bool] { return &c.halfClose })},
+		Directive{Name: "proxy_protocol", Ctx: ms, Args: Flag, Set: flag(func(c *streamConf) *Opt[bool] { return &c.ppOn })},
+		Directive{Name: "proxy_next_upstream_tries", Ctx: ms, Args: Take1, Set: num(func(c *streamConf) *Opt[int64] { return &c.nextTries })},
+		Directive{Name: "proxy_responses", Ctx: ms, Args: Take1, Set: num(func(c *streamConf) *Opt[int64] { return &c.responses })},
+		Directive{Name: "proxy_requests", Ctx: ms, Args: Take1, Set: num(func(c *streamConf) *Opt[int64] { return &c.requests })},
+		Directive{Name: "proxy_buffer_size", Ctx: ms, Args: Take1, Set: size(func(c *streamConf) *Opt[int64] { return &c.bufferSize })},
+		Directive{Name: "proxy_upload_rate", Ctx: ms, Args: Take1, Set: size(func(c *streamConf) *Opt[int64] { return &c.uploadRate })},
+		Directive{Name: "proxy_download_rate", Ctx: ms, Args: Take1, Set: size(func(c *streamConf) *Opt[int64] { return &c.downloadRate })},
+		Directive{Name: "proxy_bind", Ctx: ms, Args: Take12, Set: setStreamBind},
+		Directive{Name: "log_format", Ctx: CtxStream, Args: TwoMore, Set: setStreamLogFormat},
+		Directive{Name: "access_log", Ctx: ms, Args: OneMore, Set: setStreamAccessLog},
+		Directive{Name: "allow", Ctx: ms, Args: Take1, Set: setStreamAccess},
+		Directive{Name: "deny", Ctx: ms, Args: Take1, Set: setStreamAccess},
+		// accepted: weir's stream error log is the main one
+		Directive{Name: "error_log", Ctx: ms, Args: OneMore, Set: ignoreSlot},
+		Directive{Name: "tcp_nodelay", Ctx: ms, Args: Flag, Set: checkSlot(checkFlag)},
+		Directive{Name: "preread_buffer_size", Ctx: ms, Args: Take1, Set: checkSlot(checkSize)},
+		Directive{Name: "preread_timeout", Ctx: ms, Args: Take1, Set: checkSlot(checkMsec)},
+		Directive{Name: "proxy_protocol_timeout", Ctx: ms, Args: Take1, Set: checkSlot(checkMsec)},
+		Directive{Name: "variables_hash_max_size", Ctx: CtxStream, Args: Take1, Set: checkSlot(checkSize)},
+		Directive{Name: "variables_hash_bucket_size", Ctx: CtxStream, Args: Take1, Set: checkSlot(checkSize)},
+		Directive{Name: "proxy_socket_keepalive", Ctx: ms, Args: Flag, Set: checkSlot(checkFlag)},
+	)
+	streamRow(streamUpstreamRows,
+		Directive{Name: "include", Ctx: CtxStreamUpstream, Args: Take1, Set: ignoreSlot},
+		Directive{Name: "server", Ctx: CtxStreamUpstream, Args: OneMore, Set: setStreamUpstreamServer},
+		Directive{Name: "hash", Ctx: CtxStreamUpstream, Args: Take12, Set: setStreamHash},
+		Directive{Name: "least_conn", Ctx: CtxStreamUpstream, Args: Take0, Set: setBalancer},
+		Directive{Name: "random", Ctx: CtxStreamUpstream, Args: Take0 | Take12, Set: setRandom},
+		Directive{Name: "zone", Ctx: CtxStreamUpstream, Args: Take12, Set: setZone},
+	)
+}
+
+// streamDispatch is dispatch inside the stream block: the stream rows of
+// the context first, then the main table (which refuses the name).
+func (b *builder) streamDispatch(rows map[string]*Directive, s *conf.Stmt) error {
+	d, ok := rows[s.Name]
+	if !ok {
+		return b.dispatch(s)
+	}
+	if d.Ctx&b.ctx == 0 {
+		return conf.Errorf(s, "\"%s\" directive is not allowed here", s.Name)
+	}
+	if d.Args&Block != 0 && !s.HasBlock {
+		return conf.Errorf(s, "directive \"%s\" has no opening \"{\"", s.Name)
+	}
+	return b.dispatchRow(d, s)
+}
+
+func (b *builder) streamBlock(c Ctx, rows map[string]*Directive, stmts []*conf.Stmt) error {
+	saved := b.ctx
+	b.ctx = c
+	defer func() { b.ctx = saved }()
+	for _, s := range stmts {
+		if err := b.streamDispatch(rows, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// shadow runs f with the http builder state (the current level, the log
+// formats, the upstream list) pointing at the stream block's, so that the
+// http setters shared with stream (log_format, access_log, allow/deny,
+// the upstream block's) act on it. The values f compiles are kept for the
+// stream's variable check.
+func (b *builder) shadow(f func() error) error {
+	st := b.stream
+	savedHTTP, savedCur, savedFormats, nvals := b.http, b.cur, b.formats, len(b.values)
+	b.http = &HTTP{LogFormats: st.s.LogFormats, Upstreams: st.s.Upstreams}
+	b.cur, b.formats = &st.sc.loc, st.formats
+	err := f()
+	st.s.Upstreams, st.formats = b.http.Upstreams, b.formats
+	st.values = append(st.values, b.values[nvals:]...)
+	b.http, b.cur, b.formats, b.values = savedHTTP, savedCur, savedFormats, b.values[:nvals]
+	return err
+}
+
+// setStream is ngx_stream_block: the block is read, the servers merged,
+// proxy_pass names linked to their groups, the groups finished and the
+// variables checked.
+func setStream(b *builder, s *conf.Stmt) error {
+	if b.cfg.Stream != nil {
+		return conf.Errorf(s, "\"stream\" directive is duplicate")
+	}
+	st := &streamBuild{s: &Stream{LogFormats: map[string]*LogFormat{}, HashKeys: map[*Upstream]*vars.Value{}}, stmt: s, vars: map[string]bool{}}
+	st.sc = &st.main
+	b.cfg.Stream = st.s
+	b.stream = st
+	defer func() { b.stream = nil }()
+	if err := b.streamBlock(CtxStream, streamRows, s.Block); err != nil {
+		return err
+	}
+	if b.truncated && s.EndLine == 0 {
+		return errTruncated
+	}
+	return b.finishStream()
+}
+
+func (b *builder) finishStream() error {
+	st := b.stream
+	for _, srv := range st.s.Servers {
+		if srv.passName == "" {
+			continue
+		}
+		for _, u := range st.s.Upstreams {
+			if strings.EqualFold(u.Name, srv.passName) {
+				srv.Upstream = u
+			}
+		}
+		if srv.Upstream == nil {
+			return conf.Errorf(srv.pass, "no port in upstream \"%s\"", srv.passName)
+		}
+	}
+	for _, u := range st.s.Upstreams {
+		primary := false
+		for _, sv := range u.Servers {
+			primary = primary || !sv.Backup
+		}
+		if !primary {
+			return &conf.Error{Msg: fmt.Sprintf("no servers in upstream \"%s\" in %s:%d", u.Name, u.File, u.Line)}
+		}
+	}
+	for _, v := range st.values {
+		for _, p := range v.Parts {
+			if p.Kind == vars.Lit {
+				continue
+			}
+			name := StreamVarName(p)
+			if !StreamVars[name] && !st.vars[name] {
+				return &conf.Error{Msg: fmt.Sprintf("unknown \"%s\" variable", name)}
+			}
+		}
+	}
+	return nil
+}
+
+// StreamVars are the stream module's built-in variables (core, upstream,
+// ssl_preread).
+var StreamVars = map[string]bool{
+	"binary_remote_addr": true, "bytes_received": true, "bytes_sent": true, "connection": true,
+	"hostname": true, "msec": true, "nginx_version": true, "pid": true, "protocol": true,
+	"remote_addr": true, "remote_port": true, "server_addr": true, "server_port": true,
+	"session_time": true, "status": true, "time_iso8601": true, "time_local": true,
+	"upstream_addr": true, "upstream_bytes_sent": true, "upstream_bytes_received": true,
+	"upstream_connect_time": true, "upstream_first_byte_time": true, "upstream_session_time": true,
+}
+
+var famPrefixes = map[vars.Family]string{
+	vars.FamHTTP: "http_", vars.FamArg: "arg_", vars.FamCookie: "cookie_", vars.FamSentHTTP: "sent_http_",
+	vars.FamSentTrailer: "sent_trailer_", vars.FamUpstreamHTTP: "upstream_http_",
+	vars.FamUpstreamCookie: "upstream_cookie_", vars.FamUpstreamTrailer: "upstream_trailer_",
+	vars.FamProxyProtocolTLV: "proxy_protocol_tlv_",
+}
+
+// StreamVarName is the variable name of a compiled part, as the stream
+// module knows variables: by name alone.
+func StreamVarName(p vars.Part) string {
+	switch p.Kind {
+	case vars.Fam:
+		return famPrefixes[p.Fam] + p.Name
+	case vars.Capture:
+		return fmt.Sprint(p.N)
+	}
+	return p.Name
+}
+
+// setStreamServer is ngx_stream_core_server with the merge of
+// ngx_stream_core_merge_srv_conf and ngx_stream_proxy_merge_srv_conf.
+func setStreamServer(b *builder, s *conf.Stmt) error {
+	st := b.stream
+	srv := &StreamServer{File: s.File, Line: s.Line}
+	sc := &streamConf{}
+	st.srv, st.sc = srv, sc
+	defer func() { st.srv, st.sc = nil, &st.main }()
+	if err := b.streamBlock(CtxStreamServer, streamRows, s.Block); err != nil {
+		return err
+	}
+	if b.truncated && s.EndLine == 0 {
+		return errTruncated
+	}
+	if srv.pass == nil && srv.ret == nil {
+		return conf.Errorf(s, "no handler for server")
+	}
+	m := &st.main
+	dur := func(o Opt[time.Duration], p Opt[time.Duration], d time.Duration) time.Duration {
+		o.Merge(p)
+		o.Merge(Def(d))
+		return o.V
+	}
+	n := func(o Opt[int64], p Opt[int64], d int64) int64 {
+		o.Merge(p)
+		o.Merge(Def(d))
+		return o.V
+	}
+	fl := func(o Opt[bool], p Opt[bool], d bool) bool {
+		o.Merge(p)
+		o.Merge(Def(d))
+		return o.V
+	}
+	srv.ConnectTimeout = dur(sc.connectTimeout, m.connectTimeout, 60*time.Second)
+	srv.Timeout = dur(sc.timeout, m.timeout, 10*time.Minute)
+	srv.NextUpstreamTimeout = dur(sc.nextTimeout, m.nextTimeout, 0)
+	srv.NextUpstream = fl(sc.nextUpstream, m.nextUpstream, true)
+	srv.HalfClose = fl(sc.halfClose, m.halfClose, false)
+	srv.ProxyProtocol = fl(sc.ppOn, m.ppOn, false)
+	srv.NextUpstreamTries = int(n(sc.nextTries, m.nextTries, 0))
+	srv.BufferSize = int(n(sc.bufferSize, m.bufferSize, 16384))
+	srv.UploadRate = n(sc.uploadRate, m.uploadRate, 0)
+	srv.DownloadRate = n(sc.downloadRate, m.downloadRate, 0)
+	srv.Responses = int(n(sc.responses, m.responses, -1))
+	srv.Requests = int(n(sc.requests, m.requests, 0))
+	if sc.bind.Set {
+		srv.Bind, srv.BindTransparent = sc.bind.V, sc.bindTransparent
+	} else {
+		srv.Bind, srv.BindTransparent = m.bind.V, m.bindTransparent
+	}
+	logs := sc.loc.AccessLogs
+	logs.Merge(m.loc.AccessLogs)
+	for _, al := range logs.V {
+		if !al.Off {
+			srv.AccessLogs = append(srv.AccessLogs, al)
+		}
+	}
+	rules := sc.loc.Access
+	rules.Merge(m.loc.Access)
+	srv.Access = rules.V
+	st.s.Servers = append(st.s.Servers, srv)
+	return nil
+}
+
+// setStreamListen is ngx_stream_core_listen.
+func setStreamListen(b *builder, s *conf.Stmt) error {
+	st := b.stream
+	udp := false
+	args := []string{s.Args[0]}
+	var backlog, keepalive, ssl, pp bool
+	for _, p := range s.Args[1:] {
+		k, _, _ := strings.Cut(p, "=")
+		switch k {
+		case "udp":
+			if p != "udp" {
+				return conf.Errorf(s, "the invalid \"%s\" parameter", p)
+			}
+			udp = true
+			continue
+		case "backlog":
+			backlog = true
+		case "so_keepalive":
+			keepalive = true
+		case "ssl":
+			ssl = true
+		case "proxy_protocol":
+			pp = true
+		case "bind", "rcvbuf", "sndbuf", "ipv6only", "reuseport":
+		default:
+			return conf.Errorf(s, "the invalid \"%s\" parameter", p)
+		}
+		args = append(args, p)
+	}
+	ps := *s
+	ps.Args = args
+	l, err := parseListen(b, &ps)
+	if err != nil {
+		return err
+	}
+	if !listenHasPort(s.Args[0]) && l.Network == "tcp" {
+		l.setAddr(l.AddrPort.Addr(), 0)
+	}
+	if udp {
+		for _, bad := range []struct {
+			on   bool
+			name string
+		}{{backlog, "backlog"}, {ssl, "ssl"}, {keepalive, "so_keepalive"}, {pp, "proxy_protocol"}} {
+			if bad.on {
+				return conf.Errorf(s, "\"listen\" directive \"%s\" parameter is incompatible with \"udp\"", bad.name)
+			}
+		}
+	}
+	if ssl {
+		return conf.Errorf(s, "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive")
+	}
+	for _, one := range l.expand() {
+		sl := &StreamListen{Listen: one, UDP: udp, Server: st.srv}
+		for _, o := range st.s.Listens {
+			if o.Key() == sl.Key() {
+				return conf.Errorf(s, "duplicate \"%s\" address and port pair", one.Addr)
+			}
+		}
+		st.s.Listens = append(st.s.Listens, sl)
+		st.srv.Listens = append(st.srv.Listens, sl)
+	}
+	return nil
+}
+
+// listenHasPort reports whether a listen address names a port ("80",
+// "host:80", "[::1]:80"): a stream listen without one gets port 0.
+func listenHasPort(a string) bool {
+	if strings.HasPrefix(strings.ToLower(a), "unix:") {
+		return true
+	}
+	if strings.HasPrefix(a, "[") {
+		return strings.Contains(a, "]:")
+	}
+	return strings.Contains(a, ":") || isDigits(a)
+}
+
+// setStreamProxyPass is ngx_stream_proxy_pass: a group's name (linked when
+// the block ends, a block defined later included) or an address with a
+// port, which makes an implicit group of its own.
+func setStreamProxyPass(b *builder, s *conf.Stmt) error {
+	st := b.stream
+	srv := st.srv
+	if srv.pass != nil {
+		return duplicate(s)
+	}
+	// the later of proxy_pass and return is the handler
+	srv.pass, srv.Return = s, nil
+	text := s.Args[0]
+	if strings.Contains(text, "$") {
+		return conf.Errorf(s, "proxy_pass with variables is not supported by weir yet")
+	}
+	pu, errText := parseURL(text, 0, false)
+	if errText != "" {
+		return conf.Errorf(s, "%s in upstream \"%s\"", errText, text)
+	}
+	if pu.noPort && !pu.unix {
+		srv.passName = text
+		return nil
+	}
+	var addrs []UpstreamAddr
+	host := text
+	if pu.unix {
+		addrs = []UpstreamAddr{{Network: "unix", Addr: pu.host, Name: "unix:" + pu.host}}
+	} else {
+		addrs, errText = resolveHost(pu.host, pu.port)
+		if errText != "" {
+			return conf.Errorf(s, "%s in upstream \"%s\"", errText, pu.host)
+		}
+	}
+	u := &Upstream{Name: text, File: s.File, Line: s.Line, Implicit: true, Port: pu.port}
+	u.Servers = []*UpstreamServer{{File: s.File, Line: s.Line, Host: host, Addrs: addrs, Weight: 1, MaxFails: 1, FailTimeout: 10 * time.Second}}
+	st.s.Upstreams = append(st.s.Upstreams, u)
+	srv.Upstream = u
+	return nil
+}
+
+// setStreamReturn is ngx_stream_return.
+func setStreamReturn(b *builder, s *conf.Stmt) error {
+	srv := b.stream.srv
+	if srv.ret != nil {
+		return duplicate(s)
+	}
+	srv.ret = s
+	v, err := b.streamCompile(s, s.Args[0])
+	if err != nil {
+		return err
+	}
+	srv.Return = v
+	return nil
+}
+
+func (b *builder) streamCompile(s *conf.Stmt, text string) (*vars.Value, error) {
+	v, err := vars.Compile(text)
+	if err != nil {
+		return nil, conf.Errorf(s, "%s", err.Error())
+	}
+	b.stream.values = append(b.stream.values, v)
+	return v, nil
+}
+
+// setStreamBind is ngx_stream_proxy_bind: "off", or an address (with
+// variables evaluated per session) and "transparent".
+func setStreamBind(b *builder, s *conf.Stmt) error {
+	sc := b.stream.sc
+	if sc.bind.Set {
+		return duplicate(s)
+	}
+	if s.Args[0] == "off" {
+		sc.bind = Def[*vars.Value](nil)
+		return nil
+	}
+	v, err := b.streamCompile(s, s.Args[0])
+	if err != nil {
+		return err
+	}
+	if text, static := v.Static(); static {
+		if _, ok := inetAddr(text); !ok {
+			if _, ok6 := inet6Addr(strings.Trim(text, "[]")); !ok6 {
+				return conf.Errorf(s, "invalid address \"%s\"", text)
+			}
+		}
+	}
+	sc.bind = Def(v)
+	if len(s.Args) == 2 {
+		if s.Args[1] != "transparent" {
+			return conf.Errorf(s, "invalid parameter \"%s\"", s.Args[1])
+		}
+		sc.bindTransparent = true
+	}
+	return nil
+}
+
+// setStreamLogFormat is ngx_stream_log_set_format (stream level only,
+// no predefined "combined").
+func setStreamLogFormat(b *builder, s *conf.Stmt) error {
+	return b.shadow(func() error { return setLogFormat(b, s) })
+}
+
+// setStreamAccessLog is ngx_stream_log_set_log: as http's, but without
+// a default format.
+func setStreamAccessLog(b *builder, s *conf.Stmt) error {
+	if len(s.Args) == 1 && s.Args[0] != "off" {
+		return conf.Errorf(s, "log format is not specified")
+	}
+	return b.shadow(func() error { return setAccessLog(b, s) })
+}
+
+func setStreamAccess(b *builder, s *conf.Stmt) error {
+	return b.shadow(func() error { return setAccess(b, s) })
+}
+
+// setStreamUpstream is ngx_stream_upstream: the http block's code on the
+// stream's list of groups.
+func setStreamUpstream(b *builder, s *conf.Stmt) error {
+	st := b.stream
+	for _, u := range st.s.Upstreams {
+		if strings.EqualFold(u.Name, s.Args[0]) && !u.Implicit {
+			return conf.Errorf(s, "duplicate upstream \"%s\"", s.Args[0])
+		}
+	}
+	u := &Upstream{Name: s.Args[0], File: s.File, Line: s.Line, seen: map[string]bool{}}
+	st.s.Upstreams = append(st.s.Upstreams, u)
+	err := b.shadow(func() error { return b.streamBlock(CtxStreamUpstream, streamUpstreamRows, s.Block) })
+	if err != nil {
+		return err
+	}
+	if b.truncated && s.EndLine == 0 {
+		return errTruncated
+	}
+	if len(u.Servers) == 0 {
+		return conf.ErrorfEnd(s, "no servers are inside upstream")
+	}
+	return nil
+}
+
+// streamServerParams are the parameters of a stream upstream's server.
+var streamServerParams = []string{"weight=", "max_conns=", "max_fails=", "fail_timeout=", "backup", "down"}
+
+// setStreamUpstreamServer is ngx_stream_upstream_server: the http one
+// with fewer parameters, and a port required.
+func setStreamUpstreamServer(b *builder, s *conf.Stmt) error {
+	for _, p := range s.Args[1:] {
+		ok := false
+		for _, k := range streamServerParams {
+			ok = ok || p == k || strings.HasSuffix(k, "=") && strings.HasPrefix(p, k)
+		}
+		if !ok {
+			return conf.Errorf(s, "invalid parameter \"%s\"", p)
+		}
+	}
+	if err := setUpstreamServer(b, s); err != nil {
+		return err
+	}
+	if pu, _ := parseURL(s.Args[0], 0, false); pu.noPort && !pu.unix {
+		return conf.Errorf(s, "no port in upstream \"%s\"", s.Args[0])
+	}
+	return nil
+}
+
+// setStreamHash is ngx_stream_upstream_hash: the key is a stream value.
+func setStreamHash(b *builder, s *conf.Stmt) error {
+	u := b.curUpstream()
+	key, err := vars.Compile(s.Args[0])
+	if err != nil {
+		return conf.Errorf(s, "%s", err.Error())
+	}
+	b.values = append(b.values, key)
+	b.methodRedefined(s, u)
+	u.Method, u.Consistent = "hash", false
+	b.stream.s.HashKeys[u] = key
+	if len(s.Args) == 2 {
+		if s.Args[1] != "consistent" {
+			return conf.Errorf(s, "invalid parameter \"%s\"", s.Args[1])
+		}
+		u.Consistent = true
+	}
+	return nil
+}

@@ -1,0 +1,520 @@
+package stream
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"weir/internal/config"
+	"weir/internal/errlog"
+	"weir/internal/httpd"
+	"weir/internal/upstream"
+	"weir/internal/vars"
+)
+
+// session is one client connection: nginx's ngx_stream_session_t.
+type session struct {
+	srv    *Server
+	conf   *config.StreamServer
+	listen *config.StreamListen
+	c      net.Conn
+	id     uint64
+	start  time.Time
+
+	client     netip.AddrPort
+	clientText string // "127.0.0.1", "unix:"
+	status     int
+
+	received, sent atomic.Int64 // from / to the client
+
+	// the upstream side
+	pick     upstream.Pick
+	peer     *upstream.Peer
+	up       net.Conn
+	tried    []attempt
+	upSent   atomic.Int64
+	upRecv   atomic.Int64
+	upAddr   string // the peer being connected to or proxied to ("" = none yet)
+	action   string // "connecting to upstream", "proxying connection"
+	closeMu  sync.Mutex
+	aborted  bool
+	lastSeen atomic.Int64 // unix nanos of the last byte moved either way
+}
+
+// attempt is one peer tried, for the $upstream_* lists.
+type attempt struct {
+	addr               string
+	connect, firstByte time.Duration // -1 = none
+	session            time.Duration
+	sent, received     int64
+}
+
+func newSession(s *Server, c net.Conn, l *config.StreamListen) *session {
+	ss := &session{srv: s, conf: l.Server, listen: l, c: c, start: time.Now(), status: 200}
+	ss.id = s.o.NextID()
+	if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		ss.client = ta.AddrPort()
+		ss.client = netip.AddrPortFrom(ss.client.Addr().Unmap(), ss.client.Port())
+		ss.clientText = ss.client.Addr().String()
+	} else {
+		ss.clientText = "unix:"
+	}
+	return ss
+}
+
+// logf logs a line about the session with nginx's stream context
+// (ngx_stream_log_error, ngx_stream_proxy_log_error): the action, the
+// client and server, and with an upstream its address and the bytes
+// moved.
+func (ss *session) logf(lv errlog.Level, format string, args ...any) {
+	l := ss.srv.log
+	if !l.Enabled(lv) {
+		return
+	}
+	msg := fmt.Sprintf(format, args...)
+	if ss.action != "" {
+		msg += " while " + ss.action
+	}
+	msg += ", client: " + ss.clientText + ", server: " + ss.listen.Addr
+	if ss.upAddr != "" {
+		msg += ", upstream: \"" + ss.upAddr + "\""
+	}
+	if ss.action == "connecting to upstream" || ss.action == "proxying connection" {
+		msg += ss.bytes()
+	}
+	l.Log(lv, ss.id, msg)
+}
+
+// bytes is the ", bytes from/to client:A/B, bytes from/to upstream:C/D"
+// nginx's proxy adds to its lines.
+func (ss *session) bytes() string {
+	return fmt.Sprintf(", bytes from/to client:%d/%d, bytes from/to upstream:%d/%d",
+		ss.received.Load(), ss.sent.Load(), ss.upRecv.Load(), ss.upSent.Load())
+}
+
+// plain logs a line without the context, as nginx's lines logged with
+// no action and no handler.
+func (ss *session) plain(lv errlog.Level, format string, args ...any) {
+	if ss.srv.log.Enabled(lv) {
+		ss.srv.log.Log(lv, ss.id, fmt.Sprintf(format, args...))
+	}
+}
+
+func (ss *session) run() {
+	defer ss.srv.end(ss)
+	ss.plain(errlog.Info, "client %s connected to %s", ss.c.RemoteAddr().String(), ss.listen.Addr)
+	ss.status = ss.handle()
+	ss.finish()
+}
+
+// handle runs the phases: access, then the content handler (return or
+// proxy_pass). It returns the session's status.
+func (ss *session) handle() int {
+	if !ss.allowed() {
+		return 403
+	}
+	if ss.conf.Return != nil {
+		text := ss.eval(ss.conf.Return)
+		n, _ := io.WriteString(ss.c, text)
+		ss.sent.Add(int64(n))
+		return 200
+	}
+	return ss.proxy()
+}
+
+// allowed is ngx_stream_access_handler: the first rule that matches the
+// client's address decides.
+func (ss *session) allowed() bool {
+	for _, r := range ss.conf.Access {
+		match := r.All
+		switch {
+		case r.Unix:
+			match = ss.clientText == "unix:"
+		case !r.All:
+			a := ss.client.Addr()
+			if r.Net.Addr().Is4() && a.Is4In6() {
+				a = a.Unmap()
+			}
+			match = ss.client.IsValid() && r.Net.Contains(a)
+		}
+		if !match {
+			continue
+		}
+		if r.Deny {
+			ss.logf(errlog.Error, "access forbidden by rule")
+			return false
+		}
+		return true
+	}
+	return true
+}
+
+// abort closes both connections (CloseAll).
+func (ss *session) abort() {
+	ss.closeMu.Lock()
+	ss.aborted = true
+	up := ss.up
+	ss.closeMu.Unlock()
+	ss.c.Close()
+	if up != nil {
+		up.Close()
+	}
+}
+
+// finish is ngx_stream_finalize_session: the access log, then the close.
+func (ss *session) finish() {
+	ss.c.Close()
+	ss.closeMu.Lock()
+	if ss.up != nil {
+		ss.up.Close()
+	}
+	ss.closeMu.Unlock()
+	ss.writeLogs()
+}
+
+func (ss *session) writeLogs() {
+	for _, al := range ss.conf.AccessLogs {
+		w := ss.srv.logs[al]
+		if w == nil {
+			continue
+		}
+		if al.If != nil {
+			if v := ss.eval(al.If); v == "" || v == "0" {
+				continue
+			}
+		}
+		line := ss.format(al.Format)
+		w.Write(append(line, '\n'))
+	}
+}
+
+// proxy is ngx_stream_proxy_handler with ngx_stream_proxy_connect and
+// ngx_stream_proxy_next_upstream: peers are tried until one accepts the
+// connection, then bytes are moved both ways.
+func (ss *session) proxy() int {
+	cf := ss.conf
+	g := ss.srv.ups.Group(cf.Upstream)
+	if g == nil {
+		return 500
+	}
+	in := upstream.Input{Client: ss.client.Addr()}
+	if key := ss.srv.cfg.HashKeys[cf.Upstream]; key != nil {
+		in.Key = ss.eval(key)
+	}
+	g.Begin(&ss.pick, in)
+	tries := cf.NextUpstreamTries
+	for {
+		ss.action = "connecting to upstream"
+		peer, err := ss.pick.Next()
+		if err != nil {
+			ss.upAddr = g.Name
+			ss.tried = append(ss.tried, attempt{addr: g.Name, connect: -1, firstByte: -1})
+			ss.logf(errlog.Error, "no live upstreams")
+			return 502
+		}
+		ss.peer = peer
+		ss.upAddr = peer.Name
+		at := attempt{addr: peer.Name, connect: -1, firstByte: -1}
+		ss.tried = append(ss.tried, at)
+		t0 := time.Now()
+		up, err := ss.connect(peer)
+		if err == nil {
+			ss.tried[len(ss.tried)-1].connect = time.Since(t0)
+			ss.closeMu.Lock()
+			ss.up = up
+			aborted := ss.aborted
+			ss.closeMu.Unlock()
+			if aborted {
+				ss.pick.Free(peer, upstream.StateOK)
+				return 200
+			}
+			return ss.relay(t0)
+		}
+		ss.tried[len(ss.tried)-1].session = time.Since(t0)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			ss.logf(errlog.Error, "upstream timed out (110: Connection timed out)")
+		} else {
+			ss.logf(errlog.Error, "connect() failed %s", errlog.SysError(err))
+		}
+		if ss.pick.Free(peer, upstream.StateFailed) {
+			ss.logf(errlog.Warn, "upstream server temporarily disabled")
+		}
+		ss.peer = nil
+		if tries > 0 {
+			tries--
+		}
+		timedOut := cf.NextUpstreamTimeout > 0 && time.Since(ss.start) >= cf.NextUpstreamTimeout
+		if !cf.NextUpstream || ss.pick.Tries() == 0 || tries == 0 && cf.NextUpstreamTries > 0 || timedOut {
+			return 502
+		}
+	}
+}
+
+// connect opens the connection to peer with proxy_connect_timeout and
+// proxy_bind. Each attempt takes a connection number, as nginx's
+// ngx_get_connection does.
+func (ss *session) connect(peer *upstream.Peer) (net.Conn, error) {
+	ss.srv.o.NextID()
+	d := net.Dialer{Timeout: ss.conf.ConnectTimeout, KeepAlive: -1}
+	if ss.conf.Bind != nil && peer.Network == "tcp" {
+		if ip, err := netip.ParseAddr(strings.Trim(ss.eval(ss.conf.Bind), "[]")); err == nil {
+			d.LocalAddr = &net.TCPAddr{IP: ip.AsSlice()}
+		}
+	}
+	c, err := d.Dial(peer.Network, peer.Addr)
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return nil, os.ErrDeadlineExceeded
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+// relay is ngx_stream_proxy_process: bytes move both ways through
+// buffers of proxy_buffer_size, at most proxy_upload_rate and
+// proxy_download_rate per second, until a side closes (with
+// proxy_half_close, until both have) or nothing moves for proxy_timeout.
+func (ss *session) relay(t0 time.Time) int {
+	cf := ss.conf
+	ss.plain(errlog.Info, "proxy %s connected to %s", ss.up.LocalAddr().String(), ss.peer.Name)
+	ss.action = "proxying connection"
+	ss.touch()
+	var wg sync.WaitGroup
+	type result struct {
+		fromUpstream bool
+		err          error
+		timeout      bool
+	}
+	results := make(chan result, 2)
+	dir := func(src, dst net.Conn, fromUpstream bool, rate int64, count, countDst *atomic.Int64) {
+		defer wg.Done()
+		buf := make([]byte, cf.BufferSize)
+		startSec := time.Now().Unix()
+		var moved int64
+		for {
+			n := len(buf)
+			if rate > 0 {
+				// ngx_stream_proxy_process: a second's worth more than
+				// the whole seconds gone by, then a pause after each read
+				limit := rate*(time.Now().Unix()-startSec+1) - moved
+				if limit <= 0 {
+					time.Sleep(time.Duration(-limit*1000/rate+1) * time.Millisecond)
+					ss.touch()
+					continue
+				}
+				if int64(n) > limit {
+					n = int(limit)
+				}
+			}
+			src.SetReadDeadline(ss.deadline())
+			k, err := src.Read(buf[:n])
+			if k > 0 {
+				if fromUpstream && ss.tried[len(ss.tried)-1].firstByte < 0 {
+					ss.tried[len(ss.tried)-1].firstByte = time.Since(t0)
+				}
+				count.Add(int64(k))
+				moved += int64(k)
+				ss.touch()
+				dst.SetWriteDeadline(time.Now().Add(cf.Timeout))
+				w, werr := dst.Write(buf[:k])
+				countDst.Add(int64(w))
+				ss.touch()
+				if werr != nil {
+					results <- result{fromUpstream: !fromUpstream, err: werr}
+					return
+				}
+				if rate > 0 {
+					time.Sleep(time.Duration(int64(k)*1000/rate) * time.Millisecond)
+				}
+			}
+			if err != nil {
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					if time.Since(time.Unix(0, ss.lastSeen.Load())) < cf.Timeout {
+						continue
+					}
+					results <- result{fromUpstream: fromUpstream, timeout: true}
+					return
+				}
+				if !errors.Is(err, io.EOF) {
+					results <- result{fromUpstream: fromUpstream, err: err}
+					return
+				}
+				if cf.HalfClose {
+					if cw, ok := dst.(interface{ CloseWrite() error }); ok {
+						cw.CloseWrite()
+					}
+				}
+				results <- result{fromUpstream: fromUpstream}
+				return
+			}
+		}
+	}
+	wg.Add(2)
+	go dir(ss.c, ss.up, false, cf.UploadRate, &ss.received, &ss.upSent)
+	go dir(ss.up, ss.c, true, cf.DownloadRate, &ss.upRecv, &ss.sent)
+	first := <-results
+	if cf.HalfClose && !first.timeout && first.err == nil {
+		second := <-results
+		first = second
+	}
+	ss.closeMu.Lock()
+	ss.c.Close()
+	ss.up.Close()
+	ss.closeMu.Unlock()
+	wg.Wait()
+	last := &ss.tried[len(ss.tried)-1]
+	last.session = time.Since(t0)
+	last.sent, last.received = ss.upSent.Load(), ss.upRecv.Load()
+	ss.pick.Free(ss.peer, upstream.StateOK)
+	if first.timeout {
+		ss.logf(errlog.Info, "connection timed out (110: Connection timed out)")
+	} else if !ss.aborted {
+		side := "client"
+		if first.fromUpstream {
+			side = "upstream"
+		}
+		ss.plain(errlog.Info, "%s disconnected, %s", side, strings.TrimPrefix(ss.bytes(), ", "))
+	}
+	return 200
+}
+
+func (ss *session) touch() { ss.lastSeen.Store(time.Now().UnixNano()) }
+
+func (ss *session) deadline() time.Time {
+	return time.Unix(0, ss.lastSeen.Load()).Add(ss.conf.Timeout)
+}
+
+// eval evaluates a compiled value against the session.
+func (ss *session) eval(v *vars.Value) string {
+	var b strings.Builder
+	for _, p := range v.Parts {
+		if p.Kind == vars.Lit {
+			b.WriteString(p.Lit)
+			continue
+		}
+		s, _ := ss.variable(config.StreamVarName(p))
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// format renders a log_format line with its escaping (ngx_stream_log_*).
+func (ss *session) format(f *config.LogFormat) []byte {
+	var b []byte
+	for _, p := range f.Value.Parts {
+		if p.Kind == vars.Lit {
+			b = append(b, p.Lit...)
+			continue
+		}
+		v, found := ss.variable(config.StreamVarName(p))
+		switch {
+		case f.Escape == "json":
+			b = httpd.AppendJSONEscaped(b, v)
+		case !found:
+			b = append(b, '-')
+		case f.Escape == "none":
+			b = append(b, v...)
+		default:
+			b = httpd.AppendLogEscaped(b, v)
+		}
+	}
+	return b
+}
+
+// variable is the stream module's variables (ngx_stream_variables.c,
+// ngx_stream_upstream.c).
+func (ss *session) variable(name string) (string, bool) {
+	switch name {
+	case "remote_addr":
+		return ss.clientText, true
+	case "binary_remote_addr":
+		if !ss.client.IsValid() {
+			return "", true
+		}
+		return string(ss.client.Addr().AsSlice()), true
+	case "remote_port":
+		if !ss.client.IsValid() {
+			return "", true
+		}
+		return strconv.Itoa(int(ss.client.Port())), true
+	case "server_addr", "server_port":
+		la, ok := ss.c.LocalAddr().(*net.TCPAddr)
+		if !ok {
+			return "unix:", name == "server_addr"
+		}
+		ap := la.AddrPort()
+		if name == "server_port" {
+			return strconv.Itoa(int(ap.Port())), true
+		}
+		return ap.Addr().Unmap().String(), true
+	case "protocol":
+		if ss.listen.UDP {
+			return "UDP", true
+		}
+		return "TCP", true
+	case "status":
+		return strconv.Itoa(ss.status), true
+	case "bytes_sent":
+		return strconv.FormatInt(ss.sent.Load(), 10), true
+	case "bytes_received":
+		return strconv.FormatInt(ss.received.Load(), 10), true
+	case "session_time":
+		return msec(time.Since(ss.start)), true
+	case "connection":
+		return strconv.FormatUint(ss.id, 10), true
+	case "hostname":
+		return ss.srv.o.Hostname, true
+	case "pid":
+		return strconv.Itoa(os.Getpid()), true
+	case "nginx_version":
+		return ss.srv.o.Version, true
+	case "msec":
+		t := time.Now()
+		return fmt.Sprintf("%d.%03d", t.Unix(), t.Nanosecond()/1e6), true
+	case "time_local":
+		return time.Now().Format("02/Jan/2006:15:04:05 -0700"), true
+	case "time_iso8601":
+		return time.Now().Format("2006-01-02T15:04:05-07:00"), true
+	case "upstream_addr":
+		return ss.list(func(a *attempt) string { return a.addr })
+	case "upstream_bytes_sent":
+		return ss.list(func(a *attempt) string { return strconv.FormatInt(a.sent, 10) })
+	case "upstream_bytes_received":
+		return ss.list(func(a *attempt) string { return strconv.FormatInt(a.received, 10) })
+	case "upstream_connect_time":
+		return ss.list(func(a *attempt) string { return timing(a.connect) })
+	case "upstream_first_byte_time":
+		return ss.list(func(a *attempt) string { return timing(a.firstByte) })
+	case "upstream_session_time":
+		return ss.list(func(a *attempt) string { return msec(a.session) })
+	}
+	return "", false
+}
+
+func timing(d time.Duration) string {
+	if d < 0 {
+		return "-"
+	}
+	return msec(d)
+}
+
+func (ss *session) list(f func(a *attempt) string) (string, bool) {
+	if len(ss.tried) == 0 {
+		return "", false
+	}
+	parts := make([]string, len(ss.tried))
+	for i := range ss.tried {
+		parts[i] = f(&ss.tried[i])
+	}
+	return strings.Join(parts, ", "), true
+}
