@@ -342,19 +342,18 @@ func (b *builder) addHeader(s *conf.Stmt) (*AddHeader, error) {
 	return h, nil
 }
 
-// setExpires implements ngx_http_headers_expires and
-// ngx_http_parse_expires.
+// setExpires implements ngx_http_headers_expires.
 func setExpires(b *builder, s *conf.Stmt) error {
 	if b.cur.Expires.Set {
 		return duplicate(s)
 	}
-	e := &Expires{Kind: "access"}
 	v := s.Args[0]
+	modified := false
 	if len(s.Args) == 2 {
 		if s.Args[0] != "modified" {
 			return invalidValue(s)
 		}
-		e.Kind = "modified"
+		modified = true
 		v = s.Args[1]
 	}
 	if strings.Contains(v, "$") {
@@ -363,21 +362,35 @@ func setExpires(b *builder, s *conf.Stmt) error {
 			return err
 		}
 		if _, static := cv.Static(); !static {
-			e.Kind, e.Value = "var", cv
-			b.cur.Expires = Def(e)
+			b.cur.Expires = Def(&Expires{Kind: "var", Value: cv, Modified: modified})
 			return nil
 		}
 	}
-	// With "modified" the keywords are not keywords: "expires modified
-	// epoch" is an invalid time.
+	e, msg := ParseExpires(v, modified)
+	if e == nil {
+		return conf.Errorf(s, "\"%s\" directive %s", s.Name, msg)
+	}
+	b.cur.Expires = Def(e)
+	return nil
+}
+
+// ParseExpires is ngx_http_parse_expires: the time of an expires
+// directive, or the value of its variable at run time. With modified
+// (the "modified" parameter) the keywords are not keywords ("expires
+// modified epoch" is an invalid time) and a daily time is refused. On
+// failure e is nil and msg is nginx's reason.
+func ParseExpires(v string, modified bool) (e *Expires, msg string) {
+	e = &Expires{Kind: "access"}
+	if modified {
+		e.Kind = "modified"
+	}
 	switch {
-	case e.Kind != "modified" && (v == "epoch" || v == "max" || v == "off"):
+	case !modified && (v == "epoch" || v == "max" || v == "off"):
 		e.Kind = v
-		b.cur.Expires = Def(e)
-		return nil
+		return e, ""
 	case strings.HasPrefix(v, "@"):
-		if e.Kind == "modified" {
-			return conf.Errorf(s, "\"expires\" directive daily time cannot be used with \"modified\" parameter")
+		if modified {
+			return nil, "daily time cannot be used with \"modified\" parameter"
 		}
 		e.Kind = "daily"
 		v = v[1:]
@@ -389,14 +402,13 @@ func setExpires(b *builder, s *conf.Stmt) error {
 	}
 	d, err := ParseSeconds(v)
 	if err != nil {
-		return invalidValue(s)
+		return nil, "invalid value"
 	}
 	if e.Kind == "daily" && d > 24*time.Hour {
-		return conf.Errorf(s, "\"expires\" directive daily time value must be less than 24 hours")
+		return nil, "daily time value must be less than 24 hours"
 	}
 	e.Delta = d
-	b.cur.Expires = Def(e)
-	return nil
+	return e, ""
 }
 
 // setAccess is ngx_http_access_rule.

@@ -316,6 +316,9 @@ type Expires struct {
 	Delta time.Duration
 	Neg   bool
 	Value *vars.Value // variable form
+	// Modified is "expires modified $var": the variable's time counts
+	// from Last-Modified.
+	Modified bool
 }
 
 // AccessRule is one allow/deny.

@@ -423,3 +423,293 @@ func TestRealWorldStatic(t *testing.T) {
 		},
 	})
 }
+
+// TestRealWorldProxy is a Node.js application behind the reverse proxy
+// block the tutorials give (WebSocket upgrade through a map, the
+// X-Forwarded-* headers, static files next to it), a load-balanced API
+// with a health check, and an application whose error pages nginx
+// replaces.
+func TestRealWorldProxy(t *testing.T) {
+	runProxy(t, newPool(2), &site{
+		files: map[string]string{
+			"public/robots.txt":   "User-agent: *\n",
+			"public/img/a.png":    "PNG",
+			"public/50x.html":     "<h1>we will be back</h1>\n",
+			"public/maint/on":     "",
+			"public/static/s.css": "s{}\n",
+		},
+		http: `
+    map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+    upstream app { server {{B0}}; keepalive 8; }
+    upstream api { server {{B0}} max_fails=1 fail_timeout=5s; server {{B1}} backup; }
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name app.test;
+        root {{ROOT}}/public;
+        client_max_body_size 1k;
+        error_page 502 503 504 /50x.html;
+        location = /50x.html { internal; }
+        location = /robots.txt { access_log off; }
+        location /static/ { expires 7d; try_files $uri =404; }
+        location /img/ { try_files $uri @app; }
+        location / {
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header Host $host;
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Host $host;
+            proxy_set_header X-Forwarded-Port $server_port;
+            proxy_cache_bypass $http_upgrade;
+            proxy_read_timeout 1s;
+        }
+        location @app { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
+        location /api/ {
+            proxy_pass http://api/;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_intercept_errors on;
+            proxy_next_upstream error timeout http_502;
+            proxy_connect_timeout 1s;
+            proxy_read_timeout 1s;
+        }
+        location = /healthz { access_log off; proxy_pass http://app/health; proxy_http_version 1.1; proxy_set_header Connection ""; }
+        location /cached/ { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; expires 1h; }
+        location /epoch/ { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; expires epoch; }
+        location /maint/ {
+            if (-f $document_root/maint/on) { return 503; }
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+        }
+    }`,
+	},
+		pc(get("app home", "/", "Host: app.test", "User-Agent: Mozilla/5.0", "Accept: text/html")),
+		pc(get("app route with query", "/users/1?tab=posts&x=%20", "Host: app.test")),
+		pc(get("app host with port", "/", "Host: app.test:8443")),
+		pc(get("app forwarded for appended", "/", "Host: app.test", "X-Forwarded-For: 10.0.0.1, 10.0.0.2")),
+		pc(get("app websocket", "/socket.io/?EIO=4&transport=websocket&r=ws", "Host: app.test", "Upgrade: websocket",
+			"Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13")),
+		pc(get("app keep-alive", "/ka", "Host: app.test", "Connection: keep-alive")),
+		pc(req("app head", "HEAD", "/", "Host: app.test")),
+		pc(req("app options", "OPTIONS", "/api-like", "Host: app.test", "Origin: http://x.test")),
+		pc(postBody("app post json", "/items", `{"a":1}`, "Host: app.test", "Content-Type: application/json")),
+		pc(postBody("app post too large", "/items", strings.Repeat("x", 2000), "Host: app.test", "Content-Type: application/json")),
+		pc(postChunked("app post chunked", "/items", `{"a":`, `1}`, "Host: app.test", "Content-Type: application/json")),
+		pc(get("app relative redirect", "/r/?r=loc-relative", "Host: app.test")),
+		pc(get("app self redirect", "/r/?r=loc-self", "Host: app.test")),
+		pc(get("app 404 passed", "/r/?r=s404", "Host: app.test")),
+		with(get("app down", "/", "Host: app.test"), 0, modeDead),
+		with(req("app down head", "HEAD", "/", "Host: app.test"), 0, modeDead),
+		with(get("app hangs", "/", "Host: app.test"), 0, modeHang),
+		with(get("app resets", "/", "Host: app.test"), 0, modeReset),
+		pc(get("robots", "/robots.txt", "Host: app.test")),
+		pc(get("static css", "/static/s.css", "Host: app.test")),
+		pc(get("static missing", "/static/none.css", "Host: app.test")),
+		pc(get("static dir", "/static", "Host: app.test")),
+		pc(get("img exists", "/img/a.png", "Host: app.test")),
+		pc(get("img falls back to app", "/img/resized/a.png?w=10", "Host: app.test")),
+		pc(get("api", "/api/v1/users?limit=5", "Host: app.test:8080")),
+		pc(get("api intercepted 404", "/api/v1/x?r=s404", "Host: app.test")),
+		pc(get("api intercepted 502", "/api/v1/x?r=s502", "Host: app.test")),
+		pc(get("api intercepted 503", "/api/v1/x?r=s503", "Host: app.test")),
+		with(get("api failover to backup", "/api/v1/y", "Host: app.test"), 0, modeDead),
+		pc(get("api root", "/api/", "Host: app.test")),
+		pc(get("api no slash", "/api", "Host: app.test")),
+		pc(get("healthz", "/healthz", "Host: app.test")),
+		pc(req("healthz head", "HEAD", "/healthz", "Host: app.test")),
+		pc(raw("healthz http/1.0 no host", "GET /healthz HTTP/1.0\r\n\r\n")),
+		pc(get("maintenance", "/maint/x", "Host: app.test")),
+		pc(get("expires over upstream cache-control", "/cached/?r=multi", "Host: app.test")),
+		pc(get("expires over upstream headers", "/cached/?r=hidden", "Host: app.test")),
+		pc(get("expires epoch over upstream cache-control", "/epoch/?r=multi", "Host: app.test")),
+		pc(get("expires on upstream 404", "/cached/?r=s404", "Host: app.test")),
+	)
+}
+
+// TestRealWorldDjango is Django behind uWSGI as its deployment guide sets
+// it up: /static/ and /media/ from aliases, everything else to the
+// application through "include uwsgi_params".
+func TestRealWorldDjango(t *testing.T) {
+	if nginxBin == "" {
+		t.Skip("nginx is not installed")
+	}
+	wsgi := startWSGI(t, "--uwsgi-socket")
+	runSite(t, &site{
+		files: map[string]string{
+			"collected/admin/base.css": "admin{}\n",
+			"collected/app.js":         "app()\n",
+			"collected/sub/index.html": "<p>static index</p>\n",
+			"uploads/photo.jpg":        "JPEG",
+		},
+		setup:    copyParams,
+		backends: func(*testing.T, string) []string { return []string{wsgi} },
+		http: `
+    upstream django { server {{B0}}; }
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name dj.test;
+        charset utf-8;
+        client_max_body_size 75M;
+        location /static/ { alias {{ROOT}}/collected/; expires 30d; }
+        location /media  { alias {{ROOT}}/uploads; }
+        location = /favicon.ico { access_log off; log_not_found off; }
+        location / {
+            uwsgi_pass django;
+            include uwsgi_params;
+        }
+    }`,
+		cases: []tc{
+			get("app", "/polls/1/?q=1", "Host: dj.test"),
+			req("app head", "HEAD", "/polls/?nolen=1", "Host: dj.test"), // DOCUMENT_ROOT names the prefix: no length
+			postBody("app post", "/polls/1/vote/", "choice=2", "Host: dj.test", "Content-Type: application/x-www-form-urlencoded"),
+			get("app status", "/x?status=404+Not+Found", "Host: dj.test"),
+			get("app encoded", "/caf%C3%A9/%20x/", "Host: dj.test"),
+			get("static css", "/static/admin/base.css", "Host: dj.test"),
+			get("static js range", "/static/app.js", "Host: dj.test", "Range: bytes=0-2"),
+			get("static missing", "/static/none.css", "Host: dj.test"),
+			get("static dir", "/static/sub", "Host: dj.test"),
+			get("static dir slash", "/static/sub/", "Host: dj.test"),
+			get("static root", "/static/", "Host: dj.test"),
+			get("static traversal", "/static/../uploads/photo.jpg", "Host: dj.test"),
+			get("media", "/media/photo.jpg", "Host: dj.test"),
+			get("media no slash", "/media", "Host: dj.test"),
+			get("media prefix sibling", "/mediax/photo.jpg", "Host: dj.test"),
+			get("favicon", "/favicon.ico", "Host: dj.test"),
+		},
+	})
+}
+
+// TestRealWorldIdioms gathers the snippets that tutorials pass around:
+// expires chosen by a map on the response's type, a virtual host per
+// subdomain from a regex server name, clean URLs without .html, the
+// index.html strip, hotlink protection, user-agent blocks, an
+// add_header at server level that a location's own add_header hides,
+// and error_page to a named location or with a changed status.
+func TestRealWorldIdioms(t *testing.T) {
+	runSite(t, &site{
+		files: map[string]string{
+			"www/index.html":         "<p>www</p>\n",
+			"www/about.html":         "<p>about</p>\n",
+			"www/blog/index.html":    "<p>blog</p>\n",
+			"www/blog/post.html":     "<p>post</p>\n",
+			"www/img/pic.jpg":        "JPG",
+			"www/css/a.css":          "a{}\n",
+			"www/dl/file.zip":        "PK",
+			"www/fallback.html":      "<p>fallback</p>\n",
+			"users/alice/index.html": "<p>alice</p>\n",
+			"users/alice/pub/x.txt":  "x\n",
+			"users/bob/index.html":   "<p>bob</p>\n",
+			"sites/shop/index.html":  "<p>shop</p>\n",
+			"sites/shop/cart/a.html": "<p>cart</p>\n",
+			"gallery/images/cat.png": "PNG",
+		},
+		http: `
+    map $sent_http_content_type $expires {
+        default off;
+        text/html epoch;
+        text/css max;
+        application/javascript max;
+        ~image/ 1h;
+    }
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name www.site.test;
+        root {{ROOT}}/www;
+        expires $expires;
+        add_header X-Server-Level yes;
+        location / {
+            try_files $uri $uri.html $uri/ =404;
+        }
+        location ~ ^(.*)/index\.html$ { return 301 $1/; }
+        location ~ \.html$ { if ($request_uri ~ ^(.*)\.html(\?.*)?$) { return 301 $1$2; } try_files $uri =404; }
+        location /img/ {
+            valid_referers none blocked server_names *.site.test ~\.google\.;
+            if ($invalid_referer) { return 403; }
+        }
+        location /css/ { add_header X-Loc-Level css; }
+        location /dl/ {
+            if ($http_user_agent ~* (wget|curl|python-requests)) { return 403; }
+            add_header Content-Disposition 'attachment; filename="$arg_name"';
+        }
+        location /gone/ { error_page 404 = @fallback; }
+        location /soft/ { error_page 404 =200 /fallback.html; }
+        location /code/ { error_page 404 =302 http://www.site.test/; }
+        location /vexp/ { alias {{ROOT}}/www/; expires $arg_e; }
+        location /vmod/ { alias {{ROOT}}/www/; expires modified $arg_e; }
+        location /mod0/ { alias {{ROOT}}/www/; expires modified 0; }
+        location @fallback { return 200 "fallback for $uri\n"; }
+        location ~ ^/gallery/(.+\.(?:gif|jpe?g|png))$ { alias {{ROOT}}/gallery/images/$1; }
+    }
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name ~^(?<user>[a-z]+)\.users\.test$;
+        root {{ROOT}}/users/$user;
+        index index.html;
+        location / { try_files $uri $uri/ =404; }
+    }
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name ~^(www\.)?(?<domain>.+)\.shop\.test$;
+        root {{ROOT}}/sites/$domain;
+        location / { }
+    }`,
+		cases: []tc{
+			get("html expires epoch", "/", "Host: www.site.test"),
+			get("css expires max", "/css/a.css", "Host: www.site.test"),
+			get("image expires 1h", "/img/pic.jpg", "Host: www.site.test"),
+			get("zip no expires", "/dl/file.zip", "Host: www.site.test"),
+			get("404 expires", "/none", "Host: www.site.test"),
+			get("expires var empty", "/vexp/dl/file.zip", "Host: www.site.test"),
+			get("expires var time", "/vexp/dl/file.zip?e=2h", "Host: www.site.test"),
+			get("expires var plus", "/vexp/dl/file.zip?e=+30m", "Host: www.site.test"),
+			get("expires var negative", "/vexp/dl/file.zip?e=-1h", "Host: www.site.test"),
+			get("expires var zero", "/vexp/dl/file.zip?e=0", "Host: www.site.test"),
+			get("expires var max", "/vexp/dl/file.zip?e=max", "Host: www.site.test"),
+			get("expires var off", "/vexp/dl/file.zip?e=off", "Host: www.site.test"),
+			get("expires var invalid", "/vexp/dl/file.zip?e=soon", "Host: www.site.test"),
+			get("expires var daily too long", "/vexp/dl/file.zip?e=@25h", "Host: www.site.test"),
+			get("expires var on a 404", "/vexp/none.zip?e=1h", "Host: www.site.test"),
+			get("expires modified var", "/vmod/dl/file.zip?e=1000d", "Host: www.site.test"),
+			get("expires modified var past", "/vmod/dl/file.zip?e=1h", "Host: www.site.test"),
+			get("expires modified var zero", "/vmod/dl/file.zip?e=0", "Host: www.site.test"),
+			get("expires modified var epoch", "/vmod/dl/file.zip?e=epoch", "Host: www.site.test"),
+			get("expires modified var daily", "/vmod/dl/file.zip?e=@10h", "Host: www.site.test"),
+			get("expires modified 0", "/mod0/dl/file.zip", "Host: www.site.test"),
+			get("clean url", "/about", "Host: www.site.test"),
+			get("clean url dir", "/blog", "Host: www.site.test"),
+			get("clean url dir slash", "/blog/", "Host: www.site.test"),
+			get("clean url in dir", "/blog/post", "Host: www.site.test"),
+			get("html stripped", "/about.html?x=1", "Host: www.site.test"),
+			get("index.html stripped", "/blog/index.html", "Host: www.site.test"),
+			get("root index.html stripped", "/index.html", "Host: www.site.test"),
+			get("referer none", "/img/pic.jpg", "Host: www.site.test"),
+			get("referer own", "/img/pic.jpg", "Host: www.site.test", "Referer: http://www.site.test/page"),
+			get("referer sub", "/img/pic.jpg", "Host: www.site.test", "Referer: https://cdn.site.test/x"),
+			get("referer google", "/img/pic.jpg", "Host: www.site.test", "Referer: https://www.google.com/"),
+			get("referer blocked", "/img/pic.jpg", "Host: www.site.test", "Referer: stripped-by-proxy"),
+			get("referer other", "/img/pic.jpg", "Host: www.site.test", "Referer: http://evil.test/"),
+			get("server add_header hidden", "/css/a.css", "Host: www.site.test"),
+			get("curl blocked", "/dl/file.zip", "Host: www.site.test", "User-Agent: curl/8.0.1"),
+			get("download named", "/dl/file.zip?name=a.zip", "Host: www.site.test", "User-Agent: Mozilla/5.0"),
+			get("error_page named", "/gone/x?y=1", "Host: www.site.test"),
+			get("error_page =200", "/soft/x", "Host: www.site.test"),
+			req("error_page =200 head", "HEAD", "/soft/x", "Host: www.site.test"),
+			get("error_page =302", "/code/x", "Host: www.site.test"),
+			get("regex alias", "/gallery/cat.png", "Host: www.site.test"),
+			get("regex alias missing", "/gallery/dog.png", "Host: www.site.test"),
+			get("user vhost", "/", "Host: alice.users.test"),
+			get("user vhost file", "/pub/x.txt", "Host: alice.users.test"),
+			get("user vhost dir", "/pub", "Host: alice.users.test"),
+			get("user vhost other", "/", "Host: bob.users.test"),
+			get("user vhost missing user", "/", "Host: carol.users.test"),
+			get("shop vhost", "/", "Host: www.shop.shop.test"),
+			get("shop vhost no www", "/cart/a.html", "Host: shop.shop.test"),
+			get("shop vhost dir redirect", "/cart", "Host: shop.shop.test"),
+			get("shop vhost missing", "/", "Host: none.shop.test"),
+		},
+	})
+}

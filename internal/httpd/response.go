@@ -467,6 +467,16 @@ func (q *request) hostHeaderValue() string { return q.r.Host }
 var expiresMax = time.Date(2037, 12, 31, 23, 55, 55, 0, time.UTC)
 
 func (q *request) addExpires(w *httpcore.Response, e *config.Expires) {
+	// a negative time in the directive itself means no-cache whatever
+	// the age (nginx tests conf->expires_time, 0 with a variable)
+	negConf := e.Neg
+	if e.Kind == "var" {
+		// a value that is not a time adds nothing, silently
+		if e, _ = config.ParseExpires(q.eval(e.Value), e.Modified); e == nil || e.Kind == "off" {
+			return
+		}
+		negConf = false
+	}
 	var exp time.Time
 	maxAge := int64(0)
 	noCache := false
@@ -497,16 +507,49 @@ func (q *request) addExpires(w *httpcore.Response, e *config.Expires) {
 			exp = base.Add(d)
 		}
 		maxAge = int64(exp.Sub(now) / time.Second)
-		if e.Neg || maxAge < 0 {
+		if e.Delta == 0 && e.Kind != "daily" {
+			// no time at all: now, and max-age=0, even from Last-Modified
+			exp, maxAge = now, 0
+		}
+		if negConf || maxAge < 0 {
 			noCache = true
 		}
 	default:
 		return
 	}
-	w.Header = append(w.Header, httpcore.Header{Name: "Expires", Value: exp.UTC().Format(httpTime)})
 	cc := "max-age=" + strconv.FormatInt(maxAge, 10)
 	if noCache {
 		cc = "no-cache"
 	}
-	w.Header = append(w.Header, httpcore.Header{Name: "Cache-Control", Value: cc})
+	setExpiresHeaders(w, exp.UTC().Format(httpTime), cc)
+}
+
+// setExpiresHeaders puts the two values as ngx_http_set_expires does: an
+// Expires line already there (an upstream's) gets the value in place,
+// and so does the first Cache-Control line, the others dropped; the
+// missing ones are added, Expires first.
+func setExpiresHeaders(w *httpcore.Response, expires, cc string) {
+	ei, ci := -1, -1
+	hs := w.Header[:0]
+	for _, h := range w.Header {
+		switch {
+		case ei < 0 && httpcore.EqualFold(h.Name, "expires"):
+			ei = len(hs)
+			h.Value = expires
+		case httpcore.EqualFold(h.Name, "cache-control"):
+			if ci >= 0 {
+				continue
+			}
+			ci = len(hs)
+			h.Value = cc
+		}
+		hs = append(hs, h)
+	}
+	w.Header = hs
+	if ei < 0 {
+		w.Header = append(w.Header, httpcore.Header{Name: "Expires", Value: expires})
+	}
+	if ci < 0 {
+		w.Header = append(w.Header, httpcore.Header{Name: "Cache-Control", Value: cc})
+	}
 }
