@@ -157,7 +157,7 @@ func init() {
 		Directive{Name: "proxy_next_upstream_timeout", Ctx: ms, Args: Take1, Set: dur(func(c *streamConf) *Opt[time.Duration] { return &c.nextTimeout })},
 		Directive{Name: "proxy_next_upstream", Ctx: ms, Args: Flag, Set: flag(func(c *streamConf) *Opt[bool] { return &c.nextUpstream })},
 		Directive{Name: "proxy_half_close", Ctx: ms, Args: Flag, Set: flag(func(c *streamConf) *Opt[bool] { return &c.halfClose })},
-		Directive{Name: "proxy_protocol", Ctx: ms, Args: Flag, Set: flag(func(c *streamConf) *Opt[bool] { return &c.ppOn })},
+		Directive{Name: "proxy_protocol", Ctx: ms, Args: Flag, Set: setStreamProxyProtocol},
 		Directive{Name: "proxy_next_upstream_tries", Ctx: ms, Args: Take1, Set: num(func(c *streamConf) *Opt[int64] { return &c.nextTries })},
 		Directive{Name: "proxy_responses", Ctx: ms, Args: Take1, Set: num(func(c *streamConf) *Opt[int64] { return &c.responses })},
 		Directive{Name: "proxy_requests", Ctx: ms, Args: Take1, Set: num(func(c *streamConf) *Opt[int64] { return &c.requests })},
@@ -438,6 +438,10 @@ func setStreamListen(b *builder, s *conf.Stmt) error {
 	if ssl {
 		return conf.Errorf(s, "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive")
 	}
+	if udp || pp {
+		// TODO: UDP sessions and the PROXY protocol in stream
+		return conf.Errorf(s, "\"listen ... %s\" in stream is not supported by weir yet", map[bool]string{true: "udp", false: "proxy_protocol"}[udp])
+	}
 	for _, one := range l.expand() {
 		sl := &StreamListen{Listen: one, UDP: udp, Server: st.srv}
 		for _, o := range st.s.Listens {
@@ -644,4 +648,14 @@ func setStreamHash(b *builder, s *conf.Stmt) error {
 		u.Consistent = true
 	}
 	return nil
+}
+
+// setStreamProxyProtocol refuses "proxy_protocol on" (the PROXY protocol
+// header to upstreams is not written yet).
+func setStreamProxyProtocol(b *builder, s *conf.Stmt) error {
+	on, err := parseFlag(s)
+	if err != nil || !on {
+		return err
+	}
+	return conf.Errorf(s, "\"proxy_protocol on\" in stream is not supported by weir yet")
 }
