@@ -195,7 +195,11 @@ func setErrorLog(b *builder, s *conf.Stmt) error {
 	e := ErrorLog{Path: s.Args[0], Level: "error"}
 	switch {
 	case strings.HasPrefix(e.Path, "syslog:"):
-		return conf.Errorf(s, "syslog is not supported by weir yet")
+		sl, err := parseSyslog(s, e.Path)
+		if err != nil {
+			return err
+		}
+		e.Syslog = sl
 	case strings.HasPrefix(e.Path, "memory:"):
 		// the cyclic memory buffer exists only in nginx's debug builds
 		return conf.Errorf(s, "nginx was built without debug support")

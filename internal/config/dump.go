@@ -72,7 +72,7 @@ func (d *dumper) main(c *Config) {
 		d.line(0, "main %s", strings.Join(extra, " "))
 	}
 	for _, e := range c.ErrorLogs {
-		d.line(0, "error_log %s %s", e.Path, e.Level)
+		d.line(0, "error_log %s %s", logTarget(e.Path, e.Syslog), e.Level)
 	}
 }
 
@@ -263,7 +263,7 @@ func (d *dumper) accessLogs(depth int, logs []*AccessLog) {
 			d.line(depth, "access_log off")
 			continue
 		}
-		s := "access_log " + valueText(a.Path) + " " + a.Format.Name
+		s := "access_log " + logTarget(valueText(a.Path), a.Syslog) + " " + a.Format.Name
 		if a.Buffer > 0 {
 			s += " buffer=" + itoa(a.Buffer)
 		}
@@ -499,7 +499,7 @@ func valText(v any) string {
 	case []ErrorLog:
 		var s []string
 		for _, e := range x {
-			s = append(s, e.Path+":"+e.Level)
+			s = append(s, logTarget(e.Path, e.Syslog)+":"+e.Level)
 		}
 		return "[" + strings.Join(s, ",") + "]"
 	case []*AccessRule:

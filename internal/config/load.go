@@ -137,8 +137,8 @@ func (b *builder) load(o Options, file, confPrefix string) error {
 	cfg.WorkerShutdownTimeout = m.shutdownTimeout.V
 	cfg.EventsUse = m.use.V
 	cfg.ErrorLogs = m.errorLogs
-	if len(cfg.ErrorLogs) == 0 {
-		cfg.ErrorLogs = []ErrorLog{{Path: b.full("logs/error.log"), Level: "error"}}
+	if !hasFileLog(cfg.ErrorLogs) {
+		cfg.ErrorLogs = append(cfg.ErrorLogs, ErrorLog{Path: b.full("logs/error.log"), Level: "error", Implicit: true})
 	}
 	return nil
 }

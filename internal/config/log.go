@@ -111,20 +111,27 @@ func setAccessLog(b *builder, s *conf.Stmt) error {
 	}
 	al := &AccessLog{}
 	path := s.Args[0]
+	static := true
 	if strings.HasPrefix(path, "syslog:") {
-		return conf.Errorf(s, "syslog is not supported by weir") // TODO: syslog
+		sl, err := parseSyslog(s, path)
+		if err != nil {
+			return err
+		}
+		al.Syslog = sl
+		al.Path = &vars.Value{Raw: path, Parts: []vars.Part{{Kind: vars.Lit, Lit: path}}}
+	} else {
+		if path == "" {
+			// ngx_conf_open_file gives a file without a name standard error
+			path = "/dev/stderr"
+		}
+		path = b.full(path)
+		pv, err := b.compile(s, path)
+		if err != nil {
+			return err
+		}
+		al.Path = pv
+		_, static = pv.Static()
 	}
-	if path == "" {
-		// ngx_conf_open_file gives a file without a name standard error
-		path = "/dev/stderr"
-	}
-	path = b.full(path)
-	pv, err := b.compile(s, path)
-	if err != nil {
-		return err
-	}
-	al.Path = pv
-	_, static := pv.Static()
 
 	fmtName := "combined"
 	if len(s.Args) > 1 {
@@ -188,6 +195,9 @@ func setAccessLog(b *builder, s *conf.Stmt) error {
 	if al.Buffer > 0 {
 		if !static {
 			return conf.Errorf(s, "buffered logs cannot have variables in name")
+		}
+		if al.Syslog != nil {
+			return conf.Errorf(s, "logs to syslog cannot be buffered")
 		}
 		// One file has one buffer: every buffered access_log of a path
 		// must agree on it (nginx keeps the buffer on the open file).

@@ -37,8 +37,12 @@ type Config struct {
 
 // ErrorLog is one error_log sink.
 type ErrorLog struct {
-	Path  string // absolute path or "stderr"
-	Level string
+	Path   string // absolute path, "stderr", or "syslog:..." as written
+	Level  string
+	Syslog *errlog.Syslog // the syslog: target, nil for a file
+	// Implicit is the log ngx_log_open_default adds at level error when
+	// no main-level error_log names a file (the -e log).
+	Implicit bool
 }
 
 // Sinks turns error_log entries into errlog sinks.
@@ -49,7 +53,7 @@ func Sinks(logs []ErrorLog) []errlog.Sink {
 		if !ok {
 			lv = errlog.DefaultLevel
 		}
-		sinks = append(sinks, errlog.Sink{Path: e.Path, Level: lv})
+		sinks = append(sinks, errlog.Sink{Path: e.Path, Level: lv, Syslog: e.Syslog})
 	}
 	return sinks
 }
@@ -300,6 +304,7 @@ type AccessLog struct {
 	Flush  time.Duration
 	If     *vars.Value
 	Gzip   int
+	Syslog *errlog.Syslog // a syslog: target; Path is then its text
 }
 
 // AddHeader is one add_header.

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,11 +65,12 @@ func ParseLevel(s string) (Level, bool) {
 // size, newline included, and cuts what does not fit.
 const maxLine = 2048
 
-// Sink is one error_log directive: a file path, or "stderr", and the
-// least severe level it takes.
+// Sink is one error_log directive: a file path, or "stderr", or a syslog
+// target, and the least severe level it takes.
 type Sink struct {
-	Path  string
-	Level Level
+	Path   string
+	Level  Level
+	Syslog *Syslog // when set, Path is ignored
 }
 
 // Logger writes to a set of sinks. It is safe for concurrent use.
@@ -87,6 +89,7 @@ type Logger struct {
 
 type sink struct {
 	f     *file
+	sl    *SyslogPeer
 	level Level
 }
 
@@ -96,13 +99,21 @@ type stamp struct {
 }
 
 // New opens every sink's file (append, created 0644). Files are shared by
-// path with every other Logger. On error the files opened so far are
-// released and the error reads as nginx's, e.g.
-// open() "/x/error.log" failed (13: Permission denied).
+// path with every other Logger; a syslog sink gets its own peer. On error
+// the files opened so far are released and the error reads as nginx's,
+// e.g. open() "/x/error.log" failed (13: Permission denied).
+//
+// The sinks are kept most verbose first, the earlier of equals first, as
+// ngx_log_insert chains them: that is the order a line is written in.
 func New(sinks []Sink) (*Logger, error) {
 	pid := strconv.Itoa(os.Getpid())
 	l := &Logger{max: -1, prefix: "] " + pid + "#" + pid + ": ", now: time.Now}
 	for _, s := range sinks {
+		if s.Syslog != nil {
+			l.sinks = append(l.sinks, sink{sl: NewSyslogPeer(s.Syslog), level: s.Level})
+			l.max = max(l.max, s.Level)
+			continue
+		}
 		f, err := acquire(s.Path)
 		if err != nil {
 			l.Close()
@@ -111,6 +122,7 @@ func New(sinks []Sink) (*Logger, error) {
 		l.sinks = append(l.sinks, sink{f: f, level: s.Level})
 		l.max = max(l.max, s.Level)
 	}
+	slices.SortStableFunc(l.sinks, func(a, b sink) int { return int(b.level) - int(a.level) })
 	return l, nil
 }
 
@@ -166,7 +178,11 @@ func (l *Logger) finish(lv Level, bp *[]byte) {
 	}
 	b = append(b, '\n')
 	for _, s := range l.sinks {
-		if lv <= s.level {
+		switch {
+		case lv > s.level:
+		case s.sl != nil:
+			s.sl.writeError(lv, b[:len(b)-1])
+		default:
 			s.f.write(b)
 		}
 	}
@@ -196,6 +212,9 @@ func (l *Logger) timestamp() string {
 func (l *Logger) Reopen() error {
 	var first error
 	for _, s := range l.sinks {
+		if s.f == nil {
+			continue // syslog: nothing to reopen
+		}
 		if err := s.f.reopen(); err != nil && first == nil {
 			first = err
 		}
@@ -208,6 +227,10 @@ func (l *Logger) Reopen() error {
 func (l *Logger) Close() error {
 	var first error
 	for _, s := range l.sinks {
+		if s.sl != nil {
+			s.sl.Close()
+			continue
+		}
 		if err := release(s.f); err != nil && first == nil {
 			first = err
 		}

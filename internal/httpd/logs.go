@@ -14,6 +14,7 @@ import (
 // error_log (nginx logs a request's lines to its location's error_log).
 type logSet struct {
 	writers map[string]*accesslog.Writer
+	syslog  map[*config.AccessLog]*errlog.SyslogPeer // one per access_log syslog:
 	errLogs map[*config.Loc]*errlog.Logger
 	opened  []*errlog.Logger
 }
@@ -43,7 +44,8 @@ func (ls *logSet) openErrorLog(l *config.Loc, byKey map[string]*errlog.Logger) e
 
 // openLogs opens every access_log with a static path in cfg.
 func openLogs(cfg *config.Config) (*logSet, error) {
-	ls := &logSet{writers: map[string]*accesslog.Writer{}, errLogs: map[*config.Loc]*errlog.Logger{}}
+	ls := &logSet{writers: map[string]*accesslog.Writer{}, errLogs: map[*config.Loc]*errlog.Logger{},
+		syslog: map[*config.AccessLog]*errlog.SyslogPeer{}}
 	byKey := map[string]*errlog.Logger{}
 	var err error
 	visit := func(l *config.Loc) {
@@ -55,6 +57,10 @@ func openLogs(cfg *config.Config) (*logSet, error) {
 		}
 		for _, al := range l.AccessLogs.V {
 			if al.Off {
+				continue
+			}
+			if al.Syslog != nil {
+				ls.openSyslog(al)
 				continue
 			}
 			p, static := al.Path.Static()
@@ -145,6 +151,9 @@ func (ls *logSet) close() {
 	for _, l := range ls.opened {
 		_ = l.Close()
 	}
+	for _, p := range ls.syslog {
+		p.Close()
+	}
 }
 
 // reopen reopens the error logs of the http, server and location levels
@@ -204,6 +213,10 @@ func (q *request) writeLog(al *config.AccessLog) {
 			if v == "" || v == "0" {
 				return
 			}
+		}
+		if al.Syslog != nil {
+			q.writeSyslog(al)
+			return
 		}
 		path = q.eval(al.Path)
 	} else {

@@ -67,10 +67,10 @@ func loadConfig(c *console, o *Options, syntaxOK func()) (*config.Config, error)
 }
 
 // applyDefaultErrorLog gives a configuration without a main-level
-// error_log the -e log instead of logs/error.log (ngx_log_open_default
-// with cycle->error_log).
+// error_log, or with syslog ones alone, the -e log instead of
+// logs/error.log (ngx_log_open_default with cycle->error_log).
 func applyDefaultErrorLog(cfg *config.Config, o *Options) {
-	if !o.ErrorLogSet || hasMainErrorLog(cfg, o.Config.Globals) {
+	if !o.ErrorLogSet {
 		return
 	}
 	p := o.ErrorLog
@@ -80,7 +80,15 @@ func applyDefaultErrorLog(cfg *config.Config, o *Options) {
 	case !filepath.IsAbs(p):
 		p = cfg.Prefix + p
 	}
-	cfg.ErrorLogs = []config.ErrorLog{{Path: p, Level: "error"}}
+	if !hasMainErrorLog(cfg, o.Config.Globals) {
+		cfg.ErrorLogs = []config.ErrorLog{{Path: p, Level: "error"}}
+		return
+	}
+	for i := range cfg.ErrorLogs {
+		if cfg.ErrorLogs[i].Implicit {
+			cfg.ErrorLogs[i].Path = p
+		}
+	}
 }
 
 // hasMainErrorLog tells whether error_log is set at the main level, in

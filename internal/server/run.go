@@ -108,6 +108,7 @@ func listens(cfg *config.Config) []*config.Listen {
 func (p *process) start() error {
 	c := newStartConsole(p.o, errlog.Notice)
 	p.c = c
+	errlog.SetSyslogErrors(c.Log)
 	if lns, ok := takeInherited(c.Log); ok {
 		p.inherited = lns
 		p.upgradedFrom = os.Getppid()
@@ -196,6 +197,8 @@ func (p *process) start() error {
 	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl) == nil {
 		c.Logf(errlog.Notice, "getrlimit(RLIMIT_NOFILE): %d:%d", rl.Cur, rl.Max)
 	}
+	// ngx_cycle = cycle: from here the syslog header names the host
+	setSyslogHostname()
 	p.setRlimit(cfg)
 
 	for addr, ln := range opened {
@@ -393,6 +396,9 @@ func stderrTarget(logs []config.ErrorLog) string {
 	}
 	best := -1
 	for i, s := range sinks {
+		if s.Syslog != nil {
+			continue
+		}
 		if best < 0 || s.Level > sinks[best].Level {
 			best = i
 		}
