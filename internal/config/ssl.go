@@ -39,6 +39,17 @@ type SSLSrv struct {
 	OCSP              Opt[string] // ssl_ocsp: off, on or leaf
 	OCSPResponder     Opt[string]
 	OCSPCache         Opt[OCSPCache]
+	// Enable is the deprecated "ssl on|off" with where it was written:
+	// an address whose default server has it on takes TLS, as with
+	// "listen ... ssl" (ngx_http_init_connection: sscf->enable).
+	Enable Opt[SSLEnable]
+}
+
+// SSLEnable is the "ssl" directive's value and position.
+type SSLEnable struct {
+	On   bool
+	File string
+	Line int
 }
 
 // OCSPCache is ssl_ocsp_cache: Name "" for off.
@@ -84,6 +95,7 @@ func defaultSSL() SSLSrv {
 		OCSP:              Def("off"),
 		OCSPResponder:     Def(""),
 		OCSPCache:         Def(OCSPCache{}),
+		Enable:            Def(SSLEnable{}),
 	}
 }
 
@@ -94,6 +106,7 @@ func sslSlot[T any](f func(s *SSLSrv) *Opt[T]) func(b *builder) *Opt[T] {
 func init() {
 	hs := CtxHTTP | CtxServer
 	register(
+		Directive{Name: "ssl", Ctx: hs, Args: Flag, Set: setSSLEnable},
 		Directive{Name: "ssl_certificate", Ctx: hs, Args: Take1, Set: sslPath(func(s *SSLSrv) *Opt[[]string] { return &s.Certificates })},
 		Directive{Name: "ssl_certificate_key", Ctx: hs, Args: Take1, Set: sslPath(func(s *SSLSrv) *Opt[[]string] { return &s.CertificateKeys })},
 		Directive{Name: "ssl_password_file", Ctx: hs, Args: Take1, Set: passwordFileSlot(sslSlot(func(s *SSLSrv) *Opt[[]string] { return &s.Passwords }))},
@@ -124,6 +137,22 @@ func init() {
 		Directive{Name: "ssl_ocsp_cache", Ctx: hs, Args: Take1, Set: setSSLOCSPCache},
 		Directive{Name: "ssl_conf_command", Ctx: hs, Args: Take2, Set: refuse},
 	)
+}
+
+// setSSLEnable is ngx_http_ssl_enable: a flag that remembers where it was
+// written, with the deprecation warning nginx 1.15.0 to 1.25.0 give.
+func setSSLEnable(b *builder, s *conf.Stmt) error {
+	o := &b.csrv.SSL.Enable
+	if o.Set {
+		return duplicate(s)
+	}
+	v, err := parseFlag(s)
+	if err != nil {
+		return err
+	}
+	*o = Def(SSLEnable{On: v, File: s.File, Line: s.Line})
+	b.warn(s, "the \"ssl\" directive is deprecated, use the \"listen ... ssl\" directive instead")
+	return nil
 }
 
 // sslArray is ngx_conf_set_str_array_slot.
@@ -283,6 +312,16 @@ type sslCaches struct {
 
 func (b *builder) buildSite(httpStmt *conf.Stmt, c *SSLSrv, caches sslCaches) (*tlsconf.Site, error) {
 	certs, keys := c.Certificates.V, c.CertificateKeys.V
+	if e := c.Enable.V; e.On {
+		switch {
+		case len(certs) == 0 && !c.RejectHandshake.V:
+			return nil, &conf.Error{Msg: fmt.Sprintf("no \"ssl_certificate\" is defined for the \"ssl\" directive in %s:%d", e.File, e.Line)}
+		case len(certs) > 0 && len(keys) == 0:
+			return nil, &conf.Error{Msg: fmt.Sprintf("no \"ssl_certificate_key\" is defined for the \"ssl\" directive in %s:%d", e.File, e.Line)}
+		case len(keys) < len(certs):
+			return nil, &conf.Error{Msg: fmt.Sprintf("no \"ssl_certificate_key\" is defined for certificate \"%s\" and the \"ssl\" directive in %s:%d", certs[len(certs)-1], e.File, e.Line)}
+		}
+	}
 	if len(certs) == 0 {
 		if !c.RejectHandshake.V {
 			return nil, nil
@@ -439,8 +478,11 @@ func (b *builder) checkSSLListens() error {
 	return nil
 }
 
-// SSL reports whether the address takes TLS connections.
-func (ac *AddrConf) SSL() bool { return ac.ssl }
+// SSL reports whether the address takes TLS connections: one of its
+// listens says "ssl", or its default server has "ssl on".
+func (ac *AddrConf) SSL() bool {
+	return ac.ssl || ac.Default != nil && ac.Default.Srv.SSL.Enable.V.On
+}
 
 // Site finds the TLS settings for a client hello with server name name
 // (ngx_http_ssl_servername): the server of that name, else the default
