@@ -205,6 +205,15 @@ func TestRealWorldPHP(t *testing.T) {
 	})
 }
 
+// manyHeaders is n "X-Hn: vvv..." header lines with values of size bytes.
+func manyHeaders(n, size int) []string {
+	var hs []string
+	for i := 0; i < n; i++ {
+		hs = append(hs, "X-H"+itoa(i)+": "+strings.Repeat("v", size))
+	}
+	return hs
+}
+
 // TestRealWorldStatic is a static site as the tutorials set it up: a
 // catch-all default server that drops unknown hosts, a canonical-host
 // redirect, hardened headers, custom error pages, caching headers, and
@@ -282,6 +291,13 @@ func TestRealWorldStatic(t *testing.T) {
         location /boom { return 500; }
         location /gone { return 410; }
         location /drop { return 444; }
+        location = /r408 { return 408; }
+        location = /r408text { return 408 "timed out\n"; }
+        location = /r499 { return 499; }
+        location = /r494 { return 494; }
+        location = /r501 { error_page 501 = @ok; return 501; }
+        location = /r400 { error_page 400 /404.html; return 400; }
+        location @ok { return 200 "ok\n"; }
         location /dl/ { types { } default_type application/octet-stream; add_header Content-Disposition "attachment"; }
         location = /upload { client_max_body_size 4; return 204; }
         location /json { types { application/json json; } default_type text/plain; }
@@ -400,6 +416,46 @@ func TestRealWorldStatic(t *testing.T) {
 			get("long header", "/", "Host: www.example.test", "X-Long: "+strings.Repeat("v", 6000)),
 			get("long cookie", "/", "Host: www.example.test", "Cookie: "+strings.Repeat("c=1; ", 1500)),
 			get("too long header", "/", "Host: www.example.test", "X-Long: "+strings.Repeat("v", 9000)),
+			get("long uri fits", "/?q="+strings.Repeat("a", 5000), "Host: www.example.test"),
+			get("too long uri", "/?q="+strings.Repeat("a", 9000), "Host: www.example.test"),
+			get("too long uri path", "/"+strings.Repeat("p", 9000), "Host: www.example.test"),
+			get("many headers", "/", append([]string{"Host: www.example.test"}, manyHeaders(100, 80)...)...),
+			get("headers over the large buffers", "/", append([]string{"Host: www.example.test"}, manyHeaders(40, 1000)...)...),
+			get("two host headers", "/", "Host: www.example.test", "Host: other.test"),
+			get("host with underscore", "/", "Host: www_example.test"),
+			get("host with bad chars", "/", "Host: www.example.test/x"),
+			get("host empty", "/", "Host: "),
+			get("host ipv6 literal", "/", "Host: [::1]:80"),
+			get("header without colon", "/", "Host: www.example.test", "BadHeader"),
+			get("header with space before colon", "/", "Host: www.example.test", "X-Sp : v"),
+			get("header with underscore", "/", "Host: www.example.test", "X_Under: v"),
+			get("content-length and chunked", "/", "Host: www.example.test", "Content-Length: 3", "Transfer-Encoding: chunked"),
+			get("bad content-length", "/", "Host: www.example.test", "Content-Length: abc"),
+			get("gzip transfer-encoding", "/", "Host: www.example.test", "Transfer-Encoding: gzip"),
+			get("expect continue on get", "/", "Host: www.example.test", "Expect: 100-continue"),
+			get("if-none-match with etag off", "/", "Host: www.example.test", "If-None-Match: \"65e6b68c-e\""),
+			get("if-match with etag off", "/", "Host: www.example.test", "If-Match: \"x\""),
+			get("if-unmodified-since past", "/", "Host: www.example.test", "If-Unmodified-Since: Mon, 04 Mar 2024 06:07:08 GMT"),
+			get("keep-alive static", "/about/", "Host: www.example.test", "Connection: keep-alive"),
+			get("keep-alive 404", "/nope", "Host: www.example.test", "Connection: keep-alive"),
+			get("keep-alive redirect", "/about", "Host: www.example.test", "Connection: keep-alive"),
+			get("keep-alive return 500", "/boom", "Host: www.example.test", "Connection: keep-alive"),
+			get("keep-alive 403", "/.htpasswd", "Host: www.example.test", "Connection: keep-alive"),
+			get("return 408", "/r408", "Host: www.example.test", "Connection: keep-alive"),
+			get("return 408 with text", "/r408text", "Host: www.example.test", "Connection: keep-alive"),
+			get("return 499", "/r499", "Host: www.example.test", "Connection: keep-alive"),
+			get("return 494 keep-alive", "/r494", "Host: www.example.test", "Connection: keep-alive"),
+			get("error_page 501 to named keep-alive", "/r501", "Host: www.example.test", "Connection: keep-alive"),
+			get("error_page 400 to file keep-alive", "/r400", "Host: www.example.test", "Connection: keep-alive"),
+			get("keep-alive http/1.1 default", "/about/", "Host: www.example.test", "Connection:"),
+			raw("http/1.0 keep-alive static", "GET /about/ HTTP/1.0\r\nHost: www.example.test\r\nConnection: keep-alive\r\n\r\n").keep(),
+			raw("http/1.0 keep-alive return", "GET /status HTTP/1.0\r\nHost: www.example.test\r\nConnection: keep-alive\r\n\r\n").keep(),
+			raw("http/1.0 keep-alive 404", "GET /nope HTTP/1.0\r\nHost: www.example.test\r\nConnection: keep-alive\r\n\r\n").keep(),
+			raw("keep-alive 413 with body", "POST /upload HTTP/1.1\r\nHost: www.example.test\r\nContent-Length: 10\r\n\r\n0123456789").keep(),
+			raw("keep-alive post discarded", "POST /status HTTP/1.1\r\nHost: www.example.test\r\nContent-Length: 5\r\n\r\nhello").keep(),
+			rawN("pipelined post and get", 2, "POST /status HTTP/1.1\r\nHost: www.example.test\r\nContent-Length: 5\r\n\r\nhelloGET /about/ HTTP/1.1\r\nHost: www.example.test\r\nConnection: close\r\n\r\n"),
+			rawN("pipelined chunked post and get", 2, "POST /status HTTP/1.1\r\nHost: www.example.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nGET /about/ HTTP/1.1\r\nHost: www.example.test\r\nConnection: close\r\n\r\n"),
+			rawN("pipelined 413 and get", 2, "POST /upload HTTP/1.1\r\nHost: www.example.test\r\nContent-Length: 10\r\n\r\n0123456789GET /about/ HTTP/1.1\r\nHost: www.example.test\r\nConnection: close\r\n\r\n"),
 			get("absolute uri", "http://www.example.test/about/", "Host: other.test"),
 			get("absolute uri https", "https://www.example.test/", "Host: www.example.test"),
 			get("keep-alive then close", "/", "Host: www.example.test", "Connection: keep-alive"),
@@ -710,6 +766,110 @@ func TestRealWorldIdioms(t *testing.T) {
 			get("shop vhost no www", "/cart/a.html", "Host: shop.shop.test"),
 			get("shop vhost dir redirect", "/cart", "Host: shop.shop.test"),
 			get("shop vhost missing", "/", "Host: none.shop.test"),
+		},
+	})
+}
+
+// TestRealWorldWordPressCache is the FastCGI cache that WordPress
+// hosting guides add in front of PHP-FPM: skip rules for POST, query
+// strings, admin pages and logged-in cookies, an X-FastCGI-Cache header,
+// and the usual http-level settings of a stock nginx.conf (gzip for
+// text types, sendfile, open_file_cache). The log leaves out
+// $body_bytes_sent: compressed lengths differ with the deflate library.
+func TestRealWorldWordPressCache(t *testing.T) {
+	if nginxBin == "" {
+		t.Skip("nginx is not installed")
+	}
+	fpm := deadAddr(t)
+	startFPMPool(t, fpm, "")
+	runSite(t, &site{
+		files: map[string]string{
+			"index.php":      frontPHP,
+			"wp-admin/x.php": frontPHP,
+			"session.php":    `<?php session_id("fixedsession1"); session_start(); echo "session\n";`,
+			"nocache.php":    `<?php header("Cache-Control: no-cache, must-revalidate, max-age=0"); header("Expires: Wed, 11 Jan 1984 05:00:00 GMT"); echo "no cache\n";`,
+			"css/big.css":    strings.Repeat("body { margin: 0; padding: 0; }\n", 100),
+			"js/app.js":      strings.Repeat("console.log('x');\n", 100),
+			"img/a.png":      strings.Repeat("P", 2000),
+		},
+		setup:    copyParams,
+		backends: func(*testing.T, string) []string { return []string{fpm} },
+		http: `
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_timeout 65;
+    types_hash_max_size 2048;
+    server_names_hash_bucket_size 64;
+    open_file_cache max=1000 inactive=20s;
+    open_file_cache_valid 30s;
+    open_file_cache_min_uses 2;
+    open_file_cache_errors on;
+    gzip on;
+    gzip_vary on;
+    gzip_proxied any;
+    gzip_comp_level 6;
+    gzip_buffers 16 8k;
+    gzip_http_version 1.1;
+    gzip_min_length 256;
+    gzip_types text/plain text/css application/json application/javascript text/xml application/xml application/xml+rss text/javascript;
+    log_format main '$status "$request" "$remote_addr - $remote_user" "$http_referer" "$http_user_agent" "$http_x_forwarded_for" $upstream_cache_status "$sent_http_content_encoding"';
+    fastcgi_cache_path {{PREFIX}}/tmp/wpcache levels=1:2 keys_zone=WORDPRESS:10m inactive=60m;
+    fastcgi_cache_key "$scheme$request_method$host$request_uri";
+    fastcgi_cache_use_stale error timeout invalid_header http_500;
+    fastcgi_ignore_headers Cache-Control Expires Set-Cookie;
+    server {
+        listen 127.0.0.1:{{PORT}};
+        server_name localhost;
+        root {{ROOT}};
+        index index.php;
+        access_log logs/access.log main;
+        set $skip_cache 0;
+        if ($request_method = POST) { set $skip_cache 1; }
+        if ($query_string != "") { set $skip_cache 1; }
+        if ($request_uri ~* "/wp-admin/|/xmlrpc.php|wp-.*.php|/feed/|index.php|sitemap(_index)?.xml") { set $skip_cache 1; }
+        if ($http_cookie ~* "comment_author|wordpress_[a-f0-9]+|wp-postpass|wordpress_no_cache|wordpress_logged_in") { set $skip_cache 1; }
+        location / { try_files $uri $uri/ /index.php?$args; }
+        location ~ \.php$ {
+            try_files $uri =404;
+            include fastcgi_params;
+            fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+            fastcgi_pass {{B0}};
+            fastcgi_cache_bypass $skip_cache;
+            fastcgi_no_cache $skip_cache;
+            fastcgi_cache WORDPRESS;
+            fastcgi_cache_valid 200 301 302 60m;
+            add_header X-FastCGI-Cache $upstream_cache_status;
+        }
+        location ~* \.(css|js|png)$ { expires 30d; add_header Cache-Control "public, no-transform"; }
+    }`,
+		cases: []tc{
+			get("page miss", "/hello/", "Accept-Encoding: gzip, deflate, br"),
+			get("page hit", "/hello/", "Accept-Encoding: gzip, deflate, br"),
+			get("page hit no gzip", "/hello/"),
+			req("page hit head", "HEAD", "/hello/"),
+			get("page with query bypass", "/hello/?s=x"),
+			get("page logged in bypass", "/hello/", "Cookie: wordpress_logged_in_abc=1"),
+			postBody("comment post bypass", "/hello/", "c=1", "Content-Type: application/x-www-form-urlencoded"),
+			get("admin bypass", "/wp-admin/x.php"),
+			get("redirect cached miss", "/old-post/x"),
+			get("redirect cached hit", "/old-post/x"),
+			get("404 from app", "/nothing/x"),
+			get("404 from app again", "/nothing/x"),
+			get("session headers", "/session.php"),
+			get("session headers again", "/session.php"),
+			get("app cache headers ignored", "/nocache.php"),
+			get("app cache headers ignored hit", "/nocache.php"),
+			get("css gzip", "/css/big.css", "Accept-Encoding: gzip"),
+			get("css gzip http/1.0", "/css/big.css", "Accept-Encoding: gzip", "Connection:"),
+			get("js gzip", "/js/app.js", "Accept-Encoding: gzip"),
+			get("js gzip via proxy", "/js/app.js", "Accept-Encoding: gzip", "Via: 1.1 proxy"),
+			get("png not gzipped", "/img/a.png", "Accept-Encoding: gzip"),
+			get("css identity", "/css/big.css", "Accept-Encoding: identity"),
+			get("css gzip q=0", "/css/big.css", "Accept-Encoding: gzip;q=0"),
+			get("css range with gzip", "/css/big.css", "Accept-Encoding: gzip", "Range: bytes=0-9"),
+			get("css missing", "/css/none.css"),
+			get("css missing again", "/css/none.css"),
 		},
 	})
 }

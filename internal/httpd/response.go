@@ -147,29 +147,39 @@ func (q *request) respondStatus(code int) {
 	// no "100 Continue" before a special response, nor (nginx 1.22, as
 	// tested) before an error page's answer
 	q.r.ExpectTested()
+	if code == 408 || code == 499 {
+		// ngx_http_finalize_request terminates the request for these
+		// ("return 408" too): no response, the connection closed, the
+		// code logged
+		q.closeNow()
+		q.status = code
+		return
+	}
 	// ngx_http_special_response_handler: r->err_status = error, so a
 	// status forced by an earlier error_page gives way to this one.
 	q.errStatus = 0
+	q.specialKeepalive(code)
 	if code >= 300 && q.tryErrorPage(code) {
 		return
 	}
 	q.sendSpecial(code)
 }
 
+// specialKeepalive is the start of ngx_http_special_response_handler:
+// the statuses that leave the request stream in doubt end keep-alive,
+// whether an error_page or nginx's own page answers them. (A 494 from
+// reading the header, like every refusal of the engine, closes anyway.)
+func (q *request) specialKeepalive(code int) {
+	switch code {
+	case 400, 413, 414, 495, 496, 497, 500, 501:
+		q.w.KeepAlive = false
+	}
+}
+
 // sendSpecial sends nginx's built-in response for code.
 func (q *request) sendSpecial(code int) {
 	w := q.w
-	if code >= 400 && code != 444 {
-		// nginx disables keep-alive for the statuses that leave the
-		// request stream in doubt.
-		switch code {
-		case 400, 408, 413, 414, 494, 495, 496, 497, 500, 501:
-			w.KeepAlive = false
-		}
-	}
-	if code == 413 || code == 414 || code == 400 || code == 408 || code == 494 {
-		w.KeepAlive = false
-	}
+	q.specialKeepalive(code)
 	w.Status = wireStatus(code)
 	if q.errStatus != 0 {
 		// an error page replaced the status already
