@@ -368,6 +368,14 @@ func (q *request) internalRedirect(uri string) {
 	}
 	q.uri = uri
 	q.internal = true
+	// ngx_http_internal_redirect: the server's configuration again, and
+	// the phases from the server rewrite phase on (ngx_http_handler with
+	// r->internal set), so the server's rewrites see the new URI.
+	q.loc, q.lc = nil, q.srv.Loc
+	q.updateLocationConfig()
+	if q.runScript(q.srv.Rewrite, nil) == scriptDone {
+		return
+	}
 	q.findAndRun()
 }
 
