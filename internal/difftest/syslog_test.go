@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -96,21 +95,38 @@ func normSyslog(msgs []string, s *server) []string {
 	return out
 }
 
+// syslogBackends makes st's backends a set of syslog sinks for each
+// server under test (see syslogSinks), and returns them by server name
+// once the pair is prepared.
+func syslogBackends(st *site) map[string]*syslogSinks {
+	sinks := map[string]*syslogSinks{}
+	st.backends = func(t *testing.T, name string) []string {
+		addrs, ss := newSyslogSinks(t)
+		sinks[name] = ss
+		return addrs
+	}
+	return sinks
+}
+
+// compareSyslog compares what arrived at sink i of both servers.
+func compareSyslog(t *testing.T, what string, i int, ng, we *server, sinks map[string]*syslogSinks) {
+	t.Helper()
+	n := normSyslog(sinks["nginx"].drain(i), ng)
+	w := normSyslog(sinks["weir"].drain(i), we)
+	if os.Getenv("DIFFTEST_SHOW") != "" {
+		t.Logf("%s:%s", what, sideBySide(n, w, "nginx", "weir"))
+	}
+	if !equalLines(n, w) {
+		t.Errorf("%s differs:%s", what, sideBySide(n, w, "nginx", "weir"))
+	}
+}
+
 func TestSyslog(t *testing.T) {
 	if nginxBin == "" {
 		t.Skip("nginx is not installed")
 	}
 	t.Parallel()
-	var mu sync.Mutex
-	sinks := map[string]*syslogSinks{}
 	st := &site{
-		backends: func(t *testing.T, name string) []string {
-			addrs, ss := newSyslogSinks(t)
-			mu.Lock()
-			sinks[name] = ss
-			mu.Unlock()
-			return addrs
-		},
 		files: map[string]string{"a.txt": "hello\n", "nh/a.txt": "x\n", "if/a.txt": "if\n", "unix/a.txt": "u\n",
 			"dead/a.txt": "d\n", "gone/a.txt": "g\n", "many/a.txt": "m\n"},
 		http: `
@@ -153,18 +169,12 @@ func TestSyslog(t *testing.T) {
         }
     }`,
 	}
+	sinks := syslogBackends(st)
 	ng, we := startSyslogPair(t, st)
 	ss := map[*server]*syslogSinks{ng: sinks["nginx"], we: sinks["weir"]}
 	compare := func(t *testing.T, what string, i int) {
 		t.Helper()
-		n := normSyslog(ss[ng].drain(i), ng)
-		w := normSyslog(ss[we].drain(i), we)
-		if os.Getenv("DIFFTEST_SHOW") != "" {
-			t.Logf("%s:%s", what, sideBySide(n, w, "nginx", "weir"))
-		}
-		if !equalLines(n, w) {
-			t.Errorf("%s differs:%s", what, sideBySide(n, w, "nginx", "weir"))
-		}
+		compareSyslog(t, what, i, ng, we, sinks)
 	}
 	compareAll := func(t *testing.T) {
 		compare(t, "syslog access lines (B0)", 0)
@@ -259,4 +269,51 @@ func startSyslogPair(t *testing.T, st *site) (ng, we *server) {
 	}
 	t.Cleanup(func() { ng.stop(); we.stop() })
 	return ng, we
+}
+
+// TestStreamSyslog: the stream module's access_log to syslog, and a line
+// that cannot be sent.
+func TestStreamSyslog(t *testing.T) {
+	if nginxBin == "" {
+		t.Skip("nginx is not installed")
+	}
+	if _, err := os.Stat("/usr/lib/nginx/modules/ngx_stream_module.so"); err != nil {
+		t.Skip("nginx's stream module is not installed (libnginx-mod-stream)")
+	}
+	t.Parallel()
+	st := &site{
+		stream: `
+    log_format s '$remote_addr $protocol $status $bytes_sent';
+    server {
+        listen 127.0.0.1:{{PORT2}};
+        return "hi\n";
+        access_log syslog:server={{B0}},tag=stream,facility=daemon s;
+        access_log syslog:server={{B4}} s;
+        access_log logs/access.log s;
+    }`,
+	}
+	sinks := syslogBackends(st)
+	ng, we := startSyslogPair(t, st)
+	t.Run("startup", func(t *testing.T) { compareLogs(t, tc{}, ng, we, nil) })
+	for _, name := range []string{"first session", "second session"} {
+		t.Run(name, func(t *testing.T) {
+			talk := func(s *server) string {
+				c, err := net.Dial("tcp", s.addr(1))
+				if err != nil {
+					return err.Error()
+				}
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				b := make([]byte, 100)
+				n, _ := c.Read(b)
+				return string(b[:n])
+			}
+			if n, w := talk(ng), talk(we); n != w {
+				t.Errorf("client saw %q from nginx, %q from weir", n, w)
+			}
+			compareLogs(t, tc{name: name}, ng, we, nil)
+			compareSyslog(t, "syslog access lines (B0)", 0, ng, we, sinks)
+			compareSyslog(t, "syslog main error_log (B5)", 5, ng, we, sinks)
+		})
+	}
 }

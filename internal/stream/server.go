@@ -34,7 +34,9 @@ type Server struct {
 	log  *errlog.Logger
 	ups  *upstream.Set
 	logs map[*config.AccessLog]*accesslog.Writer
-	o    Options
+	// syslog are the peers of access_log syslog: (one per directive)
+	syslog map[*config.AccessLog]*errlog.SyslogPeer
+	o      Options
 
 	sessions sync.WaitGroup
 	mu       sync.Mutex
@@ -53,7 +55,14 @@ func New(cfg *config.Stream, log *errlog.Logger, o Options) (*Server, error) {
 	}
 	for _, srv := range cfg.Servers {
 		for _, al := range srv.AccessLogs {
-			if _, ok := s.logs[al]; ok {
+			if _, ok := s.logs[al]; ok || s.syslog[al] != nil {
+				continue
+			}
+			if al.Syslog != nil {
+				if s.syslog == nil {
+					s.syslog = map[*config.AccessLog]*errlog.SyslogPeer{}
+				}
+				s.syslog[al] = errlog.NewSyslogPeer(al.Syslog)
 				continue
 			}
 			path, _ := al.Path.Static()
@@ -72,6 +81,9 @@ func New(cfg *config.Stream, log *errlog.Logger, o Options) (*Server, error) {
 func (s *Server) closeLogs() {
 	for _, w := range s.logs {
 		w.Close()
+	}
+	for _, p := range s.syslog {
+		p.Close()
 	}
 }
 

@@ -122,6 +122,7 @@ func (ss *session) handle() int {
 		return 403
 	}
 	if ss.conf.Return != nil {
+		ss.action = "returning text" // ngx_stream_return_handler
 		text := ss.eval(ss.conf.Return)
 		n, _ := io.WriteString(ss.c, text)
 		ss.sent.Add(int64(n))
@@ -182,14 +183,21 @@ func (ss *session) finish() {
 
 func (ss *session) writeLogs() {
 	for _, al := range ss.conf.AccessLogs {
-		w := ss.srv.logs[al]
-		if w == nil {
+		w, p := ss.srv.logs[al], ss.srv.syslog[al]
+		if w == nil && p == nil {
 			continue
 		}
 		if al.If != nil {
 			if v := ss.eval(al.If); v == "" || v == "0" {
 				continue
 			}
+		}
+		if p != nil {
+			// ngx_stream_log_handler: header and line in one datagram
+			if p.Send(append(p.AppendHeader(nil), ss.format(al.Format)...)) != nil {
+				ss.logf(errlog.Warn, "send() to syslog failed")
+			}
+			continue
 		}
 		line := ss.format(al.Format)
 		w.Write(append(line, '\n'))
