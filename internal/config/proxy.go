@@ -152,18 +152,6 @@ func refuse(b *builder, s *conf.Stmt) error {
 	return conf.Errorf(s, "the \"%s\" directive is not supported by weir yet", s.Name)
 }
 
-// offOrRefuse accepts "off" (what weir does anyway) once per level and
-// refuses every other value.
-func offOrRefuse(b *builder, s *conf.Stmt) error {
-	if !b.once(s) {
-		return duplicate(s)
-	}
-	if len(s.Args) == 1 && s.Args[0] == "off" {
-		return nil
-	}
-	return refuse(b, s)
-}
-
 // complexSlot is ngx_http_set_complex_value_slot.
 func complexSlot(field func(b *builder) *Opt[*vars.Value]) func(*builder, *conf.Stmt) error {
 	return func(b *builder, s *conf.Stmt) error {

@@ -126,8 +126,10 @@ func init() {
 		Directive{Name: "ssl_session_timeout", Ctx: hs, Args: Take1, Set: secSlot(sslSlot(func(s *SSLSrv) *Opt[time.Duration] { return &s.SessionTimeout }))},
 		Directive{Name: "ssl_crl", Ctx: hs, Args: Take1, Set: strSlot(sslSlot(func(s *SSLSrv) *Opt[string] { return &s.CRL }))},
 		Directive{Name: "ssl_reject_handshake", Ctx: hs, Args: Flag, Set: flagSlot(sslSlot(func(s *SSLSrv) *Opt[bool] { return &s.RejectHandshake }))},
-		// Go's TLS server has no 0-RTT: "off" is what weir does.
-		Directive{Name: "ssl_early_data", Ctx: hs, Args: Flag, Set: offOrRefuse},
+		// Go's TLS server has no 0-RTT: with "on" no session ticket
+		// offers early data, so clients send none, and weir answers as
+		// nginx does a client that sent none ($ssl_early_data empty).
+		Directive{Name: "ssl_early_data", Ctx: hs, Args: Flag, Set: checkSlot(checkFlag)},
 		Directive{Name: "ssl_stapling", Ctx: hs, Args: Flag, Set: flagSlot(sslSlot(func(s *SSLSrv) *Opt[bool] { return &s.Stapling }))},
 		Directive{Name: "ssl_stapling_verify", Ctx: hs, Args: Flag, Set: flagSlot(sslSlot(func(s *SSLSrv) *Opt[bool] { return &s.StaplingVerify }))},
 		Directive{Name: "ssl_stapling_file", Ctx: hs, Args: Take1, Set: strSlot(sslSlot(func(s *SSLSrv) *Opt[string] { return &s.StaplingFile }))},

@@ -47,3 +47,25 @@ func TestSSLOn(t *testing.T) {
 		},
 	})
 }
+
+// TestSSLEarlyDataOn: "ssl_early_data on" loads; a client that sends no
+// early data (weir's tickets never offer it) gets the same answers, with
+// $ssl_early_data empty.
+func TestSSLEarlyDataOn(t *testing.T) {
+	files := testPKI(t)
+	runSite(t, &site{
+		http: `server {
+        listen 127.0.0.1:{{PORT}} ssl;
+        server_name localhost;
+        ssl_certificate {{ROOT}}/pki/srv-rsa.crt;
+        ssl_certificate_key {{ROOT}}/pki/srv-rsa.key;
+        ssl_protocols TLSv1.3;
+        ssl_early_data on;
+        location / { default_type text/plain; return 200 "early=[$ssl_early_data] $ssl_protocol\n"; }
+    }`,
+		files: files,
+		cases: []tc{
+			get("tls 1.3 with early data on", "/").overTLS(tlsClient{sni: "localhost"}),
+		},
+	})
+}
