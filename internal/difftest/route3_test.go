@@ -29,7 +29,28 @@ func TestRoute3(t *testing.T) {
         location ~ ^/cap/(.*)$ { try_files /nope /show/$1; }
         location = /tgt { return 200 "tgt\n"; }
         location = /tgt2 { return 200 "tgt2\n"; }
-        location /show/ { return 200 "show uri=$uri 1=[$1]\n"; }
+        location /show/ { return 200 "show uri=$uri args=$args 1=[$1]\n"; }
+
+        # rewrite_log: "matches", "does not match" (rewrite and if
+        # regexes), "rewritten data" and "rewritten redirect"; the switch
+        # is read once, where the rewrite phase starts
+        location /rl/ {
+            rewrite_log on;
+            rewrite ^/rl/nomatch$ /x;
+            if ($uri ~* ^/RL/(if)/) { set $a $1; }
+            if ($args !~ zz) { set $b 1; }
+            rewrite ^/rl/(.*)$ /show/$1 last;
+        }
+        location /rlq/ { rewrite_log on; rewrite ^/rlq/(.*)$ /show/$1?n=1; }
+        location /rlr/ { rewrite_log on; rewrite ^/rlr/(.*)$ /new/$1 permanent; }
+        location /rlif/ { if ($arg_a) { rewrite_log on; } rewrite ^ /show/rlif; }
+        # a "?" from a variable stays in the URI; only the replacement's
+        # own "?" starts the args
+        location /qv/ { rewrite_log on; rewrite ^/qv/(.*)$ /show/$1$is_args$args last; }
+        location /qr/ { rewrite ^/qr/(.*)$ /show/$1$request_uri last; }
+        # an empty URI is refused
+        location /zl/ { rewrite ^ $arg_x; return 200 "uri=[$uri]\n"; }
+        location /zl2/ { rewrite ^ $arg_x?a=1 last; }
     }`,
 		files: map[string]string{"e.txt": "e\n", "idx/": ""},
 		cases: []tc{
@@ -40,6 +61,16 @@ func TestRoute3(t *testing.T) {
 			get("rewrite last skips server rewrite", "/last/x"),
 			get("named location then last skips server rewrite", "/named/x"),
 			get("failed server rewrite forgets location captures", "/cap/x/y"),
+			get("rewrite_log match, no match, if", "/rl/if/x?k=1"),
+			get("rewrite_log negative if", "/rl/zz?zz"),
+			get("rewrite_log new args", "/rlq/a?b=1"),
+			get("rewrite_log redirect", "/rlr/a%20b?c=1"),
+			get("rewrite_log on in if only", "/rlif/?a=1"),
+			get("question mark from is_args", "/qv/a?b=1"),
+			get("question mark from request_uri", "/qr/a?b=1"),
+			get("empty rewritten uri", "/zl/a"),
+			get("rewritten uri from arg", "/zl/a?x=/ok"),
+			get("empty rewritten uri with args", "/zl2/a?c=1"),
 		},
 	})
 }

@@ -37,6 +37,7 @@ type request struct {
 	internal    bool // after an internal redirect or a rewrite
 	methodSet   bool // error_page made it a GET (method_name set)
 	uriChanged  bool // a rewrite without "last" or "break" changed the URI
+	scriptLog   bool // rewrite_log where the running rewrite script started (e->log)
 	changes     int
 	status      int  // final status for the log
 	errPage     bool // an error_page redirect happened

@@ -21,6 +21,7 @@ const (
 // runScript executes a rewrite-module script (ngx_http_rewrite_handler
 // and the ngx_http_script_*_code functions).
 func (q *request) runScript(script []config.Instr, loc *config.Location) scriptResult {
+	q.scriptLog = q.lc.RewriteLog.V
 	res, _ := q.exec(script)
 	// ngx_http_core_post_rewrite_phase: a location script that changed
 	// the URI without "last" or "break" finds the location again; the
@@ -74,10 +75,7 @@ func (q *request) rewrite(in *config.Instr) (scriptResult, bool) {
 	if !q.scriptMatch(in.Regex, q.uri) {
 		return scriptNext, false
 	}
-	target := q.evalReplacement(in.Replacement, in.Redirect)
-	if q.lc.RewriteLog.V {
-		q.log().Logf(errlog.Notice, q.r.Conn.ID, "\"%s\" matches \"%s\", rewritten to \"%s\"%s", in.Regex.String(), q.uri, target, q.logSuffix())
-	}
+	target, argsAt := q.evalReplacement(in.Replacement, in.Redirect)
 	// ngx_http_script_regex_start_code: a matching rewrite makes the
 	// request internal, so it may enter "internal" locations.
 	q.internal = true
@@ -91,6 +89,7 @@ func (q *request) rewrite(in *config.Instr) (scriptResult, bool) {
 				loc += "?" + q.args
 			}
 		}
+		q.rewriteLog("rewritten redirect: \"%s\"", loc)
 		code := 302
 		if in.Flag == "permanent" {
 			code = 301
@@ -98,16 +97,26 @@ func (q *request) rewrite(in *config.Instr) (scriptResult, bool) {
 		q.redirect(code, loc)
 		return scriptDone, true
 	}
-	uri, args, hasArgs := strings.Cut(target, "?")
-	if in.NewArgs {
-		if hasArgs {
-			if in.KeepArgs && q.args != "" {
-				args += "&" + q.args
-			}
-			q.args, q.argsSet = args, true
-		} else {
-			q.args = ""
+	// The args start after the first "?" of the replacement's own text
+	// (ngx_http_script_start_args_code); a "?" in a variable's value
+	// stays in the URI.
+	uri := target
+	if argsAt >= 0 {
+		args := target[argsAt+1:]
+		uri = target[:argsAt]
+		if in.KeepArgs && q.args != "" {
+			args += "&" + q.args
 		}
+		q.args, q.argsSet = args, true
+	} else if !in.KeepArgs {
+		q.args = ""
+	}
+	q.rewriteLog("rewritten data: \"%s\", args: \"%s\"", uri, q.args)
+	if uri == "" {
+		q.uri = uri // ($uri in the access log is empty)
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "the rewritten URI has a zero length%s", q.logSuffix())
+		q.respondStatus(500)
+		return scriptDone, true
 	}
 	q.uri = uri
 	switch in.Flag {
@@ -124,30 +133,45 @@ func (q *request) rewrite(in *config.Instr) (scriptResult, bool) {
 	return scriptNext, false
 }
 
+// rewriteLog writes one of the rewrite module's notices when rewrite_log
+// was on where the script started (e->log is taken once per run of the
+// rewrite phase handler).
+func (q *request) rewriteLog(format string, args ...any) {
+	if q.scriptLog {
+		q.log().Logf(errlog.Notice, q.r.Conn.ID, format+"%s", append(args, q.logSuffix())...)
+	}
+}
+
 // evalReplacement evaluates a rewrite replacement as nginx's script
 // engine does: when the request's path was percent-encoded or had a "+"
 // (r->quoted_uri, r->plus_in_uri), the regex captures copied into the
 // args part, or anywhere into a redirect, are escaped with
-// NGX_ESCAPE_ARGS (ngx_http_script_copy_capture_code).
-func (q *request) evalReplacement(v *vars.Value, redirect bool) string {
+// NGX_ESCAPE_ARGS (ngx_http_script_copy_capture_code). argsAt is where
+// the first "?" of the replacement's literal text ended up (-1 if none,
+// and always for a redirect, whose "?" is not compiled as args).
+func (q *request) evalReplacement(v *vars.Value, redirect bool) (string, int) {
 	path, _, _ := strings.Cut(q.r.RawURI, "?")
-	if !strings.ContainsAny(path, "%+") {
-		return q.eval(v)
-	}
+	quoted := strings.ContainsAny(path, "%+")
 	var b []byte
+	argsAt := -1
 	args := false
 	for i := range v.Parts {
 		p := &v.Parts[i]
 		s, _ := q.value(p)
-		if p.Kind == vars.Capture && (args || redirect) {
+		if quoted && p.Kind == vars.Capture && (args || redirect) {
 			s = escapeArgs.escape(s)
 		}
-		if p.Kind == vars.Lit && strings.Contains(p.Lit, "?") {
-			args = true
+		if p.Kind == vars.Lit && !args {
+			if j := strings.IndexByte(p.Lit, '?'); j >= 0 {
+				args = true
+				if !redirect {
+					argsAt = len(b) + j
+				}
+			}
 		}
 		b = append(b, s...)
 	}
-	return string(b)
+	return string(b), argsAt
 }
 
 // scriptMatch is a regex of rewrite or if (ngx_http_script_regex_start_code):
@@ -156,8 +180,10 @@ func (q *request) evalReplacement(v *vars.Value, redirect bool) string {
 // of named captures keep their values.
 func (q *request) scriptMatch(re *regex.Regexp, s string) bool {
 	if q.matchCaptures(re, s) {
+		q.rewriteLog("\"%s\" matches \"%s\"", re.String(), s)
 		return true
 	}
+	q.rewriteLog("\"%s\" does not match \"%s\"", re.String(), s)
 	q.caps = q.caps[:0]
 	return false
 }
