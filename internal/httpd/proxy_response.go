@@ -202,11 +202,12 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 		switch {
 		case httpcore.EqualFold(x.Name, "location"):
 			// ngx_http_upstream_rewrite_location: a Location that
-			// proxy_redirect rewrote becomes the response's location
-			// (made absolute by the header filter when relative); one
-			// left as is passes untouched
+			// proxy_redirect rewrote becomes the response's location,
+			// which the header filter writes before Connection when it
+			// makes it absolute (relative, absolute_redirect on); any
+			// other stays in its place among the headers
 			nv, rewritten := q.rewriteRedirect(x.Name, v)
-			if rewritten && strings.HasPrefix(nv, "/") {
+			if rewritten && strings.HasPrefix(nv, "/") && q.lc.AbsoluteRedirect.V {
 				w.Location = nv
 				continue
 			}

@@ -440,7 +440,16 @@ func (q *request) headerFilter(w *httpcore.Response) {
 	}
 	for i := range w.Header {
 		if headerNameEq(w.Header[i].Name, "location") && strings.HasPrefix(w.Header[i].Value, "/") && lc.AbsoluteRedirect.V {
-			w.Header[i].Value = q.absoluteURL(w.Header[i].Value)
+			abs := q.absoluteURL(w.Header[i].Value)
+			if w.Location == "" {
+				// ngx_http_header_filter writes the Location it makes
+				// absolute after Last-Modified, before Connection, and
+				// drops it from the list (hash = 0)
+				w.Location = abs
+				w.Header = append(w.Header[:i], w.Header[i+1:]...)
+				break
+			}
+			w.Header[i].Value = abs
 		}
 	}
 }
