@@ -57,6 +57,16 @@ func (l *StreamListen) Key() string {
 	return "stream:" + l.Addr
 }
 
+// SocketKey identifies the socket a listen binds among the process's
+// sockets: its address, with "udp:" before a datagram socket's (a UDP and
+// a TCP socket may share an address and port).
+func (l *Listen) SocketKey() string {
+	if l.Network == "udp" {
+		return "udp:" + l.Addr
+	}
+	return l.Addr
+}
+
 // StreamServer is one server{} of the stream block, merged.
 type StreamServer struct {
 	File string
@@ -438,11 +448,17 @@ func setStreamListen(b *builder, s *conf.Stmt) error {
 	if ssl {
 		return conf.Errorf(s, "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive")
 	}
-	if udp || pp {
-		// TODO: UDP sessions and the PROXY protocol in stream
-		return conf.Errorf(s, "\"listen ... %s\" in stream is not supported by weir yet", map[bool]string{true: "udp", false: "proxy_protocol"}[udp])
+	if pp {
+		// TODO: the PROXY protocol in stream
+		return conf.Errorf(s, "\"listen ... proxy_protocol\" in stream is not supported by weir yet")
 	}
 	for _, one := range l.expand() {
+		if udp && one.Network == "unix" {
+			return conf.Errorf(s, "\"listen unix:... udp\" in stream is not supported by weir yet")
+		}
+		if udp {
+			one.Network = "udp"
+		}
 		sl := &StreamListen{Listen: one, UDP: udp, Server: st.srv}
 		for _, o := range st.s.Listens {
 			if o.Key() == sl.Key() {

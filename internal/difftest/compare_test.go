@@ -335,7 +335,7 @@ var (
 	rlimitRe = regexp.MustCompile(`(getrlimit\(RLIMIT_NOFILE\): )\d+:`)
 	// the stream module's lines name the client's and the proxy's
 	// ephemeral ports
-	streamPortRe = regexp.MustCompile(`^(\[info\] (?:client|proxy) [0-9.]+:)\d+( connected to )`)
+	streamPortRe = regexp.MustCompile(`^(\[info\] (?:udp )?(?:client|proxy) [0-9.]+:)\d+( connected to )`)
 )
 
 func normAccess(lines []string, s *server) []string {

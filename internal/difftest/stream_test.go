@@ -72,6 +72,10 @@ type streamCase struct {
 	wait       time.Duration
 	// readN, when set, reads that many bytes before closeWrite
 	readN int
+	// udp, when set, makes the case a UDP client: each datagram is sent
+	// 30ms after the previous one, then the answers are read until none
+	// has come for wait (400ms without)
+	udp []string
 }
 
 const streamListens = 8
@@ -120,6 +124,9 @@ func runStream(t *testing.T, st *site, cases []streamCase) {
 // streamTalk runs c against s and returns what the client saw.
 func streamTalk(s *server, c streamCase) string {
 	addr := s.backends[3+c.listen]
+	if c.udp != nil {
+		return udpTalk(addr, c)
+	}
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		return "dial: " + err.Error()

@@ -61,6 +61,9 @@ func addrInUse(err error) bool { return errors.Is(err, syscall.EADDRINUSE) }
 // "Address already in use" then, and so does weir. Closing the listener
 // removes the file, as nginx does on exit.
 func openListener(l *config.Listen, configure bool, logf func(errlog.Level, string)) (net.Listener, error) {
+	if l.Network == "udp" {
+		return openUDP(l, logf)
+	}
 	network, address := "unix", l.Path
 	if l.Network == "tcp" {
 		network, address = "tcp4", l.AddrPort.String()
@@ -215,7 +218,7 @@ func openListeners(ls []*config.Listen, logf func(errlog.Level, string)) (map[st
 	for try := 0; try < bindTries; try++ {
 		failed := false
 		for _, l := range ls {
-			if opened[l.Addr] != nil {
+			if opened[l.SocketKey()] != nil {
 				continue
 			}
 			ln, err := openListener(l, true, logf)
@@ -227,7 +230,7 @@ func openListeners(ls []*config.Listen, logf func(errlog.Level, string)) (map[st
 				failed = true
 				continue
 			}
-			opened[l.Addr] = ln
+			opened[l.SocketKey()] = ln
 		}
 		if !failed {
 			return opened, nil

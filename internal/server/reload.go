@@ -52,8 +52,8 @@ func (p *process) reload() {
 	var fresh []*config.Listen
 	want := map[string]*config.Listen{}
 	for _, ls := range listens(cfg) {
-		want[ls.Addr] = ls
-		if p.sockets[ls.Addr] == nil {
+		want[ls.SocketKey()] = ls
+		if p.sockets[ls.SocketKey()] == nil {
 			fresh = append(fresh, ls)
 		}
 	}

@@ -176,7 +176,7 @@ func (p *process) start() error {
 		return fail(err, opened, snap)
 	}
 	for _, ls := range listens(cfg) {
-		if ln := adopted[ls.Addr]; ln != nil {
+		if ln := adopted[ls.SocketKey()]; ln != nil {
 			if err := tuneListener(ln, ls, true, c.Log); err != nil {
 				c.Log(errlog.Alert, err.Error()+", ignored")
 			}

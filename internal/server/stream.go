@@ -20,16 +20,14 @@ func newStream(cfg *config.Config, l *errlog.Logger) (*stream.Server, error) {
 	return stream.New(cfg.Stream, l, stream.Options{Version: httpd.Version, Hostname: host, NextID: httpcore.NextConnID})
 }
 
-// streamListens are the TCP sockets of the stream block.
+// streamListens are the sockets of the stream block (TCP and UDP).
 func streamListens(cfg *config.Config) []*config.Listen {
 	if cfg.Stream == nil {
 		return nil
 	}
 	var ls []*config.Listen
 	for _, l := range cfg.Stream.Listens {
-		if !l.UDP {
-			ls = append(ls, l.Listen)
-		}
+		ls = append(ls, l.Listen)
 	}
 	return ls
 }
@@ -40,8 +38,8 @@ func (g *generation) startStream(sockets map[string]*socket) {
 		return
 	}
 	for _, l := range g.cfg.Stream.Listens {
-		s := sockets[l.Addr]
-		if l.UDP || s == nil {
+		s := sockets[l.SocketKey()]
+		if s == nil {
 			continue
 		}
 		gl := newGenListener(s)

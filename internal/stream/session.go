@@ -34,6 +34,7 @@ type session struct {
 	status     int
 
 	received, sent atomic.Int64 // from / to the client
+	first          []byte       // a UDP session's first datagram
 
 	// the upstream side
 	pick     upstream.Pick
@@ -60,8 +61,13 @@ type attempt struct {
 func newSession(s *Server, c net.Conn, l *config.StreamListen) *session {
 	ss := &session{srv: s, conf: l.Server, listen: l, c: c, start: time.Now(), status: 200}
 	ss.id = s.o.NextID()
-	if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
-		ss.client = ta.AddrPort()
+	switch ra := c.RemoteAddr().(type) {
+	case *net.TCPAddr:
+		ss.client = ra.AddrPort()
+	case *net.UDPAddr:
+		ss.client = ra.AddrPort()
+	}
+	if ss.client.IsValid() {
 		ss.client = netip.AddrPortFrom(ss.client.Addr().Unmap(), ss.client.Port())
 		ss.clientText = ss.client.Addr().String()
 	} else {
@@ -83,11 +89,11 @@ func (ss *session) logf(lv errlog.Level, format string, args ...any) {
 	if ss.action != "" {
 		msg += " while " + ss.action
 	}
-	msg += ", client: " + ss.clientText + ", server: " + ss.listen.Addr
+	msg += ", " + ss.udp() + "client: " + ss.clientText + ", server: " + ss.listen.Addr
 	if ss.upAddr != "" {
 		msg += ", upstream: \"" + ss.upAddr + "\""
 	}
-	if ss.action == "connecting to upstream" || ss.action == "proxying connection" {
+	if strings.HasPrefix(ss.action, "connecting to upstream") || strings.HasPrefix(ss.action, "proxying") {
 		msg += ss.bytes()
 	}
 	l.Log(lv, ss.id, msg)
@@ -110,7 +116,10 @@ func (ss *session) plain(lv errlog.Level, format string, args ...any) {
 
 func (ss *session) run() {
 	defer ss.srv.end(ss)
-	ss.plain(errlog.Info, "client %s connected to %s", ss.c.RemoteAddr().String(), ss.listen.Addr)
+	ss.plain(errlog.Info, "%sclient %s connected to %s", ss.udp(), ss.c.RemoteAddr().String(), ss.listen.Addr)
+	if ss.listen.UDP {
+		ss.readFirst()
+	}
 	ss.status = ss.handle()
 	ss.finish()
 }
@@ -244,6 +253,9 @@ func (ss *session) proxy() int {
 				ss.pick.Free(peer, upstream.StateOK)
 				return 200
 			}
+			if ss.listen.UDP {
+				return ss.relayUDP(t0)
+			}
 			return ss.relay(t0)
 		}
 		ss.tried[len(ss.tried)-1].session = time.Since(t0)
@@ -277,7 +289,14 @@ func (ss *session) connect(peer *upstream.Peer) (net.Conn, error) {
 			d.LocalAddr = &net.TCPAddr{IP: ip.AsSlice()}
 		}
 	}
-	c, err := d.Dial(peer.Network, peer.Addr)
+	network := peer.Network
+	if ss.listen.UDP && network == "tcp" {
+		network = "udp"
+		if ss.conf.Bind != nil && d.LocalAddr != nil {
+			d.LocalAddr = &net.UDPAddr{IP: d.LocalAddr.(*net.TCPAddr).IP}
+		}
+	}
+	c, err := d.Dial(network, peer.Addr)
 	if err != nil {
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
@@ -375,15 +394,7 @@ func (ss *session) relay(t0 time.Time) int {
 		second := <-results
 		first = second
 	}
-	ss.closeMu.Lock()
-	ss.c.Close()
-	ss.up.Close()
-	ss.closeMu.Unlock()
-	wg.Wait()
-	last := &ss.tried[len(ss.tried)-1]
-	last.session = time.Since(t0)
-	last.sent, last.received = ss.upSent.Load(), ss.upRecv.Load()
-	ss.pick.Free(ss.peer, upstream.StateOK)
+	ss.endRelay(t0, &wg, upstream.StateOK)
 	if first.timeout {
 		ss.logf(errlog.Info, "connection timed out (110: Connection timed out)")
 	} else if !ss.aborted {
@@ -394,6 +405,20 @@ func (ss *session) relay(t0 time.Time) int {
 		ss.plain(errlog.Info, "%s disconnected, %s", side, strings.TrimPrefix(ss.bytes(), ", "))
 	}
 	return 200
+}
+
+// endRelay closes both sides, waits for the copying goroutines, notes
+// the peer's session time and bytes and frees the peer with state.
+func (ss *session) endRelay(t0 time.Time, wg *sync.WaitGroup, state upstream.State) {
+	ss.closeMu.Lock()
+	ss.c.Close()
+	ss.up.Close()
+	ss.closeMu.Unlock()
+	wg.Wait()
+	last := &ss.tried[len(ss.tried)-1]
+	last.session = time.Since(t0)
+	last.sent, last.received = ss.upSent.Load(), ss.upRecv.Load()
+	ss.pick.Free(ss.peer, state)
 }
 
 func (ss *session) touch() { ss.lastSeen.Store(time.Now().UnixNano()) }
@@ -456,11 +481,15 @@ func (ss *session) variable(name string) (string, bool) {
 		}
 		return strconv.Itoa(int(ss.client.Port())), true
 	case "server_addr", "server_port":
-		la, ok := ss.c.LocalAddr().(*net.TCPAddr)
-		if !ok {
+		var ap netip.AddrPort
+		switch la := ss.c.LocalAddr().(type) {
+		case *net.TCPAddr:
+			ap = la.AddrPort()
+		case *net.UDPAddr:
+			ap = la.AddrPort()
+		default:
 			return "unix:", name == "server_addr"
 		}
-		ap := la.AddrPort()
 		if name == "server_port" {
 			return strconv.Itoa(int(ap.Port())), true
 		}
