@@ -160,9 +160,10 @@ func charsetSlot(field func(b *builder) *Opt[*CharsetRef], off bool) func(*build
 }
 
 // typesSlot is ngx_http_types_slot: the first use at a level starts
-// from the module's default types; types are lower-cased, a repeated one
-// is a warning; "*" takes any type, and a later use at the level is then
-// a duplicate.
+// from the first of the module's default types only (text/html; the rest
+// of charset_types' defaults apply only where the directive is not
+// used); types are lower-cased, a repeated one is a warning; "*" takes
+// any type, and a later use at the level is then a duplicate.
 func typesSlot(field func(b *builder) *Opt[MIMETypes], defaults []string) func(*builder, *conf.Stmt) error {
 	return func(b *builder, s *conf.Stmt) error {
 		o := field(b)
@@ -170,7 +171,7 @@ func typesSlot(field func(b *builder) *Opt[MIMETypes], defaults []string) func(*
 			return duplicate(s)
 		}
 		if !o.Set {
-			*o = Def(MIMETypes{List: append([]string(nil), defaults...)})
+			*o = Def(MIMETypes{List: append([]string(nil), defaults[:1]...)})
 		}
 		for _, a := range s.Args {
 			if a == "*" {
