@@ -51,6 +51,9 @@ func TestRoute3(t *testing.T) {
         # an empty URI is refused
         location /zl/ { rewrite ^ $arg_x; return 200 "uri=[$uri]\n"; }
         location /zl2/ { rewrite ^ $arg_x?a=1 last; }
+        # try_files is not inherited: an if block that matched has none
+        location /tfif/ { if ($uri) { } try_files /nope /e.txt; }
+        location /tfif2/ { if ($arg_n) { set $x 1; } try_files /nope /e.txt; }
     }`,
 		files: map[string]string{"e.txt": "e\n", "idx/": ""},
 		cases: []tc{
@@ -71,6 +74,9 @@ func TestRoute3(t *testing.T) {
 			get("empty rewritten uri", "/zl/a"),
 			get("rewritten uri from arg", "/zl/a?x=/ok"),
 			get("empty rewritten uri with args", "/zl2/a?c=1"),
+			get("try_files after a matching if", "/tfif/x"),
+			get("try_files after an if that did not match", "/tfif2/x"),
+			get("try_files after an if with set", "/tfif2/x?n=1"),
 		},
 	})
 }

@@ -69,15 +69,10 @@ func (q *request) mapPath(uri string) string {
 // tryFiles implements ngx_http_try_files_handler. It reports whether it
 // finished the request.
 func (q *request) tryFiles() bool {
-	owner := q.srv.Loc
-	if q.loc != nil {
-		owner = q.loc.Loc
-	}
-	if q.inLimitExcept() {
-		// limit_except's block has no try_files of its own
-		return false
-	}
-	tf := owner.TryFiles
+	// ngx_http_core_try_files_phase reads the try_files of the
+	// configuration in force, which is not inherited: an if block that
+	// matched, or limit_except's block, has none of its own.
+	tf := q.lc.TryFiles
 	if len(tf) == 0 {
 		return false
 	}
