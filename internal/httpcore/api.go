@@ -105,6 +105,12 @@ type ConnInfo struct {
 	// "listen ... proxy_protocol" address said (nil: none, or no
 	// addresses in it); a TLS connection keeps its own in its wrapper.
 	Proxy *proxyproto.Header
+	// ErrorLog is set by the Handler after each request: where the
+	// engine's own lines of the connection go from then on (nginx's
+	// c->log, which a main request points at its location's error_log
+	// and the keep-alive wait keeps). The engine only passes it on to
+	// Server.Log; nil before the first request.
+	ErrorLog any
 }
 
 // DefaultSettings returns nginx's defaults for the per-listener limits.

@@ -372,7 +372,11 @@ func (c *conn) waitIdle() bool {
 				return false
 			}
 		default:
-			if !(errors.Is(err, syscall.ECONNRESET) && !c.idleFirst) {
+			if errors.Is(err, syscall.ECONNRESET) && !c.idleFirst {
+				// ngx_http_keepalive_handler ignores ECONNRESET in recv()
+				// and takes it for a close, with the errno in the line
+				c.srv.logf(logInfo|LogNoContext, &c.info, "client %s closed keepalive connection (%s)", c.info.RemoteText, errnoText(err))
+			} else {
 				c.srv.logf(logInfo, &c.info, "recv() failed (%s) while %s", errnoText(err), c.idleAction())
 			}
 			c.shutdown()

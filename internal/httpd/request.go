@@ -121,6 +121,8 @@ func (h *Handler) Serve(w *httpcore.Response, r *httpcore.Request) {
 	q.argsSet = r.Args != ""
 	q.serve()
 	q.finish()
+	// the connection's own lines go to this request's log from now on
+	r.Conn.ErrorLog = q.log()
 	if len(q.connHeld) > 0 {
 		q.releaseConns()
 	}
@@ -135,10 +137,8 @@ func (h *Handler) Serve(w *httpcore.Response, r *httpcore.Request) {
 // log returns the error log for the request's current level: the
 // location's, server's or http's error_log, else the main one.
 func (q *request) log() *errlog.Logger {
-	if q.lc != nil && len(q.lc.ErrorLogs.V) > 0 && q.snap.logs != nil {
-		if l := q.snap.logs.errLogs[q.lc]; l != nil {
-			return l
-		}
+	if l := q.snap.levelLog(q.lc); l != nil {
+		return l
 	}
 	return q.snap.Log
 }

@@ -36,6 +36,10 @@ func newGeneration(cfg *config.Config, log *errlog.Logger, snap *httpd.Snapshot)
 		Log: func(level int, ci *httpcore.ConnInfo, msg string) {
 			lv := errlog.Level(level &^ httpcore.LogNoContext)
 			lv, msg = handshakeLine(lv, ci, msg)
+			log := log
+			if l := snap.ConnLog(ci); l != nil {
+				log = l // the default server's or the last request's
+			}
 			if msg == "" || !log.Enabled(lv) {
 				return
 			}

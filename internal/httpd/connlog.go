@@ -1,0 +1,43 @@
+package httpd
+
+import (
+	"weir/internal/config"
+	"weir/internal/errlog"
+	"weir/internal/httpcore"
+)
+
+// levelLog returns the error log of a configuration level that has
+// error_log (its own or inherited), else nil.
+func (s *Snapshot) levelLog(l *config.Loc) *errlog.Logger {
+	if l == nil || len(l.ErrorLogs.V) == 0 || s.logs == nil {
+		return nil
+	}
+	return s.logs.errLogs[l]
+}
+
+// ConnLog returns the error log for the engine's own lines of a
+// connection (nginx's c->log): the error_log of the default server of
+// the address it came to (ngx_http_init_connection), and after a request
+// the one of the location that request ended in, which the request left
+// in ci.ErrorLog (the keep-alive wait keeps the request's log). nil
+// means the main error log.
+func (s *Snapshot) ConnLog(ci *httpcore.ConnInfo) *errlog.Logger {
+	if s == nil || ci == nil {
+		return nil
+	}
+	if l, ok := ci.ErrorLog.(*errlog.Logger); ok && l != nil {
+		return l
+	}
+	tag, ok := ci.Tag.(string)
+	if !ok || s.Cfg.HTTP == nil {
+		return nil
+	}
+	if _, ok := s.groups[tag]; !ok {
+		return nil
+	}
+	a := s.addrConf(tag, ci.Local)
+	if a == nil || a.Default == nil {
+		return nil
+	}
+	return s.levelLog(a.Default.Loc)
+}
