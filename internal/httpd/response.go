@@ -393,7 +393,8 @@ func (q *request) prepareHeader() {
 func (q *request) headerFilter(w *httpcore.Response) {
 	q.limitRateFromVars(w)
 	if q.errStatus != 0 {
-		w.Status = q.errStatus
+		// ngx_http_send_header: the upstream's status line goes too
+		w.Status, w.StatusLine = q.errStatus, ""
 	}
 	q.status = w.Status
 	if q.main != nil {
