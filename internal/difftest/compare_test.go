@@ -141,7 +141,8 @@ func isSpecial(r *response) bool {
 	_, etag := r.get("ETag")
 	_, lm := r.get("Last-Modified")
 	f := strings.Fields(r.statusLine)
-	return len(f) > 1 && f[1] >= "300" && ct == "text/html" && !etag && !lm
+	html := ct == "text/html" || strings.HasPrefix(ct, "text/html; charset=")
+	return len(f) > 1 && f[1] >= "300" && html && !etag && !lm
 }
 
 // expiresNear returns v, or the peer's Expires when the two are at most a
