@@ -54,8 +54,17 @@ func TestRoute3(t *testing.T) {
         # try_files is not inherited: an if block that matched has none
         location /tfif/ { if ($uri) { } try_files /nope /e.txt; }
         location /tfif2/ { if ($arg_n) { set $x 1; } try_files /nope /e.txt; }
+        # alias cannot map a URI changed by "rewrite ... break" or by a
+        # rewrite and then break: an alert and 500, until an internal
+        # redirect makes the location valid again
+        location ~ ^/alre/(.+)$ { alias {{ROOT}}/c/$1; rewrite ^ /e.txt break; }
+        location /al/ { alias {{ROOT}}/idx/; rewrite ^ /al/index.html break; }
+        location /al2/ { alias {{ROOT}}/idx/; rewrite ^ /al2/; break; }
+        location /al3/ { alias {{ROOT}}/idx/; rewrite ^ /al3/index.html break; error_page 500 /e.txt; }
+        location /al4/ { alias {{ROOT}}/idx/; rewrite ^ /al4/ break; index /e.txt; }
+        location /al5/ { alias {{ROOT}}/idx/; rewrite ^ /al5/x break; return 200 "not reached\n"; }
     }`,
-		files: map[string]string{"e.txt": "e\n", "idx/": ""},
+		files: map[string]string{"e.txt": "e\n", "idx/": "", "idx/index.html": "idx\n"},
 		cases: []tc{
 			get("try_files fallback through server rewrite", "/tf/x"),
 			get("try_files fallback through server if", "/tf2/x"),
@@ -77,6 +86,12 @@ func TestRoute3(t *testing.T) {
 			get("try_files after a matching if", "/tfif/x"),
 			get("try_files after an if that did not match", "/tfif2/x"),
 			get("try_files after an if with set", "/tfif2/x?n=1"),
+			get("regex alias after rewrite break", "/alre/x"),
+			get("alias after rewrite break", "/al/x"),
+			get("alias after rewrite then break, index", "/al2/x"),
+			get("alias after rewrite break, error_page", "/al3/x"),
+			get("alias after rewrite break, index uri", "/al4/x"),
+			get("alias after rewrite break, return not reached", "/al5/x"),
 		},
 	})
 }

@@ -147,7 +147,9 @@ func (q *request) staticContent() {
 			q.respondStatus(405)
 			return
 		}
-		q.log().Logf(errlog.Error, q.r.Conn.ID, "directory index of \"%s\" is forbidden%s", q.mapURI(), q.logSuffix())
+		if !q.aliasLost() {
+			q.log().Logf(errlog.Error, q.r.Conn.ID, "directory index of \"%s\" is forbidden%s", q.mapURI(), q.logSuffix())
+		}
 		q.respondStatus(403)
 		return
 	}
@@ -162,6 +164,18 @@ func (q *request) staticContent() {
 	q.serveStatic()
 }
 
+// aliasLost is the refusal of ngx_http_map_uri_to_path: a location with
+// alias cannot map a URI that "rewrite ... break" (or a rewrite and then
+// break) changed (r->valid_location is 0); nginx logs an alert and the
+// handler fails.
+func (q *request) aliasLost() bool {
+	if !q.lc.Alias || !q.locChanged || q.loc == nil {
+		return false
+	}
+	q.log().Logf(errlog.Alert, q.r.Conn.ID, "\"alias\" cannot be used in location \"%s\" where URI was rewritten%s", q.loc.Name, q.logSuffix())
+	return true
+}
+
 // index implements ngx_http_index_handler; it reports whether it
 // finished the request (internal redirect or error).
 func (q *request) index() bool {
@@ -170,6 +184,10 @@ func (q *request) index() bool {
 		name := q.eval(v)
 		if strings.HasPrefix(name, "/") {
 			q.internalRedirect(name)
+			return true
+		}
+		if q.aliasLost() {
+			q.respondStatus(500)
 			return true
 		}
 		p := q.mapURI() + name

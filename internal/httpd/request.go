@@ -373,6 +373,7 @@ func (q *request) internalRedirect(uri string) {
 	// the phases from the server rewrite phase on (ngx_http_handler with
 	// r->internal set), so the server's rewrites see the new URI.
 	q.loc, q.lc = nil, q.srv.Loc
+	q.locChanged = false // ngx_http_handler: r->valid_location = 1
 	q.updateLocationConfig()
 	if q.runScript(q.srv.Rewrite, nil) == scriptDone {
 		return

@@ -45,7 +45,12 @@ func (q *request) exec(script []config.Instr) (res scriptResult, stopped bool) {
 			q.doReturn(in)
 			return scriptDone, true
 		case config.OpBreak:
-			q.uriChanged = false // ngx_http_script_break_code
+			// ngx_http_script_break_code: a URI changed before it
+			// no longer belongs to the location (r->valid_location = 0)
+			if q.uriChanged {
+				q.locChanged = true
+			}
+			q.uriChanged = false
 			return scriptNext, true
 		case config.OpSet:
 			q.setVar(in.Name, in.Slot, q.eval(in.Value))

@@ -12,6 +12,11 @@ import (
 // serveStatic is ngx_http_static_handler: map the URI to a file, redirect
 // directories, then hand the file to internal/static.
 func (q *request) serveStatic() {
+	if q.aliasLost() {
+		q.discardSpecial()
+		q.respondStatus(500)
+		return
+	}
 	path := q.mapURI()
 	f, fi, oerr := static.Open(path, q.openOptions())
 	if oerr != nil {
