@@ -199,7 +199,8 @@ func (g *routeGen) replacement() string {
 	r := g.pick("/a/$1", "/echo?x=$1", "/b/$1?", "$1/", "/c/$2.html", "/x/$1$2",
 		"http://ext.test/$1", "https://$host/$1?q=1", "/", "/a/b/c.txt", "/dir.with.dots/",
 		"$uri/", "/%41$1", "/echo", "/old/$1", "/new/$2", "/a/x%20y.txt", "/echo?u=$uri",
-		"/err/x.txt", "$scheme://$host:$server_port/s", "/e.txt?", "NAMED", "/$args")
+		"/err/x.txt", "$scheme://$host:$server_port/s", "/e.txt?", "NAMED", "/$args",
+		"/echo/$1$is_args$args", "/a$request_uri", "$arg_to")
 	if r == "NAMED" {
 		n := g.pick("rest", "seg", "file")
 		g.wanted[n] = true
@@ -319,7 +320,7 @@ func (g *routeGen) location(b *strings.Builder, parent string, depth int) {
 		if parent != "" && mod != "~ " && mod != "~* " && !strings.HasPrefix(key, parent) {
 			continue
 		}
-		if parent == "" && depth > 0 && mod != "~ " && mod != "~* " && g.chance(0.9) {
+		if parent == "" && depth > 0 && mod != "~ " && mod != "~* " && g.chance(0.97) {
 			continue // inside a regex location, mostly regex ones
 		}
 		k := mod + key
@@ -525,7 +526,7 @@ func (g *routeGen) request() (string, []string) {
 		u += "/"
 	}
 	if g.chance(0.3) {
-		u += g.pick("?a=1", "?a=&b=2", "?x=%20y", "?", "?a=1&a=2", "?a=1#frag", "?v=%2F..")
+		u += g.pick("?a=1", "?a=&b=2", "?x=%20y", "?", "?a=1&a=2", "?a=1#frag", "?v=%2F..", "?to=/e.txt", "?to=/a/b/")
 	}
 	var hdr []string
 	if g.chance(0.15) {
