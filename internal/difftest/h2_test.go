@@ -396,3 +396,89 @@ func TestH2FastCGI(t *testing.T) {
 		),
 	})
 }
+
+// h2fc is a raw HTTP/2 case: a script (see runH2Script) sent to the
+// site of TestFuzzH2, on the h2c port or over TLS.
+type h2fc struct {
+	name  string
+	sc    *h2script
+	tls   bool
+	known string
+}
+
+// hdrs is a HEADERS frame on stream id with the pseudo-header fields of a
+// GET of path on localhost over http, then the fields given as
+// "name: value"; end sets END_STREAM.
+func hdrs(id uint32, end bool, path string, fields ...string) *h2frame {
+	f := &h2frame{kind: 'H', id: id, end: end}
+	if path != "" {
+		f.fields = [][2]string{{":method", "GET"}, {":scheme", "http"}, {":authority", "localhost"}, {":path", path}}
+	}
+	for _, kv := range fields {
+		k, v, _ := strings.Cut(kv, ": ")
+		f.fields = append(f.fields, [2]string{k, v})
+	}
+	return f
+}
+
+func script(frames ...*h2frame) *h2script { return &h2script{frames: frames} }
+
+// h2InvalidField: nginx resets the stream of an invalid field name or
+// value (RST_STREAM PROTOCOL_ERROR, as weir) but also logs the request it
+// gave up (an access-log line with status 000 and the info line "client
+// sent invalid header name" / "client sent header ... with invalid
+// value"); weir resets it without a request.
+const h2InvalidField = "known: nginx logs a 000 line and the reason for a stream reset for an invalid field; weir logs nothing"
+
+// TestH2Frames covers, frame by frame, what TestFuzzH2 found: the
+// request header blocks nginx answers with 400 or resets, SETTINGS,
+// and the frames around them.
+func TestH2Frames(t *testing.T) {
+	if nginxBin == "" {
+		t.Skip("nginx is not installed")
+	}
+	t.Parallel()
+	cases := []h2fc{
+		{name: "get", sc: script(hdrs(1, true, "/a.txt"))},
+		{name: "get tls", sc: script(hdrs(1, true, "/a.txt")), tls: true},
+		{name: "path with space", sc: script(hdrs(1, true, "/a b"))},
+		{name: "empty header block", sc: script(hdrs(1, true, ""))},
+		{name: "path empty", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: http", ":authority: localhost", ":path: "))},
+		{name: "path star", sc: script(hdrs(1, true, "", ":method: OPTIONS", ":scheme: http", ":authority: localhost", ":path: *"))},
+		{name: "duplicate scheme", sc: script(hdrs(1, true, "/r/", ":scheme: https"))},
+		{name: "path after regular", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: http", ":authority: localhost", "x-a: 1", ":path: /r/x"))},
+		{name: "authority after regular", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: http", ":path: /r/x", "x-a: 1", ":authority: late.test"))},
+		{name: "unknown pseudo after path", sc: script(hdrs(1, true, "/r/", ":status: 200", "x-a: skipped"))},
+		{name: "keep-alive and upgrade fields", sc: script(hdrs(1, true, "/r/", "keep-alive: 300", "upgrade: websocket", "proxy-connection: x"))},
+		{name: "missing scheme", sc: script(hdrs(1, true, "", ":method: GET", ":authority: localhost", ":path: /a.txt"))},
+		{name: "missing method", sc: script(hdrs(1, true, "", ":scheme: http", ":authority: localhost", ":path: /a.txt"))},
+		{name: "missing path", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: http", ":authority: localhost"))},
+		{name: "missing authority", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: http", ":path: /a.txt"))},
+		{name: "duplicate path", sc: script(hdrs(1, true, "/a.txt", ":path: /b"))},
+		{name: "duplicate method", sc: script(hdrs(1, true, "", ":method: GET", ":method: GET", ":scheme: http", ":path: /a.txt"))},
+		{name: "unknown pseudo", sc: script(hdrs(1, true, "/a.txt", ":foo: x"))},
+		{name: "pseudo after regular", sc: script(hdrs(1, true, "", ":method: GET", "x-a: 1", ":scheme: http", ":path: /a.txt"))},
+		{name: "upper-case name", sc: script(hdrs(1, true, "/a.txt", "X-Upper: 1")), known: h2InvalidField},
+		{name: "connection field", sc: script(hdrs(1, true, "/a.txt", "connection: keep-alive"))},
+		{name: "te gzip", sc: script(hdrs(1, true, "/a.txt", "te: gzip"))},
+		{name: "te trailers", sc: script(hdrs(1, true, "/r/", "te: trailers"))},
+		{name: "scheme odd", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: ftp", ":authority: localhost", ":path: /r/"))},
+		{name: "empty scheme", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: ", ":authority: localhost", ":path: /r/"))},
+		{name: "value with nul", sc: script(hdrs(1, true, "/a.txt", "x-a: a\x00b")), known: h2InvalidField},
+	}
+	st := fuzzH2Site(t, newPool(1))
+	ng, we := startPair(t, st)
+	t.Run("startup error log", func(t *testing.T) { compareLogs(t, tc{}, ng, we, nil) })
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.known != "" {
+				t.Skip(c.known)
+			}
+			port := 0
+			if c.tls {
+				port = 1
+			}
+			runH2Case(t, c.name, c.sc, port, c.tls, ng, we)
+		})
+	}
+}

@@ -39,7 +39,7 @@ const (
 	h2MaxWindow      = 1<<31 - 1
 	h2DefaultWindow  = 65535
 	h2MinFrameSize   = 16384
-	h2ReadFrameSize  = 1 << 20 // the MAX_FRAME_SIZE weir announces
+	h2ReadFrameSize  = 1 << 20 // the largest frame weir reads
 	h2SendTimeout    = 60 * time.Second
 	h2FlushSize      = 32 << 10  // a writer of DATA starts a write past this
 	h2MaxPending     = 256 << 10 // and waits for it past this
@@ -48,6 +48,12 @@ const (
 	h2ClosedMemory   = 32 // closed stream ids remembered
 	h2FrameHeaderLen = 9
 )
+
+// h2AnnouncedFrameSize is the MAX_FRAME_SIZE announced, nginx's (the
+// largest there is). A frame over h2ReadFrameSize is a FRAME_SIZE_ERROR
+// all the same: none that large could be taken (a DATA frame is bounded
+// by its window, a header block by the header limits).
+const h2AnnouncedFrameSize = 1<<24 - 1
 
 // alpnConn is implemented by connections that know the protocol ALPN
 // selected (the TLS wrapper of an ssl listener).
@@ -210,8 +216,9 @@ func (hc *h2Conn) preread() int {
 	return 64 << 10
 }
 
-// maxHeaderList is the MAX_HEADER_LIST_SIZE announced: the large header
-// buffers, and room for the per-field overhead of a few fields.
+// maxHeaderList is the largest header list taken (nginx 1.22 announces
+// no MAX_HEADER_LIST_SIZE): the large header buffers, and room for the
+// per-field overhead of a few fields.
 func (hc *h2Conn) maxHeaderList() int {
 	set := hc.c.set
 	return set.LargeHeaderBuffers*set.LargeHeaderBufSize + 10*32
@@ -222,6 +229,14 @@ type errH2Conn http2.ErrCode
 
 func (e errH2Conn) Error() string { return "http2: connection error " + http2.ErrCode(e).String() }
 
+// errH2ConnMsg is a connection error nginx logs in its own words.
+type errH2ConnMsg struct {
+	code http2.ErrCode
+	msg  string
+}
+
+func (e errH2ConnMsg) Error() string { return e.msg }
+
 // serve reads frames until the connection ends.
 func (hc *h2Conn) serve() {
 	err := hc.readPreface()
@@ -230,8 +245,7 @@ func (hc *h2Conn) serve() {
 		hc.fr.WriteSettings(
 			http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: uint32(hc.maxStreams())},
 			http2.Setting{ID: http2.SettingInitialWindowSize, Val: uint32(hc.preread())},
-			http2.Setting{ID: http2.SettingMaxFrameSize, Val: h2ReadFrameSize},
-			http2.Setting{ID: http2.SettingMaxHeaderListSize, Val: uint32(hc.maxHeaderList())},
+			http2.Setting{ID: http2.SettingMaxFrameSize, Val: h2AnnouncedFrameSize},
 		)
 		// nginx's connection window is the largest there is
 		hc.fr.WriteWindowUpdate(0, h2MaxWindow-h2DefaultWindow)
@@ -241,7 +255,14 @@ func (hc *h2Conn) serve() {
 		err = hc.readFrames()
 	}
 	var code errH2Conn
+	var msg errH2ConnMsg
 	switch {
+	case errors.As(err, &msg):
+		hc.c.srv.logf(logInfo, &hc.c.info, "%s while processing HTTP/2 connection", msg.msg)
+		hc.mu.Lock()
+		hc.fr.WriteGoAway(hc.maxID, msg.code, nil)
+		hc.flushLocked()
+		hc.mu.Unlock()
 	case errors.As(err, &code):
 		hc.c.srv.logf(logInfo, &hc.c.info, "client sent bad HTTP/2 frames (%s) while processing HTTP/2 connection", http2.ErrCode(code))
 		hc.mu.Lock()

@@ -17,13 +17,19 @@ type h2Block struct {
 	endStream bool
 	trailers  bool          // the block ends a request body
 	code      http2.ErrCode // a stream error found, 0 if none
-	size      int           // the decoded list's size (§6.5.2)
-	limit     int
-	tooLarge  bool
+	// refuse is nginx's error-log text for a pseudo-header field it
+	// answers with 400 (ngx_http_v2_pseudo_header, and the fields
+	// missing at the end of the block): the fields after it are not
+	// taken, the request is answered from what came before
+	refuse   string
+	size     int // the decoded list's size (§6.5.2)
+	limit    int
+	tooLarge bool
 
 	method, scheme, path, authority string
 	pseudo                          uint8 // the pseudo-header fields seen
 	regular                         bool  // a regular field came
+	lineLate                        bool  // it came before all of :method, :path, :authority
 	cl                              int64 // content-length: -1 none, -2 unusable
 	head                            []byte
 	cookie                          []byte
@@ -52,6 +58,9 @@ func (hc *h2Conn) onHeaders(f *http2.HeadersFrame) error {
 	id := f.StreamID
 	if id%2 == 0 {
 		return errH2Conn(http2.ErrCodeProtocol)
+	}
+	if len(f.HeaderBlockFragment()) == 0 {
+		return errH2ConnMsg{http2.ErrCodeFrameSize, "client sent HEADERS frame with empty header block"}
 	}
 	hc.mu.Lock()
 	st := hc.streams[id]
@@ -135,7 +144,7 @@ func (hc *h2Conn) onField(f hpack.HeaderField) {
 	if hb.size > hb.limit {
 		hb.tooLarge = true
 	}
-	if hb.code != 0 || hb.tooLarge {
+	if hb.code != 0 || hb.tooLarge || hb.refuse != "" {
 		return
 	}
 	name, value := f.Name, f.Value
@@ -151,23 +160,25 @@ func (hc *h2Conn) onField(f hpack.HeaderField) {
 		hb.fail(http2.ErrCodeProtocol)
 		return
 	}
-	switch name {
-	case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
-		// connection-specific (§8.2.2)
+	// nginx 1.22 takes the connection-specific fields of §8.2.2 and any
+	// te as other fields; a transfer-encoding would make the rendering
+	// a chunked body, so it stays refused
+	if name == "transfer-encoding" {
 		hb.fail(http2.ErrCodeProtocol)
 		return
-	case "te":
-		if value != "trailers" {
-			hb.fail(http2.ErrCodeProtocol)
-			return
-		}
 	}
 	if hb.trailers {
 		return // trailers are read and dropped
 	}
 	if !hb.regular {
 		hb.regular = true
-		hb.writeLine()
+		if hb.pseudo&(h2Method|h2Path|h2Authority) == h2Method|h2Path|h2Authority {
+			hb.writeLine()
+		} else {
+			// nginx takes pseudo-header fields after regular ones:
+			// the line goes before the fields at the end of the block
+			hb.lineLate = true
+		}
 	}
 	switch name {
 	case "cookie":
@@ -189,10 +200,13 @@ func (hc *h2Conn) onField(f hpack.HeaderField) {
 	hb.head = append(hb.head, "\r\n"...)
 }
 
-// pseudoField takes a pseudo-header field (§8.3.1): only the request's
-// four, each once, all before the regular fields.
+// pseudoField takes a pseudo-header field (§8.3.1). As nginx 1.22
+// (ngx_http_v2_pseudo_header), a field it does not know, a duplicate
+// :method, :scheme or :path, an empty one or an unusable :path is
+// answered with 400, and a pseudo-header field after the regular ones
+// is taken.
 func (hb *h2Block) pseudoField(name, value string) {
-	if hb.regular || hb.trailers {
+	if hb.trailers {
 		hb.fail(http2.ErrCodeProtocol)
 		return
 	}
@@ -200,25 +214,41 @@ func (hb *h2Block) pseudoField(name, value string) {
 	switch name {
 	case ":method":
 		bit = h2Method
-		hb.method = value
 	case ":scheme":
 		bit = h2Scheme
-		hb.scheme = value
 	case ":path":
 		bit = h2Path
-		hb.path = value
-		if !h2ValidPath(value) {
-			hb.fail(http2.ErrCodeProtocol)
-		}
 	case ":authority":
 		bit = h2Authority
-		hb.authority = value
 	default:
-		hb.fail(http2.ErrCodeProtocol)
+		hb.refuse = "client sent unknown pseudo-header \"" + name + "\""
 		return
 	}
-	if hb.pseudo&bit != 0 {
-		hb.fail(http2.ErrCodeProtocol)
+	switch {
+	case hb.pseudo&bit != 0 && bit != h2Authority:
+		hb.refuse = "client sent duplicate " + name + " header"
+		return
+	case value == "" && bit != h2Authority:
+		hb.refuse = "client sent empty " + name + " header"
+		return
+	case bit == h2Path && !h2ValidPath(value):
+		hb.refuse = "client sent invalid :path header: \"" + value + "\""
+		return
+	}
+	switch bit {
+	case h2Method:
+		hb.method = value
+	case h2Scheme:
+		hb.scheme = value
+	case h2Path:
+		hb.path = value
+	case h2Authority:
+		if hb.pseudo&bit != 0 {
+			// the engine refuses the second Host
+			hb.fail(http2.ErrCodeProtocol)
+			return
+		}
+		hb.authority = value
 	}
 	hb.pseudo |= bit
 }
@@ -227,9 +257,17 @@ func (hb *h2Block) pseudoField(name, value string) {
 // is written so that the header fields are taken (see h2Refused).
 func (hb *h2Block) writeLine() {
 	b := hb.head
-	if hb.method == "CONNECT" {
+	switch {
+	case hb.method == "CONNECT":
 		b = append(b, "GET /"...)
-	} else {
+	case hb.method == "" || hb.path == "":
+		// refused (h2Refuse): a line the engine takes, undone after
+		b = append(b, "GET "...)
+		if hb.path == "" {
+			b = append(b, '/')
+		}
+		b = append(b, hb.path...)
+	default:
 		b = append(b, hb.method...)
 		b = append(b, ' ')
 		b = append(b, hb.path...)
@@ -247,17 +285,24 @@ func (hb *h2Block) writeLine() {
 // or refuses it.
 func (hc *h2Conn) endRequestBlock() {
 	hb := &hc.hb
-	if hb.code == 0 {
+	if hb.code == 0 && hb.refuse == "" {
+		// nginx 1.22's ngx_http_v2_construct_request_line
 		switch {
 		case hb.pseudo&h2Method == 0:
-			hb.fail(http2.ErrCodeProtocol)
+			hb.refuse = "client sent no :method header"
 		case hb.method == "CONNECT":
 			// the engine refuses it as nginx does (no :scheme)
 			if hb.pseudo&(h2Scheme|h2Path) != 0 {
 				hb.fail(http2.ErrCodeProtocol)
 			}
-		case hb.pseudo&(h2Scheme|h2Path) != h2Scheme|h2Path:
-			hb.fail(http2.ErrCodeProtocol)
+		case hb.pseudo&h2Scheme == 0:
+			hb.refuse = "client sent no :scheme header"
+		case hb.pseudo&h2Path == 0:
+			hb.refuse = "client sent no :path header"
+		}
+	}
+	if hb.code == 0 {
+		switch {
 		case hb.endStream && hb.cl > 0:
 			// a body announced and none sent (§8.1.1)
 			hb.fail(http2.ErrCodeProtocol)
@@ -278,8 +323,14 @@ func (hc *h2Conn) endRequestBlock() {
 		hc.resetLocked(hb.id, http2.ErrCodeRefusedStream)
 		return
 	}
-	if !hb.regular {
+	switch {
+	case !hb.regular:
 		hb.writeLine()
+	case hb.lineLate:
+		fields := append([]byte(nil), hb.head...)
+		hb.head = hb.head[:0]
+		hb.writeLine()
+		hb.head = append(hb.head, fields...)
 	}
 	if len(hb.cookie) > 0 {
 		hb.head = append(hb.head, "cookie: "...)
@@ -329,14 +380,12 @@ func h2ValidValue(v string) bool {
 	return true
 }
 
-// h2ValidPath reports whether :path is non-empty and free of control
-// characters; "*" and paths without a slash are the engine's to refuse.
+// h2ValidPath reports whether :path is free of spaces and control
+// characters, which nginx's ngx_http_parse_uri refuses; "*" and paths
+// without a slash are the engine's to refuse.
 func h2ValidPath(p string) bool {
-	if p == "" {
-		return false
-	}
 	for i := 0; i < len(p); i++ {
-		if c := p[i]; c < ' ' || c == 0x7f {
+		if c := p[i]; c <= ' ' || c == 0x7f {
 			return false
 		}
 	}

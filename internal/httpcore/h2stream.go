@@ -23,7 +23,9 @@ type h2Stream struct {
 	id                      uint32
 	request                 int // $connection_requests
 	method, path, authority string
-	first                   *buf // the rendering, in the engine's first header buffer
+	refuse                  string // see h2Block.refuse
+	taken                   uint8  // the pseudo-header fields taken
+	first                   *buf   // the rendering, in the engine's first header buffer
 	firstN                  int
 	head                    []byte // what did not fit there
 	body                    bool   // a request body follows
@@ -60,6 +62,7 @@ func (hc *h2Conn) newStream(hb *h2Block, body, chunk bool) *h2Stream {
 	st := h2StreamPool.Get().(*h2Stream)
 	wake, rwake := st.wake, st.rwake
 	*st = h2Stream{hc: hc, id: hb.id, method: hb.method, path: hb.path, authority: hb.authority,
+		refuse: hb.refuse, taken: hb.pseudo,
 		body: body, chunk: chunk, wake: wake, rwake: rwake, sendWindow: hc.initWindow,
 		recvWindow: int64(hc.preread()), recvEnd: hb.endStream, cl: max(hb.cl, -1), lastOff: -1}
 	select {
@@ -371,7 +374,9 @@ func (st *h2Stream) serve() {
 	if r.LineDone {
 		r.RequestLine = r.Method + " " + r.RawURI + " HTTP/2.0"
 	}
-	if st.method == "CONNECT" || r.Err != 0 && !r.HeaderDone {
+	if st.refuse != "" {
+		c.h2Refuse(s, st)
+	} else if st.method == "CONNECT" || r.Err != 0 && !r.HeaderDone {
 		c.h2Refused(s, st)
 	}
 	for i := range r.Notes {
@@ -490,6 +495,22 @@ func (c *conn) h2Refused(s *stream, st *h2Stream) {
 	if _, ok := r.Header("Host"); !ok && st.authority != "" && !hostRefused {
 		// refused in the request line, before the rendered Host
 		r.Headers = append(r.Headers, Header{Name: "host", Value: st.authority})
+	}
+}
+
+// h2Refuse answers 400 to a request whose pseudo-header fields nginx
+// refuses (see h2Block.refuse): nginx has no request line then, and
+// what it had not taken ($request_method, $uri, $request_uri) is not
+// found.
+func (c *conn) h2Refuse(s *stream, st *h2Stream) {
+	r := &s.req
+	c.refuse(s, 400, st.refuse)
+	r.RequestLine = ""
+	if st.taken&h2Method == 0 {
+		r.Method = ""
+	}
+	if st.taken&h2Path == 0 {
+		r.LineDone = false
 	}
 }
 
