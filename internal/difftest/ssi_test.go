@@ -2,7 +2,6 @@ package difftest
 
 import (
 	"net"
-	"strings"
 	"testing"
 	"time"
 )
@@ -102,33 +101,12 @@ var ssiPieces = []string{
 
 // ssiBackend serves ssiPieces on every connection.
 func ssiBackend(t *testing.T, _ string) []string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for i := 0; i < 50; i++ {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(3 * time.Second))
-				buf := make([]byte, 4096)
-				n, _ := c.Read(buf)
-				if !strings.Contains(string(buf[:n]), "\r\n\r\n") {
-					return
-				}
-				for _, p := range ssiPieces {
-					c.Write([]byte(p))
-					time.Sleep(30 * time.Millisecond)
-				}
-			}()
+	return headBackend(t, func(c net.Conn) {
+		for _, p := range ssiPieces {
+			c.Write([]byte(p))
+			time.Sleep(30 * time.Millisecond)
 		}
-	}()
-	return []string{ln.Addr().String()}
+	})
 }
 
 // TestSSI compares the ssi filter with nginx: include virtual (in order,

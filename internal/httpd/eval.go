@@ -317,7 +317,12 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 	case vars.RequestLength:
 		return strconv.FormatInt(int64(r.HeaderLen)+r.BodyBytes(), 10), true
 	case vars.RequestTime:
-		d := q.h.Now().Sub(r.Start)
+		start := r.Start
+		if q.subStart != 0 {
+			// ngx_http_subrequest: a subrequest's own start
+			start = time.Unix(0, q.subStart)
+		}
+		d := q.h.Now().Sub(start)
 		if d < 0 {
 			d = 0
 		}

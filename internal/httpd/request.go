@@ -90,6 +90,7 @@ type request struct {
 	rip             realipState  // the client address realip took from a header
 
 	main        *request        // the main request of a subrequest (r->main); nil for a main request
+	subStart    int64           // when a subrequest was made, Unix ns ($request_time counts from it); 0 for a main request
 	subUpstream bool            // an auth subrequest used an upstream, which left c->log->action
 	keptBody    *reqBody        // the body mirror read (a main request's), or a mirror subrequest's copy
 	bg          *sync.WaitGroup // the mirror subrequests running

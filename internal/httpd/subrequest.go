@@ -33,7 +33,7 @@ import (
 // newSubrequest makes a subrequest of q for uri with args and method;
 // it does not run it.
 func (q *request) newSubrequest(uri, args string, argsSet bool, method string) *request {
-	s := &request{h: q.h, snap: q.snap, r: q.r, main: q}
+	s := &request{h: q.h, snap: q.snap, r: q.r, main: q, subStart: q.h.Now().UnixNano()}
 	s.w = httpcore.NewSubResponse(false)
 	s.headerFilterFn = s.headerFilter
 	s.addr, s.srv, s.lc = q.addr, q.srv, q.srv.Loc
