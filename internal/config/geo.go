@@ -127,6 +127,9 @@ func setGeo(b *builder, s *conf.Stmt) error {
 				g.Ranges = true
 				continue
 			case "proxy_recursive":
+				if b.stream != nil {
+					break // no proxies in the stream module's geo
+				}
 				g.ProxyRecursive = true
 				continue
 			}
@@ -135,7 +138,7 @@ func setGeo(b *builder, s *conf.Stmt) error {
 			// "include FILE" was read by the parser, as nginx's geo reads it
 			return conf.Errorf(st, "invalid number of the geo parameters")
 		}
-		if args[0] == "proxy" {
+		if args[0] == "proxy" && b.stream == nil {
 			p, err := b.geoNet(st, args[1])
 			if err != nil {
 				return err

@@ -117,6 +117,26 @@ func LowerASCII(s string) string {
 	return s
 }
 
+// Lookup is ngx_http_map_find (and ngx_stream_map_find) on the source's
+// value: the exact and wildcard keys, then the regexes in order (match
+// runs one, setting its captures), else the default.
+func (m *Map) Lookup(src string, match func(re *regex.Regexp, s string) bool) *vars.Value {
+	if m.Hostnames && src != "" && src[len(src)-1] == '.' {
+		src = src[:len(src)-1]
+	}
+	if v, ok := m.Find(LowerASCII(src)); ok {
+		return v
+	}
+	if src != "" {
+		for i := range m.Regex {
+			if match(m.Regex[i].Regex, src) {
+				return m.Regex[i].Value
+			}
+		}
+	}
+	return m.Default
+}
+
 // mapKeys are the conflict checks of ngx_hash_add_key while a block is
 // read: the exact names (with the names of ".example.com" keys) and the
 // names of leading and trailing wildcards.
@@ -140,7 +160,7 @@ func setMap(b *builder, s *conf.Stmt) error {
 		return conf.Errorf(s, "invalid variable name \"%s\"", s.Args[1])
 	}
 	lname := strings.ToLower(name)
-	if _, builtin := vars.Lookup(lname); builtin && !changeable[lname] {
+	if b.builtinVar(lname) {
 		return conf.Errorf(s, "the duplicate \"%s\" variable", name)
 	}
 	// ngx_http_map_block sets the defaults of map_hash_* when it starts,

@@ -179,7 +179,7 @@ func (b *builder) declareBlockVar(s *conf.Stmt, arg string, src *vars.Value, sc 
 	}
 	name := arg[1:]
 	lname := strings.ToLower(name)
-	if _, builtin := vars.Lookup(lname); builtin && !changeable[lname] {
+	if b.builtinVar(lname) {
 		return nil, conf.Errorf(s, "the duplicate \"%s\" variable", name)
 	}
 	m := &Map{File: s.File, Line: s.Line, Name: lname, Source: src, Split: sc, Geo: g, Volatile: changeable[lname]}

@@ -40,6 +40,18 @@ type Stream struct {
 	LogFormats map[string]*LogFormat
 	// HashKeys are the keys of the groups balanced by "hash $key".
 	HashKeys map[*Upstream]*vars.Value
+	// Vars are the variables map, geo, split_clients and set declare
+	// (by name, as the stream module knows variables); Maps the blocks
+	// computing them (the http module's Map, Vars.Map indexes it).
+	Vars *vars.Table
+	Maps []*Map
+}
+
+// StreamSet is one "set $var value" of a stream server
+// (ngx_stream_set_module, run in the preaccess phase).
+type StreamSet struct {
+	Slot  int
+	Value *vars.Value
 }
 
 // StreamListen is one listen of a stream server.
@@ -77,6 +89,10 @@ type StreamServer struct {
 	// group of one address); nil with return.
 	Upstream *Upstream
 	Return   *vars.Value
+	// Pass is a proxy_pass with variables: evaluated per session, a
+	// group's name or an address with a port.
+	Pass *vars.Value
+	Sets []StreamSet
 
 	ConnectTimeout      time.Duration
 	Timeout             time.Duration
@@ -176,6 +192,12 @@ func init() {
 		Directive{Name: "proxy_download_rate", Ctx: ms, Args: Take1, Set: size(func(c *streamConf) *Opt[int64] { return &c.downloadRate })},
 		Directive{Name: "proxy_bind", Ctx: ms, Args: Take12, Set: setStreamBind},
 		Directive{Name: "log_format", Ctx: CtxStream, Args: TwoMore, Set: setStreamLogFormat},
+		Directive{Name: "map", Ctx: CtxStream, Args: Block | Take2, Set: shadowed(setMap)},
+		Directive{Name: "geo", Ctx: CtxStream, Args: Block | Take12, Set: shadowed(setGeo)},
+		Directive{Name: "split_clients", Ctx: CtxStream, Args: Block | Take2, Set: shadowed(setSplitClients)},
+		Directive{Name: "map_hash_max_size", Ctx: CtxStream, Args: Take1, Set: checkSlot(checkSize)},
+		Directive{Name: "map_hash_bucket_size", Ctx: CtxStream, Args: Take1, Set: checkSlot(checkSize)},
+		Directive{Name: "set", Ctx: CtxStreamServer, Args: Take2, Set: setStreamSet},
 		Directive{Name: "access_log", Ctx: ms, Args: OneMore, Set: setStreamAccessLog},
 		Directive{Name: "allow", Ctx: ms, Args: Take1, Set: setStreamAccess},
 		Directive{Name: "deny", Ctx: ms, Args: Take1, Set: setStreamAccess},
@@ -235,10 +257,10 @@ func (b *builder) streamBlock(c Ctx, rows map[string]*Directive, stmts []*conf.S
 func (b *builder) shadow(f func() error) error {
 	st := b.stream
 	savedHTTP, savedCur, savedFormats, nvals := b.http, b.cur, b.formats, len(b.values)
-	b.http = &HTTP{LogFormats: st.s.LogFormats, Upstreams: st.s.Upstreams}
+	b.http = &HTTP{LogFormats: st.s.LogFormats, Upstreams: st.s.Upstreams, Vars: st.s.Vars, Maps: st.s.Maps}
 	b.cur, b.formats = &st.sc.loc, st.formats
 	err := f()
-	st.s.Upstreams, st.formats = b.http.Upstreams, b.formats
+	st.s.Upstreams, st.formats, st.s.Maps = b.http.Upstreams, b.formats, b.http.Maps
 	st.values = append(st.values, b.values[nvals:]...)
 	b.http, b.cur, b.formats, b.values = savedHTTP, savedCur, savedFormats, b.values[:nvals]
 	return err
@@ -251,7 +273,7 @@ func setStream(b *builder, s *conf.Stmt) error {
 	if b.cfg.Stream != nil {
 		return conf.Errorf(s, "\"stream\" directive is duplicate")
 	}
-	st := &streamBuild{s: &Stream{LogFormats: map[string]*LogFormat{}, HashKeys: map[*Upstream]*vars.Value{}}, stmt: s, vars: map[string]bool{}}
+	st := &streamBuild{s: &Stream{LogFormats: map[string]*LogFormat{}, HashKeys: map[*Upstream]*vars.Value{}, Vars: vars.NewTable()}, stmt: s, vars: map[string]bool{}}
 	st.sc = &st.main
 	b.cfg.Stream = st.s
 	b.stream = st
@@ -291,11 +313,11 @@ func (b *builder) finishStream() error {
 	}
 	for _, v := range st.values {
 		for _, p := range v.Parts {
-			if p.Kind == vars.Lit {
+			if p.Kind == vars.Lit || p.Kind == vars.Capture {
 				continue
 			}
 			name := StreamVarName(p)
-			if !StreamVars[name] && !st.vars[name] {
+			if _, declared := st.s.Vars.Slot(name); !StreamVars[name] && !st.vars[name] && !declared {
 				return &conf.Error{Msg: fmt.Sprintf("unknown \"%s\" variable", name)}
 			}
 		}
@@ -496,7 +518,14 @@ func setStreamProxyPass(b *builder, s *conf.Stmt) error {
 	srv.pass, srv.Return = s, nil
 	text := s.Args[0]
 	if strings.Contains(text, "$") {
-		return conf.Errorf(s, "proxy_pass with variables is not supported by weir yet")
+		v, err := b.streamCompile(s, text)
+		if err != nil {
+			return err
+		}
+		if _, static := v.Static(); !static {
+			srv.Pass = v
+			return nil
+		}
 	}
 	pu, errText := parseURL(text, 0, false)
 	if errText != "" {
@@ -545,6 +574,45 @@ func (b *builder) streamCompile(s *conf.Stmt, text string) (*vars.Value, error) 
 	}
 	b.stream.values = append(b.stream.values, v)
 	return v, nil
+}
+
+// shadowed runs an http block directive (map, geo, split_clients) on the
+// stream block's variables.
+func shadowed(set func(*builder, *conf.Stmt) error) func(*builder, *conf.Stmt) error {
+	return func(b *builder, s *conf.Stmt) error {
+		return b.shadow(func() error { return set(b, s) })
+	}
+}
+
+// setStreamSet is ngx_stream_set: the variable (a built-in is refused),
+// then the value.
+func setStreamSet(b *builder, s *conf.Stmt) error {
+	if !strings.HasPrefix(s.Args[0], "$") {
+		return conf.Errorf(s, "invalid variable name \"%s\"", s.Args[0])
+	}
+	lname := strings.ToLower(s.Args[0][1:])
+	if lname == "" || b.builtinVar(lname) {
+		return conf.Errorf(s, "the duplicate \"%s\" variable", s.Args[0][1:])
+	}
+	slot := b.stream.s.Vars.Declare(lname)
+	v, err := b.streamCompile(s, s.Args[1])
+	if err != nil {
+		return err
+	}
+	srv := b.stream.srv
+	srv.Sets = append(srv.Sets, StreamSet{Slot: slot, Value: v})
+	return nil
+}
+
+// builtinVar tells whether a variable name is a built-in that map, set,
+// geo and split_clients may not declare: the stream module's inside a
+// stream block, else the http module's that set cannot change.
+func (b *builder) builtinVar(lname string) bool {
+	if b.stream != nil {
+		return StreamVars[lname]
+	}
+	_, builtin := vars.Lookup(lname)
+	return builtin && !changeable[lname]
 }
 
 // setStreamBind is ngx_stream_proxy_bind: "off", or an address (with
@@ -674,4 +742,39 @@ func setStreamProxyProtocol(b *builder, s *conf.Stmt) error {
 		return err
 	}
 	return conf.Errorf(s, "\"proxy_protocol on\" in stream is not supported by weir yet")
+}
+
+// StreamTarget is a proxy_pass value with variables evaluated: a group's
+// name, or an address (ngx_stream_proxy_eval's ngx_parse_url with
+// no_resolve).
+type StreamTarget struct {
+	Host   string // "[::1]" with brackets; a socket path for unix
+	Port   int
+	NoPort bool
+	Unix   bool
+}
+
+// ParseStreamTarget parses the value, or returns nginx's error text
+// ("invalid port", "no host", ...).
+func ParseStreamTarget(text string) (StreamTarget, string) {
+	pu, errText := parseURL(text, 0, false)
+	return StreamTarget{Host: pu.host, Port: pu.port, NoPort: pu.noPort, Unix: pu.unix}, errText
+}
+
+// FindUpstream is the search of ngx_stream_proxy_handler among the
+// groups: an upstream block by its name when no port was given, or a
+// proxy_pass address's own group by host and port.
+func (s *Stream) FindUpstream(t StreamTarget) *Upstream {
+	for _, u := range s.Upstreams {
+		host, port := u.Name, 0
+		if u.Implicit {
+			if pu, errText := parseURL(u.Name, 0, false); errText == "" {
+				host, port = pu.host, pu.port
+			}
+		}
+		if strings.EqualFold(host, t.Host) && (port == 0 && t.NoPort || port == t.Port && !t.NoPort) {
+			return u
+		}
+	}
+	return nil
 }

@@ -34,25 +34,9 @@ func (q *request) mapValue(slot int, m *config.Map) string {
 		}
 		return s
 	}
-	src := q.eval(m.Source)
-	if m.Hostnames && src != "" && src[len(src)-1] == '.' {
-		src = src[:len(src)-1]
-	}
-	v, ok := m.Find(config.LowerASCII(src))
-	if !ok && src != "" {
-		for i := range m.Regex {
-			// ngx_http_regex_exec: a match sets $1..$9 and the
-			// named captures, a regex without groups clearing them.
-			if q.matchCaptures(m.Regex[i].Regex, src) {
-				v, ok = m.Regex[i].Value, true
-				break
-			}
-		}
-	}
-	if !ok {
-		v = m.Default
-	}
-	s := q.eval(v)
+	// ngx_http_regex_exec: a match sets $1..$9 and the named captures,
+	// a regex without groups clearing them.
+	s := q.eval(m.Lookup(q.eval(m.Source), q.matchCaptures))
 	q.varDepth--
 	if !m.Volatile && slot < len(q.user) {
 		q.user[slot], q.userSet[slot] = s, true

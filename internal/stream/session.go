@@ -33,8 +33,16 @@ type session struct {
 	clientText string // "127.0.0.1", "unix:"
 	status     int
 
-	received, sent atomic.Int64 // from / to the client
-	first          []byte       // a UDP session's first datagram
+	received, sent atomic.Int64  // from / to the client
+	first          []byte        // a UDP session's first datagram
+	proxying       bool          // the proxy handler runs: lines name the bytes moved
+	adhoc          *upstream.Set // a proxy_pass address's group of one, closed at the end
+
+	// variables: user ones by slot, the last regex match's captures
+	user     map[int]string
+	caps     []int
+	capSrc   string
+	varDepth int
 
 	// the upstream side
 	pick     upstream.Pick
@@ -93,7 +101,7 @@ func (ss *session) logf(lv errlog.Level, format string, args ...any) {
 	if ss.upAddr != "" {
 		msg += ", upstream: \"" + ss.upAddr + "\""
 	}
-	if strings.HasPrefix(ss.action, "connecting to upstream") || strings.HasPrefix(ss.action, "proxying") {
+	if ss.proxying {
 		msg += ss.bytes()
 	}
 	l.Log(lv, ss.id, msg)
@@ -127,6 +135,7 @@ func (ss *session) run() {
 // handle runs the phases: access, then the content handler (return or
 // proxy_pass). It returns the session's status.
 func (ss *session) handle() int {
+	ss.runSets()
 	if !ss.allowed() {
 		return 403
 	}
@@ -181,6 +190,9 @@ func (ss *session) abort() {
 
 // finish is ngx_stream_finalize_session: the access log, then the close.
 func (ss *session) finish() {
+	if ss.adhoc != nil {
+		ss.adhoc.Close()
+	}
 	ss.c.Close()
 	ss.closeMu.Lock()
 	if ss.up != nil {
@@ -218,12 +230,20 @@ func (ss *session) writeLogs() {
 // connection, then bytes are moved both ways.
 func (ss *session) proxy() int {
 	cf := ss.conf
-	g := ss.srv.ups.Group(cf.Upstream)
+	ss.proxying = true
+	u := cf.Upstream
+	g := ss.srv.ups.Group(u)
+	if cf.Pass != nil {
+		if g = ss.target(); g == nil {
+			return 500
+		}
+		u = g.Upstream
+	}
 	if g == nil {
 		return 500
 	}
 	in := upstream.Input{Client: ss.client.Addr()}
-	if key := ss.srv.cfg.HashKeys[cf.Upstream]; key != nil {
+	if key := ss.srv.cfg.HashKeys[u]; key != nil {
 		in.Key = ss.eval(key)
 	}
 	g.Begin(&ss.pick, in)
@@ -429,13 +449,12 @@ func (ss *session) deadline() time.Time {
 
 // eval evaluates a compiled value against the session.
 func (ss *session) eval(v *vars.Value) string {
+	if v == nil {
+		return ""
+	}
 	var b strings.Builder
 	for _, p := range v.Parts {
-		if p.Kind == vars.Lit {
-			b.WriteString(p.Lit)
-			continue
-		}
-		s, _ := ss.variable(config.StreamVarName(p))
+		s, _ := ss.part(p)
 		b.WriteString(s)
 	}
 	return b.String()
@@ -449,7 +468,7 @@ func (ss *session) format(f *config.LogFormat) []byte {
 			b = append(b, p.Lit...)
 			continue
 		}
-		v, found := ss.variable(config.StreamVarName(p))
+		v, found := ss.part(p)
 		switch {
 		case f.Escape == "json":
 			b = httpd.AppendJSONEscaped(b, v)
@@ -535,7 +554,7 @@ func (ss *session) variable(name string) (string, bool) {
 	case "upstream_session_time":
 		return ss.list(func(a *attempt) string { return msec(a.session) })
 	}
-	return "", false
+	return ss.userVar(name)
 }
 
 func timing(d time.Duration) string {
