@@ -396,10 +396,19 @@ func (b *backend) echo(req *rawRequest) string {
 }
 
 func (b *backend) handle(c net.Conn) {
-	// Bounded: nothing a case does waits longer than this.
-	c.SetDeadline(time.Now().Add(1500 * time.Millisecond))
 	r := bufio.NewReader(c)
 	for {
+		// A kept-alive connection waits for the proxy's next request
+		// well past any case (a deadline running from the accept closed
+		// busy connections under a request, and nginx, reusing one,
+		// logged "upstream prematurely closed connection"). Once a
+		// request begins, nothing a case does waits longer than 1.5 s
+		// (a hanging backend, a body announced and never sent).
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := r.Peek(1); err != nil {
+			return
+		}
+		c.SetDeadline(time.Now().Add(1500 * time.Millisecond))
 		req, err := readRequest(r)
 		if err != nil {
 			return
