@@ -62,6 +62,10 @@ func TestRoute3(t *testing.T) {
         location /al2/ { alias {{ROOT}}/idx/; rewrite ^ /al2/; break; }
         location /al3/ { alias {{ROOT}}/idx/; rewrite ^ /al3/index.html break; error_page 500 /e.txt; }
         location /al4/ { alias {{ROOT}}/idx/; rewrite ^ /al4/ break; index /e.txt; }
+        location /alrf/ { alias {{ROOT}}/idx/; rewrite ^ /alrf/index.html; return 200 "rf=[$request_filename]\n"; }
+        location /alif/ { alias {{ROOT}}/idx/; rewrite ^/alif/x$ /alif/index.html; if (-f $request_filename) { return 200 "file\n"; } }
+        location /alto/ { rewrite ^/alto/(.*)$ /al6/$1; }
+        location /al6/ { alias {{ROOT}}/idx/; }
         location /al5/ { alias {{ROOT}}/idx/; rewrite ^ /al5/x break; return 200 "not reached\n"; }
     }`,
 		files: map[string]string{"e.txt": "e\n", "idx/": "", "idx/index.html": "idx\n"},
@@ -92,6 +96,9 @@ func TestRoute3(t *testing.T) {
 			get("alias after rewrite break, error_page", "/al3/x"),
 			get("alias after rewrite break, index uri", "/al4/x"),
 			get("alias after rewrite break, return not reached", "/al5/x"),
+			get("alias request_filename after rewrite", "/alrf/x"),
+			get("alias file test after rewrite", "/alif/x").known("nginx caches the failed $request_filename as not found for the rest of the request (ngx_http_get_indexed_variable marks no_cacheable only on success), so the if on the second pass is false and the file is served; weir evaluates it again"),
+			get("alias location reached by rewrite", "/alto/index.html"),
 		},
 	})
 }

@@ -166,10 +166,11 @@ func (q *request) staticContent() {
 
 // aliasLost is the refusal of ngx_http_map_uri_to_path: a location with
 // alias cannot map a URI that "rewrite ... break" (or a rewrite and then
-// break) changed (r->valid_location is 0); nginx logs an alert and the
-// handler fails.
+// break) changed (r->valid_location is 0), nor, while its script still
+// runs, one that a rewrite without flag changed; nginx logs an alert and
+// the handler fails ($request_filename is then not found).
 func (q *request) aliasLost() bool {
-	if !q.lc.Alias || !q.locChanged || q.loc == nil {
+	if !q.lc.Alias || !(q.locChanged || q.uriChanged) || q.loc == nil {
 		return false
 	}
 	q.log().Logf(errlog.Alert, q.r.Conn.ID, "\"alias\" cannot be used in location \"%s\" where URI was rewritten%s", q.loc.Name, q.logSuffix())

@@ -392,6 +392,9 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		}
 		return p, true
 	case vars.RequestFilename:
+		if q.aliasLost() {
+			return "", false
+		}
 		return q.mapURI(), true
 	case vars.PID:
 		return strconv.Itoa(os.Getpid()), true
