@@ -113,6 +113,12 @@ type StreamServer struct {
 	Requests      int
 	ProxyProtocol bool
 
+	// SSLPreread is ssl_preread; PrereadBufferSize and PrereadTimeout
+	// bound the preread phase (16k, 30s).
+	SSLPreread        bool
+	PrereadBufferSize int
+	PrereadTimeout    time.Duration
+
 	AccessLogs []*AccessLog // none: no access log
 	Access     []*AccessRule
 
@@ -125,7 +131,10 @@ type StreamServer struct {
 // stream level too (ngx_stream_proxy_srv_conf_t and friends).
 type streamConf struct {
 	connectTimeout, timeout, nextTimeout Opt[time.Duration]
+	prereadTimeout                       Opt[time.Duration]
 	nextUpstream, halfClose, ppOn        Opt[bool]
+	sslPreread                           Opt[bool]
+	prereadBuffer                        Opt[int64]
 	nextTries, bufferSize                Opt[int64]
 	responses, requests                  Opt[int64]
 	uploadRate, downloadRate             Opt[int64]
@@ -204,8 +213,9 @@ func init() {
 		// accepted: weir's stream error log is the main one
 		Directive{Name: "error_log", Ctx: ms, Args: OneMore, Set: ignoreSlot},
 		Directive{Name: "tcp_nodelay", Ctx: ms, Args: Flag, Set: checkSlot(checkFlag)},
-		Directive{Name: "preread_buffer_size", Ctx: ms, Args: Take1, Set: checkSlot(checkSize)},
-		Directive{Name: "preread_timeout", Ctx: ms, Args: Take1, Set: checkSlot(checkMsec)},
+		Directive{Name: "preread_buffer_size", Ctx: ms, Args: Take1, Set: size(func(c *streamConf) *Opt[int64] { return &c.prereadBuffer })},
+		Directive{Name: "preread_timeout", Ctx: ms, Args: Take1, Set: dur(func(c *streamConf) *Opt[time.Duration] { return &c.prereadTimeout })},
+		Directive{Name: "ssl_preread", Ctx: ms, Args: Flag, Set: flag(func(c *streamConf) *Opt[bool] { return &c.sslPreread })},
 		Directive{Name: "proxy_protocol_timeout", Ctx: ms, Args: Take1, Set: checkSlot(checkMsec)},
 		Directive{Name: "variables_hash_max_size", Ctx: CtxStream, Args: Take1, Set: checkSlot(checkSize)},
 		Directive{Name: "variables_hash_bucket_size", Ctx: CtxStream, Args: Take1, Set: checkSlot(checkSize)},
@@ -334,6 +344,7 @@ var StreamVars = map[string]bool{
 	"session_time": true, "status": true, "time_iso8601": true, "time_local": true,
 	"upstream_addr": true, "upstream_bytes_sent": true, "upstream_bytes_received": true,
 	"upstream_connect_time": true, "upstream_first_byte_time": true, "upstream_session_time": true,
+	"ssl_preread_server_name": true, "ssl_preread_protocol": true, "ssl_preread_alpn_protocols": true,
 }
 
 var famPrefixes = map[vars.Family]string{
@@ -394,6 +405,9 @@ func setStreamServer(b *builder, s *conf.Stmt) error {
 	srv.NextUpstream = fl(sc.nextUpstream, m.nextUpstream, true)
 	srv.HalfClose = fl(sc.halfClose, m.halfClose, false)
 	srv.ProxyProtocol = fl(sc.ppOn, m.ppOn, false)
+	srv.SSLPreread = fl(sc.sslPreread, m.sslPreread, false)
+	srv.PrereadBufferSize = int(n(sc.prereadBuffer, m.prereadBuffer, 16384))
+	srv.PrereadTimeout = dur(sc.prereadTimeout, m.prereadTimeout, 30*time.Second)
 	srv.NextUpstreamTries = int(n(sc.nextTries, m.nextTries, 0))
 	srv.BufferSize = int(n(sc.bufferSize, m.bufferSize, 16384))
 	srv.UploadRate = n(sc.uploadRate, m.uploadRate, 0)

@@ -34,7 +34,8 @@ type session struct {
 	status     int
 
 	received, sent atomic.Int64  // from / to the client
-	first          []byte        // a UDP session's first datagram
+	first          []byte        // a UDP session's first datagram, or what the preread phase read
+	hello          *hello        // what ssl_preread found (nil: not found)
 	proxying       bool          // the proxy handler runs: lines name the bytes moved
 	adhoc          *upstream.Set // a proxy_pass address's group of one, closed at the end
 
@@ -138,6 +139,11 @@ func (ss *session) handle() int {
 	ss.runSets()
 	if !ss.allowed() {
 		return 403
+	}
+	if ss.conf.SSLPreread && !ss.listen.UDP {
+		if status := ss.preread(); status != 0 {
+			return status
+		}
 	}
 	if ss.conf.Return != nil {
 		ss.action = "returning text" // ngx_stream_return_handler
@@ -336,6 +342,12 @@ func (ss *session) relay(t0 time.Time) int {
 	ss.plain(errlog.Info, "proxy %s connected to %s", ss.up.LocalAddr().String(), ss.peer.Name)
 	ss.action = "proxying connection"
 	ss.touch()
+	if len(ss.first) > 0 {
+		// the preread data goes first
+		ss.up.SetWriteDeadline(time.Now().Add(cf.Timeout))
+		w, _ := ss.up.Write(ss.first)
+		ss.upSent.Add(int64(w)) // not in \$bytes_received: nginx counts what the proxy reads
+	}
 	var wg sync.WaitGroup
 	type result struct {
 		fromUpstream bool
@@ -541,6 +553,17 @@ func (ss *session) variable(name string) (string, bool) {
 		return time.Now().Format("02/Jan/2006:15:04:05 -0700"), true
 	case "time_iso8601":
 		return time.Now().Format("2006-01-02T15:04:05-07:00"), true
+	case "ssl_preread_server_name", "ssl_preread_protocol", "ssl_preread_alpn_protocols":
+		if ss.hello == nil {
+			return "", false
+		}
+		switch name {
+		case "ssl_preread_server_name":
+			return ss.hello.serverName, true
+		case "ssl_preread_protocol":
+			return ss.hello.protocol(), true
+		}
+		return ss.hello.alpn, true
 	case "upstream_addr":
 		return ss.list(func(a *attempt) string { return a.addr })
 	case "upstream_bytes_sent":
