@@ -123,7 +123,7 @@ func (ss *session) relayUDP(t0 time.Time) int {
 	go func() {
 		defer wg.Done()
 		buf := make([]byte, cf.BufferSize)
-		pending := false // a datagram already waiting: no check before it
+		pending := false  // a datagram already waiting: no check before it
 		var peekErr error // an error the look for a waiting datagram took
 		for {
 			n, err := 0, peekErr
