@@ -901,6 +901,7 @@ func (c *conn) initResponse(s *stream) {
 	w.KeepaliveRequests = 1000
 	w.KeepaliveTime = time.Hour
 	w.SendTimeout = 60 * time.Second
+	w.SendFailLog = nil
 	w.LimitRate, w.LimitRateAfter = 0, 0
 	w.BodySkip, w.BodyTrim = 0, false
 	w.Gzip, w.GzipVary = 0, false

@@ -62,6 +62,12 @@ type Response struct {
 	KeepaliveRequests int           // keepalive_requests; default 1000
 	KeepaliveTime     time.Duration // keepalive_time; default 1h
 	SendTimeout       time.Duration // send_timeout, between two writes; default 60s
+	// SendFailLog, when set, writes the line for a write of this
+	// response that failed or timed out while the handler runs (msg is
+	// the failure, as "client timed out (110: Connection timed out)"),
+	// so that it has the request's action and context, as nginx's
+	// c->log has during a request; else the engine writes it itself.
+	SendFailLog func(msg string)
 
 	// LimitRate is limit_rate in bytes per second (0: no limit) and
 	// LimitRateAfter is limit_rate_after: the bytes sent before the limit
@@ -568,17 +574,25 @@ func (o *outWriter) sendNow(p []byte) {
 // fail records a write error and logs it as nginx does, at "info".
 func (o *outWriter) fail(err error, op string) {
 	o.err = err
+	if f := o.s.resp.SendFailLog; f != nil {
+		f(sendFailMsg(err, op))
+		return
+	}
 	o.s.c.sendFailed(err, op)
 }
 
 // sendFailed logs a failed write to the client as nginx does, at "info";
 // op names the system call.
 func (c *conn) sendFailed(err error, op string) {
+	c.srv.logf(logInfo, &c.info, "%s while sending to client", sendFailMsg(err, op))
+}
+
+// sendFailMsg is the text of a failed write, without the action.
+func sendFailMsg(err error, op string) string {
 	if isTimeout(err) {
-		c.srv.logf(logInfo, &c.info, "client timed out (110: Connection timed out) while sending to client")
-		return
+		return "client timed out (110: Connection timed out)"
 	}
-	c.srv.logf(logInfo, &c.info, "%s() failed (%s) while sending to client", op, errnoText(err))
+	return op + "() failed (" + errnoText(err) + ")"
 }
 
 func (o *outWriter) flush() {

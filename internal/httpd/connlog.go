@@ -41,3 +41,15 @@ func (s *Snapshot) ConnLog(ci *httpcore.ConnInfo) *errlog.Logger {
 	}
 	return s.levelLog(a.Default.Loc)
 }
+
+// sendFailLog writes the line of a failed or timed-out write to the
+// client during the request, with the request's log, action and context
+// (the client's address as realip set it): the upstream module's action
+// once it sends, else the one the static and other handlers set.
+func (q *request) sendFailLog(msg string) {
+	action := " while sending response to client"
+	if q.px != nil {
+		action = " while sending to client"
+	}
+	q.log().Logf(errlog.Info, q.r.Conn.ID, "%s%s%s", msg, action, q.logSuffix())
+}

@@ -76,6 +76,7 @@ type request struct {
 	ups             []upState                // $upstream_* attempts
 	upCtx           [4]string                // the "upstream:" of error-log lines, in parts (upstreamText)
 	headerFilterFn  func(*httpcore.Response) // q.headerFilter, bound once for the pooled request
+	sendFailFn      func(string)             // q.sendFailLog, bound likewise
 	locChanged      bool                     // "rewrite ... break" changed the URI (r->valid_location = 0)
 	autoRedirect    bool                     // the location search ended in nginx's auto_redirect (NGX_DONE)
 	ctype           string                   // r->headers_out.content_type set before the content handler
@@ -113,11 +114,12 @@ var reqPool = sync.Pool{New: func() any { return &request{caps: make([]int, 0, 2
 // Serve implements httpcore.Handler.
 func (h *Handler) Serve(w *httpcore.Response, r *httpcore.Request) {
 	q := reqPool.Get().(*request)
-	*q = request{caps: q.caps[:0], buf: q.buf[:0], logLine: q.logLine[:0], user: q.user[:0], userSet: q.userSet[:0], ups: q.ups[:0], headerFilterFn: q.headerFilterFn, connHeld: q.connHeld[:0]}
+	*q = request{caps: q.caps[:0], buf: q.buf[:0], logLine: q.logLine[:0], user: q.user[:0], userSet: q.userSet[:0], ups: q.ups[:0], headerFilterFn: q.headerFilterFn, sendFailFn: q.sendFailFn, connHeld: q.connHeld[:0]}
 	if q.headerFilterFn == nil {
-		q.headerFilterFn = q.headerFilter
+		q.headerFilterFn, q.sendFailFn = q.headerFilter, q.sendFailLog
 	}
 	q.h, q.snap, q.w, q.r = h, h.snap.Load(), w, r
+	w.SendFailLog = q.sendFailFn
 	q.uri, q.args, q.method = r.Path, r.Args, r.Method
 	q.argsSet = r.Args != ""
 	q.serve()
@@ -131,6 +133,7 @@ func (h *Handler) Serve(w *httpcore.Response, r *httpcore.Request) {
 		q.px.release()
 		q.px = nil
 	}
+	w.SendFailLog = nil // the engine may still write after Serve, q goes back to the pool
 	q.h, q.snap, q.w, q.r, q.srv, q.loc, q.lc, q.addr = nil, nil, nil, nil, nil, nil, nil, nil
 	reqPool.Put(q)
 }
