@@ -66,6 +66,13 @@ func TestRoute3(t *testing.T) {
         location /alif/ { alias {{ROOT}}/idx/; rewrite ^/alif/x$ /alif/index.html; if (-f $request_filename) { return 200 "file\n"; } }
         location /alto/ { rewrite ^/alto/(.*)$ /al6/$1; }
         location /al6/ { alias {{ROOT}}/idx/; }
+        # try_files under the alias of a regex location tests the alias
+        # followed by the name; a file found is served from there
+        location ~ ^/ra/(.*)$ { alias {{ROOT}}/idx/$1; try_files $uri =404; }
+        location ~ ^/rb/(.*)$ { alias {{ROOT}}/; try_files $uri $uri/ =410; }
+        location ~ ^/rc/(.*)$ { alias {{ROOT}}/idx/$1; try_files "" =404; }
+        location ~ ^/rd/(.*)$ { alias {{ROOT}}/; try_files /idx/index.html =404; }
+        location ~ ^/re/(.*)$ { alias {{ROOT}}/; try_files /idx/ =404; }
         location /al5/ { alias {{ROOT}}/idx/; rewrite ^ /al5/x break; return 200 "not reached\n"; }
     }`,
 		files: map[string]string{"e.txt": "e\n", "idx/": "", "idx/index.html": "idx\n"},
@@ -96,6 +103,11 @@ func TestRoute3(t *testing.T) {
 			get("alias after rewrite break, error_page", "/al3/x"),
 			get("alias after rewrite break, index uri", "/al4/x"),
 			get("alias after rewrite break, return not reached", "/al5/x"),
+			get("regex alias try_files uri", "/ra/index.html"),
+			get("regex alias try_files uri and dir", "/rb/e.txt"),
+			get("regex alias try_files empty name", "/rc/index.html"),
+			get("regex alias try_files file", "/rd/x"),
+			get("regex alias try_files dir", "/re/x"),
 			get("alias request_filename after rewrite", "/alrf/x"),
 			get("alias file test after rewrite", "/alif/x").known("nginx caches the failed $request_filename as not found for the rest of the request (ngx_http_get_indexed_variable marks no_cacheable only on success), so the if on the second pass is false and the file is served; weir evaluates it again"),
 			get("alias location reached by rewrite", "/alto/index.html"),

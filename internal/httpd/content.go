@@ -55,7 +55,11 @@ func (q *request) mapPath(uri string) string {
 	}
 	n := q.lc.AliasLen
 	if n < 0 {
-		// an alias in a regex location names the whole path
+		// an alias in a regex location names the whole path, unless
+		// try_files put its file there (r->add_uri_to_alias)
+		if q.addURIToAlias {
+			return root + uri
+		}
 		return root
 	}
 	// the prefix of the location that set the alias, nested locations
@@ -88,6 +92,12 @@ func (q *request) tryFiles() bool {
 			name = strings.TrimSuffix(name, "/")
 		}
 		p := q.mapPath(name)
+		regexAlias := q.lc.Alias && q.lc.AliasLen < 0
+		if regexAlias {
+			// ngx_http_core_try_files_phase appends the name to what
+			// the alias of a regex location names
+			p += name
+		}
 		fi, op, err := q.statPath(p)
 		if err != nil {
 			if en := errnoOf(err); en != syscall.ENOENT && en != syscall.ENOTDIR && en != syscall.ENAMETOOLONG {
@@ -97,6 +107,14 @@ func (q *request) tryFiles() bool {
 		}
 		if fi.IsDir() != dir {
 			continue
+		}
+		if regexAlias {
+			// the file found is the alias and the name; a directory
+			// leaves the URI as it was
+			if !dir {
+				q.uri, q.addURIToAlias = name, true
+			}
+			return false
 		}
 		q.uri = name
 		return false

@@ -30,6 +30,10 @@ type request struct {
 
 	srvZone *zoneStats // the server's status zone, counting the request
 
+	// try_files found a file under the alias of a regex location, which
+	// now names its directory (r->add_uri_to_alias)
+	addURIToAlias bool
+
 	uri         string
 	args        string
 	argsSet     bool // r->args.data != NULL: $args is "" rather than "-" when empty
@@ -378,6 +382,7 @@ func (q *request) internalRedirect(uri string) {
 	// r->internal set), so the server's rewrites see the new URI.
 	q.loc, q.lc = nil, q.srv.Loc
 	q.locChanged = false // ngx_http_handler: r->valid_location = 1
+	q.addURIToAlias = false
 	q.updateLocationConfig()
 	if q.runScript(q.srv.Rewrite, nil) == scriptDone {
 		return
