@@ -7,17 +7,29 @@ package config
 // sets none gets the compiled-in directory under the prefix, as
 // ngx_conf_merge_path_value adds it; with no server block nothing is
 // merged, so only what the http block names is made.
-func (c *Config) Paths() []string {
+//
+// Compiled reports the paths that come from the compiled-in prefix alone
+// (no directive names them): the caller may treat a missing parent of
+// those more gently than nginx does.
+func (c *Config) Paths() (out []string, compiled map[string]bool) {
 	h := c.HTTP
 	if h == nil {
-		return nil
+		return nil, nil
 	}
-	var out []string
+	compiled = map[string]bool{}
 	seen := map[string]bool{}
 	add := func(p string) {
+		delete(compiled, p) // a directive names it
 		if p != "" && !seen[p] {
 			seen[p] = true
 			out = append(out, p)
+		}
+	}
+	addDefault := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+			compiled[p] = true
 		}
 	}
 	for _, z := range h.CacheZones {
@@ -42,7 +54,7 @@ func (c *Config) Paths() []string {
 		case l.ClientBodyTemp.Set:
 			add(l.ClientBodyTemp.V)
 		case len(h.Servers) > 0:
-			add(c.Prefix + "client_body_temp")
+			addDefault(c.Prefix + "client_body_temp")
 		}
 	}
 	for _, m := range []struct {
@@ -57,14 +69,14 @@ func (c *Config) Paths() []string {
 		def := c.Prefix + m.name + "_temp"
 		for _, l := range levels {
 			p := m.uc(l).TempPath
-			if !p.Set {
-				p.V = def
+			switch {
+			case p.Set && p.V != def:
+				add(p.V)
+			case len(h.Servers) > 0:
+				// unset, or merged down to the compiled-in one
+				addDefault(def)
 			}
-			if len(h.Servers) == 0 && p.V == def {
-				continue
-			}
-			add(p.V)
 		}
 	}
-	return out
+	return out, compiled
 }

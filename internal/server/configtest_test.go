@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -214,6 +215,30 @@ func TestConfigTestMakesPaths(t *testing.T) {
 	check(weirBin, []string{"cache", "u_tmp", "client_body_temp", "proxy_temp", "fastcgi_temp", "uwsgi_temp", "scgi_temp"})
 	if haveNginx() {
 		check(nginxBin, []string{"cache", "u_tmp"})
+	}
+}
+
+// TestConfigTestCompiledPrefixMissing: a configuration that names only
+// absolute paths starts without -p even where the compiled-in prefix is
+// missing, as it does with a packaged nginx whose compiled-in temp
+// directories exist; weir leaves its compiled-in temp directories to the
+// first temp file rather than refuse (a named one whose parent is
+// missing is still refused, see TestConfigTest).
+func TestConfigTestCompiledPrefixMissing(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "nginx.conf")
+	body := "pid " + dir + "/nginx.pid;\nerror_log " + dir + "/error.log;\nevents {}\n" +
+		"http { access_log off; server { listen 127.0.0.1:" + strconv.Itoa(freePort(t)) + "; } }\n"
+	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "no", "prefix") + "/"
+	r := runCmd(t, weirBin, "-p", missing, "-e", filepath.Join(dir, "start.log"), "-c", conf, "-t")
+	if r.code != 0 || !strings.Contains(r.stderr, "test is successful") {
+		t.Fatalf("(%d) %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Errorf("%s was made", missing)
 	}
 }
 
