@@ -362,7 +362,7 @@ func TestRealWorldStatic(t *testing.T) {
 			get("about no slash with args", "/about?x=1", "Host: www.example.test"),
 			get("about slash", "/about/", "Host: www.example.test"),
 			get("not found", "/nope", "Host: www.example.test"),
-			req("not found head", "HEAD", "/nope", "Host: www.example.test"),
+			req("not found head", "HEAD", "/nope", "Host: www.example.test").sitePage(),
 			get("404 page direct", "/404.html", "Host: www.example.test"),
 			get("favicon missing", "/favicon.ico", "Host: www.example.test"),
 			get("health", "/health", "Host: www.example.test"),

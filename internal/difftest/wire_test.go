@@ -29,6 +29,9 @@ type tc struct {
 	h2          bool       // sent over HTTP/2 instead (see overH2)
 	tls         *tlsClient // sent over TLS (see overTLS)
 	skip        string     // "known: ..." differences left in the suite
+	// ownPage: a HEAD answered with a page of the site's own (error_page
+	// to a file), not the server's built-in one: no footer to correct
+	ownPage bool
 }
 
 // get is a GET with Host: localhost and Connection: close; hdr are extra
@@ -82,6 +85,7 @@ func (c tc) known(why string) tc { c.skip = "known: " + why; return c }
 func (c tc) nonRoot() tc         { c.needNonRoot = true; return c }
 func (c tc) keep() tc            { c.keepOpen = true; return c }
 func (c tc) headOnly() tc        { c.head = true; return c }
+func (c tc) sitePage() tc        { c.ownPage = true; return c }
 
 // response is one response as read off the wire.
 type response struct {
