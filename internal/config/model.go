@@ -167,6 +167,17 @@ type Location struct {
 	locs []*Location // nested locations in configuration order
 }
 
+// IsInternal reports whether l is internal: marked so itself or inside a
+// location that is (nginx merges "internal" down to nested locations).
+func (l *Location) IsInternal() bool {
+	for ; l != nil; l = l.Parent {
+		if l.Internal {
+			return true
+		}
+	}
+	return false
+}
+
 // LocTree holds a server's or a location's child locations, ready for
 // nginx's lookup: exact and prefix locations sorted, regex locations in
 // order of appearance, named ones by name.

@@ -19,6 +19,13 @@ func TestRoute3(t *testing.T) {
         rewrite ^/tgt$ /e.txt;
         rewrite /(\d+) /never/$1;
         if ($uri = /tgt2) { return 200 "server if uri=$uri\n"; }
+        # "internal" is merged down to nested locations
+        location /in/ {
+            internal;
+            location ~ ^/in/re { return 200 "nested regex uri=$uri\n"; }
+            location /in/pre/ { return 200 "nested prefix uri=$uri\n"; }
+        }
+        location /toin/ { error_page 404 /in/re; }
         location /tf/ { try_files /nope /tgt; }
         location /tf2/ { try_files /nope /tgt2; }
         location /ep/ { error_page 404 /tgt; }
@@ -77,6 +84,9 @@ func TestRoute3(t *testing.T) {
     }`,
 		files: map[string]string{"e.txt": "e\n", "idx/": "", "idx/index.html": "idx\n"},
 		cases: []tc{
+			get("nested regex in an internal location", "/in/re"),
+			get("nested prefix in an internal location", "/in/pre/x"),
+			get("nested location reached internally", "/toin/x"),
 			get("try_files fallback through server rewrite", "/tf/x"),
 			get("try_files fallback through server if", "/tf2/x"),
 			get("error_page uri through server rewrite", "/ep/x"),

@@ -327,7 +327,7 @@ func (q *request) findAndRun() {
 				return
 			}
 		}
-		if q.loc != nil && q.loc.Internal && !q.internal {
+		if q.loc != nil && q.loc.IsInternal() && !q.internal {
 			q.respondStatus(404)
 			return
 		}
