@@ -158,6 +158,8 @@ func (b *bodyReader) readSocket(p []byte) (int, error) {
 		return 0, b.fail(io.ErrUnexpectedEOF, "client prematurely closed connection")
 	case isTimeout(err):
 		return 0, b.fail(ErrBodyTimeout, "client timed out (110: Connection timed out)")
+	case err == ErrStreamReset:
+		return 0, b.fail(err, b.s.h2.peerResetMsg())
 	default:
 		return 0, b.fail(err, "recv() failed ("+errnoText(err)+")")
 	}

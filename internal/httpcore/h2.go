@@ -614,6 +614,7 @@ func (hc *h2Conn) onReset(f *http2.RSTStreamFrame) error {
 		// the client cancelled: the handler's writes fail from now on
 		st.rst = true
 		st.peerRst = true
+		st.peerCode = f.ErrCode
 		st.signal()
 	}
 	return nil

@@ -42,15 +42,16 @@ type h2Stream struct {
 	waitWindow bool // waits for the connection's window
 	recv       *buf // body bytes received and not yet read: recv.b[rpos:rend]
 	rpos, rend int
-	recvWindow int64 // what the client may still send
-	unacked    int   // bytes read, not yet given back to the client's window
-	recvEnd    bool  // END_STREAM received
-	cl, got    int64 // content-length (-1 none), DATA bytes received
-	rst        bool  // reset, by either side
-	peerRst    bool  // by the client
-	bodyStop   bool  // StopBody: reads of the body fail
-	ended      bool  // END_STREAM sent
-	lastOff    int   // where in wbuf the stream's last HEADERS or DATA frame is, -1 if gone
+	recvWindow int64         // what the client may still send
+	unacked    int           // bytes read, not yet given back to the client's window
+	recvEnd    bool          // END_STREAM received
+	cl, got    int64         // content-length (-1 none), DATA bytes received
+	rst        bool          // reset, by either side
+	peerRst    bool          // by the client
+	peerCode   http2.ErrCode // the client's RST_STREAM code
+	bodyStop   bool          // StopBody: reads of the body fail
+	ended      bool          // END_STREAM sent
+	lastOff    int           // where in wbuf the stream's last HEADERS or DATA frame is, -1 if gone
 	lastGen    uint64
 }
 
@@ -127,6 +128,34 @@ var (
 	errH2Reset    = errors.New("http2: stream reset")
 )
 
+// ErrStreamReset is the error of a read of an HTTP/2 request body that
+// the client reset (RST_STREAM): Request.ErrMsg then has nginx's line
+// for the reset ("client canceled stream 1"), which nginx writes as the
+// frame arrives, and the handler ends the request as nginx's
+// ngx_http_v2_read_client_request_body_handler: "client prematurely
+// closed stream" and 499.
+var ErrStreamReset = errors.New("client prematurely closed stream")
+
+// peerResetMsg is nginx's line for the client's reset of the stream.
+func (st *h2Stream) peerResetMsg() string {
+	st.hc.mu.Lock()
+	defer st.hc.mu.Unlock()
+	return peerResetText(st.id, st.peerCode)
+}
+
+// peerResetText is nginx's line for a client's RST_STREAM
+// (ngx_http_v2_state_rst_stream).
+func peerResetText(id uint32, code http2.ErrCode) string {
+	n := strconv.FormatUint(uint64(id), 10)
+	switch code {
+	case http2.ErrCodeCancel:
+		return "client canceled stream " + n
+	case http2.ErrCodeInternal:
+		return "client terminated stream " + n + " due to internal error"
+	}
+	return "client terminated stream " + n + " with status " + strconv.FormatUint(uint64(code), 10)
+}
+
 // take keeps DATA bytes for the reader; hc.mu is held. The window the
 // client was given bounds them by the buffer's size.
 func (st *h2Stream) take(data []byte) {
@@ -178,6 +207,8 @@ func (st *h2Stream) readBody(p []byte) (int, error) {
 			return n, nil
 		}
 		switch {
+		case st.peerRst:
+			return 0, ErrStreamReset
 		case st.rst || hc.dead || st.bodyStop:
 			return 0, errH2Reset
 		case st.recvEnd:

@@ -149,6 +149,13 @@ func (q *request) bodyError(err error) {
 		}
 		q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s", msg, q.logSuffix())
 		q.respondStatus(413)
+	case errors.Is(err, httpcore.ErrStreamReset):
+		// the HTTP/2 client reset the stream: nginx logs the reset as
+		// the frame comes, then its body handler gives up (499)
+		q.log().Logf(errlog.Info, q.r.Conn.ID, "%s%s", q.r.ErrMsg, q.logSuffix())
+		q.log().Logf(errlog.Info, q.r.Conn.ID, "%s%s", httpcore.ErrStreamReset, q.logSuffix())
+		q.status = 499
+		q.closed = true
 	default:
 		q.log().Logf(errlog.Info, q.r.Conn.ID, "client prematurely closed connection while reading client request body%s", q.logSuffix())
 		q.status = 400
