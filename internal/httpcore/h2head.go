@@ -21,7 +21,11 @@ type h2Block struct {
 	// answers with 400 (ngx_http_v2_pseudo_header, and the fields
 	// missing at the end of the block): the fields after it are not
 	// taken, the request is answered from what came before
-	refuse   string
+	refuse string
+	// invalid is nginx's error-log text for a field name or value it
+	// refuses (ngx_http_v2_validate_header): the stream is reset and
+	// the request, made of the fields before, only logged (status 000)
+	invalid  string
 	size     int // the decoded list's size (§6.5.2)
 	limit    int
 	tooLarge bool
@@ -144,20 +148,20 @@ func (hc *h2Conn) onField(f hpack.HeaderField) {
 	if hb.size > hb.limit {
 		hb.tooLarge = true
 	}
-	if hb.code != 0 || hb.tooLarge || hb.refuse != "" {
+	if hb.code != 0 || hb.tooLarge || hb.refuse != "" || hb.invalid != "" {
 		return
 	}
 	name, value := f.Name, f.Value
-	if !h2ValidValue(value) {
-		hb.fail(http2.ErrCodeProtocol)
+	if msg := h2FieldError(name, value); msg != "" {
+		if hb.trailers || name == "" {
+			hb.fail(http2.ErrCodeProtocol)
+		} else {
+			hb.invalid = msg
+		}
 		return
 	}
 	if len(name) > 0 && name[0] == ':' {
 		hb.pseudoField(name, value)
-		return
-	}
-	if !h2ValidName(name) {
-		hb.fail(http2.ErrCodeProtocol)
 		return
 	}
 	// nginx 1.22 takes the connection-specific fields of §8.2.2 and any
@@ -285,7 +289,7 @@ func (hb *h2Block) writeLine() {
 // or refuses it.
 func (hc *h2Conn) endRequestBlock() {
 	hb := &hc.hb
-	if hb.code == 0 && hb.refuse == "" {
+	if hb.code == 0 && hb.refuse == "" && hb.invalid == "" {
 		// nginx 1.22's ngx_http_v2_construct_request_line
 		switch {
 		case hb.pseudo&h2Method == 0:
@@ -322,6 +326,10 @@ func (hc *h2Conn) endRequestBlock() {
 		// nginx: "concurrent streams exceeded"
 		hc.resetLocked(hb.id, http2.ErrCodeRefusedStream)
 		return
+	case hb.invalid != "":
+		// reset at once; the request is still logged (see h2Refuse)
+		hc.resetLocked(hb.id, http2.ErrCodeProtocol)
+		hb.endStream = true
 	}
 	switch {
 	case !hb.regular:
@@ -344,6 +352,7 @@ func (hc *h2Conn) endRequestBlock() {
 	}
 	hb.head = append(hb.head, "\r\n"...)
 	st := hc.newStream(hb, body, chunk)
+	st.rst = hb.invalid != ""
 	hc.streams[hb.id] = st
 	hc.c.setWaiting(false)
 	hc.requests++
@@ -352,21 +361,24 @@ func (hc *h2Conn) endRequestBlock() {
 	hc.starting = append(hc.starting, st)
 }
 
-// h2ValidName reports whether a regular field name can be taken: lower
-// case (§8.2.1), and nothing that would break the HTTP/1.1 rendering;
-// other odd characters are the engine's to judge (ignore_invalid_headers),
-// as nginx judges them (ngx_http_v2_validate_header).
-func h2ValidName(name string) bool {
+// h2FieldError is nginx's error-log text for a field it refuses, "" if
+// it takes it (ngx_http_v2_validate_header): a name with upper-case
+// letters, controls, spaces or a colon (past a pseudo-header's), a value
+// with NUL, CR or LF (§8.2.1). Other odd characters in a name are the
+// engine's to judge (ignore_invalid_headers), as nginx's.
+func h2FieldError(name, value string) string {
 	if name == "" {
-		return false
+		return "client sent invalid header name: \"\""
 	}
 	for i := 0; i < len(name); i++ {
-		switch c := name[i]; {
-		case c >= 'A' && c <= 'Z', c == 0, c == '\r', c == '\n', c == ':':
-			return false
+		if c := name[i]; c <= ' ' || c == 0x7f || c >= 'A' && c <= 'Z' || c == ':' && i > 0 {
+			return "client sent invalid header name: \"" + name + "\""
 		}
 	}
-	return true
+	if !h2ValidValue(value) {
+		return "client sent header \"" + name + "\" with invalid value: \"" + value + "\""
+	}
+	return ""
 }
 
 // h2ValidValue reports whether a field value has none of NUL, CR and LF

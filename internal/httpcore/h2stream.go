@@ -24,6 +24,7 @@ type h2Stream struct {
 	request                 int // $connection_requests
 	method, path, authority string
 	refuse                  string // see h2Block.refuse
+	invalid                 string // see h2Block.invalid
 	taken                   uint8  // the pseudo-header fields taken
 	first                   *buf   // the rendering, in the engine's first header buffer
 	firstN                  int
@@ -63,7 +64,7 @@ func (hc *h2Conn) newStream(hb *h2Block, body, chunk bool) *h2Stream {
 	st := h2StreamPool.Get().(*h2Stream)
 	wake, rwake := st.wake, st.rwake
 	*st = h2Stream{hc: hc, id: hb.id, method: hb.method, path: hb.path, authority: hb.authority,
-		refuse: hb.refuse, taken: hb.pseudo,
+		refuse: hb.refuse, invalid: hb.invalid, taken: hb.pseudo,
 		body: body, chunk: chunk, wake: wake, rwake: rwake, sendWindow: hc.initWindow,
 		recvWindow: int64(hc.preread()), recvEnd: hb.endStream, cl: max(hb.cl, -1), lastOff: -1}
 	select {
@@ -405,7 +406,7 @@ func (st *h2Stream) serve() {
 	if r.LineDone {
 		r.RequestLine = r.Method + " " + r.RawURI + " HTTP/2.0"
 	}
-	if st.refuse != "" {
+	if st.refuse != "" || st.invalid != "" {
 		c.h2Refuse(s, st)
 	} else if st.method == "CONNECT" || r.Err != 0 && !r.HeaderDone {
 		c.h2Refused(s, st)
@@ -535,7 +536,13 @@ func (c *conn) h2Refused(s *stream, st *h2Stream) {
 // found.
 func (c *conn) h2Refuse(s *stream, st *h2Stream) {
 	r := &s.req
-	c.refuse(s, 400, st.refuse)
+	if st.invalid != "" {
+		// the stream is reset: the request is only logged, 000
+		c.refuse(s, StatusLogOnly, st.invalid)
+		r.NoResponse = true
+	} else {
+		c.refuse(s, 400, st.refuse)
+	}
 	r.RequestLine = ""
 	if st.taken&h2Method == 0 {
 		r.Method = ""
@@ -544,6 +551,11 @@ func (c *conn) h2Refuse(s *stream, st *h2Stream) {
 		r.LineDone = false
 	}
 }
+
+// StatusLogOnly is the Request.Err of a request nginx gave up without an
+// answer and logs with status 000 (an HTTP/2 stream reset for a field
+// it refuses); r.NoResponse is set with it.
+const StatusLogOnly = 1
 
 // h2Note is the text of an info-level note in nginx's HTTP/2 words: an
 // ignored header field is named without its value.

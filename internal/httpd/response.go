@@ -359,8 +359,11 @@ func (q *request) engineError() {
 		q.log().Logf(errlog.Info, q.r.Conn.ID, "%s%s", q.r.ErrMsg, q.logSuffix())
 	}
 	q.w.KeepAlive = false
-	if code == 408 {
-		q.status = 408
+	if code == 408 || code == httpcore.StatusLogOnly {
+		q.status = code
+		if code == httpcore.StatusLogOnly {
+			q.status = 0
+		}
 		q.closed = true
 		return
 	}
