@@ -52,7 +52,7 @@ func (b *builder) dispatchRow(d *Directive, s *conf.Stmt) error {
 		return conf.Errorf(s, "invalid number of arguments in \"%s\" directive", s.Name)
 	}
 	if err := d.Set(b, s); err != nil {
-		if _, ok := err.(*conf.Error); ok {
+		if _, ok := err.(*conf.Error); ok || err == errTruncated {
 			return err
 		}
 		return conf.Errorf(s, "%s", err.Error())
