@@ -102,6 +102,20 @@ $D/nginx.conf:2 "include" "a" {
   $D/nginx.conf:3 "env" "A" ;
 $D/nginx.conf:4 }
 `)},
+		// nginx: invalid percent value "include", invalid value "include".
+		{name: "split_clients and charset_map read include as a value", in: ev +
+			"split_clients $a $b {\n include a.conf;\n}\ncharset_map a b {\n include a.conf;\n}\nmap $a $c {\n include a.conf;\n}\n",
+			files: map[string]string{"a.conf": "x y;\n"}, want: evd(`
+$D/nginx.conf:2 "split_clients" "$a" "$b" {
+  $D/nginx.conf:3 "include" "a.conf" ;
+$D/nginx.conf:4 }
+$D/nginx.conf:5 "charset_map" "a" "b" {
+  $D/nginx.conf:6 "include" "a.conf" ;
+$D/nginx.conf:7 }
+$D/nginx.conf:8 "map" "$a" "$c" {
+  $D/a.conf:1 "x" "y" ;
+$D/nginx.conf:10 }
+`)},
 		{name: "include itself", in: ev + "include a.conf;\n", files: map[string]string{"a.conf": "include a.conf;\n"},
 			want: evd("emerg: open() \"$D/a.conf\" failed (24: Too many open files) in $D/a.conf:1\n")},
 	})

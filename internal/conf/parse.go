@@ -53,11 +53,11 @@ package conf
 // never runs its end-of-block checks. The -g tree goes before the main
 // file's, as nginx parses -g first.
 //
-// One divergence is knowingly accepted: nginx expands a well-formed include
-// inside a custom-handler block only where the handler asks for it (types,
-// map, geo; charset_map and split_clients read "include" as a value and
-// fail), and geo first looks for a compiled "FILE.bin". The parser expands
-// it everywhere.
+// nginx expands a well-formed include inside a custom-handler block only
+// where the handler asks for it (types, map, geo); charset_map and
+// split_clients read "include" as a value and fail, so the parser leaves
+// it in their blocks. One divergence is knowingly accepted: geo first
+// looks for a compiled "FILE.bin".
 
 import "strings"
 
@@ -199,7 +199,7 @@ func (p *parser) parse(l *lexer, dst *[]*Stmt) error {
 		}
 
 		s := l.stmt(tok == tokBlockStart)
-		if !s.HasBlock && s.Name == "include" && len(s.Args) == 1 {
+		if !s.HasBlock && s.Name == "include" && len(s.Args) == 1 && !valueBlock(open) {
 			if err := p.include(s, cur); err != nil {
 				return err
 			}
@@ -211,6 +211,17 @@ func (p *parser) parse(l *lexer, dst *[]*Stmt) error {
 			cur = &s.Block
 		}
 	}
+}
+
+// valueBlock reports whether the innermost open block is one whose
+// custom handler takes "include" as a value, not as a file to read
+// (charset_map, split_clients).
+func valueBlock(open []*Stmt) bool {
+	if len(open) == 0 {
+		return false
+	}
+	n := open[len(open)-1].Name
+	return n == "charset_map" || n == "split_clients"
 }
 
 // stmt builds the statement whose words the lexer has just read.
