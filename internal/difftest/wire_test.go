@@ -32,6 +32,9 @@ type tc struct {
 	// ownPage: a HEAD answered with a page of the site's own (error_page
 	// to a file), not the server's built-in one: no footer to correct
 	ownPage bool
+	// hangUp: the client closes the connection right after its bytes,
+	// reading nothing (a client that gives up in the middle of a body)
+	hangUp bool
 }
 
 // get is a GET with Host: localhost and Connection: close; hdr are extra
@@ -86,6 +89,7 @@ func (c tc) nonRoot() tc         { c.needNonRoot = true; return c }
 func (c tc) keep() tc            { c.keepOpen = true; return c }
 func (c tc) headOnly() tc        { c.head = true; return c }
 func (c tc) sitePage() tc        { c.ownPage = true; return c }
+func (c tc) hangup() tc          { c.hangUp = true; return c }
 
 // response is one response as read off the wire.
 type response struct {
@@ -135,6 +139,11 @@ func send(c tc, addr string) *exchange {
 		}
 	} else {
 		conn.Write([]byte(c.req))
+	}
+	if c.hangUp {
+		// let the server read the bytes before the close comes
+		time.Sleep(100 * time.Millisecond)
+		return ex
 	}
 	want := c.n
 	if want == 0 {

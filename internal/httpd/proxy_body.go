@@ -131,7 +131,11 @@ func (q *request) bodyError(err error) {
 	q.w.KeepAlive = false
 	switch {
 	case errors.Is(err, httpcore.ErrBodyTimeout):
-		q.log().Logf(errlog.Info, q.r.Conn.ID, "client timed out (110: Connection timed out) while reading client request body%s", q.logSuffix())
+		// ngx_http_read_client_request_body_handler finalizes with 408
+		// and logs nothing; the HTTP/2 handler says "client timed out"
+		if q.r.Proto == "HTTP/2.0" {
+			q.log().Logf(errlog.Info, q.r.Conn.ID, "client timed out (110: Connection timed out) while reading client request body%s", q.logSuffix())
+		}
 		q.status = 408
 		q.closed = true
 	case errors.Is(err, httpcore.ErrBadChunk):
@@ -157,7 +161,9 @@ func (q *request) bodyError(err error) {
 		q.status = 499
 		q.closed = true
 	default:
-		q.log().Logf(errlog.Info, q.r.Conn.ID, "client prematurely closed connection while reading client request body%s", q.logSuffix())
+		// ngx_http_do_read_client_request_body: no action is set while
+		// the body is read
+		q.log().Logf(errlog.Info, q.r.Conn.ID, "client prematurely closed connection%s", q.logSuffix())
 		q.status = 400
 		q.closed = true
 	}
