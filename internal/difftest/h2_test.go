@@ -458,6 +458,13 @@ const h2NoFlowControl = "nginx opens the stream window of a buffered body to the
 // made anyway.
 const h2ResetEarly = "known: nginx answers what it can at once before it reads a RST_STREAM that came with the HEADERS, and ends a proxied request with 499; weir's handler starts on a stream already reset"
 
+// h2DupHost: nginx takes a second :authority, or a host field after
+// :authority, as a duplicate Host ("client sent duplicate host header:
+// \"host: b.test\", previous value: \"host: localhost\"", 400, $http_host
+// the first); weir resets the stream of a second :authority and, for a
+// host field, names the first "Host" and logs both in $http_host.
+const h2DupHost = "known: nginx refuses a second :authority or a host field after it as a duplicate host header (400); weir resets the stream of the first and words the second differently"
+
 // h2ResetSend: nginx logs the reset of a stream whose response is being
 // sent ("client canceled stream 1 while sending response to client",
 // then "client prematurely closed connection"); weir logs the failed
@@ -511,6 +518,12 @@ func TestH2Frames(t *testing.T) {
 		{name: "name with space", sc: script(hdrs(1, true, "/r/", "x y: 1", "x-a: after"))},
 		{name: "invalid field before the path", sc: script(hdrs(1, false, "", ":method: GET", ":scheme: http", "X-Upper: 1", ":path: /r/"), &h2frame{kind: 'D', id: 1, data: "late", end: true})},
 		{name: "value with cr", sc: script(hdrs(1, true, "/a.txt", "x-a: a\rb"))},
+		{name: "duplicate authority", sc: script(hdrs(1, true, "/r/", ":authority: b.test")), known: h2DupHost},
+		{name: "authority and host", sc: script(hdrs(1, true, "/r/", "host: b.test")), known: h2DupHost},
+		{name: "scheme with space", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: ht tp", ":authority: localhost", ":path: /r/"))},
+		{name: "path without slash", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: http", ":authority: localhost", ":path: noslash"))},
+		{name: "scheme with digits", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: x-y+z.1", ":authority: localhost", ":path: /r/"))},
+		{name: "absolute path", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: http", ":authority: localhost", ":path: http://localhost/a.txt"))},
 	}
 	st := fuzzH2Site(t, newPool(1))
 	ng, we := startPair(t, st)

@@ -235,8 +235,12 @@ func (hb *h2Block) pseudoField(name, value string) {
 	case value == "" && bit != h2Authority:
 		hb.refuse = "client sent empty " + name + " header"
 		return
-	case bit == h2Path && !h2ValidPath(value):
+	case bit == h2Path && (!h2ValidPath(value) || value[0] != '/' && value != "*"):
+		// an absolute form too: nginx wants the path alone
 		hb.refuse = "client sent invalid :path header: \"" + value + "\""
+		return
+	case bit == h2Scheme && !h2ValidScheme(value):
+		hb.refuse = "client sent invalid :scheme header: \"" + value + "\""
 		return
 	}
 	switch bit {
@@ -398,6 +402,22 @@ func h2ValidValue(v string) bool {
 func h2ValidPath(p string) bool {
 	for i := 0; i < len(p); i++ {
 		if c := p[i]; c <= ' ' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// h2ValidScheme reports whether :scheme is a scheme as RFC 3986 has it
+// (a letter, then letters, digits, '+', '-', '.'), as nginx 1.22 checks
+// it (ngx_http_v2_parse_scheme).
+func h2ValidScheme(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i] | 0x20
+		switch {
+		case c >= 'a' && c <= 'z':
+		case i > 0 && (v[i] >= '0' && v[i] <= '9' || v[i] == '+' || v[i] == '-' || v[i] == '.'):
+		default:
 			return false
 		}
 	}
