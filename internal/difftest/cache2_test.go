@@ -102,6 +102,11 @@ func (b *holdBackend) serve(ln net.Listener) {
 // serveRequests accepts connections on ln and reads a request head from
 // each; handle gets the URI and the header lines and answers.
 func serveRequests(ln net.Listener, handle func(conn net.Conn, uri string, hdrs []string)) {
+	serveMethods(ln, func(conn net.Conn, _, uri string, hdrs []string) { handle(conn, uri, hdrs) })
+}
+
+// serveMethods is serveRequests with the request's method.
+func serveMethods(ln net.Listener, handle func(conn net.Conn, method, uri string, hdrs []string)) {
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
@@ -123,7 +128,7 @@ func serveRequests(ln net.Listener, handle func(conn net.Conn, uri string, hdrs 
 			if err != nil || len(f) < 2 {
 				return
 			}
-			handle(conn, f[1], hdrs)
+			handle(conn, f[0], f[1], hdrs)
 		}()
 	}
 }

@@ -140,6 +140,7 @@ server {
 			loc("/key/", "proxy_cache_key $uri;") +
 			`    location /var/ { proxy_pass http://{{B0}}; proxy_cache $arg_zone; proxy_cache_valid 1m; }
     location /off/ { proxy_pass http://{{B0}}; proxy_cache off; }
+    location /novalid/ { proxy_pass http://{{B0}}; proxy_cache one; }
 }
 `,
 		cases: []tc{
@@ -182,6 +183,13 @@ server {
 			get("if-modified-since on a hit", "/a/x", "If-Modified-Since: Thu, 01 Jan 2015 00:00:00 GMT"),
 			get("if-none-match on a miss", "/a/inm/x", "If-None-Match: \"v1\""),
 			get("after the 304 miss", "/a/inm/x"),
+			get("if-none-match, no valid time: 304 not stored", "/novalid/x", "If-None-Match: \"v1\""),
+			get("if-modified-since, no valid time: 304 not stored", "/novalid/x", "If-Modified-Since: Thu, 01 Jan 2015 00:00:00 GMT"),
+			get("if-none-match, proxy_no_cache: 304 not stored", "/bypass/inm/x?nostore=1", "If-None-Match: \"v1\""),
+			get("if-none-match, no_cache: not stored", "/bypass/inm/x"),
+			get("if-none-match, bypass: 304", "/bypass/inm/y?skip=1", "If-None-Match: \"v1\""),
+			get("if-none-match, no-cache from the upstream: 200", "/novalid/nocache/x", "If-None-Match: \"v1\""),
+			get("if-none-match, no valid time for a 404", "/novalid/s404/x", "If-None-Match: \"v1\""),
 			get("bypass", "/bypass/x?skip=1"),
 			get("bypass stored", "/bypass/x"),
 			get("no_cache", "/bypass/y?nostore=1"),

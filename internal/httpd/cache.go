@@ -32,6 +32,10 @@ type cacheState struct {
 	validSec  int64 // from the response's headers; 0: from *_cache_valid
 	xaExpires bool  // X-Accel-Expires was seen
 
+	// u->cacheable as the upstream's headers left it, before *_no_cache
+	// and *_cache_valid: r->disable_not_modified is its negation
+	hdrCacheable bool
+
 	// a file being served (HIT, STALE, UPDATING)
 	file     *os.File
 	bodyOff  int64
@@ -894,7 +898,11 @@ func cacheValid(list []config.CacheValid, status int) int64 {
 func (q *request) cacheDecide(buffering bool) {
 	px := q.px
 	cs := px.cs
-	if cs == nil || cs.file != nil && cs.status != cache.Expired {
+	if cs == nil {
+		return
+	}
+	cs.hdrCacheable = cs.cacheable
+	if cs.file != nil && cs.status != cache.Expired {
 		return
 	}
 	if cs.file != nil {
@@ -1091,14 +1099,16 @@ func (q *request) cacheStaleStatus(sft config.NextUpstream, peer *upstream.Peer)
 	return q.cacheUseStale(sft)
 }
 
-// cacheNotModified is the not-modified filter on a response being
-// cached (nginx leaves it on when u->cacheable): a 200 answers 304 to
-// a matching If-None-Match or If-Modified-Since while its body still
-// goes to the cache file.
+// cacheNotModified is the not-modified filter on a response that may
+// be cached (nginx leaves it on when u->cacheable as the headers left it,
+// ngx_http_upstream_process_headers, so also when *_no_cache or a missing
+// *_cache_valid then keep it out of the cache): a 200 answers 304 to a
+// matching If-None-Match or If-Modified-Since while its body still goes
+// to the cache file.
 func (q *request) cacheNotModified() {
 	cs := q.px.cs
 	w := q.w
-	if cs == nil || !cs.cacheable || w.Status != 200 || q.errStatus != 0 || q.main != nil {
+	if cs == nil || !cs.hdrCacheable || w.Status != 200 || q.errStatus != 0 || q.main != nil {
 		return
 	}
 	lm := int64(-1)
