@@ -25,6 +25,11 @@ func TestEngine(t *testing.T) {
         location /unlimited/ { client_max_body_size 0; default_type text/plain; return 200 "ok\n"; }
     }
     server {
+        listen 127.0.0.1:{{PORT}};
+        server_name other.test;
+        return 200 "other\n";
+    }
+    server {
         listen 127.0.0.1:{{PORT2}};
         server_name localhost;
         root {{ROOT}};
@@ -45,6 +50,10 @@ func TestEngine(t *testing.T) {
 		},
 		cases: []tc{
 			raw("bad request line", "GARBAGE\r\n\r\n"),
+			// the virtual server of an absolute URI is set with the
+			// request line: the header's notes name it
+			raw("invalid header line after an absolute URI", "GET http://other.test/x HTTP/1.1\r\nB\xe4d: x\r\nConnection: close\r\n\r\n"),
+			raw("invalid header line before the Host", "GET /echo/ HTTP/1.1\r\nB\xe4d: x\r\nHost: other.test\r\nConnection: close\r\n\r\n"),
 			raw("lowercase method", "get /f.txt HTTP/1.1\r\nHost: localhost\r\n\r\n"),
 			raw("unknown method", "FOO /f.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
 			raw("method with digits", "GE7 /f.txt HTTP/1.1\r\nHost: localhost\r\n\r\n"),

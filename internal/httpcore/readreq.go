@@ -323,6 +323,8 @@ func (c *conn) headerLine(s *stream) bool {
 		n := Note{Msg: fmt.Sprintf("client sent invalid header line: \"%s\" while %s", b[p.nameStart:p.valEnd], s.action)}
 		if s.hostIdx >= 0 {
 			n.Host, n.HostKnown = r.Headers[s.hostIdx].Value, true
+		} else {
+			n.LineHost = r.Host != ""
 		}
 		r.Notes = append(r.Notes, n)
 		return true

@@ -106,4 +106,7 @@ type Note struct {
 	Msg       string // nginx's text, with its " while ..." action
 	Host      string // the Host header value, if HostKnown
 	HostKnown bool
+	// LineHost: the request line named a host (an absolute URI), so
+	// nginx had picked the virtual server by it already
+	LineHost bool
 }

@@ -316,14 +316,16 @@ func appendJSONEscaped(b []byte, s string) []byte {
 
 // logNotes writes the lines the engine noted while reading the header,
 // with the context nginx had then: the host only if it was read, and the
-// default server's name before it.
+// default server's name before it, unless the request line named the
+// host (ngx_http_process_request_line sets the virtual server from an
+// absolute URI at once).
 func (q *request) logNotes() {
 	if len(q.r.Notes) == 0 || !q.log().Enabled(errlog.Info) {
 		return
 	}
 	for _, n := range q.r.Notes {
 		sn := q.serverName
-		if !n.HostKnown {
+		if !n.HostKnown && !n.LineHost {
 			sn = ""
 			if d := q.addr.Default; len(d.Names) > 0 {
 				sn = strings.TrimPrefix(d.Names[0].Name, ".")
