@@ -247,9 +247,14 @@ func (w *Response) plan(r *Request) headPlan {
 	switch hp.status {
 	case 204:
 		hp.headerOnly = true
-		hp.ctype = ""
-		hp.lm = time.Time{}
-		hp.cl = -1
+		if w.StatusLine == "" || w.impl.s != nil && w.impl.s.h2 != nil {
+			// nginx's HTTP/1 header filter clears these only for the
+			// status lines it writes itself: a proxied 204 keeps its
+			// upstream's Content-Type and Content-Length
+			hp.ctype = ""
+			hp.lm = time.Time{}
+			hp.cl = -1
+		}
 	case 304:
 		hp.headerOnly = true
 	}

@@ -111,7 +111,8 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 	h := &px.head
 	w := q.w
 
-	if h.ProtoMinor == 9 {
+	if h.ProtoMajor == 0 && h.ProtoMinor == 9 {
+		// (HTTP/1.9 or HTTP/2.9 is a valid status line)
 		q.passRaw(peer)
 		return
 	}
@@ -348,7 +349,8 @@ func (q *request) finishUpstream(peer *upstream.Peer, reusable bool, length int6
 	if px.tr.gateway() {
 		reusable = reusable && px.gw.reuse
 	} else {
-		reusable = reusable && !px.head.ConnClose && px.minor == 1 && px.head.ProtoMinor == 1
+		// (ConnClose holds for any status line older than HTTP/1.1)
+		reusable = reusable && !px.head.ConnClose && px.minor == 1
 	}
 	if px.conn != nil {
 		if reusable {
@@ -399,7 +401,18 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 		// nothing follows the header (a body sent anyway makes the
 		// connection unusable)
 		q.cacheNoBody()
-		q.finishUpstream(peer, px.hlen == px.hdone, 0)
+		extra := int64(px.hlen - px.hdone)
+		if extra > 0 && px.method != "HEAD" && (h.Status == 204 || h.Status == 304) {
+			// the upstream's status line keeps nginx's header filter
+			// from making a 204 or 304 header-only, so its body is read
+			// with a length of 0: what came with the header is warned
+			// about and counted in $upstream_response_length
+			// (ngx_http_proxy_copy_filter, ngx_http_proxy_non_buffered_copy_filter)
+			q.extraLength(&upBody{headBytes: true, buffering: buffering})
+			q.finishUpstream(peer, false, extra)
+			return
+		}
+		q.finishUpstream(peer, extra == 0, 0)
 		return
 	}
 	b := upBody{
@@ -599,7 +612,7 @@ func (q *request) bodyDecode(b *upBody, in []byte) ([]byte, bodyEnd) {
 		for len(in) > 0 && !done {
 			d, n, fin, err := b.dec.Decode(in)
 			if err != nil {
-				q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream sent invalid chunked response while reading upstream%s", q.logSuffix())
+				q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream sent invalid chunked response%s%s", q.readAction(b), q.logSuffix())
 				return nil, bodyBroken
 			}
 			in, done = in[n:], fin
@@ -611,7 +624,7 @@ func (q *request) bodyDecode(b *upBody, in []byte) ([]byte, bodyEnd) {
 		}
 		px.trailers = append(px.trailers[:0], b.dec.Trailers()...)
 		if len(in) > 0 {
-			q.log().Logf(errlog.Warn, q.r.Conn.ID, "%s while reading upstream%s", http1.WarnExtraChunk, q.logSuffix())
+			q.log().Logf(errlog.Warn, q.r.Conn.ID, "%s%s%s", http1.WarnExtraChunk, q.readAction(b), q.logSuffix())
 		}
 		b.reuse = len(in) == 0
 		return out, bodyDone
@@ -651,13 +664,19 @@ func (q *request) bodyDecode(b *upBody, in []byte) ([]byte, bodyEnd) {
 // warning, in the header's action for the bytes that came with the
 // header of an unbuffered answer, and no keep-alive.
 func (q *request) extraLength(b *upBody) {
-	px := q.px
-	act := px.action
-	if b.headBytes && !b.buffering {
-		act = " while reading response header from upstream"
-	}
-	q.log().Logf(errlog.Warn, q.r.Conn.ID, "%s%s%s", http1.WarnExtraLength, act, q.logSuffix())
+	q.log().Logf(errlog.Warn, q.r.Conn.ID, "%s%s%s", http1.WarnExtraLength, q.readAction(b), q.logSuffix())
 	b.reuse = false
+}
+
+// readAction is the action of a line about the body bytes just decoded:
+// the header's for those that came with the header of an unbuffered
+// answer (ngx_http_upstream_send_response runs the non-buffered input
+// filter on them before the action changes), px.action otherwise.
+func (q *request) readAction(b *upBody) string {
+	if b.headBytes && !b.buffering {
+		return " while reading response header from upstream"
+	}
+	return q.px.action
 }
 
 // upLength is $upstream_response_length after a body: for proxy_pass
