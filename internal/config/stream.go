@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"weir/internal/conf"
+	"weir/internal/tlsconf"
 	"weir/internal/vars"
 )
 
@@ -58,6 +59,7 @@ type StreamSet struct {
 type StreamListen struct {
 	*Listen
 	UDP    bool
+	SSL    bool // "listen ... ssl"
 	Server *StreamServer
 }
 
@@ -122,6 +124,20 @@ type StreamServer struct {
 	AccessLogs []*AccessLog // none: no access log
 	Access     []*AccessRule
 
+	// SSL is the TLS of a server with a "listen ... ssl" (nil without);
+	// HandshakeTimeout is ssl_handshake_timeout (60s).
+	SSL              *tlsconf.Site
+	HandshakeTimeout time.Duration
+	// ProxySSL is proxy_ssl, UpstreamSSL the proxy_ssl_* settings (with
+	// the TLS client when proxy_ssl is on).
+	ProxySSL    bool
+	UpstreamSSL UpstreamSSL
+
+	ssl     SSLSrv   // merged ssl_* settings, loaded at the end
+	alpn    []string // ssl_alpn
+	sslFile string   // the last "listen ... ssl"
+	sslLine int
+
 	pass     *conf.Stmt // proxy_pass, for errors found at the block's end
 	ret      *conf.Stmt // return
 	passName string     // a proxy_pass naming a group, linked at the end
@@ -141,6 +157,12 @@ type streamConf struct {
 	bind                                 Opt[*vars.Value]
 	bindTransparent                      bool
 	loc                                  Loc // access_log and allow/deny, set by the http setters
+
+	ssl              Srv // the ssl_* directives' settings (its SSL), set by the http setters
+	handshakeTimeout Opt[time.Duration]
+	alpn             Opt[[]string]
+	proxySSL         Opt[bool]
+	upSSL            UpstreamSSL
 }
 
 // streamBuild is the builder's state inside a stream block.
@@ -299,6 +321,9 @@ func setStream(b *builder, s *conf.Stmt) error {
 
 func (b *builder) finishStream() error {
 	st := b.stream
+	if err := b.finishStreamProxySSL(); err != nil {
+		return err
+	}
 	for _, srv := range st.s.Servers {
 		if srv.passName == "" {
 			continue
@@ -320,6 +345,9 @@ func (b *builder) finishStream() error {
 		if !primary {
 			return &conf.Error{Msg: fmt.Sprintf("no servers in upstream \"%s\" in %s:%d", u.Name, u.File, u.Line)}
 		}
+	}
+	if err := b.finishStreamSSL(); err != nil {
+		return err
 	}
 	for _, v := range st.values {
 		for _, p := range v.Parts {
@@ -345,6 +373,13 @@ var StreamVars = map[string]bool{
 	"upstream_addr": true, "upstream_bytes_sent": true, "upstream_bytes_received": true,
 	"upstream_connect_time": true, "upstream_first_byte_time": true, "upstream_session_time": true,
 	"ssl_preread_server_name": true, "ssl_preread_protocol": true, "ssl_preread_alpn_protocols": true,
+	// ngx_stream_ssl_module's
+	"ssl_protocol": true, "ssl_cipher": true, "ssl_ciphers": true, "ssl_curves": true,
+	"ssl_session_id": true, "ssl_session_reused": true, "ssl_server_name": true, "ssl_alpn_protocol": true,
+	"ssl_client_cert": true, "ssl_client_raw_cert": true, "ssl_client_escaped_cert": true,
+	"ssl_client_s_dn": true, "ssl_client_i_dn": true, "ssl_curve": true,
+	"ssl_client_serial": true, "ssl_client_fingerprint": true, "ssl_client_verify": true,
+	"ssl_client_v_start": true, "ssl_client_v_end": true, "ssl_client_v_remain": true,
 }
 
 var famPrefixes = map[vars.Family]string{
@@ -429,6 +464,7 @@ func setStreamServer(b *builder, s *conf.Stmt) error {
 	rules := sc.loc.Access
 	rules.Merge(m.loc.Access)
 	srv.Access = rules.V
+	mergeStreamSSL(srv, sc, m)
 	st.s.Servers = append(st.s.Servers, srv)
 	return nil
 }
@@ -481,8 +517,8 @@ func setStreamListen(b *builder, s *conf.Stmt) error {
 			}
 		}
 	}
-	if ssl {
-		return conf.Errorf(s, "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive")
+	if ssl && !udp {
+		st.srv.sslFile, st.srv.sslLine = s.File, s.Line
 	}
 	if pp {
 		// TODO: the PROXY protocol in stream
@@ -495,7 +531,7 @@ func setStreamListen(b *builder, s *conf.Stmt) error {
 		if udp {
 			one.Network = "udp"
 		}
-		sl := &StreamListen{Listen: one, UDP: udp, Server: st.srv}
+		sl := &StreamListen{Listen: one, UDP: udp, SSL: ssl, Server: st.srv}
 		for _, o := range st.s.Listens {
 			if o.Key() == sl.Key() {
 				return conf.Errorf(s, "duplicate \"%s\" address and port pair", one.Addr)

@@ -39,8 +39,18 @@ func dial(c tc, addr string) (net.Conn, error) {
 	if err != nil || c.tls == nil {
 		return conn, err
 	}
-	o := c.tls
-	cfg := &tls.Config{
+	tc := tls.Client(conn, c.tls.config())
+	tc.SetDeadline(time.Now().Add(5 * time.Second))
+	if err := tc.Handshake(); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return tc, nil
+}
+
+// config is the client's TLS configuration.
+func (o *tlsClient) config() *tls.Config {
+	return &tls.Config{
 		InsecureSkipVerify: true, ServerName: o.sni,
 		MinVersion: o.min, MaxVersion: o.max, CipherSuites: o.ciphers,
 		// present the certificate whatever CAs the server names
@@ -52,13 +62,6 @@ func dial(c tc, addr string) (net.Conn, error) {
 			return &cert, nil
 		},
 	}
-	tc := tls.Client(conn, cfg)
-	tc.SetDeadline(time.Now().Add(5 * time.Second))
-	if err := tc.Handshake(); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	return tc, nil
 }
 
 // pkiSet is made once (see testPKI): the PEM files the servers read

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"time"
 
 	"weir/internal/config"
 
@@ -125,10 +126,17 @@ func (q *request) sslVar(id vars.ID) (string, bool) {
 
 // sslValue is the text of an $ssl_* variable, "" on a plain connection.
 func (q *request) sslValue(id vars.ID) string {
-	st := q.tlsState()
-	if st == nil {
+	return SSLValue(q.tlsConn(), id, q.h.Now())
+}
+
+// SSLValue is the text of the $ssl_* variable id for the connection c
+// (nil or plain: ""), now being the time of $ssl_client_v_remain; the
+// stream module's variables are these too.
+func SSLValue(c *tlsconf.Conn, id vars.ID, now time.Time) string {
+	if c == nil || c.TLS() == nil {
 		return ""
 	}
+	st := c.TLS()
 	switch id {
 	case vars.SSLProtocol:
 		return tlsconf.VersionName(st.Version)
@@ -145,43 +153,43 @@ func (q *request) sslValue(id vars.ID) string {
 	case vars.SSLALPNProtocol:
 		return st.NegotiatedProtocol
 	case vars.SSLClientVerify:
-		return q.tlsConn().ClientVerify().Text()
+		return c.ClientVerify().Text()
 	case vars.SSLCiphers:
-		return tlsconf.CipherList(q.tlsConn().ClientCiphers())
+		return tlsconf.CipherList(c.ClientCiphers())
 	case vars.SSLCurves:
-		return tlsconf.CurveList(q.tlsConn().ClientCurves())
+		return tlsconf.CurveList(c.ClientCurves())
 	case vars.SSLSessionID:
-		return q.tlsConn().SessionID()
+		return c.SessionID()
 	}
 	if len(st.PeerCertificates) == 0 {
 		return ""
 	}
-	c := st.PeerCertificates[0]
+	cert := st.PeerCertificates[0]
 	switch id {
 	case vars.SSLClientCert:
-		return tlsconf.TabbedPEM(c)
+		return tlsconf.TabbedPEM(cert)
 	case vars.SSLClientRawCert:
-		return tlsconf.RawPEM(c)
+		return tlsconf.RawPEM(cert)
 	case vars.SSLClientEscapedCert:
-		return escapeURIComponent.escape(tlsconf.RawPEM(c))
+		return escapeURIComponent.escape(tlsconf.RawPEM(cert))
 	case vars.SSLClientSDN:
-		return tlsconf.SubjectDN(c)
+		return tlsconf.SubjectDN(cert)
 	case vars.SSLClientIDN:
-		return tlsconf.IssuerDN(c)
+		return tlsconf.IssuerDN(cert)
 	case vars.SSLClientSDNLegacy:
-		return tlsconf.LegacyDN(c, false)
+		return tlsconf.LegacyDN(cert, false)
 	case vars.SSLClientIDNLegacy:
-		return tlsconf.LegacyDN(c, true)
+		return tlsconf.LegacyDN(cert, true)
 	case vars.SSLClientSerial:
-		return tlsconf.Serial(c.SerialNumber)
+		return tlsconf.Serial(cert.SerialNumber)
 	case vars.SSLClientFingerprint:
-		return tlsconf.Fingerprint(c)
+		return tlsconf.Fingerprint(cert)
 	case vars.SSLClientVStart:
-		return tlsconf.ASN1Time(c.NotBefore)
+		return tlsconf.ASN1Time(cert.NotBefore)
 	case vars.SSLClientVEnd:
-		return tlsconf.ASN1Time(c.NotAfter)
+		return tlsconf.ASN1Time(cert.NotAfter)
 	case vars.SSLClientVRemain:
-		return tlsconf.Remain(c, q.h.Now())
+		return tlsconf.Remain(cert, now)
 	}
 	return ""
 }
@@ -202,7 +210,7 @@ func (q *request) sslHandshake(nc net.Conn) (net.Conn, error) {
 	if p.SSLName.V != nil {
 		name = q.eval(p.SSLName.V)
 	}
-	name = sslHostName(name)
+	name = SSLHostName(name)
 	sni := ""
 	if p.SSLServerName.V && name != "" {
 		if _, err := netip.ParseAddr(name); err != nil {
@@ -222,9 +230,9 @@ func (q *request) sslHandshake(nc net.Conn) (net.Conn, error) {
 	return tc, nil
 }
 
-// sslHostName strips the port (and IPv6 brackets) from a proxy_ssl_name
-// value, as ngx_http_upstream_ssl_name does.
-func sslHostName(name string) string {
+// SSLHostName strips the port (and IPv6 brackets) from a proxy_ssl_name
+// value, as ngx_http_upstream_ssl_name and ngx_stream_proxy_ssl_name do.
+func SSLHostName(name string) string {
 	if strings.HasPrefix(name, "[") {
 		if i := strings.IndexByte(name, ']'); i > 0 {
 			return name[1:i]

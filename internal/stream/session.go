@@ -140,6 +140,11 @@ func (ss *session) handle() int {
 	if !ss.allowed() {
 		return 403
 	}
+	if ss.conf.SSL != nil && ss.listen.SSL {
+		if status := ss.handshake(); status != 0 {
+			return status
+		}
+	}
 	if ss.conf.SSLPreread && !ss.listen.UDP {
 		if status := ss.preread(); status != 0 {
 			return status
@@ -186,9 +191,9 @@ func (ss *session) allowed() bool {
 func (ss *session) abort() {
 	ss.closeMu.Lock()
 	ss.aborted = true
-	up := ss.up
+	up, c := ss.up, ss.c
 	ss.closeMu.Unlock()
-	ss.c.Close()
+	c.Close()
 	if up != nil {
 		up.Close()
 	}
@@ -269,6 +274,9 @@ func (ss *session) proxy() int {
 		ss.tried = append(ss.tried, at)
 		t0 := time.Now()
 		up, err := ss.connect(peer)
+		if err == nil && cf.ProxySSL && !ss.listen.UDP {
+			up, err = ss.upstreamTLS(up, g.Upstream.Name)
+		}
 		if err == nil {
 			ss.tried[len(ss.tried)-1].connect = time.Since(t0)
 			ss.closeMu.Lock()
@@ -285,9 +293,11 @@ func (ss *session) proxy() int {
 			return ss.relay(t0)
 		}
 		ss.tried[len(ss.tried)-1].session = time.Since(t0)
-		if errors.Is(err, os.ErrDeadlineExceeded) {
+		switch {
+		case errors.Is(err, errLogged):
+		case errors.Is(err, os.ErrDeadlineExceeded):
 			ss.logf(errlog.Error, "upstream timed out (110: Connection timed out)")
-		} else {
+		default:
 			ss.logf(errlog.Error, "connect() failed %s", errlog.SysError(err))
 		}
 		if ss.pick.Free(peer, upstream.StateFailed) {
@@ -566,6 +576,12 @@ func (ss *session) variable(name string) (string, bool) {
 		return ss.hello.alpn, true
 	case "upstream_addr":
 		return ss.list(func(a *attempt) string { return a.addr })
+	case "ssl_protocol", "ssl_cipher", "ssl_ciphers", "ssl_curve", "ssl_curves", "ssl_session_id",
+		"ssl_session_reused", "ssl_server_name", "ssl_alpn_protocol", "ssl_client_cert",
+		"ssl_client_raw_cert", "ssl_client_escaped_cert", "ssl_client_s_dn", "ssl_client_i_dn",
+		"ssl_client_serial", "ssl_client_fingerprint", "ssl_client_verify",
+		"ssl_client_v_start", "ssl_client_v_end", "ssl_client_v_remain":
+		return ss.sslVar(name)
 	case "upstream_bytes_sent":
 		return ss.list(func(a *attempt) string { return strconv.FormatInt(a.sent, 10) })
 	case "upstream_bytes_received":

@@ -21,3 +21,12 @@ func (c *Conn) NegotiatedProtocol() string {
 	}
 	return c.tc.ConnectionState().NegotiatedProtocol
 }
+
+// SetALPN sets the protocols the site accepts in ALPN (the stream
+// module's ssl_alpn; nil: none, the extension is ignored). It runs while
+// the configuration is built, before the site serves.
+func (s *Site) SetALPN(list []string) {
+	if s.Config != nil {
+		s.Config.NextProtos = list
+	}
+}

@@ -65,12 +65,16 @@ func (c *Client) Handshake(ctx context.Context, raw net.Conn, sni, name string) 
 		cert := o.Cert
 		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
 	}
-	if o.Verify {
-		cfg.VerifyConnection = func(cs tls.ConnectionState) error { return c.verify(cs, name) }
-	}
 	tc := tls.Client(raw, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		return nil, err
+	}
+	if o.Verify {
+		// checked once the handshake is done, as nginx does: a
+		// failure closes the connection without an alert
+		if err := c.verify(tc.ConnectionState(), name); err != nil {
+			return nil, err
+		}
 	}
 	return tc, nil
 }
