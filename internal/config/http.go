@@ -100,8 +100,6 @@ func init() {
 		Directive{Name: "resolver_timeout", Ctx: hsl, Args: Take1, Set: setResolverTimeout},
 		Directive{Name: "types_hash_max_size", Ctx: hsl, Args: Take1, Set: checkSlot(checkNum)},
 		Directive{Name: "types_hash_bucket_size", Ctx: hsl, Args: Take1, Set: checkSlot(checkNum)},
-		Directive{Name: "server_names_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: checkSlot(checkNum)},
-		Directive{Name: "server_names_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: checkSlot(checkNum)},
 		Directive{Name: "variables_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: checkSlot(checkNum)},
 		Directive{Name: "variables_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: checkSlot(checkNum)},
 

@@ -350,50 +350,35 @@ const cacheLine = 64
 // checkMapHash reports the errors of ngx_hash_init and
 // ngx_hash_wildcard_init for the map's keys: every name (a wildcard's
 // labels, one by one) must fit a bucket with its pointers. Like nginx,
-// it prints them without a position. (When the keys fit no table of
-// map_hash_max_size buckets, nginx only warns and builds a slower one;
-// weir needs no such table.)
+// it prints them without a position. When the exact keys fit no table of
+// map_hash_max_size buckets, nginx warns and builds a slower one (weir
+// needs no such table, but warns the same).
 func (b *builder) checkMapHash(m *Map) error {
-	return m.check("map_hash", b.mapHashMax.V, b.mapHashBucket.V)
+	if err := m.check("map_hash", b.mapHashMax.V, b.mapHashBucket.V); err != nil {
+		return err
+	}
+	exact := make([]string, 0, len(m.Exact))
+	for k := range m.Exact {
+		exact = append(exact, k)
+	}
+	b.warnHash("map_hash", exact, b.mapHashMax.V, b.mapHashBucket.V)
+	return nil
 }
 
 // check is what ngx_hash_init and ngx_hash_wildcard_init refuse for the
 // hash called name with max buckets of bucket bytes.
 func (m *HostHash) check(name string, max, bucket int64) error {
-	if len(m.Exact) == 0 && len(m.Head) == 0 && len(m.Tail) == 0 {
-		return nil
-	}
-	if max == 0 {
-		return &conf.Error{Msg: "could not build " + name + ", you should increase " + name + "_max_size: 0"}
-	}
-	if bucket > 65536-cacheLine {
-		return &conf.Error{Msg: "could not build " + name + ", too large " + name + "_bucket_size: " + itoa(bucket)}
-	}
-	fits := func(name string) bool {
-		// NGX_HASH_ELT_SIZE plus the bucket's terminating pointer
-		return bucket >= 8+int64((len(name)+2+7)&^7)+8
-	}
-	tooSmall := &conf.Error{Msg: "could not build " + name + ", you should increase " + name + "_bucket_size: " + itoa(bucket)}
+	names := make([]string, 0, len(m.Exact))
 	for k := range m.Exact {
-		if !fits(k) {
-			return tooSmall
-		}
+		names = append(names, k)
 	}
-	labels := make([]string, 0, len(m.Head)+len(m.Tail))
 	for k := range m.Head {
-		labels = append(labels, k)
+		names = append(names, strings.Split(k, ".")...)
 	}
 	for k := range m.Tail {
-		labels = append(labels, k)
+		names = append(names, strings.Split(k, ".")...)
 	}
-	for _, k := range labels {
-		for _, l := range strings.Split(k, ".") {
-			if !fits(l) {
-				return tooSmall
-			}
-		}
-	}
-	return nil
+	return hashBuildError(name, names, max, bucket)
 }
 
 func init() {

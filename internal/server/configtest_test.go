@@ -120,6 +120,12 @@ func TestConfigTest(t *testing.T) {
 		{name: "zone without size", args: []string{"-t"},
 			files:  map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp { upstream u { zone z; server 127.0.0.1:1; } }\n"},
 			stderr: syntaxOK + "weir: [emerg] zero size shared memory zone \"z\"\n" + failed, code: 1},
+		{name: "server names hash not optimal", args: []string{"-t"},
+			files: map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp { access_log off; server_names_hash_max_size 1;\n" +
+				"server { listen 127.0.0.1:" + port + "; server_name a.example.com b.example.com; }\n" +
+				"server { listen 127.0.0.1:" + port + "; server_name c.example.com d.example.com; } }\n"},
+			stderr: "weir: [warn] could not build optimal server_names_hash, you should increase either server_names_hash_max_size: 1 or server_names_hash_bucket_size: 64; ignoring server_names_hash_bucket_size\n" +
+				syntaxOK + "weir: configuration file DIR/conf/nginx.conf test is successful\n"},
 		{name: "affinity masks warning", args: []string{"-t"},
 			files: map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nworker_cpu_affinity 01 10;\n"},
 			stderr: syntaxOK + "weir: [warn] the number of \"worker_processes\" is not equal to the number of \"worker_cpu_affinity\" masks, using last mask for remaining worker processes\n" +
