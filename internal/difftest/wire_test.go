@@ -166,6 +166,13 @@ func send(c tc, addr string) *exchange {
 				ex.tail = append(ex.tail, tmp[:n]...)
 				if err != nil {
 					ex.closed = err == io.EOF
+					// more whole answers (to bytes the case did not
+					// count as a request) are answers too, whether
+					// they came with the first read or after it
+					more, rest, _ := parseResponses(ex.tail, c.head, ex.closed)
+					if len(more) > 0 {
+						ex.resps, ex.tail = append(ex.resps, more...), rest
+					}
 					return ex
 				}
 			}
