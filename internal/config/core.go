@@ -37,7 +37,8 @@ type builder struct {
 	mapHashMax, mapHashBucket Opt[int64]  // map_hash_max_size, map_hash_bucket_size
 	threads                   threadPools // thread_pool and aio threads=
 
-	namesHashMax, namesHashBucket Opt[int64] // server_names_hash_max_size, server_names_hash_bucket_size
+	namesHashMax, namesHashBucket Opt[int64]          // server_names_hash_max_size, server_names_hash_bucket_size
+	proxyHash                     map[*Loc]*hashSizes // proxy_headers_hash_* by level (hashsize.go)
 }
 
 type mainConf struct {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"weir/internal/conf"
@@ -148,5 +149,155 @@ func init() {
 	register(
 		Directive{Name: "server_names_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.namesHashMax })},
 		Directive{Name: "server_names_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.namesHashBucket })},
+		Directive{Name: "proxy_headers_hash_max_size", Ctx: CtxHTTP | CtxServer | CtxLocation, Args: Take1, Set: setProxyHashSize},
+		Directive{Name: "proxy_headers_hash_bucket_size", Ctx: CtxHTTP | CtxServer | CtxLocation, Args: Take1, Set: setProxyHashSize},
 	)
+}
+
+// proxyHeaderNames are the headers ngx_http_proxy_headers sets unless
+// proxy_set_header does, and proxyCacheHeaderNames the longer list of a
+// level that caches (ngx_http_proxy_cache_headers): what goes into
+// proxy_headers_hash after the configuration's own names.
+var (
+	proxyHeaderNames      = []string{"Host", "Connection", "Content-Length", "Transfer-Encoding", "TE", "Keep-Alive", "Expect", "Upgrade"}
+	proxyCacheHeaderNames = append(proxyHeaderNames[:len(proxyHeaderNames):len(proxyHeaderNames)],
+		"If-Modified-Since", "If-Unmodified-Since", "If-None-Match", "If-Match", "Range", "If-Range")
+)
+
+// hashSizes are a level's *_hash_max_size and *_hash_bucket_size.
+type hashSizes struct{ max, bucket Opt[int64] }
+
+// setProxyHashSize is proxy_headers_hash_max_size and
+// proxy_headers_hash_bucket_size (ngx_conf_set_num_slot), kept per level.
+func setProxyHashSize(b *builder, s *conf.Stmt) error {
+	if b.proxyHash == nil {
+		b.proxyHash = map[*Loc]*hashSizes{}
+	}
+	h := b.proxyHash[b.cur]
+	if h == nil {
+		h = &hashSizes{}
+		b.proxyHash[b.cur] = h
+	}
+	o := &h.max
+	if s.Name == "proxy_headers_hash_bucket_size" {
+		o = &h.bucket
+	}
+	return numSlot(func(*builder) *Opt[int64] { return o })(b, s)
+}
+
+// proxyHideNames are the upstream headers the proxy hides by default
+// (ngx_http_proxy_hide_headers), the start of its hide_headers_hash, which
+// nginx also calls proxy_headers_hash.
+var proxyHideNames = []string{"Date", "Server", "X-Pad", "X-Accel-Expires", "X-Accel-Redirect", "X-Accel-Limit-Rate", "X-Accel-Buffering", "X-Accel-Charset"}
+
+// userParams are the proxy_set_header entries of a list, nil when it
+// holds only the defaults (no proxy_set_header at any level above).
+func userParams(ps []*HeaderParam) []*HeaderParam {
+	if slices.ContainsFunc(ps, func(p *HeaderParam) bool { return !p.FromDefault }) {
+		return ps
+	}
+	return nil
+}
+
+func sameList[T any](a, b []T) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// checkProxyHeadersHash is the hash part of ngx_http_proxy_merge_loc_conf,
+// level by level in nginx's merge order. ngx_http_proxy_init_headers
+// builds a table for each proxy_set_header list where a level first uses
+// it (a list of the http block once, for all servers), for each server
+// when no level above sets one, and again with the cache headers for a
+// level that caches unless it inherits both from a caching level;
+// ngx_http_upstream_hide_headers_hash builds one for the hidden headers
+// once for the http block and at each level with its own
+// proxy_hide_header or proxy_pass_header. The names are the list's own,
+// duplicates included, then the defaults it does not name.
+func (b *builder) checkProxyHeadersHash() error {
+	sizes := map[*Loc]hashSizes{}
+	if h := b.proxyHash[b.http.Loc]; h != nil {
+		sizes[b.http.Loc] = *h
+	}
+	built := map[*HeaderParam]bool{}
+	cacheOwner := map[*Loc]*Loc{}
+	cacheBuilt := map[*Loc]bool{}
+	hideBuilt := false
+	return b.walkLevels(func(l, parent *Loc, _ *Location, _ bool) error {
+		hs := sizes[parent]
+		if h := b.proxyHash[l]; h != nil {
+			if h.max.Set {
+				hs.max = h.max
+			}
+			if h.bucket.Set {
+				hs.bucket = h.bucket
+			}
+		}
+		sizes[l] = hs
+		max, bucket := int64(512), int64(64)
+		if hs.max.Set {
+			max = hs.max.V
+		}
+		if hs.bucket.Set {
+			bucket = alignBucket(hs.bucket.V)
+		}
+		build := func(own []string, defaults []string) error {
+			names := own
+			for _, d := range defaults {
+				if !slices.ContainsFunc(own, func(n string) bool { return strings.EqualFold(n, d) }) {
+					names = append(names, d)
+				}
+			}
+			if err := hashBuildError("proxy_headers_hash", names, max, bucket); err != nil {
+				return err
+			}
+			b.warnHash("proxy_headers_hash", names, max, bucket)
+			return nil
+		}
+		top := parent == b.http.Loc
+		up := &l.Proxy.UpstreamConf
+		pup := &parent.Proxy.UpstreamConf
+		if !sameList(up.HideHeaders.V, pup.HideHeaders.V) || !sameList(up.PassHeaders.V, pup.PassHeaders.V) || top && !hideBuilt {
+			hideBuilt = hideBuilt || top
+			var names []string
+			for _, n := range append(slices.Clone(proxyHideNames), up.HideHeaders.V...) {
+				if !slices.ContainsFunc(names, func(m string) bool { return strings.EqualFold(m, n) }) &&
+					!slices.ContainsFunc(up.PassHeaders.V, func(m string) bool { return strings.EqualFold(m, n) }) {
+					names = append(names, n)
+				}
+			}
+			if err := build(names, nil); err != nil {
+				return err
+			}
+		}
+		params := userParams(l.Proxy.Params.V)
+		var own []string
+		for _, p := range params {
+			own = append(own, p.Name)
+		}
+		switch {
+		case len(params) > 0 && !built[params[0]]:
+			built[params[0]] = true
+			fallthrough
+		case len(params) == 0 && top:
+			if err := build(slices.Clone(own), proxyHeaderNames); err != nil {
+				return err
+			}
+		}
+		if l.Proxy.Cache.Cache.V == nil {
+			return nil
+		}
+		owner := l
+		if sameList(params, userParams(parent.Proxy.Params.V)) && parent.Proxy.Cache.Cache.V != nil && !(top && len(params) == 0) {
+			owner = parent
+			if o := cacheOwner[parent]; o != nil {
+				owner = o
+			}
+		}
+		cacheOwner[l] = owner
+		if cacheBuilt[owner] {
+			return nil
+		}
+		cacheBuilt[owner] = true
+		return build(own, proxyCacheHeaderNames)
+	})
 }

@@ -137,8 +137,6 @@ func init() {
 		Directive{Name: "proxy_cookie_path", Ctx: hsl, Args: Take12, Set: setProxyCookie},
 		Directive{Name: "proxy_send_lowat", Ctx: hsl, Args: Take1, Set: setSendLowat},
 		Directive{Name: "proxy_set_header", Ctx: hsl, Args: Take2, Set: setProxySetHeader},
-		Directive{Name: "proxy_headers_hash_max_size", Ctx: hsl, Args: Take1, Set: checkSlot(checkNum)},
-		Directive{Name: "proxy_headers_hash_bucket_size", Ctx: hsl, Args: Take1, Set: checkSlot(checkNum)},
 		Directive{Name: "proxy_set_body", Ctx: hsl, Args: Take1, Set: pvalue(func(p *ProxyLoc) *Opt[*vars.Value] { return &p.SetBody })},
 		Directive{Name: "proxy_method", Ctx: hsl, Args: Take1, Set: pvalue(func(p *ProxyLoc) *Opt[*vars.Value] { return &p.Method })},
 		Directive{Name: "proxy_http_version", Ctx: hsl, Args: Take1, Set: enumSlot(func(b *builder) *Opt[string] { return &b.cur.Proxy.HTTPVersion }, "1.0", "1.1", "2")},
@@ -902,6 +900,9 @@ func (b *builder) inheritPasses() {
 
 // finishProxies runs finishProxy over every level.
 func (b *builder) finishProxies(s *conf.Stmt) error {
+	if err := b.checkProxyHeadersHash(); err != nil {
+		return err
+	}
 	return b.walkLevels(func(l, parent *Loc, loc *Location, noname bool) error {
 		return finishProxy(s, l, parent, loc, noname)
 	})

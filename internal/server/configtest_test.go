@@ -126,6 +126,13 @@ func TestConfigTest(t *testing.T) {
 				"server { listen 127.0.0.1:" + port + "; server_name c.example.com d.example.com; } }\n"},
 			stderr: "weir: [warn] could not build optimal server_names_hash, you should increase either server_names_hash_max_size: 1 or server_names_hash_bucket_size: 64; ignoring server_names_hash_bucket_size\n" +
 				syntaxOK + "weir: configuration file DIR/conf/nginx.conf test is successful\n"},
+		{name: "proxy headers hash not optimal", args: []string{"-t"},
+			files: map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp { access_log off; proxy_headers_hash_max_size 1;\n" +
+				"proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n" +
+				"server { listen 127.0.0.1:" + port + "; location / { proxy_pass http://127.0.0.1:1; } location /b { proxy_hide_header X; } }\n" +
+				"server { listen 127.0.0.2:" + port + "; proxy_set_header A 1; } }\n"},
+			stderr: strings.Repeat("weir: [warn] could not build optimal proxy_headers_hash, you should increase either proxy_headers_hash_max_size: 1 or proxy_headers_hash_bucket_size: 64; ignoring proxy_headers_hash_bucket_size\n", 4) +
+				syntaxOK + "weir: configuration file DIR/conf/nginx.conf test is successful\n"},
 		{name: "affinity masks warning", args: []string{"-t"},
 			files: map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nworker_cpu_affinity 01 10;\n"},
 			stderr: syntaxOK + "weir: [warn] the number of \"worker_processes\" is not equal to the number of \"worker_cpu_affinity\" masks, using last mask for remaining worker processes\n" +
