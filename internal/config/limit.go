@@ -247,13 +247,17 @@ func setLimitConn(b *builder, s *conf.Stmt) error {
 	return nil
 }
 
-// checkLimitZones is ngx_init_cycle's size check for the limit zones: a
-// zone only limits named has none.
+// checkLimitZones is ngx_init_cycle's size check for the limit zones (the
+// http and stream modules'): a zone only limits named has none.
 func (b *builder) checkLimitZones() error {
-	if b.cfg.HTTP == nil {
-		return nil
+	var zones []*LimitZone
+	if b.cfg.HTTP != nil {
+		zones = b.cfg.HTTP.LimitZones
 	}
-	for _, z := range b.cfg.HTTP.LimitZones {
+	if b.cfg.Stream != nil {
+		zones = append(zones[:len(zones):len(zones)], b.cfg.Stream.LimitZones...)
+	}
+	for _, z := range zones {
 		if z.Size == 0 {
 			return &conf.Error{Msg: fmt.Sprintf("zero size shared memory zone \"%s\"", z.Name), Late: true}
 		}

@@ -46,6 +46,8 @@ type Stream struct {
 	// computing them (the http module's Map, Vars.Map indexes it).
 	Vars *vars.Table
 	Maps []*Map
+	// LimitZones are the limit_conn_zone zones (LimitZone.ID indexes it).
+	LimitZones []*LimitZone
 }
 
 // StreamSet is one "set $var value" of a stream server
@@ -123,6 +125,11 @@ type StreamServer struct {
 
 	AccessLogs []*AccessLog // none: no access log
 	Access     []*AccessRule
+	// Limit holds limit_conn, limit_conn_log_level and limit_conn_dry_run.
+	Limit LimitLoc
+	// ErrorLogs are the error_log of the server or the stream block
+	// (none: the main error log).
+	ErrorLogs []ErrorLog
 
 	// SSL is the TLS of a server with a "listen ... ssl" (nil without);
 	// HandshakeTimeout is ssl_handshake_timeout (60s).
@@ -232,8 +239,7 @@ func init() {
 		Directive{Name: "access_log", Ctx: ms, Args: OneMore, Set: setStreamAccessLog},
 		Directive{Name: "allow", Ctx: ms, Args: Take1, Set: setStreamAccess},
 		Directive{Name: "deny", Ctx: ms, Args: Take1, Set: setStreamAccess},
-		// accepted: weir's stream error log is the main one
-		Directive{Name: "error_log", Ctx: ms, Args: OneMore, Set: ignoreSlot},
+		Directive{Name: "error_log", Ctx: ms, Args: OneMore, Set: streamShadowSet},
 		Directive{Name: "tcp_nodelay", Ctx: ms, Args: Flag, Set: checkSlot(checkFlag)},
 		Directive{Name: "preread_buffer_size", Ctx: ms, Args: Take1, Set: size(func(c *streamConf) *Opt[int64] { return &c.prereadBuffer })},
 		Directive{Name: "preread_timeout", Ctx: ms, Args: Take1, Set: dur(func(c *streamConf) *Opt[time.Duration] { return &c.prereadTimeout })},
@@ -289,10 +295,10 @@ func (b *builder) streamBlock(c Ctx, rows map[string]*Directive, stmts []*conf.S
 func (b *builder) shadow(f func() error) error {
 	st := b.stream
 	savedHTTP, savedCur, savedFormats, nvals := b.http, b.cur, b.formats, len(b.values)
-	b.http = &HTTP{LogFormats: st.s.LogFormats, Upstreams: st.s.Upstreams, Vars: st.s.Vars, Maps: st.s.Maps}
+	b.http = &HTTP{LogFormats: st.s.LogFormats, Upstreams: st.s.Upstreams, Vars: st.s.Vars, Maps: st.s.Maps, LimitZones: st.s.LimitZones}
 	b.cur, b.formats = &st.sc.loc, st.formats
 	err := f()
-	st.s.Upstreams, st.formats, st.s.Maps = b.http.Upstreams, b.formats, b.http.Maps
+	st.s.Upstreams, st.formats, st.s.Maps, st.s.LimitZones = b.http.Upstreams, b.formats, b.http.Maps, b.http.LimitZones
 	st.values = append(st.values, b.values[nvals:]...)
 	b.http, b.cur, b.formats, b.values = savedHTTP, savedCur, savedFormats, b.values[:nvals]
 	return err
@@ -373,6 +379,7 @@ var StreamVars = map[string]bool{
 	"upstream_addr": true, "upstream_bytes_sent": true, "upstream_bytes_received": true,
 	"upstream_connect_time": true, "upstream_first_byte_time": true, "upstream_session_time": true,
 	"ssl_preread_server_name": true, "ssl_preread_protocol": true, "ssl_preread_alpn_protocols": true,
+	"limit_conn_status": true,
 	// ngx_stream_ssl_module's
 	"ssl_protocol": true, "ssl_cipher": true, "ssl_ciphers": true, "ssl_curves": true,
 	"ssl_session_id": true, "ssl_session_reused": true, "ssl_server_name": true, "ssl_alpn_protocol": true,
@@ -464,7 +471,11 @@ func setStreamServer(b *builder, s *conf.Stmt) error {
 	rules := sc.loc.Access
 	rules.Merge(m.loc.Access)
 	srv.Access = rules.V
+	elogs := sc.loc.ErrorLogs
+	elogs.Merge(m.loc.ErrorLogs)
+	srv.ErrorLogs = elogs.V
 	mergeStreamSSL(srv, sc, m)
+	mergeStreamLimit(srv, sc, m)
 	st.s.Servers = append(st.s.Servers, srv)
 	return nil
 }

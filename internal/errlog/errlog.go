@@ -293,3 +293,14 @@ var glibcErrors = map[syscall.Errno]string{
 	syscall.ESTALE:       "Stale file handle",
 	syscall.EDQUOT:       "Disk quota exceeded",
 }
+
+// ReopenAll reopens each logger (USR1) and returns the first failure.
+func ReopenAll(ls []*Logger) error {
+	var first error
+	for _, l := range ls {
+		if err := l.Reopen(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}

@@ -177,35 +177,24 @@ func (q *request) delay(d time.Duration) bool {
 // the counts taken and answers with limit_conn_status.
 func (q *request) limitConn(l *config.LimitLoc) bool {
 	zones := q.snap.limits
-	for _, c := range l.Conns.V {
-		k := q.eval(c.Zone.Key)
-		if k == "" {
-			continue
-		}
-		if len(k) > 255 {
-			q.log().Logf(errlog.Error, q.r.Conn.ID, "the value of the \"%s\" key is more than 255 bytes: \"%s\"%s", c.Zone.KeyText, k, q.logSuffix())
-			continue
-		}
+	passed, z, full := limit.TakeConns(&q.connHeld, len(l.Conns.V), func(i int) (*limit.ConnZone, int64, string, string) {
+		c := l.Conns.V[i]
+		return zones.conn[c.Zone.ID], c.Max, q.eval(c.Zone.Key), c.Zone.KeyText
+	}, func(keyText, k string) {
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "the value of the \"%s\" key is more than 255 bytes: \"%s\"%s", keyText, k, q.logSuffix())
+	})
+	if passed {
 		q.limitConnStatus = limitPassed
-		z := zones.conn[c.Zone.ID]
-		h, ok, full := z.Acquire(k, c.Max)
-		if ok {
-			q.connHeld = append(q.connHeld, h)
-			continue
-		}
-		if full {
-			dry := ""
-			if l.ConnDryRun.V {
-				dry = ", dry run,"
-			}
-			q.log().Logf(logLevel(l.ConnLogLevel.V), q.r.Conn.ID, "limiting connections%s by zone \"%s\"%s", dry, z.Name, q.logSuffix())
-		} else {
-			q.snap.Log.Logf(errlog.Crit, 0, "ngx_slab_alloc() failed: no memory in limit_conn_zone \"%s\"", z.Name)
-		}
-		q.releaseConns()
-		return q.limitReject(&q.limitConnStatus, l.ConnDryRun.V, l.ConnStatus.V)
 	}
-	return true
+	if z == nil {
+		return true
+	}
+	if full {
+		q.log().Logf(logLevel(l.ConnLogLevel.V), q.r.Conn.ID, "limiting connections%s by zone \"%s\"%s", limit.DryRun(l.ConnDryRun.V), z.Name, q.logSuffix())
+	} else {
+		q.snap.Log.Logf(errlog.Crit, 0, "ngx_slab_alloc() failed: no memory in limit_conn_zone \"%s\"", z.Name)
+	}
+	return q.limitReject(&q.limitConnStatus, l.ConnDryRun.V, l.ConnStatus.V)
 }
 
 // limitReject ends a limit's rejection: in dry run the request goes on
@@ -223,11 +212,7 @@ func (q *request) limitReject(status *uint8, dryRun bool, code int64) bool {
 // releaseConns gives back the limit_conn counts of the request (its
 // pool's cleanups).
 func (q *request) releaseConns() {
-	for i := range q.connHeld {
-		q.connHeld[i].Release()
-		q.connHeld[i] = limit.Held{}
-	}
-	q.connHeld = q.connHeld[:0]
+	limit.ReleaseAll(&q.connHeld)
 }
 
 // limitStatusVar is $limit_req_status or $limit_conn_status.

@@ -159,13 +159,7 @@ func (ls *logSet) close() {
 // reopen reopens the error logs of the http, server and location levels
 // (USR1); the access logs are reopened by accesslog.Reopen.
 func (ls *logSet) reopen() error {
-	var first error
-	for _, l := range ls.opened {
-		if err := l.Reopen(); err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
+	return errlog.ReopenAll(ls.opened)
 }
 
 // finish runs the log phase.

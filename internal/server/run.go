@@ -346,6 +346,11 @@ func (p *process) reopen() {
 	if err := p.cur.snap.Reopen(); err != nil {
 		p.c.Log(errlog.Emerg, err.Error())
 	}
+	if p.cur.stream != nil {
+		if err := p.cur.stream.Reopen(); err != nil {
+			p.c.Log(errlog.Emerg, err.Error())
+		}
+	}
 	reopenAccessLogs(p.c)
 	p.redirectStderr()
 }

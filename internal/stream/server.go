@@ -10,12 +10,14 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
 	"weir/internal/accesslog"
 	"weir/internal/config"
 	"weir/internal/errlog"
+	"weir/internal/limit"
 	"weir/internal/upstream"
 )
 
@@ -37,6 +39,11 @@ type Server struct {
 	// syslog are the peers of access_log syslog: (one per directive)
 	syslog map[*config.AccessLog]*errlog.SyslogPeer
 	o      Options
+	conns  []*limit.ConnZone // limit_conn_zone's, by config.LimitZone.ID
+	// errLogs are the servers' error_log loggers (a server without one
+	// logs to log); opened lists each logger once
+	errLogs map[*config.StreamServer]*errlog.Logger
+	opened  []*errlog.Logger
 
 	sessions sync.WaitGroup
 	mu       sync.Mutex
@@ -52,6 +59,9 @@ func New(cfg *config.Stream, log *errlog.Logger, o Options) (*Server, error) {
 		var mu sync.Mutex
 		var n uint64
 		s.o.NextID = func() uint64 { mu.Lock(); defer mu.Unlock(); n++; return n }
+	}
+	if err := s.openErrorLogs(); err != nil {
+		return nil, err
 	}
 	for _, srv := range cfg.Servers {
 		for _, al := range srv.AccessLogs {
@@ -75,12 +85,49 @@ func New(cfg *config.Stream, log *errlog.Logger, o Options) (*Server, error) {
 		}
 	}
 	s.ups = upstream.NewSet(cfg.Upstreams, upstream.Options{Log: log})
+	s.conns = newConnZones(cfg.LimitZones)
 	return s, nil
+}
+
+// openErrorLogs opens the servers' error_log, one logger for the
+// servers that name the same ones.
+func (s *Server) openErrorLogs() error {
+	s.errLogs = map[*config.StreamServer]*errlog.Logger{}
+	byKey := map[string]*errlog.Logger{}
+	for _, srv := range s.cfg.Servers {
+		if len(srv.ErrorLogs) == 0 {
+			continue
+		}
+		var key strings.Builder
+		for _, e := range srv.ErrorLogs {
+			key.WriteString(e.Path + "\x00" + e.Level + "\x00")
+		}
+		lg := byKey[key.String()]
+		if lg == nil {
+			var err error
+			if lg, err = errlog.New(config.Sinks(srv.ErrorLogs)); err != nil {
+				s.closeLogs()
+				return err
+			}
+			byKey[key.String()] = lg
+			s.opened = append(s.opened, lg)
+		}
+		s.errLogs[srv] = lg
+	}
+	return nil
+}
+
+// Reopen reopens the servers' error logs (USR1).
+func (s *Server) Reopen() error {
+	return errlog.ReopenAll(s.opened)
 }
 
 func (s *Server) closeLogs() {
 	for _, w := range s.logs {
 		w.Close()
+	}
+	for _, l := range s.opened {
+		l.Close()
 	}
 	for _, p := range s.syslog {
 		p.Close()

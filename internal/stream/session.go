@@ -16,6 +16,7 @@ import (
 	"weir/internal/config"
 	"weir/internal/errlog"
 	"weir/internal/httpd"
+	"weir/internal/limit"
 	"weir/internal/upstream"
 	"weir/internal/vars"
 )
@@ -38,6 +39,10 @@ type session struct {
 	hello          *hello        // what ssl_preread found (nil: not found)
 	proxying       bool          // the proxy handler runs: lines name the bytes moved
 	adhoc          *upstream.Set // a proxy_pass address's group of one, closed at the end
+
+	// limit_conn: the counts held, $limit_conn_status
+	held        []limit.Held
+	limitStatus int
 
 	// variables: user ones by slot, the last regex match's captures
 	user     map[int]string
@@ -68,7 +73,8 @@ type attempt struct {
 }
 
 func newSession(s *Server, c net.Conn, l *config.StreamListen) *session {
-	ss := &session{srv: s, conf: l.Server, listen: l, c: c, start: time.Now(), status: 200}
+	// ngx_stream_init_connection's action, until a phase sets another
+	ss := &session{srv: s, conf: l.Server, listen: l, c: c, start: time.Now(), status: 200, action: "initializing session"}
 	ss.id = s.o.NextID()
 	switch ra := c.RemoteAddr().(type) {
 	case *net.TCPAddr:
@@ -90,7 +96,7 @@ func newSession(s *Server, c net.Conn, l *config.StreamListen) *session {
 // client and server, and with an upstream its address and the bytes
 // moved.
 func (ss *session) logf(lv errlog.Level, format string, args ...any) {
-	l := ss.srv.log
+	l := ss.log()
 	if !l.Enabled(lv) {
 		return
 	}
@@ -118,9 +124,18 @@ func (ss *session) bytes() string {
 // plain logs a line without the context, as nginx's lines logged with
 // no action and no handler.
 func (ss *session) plain(lv errlog.Level, format string, args ...any) {
-	if ss.srv.log.Enabled(lv) {
-		ss.srv.log.Log(lv, ss.id, fmt.Sprintf(format, args...))
+	if l := ss.log(); l.Enabled(lv) {
+		l.Log(lv, ss.id, fmt.Sprintf(format, args...))
 	}
+}
+
+// log is the session's error log: its server's error_log, else the main
+// one (ngx_stream_init_connection's ngx_set_connection_log).
+func (ss *session) log() *errlog.Logger {
+	if l := ss.srv.errLogs[ss.conf]; l != nil {
+		return l
+	}
+	return ss.srv.log
 }
 
 func (ss *session) run() {
@@ -137,6 +152,9 @@ func (ss *session) run() {
 // proxy_pass). It returns the session's status.
 func (ss *session) handle() int {
 	ss.runSets()
+	if status := ss.limitConn(); status != 0 {
+		return status
+	}
 	if !ss.allowed() {
 		return 403
 	}
@@ -150,6 +168,7 @@ func (ss *session) handle() int {
 			return status
 		}
 	}
+	ss.action = "" // ngx_stream_core_content_phase
 	if ss.conf.Return != nil {
 		ss.action = "returning text" // ngx_stream_return_handler
 		text := ss.eval(ss.conf.Return)
@@ -211,6 +230,7 @@ func (ss *session) finish() {
 	}
 	ss.closeMu.Unlock()
 	ss.writeLogs()
+	ss.releaseConns()
 }
 
 func (ss *session) writeLogs() {
@@ -574,6 +594,8 @@ func (ss *session) variable(name string) (string, bool) {
 			return ss.hello.protocol(), true
 		}
 		return ss.hello.alpn, true
+	case "limit_conn_status":
+		return limitNames[ss.limitStatus], ss.limitStatus != 0
 	case "upstream_addr":
 		return ss.list(func(a *attempt) string { return a.addr })
 	case "ssl_protocol", "ssl_cipher", "ssl_ciphers", "ssl_curve", "ssl_curves", "ssl_session_id",

@@ -1,0 +1,35 @@
+package config
+
+import "weir/internal/conf"
+
+// The stream module's ngx_stream_limit_conn_module: limit_conn_zone,
+// limit_conn, limit_conn_log_level and limit_conn_dry_run, the http
+// setters run on the stream block's zones and levels (there is no
+// limit_conn_status: a limited session ends with 503).
+
+func init() {
+	ms := ctxStreamMainSrv
+	for _, d := range []Directive{
+		{Name: "limit_conn_zone", Ctx: CtxStream},
+		{Name: "limit_conn", Ctx: ms},
+		{Name: "limit_conn_log_level", Ctx: ms},
+		{Name: "limit_conn_dry_run", Ctx: ms},
+	} {
+		d.Args, d.Set = table[d.Name].Args, streamShadowSet
+		streamRow(streamRows, d)
+	}
+}
+
+// streamShadowSet runs the http module's setter of a directive on the
+// stream block's state.
+func streamShadowSet(b *builder, s *conf.Stmt) error {
+	return b.shadow(func() error { return table[s.Name].Set(b, s) })
+}
+
+// mergeStreamLimit is ngx_stream_limit_conn_merge_conf.
+func mergeStreamLimit(srv *StreamServer, sc, m *streamConf) {
+	mergeOpts(&sc.loc.Limit, &m.loc.Limit)
+	defs := defaultLimitLoc()
+	mergeOpts(&sc.loc.Limit, &defs)
+	srv.Limit = sc.loc.Limit
+}
