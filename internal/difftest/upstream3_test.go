@@ -14,6 +14,7 @@ func init() {
 		"u3-204-extra":  "HTTP/1.1 204 No Content\r\nContent-Type: text/plain\r\n\r\nstray",
 		"u3-badchunk":   "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX\r\n0\r\n\r\n",
 		"u3-afterlast":  "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nEXTRA",
+		"u3-longer":     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1500\r\n\r\n{{BIGBODY}}",
 	} {
 		canned[k] = v
 	}
@@ -28,6 +29,11 @@ func TestUpstreamAnswers(t *testing.T) {
 		cases = append(cases, pc(get(a+" buffered", "/b/?r="+a)), pc(get(a+" unbuffered", "/u/?r="+a)))
 	}
 	cases = append(cases,
+		// more than the Content-Length, past proxy_buffer_size: the
+		// reads that follow the header's (whose bytes are all there)
+		// are "while sending to client", each of the buffer's size
+		pc(get("u3-longer unbuffered 1k", "/u1k/?r=u3-longer")),
+		pc(get("u3-longer buffered 1k", "/b1k/?r=u3-longer").known("the event pipe reads into proxy_buffers (4k each) and stops at the Content-Length, so nginx's $upstream_bytes_received is 5120; weir's buffered reads are 32k")),
 		pc(req("u3-304-extra head", "HEAD", "/b/?r=u3-304-extra")),
 		pc(raw("u3-204-type http/1.0", "GET /b/?r=u3-204-type HTTP/1.0\r\nHost: localhost\r\n\r\n")),
 	)
@@ -41,6 +47,8 @@ func TestUpstreamAnswers(t *testing.T) {
         proxy_http_version 1.0;
         location /b/ { proxy_pass http://{{B0}}; }
         location /u/ { proxy_pass http://{{B0}}; proxy_buffering off; }
+        location /u1k/ { proxy_pass http://{{B0}}; proxy_buffering off; proxy_buffer_size 1k; }
+        location /b1k/ { proxy_pass http://{{B0}}; proxy_buffer_size 1k; }
     }`,
 	}, cases...)
 }

@@ -386,6 +386,12 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 	}
 	px.gw.buffered = buffering
 	px.action = " while reading upstream"
+	if !buffering && px.tr == &httpTransport && px.hlen > px.hdone {
+		// body bytes came with the header: nginx passes them on and goes
+		// on reading in ngx_http_upstream_process_non_buffered_downstream,
+		// whose action holds until a read has to wait (readUpstream)
+		px.action = actionSending
+	}
 	if q.headerOnly {
 		// a header-only subrequest (auth_request's, mirror's): nginx
 		// finalizes the upstream without reading the body
@@ -668,6 +674,10 @@ func (q *request) extraLength(b *upBody) {
 	b.reuse = false
 }
 
+// actionSending is the action of an unbuffered answer's reads made while
+// its first bytes are sent.
+const actionSending = " while sending to client"
+
 // readAction is the action of a line about the body bytes just decoded:
 // the header's for those that came with the header of an unbuffered
 // answer (ngx_http_upstream_send_response runs the non-buffered input
@@ -724,6 +734,12 @@ func (q *request) passBody(peer *upstream.Peer, b *upBody) {
 	bp := bodyBufPool.Get().(*[]byte)
 	defer bodyBufPool.Put(bp)
 	buf := *bp
+	if bs := int(q.px.uc.BufferSize.V); !b.buffering && bs > 0 && bs < len(buf) {
+		// the non-buffered path reads into the proxy_buffer_size
+		// buffer: what is read past a Content-Length (and so
+		// $upstream_bytes_received) depends on it
+		buf = buf[:bs]
+	}
 	clientOK := true
 	for {
 		out, end := q.bodyNext(b, buf)
@@ -832,6 +848,10 @@ func (q *request) readUpstream(p []byte, start time.Time, limit int64) (int, err
 		}
 	}
 	n, err := px.tr.read(q, px.conn, p)
+	if px.action == actionSending && px.conn.Waited() {
+		// the upstream's read event (ngx_http_upstream_process_non_buffered_upstream)
+		px.action = " while reading upstream"
+	}
 	if n > 0 && !px.tr.countsRaw {
 		px.st.received += int64(n)
 	}

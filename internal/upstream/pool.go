@@ -45,6 +45,7 @@ type Conn struct {
 	rp     []byte
 	rn     int
 	rerr   syscall.Errno
+	waited bool // the last Read found nothing to read at first
 
 	// the deadlines ReadWithin and WriteWithin last set, rounded to
 	// their step, in Unix nanoseconds; 0 when unknown
@@ -142,7 +143,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 	if !c.direct {
 		return c.Conn.Read(p)
 	}
-	c.rp, c.rn, c.rerr = p, 0, 0
+	c.rp, c.rn, c.rerr, c.waited = p, 0, 0, false
 	err := c.raw.Read(c.readFn)
 	c.rp = nil
 	switch {
@@ -159,11 +160,16 @@ func (c *Conn) Read(p []byte) (int, error) {
 func (c *Conn) readFD(fd uintptr) bool {
 	n, errno := rawio.Read(fd, c.rp)
 	if errno == syscall.EAGAIN {
+		c.waited = true
 		return false
 	}
 	c.rn, c.rerr = n, errno
 	return true
 }
+
+// Waited reports whether the last Read of a plain socket had to wait
+// for its bytes (or its end): nothing was there when it began.
+func (c *Conn) Waited() bool { return c.waited }
 
 // Direct reports whether SendAwait can write to the connection: it is the
 // socket itself, not TLS or another layer over it.
