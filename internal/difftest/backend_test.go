@@ -267,21 +267,26 @@ func (b *backend) blackhole(t *testing.T) {
 	t.Fatalf("blackhole on %s: the accept queue does not fill", b.addr)
 }
 
-func (b *backend) serve(ln net.Listener) {
+func (b *backend) serve(ln net.Listener) { acceptLoop(ln, &b.mu, b.conns, b.handle) }
+
+// acceptLoop serves ln until it is closed: each connection is handled on
+// a goroutine of its own and then closed; conns (guarded by mu) holds the
+// open ones.
+func acceptLoop(ln net.Listener, mu *sync.Mutex, conns map[net.Conn]bool, handle func(net.Conn)) {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
 			return
 		}
-		b.mu.Lock()
-		b.conns[c] = true
-		b.mu.Unlock()
+		mu.Lock()
+		conns[c] = true
+		mu.Unlock()
 		go func() {
-			b.handle(c)
+			handle(c)
 			c.Close()
-			b.mu.Lock()
-			delete(b.conns, c)
-			b.mu.Unlock()
+			mu.Lock()
+			delete(conns, c)
+			mu.Unlock()
 		}()
 	}
 }
