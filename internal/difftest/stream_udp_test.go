@@ -81,8 +81,12 @@ func udpTalk(addr string, c streamCase) string {
 	}
 	var got []string
 	buf := make([]byte, 65536)
+	// the first answer may take a loaded machine a while: more time for
+	// it than for the ones after (a case that gets none pays it)
+	first := wait + time.Second
 	for {
-		conn.SetReadDeadline(time.Now().Add(wait))
+		conn.SetReadDeadline(time.Now().Add(first))
+		first = wait
 		n, err := conn.Read(buf)
 		if err != nil {
 			if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
