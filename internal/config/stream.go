@@ -130,6 +130,11 @@ type StreamServer struct {
 	// ErrorLogs are the error_log of the server or the stream block
 	// (none: the main error log).
 	ErrorLogs []ErrorLog
+	// Resolver is the resolver directive's arguments (nil: none), for a
+	// proxy_pass with variables naming a host; ResolverTimeout is
+	// resolver_timeout (30s).
+	Resolver        []string
+	ResolverTimeout time.Duration
 
 	// SSL is the TLS of a server with a "listen ... ssl" (nil without);
 	// HandshakeTimeout is ssl_handshake_timeout (60s).

@@ -15,6 +15,22 @@ import (
 // udpEcho is a UDP backend answering each datagram with "echo:" and the
 // datagram: twice for one starting with "two", never for "none".
 func udpEcho(t *testing.T) string {
+	return udpBackend(t, func(pc net.PacketConn, d []byte, from net.Addr) {
+		times := 1
+		switch {
+		case strings.HasPrefix(string(d), "two"):
+			times = 2
+		case strings.HasPrefix(string(d), "none"):
+			times = 0
+		}
+		for i := 0; i < times; i++ {
+			pc.WriteTo([]byte("echo:"+string(d)), from)
+		}
+	})
+}
+
+// udpBackend serves each datagram with f on a UDP port of 127.0.0.1.
+func udpBackend(t *testing.T, f func(pc net.PacketConn, d []byte, from net.Addr)) string {
 	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -28,17 +44,7 @@ func udpEcho(t *testing.T) string {
 			if err != nil {
 				return
 			}
-			d := string(buf[:n])
-			times := 1
-			switch {
-			case strings.HasPrefix(d, "two"):
-				times = 2
-			case strings.HasPrefix(d, "none"):
-				times = 0
-			}
-			for i := 0; i < times; i++ {
-				pc.WriteTo([]byte("echo:"+d), from)
-			}
+			f(pc, buf[:n], from)
 		}
 	}()
 	return pc.LocalAddr().String()
