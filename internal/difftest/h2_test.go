@@ -465,6 +465,12 @@ const h2ResetEarly = "known: nginx answers what it can at once before it reads a
 // host field, names the first "Host" and logs both in $http_host.
 const h2DupHost = "known: nginx refuses a second :authority or a host field after it as a duplicate host header (400); weir resets the stream of the first and words the second differently"
 
+// h2OpenBlock: a connection error while a header block is read (a frame
+// other than its CONTINUATION): nginx logs the stream's request, made of
+// the fields it had, with status 000; weir has no request for a block
+// it has not read whole.
+const h2OpenBlock = "known: nginx logs a 000 line for the stream whose header block a connection error cut; weir logs none"
+
 // h2ResetSend: nginx logs the reset of a stream whose response is being
 // sent ("client canceled stream 1 while sending response to client",
 // then "client prematurely closed connection"); weir logs the failed
@@ -524,6 +530,49 @@ func TestH2Frames(t *testing.T) {
 		{name: "path without slash", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: http", ":authority: localhost", ":path: noslash"))},
 		{name: "scheme with digits", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: x-y+z.1", ":authority: localhost", ":path: /r/"))},
 		{name: "absolute path", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: http", ":authority: localhost", ":path: http://localhost/a.txt"))},
+		// connection errors, each in nginx's words and with its code
+		{name: "settings enable push 2", sc: &h2script{settings: []http2.Setting{{ID: http2.SettingEnablePush, Val: 2}}, frames: []*h2frame{hdrs(1, true, "/a.txt")}}},
+		{name: "settings window too large", sc: script(&h2frame{kind: 'S', set: []http2.Setting{{ID: http2.SettingInitialWindowSize, Val: 1 << 31}}}, hdrs(1, true, "/a.txt"))},
+		{name: "settings frame size small", sc: &h2script{settings: []http2.Setting{{ID: http2.SettingMaxFrameSize, Val: 100}}, frames: []*h2frame{hdrs(1, true, "/a.txt")}}},
+		{name: "settings frame size large", sc: script(&h2frame{kind: 'S', set: []http2.Setting{{ID: http2.SettingMaxFrameSize, Val: 1 << 24}}}, hdrs(1, true, "/a.txt"))},
+		{name: "settings with stream id", sc: script(hdrs(1, true, "/a.txt"), &h2frame{kind: 'X', typ: byte(http2.FrameSettings), id: 1})},
+		{name: "settings bad length", sc: script(&h2frame{kind: 'X', typ: byte(http2.FrameSettings), raw: []byte("12345")}, hdrs(1, true, "/a.txt"))},
+		{name: "settings ack with payload", sc: script(&h2frame{kind: 'X', typ: byte(http2.FrameSettings), flags: 1, raw: []byte("123456")}, hdrs(1, true, "/a.txt"))},
+		{name: "ping short", sc: script(&h2frame{kind: 'X', typ: byte(http2.FramePing), raw: []byte("short")}, hdrs(1, true, "/a.txt"))},
+		{name: "ping with stream id", sc: script(&h2frame{kind: 'X', typ: byte(http2.FramePing), id: 1, raw: []byte("12345678")}, hdrs(1, true, "/a.txt"))},
+		{name: "headers id backwards", sc: script(hdrs(3, true, "/a.txt"), sleep(100), hdrs(1, true, "/a.txt"))},
+		{name: "headers id even", sc: script(hdrs(2, true, "/a.txt"))},
+		{name: "priority self-dependent idle", sc: script(&h2frame{kind: 'P', id: 1, val: 1}, hdrs(3, true, "/a.txt"))},
+		{name: "priority self-dependent open", sc: script(postHead(1, "/r/x", 3), &h2frame{kind: 'P', id: 1, val: 1})},
+		{name: "priority stream 0", sc: script(&h2frame{kind: 'P', id: 0, val: 1}, hdrs(1, true, "/a.txt"))},
+		{name: "window update overflow", sc: script(&h2frame{kind: 'W', id: 0, val: 1<<31 - 1}, hdrs(1, true, "/a.txt"))},
+		{name: "window update overflow stream", sc: script(postHead(1, "/p/x", 3), sleep(100), &h2frame{kind: 'W', id: 1, val: 1<<31 - 1}), framesKnown: h2NoFlowControl},
+		// nginx 1.22 takes no trailers: a second HEADERS on a stream is
+		// a stream id going backwards; the request reading its body
+		// ends with the connection (499)
+		{name: "trailers", sc: script(postHead(1, "/p/x", -1), &h2frame{kind: 'D', id: 1, data: "abc"}, hdrs(1, true, "", "x-trailer: t")), framesKnown: h2NoFlowControl},
+		{name: "continuation other stream", sc: script(&h2frame{kind: 'H', id: 1, pieces: 2, end: true, fields: hdrs(1, true, "/a.txt").fields, between: &h2frame{kind: 'X', typ: byte(http2.FrameContinuation), id: 3, raw: []byte("\x82")}}), known: h2OpenBlock},
+		{name: "ping inside a header block", sc: script(&h2frame{kind: 'H', id: 1, pieces: 2, end: true, fields: hdrs(1, true, "/a.txt").fields, between: &h2frame{kind: 'G'}}), known: h2OpenBlock},
+		// the frames read with a HEADERS: its request is answered before
+		// the connection error (nginx runs it as the block ends)
+		{name: "settings with stream id after a request", sc: script(postHead(1, "/r/x", 3), &h2frame{kind: 'X', typ: byte(http2.FrameSettings), id: 1})},
+		{name: "connection error while reading a body", sc: script(postHead(1, "/p/x", 3), &h2frame{kind: 'D', id: 1, data: "ab"}, &h2frame{kind: 'X', typ: byte(http2.FramePing), raw: []byte("short")}), framesKnown: h2NoFlowControl},
+		{name: "window update zero", sc: script(&h2frame{kind: 'W', id: 0, val: 0}, hdrs(1, true, "/a.txt"))},
+		{name: "window update zero stream", sc: script(postHead(1, "/r/x", 3), &h2frame{kind: 'W', id: 1, val: 0})},
+		{name: "window update idle", sc: script(&h2frame{kind: 'W', id: 5, val: 10}, hdrs(1, true, "/a.txt"))},
+		{name: "unknown frame type", sc: script(&h2frame{kind: 'X', typ: 0xfa, raw: []byte("??")}, hdrs(1, true, "/a.txt"))},
+		{name: "unknown frame type on a stream", sc: script(hdrs(1, true, "/a.txt"), &h2frame{kind: 'X', typ: 0xfa, id: 1, raw: []byte("??")})},
+		{name: "rst idle", sc: script(rst(5, http2.ErrCodeCancel), hdrs(1, true, "/a.txt"))},
+		{name: "rst stream 0", sc: script(rst(0, http2.ErrCodeCancel), hdrs(1, true, "/a.txt"))},
+		{name: "push promise", sc: script(&h2frame{kind: 'X', typ: byte(http2.FramePushPromise), id: 1, raw: []byte("\x00\x00\x00\x02")})},
+		{name: "goaway short", sc: script(&h2frame{kind: 'X', typ: byte(http2.FrameGoAway), raw: []byte("123")}, hdrs(1, true, "/a.txt"))},
+		{name: "window update bad length", sc: script(&h2frame{kind: 'X', typ: byte(http2.FrameWindowUpdate), raw: []byte("123")}, hdrs(1, true, "/a.txt"))},
+		{name: "rst bad length", sc: script(hdrs(1, false, "/a.txt"), &h2frame{kind: 'X', typ: byte(http2.FrameRSTStream), id: 1, raw: []byte("123")})},
+		{name: "priority bad length", sc: script(&h2frame{kind: 'X', typ: byte(http2.FramePriority), id: 1, raw: []byte("123")}, hdrs(3, true, "/a.txt"))},
+		{name: "continuation alone", sc: script(&h2frame{kind: 'X', typ: byte(http2.FrameContinuation), id: 1, flags: 4, raw: []byte("\x82")})},
+		{name: "data idle", sc: script(&h2frame{kind: 'X', typ: byte(http2.FrameData), id: 1, raw: []byte("abc")})},
+		{name: "data stream 0", sc: script(&h2frame{kind: 'X', typ: byte(http2.FrameData), raw: []byte("abc")})},
+		{name: "headers stream 0", sc: script(hdrs(0, true, "/a.txt"))},
 	}
 	st := fuzzH2Site(t, newPool(1))
 	ng, we := startPair(t, st)

@@ -3,6 +3,7 @@ package httpcore
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -45,6 +46,7 @@ const (
 	h2MaxPending     = 256 << 10 // and waits for it past this
 	h2KeepBuffer     = 64 << 10  // the largest write buffer an idle connection keeps
 	h2GoAwayGrace    = time.Second
+	h2SettleTime     = 200 * time.Millisecond
 	h2ClosedMemory   = 32 // closed stream ids remembered
 	h2FrameHeaderLen = 9
 )
@@ -122,6 +124,7 @@ type h2Conn struct {
 	sawSettings bool
 	rdl         int64 // the read deadline set
 	requests    int
+	contID      uint32 // the stream whose header block goes on in CONTINUATION frames
 
 	mu         sync.Mutex
 	drained    sync.Cond // signalled when a write of the buffer ends
@@ -256,6 +259,9 @@ func (hc *h2Conn) serve() {
 	}
 	var code errH2Conn
 	var msg errH2ConnMsg
+	if errors.As(err, &msg) || errors.As(err, &code) {
+		hc.settle()
+	}
 	switch {
 	case errors.As(err, &msg):
 		hc.c.srv.logf(logInfo, &hc.c.info, "%s while processing HTTP/2 connection", msg.msg)
@@ -322,6 +328,7 @@ func (hc *h2Conn) close() {
 	hc.starting = nil
 	for _, st := range hc.streams {
 		st.rst = true
+		st.gone = true
 		st.signal()
 	}
 	// let a write in progress end (its deadline bounds it)
@@ -340,10 +347,16 @@ func (hc *h2Conn) readFrames() error {
 			return err
 		}
 		h, _ := hc.br.Peek(h2FrameHeaderLen)
+		var payload []byte
 		if n := h2FrameHeaderLen + (int(h[0])<<16 | int(h[1])<<8 | int(h[2])); n <= hc.br.Size() {
 			if err := hc.fill(n); err != nil {
 				return err
 			}
+			b, _ := hc.br.Peek(n)
+			h, payload = b[:h2FrameHeaderLen], b[h2FrameHeaderLen:]
+		}
+		if err := hc.checkFrame(h, payload); err != nil {
+			return err
 		}
 		f, err := hc.fr.ReadFrame()
 		if err != nil {
@@ -465,6 +478,38 @@ func (hc *h2Conn) startStreams() {
 	hc.starting = hc.starting[:0]
 }
 
+// settle starts the streams whose header blocks came with the frames at
+// hand and gives each a moment (h2SettleTime) to end or to wait for the
+// client (its body, a window): nginx runs a request as its header block
+// ends, before it reads the next frame, so what a later frame does to
+// the connection (a connection error) comes after what the request
+// answered at once.
+func (hc *h2Conn) settle() {
+	if len(hc.starting) == 0 {
+		return
+	}
+	ids := make([]uint32, 0, len(hc.starting))
+	for _, st := range hc.starting {
+		ids = append(ids, st.id)
+	}
+	hc.startStreams()
+	end := time.Now().Add(h2SettleTime)
+	for i := 0; i < 1000 && time.Now().Before(end); i++ {
+		busy := false
+		hc.mu.Lock()
+		for _, id := range ids {
+			if st := hc.streams[id]; st != nil && !st.parked && !st.rst {
+				busy = true
+			}
+		}
+		hc.mu.Unlock()
+		if !busy {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // trimBuffers lets go of write buffers a burst of responses grew, as the
 // connection goes idle: a busy connection reuses them, an idle one keeps
 // little.
@@ -509,12 +554,8 @@ func (hc *h2Conn) processFrame(f http2.Frame) error {
 		return hc.onReset(f)
 	case *http2.PriorityFrame:
 		// priorities are accepted and ignored, as by nginx 1.22 for its
-		// scheduling purposes; a stream cannot depend on itself (§5.3.1)
-		if f.StreamDep == f.StreamID {
-			hc.mu.Lock()
-			hc.resetLocked(f.StreamID, http2.ErrCodeProtocol)
-			hc.mu.Unlock()
-		}
+		// scheduling purposes (a stream depending on itself is refused
+		// by checkFrame)
 	case *http2.GoAwayFrame:
 		hc.mu.Lock()
 		hc.peerGoAway = true
@@ -576,10 +617,11 @@ func (hc *h2Conn) onWindowUpdate(f *http2.WindowUpdateFrame) error {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
 	if f.StreamID == 0 {
-		hc.sendWindow += int64(f.Increment)
-		if hc.sendWindow > h2MaxWindow {
-			return errH2Conn(http2.ErrCodeFlowControl)
+		if int64(f.Increment) > h2MaxWindow-hc.sendWindow {
+			return errH2ConnMsg{http2.ErrCodeFlowControl, fmt.Sprintf("client violated connection flow control: "+
+				"received WINDOW_UPDATE frame with window increment %d not allowed for window %d", f.Increment, hc.sendWindow)}
 		}
+		hc.sendWindow += int64(f.Increment)
 		for _, st := range hc.streams {
 			if st.waitWindow {
 				st.signal()
@@ -589,17 +631,17 @@ func (hc *h2Conn) onWindowUpdate(f *http2.WindowUpdateFrame) error {
 	}
 	st := hc.streams[f.StreamID]
 	if st == nil {
-		if f.StreamID > hc.maxID {
-			return errH2Conn(http2.ErrCodeProtocol)
-		}
-		// a stream that just ended (§5.1: ignored on closed streams)
+		// nginx ignores it on a stream it does not know, idle or closed
 		return nil
 	}
-	st.sendWindow += int64(f.Increment)
-	if st.sendWindow > h2MaxWindow {
+	if int64(f.Increment) > h2MaxWindow-st.sendWindow {
+		hc.c.srv.logf(logInfo, &hc.c.info, "client violated flow control for stream %d: received WINDOW_UPDATE frame "+
+			"with window increment %d not allowed for window %d while processing HTTP/2 connection", f.StreamID, f.Increment, st.sendWindow)
+		st.gone = true
 		hc.resetLocked(f.StreamID, http2.ErrCodeFlowControl)
 		return nil
 	}
+	st.sendWindow += int64(f.Increment)
 	st.signal()
 	return nil
 }
@@ -607,9 +649,7 @@ func (hc *h2Conn) onWindowUpdate(f *http2.WindowUpdateFrame) error {
 func (hc *h2Conn) onReset(f *http2.RSTStreamFrame) error {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
-	if f.StreamID > hc.maxID {
-		return errH2Conn(http2.ErrCodeProtocol)
-	}
+	// one on a stream nginx does not know (idle or closed) is ignored
 	if st := hc.streams[f.StreamID]; st != nil && !st.rst {
 		// the client cancelled: the handler's writes fail from now on
 		st.rst = true
@@ -637,8 +677,8 @@ func (hc *h2Conn) onData(f *http2.DataFrame) error {
 	st := hc.streams[id]
 	switch {
 	case st == nil && id > hc.maxID:
-		// an idle stream (§5.1)
-		return errH2Conn(http2.ErrCodeProtocol)
+		// an idle stream: nginx skips the frame ("unknown http2 stream")
+		return nil
 	case st == nil && hc.wasReset(id), st != nil && st.rst && !st.peerRst:
 		// frames in flight when weir reset the stream are ignored (§5.1)
 		return nil

@@ -1,6 +1,8 @@
 package httpcore
 
 import (
+	"fmt"
+
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 )
@@ -15,7 +17,6 @@ import (
 type h2Block struct {
 	id        uint32
 	endStream bool
-	trailers  bool          // the block ends a request body
 	code      http2.ErrCode // a stream error found, 0 if none
 	// refuse is nginx's error-log text for a pseudo-header field it
 	// answers with 400 (ngx_http_v2_pseudo_header, and the fields
@@ -46,8 +47,8 @@ const (
 	h2Authority
 )
 
-func (hb *h2Block) reset(id uint32, endStream, trailers bool) {
-	*hb = h2Block{id: id, endStream: endStream, trailers: trailers, limit: hb.limit,
+func (hb *h2Block) reset(id uint32, endStream bool) {
+	*hb = h2Block{id: id, endStream: endStream, limit: hb.limit,
 		cl: -1, head: hb.head[:0], cookie: hb.cookie[:0]}
 }
 
@@ -57,44 +58,27 @@ func (hb *h2Block) fail(code http2.ErrCode) {
 	}
 }
 
-// onHeaders starts a header block: a new stream, or the trailers of one.
+// onHeaders starts a header block: a new stream.
 func (hc *h2Conn) onHeaders(f *http2.HeadersFrame) error {
 	id := f.StreamID
-	if id%2 == 0 {
-		return errH2Conn(http2.ErrCodeProtocol)
-	}
 	if len(f.HeaderBlockFragment()) == 0 {
 		return errH2ConnMsg{http2.ErrCodeFrameSize, "client sent HEADERS frame with empty header block"}
 	}
 	hc.mu.Lock()
-	st := hc.streams[id]
 	maxID := hc.maxID
-	closed := st == nil && id <= maxID && hc.wasClosed(id)
-	halfClosed := st != nil && (st.recvEnd || st.rst)
 	hc.mu.Unlock()
-	switch {
-	case st != nil:
-		// trailers (§8.1): they end the body
-		hc.hb.reset(id, f.StreamEnded(), true)
-		if halfClosed {
-			hc.hb.fail(http2.ErrCodeStreamClosed)
-		} else if !f.StreamEnded() {
-			hc.hb.fail(http2.ErrCodeProtocol)
-		}
-	case closed:
-		return errH2Conn(http2.ErrCodeStreamClosed)
-	case id <= maxID:
-		// stream ids only go up (§5.1.1)
-		return errH2Conn(http2.ErrCodeProtocol)
-	default:
-		hc.mu.Lock()
-		hc.maxID = id
-		hc.mu.Unlock()
-		hc.hb.reset(id, f.StreamEnded(), false)
-		if f.HasPriority() && f.Priority.StreamDep == id {
-			hc.hb.fail(http2.ErrCodeProtocol)
-		}
+	if id%2 == 0 || id <= maxID {
+		// stream ids only go up (§5.1.1), trailers included: nginx 1.22
+		// takes none
+		return errH2ConnMsg{http2.ErrCodeProtocol, fmt.Sprintf("client sent HEADERS frame with incorrect identifier %d, the last was %d", id, maxID)}
 	}
+	if f.HasPriority() && f.Priority.StreamDep == id {
+		return errH2ConnMsg{http2.ErrCodeProtocol, fmt.Sprintf("client sent HEADERS frame for stream %d with incorrect dependency", id)}
+	}
+	hc.mu.Lock()
+	hc.maxID = id
+	hc.mu.Unlock()
+	hc.hb.reset(id, f.StreamEnded())
 	return hc.blockFragment(f.HeaderBlockFragment(), f.HeadersEnded())
 }
 
@@ -120,23 +104,6 @@ func (hc *h2Conn) blockFragment(p []byte, end bool) error {
 		// nginx: "client exceeded http2_max_header_size limit"
 		return errH2Conn(http2.ErrCodeEnhanceYourCalm)
 	}
-	if hb.trailers {
-		hc.mu.Lock()
-		defer hc.mu.Unlock()
-		if hb.code != 0 {
-			hc.resetLocked(hb.id, hb.code)
-			return nil
-		}
-		if st := hc.streams[hb.id]; st != nil && !st.rst {
-			if st.cl >= 0 && st.got != st.cl {
-				hc.resetLocked(hb.id, http2.ErrCodeProtocol)
-				return nil
-			}
-			st.recvEnd = true
-			st.signal()
-		}
-		return nil
-	}
 	hc.endRequestBlock()
 	return nil
 }
@@ -153,7 +120,7 @@ func (hc *h2Conn) onField(f hpack.HeaderField) {
 	}
 	name, value := f.Name, f.Value
 	if msg := h2FieldError(name, value); msg != "" {
-		if hb.trailers || name == "" {
+		if name == "" {
 			hb.fail(http2.ErrCodeProtocol)
 		} else {
 			hb.invalid = msg
@@ -170,9 +137,6 @@ func (hc *h2Conn) onField(f hpack.HeaderField) {
 	if name == "transfer-encoding" {
 		hb.fail(http2.ErrCodeProtocol)
 		return
-	}
-	if hb.trailers {
-		return // trailers are read and dropped
 	}
 	if !hb.regular {
 		hb.regular = true
@@ -210,10 +174,6 @@ func (hc *h2Conn) onField(f hpack.HeaderField) {
 // answered with 400, and a pseudo-header field after the regular ones
 // is taken.
 func (hb *h2Block) pseudoField(name, value string) {
-	if hb.trailers {
-		hb.fail(http2.ErrCodeProtocol)
-		return
-	}
 	var bit uint8
 	switch name {
 	case ":method":

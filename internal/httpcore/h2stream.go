@@ -51,6 +51,9 @@ type h2Stream struct {
 	peerRst    bool          // by the client
 	peerCode   http2.ErrCode // the client's RST_STREAM code
 	bodyStop   bool          // StopBody: reads of the body fail
+	gone       bool          // ended by weir as nginx's ngx_http_v2_terminate_stream or connection error: a body read ends as for the client's reset
+	parked     bool          // the handler waits for the client (its body, a window)
+	handling   bool          // the handler runs
 	ended      bool          // END_STREAM sent
 	lastOff    int           // where in wbuf the stream's last HEADERS or DATA frame is, -1 if gone
 	lastGen    uint64
@@ -104,8 +107,12 @@ func (st *h2Stream) wait(dl int64) error { return st.waitOn(st.wake, dl) }
 // waitOn is wait on one of the stream's wake channels.
 func (st *h2Stream) waitOn(wake chan struct{}, dl int64) error {
 	hc := st.hc
+	st.parked = st.handling
 	hc.mu.Unlock()
-	defer hc.mu.Lock()
+	defer func() {
+		hc.mu.Lock()
+		st.parked = false
+	}()
 	if dl == 0 {
 		<-wake
 		return nil
@@ -141,6 +148,10 @@ var ErrStreamReset = errors.New("client prematurely closed stream")
 func (st *h2Stream) peerResetMsg() string {
 	st.hc.mu.Lock()
 	defer st.hc.mu.Unlock()
+	if !st.peerRst {
+		// weir's own reset, logged when it was sent
+		return ""
+	}
 	return peerResetText(st.id, st.peerCode)
 }
 
@@ -208,7 +219,7 @@ func (st *h2Stream) readBody(p []byte) (int, error) {
 			return n, nil
 		}
 		switch {
-		case st.peerRst:
+		case st.peerRst, st.gone && !st.bodyStop:
 			return 0, ErrStreamReset
 		case st.rst || hc.dead || st.bodyStop:
 			return 0, errH2Reset
@@ -422,6 +433,9 @@ func (st *h2Stream) serve() {
 		s.statWrite()
 	}
 	c.initResponse(s)
+	hc.mu.Lock()
+	st.handling = true
+	hc.mu.Unlock()
 	ok := c.callHandler(s)
 	o := &s.out
 	abort := !ok || !o.headerSent || o.drop || o.hijacked

@@ -155,8 +155,11 @@ func (q *request) bodyError(err error) {
 		q.respondStatus(413)
 	case errors.Is(err, httpcore.ErrStreamReset):
 		// the HTTP/2 client reset the stream: nginx logs the reset as
-		// the frame comes, then its body handler gives up (499)
-		q.log().Logf(errlog.Info, q.r.Conn.ID, "%s%s", q.r.ErrMsg, q.logSuffix())
+		// the frame comes, then its body handler gives up (499); a
+		// stream weir ended (a connection error) has no reset line
+		if q.r.ErrMsg != "" {
+			q.log().Logf(errlog.Info, q.r.Conn.ID, "%s%s", q.r.ErrMsg, q.logSuffix())
+		}
 		q.log().Logf(errlog.Info, q.r.Conn.ID, "%s%s", httpcore.ErrStreamReset, q.logSuffix())
 		q.status = 499
 		q.closed = true
