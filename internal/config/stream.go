@@ -113,9 +113,13 @@ type StreamServer struct {
 	BindTransparent bool
 	// Responses is proxy_responses (-1 = no limit); Requests
 	// proxy_requests (0 = no limit): UDP only.
-	Responses     int
-	Requests      int
-	ProxyProtocol bool
+	Responses int
+	Requests  int
+	// ProxyProtocol is "proxy_protocol on" (the header to upstreams);
+	// ProxyProtocolTimeout bounds the reading of a "listen ...
+	// proxy_protocol" header (30s).
+	ProxyProtocol        bool
+	ProxyProtocolTimeout time.Duration
 
 	// SSLPreread is ssl_preread; PrereadBufferSize and PrereadTimeout
 	// bound the preread phase (16k, 30s).
@@ -159,7 +163,7 @@ type StreamServer struct {
 // stream level too (ngx_stream_proxy_srv_conf_t and friends).
 type streamConf struct {
 	connectTimeout, timeout, nextTimeout Opt[time.Duration]
-	prereadTimeout                       Opt[time.Duration]
+	prereadTimeout, ppTimeout            Opt[time.Duration]
 	nextUpstream, halfClose, ppOn        Opt[bool]
 	sslPreread                           Opt[bool]
 	prereadBuffer                        Opt[int64]
@@ -226,7 +230,7 @@ func init() {
 		Directive{Name: "proxy_next_upstream_timeout", Ctx: ms, Args: Take1, Set: dur(func(c *streamConf) *Opt[time.Duration] { return &c.nextTimeout })},
 		Directive{Name: "proxy_next_upstream", Ctx: ms, Args: Flag, Set: flag(func(c *streamConf) *Opt[bool] { return &c.nextUpstream })},
 		Directive{Name: "proxy_half_close", Ctx: ms, Args: Flag, Set: flag(func(c *streamConf) *Opt[bool] { return &c.halfClose })},
-		Directive{Name: "proxy_protocol", Ctx: ms, Args: Flag, Set: setStreamProxyProtocol},
+		Directive{Name: "proxy_protocol", Ctx: ms, Args: Flag, Set: flag(func(c *streamConf) *Opt[bool] { return &c.ppOn })},
 		Directive{Name: "proxy_next_upstream_tries", Ctx: ms, Args: Take1, Set: num(func(c *streamConf) *Opt[int64] { return &c.nextTries })},
 		Directive{Name: "proxy_responses", Ctx: ms, Args: Take1, Set: num(func(c *streamConf) *Opt[int64] { return &c.responses })},
 		Directive{Name: "proxy_requests", Ctx: ms, Args: Take1, Set: num(func(c *streamConf) *Opt[int64] { return &c.requests })},
@@ -249,7 +253,7 @@ func init() {
 		Directive{Name: "preread_buffer_size", Ctx: ms, Args: Take1, Set: size(func(c *streamConf) *Opt[int64] { return &c.prereadBuffer })},
 		Directive{Name: "preread_timeout", Ctx: ms, Args: Take1, Set: dur(func(c *streamConf) *Opt[time.Duration] { return &c.prereadTimeout })},
 		Directive{Name: "ssl_preread", Ctx: ms, Args: Flag, Set: flag(func(c *streamConf) *Opt[bool] { return &c.sslPreread })},
-		Directive{Name: "proxy_protocol_timeout", Ctx: ms, Args: Take1, Set: checkSlot(checkMsec)},
+		Directive{Name: "proxy_protocol_timeout", Ctx: ms, Args: Take1, Set: dur(func(c *streamConf) *Opt[time.Duration] { return &c.ppTimeout })},
 		Directive{Name: "variables_hash_max_size", Ctx: CtxStream, Args: Take1, Set: checkSlot(checkNum)},
 		Directive{Name: "variables_hash_bucket_size", Ctx: CtxStream, Args: Take1, Set: checkSlot(checkNum)},
 		Directive{Name: "proxy_socket_keepalive", Ctx: ms, Args: Flag, Set: checkSlot(checkFlag)},
@@ -380,7 +384,8 @@ var StreamVars = map[string]bool{
 	"binary_remote_addr": true, "bytes_received": true, "bytes_sent": true, "connection": true,
 	"hostname": true, "msec": true, "nginx_version": true, "pid": true, "protocol": true,
 	"remote_addr": true, "remote_port": true, "server_addr": true, "server_port": true,
-	"session_time": true, "status": true, "time_iso8601": true, "time_local": true,
+	"session_time": true, "status": true,
+	"proxy_protocol_addr": true, "proxy_protocol_port": true, "proxy_protocol_server_addr": true, "proxy_protocol_server_port": true, "time_iso8601": true, "time_local": true,
 	"upstream_addr": true, "upstream_bytes_sent": true, "upstream_bytes_received": true,
 	"upstream_connect_time": true, "upstream_first_byte_time": true, "upstream_session_time": true,
 	"ssl_preread_server_name": true, "ssl_preread_protocol": true, "ssl_preread_alpn_protocols": true,
@@ -452,6 +457,7 @@ func setStreamServer(b *builder, s *conf.Stmt) error {
 	srv.NextUpstream = fl(sc.nextUpstream, m.nextUpstream, true)
 	srv.HalfClose = fl(sc.halfClose, m.halfClose, false)
 	srv.ProxyProtocol = fl(sc.ppOn, m.ppOn, false)
+	srv.ProxyProtocolTimeout = dur(sc.ppTimeout, m.ppTimeout, 30*time.Second)
 	srv.SSLPreread = fl(sc.sslPreread, m.sslPreread, false)
 	srv.PrereadBufferSize = int(n(sc.prereadBuffer, m.prereadBuffer, 16384))
 	srv.PrereadTimeout = dur(sc.prereadTimeout, m.prereadTimeout, 30*time.Second)
@@ -535,10 +541,6 @@ func setStreamListen(b *builder, s *conf.Stmt) error {
 	}
 	if ssl && !udp {
 		st.srv.sslFile, st.srv.sslLine = s.File, s.Line
-	}
-	if pp {
-		// TODO: the PROXY protocol in stream
-		return conf.Errorf(s, "\"listen ... proxy_protocol\" in stream is not supported by weir yet")
 	}
 	for _, one := range l.expand() {
 		if udp && one.Network == "unix" {
@@ -798,16 +800,6 @@ func setStreamHash(b *builder, s *conf.Stmt) error {
 		u.Consistent = true
 	}
 	return nil
-}
-
-// setStreamProxyProtocol refuses "proxy_protocol on" (the PROXY protocol
-// header to upstreams is not written yet).
-func setStreamProxyProtocol(b *builder, s *conf.Stmt) error {
-	on, err := parseFlag(s)
-	if err != nil || !on {
-		return err
-	}
-	return conf.Errorf(s, "\"proxy_protocol on\" in stream is not supported by weir yet")
 }
 
 // StreamTarget is a proxy_pass value with variables evaluated: a group's

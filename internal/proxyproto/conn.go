@@ -56,23 +56,26 @@ func (c *Conn) TakeFailure() (msg string, ok bool) {
 
 func (c *Conn) Read(p []byte) (int, error) {
 	if !c.done {
-		if err := c.readHeader(); err != nil {
+		if _, err := c.ReadHeader(); err != nil {
 			return 0, err
 		}
 	}
 	return c.Conn.Read(p)
 }
 
-func (c *Conn) readHeader() error {
+// ReadHeader takes the header off the connection now (the first Read
+// does it otherwise): the stream module's ngx_stream_proxy_protocol_handler.
+// A refused header gives ErrHeader and the bytes that were looked at.
+func (c *Conn) ReadHeader() ([]byte, error) {
 	sc, ok := c.Conn.(syscall.Conn)
 	if !ok {
 		c.done = true
 		c.pending.Store(false)
-		return nil
+		return nil, nil
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	buf := make([]byte, MaxHeader)
 	n := 0
@@ -93,19 +96,19 @@ func (c *Conn) readHeader() error {
 		err = rerr
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// a close before a byte is a broken header too (ngx_http_ssl_handshake
 	// parses whatever its peek returned)
 	h, size, msg := Parse(buf[:n])
 	if size < 0 {
 		c.fail.Store(&msg)
-		return ErrHeader
+		return buf[:n], ErrHeader
 	}
 	if _, err := io.ReadFull(c.Conn, buf[:size]); err != nil {
-		return err
+		return nil, err
 	}
 	c.header, c.done = h, true
 	c.pending.Store(false)
-	return nil
+	return nil, nil
 }

@@ -17,6 +17,7 @@ import (
 	"weir/internal/errlog"
 	"weir/internal/httpd"
 	"weir/internal/limit"
+	"weir/internal/proxyproto"
 	"weir/internal/upstream"
 	"weir/internal/vars"
 )
@@ -34,11 +35,13 @@ type session struct {
 	clientText string // "127.0.0.1", "unix:"
 	status     int
 
-	received, sent atomic.Int64  // from / to the client
-	first          []byte        // a UDP session's first datagram, or what the preread phase read
-	hello          *hello        // what ssl_preread found (nil: not found)
-	proxying       bool          // the proxy handler runs: lines name the bytes moved
-	adhoc          *upstream.Set // a proxy_pass address's group of one, closed at the end
+	received, sent atomic.Int64       // from / to the client
+	first          []byte             // a UDP session's first datagram, or what the preread phase read
+	hello          *hello             // what ssl_preread found (nil: not found)
+	pp             *proxyproto.Header // a "listen ... proxy_protocol" header's addresses
+	ppSent         bool               // a datagram session's first datagram has the proxy_protocol header
+	proxying       bool               // the proxy handler runs: lines name the bytes moved
+	adhoc          *upstream.Set      // a proxy_pass address's group of one, closed at the end
 
 	// limit_conn: the counts held, $limit_conn_status
 	held        []limit.Held
@@ -143,6 +146,12 @@ func (ss *session) run() {
 	ss.plain(errlog.Info, "%sclient %s connected to %s", ss.udp(), ss.c.RemoteAddr().String(), ss.listen.Addr)
 	if ss.listen.UDP {
 		ss.readFirst()
+	}
+	if ss.listen.ProxyProtocol && !ss.listen.UDP {
+		if ss.status = ss.readProxyHeader(); ss.status != 0 {
+			ss.finish()
+			return
+		}
 	}
 	ss.status = ss.handle()
 	ss.finish()
@@ -294,6 +303,9 @@ func (ss *session) proxy() int {
 		ss.tried = append(ss.tried, at)
 		t0 := time.Now()
 		up, err := ss.connect(peer)
+		if err == nil && cf.ProxyProtocol {
+			err = ss.sendProxyHeader(up)
+		}
 		if err == nil && cf.ProxySSL && !ss.listen.UDP {
 			up, err = ss.upstreamTLS(up, g.Upstream.Name)
 		}
@@ -594,6 +606,8 @@ func (ss *session) variable(name string) (string, bool) {
 			return ss.hello.protocol(), true
 		}
 		return ss.hello.alpn, true
+	case "proxy_protocol_addr", "proxy_protocol_port", "proxy_protocol_server_addr", "proxy_protocol_server_port":
+		return ss.proxyProtocolVar(name)
 	case "limit_conn_status":
 		return limitNames[ss.limitStatus], ss.limitStatus != 0
 	case "upstream_addr":
