@@ -4,9 +4,10 @@
 // entry under the cache directory, named by the MD5 of the key with the
 // levels layout, so that a cache is purged by removing files as with
 // nginx. Files are written to a temp file and renamed into place; a
-// loader reads the directory at start so that entries survive restarts
-// and reloads, and a manager removes inactive entries and keeps the
-// directory under max_size.
+// loader reads the directory a minute after start, as nginx's does, so
+// that entries survive restarts and reloads (until then the disk is
+// looked at for every key), and a manager removes inactive entries and
+// keeps the directory under max_size.
 package cache
 
 import (

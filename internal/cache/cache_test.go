@@ -249,3 +249,34 @@ func TestLock(t *testing.T) {
 	c.Release()
 	d.Release()
 }
+
+// TestLoaderDelay: the loader runs loaderDelay after start (nginx's cache
+// loader process starts a minute after the master); until it has, the
+// zone is cold and does not know the files on disk.
+func TestLoaderDelay(t *testing.T) {
+	defer func(d time.Duration) { loaderDelay = d }(loaderDelay)
+	loaderDelay = 100 * time.Millisecond
+	z := testZone(t, 1<<20)
+	z.cold.Store(false)
+	commit(t, z, "on disk").Release()
+
+	z2 := newZone(z.Conf)
+	z2.start()
+	defer close(z2.stop)
+	time.Sleep(20 * time.Millisecond)
+	z2.mu.Lock()
+	n := len(z2.nodes)
+	z2.mu.Unlock()
+	if !z2.cold.Load() || n != 0 {
+		t.Fatalf("before the delay: cold %v, %d nodes; want cold, none", z2.cold.Load(), n)
+	}
+	for deadline := time.Now().Add(5 * time.Second); z2.cold.Load() && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	z2.mu.Lock()
+	n = len(z2.nodes)
+	z2.mu.Unlock()
+	if z2.cold.Load() || n != 1 {
+		t.Fatalf("after the delay: cold %v, %d nodes; want loaded, 1", z2.cold.Load(), n)
+	}
+}

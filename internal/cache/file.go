@@ -127,12 +127,26 @@ func diskSize(fi fs.FileInfo) int64 {
 	return (fi.Size() + 4095) &^ 4095
 }
 
-// start runs the loader, then the manager, in the background.
+// loaderDelay is how long after start the loader runs: nginx starts its
+// cache loader process a minute after the master (ngx_cache_loader_ctx),
+// and until it has read the directory the zone is cold, every request
+// looking at the disk for its file (ngx_http_file_cache_open's test).
+var loaderDelay = time.Minute
+
+// start runs the manager, and the loader after loaderDelay, in the
+// background.
 func (z *Zone) start() {
+	go z.manage()
 	go func() {
+		t := time.NewTimer(loaderDelay)
+		defer t.Stop()
+		select {
+		case <-z.stop:
+			return
+		case <-t.C:
+		}
 		z.load()
 		z.cold.Store(false)
-		z.manage()
 	}()
 }
 

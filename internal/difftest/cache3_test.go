@@ -161,3 +161,25 @@ server {
 		},
 	})
 }
+
+// TestProxyCacheErrorOver: an entry whose update failed keeps its file
+// while the node answers the cached 502 (HIT); once that is over the node
+// starts again ("renew") and, the zone being cold until the cache loader
+// has run a minute after start, the file on disk is looked at again:
+// EXPIRED, not MISS. The rounds are 2.2 s apart, past the 1 s validities.
+func TestProxyCacheErrorOver(t *testing.T) {
+	if nginxBin == "" {
+		t.Skip("nginx is not installed")
+	}
+	g := &cacheGen{
+		http:     cacheFuzzServer + "location /l/ { proxy_pass http://{{B0}}; proxy_cache_valid any 1s; }\n}\n",
+		profiles: []*cacheProfile{{status: "200 OK", later: "close"}},
+	}
+	r := func(name string) cacheReq { return cacheReq{name: name, c: get(name, "/l/r0")} }
+	g.rounds = [][]cacheReq{
+		{r("store")},
+		{r("expired, the upstream fails: 502 kept"), r("the kept 502")},
+		{r("the 502 is over: the file again")},
+	}
+	runCacheFuzz(t, g)
+}

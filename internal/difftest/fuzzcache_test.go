@@ -5,7 +5,7 @@ import (
 	"math/rand"
 	"net"
 	"net/http"
-	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,13 +35,7 @@ func TestFuzzCache(t *testing.T) {
 	if nginxBin == "" {
 		t.Skip("nginx is not installed")
 	}
-	first, last := 1, 4
-	if n, err := strconv.Atoi(os.Getenv("WEIR_FUZZ_SEEDS")); err == nil && n > 0 {
-		last = n
-	}
-	if k, err := strconv.Atoi(os.Getenv("WEIR_FUZZ_SEED")); err == nil {
-		first, last = k, k
-	}
+	first, last, _ := fuzzRange(4, 0)
 	for seed := first; seed <= last; seed++ {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			g := &cacheGen{r: rand.New(rand.NewSource(int64(seed)))}
@@ -62,6 +56,7 @@ type cacheProfile struct {
 	hdrs   []string // header lines; {{FUTURE}}, {{FUTURE1}}, {{FUTUREAT}} are filled at answer time
 	later  string   // from the second request on: "" as the first, "500", "503", "close"
 	r304   bool     // a conditional request gets a 304
+	slow   bool     // answers after 200 ms
 }
 
 // cacheGen generates one site: locations /l0/ ... and resources
@@ -77,6 +72,9 @@ type cacheGen struct {
 type cacheReq struct {
 	name string
 	c    tc
+	// pair: a second client sends the same request 50 ms after the
+	// first (*_cache_lock, updating), against a slow resource
+	pair bool
 }
 
 func (g *cacheGen) pick(xs ...string) string { return xs[g.r.Intn(len(xs))] }
@@ -84,15 +82,15 @@ func (g *cacheGen) chance(p float64) bool    { return g.r.Float64() < p }
 
 func (g *cacheGen) profile() *cacheProfile {
 	p := &cacheProfile{status: "200 OK"}
-	if g.chance(0.4) {
+	if g.chance(0.3) {
 		p.status = g.pick("301 Moved Permanently", "302 Found", "404 Not Found", "500 Internal Server Error", "503 Service Unavailable")
 	}
-	if g.chance(0.5) {
+	if g.chance(0.4) {
 		var cc []string
 		for _, d := range []string{g.pick("max-age=0", "max-age=1", "max-age=100"), g.pick("s-maxage=0", "s-maxage=1", "s-maxage=100"),
 			"no-cache", "no-store", "private", "public", g.pick("stale-while-revalidate=1", "stale-while-revalidate=100"),
 			g.pick("stale-if-error=1", "stale-if-error=100"), "must-revalidate"} {
-			if g.chance(0.25) {
+			if g.chance(0.2) {
 				cc = append(cc, d)
 			}
 		}
@@ -107,11 +105,11 @@ func (g *cacheGen) profile() *cacheProfile {
 	if g.chance(0.25) {
 		p.hdrs = append(p.hdrs, "X-Accel-Expires: "+g.pick("0", "1", "100", "@1", "{{FUTUREAT}}", "x"))
 	}
-	if g.chance(0.12) {
+	if g.chance(0.08) {
 		p.hdrs = append(p.hdrs, "Set-Cookie: s=1")
 	}
 	if g.chance(0.2) {
-		p.hdrs = append(p.hdrs, "Vary: "+g.pick("User-Agent", "*", "Accept-Encoding", "X-Foo, User-Agent"))
+		p.hdrs = append(p.hdrs, "Vary: "+g.pick("User-Agent", "*", "Accept-Encoding", "X-Foo, User-Agent", "User-Agent"))
 	}
 	if g.chance(0.6) {
 		p.hdrs = append(p.hdrs, `ETag: "e1"`)
@@ -127,6 +125,7 @@ func (g *cacheGen) profile() *cacheProfile {
 		p.later = g.pick("500", "503", "close")
 	}
 	p.r304 = g.chance(0.4)
+	p.slow = g.chance(0.15)
 	return p
 }
 
@@ -137,7 +136,7 @@ func (g *cacheGen) location() string {
 			d = append(d, s)
 		}
 	}
-	for n := g.r.Intn(3); n > 0; n-- {
+	for n := g.r.Intn(4) - 1; n > 0; n-- {
 		d = append(d, "proxy_cache_valid "+g.pick("200 1s", "any 1s", "1s", "404 1s", "200 302 1s", "301 1m", "500 503 1s", "200 1m", "any 1m")+";")
 	}
 	add(0.15, "proxy_cache_min_uses 2;")
@@ -174,20 +173,24 @@ func (g *cacheGen) location() string {
 	return strings.Join(d, " ")
 }
 
-func (g *cacheGen) generate() {
-	nloc := 2 + g.r.Intn(3)
-	var b strings.Builder
-	b.WriteString(`proxy_cache_path {{PREFIX}}/cache levels=1:2 keys_zone=one:1m;
+// cacheFuzzServer is the start of the generated configurations: the
+// cache, the log line compared, and the server; the locations follow.
+const cacheFuzzServer = `proxy_cache_path {{PREFIX}}/cache levels=1:2 keys_zone=one:1m;
 log_format cache '$status "$request" $body_bytes_sent "$upstream_cache_status" "$upstream_status" "$upstream_addr" "$upstream_http_x_n"';
 server {
     listen 127.0.0.1:{{PORT}};
     access_log logs/access.log cache;
     proxy_cache one;
-    proxy_cache_key $request_method$request_uri;
+    proxy_cache_key $request_uri;
     add_header X-Cache $upstream_cache_status always;
-`)
-	if g.chance(0.5) {
-		b.WriteString("    proxy_cache_valid 200 301 302 1s;\n")
+`
+
+func (g *cacheGen) generate() {
+	nloc := 2 + g.r.Intn(3)
+	var b strings.Builder
+	b.WriteString(cacheFuzzServer)
+	if g.chance(0.8) {
+		b.WriteString("    proxy_cache_valid " + g.pick("200 301 302 1s", "1s", "any 1s", "200 1s") + ";\n")
 	}
 	for i := 0; i < nloc; i++ {
 		l := g.location()
@@ -197,18 +200,18 @@ server {
 	b.WriteString("}\n")
 	g.http = b.String()
 
-	nres := 3 + g.r.Intn(3)
+	nres := 2 + g.r.Intn(3)
 	type res struct{ path string }
 	var rs []res
 	for i := 0; i < nres; i++ {
 		g.profiles = append(g.profiles, g.profile())
 		rs = append(rs, res{fmt.Sprintf("/l%d/r%d", g.r.Intn(nloc), i)})
 	}
-	nrounds := 2 + g.r.Intn(2)
+	nrounds := 2 + g.r.Intn(3)
 	k := 0
 	for round := 0; round < nrounds; round++ {
 		var reqs []cacheReq
-		for n := 3 + g.r.Intn(5); n > 0; n-- {
+		for n := 4 + g.r.Intn(5); n > 0; n-- {
 			k++
 			uri := rs[g.r.Intn(len(rs))].path
 			method := "GET"
@@ -222,7 +225,7 @@ server {
 			if method == "POST" {
 				hdr = append(hdr, "Content-Length: 0")
 			}
-			if g.chance(0.2) {
+			if g.chance(0.12) {
 				uri += g.pick("?bypass=1", "?nostore=1", "?a=1")
 			}
 			for _, h := range []string{
@@ -234,11 +237,15 @@ server {
 					hdr = append(hdr, h)
 				}
 			}
+			pair := g.chance(0.12)
 			name := fmt.Sprintf("%02d %s %s", k, method, uri)
+			if pair {
+				name += " twice"
+			}
 			if len(hdr) > 0 {
 				name += " [" + strings.Join(hdr, "; ") + "]"
 			}
-			reqs = append(reqs, cacheReq{name: name, c: req(name, method, uri, hdr...)})
+			reqs = append(reqs, cacheReq{name: name, c: req(name, method, uri, hdr...), pair: pair})
 		}
 		g.rounds = append(g.rounds, reqs)
 	}
@@ -247,7 +254,7 @@ server {
 func (g *cacheGen) describe() string {
 	var b strings.Builder
 	for i, p := range g.profiles {
-		fmt.Fprintf(&b, "  r%d: %s %q later=%q r304=%v\n", i, p.status, p.hdrs, p.later, p.r304)
+		fmt.Fprintf(&b, "  r%d: %s %q later=%q r304=%v slow=%v\n", i, p.status, p.hdrs, p.later, p.r304, p.slow)
 	}
 	return b.String()
 }
@@ -294,6 +301,9 @@ func (b *cacheFuzzBackend) handle(conn net.Conn, method, uri string, hdrs []stri
 				cond = true
 			}
 		}
+	}
+	if p.slow {
+		time.Sleep(200 * time.Millisecond)
 	}
 	status := p.status
 	if n > 1 {
@@ -351,13 +361,23 @@ func runCacheFuzz(t *testing.T, g *cacheGen) {
 	}
 	ng, we := startPair(t, st)
 	t.Run("startup error log", func(t *testing.T) { compareLogs(t, tc{}, ng, we, nil) })
+	// A round stays within 800 ms and the wait between rounds is 2.2 s,
+	// so that an entry valid for 1 s (whole seconds, as both servers
+	// count) is fresh for the rest of its round and expired in the next
+	// on both servers alike; a round that runs longer is split.
+	start := time.Now()
 	for ri, round := range g.rounds {
-		if ri > 0 {
-			time.Sleep(2200 * time.Millisecond)
-		}
-		for _, r := range round {
+		for i, r := range round {
+			if ri > 0 && i == 0 || time.Since(start) > 800*time.Millisecond {
+				time.Sleep(2200 * time.Millisecond)
+				start = time.Now()
+			}
 			t.Run(r.name, func(t *testing.T) {
-				runCase(t, r.c, ng, we)
+				if r.pair {
+					runPair(t, r.c, ng, we)
+				} else {
+					runCase(t, r.c, ng, we)
+				}
 				// A background update may still be on its way.
 				var cn, cw string
 				for deadline := time.Now().Add(time.Second); ; time.Sleep(10 * time.Millisecond) {
@@ -372,4 +392,47 @@ func runCacheFuzz(t *testing.T, g *cacheGen) {
 			})
 		}
 	}
+}
+
+// expiresDateRe is an Expires date, which may differ by a second between
+// the servers.
+var expiresDateRe = regexp.MustCompile(`Expires: \w{3}, \d\d \w{3} \d{4} [\d:]{8} GMT`)
+
+// runPair sends the case to each server from two clients, the second
+// 50 ms after the first, and compares the two answers in either order
+// and the logs.
+func runPair(t *testing.T, c tc, ng, we *server) {
+	var out [2][2]string
+	var lens [2][]int
+	for i, s := range []*server{ng, we} {
+		var exs [2]*exchange
+		var wg sync.WaitGroup
+		for j := range exs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				exs[j] = send(c, s.addr(0))
+			}()
+			time.Sleep(50 * time.Millisecond)
+		}
+		wg.Wait()
+		for j, ex := range exs {
+			lines, l := render(ex, s, c, nil)
+			lens[i] = append(lens[i], l...)
+			out[i][j] = expiresDateRe.ReplaceAllString(strings.Join(lines, "\n"), "Expires: [DATE]")
+		}
+		sort.Strings(out[i][:])
+	}
+	if out[0] != out[1] {
+		n := strings.Split(out[0][0]+"\n====\n"+out[0][1], "\n")
+		w := strings.Split(out[1][0]+"\n====\n"+out[1][1], "\n")
+		t.Errorf("responses differ for %q:%s", firstLine(c), sideBySide(n, w, "nginx", "weir"))
+	}
+	lensOK := map[[2]string]bool{}
+	for _, a := range lens[0] {
+		for _, b := range lens[1] {
+			lensOK[[2]string{strconv.Itoa(a), strconv.Itoa(b)}] = true
+		}
+	}
+	compareLogs(t, c, ng, we, lensOK)
 }
