@@ -47,7 +47,7 @@ func TestH2Echo(t *testing.T) {
 	for _, want := range []string{
 		"method=GET path=/b/c args=x=1 host=127.0.0.1 uri=/a/../b//c?x=1 proto=HTTP/2.0",
 		`request="GET /a/../b//c?x=1 HTTP/2.0"`,
-		"h Host: " + addr,
+		"h host: " + addr,
 		"h accept-encoding: gzip", // HTTP/2 names are lower case
 		`body=""`,
 	} {

@@ -131,6 +131,11 @@ func (hc *h2Conn) onField(f hpack.HeaderField) {
 		hb.pseudoField(name, value)
 		return
 	}
+	hb.regularField(name, value)
+}
+
+// regularField takes a field other than a pseudo-header one.
+func (hb *h2Block) regularField(name, value string) {
 	// nginx 1.22 takes the connection-specific fields of §8.2.2 and any
 	// te as other fields; a transfer-encoding would make the rendering
 	// a chunked body, so it stays refused
@@ -212,8 +217,9 @@ func (hb *h2Block) pseudoField(name, value string) {
 		hb.path = value
 	case h2Authority:
 		if hb.pseudo&bit != 0 {
-			// the engine refuses the second Host
-			hb.fail(http2.ErrCodeProtocol)
+			// nginx takes :authority as a host field: the engine
+			// refuses the second as a duplicate host header (400)
+			hb.regularField("host", value)
 			return
 		}
 		hb.authority = value
@@ -242,7 +248,8 @@ func (hb *h2Block) writeLine() {
 	}
 	b = append(b, " HTTP/1.1\r\n"...)
 	if hb.authority != "" {
-		b = append(b, "Host: "...)
+		// by nginx's name for it (its duplicate host header line)
+		b = append(b, "host: "...)
 		b = append(b, hb.authority...)
 		b = append(b, "\r\n"...)
 	}

@@ -138,7 +138,7 @@ func TestH2FieldOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "Host: h2.test|x-b: 1|x-a: 2|x-b: 3|cookie: a=1; b=2"; strings.Join(got, "|") != want {
+	if want := "host: h2.test|x-b: 1|x-a: 2|x-b: 3|cookie: a=1; b=2"; strings.Join(got, "|") != want {
 		t.Errorf("request fields\n got %s\nwant %s", strings.Join(got, "|"), want)
 	}
 	var names []string

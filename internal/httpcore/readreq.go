@@ -416,6 +416,8 @@ func (c *conn) hostHeader(s *stream, idx int) bool {
 		ph := r.Headers[s.hostIdx]
 		c.refuse(s, 400, fmt.Sprintf("client sent duplicate host header: \"%s: %s\", previous value: \"%s: %s\"",
 			h.Name, h.Value, ph.Name, ph.Value))
+		// $http_host is nginx's headers_in.host: the first
+		r.Headers = append(r.Headers[:idx], r.Headers[idx+1:]...)
 		return false
 	}
 	s.hostIdx = idx
