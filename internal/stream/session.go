@@ -464,6 +464,11 @@ func (ss *session) relay(t0 time.Time) int {
 	go dir(ss.c, ss.up, false, cf.UploadRate, &ss.received, &ss.upSent)
 	go dir(ss.up, ss.c, true, cf.DownloadRate, &ss.upRecv, &ss.sent)
 	first := <-results
+	if !cf.HalfClose && !first.fromUpstream && !first.timeout && first.err == nil && peerEnded(ss.up) {
+		// the upstream's end came first: its goroutine finishes
+		// moving what it read, then reports it
+		first = <-results
+	}
 	if cf.HalfClose && !first.timeout && first.err == nil {
 		second := <-results
 		first = second
