@@ -373,17 +373,28 @@ func normError(lines []string, s *server) []string {
 // only by the length of the server name in an error page footer.
 func fixBodyBytes(n, w []string, lensOK map[[2]string]bool) []string {
 	out := append([]string(nil), w...)
-	for i := range out {
-		if i >= len(n) {
-			break
-		}
-		mn := accessRe.FindStringSubmatch(n[i])
+	fix := func(i, j int, same bool) bool {
+		mn := accessRe.FindStringSubmatch(n[j])
 		mw := accessRe.FindStringSubmatch(out[i])
-		if mn == nil || mw == nil || mn[2] == mw[2] {
+		if mn == nil || mw == nil || mn[2] == mw[2] || !lensOK[[2]string{mn[2], mw[2]}] {
+			return false
+		}
+		if same && (mn[1] != mw[1] || mn[3] != mw[3]) {
+			return false
+		}
+		out[i] = mw[1] + " " + mn[2] + " " + mw[3]
+		return true
+	}
+	for i := range out {
+		if i < len(n) && (n[i] == out[i] || fix(i, i, false)) {
 			continue
 		}
-		if lensOK[[2]string{mn[2], mw[2]}] {
-			out[i] = mw[1] + " " + mn[2] + " " + mw[3]
+		// the lines of several connections may come in another order
+		// (sameLinesAnyOrder): the same line elsewhere in nginx's log
+		for j := range n {
+			if j != i && fix(i, j, true) {
+				break
+			}
 		}
 	}
 	return out
