@@ -43,6 +43,8 @@ type SSLSrv struct {
 	// an address whose default server has it on takes TLS, as with
 	// "listen ... ssl" (ngx_http_init_connection: sscf->enable).
 	Enable Opt[SSLEnable]
+	// ConfCommands are ssl_conf_command's NAME VALUE pairs, in order.
+	ConfCommands Opt[[][2]string]
 }
 
 // SSLEnable is the "ssl" directive's value and position.
@@ -96,6 +98,7 @@ func defaultSSL() SSLSrv {
 		OCSPResponder:     Def(""),
 		OCSPCache:         Def(OCSPCache{}),
 		Enable:            Def(SSLEnable{}),
+		ConfCommands:      Def([][2]string(nil)),
 	}
 }
 
@@ -137,7 +140,7 @@ func init() {
 		Directive{Name: "ssl_ocsp", Ctx: hs, Args: Take1, Set: enumSlot(sslSlot(func(s *SSLSrv) *Opt[string] { return &s.OCSP }), "off", "on", "leaf")},
 		Directive{Name: "ssl_ocsp_responder", Ctx: hs, Args: Take1, Set: strSlot(sslSlot(func(s *SSLSrv) *Opt[string] { return &s.OCSPResponder }))},
 		Directive{Name: "ssl_ocsp_cache", Ctx: hs, Args: Take1, Set: setSSLOCSPCache},
-		Directive{Name: "ssl_conf_command", Ctx: hs, Args: Take2, Set: refuse},
+		Directive{Name: "ssl_conf_command", Ctx: hs, Args: Take2, Set: setSSLConfCommand},
 	)
 }
 
@@ -425,6 +428,9 @@ func (b *builder) buildSite(httpStmt *conf.Stmt, c *SSLSrv, caches sslCaches) (*
 		if err := b.stapling(c, &o, certs, caches.resolver); err != nil {
 			return nil, err
 		}
+	}
+	if err := sslConfCommands(c.ConfCommands.V, &o); err != nil {
+		return nil, err
 	}
 	return tlsconf.NewSite(o), nil
 }
