@@ -21,7 +21,7 @@ var streamSSLNames = []string{
 	"ssl_ecdh_curve", "ssl_protocols", "ssl_ciphers", "ssl_verify_client",
 	"ssl_verify_depth", "ssl_client_certificate", "ssl_trusted_certificate",
 	"ssl_prefer_server_ciphers", "ssl_session_cache", "ssl_session_tickets",
-	"ssl_session_ticket_key", "ssl_session_timeout", "ssl_crl",
+	"ssl_session_ticket_key", "ssl_session_timeout", "ssl_crl", "ssl_conf_command",
 }
 
 func init() {
@@ -32,7 +32,6 @@ func init() {
 	streamRow(streamRows,
 		Directive{Name: "ssl_handshake_timeout", Ctx: ms, Args: Take1, Set: timeSlot(func(b *builder) *Opt[time.Duration] { return &b.stream.sc.handshakeTimeout })},
 		Directive{Name: "ssl_alpn", Ctx: ms, Args: OneMore, Set: setStreamALPN},
-		Directive{Name: "ssl_conf_command", Ctx: ms, Args: Take2, Set: refuse},
 		Directive{Name: "proxy_ssl", Ctx: ms, Args: Flag, Set: flagSlot(func(b *builder) *Opt[bool] { return &b.stream.sc.proxySSL })},
 	)
 	for _, d := range sslRows("proxy", func(b *builder) *UpstreamSSL { return &b.stream.sc.upSSL }) {
