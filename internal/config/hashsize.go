@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"maps"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -149,8 +151,8 @@ func init() {
 	register(
 		Directive{Name: "server_names_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.namesHashMax })},
 		Directive{Name: "server_names_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.namesHashBucket })},
-		Directive{Name: "proxy_headers_hash_max_size", Ctx: CtxHTTP | CtxServer | CtxLocation, Args: Take1, Set: setProxyHashSize},
-		Directive{Name: "proxy_headers_hash_bucket_size", Ctx: CtxHTTP | CtxServer | CtxLocation, Args: Take1, Set: setProxyHashSize},
+		Directive{Name: "proxy_headers_hash_max_size", Ctx: CtxHTTP | CtxServer | CtxLocation, Args: Take1, Set: proxyHashSize},
+		Directive{Name: "proxy_headers_hash_bucket_size", Ctx: CtxHTTP | CtxServer | CtxLocation, Args: Take1, Set: proxyHashSize},
 	)
 }
 
@@ -167,22 +169,79 @@ var (
 // hashSizes are a level's *_hash_max_size and *_hash_bucket_size.
 type hashSizes struct{ max, bucket Opt[int64] }
 
-// setProxyHashSize is proxy_headers_hash_max_size and
-// proxy_headers_hash_bucket_size (ngx_conf_set_num_slot), kept per level.
-func setProxyHashSize(b *builder, s *conf.Stmt) error {
-	if b.proxyHash == nil {
-		b.proxyHash = map[*Loc]*hashSizes{}
+// proxyHashSize is proxy_headers_hash_max_size and
+// proxy_headers_hash_bucket_size, kept per level.
+var proxyHashSize = levelHashSize(func(b *builder) *map[*Loc]*hashSizes { return &b.proxyHash })
+
+// levelHashSize is a *_hash_max_size or *_hash_bucket_size directive
+// (ngx_conf_set_num_slot) whose value is kept per level in the map field
+// gives.
+func levelHashSize(field func(b *builder) *map[*Loc]*hashSizes) func(*builder, *conf.Stmt) error {
+	return func(b *builder, s *conf.Stmt) error {
+		m := field(b)
+		if *m == nil {
+			*m = map[*Loc]*hashSizes{}
+		}
+		h := (*m)[b.cur]
+		if h == nil {
+			h = &hashSizes{}
+			(*m)[b.cur] = h
+		}
+		o := &h.max
+		if strings.HasSuffix(s.Name, "_bucket_size") {
+			o = &h.bucket
+		}
+		return numSlot(func(*builder) *Opt[int64] { return o })(b, s)
 	}
-	h := b.proxyHash[b.cur]
-	if h == nil {
-		h = &hashSizes{}
-		b.proxyHash[b.cur] = h
+}
+
+// hashLevels merges per-level *_hash_max_size and *_hash_bucket_size down
+// the levels as walkLevels visits them, over nginx's defaults.
+type hashLevels struct {
+	own         map[*Loc]*hashSizes
+	at          map[*Loc]hashSizes
+	max, bucket int64
+}
+
+func newHashLevels(own map[*Loc]*hashSizes, http *Loc, max, bucket int64) *hashLevels {
+	h := &hashLevels{own: own, at: map[*Loc]hashSizes{}, max: max, bucket: bucket}
+	if o := own[http]; o != nil {
+		h.at[http] = *o
 	}
-	o := &h.max
-	if s.Name == "proxy_headers_hash_bucket_size" {
-		o = &h.bucket
+	return h
+}
+
+// sizes are level l's merged sizes, the bucket size aligned to the cache
+// line as the modules do.
+func (h *hashLevels) sizes(l, parent *Loc) (max, bucket int64) {
+	hs := h.at[parent]
+	if o := h.own[l]; o != nil {
+		if o.max.Set {
+			hs.max = o.max
+		}
+		if o.bucket.Set {
+			hs.bucket = o.bucket
+		}
 	}
-	return numSlot(func(*builder) *Opt[int64] { return o })(b, s)
+	h.at[l] = hs
+	max, bucket = h.max, h.bucket
+	if hs.max.Set {
+		max = hs.max.V
+	}
+	if hs.bucket.Set {
+		bucket = alignBucket(hs.bucket.V)
+	}
+	return max, bucket
+}
+
+// buildHash is ngx_hash_init's verdict on names for the table called name:
+// an error, or nil after the warning if they fit no table of max buckets.
+func (b *builder) buildHash(name string, names []string, max, bucket int64) error {
+	if err := hashBuildError(name, names, max, bucket); err != nil {
+		return err
+	}
+	b.warnHash(name, names, max, bucket)
+	return nil
 }
 
 // proxyHideNames are the upstream headers the proxy hides by default
@@ -214,32 +273,13 @@ func sameList[T any](a, b []T) bool {
 // proxy_hide_header or proxy_pass_header. The names are the list's own,
 // duplicates included, then the defaults it does not name.
 func (b *builder) checkProxyHeadersHash() error {
-	sizes := map[*Loc]hashSizes{}
-	if h := b.proxyHash[b.http.Loc]; h != nil {
-		sizes[b.http.Loc] = *h
-	}
+	lv := newHashLevels(b.proxyHash, b.http.Loc, 512, 64)
 	built := map[*HeaderParam]bool{}
 	cacheOwner := map[*Loc]*Loc{}
 	cacheBuilt := map[*Loc]bool{}
 	hideBuilt := false
 	return b.walkLevels(func(l, parent *Loc, _ *Location, _ bool) error {
-		hs := sizes[parent]
-		if h := b.proxyHash[l]; h != nil {
-			if h.max.Set {
-				hs.max = h.max
-			}
-			if h.bucket.Set {
-				hs.bucket = h.bucket
-			}
-		}
-		sizes[l] = hs
-		max, bucket := int64(512), int64(64)
-		if hs.max.Set {
-			max = hs.max.V
-		}
-		if hs.bucket.Set {
-			bucket = alignBucket(hs.bucket.V)
-		}
+		max, bucket := lv.sizes(l, parent)
 		build := func(own []string, defaults []string) error {
 			names := own
 			for _, d := range defaults {
@@ -247,11 +287,7 @@ func (b *builder) checkProxyHeadersHash() error {
 					names = append(names, d)
 				}
 			}
-			if err := hashBuildError("proxy_headers_hash", names, max, bucket); err != nil {
-				return err
-			}
-			b.warnHash("proxy_headers_hash", names, max, bucket)
-			return nil
+			return b.buildHash("proxy_headers_hash", names, max, bucket)
 		}
 		top := parent == b.http.Loc
 		up := &l.Proxy.UpstreamConf
@@ -299,5 +335,38 @@ func (b *builder) checkProxyHeadersHash() error {
 		}
 		cacheBuilt[owner] = true
 		return build(own, proxyCacheHeaderNames)
+	})
+}
+
+// typesHashSize is types_hash_max_size and types_hash_bucket_size, kept
+// per level.
+var typesHashSize = levelHashSize(func(b *builder) *map[*Loc]*hashSizes { return &b.typesHash })
+
+// checkTypesHash is the types part of ngx_http_core_merge_loc_conf, level
+// by level in nginx's merge order: a types{} of the http block is hashed
+// once, when the first server is merged (with that server's sizes); a
+// server or location with its own types{} is hashed where it is merged,
+// and a server with none above it hashes the default types (html, gif,
+// jpg). Levels that inherit a hashed list build nothing. httpOwn tells
+// whether the http block has a types{} of its own.
+func (b *builder) checkTypesHash(httpOwn bool) error {
+	lv := newHashLevels(b.typesHash, b.http.Loc, 1024, cacheLine)
+	httpBuilt := false
+	return b.walkLevels(func(l, parent *Loc, _ *Location, _ bool) error {
+		max, bucket := lv.sizes(l, parent)
+		build := func(types map[string]string) error {
+			return b.buildHash("types_hash", slices.Collect(maps.Keys(types)), max, bucket)
+		}
+		top := parent == b.http.Loc
+		if top && httpOwn && !httpBuilt {
+			httpBuilt = true
+			if err := build(parent.Types.V); err != nil {
+				return err
+			}
+		}
+		if reflect.ValueOf(l.Types.V).UnsafePointer() == reflect.ValueOf(parent.Types.V).UnsafePointer() && (!top || httpOwn) {
+			return nil
+		}
+		return build(l.Types.V)
 	})
 }

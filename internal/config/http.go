@@ -98,8 +98,8 @@ func init() {
 		Directive{Name: "aio", Ctx: hsl, Args: Take1, Set: setAio},
 		Directive{Name: "resolver", Ctx: hsl, Args: OneMore, Set: setResolver},
 		Directive{Name: "resolver_timeout", Ctx: hsl, Args: Take1, Set: setResolverTimeout},
-		Directive{Name: "types_hash_max_size", Ctx: hsl, Args: Take1, Set: checkSlot(checkNum)},
-		Directive{Name: "types_hash_bucket_size", Ctx: hsl, Args: Take1, Set: checkSlot(checkNum)},
+		Directive{Name: "types_hash_max_size", Ctx: hsl, Args: Take1, Set: typesHashSize},
+		Directive{Name: "types_hash_bucket_size", Ctx: hsl, Args: Take1, Set: typesHashSize},
 		Directive{Name: "variables_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: checkSlot(checkNum)},
 		Directive{Name: "variables_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: checkSlot(checkNum)},
 

@@ -174,6 +174,7 @@ var errTruncated = errors.New("configuration cut off by a syntax error")
 // variables, then group listens and hash server names.
 func (b *builder) finishHTTP(s *conf.Stmt) error {
 	h := b.http
+	httpTypes := h.Loc.Types.Set
 	mergeLoc(h.Loc, defaultLoc())
 	if !h.Loc.Root.Set {
 		h.Loc.Root = Def(mustCompile(b.cfg.Prefix + "html"))
@@ -188,6 +189,9 @@ func (b *builder) finishHTTP(s *conf.Stmt) error {
 		mergeLoc(srv.Loc, h.Loc)
 		mergeScript(srv.Rewrite, srv.Loc)
 		mergeLocs(srv.locs, srv.Loc)
+	}
+	if err := b.checkTypesHash(httpTypes); err != nil {
+		return err
 	}
 	if err := b.finishSSL(s); err != nil {
 		return err

@@ -133,6 +133,13 @@ func TestConfigTest(t *testing.T) {
 				"server { listen 127.0.0.2:" + port + "; proxy_set_header A 1; } }\n"},
 			stderr: strings.Repeat("weir: [warn] could not build optimal proxy_headers_hash, you should increase either proxy_headers_hash_max_size: 1 or proxy_headers_hash_bucket_size: 64; ignoring proxy_headers_hash_bucket_size\n", 4) +
 				syntaxOK + "weir: configuration file DIR/conf/nginx.conf test is successful\n"},
+		{name: "types hash not optimal", args: []string{"-t"},
+			files: map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp { access_log off; types_hash_max_size 1;\n" +
+				"types { text/html html htm; text/css css; application/javascript js; }\n" +
+				"server { listen 127.0.0.1:" + port + "; location / { types { a/b b c d e f; } } }\n" +
+				"server { listen 127.0.0.2:" + port + "; } }\n"},
+			stderr: strings.Repeat("weir: [warn] could not build optimal types_hash, you should increase either types_hash_max_size: 1 or types_hash_bucket_size: 64; ignoring types_hash_bucket_size\n", 2) +
+				syntaxOK + "weir: configuration file DIR/conf/nginx.conf test is successful\n"},
 		{name: "affinity masks warning", args: []string{"-t"},
 			files: map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nworker_cpu_affinity 01 10;\n"},
 			stderr: syntaxOK + "weir: [warn] the number of \"worker_processes\" is not equal to the number of \"worker_cpu_affinity\" masks, using last mask for remaining worker processes\n" +
