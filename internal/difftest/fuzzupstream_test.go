@@ -465,8 +465,6 @@ func (g *upGen) site(reqs int) *site {
 		switch {
 		case a.known != "":
 			c = c.known(a.known)
-		case a.short && !a.close && l.buffering:
-			c = c.known("a buffered body cut short on a kept connection: at the read timeout nginx drops the bytes its event pipe holds (the header went out alone), weir sends them")
 		}
 		st.cases = append(st.cases, c)
 	}

@@ -448,6 +448,10 @@ func (q *request) spoolBody(peer *upstream.Peer, b *upBody) bool {
 	p := getPipe(size, uc)
 	defer p.release()
 	p.n = copy(p.ring, out)
+	px := q.px
+	if px.tr == &httpTransport && !px.head.Chunked && q.lc.Proxy.HTTPVersion.V != "2" {
+		b.pb.start(uc, len(px.hbuf)-px.hlen, len(out))
+	}
 	async := false
 	if q.w.LimitRate == 0 && q.r.Proto != "HTTP/2.0" {
 		if q.spoolSync(peer, b, p) {
@@ -466,11 +470,17 @@ func (q *request) spoolBody(peer *upstream.Peer, b *upBody) bool {
 			}
 			return true
 		}
-		out, end := q.bodyNext(b, room)
+		out, end := q.bodyNext(b, b.pb.room(room))
+		b.pb.advance(len(out))
 		p.commit(len(out))
 		if end != bodyMore {
 			// the upstream goes first: the client may take its time
 			q.finishUpstream(peer, end == bodyDone && b.reuse, q.upLength(b))
+			if lost := b.lost(); lost > 0 {
+				p.mu.Lock()
+				p.n -= min(lost, p.n-p.busy)
+				p.mu.Unlock()
+			}
 			if async {
 				p.close(end == bodyBroken)
 			} else if end != bodyBroken {
@@ -497,33 +507,107 @@ func (q *request) spoolSync(peer *upstream.Peer, b *upBody, p *eventPipe) bool {
 	w := q.w
 	clientOK := true
 	for {
-		out, end := q.bodyNext(b, p.ring[p.n:])
+		out, end := q.bodyNext(b, b.pb.room(p.ring[p.n:]))
+		b.pb.advance(len(out))
 		p.n += len(out)
 		if end != bodyMore {
 			q.finishUpstream(peer, end == bodyDone && b.reuse, q.upLength(b))
 			if end != bodyBroken && clientOK {
-				w.Write(p.ring[:p.n])
+				w.Write(p.ring[:p.n-b.lost()])
 			}
 			q.endResponse(end)
 			return true
 		}
-		if p.n < int(uc.BuffersSize.V) {
+		// the bytes of nginx's raw buffer not yet full stay
+		ready := p.n - b.pb.held
+		if ready < int(uc.BuffersSize.V) {
 			continue
 		}
 		if clientOK {
 			if full, ok := q.clientFull(p); full || !ok {
 				return false
 			}
-			if _, err := w.Write(p.ring[:p.n]); err != nil {
+			if _, err := w.Write(p.ring[:ready]); err != nil {
 				clientOK = false
 			}
 		}
-		p.n = 0
+		p.n = copy(p.ring, p.ring[ready:p.n])
 		if !clientOK && !q.keepsUpstream() {
 			q.finishUpstream(peer, false, q.upLength(b))
 			return true
 		}
 	}
+}
+
+// pipeBufs follows the raw buffers of nginx's event pipe for a body of
+// proxy_pass over HTTP/1.x framed by its Content-Length or by the end of
+// the connection: the rest of the header buffer (proxy_buffer_size)
+// first, then proxy_buffers. ngx_event_pipe_read_upstream reads into the
+// buffer at hand alone while it has buffers left to allocate (once all
+// are, readv fills the free ones together: no limit), and passes a
+// buffer on to the client once it is full, once it holds the rest of the
+// body, or when the upstream closes; the bytes of a buffer not yet full
+// (held) are lost when the upstream times out. The reads' sizes decide
+// how much of an answer longer than its Content-Length is read.
+type pipeBufs struct {
+	size  int  // proxy_buffers' size; 0: not followed
+	left  int  // room left in the current buffer
+	held  int  // bytes in the current buffer
+	fresh int  // buffers still to be allocated after the current one
+	open  bool // all allocated: reads are not limited to one buffer
+}
+
+// start follows a body whose first held bytes came with the header,
+// room being what is left of the header buffer.
+func (pb *pipeBufs) start(uc *config.UpstreamConf, room, held int) {
+	*pb = pipeBufs{size: int(uc.BuffersSize.V), left: room, held: held, fresh: int(uc.BuffersNum.V)}
+	if pb.size <= 0 {
+		pb.size = 0
+		return
+	}
+	if room <= 0 {
+		pb.advance(0)
+	}
+}
+
+// room limits a read's room to the current buffer while reads go one
+// buffer at a time.
+func (pb *pipeBufs) room(buf []byte) []byte {
+	if pb.size == 0 || pb.open || len(buf) <= pb.left {
+		return buf
+	}
+	return buf[:pb.left]
+}
+
+// advance counts n bytes read.
+func (pb *pipeBufs) advance(n int) {
+	if pb.size == 0 {
+		return
+	}
+	for {
+		k := min(n, pb.left)
+		n -= k
+		pb.left -= k
+		pb.held += k
+		if pb.left > 0 {
+			return
+		}
+		pb.left, pb.held = pb.size, 0
+		if pb.fresh > 0 {
+			pb.fresh--
+		} else {
+			pb.open = true
+		}
+	}
+}
+
+// lost is how many of the last bytes read nginx drops at the end of
+// the body: those of a raw buffer not yet full, at a read timeout.
+func (b *upBody) lost() int {
+	if b.timedOut {
+		return b.pb.held
+	}
+	return 0
 }
 
 // ringPools pool the event pipe's rings by size class, 4 KiB << k; the

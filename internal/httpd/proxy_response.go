@@ -500,6 +500,8 @@ type upBody struct {
 	flushed   bool // without buffering: the header went out before a wait
 	reuse     bool // at bodyDone: the connection may serve another request
 	headBytes bool // the piece being decoded came with the header
+	timedOut  bool // the body ended with proxy_read_timeout
+	pb        pipeBufs
 }
 
 // bodyEnd says where a response body stands after a piece of it.
@@ -597,9 +599,14 @@ func (q *request) bodyReadEnd(b *upBody, err error) bodyEnd {
 		return bodyDone
 	}
 	q.upstreamBodyError(err, b.buffering)
-	// what an event pipe had read but not sent is lost on a read error
-	// (nginx sends it when the upstream closed or timed out)
-	if err == io.EOF || isTimeout(err) || !b.buffering || err == errClosedEarly || err == errFastCGIStdoutShort {
+	// what an event pipe had read but not sent is lost on a read error;
+	// when the upstream closed, nginx passes what its buffers hold on
+	// (ngx_event_pipe_read_upstream filters them at upstream_eof). At a
+	// timeout ngx_http_upstream_process_upstream does not run the pipe
+	// again: the buffers already passed on have gone out, the bytes of a
+	// raw buffer not yet full are lost (b.pb.held, spoolBody)
+	b.timedOut = isTimeout(err)
+	if err == io.EOF || b.timedOut || !b.buffering || err == errClosedEarly || err == errFastCGIStdoutShort {
 		return bodyCut
 	}
 	return bodyBroken
