@@ -125,7 +125,7 @@ func (h *Handler) Serve(w *httpcore.Response, r *httpcore.Request) {
 	q.h, q.snap, q.w, q.r = h, h.snap.Load(), w, r
 	w.SendFailLog = q.sendFailFn
 	q.uri, q.args, q.method = r.Path, r.Args, r.Method
-	q.argsSet = r.Args != ""
+	q.argsSet = r.Args != "" || emptyArgsBeforeHash(r.RawURI)
 	q.serve()
 	q.finish()
 	// the connection's own lines go to this request's log from now on
