@@ -114,9 +114,11 @@ func (b *builder) warnHash(name string, names []string, max, bucket int64) {
 }
 
 // checkNamesHash is the hash part of ngx_http_server_names for one
-// address: the exact names (".example.com" adds "example.com") in
-// server_names_hash, then the wildcards' labels.
-func (b *builder) checkNamesHash(ni *NameIndex, dotted map[string]bool) error {
+// address: the exact names in server_names_hash (".example.com" adds
+// "example.com" only to the keys checked for conflicts, not to the
+// table), then the leading and the trailing wildcards, each
+// in ngx_hash_wildcard_init's tables.
+func (b *builder) checkNamesHash(ni *NameIndex) error {
 	max, bucket := int64(512), int64(cacheLine)
 	if b.namesHashMax.Set {
 		max = b.namesHashMax.V
@@ -128,23 +130,24 @@ func (b *builder) checkNamesHash(ni *NameIndex, dotted map[string]bool) error {
 	for n := range ni.Exact {
 		exact = append(exact, n)
 	}
-	for n := range dotted {
-		if _, ok := ni.Exact[n]; !ok {
-			exact = append(exact, n)
-		}
-	}
-	if err := hashBuildError("server_names_hash", exact, max, bucket); err != nil {
+	if err := b.buildHash("server_names_hash", exact, max, bucket); err != nil {
 		return err
 	}
-	b.warnHash("server_names_hash", exact, max, bucket)
-	var labels []string
+	var head, tail []string
 	for _, w := range ni.Front {
-		labels = append(labels, strings.Split(strings.Trim(w.suffix, "."), ".")...)
+		head = append(head, headKey(w.suffix[1:], !w.dot))
 	}
 	for _, w := range ni.Back {
-		labels = append(labels, strings.Split(strings.Trim(w.suffix, "."), ".")...)
+		tail = append(tail, strings.TrimSuffix(w.suffix, "."))
 	}
-	return hashBuildError("server_names_hash", labels, max, bucket)
+	for _, keys := range [][]string{head, tail} {
+		if len(keys) > 0 {
+			if err := b.buildWildcardHash("server_names_hash", keys, max, bucket); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func init() {
@@ -369,4 +372,99 @@ func (b *builder) checkTypesHash(httpOwn bool) error {
 		}
 		return build(l.Types.V)
 	})
+}
+
+// headKey is ngx_hash_add_key's key for a leading wildcard of host (the
+// name after "*." or "."): the labels reversed, "*.example.com" as
+// "com.example." and ".example.com" as "com.example".
+func headKey(host string, star bool) string {
+	labels := strings.Split(host, ".")
+	slices.Reverse(labels)
+	k := strings.Join(labels, ".")
+	if star {
+		k += "."
+	}
+	return k
+}
+
+// dnsLess is ngx_dns_strcmp's order, in which the wildcard keys are
+// sorted: bytes without case, the dot below every other character.
+func dnsLess(a, b string) bool {
+	for i := 0; ; i++ {
+		if i == len(a) || i == len(b) {
+			return len(a) < len(b)
+		}
+		c1, c2 := a[i]|0x20, b[i]|0x20
+		if a[i] < 'A' || a[i] > 'Z' {
+			c1 = a[i]
+		}
+		if b[i] < 'A' || b[i] > 'Z' {
+			c2 = b[i]
+		}
+		if c1 == c2 {
+			continue
+		}
+		if c1 == '.' {
+			c1 = ' '
+		}
+		if c2 == '.' {
+			c2 = ' '
+		}
+		return c1 < c2
+	}
+}
+
+// buildWildcardHash is ngx_hash_wildcard_init over wildcard keys (head or
+// tail form): one table per run of keys sharing a first label, holding
+// the labels that follow it, built depth first before the table of the
+// first labels themselves; each is ngx_hash_init's, with its warning or
+// error under the hash's name.
+func (b *builder) buildWildcardHash(name string, keys []string, max, bucket int64) error {
+	keys = slices.Clone(keys)
+	slices.SortStableFunc(keys, func(x, y string) int {
+		if dnsLess(x, y) {
+			return -1
+		}
+		if dnsLess(y, x) {
+			return 1
+		}
+		return 0
+	})
+	return b.wildcardLevel(name, keys, max, bucket)
+}
+
+func (b *builder) wildcardLevel(name string, keys []string, max, bucket int64) error {
+	var curr []string
+	for n := 0; n < len(keys); {
+		k := keys[n]
+		l := strings.IndexByte(k, '.')
+		dot := l >= 0
+		if !dot {
+			l = len(k)
+		}
+		curr = append(curr, k[:l])
+		plen := l
+		if dot {
+			plen++
+		}
+		var next []string
+		if len(k) != plen {
+			next = append(next, k[plen:])
+		}
+		i := n + 1
+		for ; i < len(keys); i++ {
+			o := keys[i]
+			if len(o) < plen || o[:plen] != k[:plen] || !dot && len(o) > plen && o[plen] != '.' {
+				break
+			}
+			next = append(next, o[l+1:])
+		}
+		if len(next) > 0 {
+			if err := b.wildcardLevel(name, next, max, bucket); err != nil {
+				return err
+			}
+		}
+		n = i
+	}
+	return b.buildHash(name, curr, max, bucket)
 }

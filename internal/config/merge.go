@@ -561,7 +561,7 @@ func (b *builder) buildNames(ac *AddrConf) (*NameIndex, error) {
 	sort.SliceStable(ni.Front, func(i, j int) bool { return len(ni.Front[i].suffix) > len(ni.Front[j].suffix) })
 	sort.SliceStable(ni.Back, func(i, j int) bool { return len(ni.Back[i].suffix) > len(ni.Back[j].suffix) })
 	if hashed {
-		if err := b.checkNamesHash(ni, taken); err != nil {
+		if err := b.checkNamesHash(ni); err != nil {
 			return nil, err
 		}
 	}

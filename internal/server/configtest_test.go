@@ -140,6 +140,12 @@ func TestConfigTest(t *testing.T) {
 				"server { listen 127.0.0.2:" + port + "; } }\n"},
 			stderr: strings.Repeat("weir: [warn] could not build optimal types_hash, you should increase either types_hash_max_size: 1 or types_hash_bucket_size: 64; ignoring types_hash_bucket_size\n", 2) +
 				syntaxOK + "weir: configuration file DIR/conf/nginx.conf test is successful\n"},
+		{name: "server names wildcard hash not optimal", args: []string{"-t"},
+			files: map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp { access_log off; server_names_hash_max_size 1;\n" +
+				"server { listen 127.0.0.1:" + port + "; server_name x y .a.org .b.org .c.org; }\n" +
+				"server { listen 127.0.0.1:" + port + "; server_name *.s1.example.com *.s2.example.com *.s3.example.com *.s4.example.com www.t1.* www.t2.* www.t3.* www.t4.*; } }\n"},
+			stderr: strings.Repeat("weir: [warn] could not build optimal server_names_hash, you should increase either server_names_hash_max_size: 1 or server_names_hash_bucket_size: 64; ignoring server_names_hash_bucket_size\n", 2) +
+				syntaxOK + "weir: configuration file DIR/conf/nginx.conf test is successful\n"},
 		{name: "affinity masks warning", args: []string{"-t"},
 			files: map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nworker_cpu_affinity 01 10;\n"},
 			stderr: syntaxOK + "weir: [warn] the number of \"worker_processes\" is not equal to the number of \"worker_cpu_affinity\" masks, using last mask for remaining worker processes\n" +
