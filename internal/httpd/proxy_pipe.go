@@ -470,7 +470,7 @@ func (q *request) spoolBody(peer *upstream.Peer, b *upBody) bool {
 			}
 			return true
 		}
-		out, end := q.bodyNext(b, b.pb.room(room))
+		out, end := q.bodyNext(b, b.pb.roomFor(room, b.remain))
 		b.pb.advance(len(out))
 		p.commit(len(out))
 		if end != bodyMore {
@@ -507,7 +507,7 @@ func (q *request) spoolSync(peer *upstream.Peer, b *upBody, p *eventPipe) bool {
 	w := q.w
 	clientOK := true
 	for {
-		out, end := q.bodyNext(b, b.pb.room(p.ring[p.n:]))
+		out, end := q.bodyNext(b, b.pb.roomFor(p.ring[p.n:], b.remain))
 		b.pb.advance(len(out))
 		p.n += len(out)
 		if end != bodyMore {
@@ -577,6 +577,32 @@ func (pb *pipeBufs) room(buf []byte) []byte {
 		return buf
 	}
 	return buf[:pb.left]
+}
+
+// roomFor limits a read's room so that it reads no further than nginx's
+// reads, one buffer at a time, would: to the end of the buffer the body's
+// last byte falls in (remain bytes from here; -1: until the close, no
+// limit). A body within the buffers is still read in one system call
+// where the bytes are there; only an answer longer than its
+// Content-Length is cut where nginx's reads stop.
+func (pb *pipeBufs) roomFor(buf []byte, remain int64) []byte {
+	if pb.size == 0 || pb.open || remain < 0 {
+		return buf
+	}
+	lim := int64(pb.left)
+	if remain > lim {
+		more := (remain - lim + int64(pb.size) - 1) / int64(pb.size)
+		if more > int64(pb.fresh) {
+			// past the buffers nginx may allocate it reads into all the
+			// free ones at once: no bound to follow
+			return buf
+		}
+		lim += more * int64(pb.size)
+	}
+	if int64(len(buf)) <= lim {
+		return buf
+	}
+	return buf[:lim]
 }
 
 // advance counts n bytes read.
