@@ -98,6 +98,7 @@ type ConnInfo struct {
 	Unix       bool   // accepted on a unix-domain socket
 	Tag        any    // the listener's tag, as given to Server.Serve
 	RemoteText string // "127.0.0.1" or "unix:" ($remote_addr)
+	Born       int64  // unix nanoseconds of the accept ($connection_time)
 	// NetConn is the connection as accepted, for handlers that need more
 	// than the addresses (the TLS state of an ssl listener's wrapper).
 	NetConn net.Conn

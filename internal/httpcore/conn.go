@@ -173,6 +173,7 @@ func (c *conn) start() {
 	c.large = bufPool(c.set.LargeHeaderBufSize)
 	now := nanotime()
 	c.born = now
+	c.info.Born = now
 	c.idleFirst = true
 	// a TLS connection's header is read under the handshake (server's
 	// wrapper); the engine reads a plain connection's in its first read
@@ -749,6 +750,7 @@ func (c *conn) serveRequest() bool {
 	c.info.Requests++
 	r := &s.req
 	w := &s.resp
+	r.Pipelined = c.pipelined && !c.idleFirst
 	r.Start = time.Now()
 	s.clock = r.Start.UnixNano()
 	if c.idleFirst {

@@ -24,6 +24,7 @@ type Request struct {
 	KeepAlive     bool // the client allows the connection to stay open after this request
 	Expect100     bool // "Expect: 100-continue" was sent
 	HeaderLen     int  // bytes of request line and headers, for $request_length
+	Pipelined     bool // read from bytes that came with the previous request ($pipe)
 	// LineDone is set once the request line parsed (nginx then sets
 	// method_name; before, $request_method, $uri and $request_uri are
 	// not found, "-" in the log).

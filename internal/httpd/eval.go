@@ -435,6 +435,9 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		return user, ok
 	case vars.RequestBody:
 		return "", false
+	case vars.Pipe, vars.ConnectionTime, vars.RequestCompletion,
+		vars.TCPInfoRTT, vars.TCPInfoRTTVar, vars.TCPInfoSndCwnd, vars.TCPInfoRcvSpace:
+		return q.connVar(id)
 	case vars.UpstreamAddr, vars.UpstreamStatus, vars.UpstreamConnectTime, vars.UpstreamHeaderTime,
 		vars.UpstreamResponseTime, vars.UpstreamResponseLength, vars.UpstreamBytesReceived, vars.UpstreamBytesSent:
 		return q.upstreamVar(id)

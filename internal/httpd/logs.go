@@ -173,7 +173,8 @@ func (q *request) finish() {
 			// a handler that answered nothing: nginx would have sent 500
 			q.sendSpecial(500)
 		}
-		_ = q.w.Finish()
+		// ngx_http_finalize_request: r->request_complete
+		q.completed = q.w.Finish() == nil
 	}
 	q.waitBackground()
 	// ngx_http_free_request counts the request out before logging it

@@ -47,6 +47,8 @@ type request struct {
 	errPage     bool // an error_page redirect happened
 	noLog       bool
 	logging     bool // the access logs are being written (c->log->action)
+	completed   bool // the response went out whole ($request_completion)
+	complTaken  bool // $request_completion was taken as "" (it is cached)
 	bodyHandled bool // the body was discarded, or is deliberately left unread
 	bodyChecked bool
 
