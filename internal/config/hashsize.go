@@ -130,9 +130,6 @@ func (b *builder) checkNamesHash(ni *NameIndex) error {
 	for n := range ni.Exact {
 		exact = append(exact, n)
 	}
-	if err := b.buildHash("server_names_hash", exact, max, bucket); err != nil {
-		return err
-	}
 	var head, tail []string
 	for _, w := range ni.Front {
 		head = append(head, headKey(w.suffix[1:], !w.dot))
@@ -140,14 +137,35 @@ func (b *builder) checkNamesHash(ni *NameIndex) error {
 	for _, w := range ni.Back {
 		tail = append(tail, strings.TrimSuffix(w.suffix, "."))
 	}
+	return b.buildNameTables("server_names_hash", exact, head, tail, max, bucket)
+}
+
+// buildNameTables builds the tables of a set of host names as
+// ngx_http_server_names, ngx_http_map_block and
+// ngx_http_referer_merge_conf do: the exact names (ngx_hash_init), then
+// the leading and the trailing wildcards (ngx_hash_wildcard_init), each
+// only when it has keys.
+func (b *builder) buildNameTables(name string, exact, head, tail []string, max, bucket int64) error {
+	if err := b.buildHash(name, exact, max, bucket); err != nil {
+		return err
+	}
 	for _, keys := range [][]string{head, tail} {
 		if len(keys) > 0 {
-			if err := b.buildWildcardHash("server_names_hash", keys, max, bucket); err != nil {
+			if err := b.buildWildcardHash(name, keys, max, bucket); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// buildHostHash is buildNameTables for a map's or valid_referers' names.
+func (b *builder) buildHostHash(name string, m *HostHash, max, bucket int64) error {
+	var head []string
+	for k, w := range m.Head {
+		head = append(head, headKey(k, w.Star))
+	}
+	return b.buildNameTables(name, slices.Collect(maps.Keys(m.Exact)), head, slices.Collect(maps.Keys(m.Tail)), max, bucket)
 }
 
 func init() {

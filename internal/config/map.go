@@ -347,38 +347,13 @@ func wildcardForm(key string) (form byte, ok bool) {
 // default map_hash_bucket_size, and what a set one is rounded up to.
 const cacheLine = 64
 
-// checkMapHash reports the errors of ngx_hash_init and
-// ngx_hash_wildcard_init for the map's keys: every name (a wildcard's
-// labels, one by one) must fit a bucket with its pointers. Like nginx,
-// it prints them without a position. When the exact keys fit no table of
-// map_hash_max_size buckets, nginx warns and builds a slower one (weir
-// needs no such table, but warns the same).
+// checkMapHash reports the errors and warnings of ngx_hash_init and
+// ngx_hash_wildcard_init for the map's keys: the exact ones, then the
+// tables of the leading and trailing wildcards of a hostnames map. Like
+// nginx, it prints them without a position. (weir needs no such tables,
+// but says the same.)
 func (b *builder) checkMapHash(m *Map) error {
-	if err := m.check("map_hash", b.mapHashMax.V, b.mapHashBucket.V); err != nil {
-		return err
-	}
-	exact := make([]string, 0, len(m.Exact))
-	for k := range m.Exact {
-		exact = append(exact, k)
-	}
-	b.warnHash("map_hash", exact, b.mapHashMax.V, b.mapHashBucket.V)
-	return nil
-}
-
-// check is what ngx_hash_init and ngx_hash_wildcard_init refuse for the
-// hash called name with max buckets of bucket bytes.
-func (m *HostHash) check(name string, max, bucket int64) error {
-	names := make([]string, 0, len(m.Exact))
-	for k := range m.Exact {
-		names = append(names, k)
-	}
-	for k := range m.Head {
-		names = append(names, strings.Split(k, ".")...)
-	}
-	for k := range m.Tail {
-		names = append(names, strings.Split(k, ".")...)
-	}
-	return hashBuildError(name, names, max, bucket)
+	return b.buildHostHash("map_hash", &m.HostHash, b.mapHashMax.V, b.mapHashBucket.V)
 }
 
 func init() {

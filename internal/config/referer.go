@@ -146,5 +146,5 @@ func (b *builder) finishReferer(s *conf.Stmt, l *Loc, srv *Server) error {
 	if bucket <= 1<<32 {
 		bucket = (bucket + cacheLine - 1) &^ (cacheLine - 1)
 	}
-	return h.check("referer_hash", l.Referer.HashMax.V, bucket)
+	return b.buildHostHash("referer_hash", h, l.Referer.HashMax.V, bucket)
 }

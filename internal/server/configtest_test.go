@@ -146,6 +146,12 @@ func TestConfigTest(t *testing.T) {
 				"server { listen 127.0.0.1:" + port + "; server_name *.s1.example.com *.s2.example.com *.s3.example.com *.s4.example.com www.t1.* www.t2.* www.t3.* www.t4.*; } }\n"},
 			stderr: strings.Repeat("weir: [warn] could not build optimal server_names_hash, you should increase either server_names_hash_max_size: 1 or server_names_hash_bucket_size: 64; ignoring server_names_hash_bucket_size\n", 2) +
 				syntaxOK + "weir: configuration file DIR/conf/nginx.conf test is successful\n"},
+		{name: "map hostnames hash not optimal", args: []string{"-t"},
+			files: map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp { access_log off; map_hash_max_size 1;\n" +
+				"map $host $h { hostnames; a 1; *.s1.example.com 1; *.s2.example.com 1; *.s3.example.com 1; *.s4.example.com 1; www.t1.* 1; www.t2.* 1; www.t3.* 1; www.t4.* 1; }\n" +
+				"server { listen 127.0.0.1:" + port + "; return 200 $h; } }\n"},
+			stderr: strings.Repeat("weir: [warn] could not build optimal map_hash, you should increase either map_hash_max_size: 1 or map_hash_bucket_size: 64; ignoring map_hash_bucket_size\n", 2) +
+				syntaxOK + "weir: configuration file DIR/conf/nginx.conf test is successful\n"},
 		{name: "affinity masks warning", args: []string{"-t"},
 			files: map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nworker_cpu_affinity 01 10;\n"},
 			stderr: syntaxOK + "weir: [warn] the number of \"worker_processes\" is not equal to the number of \"worker_cpu_affinity\" masks, using last mask for remaining worker processes\n" +
