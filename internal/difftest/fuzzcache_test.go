@@ -83,7 +83,8 @@ func (g *cacheGen) chance(p float64) bool    { return g.r.Float64() < p }
 func (g *cacheGen) profile() *cacheProfile {
 	p := &cacheProfile{status: "200 OK"}
 	if g.chance(0.3) {
-		p.status = g.pick("301 Moved Permanently", "302 Found", "404 Not Found", "500 Internal Server Error", "503 Service Unavailable")
+		p.status = g.pick("301 Moved Permanently", "302 Found", "404 Not Found", "500 Internal Server Error", "503 Service Unavailable",
+			"204 No Content", "304 Not Modified")
 	}
 	if g.chance(0.4) {
 		var cc []string
@@ -98,6 +99,9 @@ func (g *cacheGen) profile() *cacheProfile {
 			cc = append(cc, g.pick("max-age=1", "max-age=100", "no-cache"))
 		}
 		p.hdrs = append(p.hdrs, "Cache-Control: "+strings.Join(cc, ", "))
+		if g.chance(0.15) {
+			p.hdrs = append(p.hdrs, "Cache-Control: "+g.pick("no-cache", "max-age=100", "private", "stale-while-revalidate=100"))
+		}
 	}
 	if g.chance(0.25) {
 		p.hdrs = append(p.hdrs, "Expires: "+g.pick("Thu, 01 Jan 2015 00:00:00 GMT", "{{FUTURE}}", "{{FUTURE1}}", "0", "garbage"))
@@ -112,7 +116,8 @@ func (g *cacheGen) profile() *cacheProfile {
 		p.hdrs = append(p.hdrs, "Vary: "+g.pick("User-Agent", "*", "Accept-Encoding", "X-Foo, User-Agent", "User-Agent"))
 	}
 	if g.chance(0.6) {
-		p.hdrs = append(p.hdrs, `ETag: "e1"`)
+		// {{N}}: the count of the answer, an ETag that changes
+		p.hdrs = append(p.hdrs, "ETag: "+g.pick(`"e1"`, `"e1"`, `W/"e1"`, `"e{{N}}"`))
 	}
 	if g.chance(0.6) {
 		p.hdrs = append(p.hdrs, "Last-Modified: Thu, 01 Jan 2015 00:00:00 GMT")
@@ -229,7 +234,10 @@ func (g *cacheGen) generate() {
 				uri += g.pick("?bypass=1", "?nostore=1", "?a=1")
 			}
 			for _, h := range []string{
-				`If-None-Match: "e1"`, "If-Modified-Since: Thu, 01 Jan 2015 00:00:00 GMT", "Range: bytes=0-3",
+				"If-None-Match: " + g.pick(`"e1"`, `"e1"`, `W/"e1"`, `"e2"`, "*", `"x", "e1"`),
+				"If-Modified-Since: " + g.pick("Thu, 01 Jan 2015 00:00:00 GMT", "Thu, 01 Jan 2015 00:00:00 GMT", "Wed, 31 Dec 2014 00:00:00 GMT", "Fri, 01 Jan 2016 00:00:00 GMT"),
+				"Range: " + g.pick("bytes=0-3", "bytes=0-3", "bytes=2-", "bytes=0-1,3-4", "bytes=100-"),
+				"If-Range: " + g.pick(`"e1"`, "Thu, 01 Jan 2015 00:00:00 GMT"),
 				"Pragma: no-cache", "Cache-Control: " + g.pick("no-cache", "max-age=0", "no-store"),
 				"User-Agent: " + g.pick("a", "b"), "Cookie: nocache=1", "Accept-Encoding: gzip",
 			} {
@@ -321,6 +329,7 @@ func (b *cacheFuzzBackend) handle(conn net.Conn, method, uri string, hdrs []stri
 		"{{FUTURE}}", now.Add(100*time.Second).UTC().Format(http.TimeFormat),
 		"{{FUTURE1}}", now.Add(time.Second).UTC().Format(http.TimeFormat),
 		"{{FUTUREAT}}", "@"+strconv.FormatInt(now.Unix()+100, 10),
+		"{{N}}", strconv.Itoa(n),
 	).Replace(strings.Join(p.hdrs, "\r\n"))
 	if hdr != "" {
 		hdr += "\r\n"
@@ -331,6 +340,10 @@ func (b *cacheFuzzBackend) handle(conn net.Conn, method, uri string, hdrs []stri
 		return
 	}
 	body := fmt.Sprintf("n=%d %s %s\n", n, method, uri)
+	if st := status[:3]; st == "204" || st == "304" {
+		fmt.Fprintf(conn, "HTTP/1.1 %s\r\n%sConnection: close\r\n\r\n", status, hdr)
+		return
+	}
 	fmt.Fprintf(conn, "HTTP/1.1 %s\r\n%sContent-Length: %d\r\nConnection: close\r\n\r\n", status, hdr, len(body))
 	if method != "HEAD" {
 		fmt.Fprint(conn, body)
