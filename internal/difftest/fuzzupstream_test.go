@@ -183,9 +183,6 @@ func (g *upGen) answer(id string) *upAnswer {
 	if g.chance(0.2) {
 		status = upOddStatuses[g.r.Intn(len(upOddStatuses))]
 		mut(fmt.Sprintf("status %q", status))
-		if upHTTP09[status] && !a.close {
-			known = append(known, "an HTTP/0.9 answer on a connection the upstream keeps: nginx watches the client meanwhile (499 when it leaves) and, buffering, drops what it holds at the read timeout; weir relays the bytes at once until the upstream ends")
-		}
 		if strings.HasPrefix(status, "HTTP/1.1 1") {
 			known = append(known, "nginx 1.22 takes an upstream's 1xx for the final answer; weir skips interim answers as nginx 1.29.0 does")
 		}

@@ -22,9 +22,21 @@ func TestUpstreamKept(t *testing.T) {
 	add("chunk-short", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n20\r\nonly a part")
 	add("chunk-edge", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
 	add("eof-kept", "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nno length\n")
+	add("http09", "GARBAGE\r\n\r\nsome bytes\n")
+	add("http09-5k", "GARBAGE\r\n\r\n"+lines[:5000])
+	add("http09-icy", "ICY 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello")
 	add("long9k", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 9000\r\n\r\n"+lines[:12000])
 	var cases []tc
-	for _, id := range []string{"cl-short", "cl-short3k", "cl-short6k", "chunk-short", "chunk-edge", "eof-kept", "long9k"} {
+	for _, id := range []string{"http09", "cl-short"} {
+		for _, l := range []string{"b", "u"} {
+			c := raw(fmt.Sprintf("%s %s client leaves", id, l), fmt.Sprintf("GET /%s/x?g=%s HTTP/1.0\r\nHost: localhost\r\n\r\n", l, id)).hangup()
+			if id == "cl-short" {
+				c = c.known("a client that leaves while a body waits for a kept upstream: nginx's check_broken_connection ends it with 499 and an info line; weir goes on to the read timeout")
+			}
+			cases = append(cases, c)
+		}
+	}
+	for _, id := range []string{"cl-short", "cl-short3k", "cl-short6k", "chunk-short", "chunk-edge", "eof-kept", "long9k", "http09", "http09-5k", "http09-icy"} {
 		for _, l := range []string{"b", "b1k", "u"} {
 			cases = append(cases, raw(fmt.Sprintf("%s %s", id, l), fmt.Sprintf("GET /%s/x?g=%s HTTP/1.0\r\nHost: localhost\r\n\r\n", l, id)))
 		}

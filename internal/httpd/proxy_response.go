@@ -3,9 +3,11 @@ package httpd
 import (
 	"errors"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"weir/internal/config"
@@ -808,7 +810,11 @@ func (q *request) upstreamBodyError(err error, buffering bool) {
 
 // passRaw sends an upstream answer that had no valid status line to the
 // client as it came, with no header of weir's (nginx answers it as
-// HTTP/0.9, whatever the client spoke), until the upstream closes.
+// HTTP/0.9, whatever the client spoke), until the upstream closes. It is
+// a body until the close read as any other: with proxy_buffering the
+// bytes of the event pipe's buffer not yet full wait (pipeBufs) and are
+// lost when proxy_read_timeout ends the answer, which is logged; without,
+// each read goes out at once.
 func (q *request) passRaw(peer *upstream.Peer) {
 	px := q.px
 	q.status = 9 // nginx logs an HTTP/0.9 answer as 009
@@ -818,18 +824,84 @@ func (q *request) passRaw(peer *upstream.Peer) {
 		return
 	}
 	defer client.Close()
+	buffering := px.uc.Buffering.V
+	px.action = " while reading upstream"
+	if !buffering {
+		px.action = actionSending
+	}
+	var left atomic.Bool
+	var cerr error // the client's read error, once left is set
+	if !q.r.ClientGone() {
+		// ngx_http_upstream_check_broken_connection: a client that
+		// leaves while the upstream keeps its connection ends the
+		// answer (a close that came with the request was reported to
+		// nginx's edge-triggered epoll before: it is not seen)
+		go watchClient(client, px.conn, &left, &cerr)
+	}
+	var pb pipeBufs
+	if buffering {
+		pb.start(px.uc, len(px.hbuf)-px.hlen, px.hlen)
+	}
+	bp := bodyBufPool.Get().(*[]byte)
+	defer bodyBufPool.Put(bp)
+	buf := *bp
+	if px.hlen > len(buf)/2 {
+		buf = make([]byte, 2*px.hlen)
+	}
+	n := copy(buf, px.hbuf[:px.hlen])
 	length := int64(px.hlen)
-	timeout := q.px.uc.ReadTimeout.V
-	client.SetWriteDeadline(time.Now().Add(q.lc.SendTimeout.V))
-	if _, err := client.Write(px.hbuf[:px.hlen]); err == nil {
-		q.extraSent = int64(px.hlen)
-		px.conn.SetReadDeadline(time.Now().Add(timeout))
-		n := pipe(client, px.conn.Conn, timeout)
-		length += n
-		px.st.received += n
-		q.extraSent += n
+	start := px.responseStart()
+	action := px.action
+	for {
+		if err == io.EOF {
+			// the upstream's end passes on what the buffers hold
+			pb.held = 0
+		}
+		// what is not held goes out
+		if ready := n - pb.held; ready > 0 {
+			client.SetWriteDeadline(time.Now().Add(q.lc.SendTimeout.V))
+			if _, werr := client.Write(buf[:ready]); werr != nil {
+				break
+			}
+			q.extraSent += int64(ready)
+			n = copy(buf, buf[ready:n])
+		}
+		if err != nil {
+			if left.Load() {
+				why := ""
+				if cerr != io.EOF {
+					why = " " + errlog.SysError(cerr)
+				}
+				q.log().Logf(errlog.Info, q.r.Conn.ID, "epoll_wait() reported that client prematurely closed connection, so upstream connection is closed too%s%s%s", why, action, q.logSuffix())
+				q.status = 499
+			} else if err != io.EOF {
+				q.upstreamBodyError(err, buffering)
+			}
+			break
+		}
+		action = px.action
+		var m int
+		m, err = q.readUpstream(pb.room(buf[n:]), start, 0)
+		length += int64(m)
+		pb.advance(m)
+		n += m
 	}
 	q.finishUpstream(peer, false, length)
+}
+
+// watchClient reads from a hijacked client until it closes (or the
+// answer ends and closes it), then stops the upstream read under way.
+func watchClient(client net.Conn, up *upstream.Conn, left *atomic.Bool, cerr *error) {
+	var b [512]byte
+	for {
+		_, err := client.Read(b[:])
+		if err != nil {
+			*cerr = err
+			break
+		}
+	}
+	left.Store(true)
+	up.SetReadDeadline(time.Now())
 }
 
 // hides reports whether a *_hide_header list names name.
