@@ -97,21 +97,28 @@ func defaultFastCGI() FastCGILoc {
 
 // finishParamModule is the end of the merge_loc_conf of the fastcgi,
 // uwsgi and scgi modules for one level: "off" alone among the
-// next-upstream conditions, the buffer sizes checked and computed, then
-// the params compiled.
-func (b *builder) finishParamModule(s *conf.Stmt, prefix string, u *UpstreamConf) error {
+// next-upstream conditions, the buffer sizes checked and computed, the
+// hidden headers' table, then the params compiled and their table.
+func (b *builder) finishParamModule(s *conf.Stmt, hs *paramHashes, u, pu *UpstreamConf, top bool) error {
 	if u.NextUpstream.V&NextOff != 0 {
 		u.NextUpstream.V = NextOff
 	}
-	if err := checkBuffers(s, prefix, u); err != nil {
+	if err := checkBuffers(s, hs.prefix, u); err != nil {
 		return err
 	}
-	return b.compileParams(s, u.Params.V)
+	if err := hs.hideHash(b, u, pu, top); err != nil {
+		return err
+	}
+	if err := b.compileParams(s, u.Params.V); err != nil {
+		return err
+	}
+	return hs.paramsHash(b, u.Params.V)
 }
 
 // finishFastCGI runs the fastcgi module's merge over every level.
 func (b *builder) finishFastCGI(s *conf.Stmt) error {
-	return b.walkLevels(func(l, _ *Loc, _ *Location, _ bool) error {
-		return b.finishParamModule(s, "fastcgi", &l.FastCGI.UpstreamConf)
+	hs := newParamHashes("fastcgi", fastcgiHideNames)
+	return b.walkLevels(func(l, parent *Loc, _ *Location, _ bool) error {
+		return b.finishParamModule(s, hs, &l.FastCGI.UpstreamConf, &parent.FastCGI.UpstreamConf, parent == b.http.Loc)
 	})
 }

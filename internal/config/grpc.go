@@ -70,17 +70,21 @@ func defaultGRPC() GRPCLoc {
 // grpc_set_header sets, and for "grpcs://" (or a target with variables)
 // a TLS client that offers "h2" in ALPN (ngx_http_grpc_set_ssl).
 func (b *builder) finishGRPC(s *conf.Stmt) error {
-	return b.walkLevels(func(l, _ *Loc, _ *Location, _ bool) error {
+	hs := newParamHashes("grpc", grpcHideNames)
+	return b.walkLevels(func(l, parent *Loc, _ *Location, _ bool) error {
 		g := &l.GRPC
 		if g.NextUpstream.V&NextOff != 0 {
 			g.NextUpstream.V = NextOff
+		}
+		if err := b.hideHeadersHash(&hs.httpBuilt, "grpc_headers_hash", grpcHideNames, &g.UpstreamConf, &parent.GRPC.UpstreamConf, parent == b.http.Loc, 512, 64); err != nil {
+			return err
 		}
 		g.ALPN = []string{"h2"}
 		if err := b.upstreamTLS("grpc", "grpcs://", g.Pass, &g.UpstreamSSL); err != nil {
 			return err
 		}
 		g.Params.V = withGRPCDefaults(g.Params.V)
-		return nil
+		return b.grpcHeadersHash(hs, g.Params.V)
 	})
 }
 

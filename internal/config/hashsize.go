@@ -311,20 +311,8 @@ func (b *builder) checkProxyHeadersHash() error {
 			return b.buildHash("proxy_headers_hash", names, max, bucket)
 		}
 		top := parent == b.http.Loc
-		up := &l.Proxy.UpstreamConf
-		pup := &parent.Proxy.UpstreamConf
-		if !sameList(up.HideHeaders.V, pup.HideHeaders.V) || !sameList(up.PassHeaders.V, pup.PassHeaders.V) || top && !hideBuilt {
-			hideBuilt = hideBuilt || top
-			var names []string
-			for _, n := range append(slices.Clone(proxyHideNames), up.HideHeaders.V...) {
-				if !slices.ContainsFunc(names, func(m string) bool { return strings.EqualFold(m, n) }) &&
-					!slices.ContainsFunc(up.PassHeaders.V, func(m string) bool { return strings.EqualFold(m, n) }) {
-					names = append(names, n)
-				}
-			}
-			if err := build(names, nil); err != nil {
-				return err
-			}
+		if err := b.hideHeadersHash(&hideBuilt, "proxy_headers_hash", proxyHideNames, &l.Proxy.UpstreamConf, &parent.Proxy.UpstreamConf, top, max, bucket); err != nil {
+			return err
 		}
 		params := userParams(l.Proxy.Params.V)
 		var own []string
@@ -485,4 +473,89 @@ func (b *builder) wildcardLevel(name string, keys []string, max, bucket int64) e
 		n = i
 	}
 	return b.buildHash(name, curr, max, bucket)
+}
+
+// hideHeadersHash is ngx_http_upstream_hide_headers_hash for a level with
+// upstream settings u under pu: the module's hidden headers (defaults),
+// then the level's *_hide_header names not already there, less its
+// *_pass_header names, hashed where a level sets either list, and for the
+// lists of the http block by the first server that inherits them (nginx
+// keeps that table for the http block then, so the other servers reuse
+// it); httpBuilt records that.
+func (b *builder) hideHeadersHash(httpBuilt *bool, name string, defaults []string, u, pu *UpstreamConf, top bool, max, bucket int64) error {
+	inherits := sameList(u.HideHeaders.V, pu.HideHeaders.V) && sameList(u.PassHeaders.V, pu.PassHeaders.V)
+	if inherits && (!top || *httpBuilt) {
+		return nil
+	}
+	if inherits {
+		*httpBuilt = true
+	}
+	var names []string
+	for _, n := range append(slices.Clone(defaults), u.HideHeaders.V...) {
+		if !slices.ContainsFunc(names, func(m string) bool { return strings.EqualFold(m, n) }) &&
+			!slices.ContainsFunc(u.PassHeaders.V, func(m string) bool { return strings.EqualFold(m, n) }) {
+			names = append(names, n)
+		}
+	}
+	return b.buildHash(name, names, max, bucket)
+}
+
+// The headers the fastcgi, uwsgi, scgi and grpc modules hide by default
+// (ngx_http_*_hide_headers).
+var (
+	fastcgiHideNames = []string{"Status", "X-Accel-Expires", "X-Accel-Redirect", "X-Accel-Limit-Rate", "X-Accel-Buffering", "X-Accel-Charset"}
+	uwsgiHideNames   = []string{"X-Accel-Expires", "X-Accel-Redirect", "X-Accel-Limit-Rate", "X-Accel-Buffering", "X-Accel-Charset"}
+	grpcHideNames    = []string{"Date", "Server", "X-Accel-Expires", "X-Accel-Redirect", "X-Accel-Limit-Rate", "X-Accel-Buffering", "X-Accel-Charset"}
+)
+
+// paramHashes are the tables one of the fastcgi, uwsgi and scgi modules
+// builds while its levels are merged, all of nginx's fixed sizes (512
+// buckets of 64 bytes): PREFIX_hide_headers_hash, and PREFIX_params_hash
+// of the names after "HTTP_" of the PREFIX_param entries that start with
+// it, built once for each list, where a level first uses it
+// (ngx_http_*_init_params).
+type paramHashes struct {
+	prefix    string
+	hide      []string
+	httpBuilt bool
+	built     map[*HeaderParam]bool
+}
+
+func newParamHashes(prefix string, hide []string) *paramHashes {
+	return &paramHashes{prefix: prefix, hide: hide, built: map[*HeaderParam]bool{}}
+}
+
+func (h *paramHashes) hideHash(b *builder, u, pu *UpstreamConf, top bool) error {
+	return b.hideHeadersHash(&h.httpBuilt, h.prefix+"_hide_headers_hash", h.hide, u, pu, top, 512, 64)
+}
+
+func (h *paramHashes) paramsHash(b *builder, params []*HeaderParam) error {
+	if len(params) == 0 || h.built[params[0]] {
+		return nil
+	}
+	h.built[params[0]] = true
+	var names []string
+	for _, p := range params {
+		if len(p.Name) > len("HTTP_") && strings.HasPrefix(p.Name, "HTTP_") {
+			names = append(names, p.Name[len("HTTP_"):])
+		}
+	}
+	return b.buildHash(h.prefix+"_params_hash", names, 512, 64)
+}
+
+// grpcHeadersHash is the table of ngx_http_grpc_init_headers for a
+// grpc_set_header list (with the default headers it does not name), once
+// for each list. A list of the defaults alone is hashed too, but its short
+// names always fit.
+func (b *builder) grpcHeadersHash(hs *paramHashes, params []*HeaderParam) error {
+	params = userParams(params)
+	if len(params) == 0 || hs.built[params[0]] {
+		return nil
+	}
+	hs.built[params[0]] = true
+	var names []string
+	for _, p := range params {
+		names = append(names, p.Name)
+	}
+	return b.buildHash("grpc_headers_hash", names, 512, 64)
 }

@@ -33,7 +33,8 @@ func defaultSCGI() SCGILoc {
 
 // finishSCGI runs the scgi module's merge over every level.
 func (b *builder) finishSCGI(s *conf.Stmt) error {
-	return b.walkLevels(func(l, _ *Loc, _ *Location, _ bool) error {
-		return b.finishParamModule(s, "scgi", &l.SCGI.UpstreamConf)
+	hs := newParamHashes("scgi", fastcgiHideNames)
+	return b.walkLevels(func(l, parent *Loc, _ *Location, _ bool) error {
+		return b.finishParamModule(s, hs, &l.SCGI.UpstreamConf, &parent.SCGI.UpstreamConf, parent == b.http.Loc)
 	})
 }

@@ -64,10 +64,11 @@ func defaultUWSGI() UWSGILoc {
 // whose uwsgi_pass is "suwsgi://" (or has variables, so may be) gets its
 // TLS client, as ngx_http_uwsgi_set_ssl prepares one.
 func (b *builder) finishUWSGI(s *conf.Stmt) error {
-	return b.walkLevels(func(l, _ *Loc, _ *Location, _ bool) error {
+	hs := newParamHashes("uwsgi", uwsgiHideNames)
+	return b.walkLevels(func(l, parent *Loc, _ *Location, _ bool) error {
 		if err := b.upstreamTLS("uwsgi", "suwsgi://", l.UWSGI.Pass, &l.UWSGI.UpstreamSSL); err != nil {
 			return err
 		}
-		return b.finishParamModule(s, "uwsgi", &l.UWSGI.UpstreamConf)
+		return b.finishParamModule(s, hs, &l.UWSGI.UpstreamConf, &parent.UWSGI.UpstreamConf, parent == b.http.Loc)
 	})
 }

@@ -152,6 +152,13 @@ func TestConfigTest(t *testing.T) {
 				"server { listen 127.0.0.1:" + port + "; return 200 $h; } }\n"},
 			stderr: strings.Repeat("weir: [warn] could not build optimal map_hash, you should increase either map_hash_max_size: 1 or map_hash_bucket_size: 64; ignoring map_hash_bucket_size\n", 2) +
 				syntaxOK + "weir: configuration file DIR/conf/nginx.conf test is successful\n"},
+		{name: "proxy hide headers hash of a server before the inheriting ones", args: []string{"-t"},
+			files: map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp { access_log off; proxy_headers_hash_max_size 1; proxy_set_header A b;\n" +
+				"server { listen 127.0.0.1:" + port + "; proxy_hide_header X-A; }\n" +
+				"server { listen 127.0.0.2:" + port + "; }\n" +
+				"server { listen 127.0.0.3:" + port + "; } }\n"},
+			stderr: strings.Repeat("weir: [warn] could not build optimal proxy_headers_hash, you should increase either proxy_headers_hash_max_size: 1 or proxy_headers_hash_bucket_size: 64; ignoring proxy_headers_hash_bucket_size\n", 3) +
+				syntaxOK + "weir: configuration file DIR/conf/nginx.conf test is successful\n"},
 		{name: "affinity masks warning", args: []string{"-t"},
 			files: map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nworker_cpu_affinity 01 10;\n"},
 			stderr: syntaxOK + "weir: [warn] the number of \"worker_processes\" is not equal to the number of \"worker_cpu_affinity\" masks, using last mask for remaining worker processes\n" +
