@@ -831,13 +831,9 @@ func (q *request) passRaw(peer *upstream.Peer) {
 	}
 	var left atomic.Bool
 	var cerr error // the client's read error, once left is set
-	if !q.r.ClientGone() {
-		// ngx_http_upstream_check_broken_connection: a client that
-		// leaves while the upstream keeps its connection ends the
-		// answer (a close that came with the request was reported to
-		// nginx's edge-triggered epoll before: it is not seen)
-		go watchClient(client, px.conn, &left, &cerr)
-	}
+	// ngx_http_upstream_check_broken_connection: a client that leaves
+	// while the upstream keeps its connection ends the answer
+	go watchClient(client, px.conn, &left, &cerr)
 	var pb pipeBufs
 	if buffering {
 		pb.start(px.uc, len(px.hbuf)-px.hlen, px.hlen)
