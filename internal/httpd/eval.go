@@ -226,12 +226,17 @@ func (q *request) sentHeader(name string) (string, bool) {
 		}
 		return "", false
 	case "connection":
-		if w.KeepAlive {
+		// ngx_http_set_keepalive clears r->keepalive before the request
+		// is freed and logged: the log phase sees "close"
+		if w.Status == 101 {
+			return "upgrade", true
+		}
+		if w.KeepAlive && !q.logging {
 			return "keep-alive", true
 		}
 		return "close", true
 	case "keep_alive":
-		if w.KeepAlive && w.KeepaliveHeader > 0 {
+		if w.KeepAlive && !q.logging && w.KeepaliveHeader > 0 {
 			return "timeout=" + strconv.Itoa(int(w.KeepaliveHeader/time.Second)), true
 		}
 		return "", false
@@ -434,7 +439,7 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		user, _, ok := q.basicCredentials()
 		return user, ok
 	case vars.RequestBody:
-		return "", false
+		return q.requestBodyVar()
 	case vars.Pipe, vars.ConnectionTime, vars.RequestCompletion,
 		vars.TCPInfoRTT, vars.TCPInfoRTTVar, vars.TCPInfoSndCwnd, vars.TCPInfoRcvSpace:
 		return q.connVar(id)
@@ -442,12 +447,13 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		vars.UpstreamResponseTime, vars.UpstreamResponseLength, vars.UpstreamBytesReceived, vars.UpstreamBytesSent:
 		return q.upstreamVar(id)
 	case vars.ProxyHost:
-		if q.px == nil {
+		// the proxy module's context: not found for the other passes
+		if q.px == nil || q.px.tr == nil || !q.px.tr.proxy {
 			return "", false
 		}
 		return q.px.host, true
 	case vars.ProxyPort:
-		if q.px == nil {
+		if q.px == nil || q.px.tr == nil || !q.px.tr.proxy {
 			return "", false
 		}
 		return q.px.port, true

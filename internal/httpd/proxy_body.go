@@ -125,6 +125,20 @@ func (q *request) createBodyTemp() (*os.File, error) {
 	return createTempFile(dir, q.lc.ClientBodyTempLevels.V)
 }
 
+// requestBodyVar is $request_body (ngx_http_variable_request_body): the
+// body read for an upstream when it is all in memory; not found when
+// none was read, when it is empty, or when it went to a temp file.
+func (q *request) requestBodyVar() (string, bool) {
+	b := q.keptBody
+	if b == nil && q.px != nil && q.px.bodyRead {
+		b = &q.px.body
+	}
+	if b == nil || b.file != nil || b.size == 0 || int64(len(b.mem)) < b.size {
+		return "", false
+	}
+	return string(b.mem[:b.size]), true
+}
+
 // bodyError answers a failed body read as nginx's
 // ngx_http_read_client_request_body handlers do.
 func (q *request) bodyError(err error) {

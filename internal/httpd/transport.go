@@ -61,6 +61,9 @@ type transport struct {
 	// and ssl finds the module's *_ssl_* settings and TLS client.
 	tlsScheme string
 	ssl       func(lc *config.Loc) *config.UpstreamSSL
+	// proxy: the proxy module, whose context $proxy_host and
+	// $proxy_port read (not found for the other modules)
+	proxy bool
 }
 
 // overTLS reports whether a connection for scheme (the target's, as
@@ -85,6 +88,7 @@ var httpTransport = transport{
 
 	tlsScheme: "https://",
 	ssl:       func(lc *config.Loc) *config.UpstreamSSL { return &lc.Proxy.UpstreamSSL },
+	proxy:     true,
 }
 
 // headAndBody is the inMemory of the transports that send reqHead and
