@@ -46,7 +46,7 @@ const (
 	h2MaxPending     = 256 << 10 // and waits for it past this
 	h2KeepBuffer     = 64 << 10  // the largest write buffer an idle connection keeps
 	h2GoAwayGrace    = time.Second
-	h2SettleTime     = 200 * time.Millisecond
+	h2SettleTime     = time.Second
 	h2ClosedMemory   = 32 // closed stream ids remembered
 	h2FrameHeaderLen = 9
 )
@@ -483,7 +483,8 @@ func (hc *h2Conn) startStreams() {
 // client (its body, a window): nginx runs a request as its header block
 // ends, before it reads the next frame, so what a later frame does to
 // the connection (a connection error) comes after what the request
-// answered at once.
+// answered at once. The moment is long enough for a loaded machine; it
+// is only taken before a connection error.
 func (hc *h2Conn) settle() {
 	if len(hc.starting) == 0 {
 		return
@@ -494,7 +495,7 @@ func (hc *h2Conn) settle() {
 	}
 	hc.startStreams()
 	end := time.Now().Add(h2SettleTime)
-	for i := 0; i < 1000 && time.Now().Before(end); i++ {
+	for i := 0; i < 2000 && time.Now().Before(end); i++ {
 		busy := false
 		hc.mu.Lock()
 		for _, id := range ids {
