@@ -40,6 +40,7 @@ type builder struct {
 	namesHashMax, namesHashBucket Opt[int64]          // server_names_hash_max_size, server_names_hash_bucket_size
 	proxyHash                     map[*Loc]*hashSizes // proxy_headers_hash_* by level (hashsize.go)
 	typesHash                     map[*Loc]*hashSizes // types_hash_* by level
+	varsHash                      hashSizes           // variables_hash_* (http)
 }
 
 type mainConf struct {

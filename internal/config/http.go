@@ -100,8 +100,6 @@ func init() {
 		Directive{Name: "resolver_timeout", Ctx: hsl, Args: Take1, Set: setResolverTimeout},
 		Directive{Name: "types_hash_max_size", Ctx: hsl, Args: Take1, Set: typesHashSize},
 		Directive{Name: "types_hash_bucket_size", Ctx: hsl, Args: Take1, Set: typesHashSize},
-		Directive{Name: "variables_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: checkSlot(checkNum)},
-		Directive{Name: "variables_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: checkSlot(checkNum)},
 
 		Directive{Name: "client_header_timeout", Ctx: hs, Args: Take1, Set: timeSlot(func(b *builder) *Opt[time.Duration] { return &b.csrv.ClientHeaderTimeout })},
 		Directive{Name: "client_header_buffer_size", Ctx: hs, Args: Take1, Set: sizeSlot(func(b *builder) *Opt[int64] { return &b.csrv.ClientHeaderBufSize })},

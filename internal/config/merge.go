@@ -240,6 +240,9 @@ func (b *builder) finishHTTP(s *conf.Stmt) error {
 	if err := h.Vars.Check(b.values); err != nil {
 		return &conf.Error{Msg: err.Error()}
 	}
+	if err := b.checkVariablesHash(); err != nil {
+		return err
+	}
 	return b.groupListens()
 }
 

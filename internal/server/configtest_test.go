@@ -159,6 +159,12 @@ func TestConfigTest(t *testing.T) {
 				"server { listen 127.0.0.3:" + port + "; } }\n"},
 			stderr: strings.Repeat("weir: [warn] could not build optimal proxy_headers_hash, you should increase either proxy_headers_hash_max_size: 1 or proxy_headers_hash_bucket_size: 64; ignoring proxy_headers_hash_bucket_size\n", 3) +
 				syntaxOK + "weir: configuration file DIR/conf/nginx.conf test is successful\n"},
+		{name: "variables hash not optimal", args: []string{"-t"},
+			files: map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nhttp { access_log off; variables_hash_max_size 256;\n" +
+				"map $host $site { default 0; }\n" +
+				"server { listen 127.0.0.1:" + port + "; set $backend 1; return 200 $site$backend; } }\n"},
+			stderr: "weir: [warn] could not build optimal variables_hash, you should increase either variables_hash_max_size: 256 or variables_hash_bucket_size: 64; ignoring variables_hash_bucket_size\n" +
+				syntaxOK + "weir: configuration file DIR/conf/nginx.conf test is successful\n"},
 		{name: "affinity masks warning", args: []string{"-t"},
 			files: map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nworker_cpu_affinity 01 10;\n"},
 			stderr: syntaxOK + "weir: [warn] the number of \"worker_processes\" is not equal to the number of \"worker_cpu_affinity\" masks, using last mask for remaining worker processes\n" +
