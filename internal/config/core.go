@@ -41,6 +41,7 @@ type builder struct {
 	proxyHash                     map[*Loc]*hashSizes // proxy_headers_hash_* by level (hashsize.go)
 	typesHash                     map[*Loc]*hashSizes // types_hash_* by level
 	varsHash                      hashSizes           // variables_hash_* (http)
+	streamVarsHash                hashSizes           // variables_hash_* (stream)
 }
 
 type mainConf struct {

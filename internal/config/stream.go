@@ -254,8 +254,6 @@ func init() {
 		Directive{Name: "preread_timeout", Ctx: ms, Args: Take1, Set: dur(func(c *streamConf) *Opt[time.Duration] { return &c.prereadTimeout })},
 		Directive{Name: "ssl_preread", Ctx: ms, Args: Flag, Set: flag(func(c *streamConf) *Opt[bool] { return &c.sslPreread })},
 		Directive{Name: "proxy_protocol_timeout", Ctx: ms, Args: Take1, Set: dur(func(c *streamConf) *Opt[time.Duration] { return &c.ppTimeout })},
-		Directive{Name: "variables_hash_max_size", Ctx: CtxStream, Args: Take1, Set: checkSlot(checkNum)},
-		Directive{Name: "variables_hash_bucket_size", Ctx: CtxStream, Args: Take1, Set: checkSlot(checkNum)},
 		Directive{Name: "proxy_socket_keepalive", Ctx: ms, Args: Flag, Set: checkSlot(checkFlag)},
 	)
 	streamRow(streamUpstreamRows,
@@ -375,7 +373,7 @@ func (b *builder) finishStream() error {
 			}
 		}
 	}
-	return nil
+	return b.checkStreamVariablesHash()
 }
 
 // StreamVars are the stream module's built-in variables (core, upstream,

@@ -2,6 +2,8 @@ package config
 
 import (
 	"slices"
+
+	"weir/internal/vars"
 )
 
 // hashedVariables are the names nginx 1.22 (as Debian builds it, without
@@ -42,24 +44,53 @@ var hashedVariables = []string{
 	"upstream_response_time", "upstream_status", "uri",
 }
 
+// streamHashedVariables are the stream module's (with its ssl,
+// ssl_preread and realip modules) for the stream block's variables_hash,
+// found the same way: nginx settles on 151, 29 and 17 buckets for 64, 128
+// and 192 bytes with them.
+var streamHashedVariables = []string{
+	"binary_remote_addr", "bytes_received", "bytes_sent", "connection", "hostname",
+	"limit_conn_status", "msec", "nginx_version", "pid", "protocol", "proxy_protocol_addr",
+	"proxy_protocol_port", "proxy_protocol_server_addr", "proxy_protocol_server_port",
+	"realip_remote_addr", "realip_remote_port", "remote_addr", "remote_port", "server_addr",
+	"server_port", "session_time", "ssl_alpn_protocol", "ssl_cipher", "ssl_ciphers",
+	"ssl_client_cert", "ssl_client_escaped_cert", "ssl_client_fingerprint", "ssl_client_i_dn",
+	"ssl_client_raw_cert", "ssl_client_s_dn", "ssl_client_serial", "ssl_client_v_end",
+	"ssl_client_v_remain", "ssl_client_v_start", "ssl_client_verify", "ssl_curve", "ssl_curves",
+	"ssl_preread_alpn_protocols", "ssl_preread_protocol", "ssl_preread_server_name", "ssl_protocol",
+	"ssl_server_name", "ssl_session_id", "ssl_session_reused", "status", "time_iso8601", "time_local",
+	"upstream_addr", "upstream_bytes_received", "upstream_bytes_sent", "upstream_connect_time",
+	"upstream_first_byte_time", "upstream_session_time",
+}
+
 // checkVariablesHash is the end of ngx_http_variables_init_vars (after
 // the check of unknown variables): the built-in and the configuration's
 // variables hashed in variables_hash with variables_hash_max_size (1024)
 // and variables_hash_bucket_size (64) buckets; a variable name over 46
 // bytes is an error, names that fit no table a warning.
 func (b *builder) checkVariablesHash() error {
-	names := slices.Clone(hashedVariables)
-	for _, n := range b.http.Vars.Names() {
-		if _, found := slices.BinarySearch(hashedVariables, n); !found {
+	return b.variablesHash(hashedVariables, b.http.Vars, b.varsHash)
+}
+
+// checkStreamVariablesHash is the same end of
+// ngx_stream_variables_init_vars for the stream block.
+func (b *builder) checkStreamVariablesHash() error {
+	return b.variablesHash(streamHashedVariables, b.stream.s.Vars, b.streamVarsHash)
+}
+
+func (b *builder) variablesHash(builtin []string, t *vars.Table, hs hashSizes) error {
+	names := slices.Clone(builtin)
+	for _, n := range t.Names() {
+		if _, found := slices.BinarySearch(builtin, n); !found {
 			names = append(names, n)
 		}
 	}
 	max, bucket := int64(1024), int64(cacheLine)
-	if b.varsHash.max.Set {
-		max = b.varsHash.max.V
+	if hs.max.Set {
+		max = hs.max.V
 	}
-	if b.varsHash.bucket.Set {
-		bucket = alignBucket(b.varsHash.bucket.V)
+	if hs.bucket.Set {
+		bucket = alignBucket(hs.bucket.V)
 	}
 	return b.buildHash("variables_hash", names, max, bucket)
 }
@@ -68,5 +99,9 @@ func init() {
 	register(
 		Directive{Name: "variables_hash_max_size", Ctx: CtxHTTP, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.varsHash.max })},
 		Directive{Name: "variables_hash_bucket_size", Ctx: CtxHTTP, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.varsHash.bucket })},
+	)
+	streamRow(streamRows,
+		Directive{Name: "variables_hash_max_size", Ctx: CtxStream, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.streamVarsHash.max })},
+		Directive{Name: "variables_hash_bucket_size", Ctx: CtxStream, Args: Take1, Set: numSlot(func(b *builder) *Opt[int64] { return &b.streamVarsHash.bucket })},
 	)
 }
