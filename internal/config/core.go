@@ -42,6 +42,8 @@ type builder struct {
 	typesHash                     map[*Loc]*hashSizes // types_hash_* by level
 	varsHash                      hashSizes           // variables_hash_* (http)
 	streamVarsHash                hashSizes           // variables_hash_* (stream)
+	streamMapHashMax              Opt[int64]          // the stream block's map_hash_max_size
+	streamMapHashBucket           Opt[int64]          // and map_hash_bucket_size
 }
 
 type mainConf struct {

@@ -165,13 +165,14 @@ func setMap(b *builder, s *conf.Stmt) error {
 	}
 	// ngx_http_map_block sets the defaults of map_hash_* when it starts,
 	// so that those directives are duplicates after the first map.
-	if !b.mapHashMax.Set {
-		b.mapHashMax = Def(int64(2048))
+	hashMax, hashBucket := b.mapHash()
+	if !hashMax.Set {
+		*hashMax = Def(int64(2048))
 	}
-	if !b.mapHashBucket.Set {
-		b.mapHashBucket = Def(int64(cacheLine))
-	} else if v := b.mapHashBucket.V; v <= 1<<32 {
-		b.mapHashBucket.V = (v + cacheLine - 1) &^ (cacheLine - 1)
+	if !hashBucket.Set {
+		*hashBucket = Def(int64(cacheLine))
+	} else if v := hashBucket.V; v <= 1<<32 {
+		hashBucket.V = (v + cacheLine - 1) &^ (cacheLine - 1)
 	}
 
 	m := &Map{File: s.File, Line: s.Line, Name: lname, Source: src, HostHash: newHostHash()}
@@ -353,7 +354,18 @@ const cacheLine = 64
 // nginx, it prints them without a position. (weir needs no such tables,
 // but says the same.)
 func (b *builder) checkMapHash(m *Map) error {
-	return b.buildHostHash("map_hash", &m.HostHash, b.mapHashMax.V, b.mapHashBucket.V)
+	max, bucket := b.mapHash()
+	return b.buildHostHash("map_hash", &m.HostHash, max.V, bucket.V)
+}
+
+// mapHash is the map_hash_max_size and map_hash_bucket_size of the block
+// at hand: the http block's, or the stream block's (ngx_stream_map_module
+// has its own).
+func (b *builder) mapHash() (max, bucket *Opt[int64]) {
+	if b.stream != nil {
+		return &b.streamMapHashMax, &b.streamMapHashBucket
+	}
+	return &b.mapHashMax, &b.mapHashBucket
 }
 
 func init() {
