@@ -559,3 +559,25 @@ func (b *builder) grpcHeadersHash(hs *paramHashes, params []*HeaderParam) error 
 	}
 	return b.buildHash("grpc_headers_hash", names, 512, 64)
 }
+
+// checkTestTypesHash is the table ngx_http_merge_types builds for the
+// MIME type lists of gzip_types, ssi_types, charset_types,
+// sub_filter_types and addition_types, named test_types_hash, of nginx's
+// fixed 2048 buckets of 64 bytes: once for each list a level uses (an
+// http block's list by the first server inheriting it), none for "*". A
+// type over 46 bytes is its error.
+func (b *builder) checkTestTypesHash() error {
+	built := map[*string]bool{}
+	return b.walkLevels(func(l, _ *Loc, _ *Location, _ bool) error {
+		for _, t := range []MIMETypes{l.Gzip.Types.V, l.SSI.Types.V, l.Charset.Types.V, l.SubFilter.Types.V, l.Addition.Types.V} {
+			if t.Any || len(t.List) == 0 || built[&t.List[0]] {
+				continue
+			}
+			built[&t.List[0]] = true
+			if err := b.buildHash("test_types_hash", t.List, 2048, 64); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -225,6 +225,9 @@ func (b *builder) finishHTTP(s *conf.Stmt) error {
 	if err := b.finishHealthChecks(); err != nil {
 		return err
 	}
+	if err := b.checkTestTypesHash(); err != nil {
+		return err
+	}
 	for _, srv := range h.Servers {
 		srv.Locations = buildTree(srv.locs)
 		if err := checkDuplicates(srv.Locations); err != nil {
