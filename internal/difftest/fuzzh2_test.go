@@ -701,13 +701,7 @@ func TestFuzzH2(t *testing.T) {
 		// reset for an invalid field.
 		t.Skip("set WEIR_FUZZ_H2=1 (or WEIR_FUZZ_SEEDS/WEIR_FUZZ_SEED) to run: open differences remain, see the comment")
 	}
-	first, last := 1, 3
-	if n, err := strconv.Atoi(os.Getenv("WEIR_FUZZ_SEEDS")); err == nil && n > 0 {
-		last = n
-	}
-	if k, err := strconv.Atoi(os.Getenv("WEIR_FUZZ_SEED")); err == nil {
-		first, last = k, k
-	}
+	first, last, _ := fuzzRange(3, 0)
 	conns := 20
 	if m, err := strconv.Atoi(os.Getenv("WEIR_FUZZ_CONNS")); err == nil && m > 0 {
 		conns = m

@@ -3,10 +3,8 @@ package difftest
 import (
 	"fmt"
 	"math/rand"
-	"os"
 	"os/exec"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -32,17 +30,7 @@ func TestFuzzRoute(t *testing.T) {
 	if nginxBin == "" {
 		t.Skip("nginx is not installed")
 	}
-	first, last := 1, 6
-	if n, err := strconv.Atoi(os.Getenv("WEIR_FUZZ_SEEDS")); err == nil && n > 0 {
-		last = n
-	}
-	if k, err := strconv.Atoi(os.Getenv("WEIR_FUZZ_SEED")); err == nil {
-		first, last = k, k
-	}
-	reqs := 24
-	if m, err := strconv.Atoi(os.Getenv("WEIR_FUZZ_REQS")); err == nil && m > 0 {
-		reqs = m
-	}
+	first, last, reqs := fuzzRange(6, 24)
 	for seed := first; seed <= last; seed++ {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			st := newRouteGen(int64(seed)).site(reqs)

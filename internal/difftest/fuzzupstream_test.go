@@ -6,7 +6,6 @@ import (
 	"io"
 	"math/rand"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,11 +42,7 @@ func TestFuzzUpstream(t *testing.T) {
 	if nginxBin == "" {
 		t.Skip("nginx is not installed")
 	}
-	first, last := envSeeds(4)
-	reqs := 30
-	if m, err := strconv.Atoi(os.Getenv("WEIR_FUZZ_REQS")); err == nil && m > 0 {
-		reqs = m
-	}
+	first, last, reqs := fuzzRange(4, 30)
 	for seed := first; seed <= last; seed++ {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			g := &upGen{r: rand.New(rand.NewSource(int64(seed))), answers: map[string]*upAnswer{}}
@@ -60,19 +55,6 @@ func TestFuzzUpstream(t *testing.T) {
 			runSite(t, st)
 		})
 	}
-}
-
-// envSeeds is the seed range of a fuzzer: 1..def, 1..WEIR_FUZZ_SEEDS, or
-// WEIR_FUZZ_SEED alone.
-func envSeeds(def int) (first, last int) {
-	first, last = 1, def
-	if n, err := strconv.Atoi(os.Getenv("WEIR_FUZZ_SEEDS")); err == nil && n > 0 {
-		last = n
-	}
-	if k, err := strconv.Atoi(os.Getenv("WEIR_FUZZ_SEED")); err == nil {
-		first, last = k, k
-	}
-	return first, last
 }
 
 // upAnswer is one generated upstream answer.
