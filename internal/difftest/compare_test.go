@@ -29,17 +29,41 @@ var weirNames = strings.NewReplacer(
 
 // normalizer rewrites what depends on the server instance: its ports and
 // its prefix directory.
-func (s *server) normalizer() *strings.Replacer {
+func (s *server) normalizer() normalizer {
 	var pairs []string
-	for i, b := range s.backends {
-		_, port, _ := strings.Cut(b, ":")
-		pairs = append(pairs, b, fmt.Sprintf("{{B%d}}", i), port, fmt.Sprintf("{{B%dPORT}}", i))
+	ports := map[string]string{}
+	port := func(p, name string) {
+		if _, ok := ports[p]; !ok {
+			ports[p] = name
+		}
 	}
-	return strings.NewReplacer(append(pairs,
-		s.prefix, "{{PREFIX}}",
-		strconv.Itoa(s.ports[0]), "{{PORT}}",
-		strconv.Itoa(s.ports[1]), "{{PORT2}}",
-	)...)
+	for i, b := range s.backends {
+		_, p, _ := strings.Cut(b, ":")
+		pairs = append(pairs, b, fmt.Sprintf("{{B%d}}", i))
+		port(p, fmt.Sprintf("{{B%dPORT}}", i))
+	}
+	port(strconv.Itoa(s.ports[0]), "{{PORT}}")
+	port(strconv.Itoa(s.ports[1]), "{{PORT2}}")
+	return normalizer{strings.NewReplacer(append(pairs, s.prefix, "{{PREFIX}}")...), ports}
+}
+
+// normalizer replaces a server's prefix, backend addresses and ports with
+// placeholders. A port is replaced only as a whole number: the 34567 in a
+// body's "0123456789" stays.
+type normalizer struct {
+	r     *strings.Replacer
+	ports map[string]string
+}
+
+var digitsRe = regexp.MustCompile(`[0-9]+`)
+
+func (n normalizer) Replace(s string) string {
+	return digitsRe.ReplaceAllStringFunc(n.r.Replace(s), func(d string) string {
+		if p, ok := n.ports[d]; ok {
+			return p
+		}
+		return d
+	})
 }
 
 var dateLineRe = regexp.MustCompile(`(?i)Date: [^\r\n]*\r\n`)

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -139,24 +140,42 @@ type server struct {
 
 func (s *server) addr(i int) string { return fmt.Sprintf("127.0.0.1:%d", s.ports[i]) }
 
-// freePorts returns n loopback ports that were free a moment ago.
+// freePorts returns n loopback ports that were free a moment ago. No
+// port is handed out twice in one test run: nginx's and weir's sets of a
+// site are chosen at different moments, and a port of one set reused in
+// the other makes one server talk to the other's listener.
 func freePorts(t *testing.T, n int) []int {
 	t.Helper()
+	givenPortsMu.Lock()
+	defer givenPortsMu.Unlock()
 	var ls []net.Listener
 	var ports []int
-	for i := 0; i < n; i++ {
+	for tries := 0; len(ports) < n; tries++ {
+		if tries > 100*n {
+			t.Fatal("freePorts: no fresh port found")
+		}
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
 		ls = append(ls, ln)
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+		port := ln.Addr().(*net.TCPAddr).Port
+		if givenPorts[port] {
+			continue
+		}
+		givenPorts[port] = true
+		ports = append(ports, port)
 	}
 	for _, ln := range ls {
 		ln.Close()
 	}
 	return ports
 }
+
+var (
+	givenPortsMu sync.Mutex
+	givenPorts   = map[int]bool{}
+)
 
 // writeTree creates the html tree under root with every mtime pinned.
 func writeTree(t *testing.T, root string, files map[string]string) {
