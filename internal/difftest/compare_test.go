@@ -259,7 +259,13 @@ func sideBySide(a, b []string, an, bn string) string {
 			y = b[i]
 		}
 		if x != y && (len(x) > w-3 || len(y) > w-3) {
-			fmt.Fprintf(&sb, "line %d:\n  %s: %s\n  %s: %s\n", i+1, an, trunc(x, 400), bn, trunc(y, 400))
+			// from a little before the first difference
+			d := 0
+			for d < len(x) && d < len(y) && x[d] == y[d] {
+				d++
+			}
+			from := max(0, d-120)
+			fmt.Fprintf(&sb, "line %d (from byte %d):\n  %s: %s\n  %s: %s\n", i+1, from, an, trunc(x[from:], 400), bn, trunc(y[from:], 400))
 		}
 	}
 	return sb.String()
