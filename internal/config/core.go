@@ -55,7 +55,8 @@ type mainConf struct {
 	priority                     int64
 	errorLogs                    []ErrorLog
 	events                       bool
-	cpuMasks                     int // worker_cpu_affinity masks; -1 for auto
+	cpuMasks                     int  // worker_cpu_affinity masks; -1 for auto
+	streamLoaded                 bool // load_module of ngx_stream_module.so seen
 }
 
 // warn records a warning nginx prints at level warn while reading.

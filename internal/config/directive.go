@@ -103,10 +103,10 @@ func argsOK(a Arity, n int) bool {
 // builder's current context and then the directive's setter.
 func (b *builder) dispatch(s *conf.Stmt) error {
 	d, ok := table[s.Name]
-	if !ok {
+	if !ok && !b.streamName(s.Name) {
 		return conf.Errorf(s, "unknown directive \"%s\"", s.Name)
 	}
-	if d.Ctx&b.ctx == 0 {
+	if !ok || d.Ctx&b.ctx == 0 {
 		return conf.Errorf(s, "\"%s\" directive is not allowed here", s.Name)
 	}
 	if d.Args&Block == 0 && s.HasBlock {

@@ -34,7 +34,12 @@ func setLoadModule(b *builder, s *conf.Stmt) error {
 		return conf.Errorf(s, "dlopen() \"%s\" failed (%s: %s)", file, file, reason)
 	}
 	if filepath.Base(file) == "ngx_stream_module.so" {
-		// weir has the stream module built in (stream.go)
+		// weir has the stream module built in (stream.go); loading it
+		// makes its directives known names (dispatch)
+		if b.main.streamLoaded {
+			return conf.Errorf(s, "module \"ngx_stream_module\" is already loaded")
+		}
+		b.main.streamLoaded = true
 		return nil
 	}
 	return conf.Errorf(s, "load_module \"%s\": weir cannot load nginx's dynamic modules", file)

@@ -235,6 +235,8 @@ func init() {
 		Directive{Name: "proxy_responses", Ctx: ms, Args: Take1, Set: num(func(c *streamConf) *Opt[int64] { return &c.responses })},
 		Directive{Name: "proxy_requests", Ctx: ms, Args: Take1, Set: num(func(c *streamConf) *Opt[int64] { return &c.requests })},
 		Directive{Name: "proxy_buffer_size", Ctx: ms, Args: Take1, Set: size(func(c *streamConf) *Opt[int64] { return &c.bufferSize })},
+		Directive{Name: "proxy_downstream_buffer", Ctx: ms, Args: Take1, Set: deprecated("proxy_buffer_size", size(func(c *streamConf) *Opt[int64] { return &c.bufferSize }))},
+		Directive{Name: "proxy_upstream_buffer", Ctx: ms, Args: Take1, Set: deprecated("proxy_buffer_size", size(func(c *streamConf) *Opt[int64] { return &c.bufferSize }))},
 		Directive{Name: "proxy_upload_rate", Ctx: ms, Args: Take1, Set: size(func(c *streamConf) *Opt[int64] { return &c.uploadRate })},
 		Directive{Name: "proxy_download_rate", Ctx: ms, Args: Take1, Set: size(func(c *streamConf) *Opt[int64] { return &c.downloadRate })},
 		Directive{Name: "proxy_bind", Ctx: ms, Args: Take12, Set: setStreamBind},
@@ -264,6 +266,32 @@ func init() {
 		Directive{Name: "random", Ctx: CtxStreamUpstream, Args: Take0 | Take12, Set: setRandom},
 		Directive{Name: "zone", Ctx: CtxStreamUpstream, Args: Take12, Set: setZone},
 	)
+}
+
+// deprecated is set followed by nginx's ngx_conf_deprecated warning
+// naming the directive to use instead.
+func deprecated(instead string, set func(*builder, *conf.Stmt) error) func(*builder, *conf.Stmt) error {
+	return func(b *builder, s *conf.Stmt) error {
+		if err := set(b, s); err != nil {
+			return err
+		}
+		b.warn(s, "the \"%s\" directive is deprecated, use the \"%s\" directive instead", s.Name, instead)
+		return nil
+	}
+}
+
+// streamName reports whether name is a directive of the stream modules
+// only, known to nginx (though not allowed outside the stream block)
+// once load_module has loaded ngx_stream_module.so.
+func (b *builder) streamName(name string) bool {
+	if !b.main.streamLoaded {
+		return false
+	}
+	_, ok := streamRows[name]
+	if !ok {
+		_, ok = streamUpstreamRows[name]
+	}
+	return ok
 }
 
 // streamDispatch is dispatch inside the stream block: the stream rows of

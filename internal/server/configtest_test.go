@@ -165,6 +165,12 @@ func TestConfigTest(t *testing.T) {
 				"server { listen 127.0.0.1:" + port + "; set $backend 1; return 200 $site$backend; } }\n"},
 			stderr: "weir: [warn] could not build optimal variables_hash, you should increase either variables_hash_max_size: 256 or variables_hash_bucket_size: 64; ignoring variables_hash_bucket_size\n" +
 				syntaxOK + "weir: configuration file DIR/conf/nginx.conf test is successful\n"},
+		{name: "stream deprecated proxy buffers", args: []string{"-t"},
+			files: map[string]string{"conf/nginx.conf": "load_module /usr/lib/nginx/modules/ngx_stream_module.so;\npid logs/nginx.pid;\nevents {}\n" +
+				"stream { proxy_downstream_buffer 8k;\nserver { listen 127.0.0.1:" + port + "; proxy_upstream_buffer 4k; proxy_pass 127.0.0.1:1; } }\n"},
+			stderr: "weir: [warn] the \"proxy_downstream_buffer\" directive is deprecated, use the \"proxy_buffer_size\" directive instead in DIR/conf/nginx.conf:4\n" +
+				"weir: [warn] the \"proxy_upstream_buffer\" directive is deprecated, use the \"proxy_buffer_size\" directive instead in DIR/conf/nginx.conf:5\n" +
+				syntaxOK + "weir: configuration file DIR/conf/nginx.conf test is successful\n"},
 		{name: "affinity masks warning", args: []string{"-t"},
 			files: map[string]string{"conf/nginx.conf": "pid logs/nginx.pid;\nevents {}\nworker_cpu_affinity 01 10;\n"},
 			stderr: syntaxOK + "weir: [warn] the number of \"worker_processes\" is not equal to the number of \"worker_cpu_affinity\" masks, using last mask for remaining worker processes\n" +
