@@ -3,18 +3,17 @@ package difftest
 import (
 	"bytes"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"weir/internal/testnet"
 )
 
 // nginxBin is the oracle; empty when nginx is not installed.
@@ -141,92 +140,9 @@ type server struct {
 
 func (s *server) addr(i int) string { return fmt.Sprintf("127.0.0.1:%d", s.ports[i]) }
 
-// freePorts returns n loopback ports that were free a moment ago, for
-// the servers' listeners (and for addresses nothing must listen on).
-// They are chosen below the kernel's ephemeral range when it leaves room:
-// a port from that range, free when chosen, can be taken by any outgoing
-// connection or bind to port 0 (of this run's many backends and clients)
-// before the server binds it, and nginx then fails with "Address already
-// in use". No port is handed out twice in one test run: nginx's and
-// weir's sets of a site are chosen at different moments, and a port of
-// one set reused in the other makes one server talk to the other's
-// listener.
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	givenPortsMu.Lock()
-	defer givenPortsMu.Unlock()
-	var ports []int
-	for tries := 0; len(ports) < n; tries++ {
-		if tries > 100*n {
-			t.Fatal("freePorts: no free port found")
-		}
-		port := pickPort(t)
-		if givenPorts[port] || !portFree(port) {
-			continue
-		}
-		givenPorts[port] = true
-		ports = append(ports, port)
-	}
-	return ports
-}
-
-var (
-	givenPortsMu sync.Mutex
-	givenPorts   = map[int]bool{}
-	portRand     = rand.New(rand.NewPCG(uint64(os.Getpid()), uint64(time.Now().UnixNano())))
-	// below the ephemeral range: [portLow, portLow+portSpan)
-	portLow, portSpan = quietPorts()
-)
-
-// quietPorts reads the kernel's ephemeral range and returns the 12000
-// ports below it, or 0, 0 when there is no room (then ports come from
-// the kernel's bind to port 0).
-func quietPorts() (int, int) {
-	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
-	if err != nil {
-		return 0, 0
-	}
-	f := strings.Fields(string(b))
-	if len(f) != 2 {
-		return 0, 0
-	}
-	lo, err := strconv.Atoi(f[0])
-	if err != nil || lo-12000 < 10000 {
-		return 0, 0
-	}
-	return lo - 12000, 12000
-}
-
-// pickPort returns a candidate port: a random one of the quiet range,
-// or one the kernel picks.
-func pickPort(t *testing.T) int {
-	if portSpan > 0 {
-		return portLow + portRand.IntN(portSpan)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// portFree reports whether port can be bound on 127.0.0.1, for TCP and
-// UDP (the stream tests listen on both).
-func portFree(port int) bool {
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return false
-	}
-	ln.Close()
-	pc, err := net.ListenPacket("udp", addr)
-	if err != nil {
-		return false
-	}
-	pc.Close()
-	return true
-}
+// freePorts returns n loopback ports for servers (testnet.FreePorts:
+// below the ephemeral range, never the same one twice).
+func freePorts(t *testing.T, n int) []int { return testnet.FreePorts(t, n) }
 
 // writeTree creates the html tree under root with every mtime pinned.
 func writeTree(t *testing.T, root string, files map[string]string) {

@@ -29,6 +29,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"weir/internal/testnet"
 )
 
 var (
@@ -91,15 +93,7 @@ func report(name string, sent, failed int64, extra string) {
 }
 
 // freePort returns a loopback port nobody listens on right now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+func freePort(t *testing.T) int { return testnet.FreePort(t) }
 
 // waitFor polls cond every 20ms for up to d.
 func waitFor(d time.Duration, cond func() bool) bool {

@@ -18,6 +18,7 @@ import (
 
 	"weir/internal/config"
 	"weir/internal/server"
+	"weir/internal/testnet"
 )
 
 // weirBin is the weir binary built for the tests.
@@ -76,15 +77,7 @@ func runCmd(t *testing.T, bin string, args ...string) result {
 }
 
 // freePort returns a loopback port nobody listens on right now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+func freePort(t *testing.T) int { return testnet.FreePort(t) }
 
 // prefix is a server directory: conf/, logs/, html/.
 type prefix struct {

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"weir/internal/testnet"
 )
 
 // nginxBinary returns the real nginx used as the oracle, or skips.
@@ -29,15 +31,7 @@ func nginxBinary(t testing.TB) string {
 }
 
 // freePort returns a loopback port that was free a moment ago.
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+func freePort(t testing.TB) int { return testnet.FreePort(t) }
 
 // startNginx runs nginx in the foreground, as one process, with server
 // holding the directives of one server block listening on a free

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"weir/internal/proto/cgi/cgitest"
+	"weir/internal/testnet"
 )
 
 // differsFrom122 lists the head cases where current nginx, which weir
@@ -177,14 +178,7 @@ func serveCases(t *testing.T, resp func(int) string) string {
 	})
 }
 
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
+func freeAddr(t *testing.T) string { return testnet.FreeAddr(t) }
 
 func waitListening(t *testing.T, addr string) {
 	for i := 0; i < 100; i++ {

@@ -1,0 +1,27 @@
+package testnet
+
+import (
+	"net"
+	"strconv"
+	"testing"
+)
+
+func TestFreePorts(t *testing.T) {
+	seen := map[int]bool{}
+	for i := 0; i < 5; i++ {
+		for _, p := range FreePorts(t, 4) {
+			if seen[p] {
+				t.Fatalf("port %d handed out twice", p)
+			}
+			seen[p] = true
+			if span > 0 && (p < low || p >= low+span) {
+				t.Fatalf("port %d outside the quiet range %d-%d", p, low, low+span-1)
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+			if err != nil {
+				t.Fatalf("port %d is not free: %v", p, err)
+			}
+			ln.Close()
+		}
+	}
+}
