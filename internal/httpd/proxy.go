@@ -330,6 +330,13 @@ func (q *request) proxyAttempts() {
 			// ngx_http_upstream_next logs a timeout after the release
 			q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream timed out (110: Connection timed out)%s%s", px.action, q.logSuffix())
 		}
+		if ft == config.NextError && px.cached {
+			// a pooled connection that failed gives its try back (nginx:
+			// u->peer.tries++ for a cached peer and FT_ERROR), so an
+			// idempotent request goes again on a new connection, or to
+			// the next peer, as proxy_next_upstream allows
+			tries++
+		}
 		tries--
 		if sent && nonIdem && mask&config.NextNonIdempotent == 0 {
 			q.proxyFinalize(status)
@@ -403,42 +410,23 @@ func (q *request) attempt(peer *upstream.Peer, now time.Time) (ft ftType, sent b
 	px.start = now
 	px.headerAt, px.waited, px.hraw = time.Time{}, false, 0
 	px.haveHead = false
-	nonIdem := px.method == "POST" || px.method == "LOCK" || px.method == "PATCH"
-	wasSent := false
-	for retry := 0; retry < 2; retry++ {
-		c := px.grp.GetAt(peer, q.lc, now)
-		px.cached = c != nil
-		if px.cached {
-			// no wait since the attempt began: the connect took no time
-			px.st.connectTime = 0
-		} else {
-			px.action = " while connecting to upstream"
-			nc, err := q.dial(peer)
-			if err != nil {
-				return q.connectError(peer, err), wasSent
-			}
-			c = px.grp.NewConn(nc, peer)
-			now = time.Now()
-			px.st.connectTime = now.Sub(px.start)
+	c := px.grp.GetAt(peer, q.lc, now)
+	px.cached = c != nil
+	if px.cached {
+		// no wait since the attempt began: the connect took no time
+		px.st.connectTime = 0
+	} else {
+		px.action = " while connecting to upstream"
+		nc, err := q.dial(peer)
+		if err != nil {
+			return q.connectError(peer, err), false
 		}
-		px.conn = c
-		ft, sent, got := q.sendAndRead(peer, now)
-		if ft == errClientBodyFT {
-			return ft, sent
-		}
-		// A pooled connection the server closed as the request went
-		// out: a fresh one to the same server gets the request again
-		// (nginx gives the try back with u->peer.tries++ for cached
-		// connections), unless the request may not be sent twice.
-		mayResend := !(sent && nonIdem && px.uc.NextUpstream.V&config.NextNonIdempotent == 0)
-		if ft != 0 && px.cached && !got && retry == 0 && !px.bodyStarted && mayResend {
-			wasSent = wasSent || sent
-			q.closeUpstream()
-			continue
-		}
-		return ft, sent || wasSent
+		c = px.grp.NewConn(nc, peer)
+		now = time.Now()
+		px.st.connectTime = now.Sub(px.start)
 	}
-	return config.NextError, true
+	px.conn = c
+	return q.sendAndRead(peer, now)
 }
 
 // headerRead notes the time the response header arrived.
@@ -482,9 +470,8 @@ func (q *request) connectError(peer *upstream.Peer, err error) ftType {
 	return config.NextError
 }
 
-// sendAndRead sends the request and reads the response header. got
-// reports whether any response byte arrived.
-func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, sent, got bool) {
+// sendAndRead sends the request and reads the response header.
+func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, sent bool) {
 	px := q.px
 	uc := px.uc
 	c := px.conn
@@ -503,7 +490,7 @@ func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, se
 		c.WriteWithin(uc.SendTimeout.V)
 		n, err = q.streamBody(c)
 		if err == errClientBody {
-			return errClientBodyFT, true, false
+			return errClientBodyFT, true
 		}
 	} else if bufs, ok := q.inMemory(); ok {
 		// one writev, then the wait for the answer (its read
@@ -525,10 +512,10 @@ func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, se
 	px.st.sent += n
 	if err != nil {
 		if isTimeout(err) {
-			return config.NextTimeout, true, false
+			return config.NextTimeout, true
 		}
 		q.log().Logf(errlog.Error, q.r.Conn.ID, "writev() failed %s while sending request to upstream%s", errlog.SysError(err), q.logSuffix())
-		return config.NextError, true, false
+		return config.NextError, true
 	}
 	px.action = " while reading response header from upstream"
 	size := int(uc.BufferSize.V)
@@ -551,7 +538,7 @@ func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, se
 	for {
 		if px.hlen == len(px.hbuf) {
 			q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream sent too big header while reading response header from upstream%s", q.logSuffix())
-			return config.NextInvalidHeader, true, true
+			return config.NextInvalidHeader, true
 		}
 		var m int
 		var err error
@@ -561,7 +548,6 @@ func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, se
 			m, err = px.tr.read(q, c, px.hbuf[px.hlen:])
 		}
 		if m > 0 {
-			got = true
 			px.hlen += m
 			if !px.tr.countsRaw {
 				px.st.received += int64(m)
@@ -576,10 +562,10 @@ func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, se
 					px.haveHead = true
 					px.st.status = 200
 					px.headerRead()
-					return 0, true, true
+					return 0, true
 				}
 				q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while reading response header from upstream%s", perr.Error(), q.logSuffix())
-				return config.NextInvalidHeader, true, true
+				return config.NextInvalidHeader, true
 			}
 			for done && px.head.Status >= 100 && px.head.Status < 200 && px.head.Status != 101 {
 				// an interim answer (100 Continue, 102, 103 Early
@@ -594,7 +580,7 @@ func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, se
 				hn, done, perr = px.tr.parse(q, &px.head, px.hbuf[:px.hlen])
 				if perr != nil {
 					q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while reading response header from upstream%s", perr.Error(), q.logSuffix())
-					return config.NextInvalidHeader, true, true
+					return config.NextInvalidHeader, true
 				}
 			}
 			if done {
@@ -606,7 +592,7 @@ func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, se
 				px.haveHead = true
 				px.st.status = px.head.Status
 				px.headerRead()
-				return 0, true, true
+				return 0, true
 			}
 			continue
 		}
@@ -615,25 +601,25 @@ func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, se
 		}
 		if rerr := px.duplexClientError(); rerr != nil {
 			q.bodyError(rerr)
-			return errClientBodyFT, true, got
+			return errClientBodyFT, true
 		}
 		if isTimeout(err) {
-			return config.NextTimeout, true, got
+			return config.NextTimeout, true
 		}
 		if err == io.EOF {
 			q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream prematurely closed connection while reading response header from upstream%s", q.logSuffix())
-			return config.NextError, true, got
+			return config.NextError, true
 		}
 		var ge *gatewayError
 		if errors.As(err, &ge) {
 			q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while reading response header from upstream%s", err.Error(), q.logSuffix())
-			return config.NextInvalidHeader, true, got
+			return config.NextInvalidHeader, true
 		}
 		if err == errCaughtStderr {
-			return config.NextInvalidHeader, true, got
+			return config.NextInvalidHeader, true
 		}
 		q.log().Logf(errlog.Error, q.r.Conn.ID, "recv() failed %s while reading response header from upstream%s", errlog.SysError(err), q.logSuffix())
-		return config.NextError, true, got
+		return config.NextError, true
 	}
 }
 

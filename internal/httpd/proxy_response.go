@@ -351,8 +351,10 @@ func (q *request) finishUpstream(peer *upstream.Peer, reusable bool, length int6
 	if px.tr.gateway() {
 		reusable = reusable && px.gw.reuse
 	} else {
-		// (ConnClose holds for any status line older than HTTP/1.1)
-		reusable = reusable && !px.head.ConnClose && px.minor == 1
+		// (ConnClose holds for any status line older than HTTP/1.1;
+		// proxy_http_version 1.0 does not matter: nginx keeps what an
+		// HTTP/1.1 answer without "Connection: close" leaves open)
+		reusable = reusable && !px.head.ConnClose
 	}
 	if px.conn != nil {
 		if reusable {
