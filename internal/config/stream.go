@@ -129,6 +129,9 @@ type StreamServer struct {
 
 	AccessLogs []*AccessLog // none: no access log
 	Access     []*AccessRule
+	// RealIPFrom is set_real_ip_from (ngx_stream_realip_module): the
+	// addresses whose PROXY protocol header names the client.
+	RealIPFrom []TrustedAddr
 	// Limit holds limit_conn, limit_conn_log_level and limit_conn_dry_run.
 	Limit LimitLoc
 	// ErrorLogs are the error_log of the server or the stream block
@@ -250,6 +253,7 @@ func init() {
 		Directive{Name: "access_log", Ctx: ms, Args: OneMore, Set: setStreamAccessLog},
 		Directive{Name: "allow", Ctx: ms, Args: Take1, Set: setStreamAccess},
 		Directive{Name: "deny", Ctx: ms, Args: Take1, Set: setStreamAccess},
+		Directive{Name: "set_real_ip_from", Ctx: ms, Args: Take1, Set: setStreamRealIPFrom},
 		Directive{Name: "error_log", Ctx: ms, Args: OneMore, Set: streamShadowSet},
 		Directive{Name: "tcp_nodelay", Ctx: ms, Args: Flag, Set: checkSlot(checkFlag)},
 		Directive{Name: "preread_buffer_size", Ctx: ms, Args: Take1, Set: size(func(c *streamConf) *Opt[int64] { return &c.prereadBuffer })},
@@ -416,6 +420,7 @@ var StreamVars = map[string]bool{
 	"upstream_connect_time": true, "upstream_first_byte_time": true, "upstream_session_time": true,
 	"ssl_preread_server_name": true, "ssl_preread_protocol": true, "ssl_preread_alpn_protocols": true,
 	"limit_conn_status": true,
+	"realip_remote_addr": true, "realip_remote_port": true,
 	// ngx_stream_ssl_module's
 	"ssl_protocol": true, "ssl_cipher": true, "ssl_ciphers": true, "ssl_curves": true,
 	"ssl_session_id": true, "ssl_session_reused": true, "ssl_server_name": true, "ssl_alpn_protocol": true,
@@ -508,6 +513,9 @@ func setStreamServer(b *builder, s *conf.Stmt) error {
 	rules := sc.loc.Access
 	rules.Merge(m.loc.Access)
 	srv.Access = rules.V
+	from := sc.loc.RealIPFrom
+	from.Merge(m.loc.RealIPFrom)
+	srv.RealIPFrom = from.V
 	elogs := sc.loc.ErrorLogs
 	elogs.Merge(m.loc.ErrorLogs)
 	srv.ErrorLogs = elogs.V
@@ -758,6 +766,12 @@ func setStreamAccessLog(b *builder, s *conf.Stmt) error {
 
 func setStreamAccess(b *builder, s *conf.Stmt) error {
 	return b.shadow(func() error { return setAccess(b, s) })
+}
+
+// setStreamRealIPFrom is ngx_stream_realip_from: the http module's
+// set_real_ip_from, for the stream block or a server.
+func setStreamRealIPFrom(b *builder, s *conf.Stmt) error {
+	return b.shadow(func() error { return setRealIPFrom(b, s) })
 }
 
 // setStreamUpstream is ngx_stream_upstream: the http block's code on the

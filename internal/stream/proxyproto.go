@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"weir/internal/config"
 	"weir/internal/errlog"
 	"weir/internal/proxyproto"
 )
@@ -93,4 +94,42 @@ func (ss *session) sendProxyHeader(up net.Conn) error {
 	up.SetWriteDeadline(time.Time{})
 	ss.upSent.Add(int64(w))
 	return nil
+}
+
+// realIP is ngx_stream_realip_handler (the post-accept phase): a
+// session whose PROXY protocol header came from an address of
+// set_real_ip_from takes the header's source address and port as the
+// client's, for every phase, variable and log line after it.
+func (ss *session) realIP() {
+	h := ss.pp
+	if h == nil || len(ss.conf.RealIPFrom) == 0 {
+		return
+	}
+	if !config.Trusted(ss.conf.RealIPFrom, ss.client.Addr(), !ss.client.IsValid()) {
+		return
+	}
+	a, err := netip.ParseAddr(h.SrcAddr)
+	if err != nil || a.Zone() != "" {
+		return
+	}
+	ss.realip, ss.realipAddr, ss.realipText = true, ss.client, ss.clientText
+	ss.client = netip.AddrPortFrom(a, uint16(h.SrcPort))
+	ss.clientText = ss.client.Addr().String()
+}
+
+// realIPVar is $realip_remote_addr and $realip_remote_port: the
+// connection's own client address, before set_real_ip_from replaced it
+// (the current one when it did not); a unix-domain client has no port.
+func (ss *session) realIPVar(name string) string {
+	ap, text := ss.client, ss.clientText
+	if ss.realip {
+		ap, text = ss.realipAddr, ss.realipText
+	}
+	if name == "realip_remote_addr" {
+		return text
+	}
+	if !ap.IsValid() || ap.Port() == 0 {
+		return ""
+	}
+	return strconv.Itoa(int(ap.Port()))
 }

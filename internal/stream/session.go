@@ -39,6 +39,11 @@ type session struct {
 	first          []byte             // a UDP session's first datagram, or what the preread phase read
 	hello          *hello             // what ssl_preread found (nil: not found)
 	pp             *proxyproto.Header // a "listen ... proxy_protocol" header's addresses
+	// the connection's own client address when set_real_ip_from took
+	// the PROXY protocol header's ($realip_remote_addr, _port)
+	realip     bool
+	realipAddr netip.AddrPort
+	realipText string
 	ppSent         bool               // a datagram session's first datagram has the proxy_protocol header
 	proxying       bool               // the proxy handler runs: lines name the bytes moved
 	adhoc          *upstream.Set      // a proxy_pass address's group of one, closed at the end
@@ -160,6 +165,7 @@ func (ss *session) run() {
 // handle runs the phases: access, then the content handler (return or
 // proxy_pass). It returns the session's status.
 func (ss *session) handle() int {
+	ss.realIP()
 	ss.runSets()
 	if status := ss.limitConn(); status != 0 {
 		return status
@@ -613,6 +619,8 @@ func (ss *session) variable(name string) (string, bool) {
 		return ss.hello.alpn, true
 	case "proxy_protocol_addr", "proxy_protocol_port", "proxy_protocol_server_addr", "proxy_protocol_server_port":
 		return ss.proxyProtocolVar(name)
+	case "realip_remote_addr", "realip_remote_port":
+		return ss.realIPVar(name), true
 	case "limit_conn_status":
 		return limitNames[ss.limitStatus], ss.limitStatus != 0
 	case "upstream_addr":
