@@ -419,8 +419,7 @@ var StreamVars = map[string]bool{
 	"upstream_addr": true, "upstream_bytes_sent": true, "upstream_bytes_received": true,
 	"upstream_connect_time": true, "upstream_first_byte_time": true, "upstream_session_time": true,
 	"ssl_preread_server_name": true, "ssl_preread_protocol": true, "ssl_preread_alpn_protocols": true,
-	"limit_conn_status": true,
-	"realip_remote_addr": true, "realip_remote_port": true,
+	"limit_conn_status": true, "realip_remote_addr": true, "realip_remote_port": true,
 	// ngx_stream_ssl_module's
 	"ssl_protocol": true, "ssl_cipher": true, "ssl_ciphers": true, "ssl_curves": true,
 	"ssl_session_id": true, "ssl_session_reused": true, "ssl_server_name": true, "ssl_alpn_protocol": true,

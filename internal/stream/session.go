@@ -39,14 +39,15 @@ type session struct {
 	first          []byte             // a UDP session's first datagram, or what the preread phase read
 	hello          *hello             // what ssl_preread found (nil: not found)
 	pp             *proxyproto.Header // a "listen ... proxy_protocol" header's addresses
+	ppSent         bool               // a datagram session's first datagram has the proxy_protocol header
+	proxying       bool               // the proxy handler runs: lines name the bytes moved
+	adhoc          *upstream.Set      // a proxy_pass address's group of one, closed at the end
+
 	// the connection's own client address when set_real_ip_from took
 	// the PROXY protocol header's ($realip_remote_addr, _port)
 	realip     bool
 	realipAddr netip.AddrPort
 	realipText string
-	ppSent         bool               // a datagram session's first datagram has the proxy_protocol header
-	proxying       bool               // the proxy handler runs: lines name the bytes moved
-	adhoc          *upstream.Set      // a proxy_pass address's group of one, closed at the end
 
 	// limit_conn: the counts held, $limit_conn_status
 	held        []limit.Held
