@@ -208,8 +208,7 @@ func TestAllVariables(t *testing.T) {
 			get("uri double slash", "//v//w"),
 			get("uri semicolon", "/v;p=1?a=1"),
 			get("uri absolute", "http://Abs.Test:99/v?a=1", "Host: other"),
-			get("uri percent bad", "/v/%zz").
-				known("$request_length of a request refused at its request line: nginx counts the line (21), weir 0"),
+			get("uri percent bad", "/v/%zz"),
 			get("static", "/f/x.txt"),
 			req("static head", "HEAD", "/f/x.txt"),
 			req("head return", "HEAD", "/hr"),
@@ -218,8 +217,7 @@ func TestAllVariables(t *testing.T) {
 			get("redirect", "/redir"),
 			get("not found", "/f/none.txt"),
 			get("error_page", "/ep/none"),
-			get("return 444", "/r444").
-				known("$sent_http_transfer_encoding is chunked for a 444 in weir; nginx sends no header: not found"),
+			get("return 444", "/r444"),
 			get("gzip", "/gz/a.txt", "Accept-Encoding: gzip").
 				known("the compressed length ($body_bytes_sent, $gzip_ratio) is Go's deflate's, not zlib's (TestGzip compares whether it is set)"),
 			get("alias", "/al/x.txt"),
@@ -234,24 +232,21 @@ func TestAllVariables(t *testing.T) {
 				known("client_body_in_file_only: weir sets no $request_body_file and logs no \"a client request body is buffered to a temporary file\" notice"),
 			postChunked("body chunked", "/body/c", "ab", "cd"),
 			get("proxied over two upstreams", "/p/x"),
-			get("proxied trailer", "/p1/trailer", "TE: trailers").
-				known("$upstream_trailer_* from a proxied chunked trailer: nginx's proxy module drops upstream trailers (only grpc keeps them); weir fills it"),
+			get("proxied trailer", "/p1/trailer", "TE: trailers"),
 			get("limits", "/lim/"),
 			get("realip", "/ri/", "X-Real-IP: 10.1.2.3"),
 			get("referer invalid", "/ref/", "Referer: http://evil.test/"),
 			get("referer valid", "/ref/", "Referer: http://localhost/a"),
 			get("browser msie", "/br/", "User-Agent: Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)"),
 			get("browser lynx", "/br/", "User-Agent: Lynx/2.8"),
-			get("limit_rate", "/lr/").
-				known("$limit_rate before the write filter: nginx 1.22 gives 0 until the first output sets r->limit_rate; weir gives the directive's value"),
+			get("limit_rate", "/lr/"),
 			get("fastcgi", "/php/env.php/pi/x?q=1"),
 			get("fastcgi no path info", "/php/env.php"),
 			get("h2", "/v?a=1").overH2().onPort2(),
 			get("h2 static", "/f/x.txt").overH2().onPort2(),
 			get("h2 proxied", "/p/x").overH2().onPort2(),
 			postBody("h2 body", "/body/x", "hello=3").overH2().onPort2(),
-			get("h2 fastcgi", "/php/env.php/pi").overH2().onPort2().
-				known("$sent_http_transfer_encoding chunked over HTTP/2"),
+			get("h2 fastcgi", "/php/env.php/pi").overH2().onPort2(),
 			get("h2 args hash", "/v?#").overH2().onPort2(),
 		},
 	})

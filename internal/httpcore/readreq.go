@@ -60,6 +60,10 @@ func (c *conn) readRequest(s *stream) {
 
 	b := c.cur.b
 	headerLen := c.pos - p.requestStart
+	// ngx_http_process_request_line counts the line as soon as it
+	// parses, so a request refused for its URI or a header line logs
+	// the bytes read so far as $request_length
+	r.HeaderLen = headerLen
 	r.LineDone = true
 	c.setRequestFields(s, b, false)
 	if !c.processURI(s, b) {
@@ -108,6 +112,7 @@ func (c *conn) readRequest(s *stream) {
 		switch rc {
 		case parseOK:
 			headerLen += c.pos - p.nameStart
+			r.HeaderLen = headerLen
 			if !c.headerLine(s) {
 				return
 			}

@@ -806,6 +806,12 @@ func (w *Response) Flush() error {
 // HeaderSent reports whether WriteHeader has run.
 func (w *Response) HeaderSent() bool { return w.impl.s.out.headerSent }
 
+// Chunked reports whether the body goes out in chunks (nginx's
+// r->chunked, which its chunked header filter sets for an HTTP/1.1
+// response of unknown length; never over HTTP/2, for a HEAD, a 204 or a
+// 304, or before the header is sent).
+func (w *Response) Chunked() bool { return w.impl.s.out.chunked }
+
 // HeadOnly reports whether body bytes are dropped: a HEAD request, or
 // after WriteHeader a 204 or 304 response.
 func (w *Response) HeadOnly() bool {

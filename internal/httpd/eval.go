@@ -89,7 +89,10 @@ func (q *request) family(p *vars.Part) (string, bool) {
 	case vars.FamProxyProtocolTLV:
 		return q.proxyProtocolTLV(p.Name)
 	case vars.FamUpstreamTrailer:
-		if q.px == nil {
+		// only the grpc module keeps an answer's trailers
+		// (ngx_http_grpc_filter); the proxy module's chunked parser
+		// drops those of an HTTP/1.1 answer
+		if q.px == nil || q.px.tr != nil && q.px.tr.proxy && q.lc.Proxy.HTTPVersion.V != "2" {
 			return "", false
 		}
 		for _, h := range q.px.trailers {
@@ -241,7 +244,9 @@ func (q *request) sentHeader(name string) (string, bool) {
 		}
 		return "", false
 	case "transfer_encoding":
-		if w.ContentLength < 0 {
+		// ngx_http_variable_sent_transfer_encoding: r->chunked, set
+		// by the chunked header filter (not for a subrequest)
+		if q.main == nil && w.Chunked() {
 			return "chunked", true
 		}
 		return "", false
@@ -434,6 +439,13 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 	case vars.LimitConnStatus:
 		return limitStatusVar(q.limitConnStatus)
 	case vars.LimitRate:
+		// r->limit_rate: the location's limit_rate is taken at the
+		// write filter's first call, after the header filters (0 in
+		// add_header or return's text); set $limit_rate and
+		// X-Accel-Limit-Rate set it at once
+		if !q.limitRateSet && !q.w.HeaderSent() {
+			return "0", true
+		}
 		return strconv.FormatInt(q.w.LimitRate, 10), true
 	case vars.RemoteUser:
 		user, _, ok := q.basicCredentials()

@@ -763,6 +763,9 @@ func (q *request) hasBody() bool {
 // it on). With proxy_http_version 2 the connection (after the TLS
 // handshake for https) is the HTTP/2 shim of proxy_h2.go.
 func (q *request) dial(peer *upstream.Peer) (net.Conn, error) {
+	// ngx_event_connect_peer numbers every upstream connection from
+	// the counter of the clients' ($connection, *N), failed ones too
+	httpcore.NextConnID()
 	uc := q.px.uc
 	d := net.Dialer{Timeout: uc.ConnectTimeout.V, KeepAlive: -1}
 	if uc.SocketKeepalive.V {
