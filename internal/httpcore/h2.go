@@ -46,7 +46,7 @@ const (
 	h2MaxPending     = 256 << 10 // and waits for it past this
 	h2KeepBuffer     = 64 << 10  // the largest write buffer an idle connection keeps
 	h2GoAwayGrace    = time.Second
-	h2SettleTime     = time.Second
+	h2StartWait      = 250 * time.Millisecond
 	h2ClosedMemory   = 32 // closed stream ids remembered
 	h2FrameHeaderLen = 9
 )
@@ -119,7 +119,7 @@ type h2Conn struct {
 
 	// owned by the reading goroutine
 	hb          h2Block // the header block being read
-	starting    []*h2Stream
+	startWait   *time.Timer
 	recvWindow  int64 // what the client may still send on the connection
 	sawSettings bool
 	rdl         int64 // the read deadline set
@@ -129,7 +129,9 @@ type h2Conn struct {
 	mu         sync.Mutex
 	drained    sync.Cond // signalled when a write of the buffer ends
 	streams    map[uint32]*h2Stream
-	maxID      uint32 // the highest stream id the client opened
+	startingID uint32        // the stream whose handler the reader waits for (see runStream)
+	started    chan struct{} // its handler got to its first wait
+	maxID      uint32        // the highest stream id the client opened
 	closed     [h2ClosedMemory]uint32
 	closedN    int
 	idle       int64  // when the last stream ended
@@ -186,7 +188,7 @@ func (r *h2ConnReader) Read(p []byte) (int, error) {
 func newH2Conn(c *conn, pending []byte) *h2Conn {
 	hc := &h2Conn{c: c, nc: c.nc, streams: map[uint32]*h2Stream{},
 		sendWindow: h2DefaultWindow, initWindow: h2DefaultWindow, maxFrame: h2MinFrameSize,
-		recvWindow: h2DefaultWindow, idle: nanotime()}
+		recvWindow: h2DefaultWindow, idle: nanotime(), started: make(chan struct{}, 1)}
 	hc.drained.L = &hc.mu
 	// nginx limits an HTTP/2 header field by its HPACK-encoded size, so
 	// a field the size of a large header buffer may be larger decoded:
@@ -259,9 +261,6 @@ func (hc *h2Conn) serve() {
 	}
 	var code errH2Conn
 	var msg errH2ConnMsg
-	if errors.As(err, &msg) || errors.As(err, &code) {
-		hc.settle()
-	}
 	switch {
 	case errors.As(err, &msg):
 		hc.c.srv.logf(logInfo, &hc.c.info, "%s while processing HTTP/2 connection", msg.msg)
@@ -317,15 +316,6 @@ func (hc *h2Conn) setReadDeadline(d int64) {
 func (hc *h2Conn) close() {
 	hc.mu.Lock()
 	hc.dead = true
-	for i, st := range hc.starting {
-		// never started: nothing was answered
-		delete(hc.streams, st.id)
-		st.first.free()
-		st.first, st.hc = nil, nil
-		h2StreamPool.Put(st)
-		hc.starting[i] = nil
-	}
-	hc.starting = nil
 	for _, st := range hc.streams {
 		st.rst = true
 		st.gone = true
@@ -413,7 +403,6 @@ func (hc *h2Conn) readError(err error) error {
 // connection is over.
 func (hc *h2Conn) fill(n int) error {
 	for hc.br.Buffered() < n {
-		hc.startStreams()
 		hc.mu.Lock()
 		hc.flushLocked()
 		werr := hc.werr
@@ -465,49 +454,44 @@ func (hc *h2Conn) fill(n int) error {
 	return nil
 }
 
-// startStreams starts the handlers of the streams opened by the frames
-// read since the last wait. A stream's handler starts once the frames
-// that came with its HEADERS are read, so that what they say (a reset, a
-// body that contradicts its content-length, a window overflow) is known
-// before the answer, as when nginx reads them in one go.
-func (hc *h2Conn) startStreams() {
-	for i, st := range hc.starting {
-		startStream(st)
-		hc.starting[i] = nil
+// runStream starts the handler of a stream whose header block has just
+// ended and waits until it gets to its first wait: it ends, waits for
+// the client (its body, a window), or for something else (an upstream,
+// a delay; see Request.Yield). nginx runs a request as its header block
+// ends, before it looks at the next frame, so that what the frames after
+// it do (a reset, a connection error) comes after what the request
+// answered at once. A handler that neither ends nor waits within
+// h2StartWait (a wait weir does not know of) lets the frames go on.
+func (hc *h2Conn) runStream(st *h2Stream) {
+	hc.mu.Lock()
+	select {
+	case <-hc.started:
+	default:
 	}
-	hc.starting = hc.starting[:0]
+	hc.startingID = st.id
+	hc.mu.Unlock()
+	startStream(st)
+	if hc.startWait == nil {
+		hc.startWait = time.NewTimer(h2StartWait)
+	} else {
+		hc.startWait.Reset(h2StartWait)
+	}
+	select {
+	case <-hc.started:
+		hc.startWait.Stop()
+	case <-hc.startWait.C:
+		hc.mu.Lock()
+		hc.startingID = 0
+		hc.mu.Unlock()
+	}
 }
 
-// settle starts the streams whose header blocks came with the frames at
-// hand and gives each a moment (h2SettleTime) to end or to wait for the
-// client (its body, a window): nginx runs a request as its header block
-// ends, before it reads the next frame, so what a later frame does to
-// the connection (a connection error) comes after what the request
-// answered at once. The moment is long enough for a loaded machine; it
-// is only taken before a connection error.
-func (hc *h2Conn) settle() {
-	if len(hc.starting) == 0 {
-		return
-	}
-	ids := make([]uint32, 0, len(hc.starting))
-	for _, st := range hc.starting {
-		ids = append(ids, st.id)
-	}
-	hc.startStreams()
-	end := time.Now().Add(h2SettleTime)
-	for i := 0; i < 2000 && time.Now().Before(end); i++ {
-		busy := false
-		hc.mu.Lock()
-		for _, id := range ids {
-			if st := hc.streams[id]; st != nil && !st.parked && !st.rst {
-				busy = true
-			}
-		}
-		hc.mu.Unlock()
-		if !busy {
-			return
-		}
-		time.Sleep(time.Millisecond)
+// startedLocked tells the reader that the handler of stream id got to a
+// wait (see runStream); hc.mu is held.
+func (hc *h2Conn) startedLocked(id uint32) {
+	if hc.startingID == id && id != 0 {
+		hc.startingID = 0
+		hc.started <- struct{}{}
 	}
 }
 

@@ -121,6 +121,9 @@ func TestH2LimitAndConcurrency(t *testing.T) {
 		if r.Path == "/none" {
 			return // 444: the stream is reset
 		}
+		// a wait for something other than the client (an upstream):
+		// the connection reads on meanwhile
+		r.Yield()
 		time.Sleep(50 * time.Millisecond)
 		w.ContentLength = 2
 		w.Write([]byte("ok"))

@@ -104,7 +104,9 @@ func (hc *h2Conn) blockFragment(p []byte, end bool) error {
 		// nginx: "client exceeded http2_max_header_size limit"
 		return errH2Conn(http2.ErrCodeEnhanceYourCalm)
 	}
-	hc.endRequestBlock()
+	if st := hc.endRequestBlock(); st != nil {
+		hc.runStream(st)
+	}
 	return nil
 }
 
@@ -256,9 +258,9 @@ func (hb *h2Block) writeLine() {
 	hb.head = b
 }
 
-// endRequestBlock opens the stream of a complete request header block,
-// or refuses it.
-func (hc *h2Conn) endRequestBlock() {
+// endRequestBlock opens the stream of a complete request header block
+// (to be started: runStream), or refuses it (nil).
+func (hc *h2Conn) endRequestBlock() *h2Stream {
 	hb := &hc.hb
 	if hb.code == 0 && hb.refuse == "" && hb.invalid == "" {
 		// nginx 1.22's ngx_http_v2_construct_request_line
@@ -288,15 +290,15 @@ func (hc *h2Conn) endRequestBlock() {
 	switch {
 	case hb.code != 0:
 		hc.resetLocked(hb.id, hb.code)
-		return
+		return nil
 	case hc.dead, hc.goingAway && hb.id > hc.lastID:
 		// opened after GOAWAY: the client may retry it elsewhere
 		hc.resetLocked(hb.id, http2.ErrCodeRefusedStream)
-		return
+		return nil
 	case len(hc.streams) >= hc.maxStreams():
 		// nginx: "concurrent streams exceeded"
 		hc.resetLocked(hb.id, http2.ErrCodeRefusedStream)
-		return
+		return nil
 	case hb.invalid != "":
 		// reset at once; the request is still logged (see h2Refuse)
 		hc.resetLocked(hb.id, http2.ErrCodeProtocol)
@@ -328,8 +330,7 @@ func (hc *h2Conn) endRequestBlock() {
 	hc.c.setWaiting(false)
 	hc.requests++
 	st.request = hc.requests
-	// started once the frames at hand are read (see fill)
-	hc.starting = append(hc.starting, st)
+	return st
 }
 
 // h2FieldError is nginx's error-log text for a field it refuses, "" if

@@ -108,6 +108,9 @@ func (st *h2Stream) wait(dl int64) error { return st.waitOn(st.wake, dl) }
 func (st *h2Stream) waitOn(wake chan struct{}, dl int64) error {
 	hc := st.hc
 	st.parked = st.handling
+	if st.parked {
+		hc.startedLocked(st.id)
+	}
 	hc.mu.Unlock()
 	defer func() {
 		hc.mu.Lock()
@@ -279,6 +282,11 @@ func (st *h2Stream) Write(p []byte) (int, error) {
 		}
 		k := int64(len(p) - n)
 		k = min(k, st.sendWindow, hc.sendWindow, int64(hc.maxFrame))
+		if k <= 0 || len(hc.wbuf) >= h2FlushSize {
+			// a write to the client may block: as nginx's, whose
+			// stream then waits for the socket, the frames read on
+			hc.startedLocked(st.id)
+		}
 		if k <= 0 {
 			// the client reads the frames before it opens its window;
 			// the write releases hc.mu, so the windows are looked at
@@ -467,6 +475,7 @@ func (st *h2Stream) end(abort bool, code http2.ErrCode) {
 	hc := st.hc
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
+	hc.startedLocked(st.id)
 	if !st.rst && !hc.dead {
 		switch {
 		case abort:
@@ -739,6 +748,25 @@ func (r *Request) StopBody() bool {
 	hc.mu.Unlock()
 	st.signal()
 	return true
+}
+
+// Yield tells an HTTP/2 connection that the request's handler is about
+// to wait for something other than the client (an upstream, a delay):
+// the connection's reader, which waits for a new stream's handler to get
+// to its first wait before it reads the next frame (as nginx runs a
+// request as its header block ends), goes on. Elsewhere it does nothing.
+func (r *Request) Yield() {
+	if s := r.impl.s; s != nil && s.h2 != nil {
+		s.h2.yield()
+	}
+}
+
+// yield is Request.Yield for the stream.
+func (st *h2Stream) yield() {
+	hc := st.hc
+	hc.mu.Lock()
+	hc.startedLocked(st.id)
+	hc.mu.Unlock()
 }
 
 // IsH2 reports whether the request came on an HTTP/2 stream.

@@ -564,6 +564,9 @@ func (o *outWriter) pace(want int64) int64 {
 			return min(want, limit)
 		}
 		next := o.s.req.Start.Add(time.Duration(elapsed+1) * time.Second)
+		if o.s.h2 != nil {
+			o.s.h2.yield()
+		}
 		time.Sleep(time.Until(next) + time.Millisecond)
 	}
 }

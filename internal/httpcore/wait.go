@@ -44,6 +44,7 @@ func (r *Request) ClientGone() bool {
 func (r *Request) WaitClosed(d time.Duration) bool {
 	s := r.impl.s
 	end := time.Now().Add(d)
+	r.Yield()
 	if s != nil && s.h2 == nil && s.c.rc != nil && d > 0 {
 		c := s.c
 		c.nc.SetReadDeadline(end)

@@ -27,6 +27,8 @@ func (q *request) contentPhase() {
 		return
 	}
 	if p, tr := q.passHere(); p != nil {
+		// an HTTP/2 connection reads its next frames meanwhile
+		q.r.Yield()
 		q.upstreamPass(p, tr)
 		return
 	}
