@@ -147,22 +147,26 @@ func TestNextUpstreamOff(t *testing.T) {
 }
 
 func TestDownloadRate(t *testing.T) {
-	good := echo(t)
-	addr, _, _ := start(t, fmt.Sprintf(`
-    server { listen 127.0.0.1:1; proxy_pass %s; proxy_download_rate 20k; proxy_half_close on; }`, good))
-	c := dial(t, addr)
-	go func() {
-		c.Write(make([]byte, 20000))
-		c.(*net.TCPConn).CloseWrite()
-	}()
-	t0 := time.Now()
-	got, _ := io.ReadAll(c)
-	if len(got) != 20000 {
-		t.Fatalf("got %d bytes", len(got))
-	}
-	// 20000 bytes at 20k/s: about a second (the first fifth at once)
-	if d := time.Since(t0); d < 600*time.Millisecond {
-		t.Errorf("20000 bytes at 20k/s took %v", d)
+	for _, rate := range []string{"proxy_download_rate 20k;", "set $r 20k; proxy_download_rate $r;"} {
+		t.Run(rate, func(t *testing.T) {
+			good := echo(t)
+			addr, _, _ := start(t, fmt.Sprintf(`
+    server { listen 127.0.0.1:1; proxy_pass %s; %s proxy_half_close on; }`, good, rate))
+			c := dial(t, addr)
+			go func() {
+				c.Write(make([]byte, 20000))
+				c.(*net.TCPConn).CloseWrite()
+			}()
+			t0 := time.Now()
+			got, _ := io.ReadAll(c)
+			if len(got) != 20000 {
+				t.Fatalf("got %d bytes", len(got))
+			}
+			// 20000 bytes at 20k/s: about a second (the first fifth at once)
+			if d := time.Since(t0); d < 600*time.Millisecond {
+				t.Errorf("20000 bytes at 20k/s took %v", d)
+			}
+		})
 	}
 }
 

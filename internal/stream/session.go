@@ -389,6 +389,8 @@ func (ss *session) connect(peer *upstream.Peer) (net.Conn, error) {
 func (ss *session) relay(t0 time.Time) int {
 	cf := ss.conf
 	ss.plain(errlog.Info, "proxy %s connected to %s", ss.up.LocalAddr().String(), ss.peer.Name)
+	// taken while the action is still the connect's, as nginx does
+	upRate, downRate := ss.rate(cf.UploadRate, cf.UploadRateVar), ss.rate(cf.DownloadRate, cf.DownloadRateVar)
 	ss.action = "proxying connection"
 	ss.touch()
 	if len(ss.first) > 0 {
@@ -468,8 +470,8 @@ func (ss *session) relay(t0 time.Time) int {
 		}
 	}
 	wg.Add(2)
-	go dir(ss.c, ss.up, false, cf.UploadRate, &ss.received, &ss.upSent)
-	go dir(ss.up, ss.c, true, cf.DownloadRate, &ss.upRecv, &ss.sent)
+	go dir(ss.c, ss.up, false, upRate, &ss.received, &ss.upSent)
+	go dir(ss.up, ss.c, true, downRate, &ss.upRecv, &ss.sent)
 	first := <-results
 	if !cf.HalfClose && !first.fromUpstream && !first.timeout && first.err == nil && peerEnded(ss.up) {
 		// the upstream's end came first: its goroutine finishes
@@ -514,6 +516,21 @@ func (ss *session) deadline() time.Time {
 }
 
 // eval evaluates a compiled value against the session.
+// rate is ngx_stream_complex_value_size for proxy_upload_rate and
+// proxy_download_rate: n, or v's value taken as a size; one that is not
+// a size is logged and means no limit.
+func (ss *session) rate(n int64, v *vars.Value) int64 {
+	if v == nil {
+		return n
+	}
+	text := ss.eval(v)
+	if n = config.ParseSize(text); n < 0 {
+		ss.logf(errlog.Error, "invalid size \"%s\"", text)
+		return 0
+	}
+	return n
+}
+
 func (ss *session) eval(v *vars.Value) string {
 	if v == nil {
 		return ""
