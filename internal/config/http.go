@@ -46,7 +46,7 @@ func init() {
 		Directive{Name: "client_body_temp_path", Ctx: hsl, Args: Take1234, Set: func(b *builder, s *conf.Stmt) error {
 			return setTempPath(b, s, &b.cur.ClientBodyTemp, &b.cur.ClientBodyTempLevels)
 		}},
-		Directive{Name: "client_body_in_file_only", Ctx: hsl, Args: Take1, Set: checkEnum("off", "on", "clean")},
+		Directive{Name: "client_body_in_file_only", Ctx: hsl, Args: Take1, Set: enumSlot(func(b *builder) *Opt[string] { return &b.cur.ClientBodyInFileOnly }, "off", "on", "clean")},
 		Directive{Name: "client_body_in_single_buffer", Ctx: hsl, Args: Flag, Set: checkSlot(checkFlag)},
 		Directive{Name: "send_timeout", Ctx: hsl, Args: Take1, Set: ltime(func(l *Loc) *Opt[time.Duration] { return &l.SendTimeout })},
 		Directive{Name: "server_tokens", Ctx: hsl, Args: Take1, Set: enumSlot(func(b *builder) *Opt[string] { return &b.cur.ServerTokens }, "on", "off", "build")},

@@ -33,6 +33,7 @@ func defaultLoc() *Loc {
 		ClientMaxBodySize:    Def(int64(1024 * 1024)),
 		ClientBodyTimeout:    Def(60 * time.Second),
 		ClientBodyBufSize:    Def(int64(16 * 1024)),
+		ClientBodyInFileOnly: Def("off"),
 		SendTimeout:          Def(60 * time.Second),
 		ServerTokens:         Def("on"),
 		ErrorPages:           Def([]*ErrorPage(nil)),

@@ -222,6 +222,7 @@ type Loc struct {
 	ClientBodyBufSize    Opt[int64]
 	ClientBodyTemp       Opt[string] // client_body_temp_path; unset = PREFIX/client_body_temp
 	ClientBodyTempLevels Opt[[]int]  // its directory levels
+	ClientBodyInFileOnly Opt[string] // client_body_in_file_only: off, on, clean
 	SendTimeout          Opt[time.Duration]
 	ServerTokens         Opt[string] // on, off, build
 	ErrorPages           Opt[[]*ErrorPage]

@@ -439,6 +439,21 @@ func (r *Request) DiscardBody() error {
 	return b.discardAvailable()
 }
 
+// BodyPreread reports, before the body is read, how many bytes came
+// after the header in the same buffer (nginx's preread part of
+// r->header_in, the start of the body) and how much room that buffer
+// has left (header_in->end - header_in->last), where
+// ngx_http_read_client_request_body reads a rest that fits. Both are 0
+// over HTTP/2.
+func (r *Request) BodyPreread() (preread, room int) {
+	s := r.impl.s
+	if s == nil || s.h2 != nil || s.c == nil || s.c.cur == nil {
+		return 0, 0
+	}
+	c := s.c
+	return c.last - c.pos, len(c.cur.b) - c.last
+}
+
 // BodyBytes returns the body bytes the handler read so far, chunk
 // framing included (for $request_length); discarded bytes do not count.
 func (r *Request) BodyBytes() int64 { return r.impl.s.body.wire }

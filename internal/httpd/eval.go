@@ -452,6 +452,8 @@ func (q *request) builtin(id vars.ID) (string, bool) {
 		return user, ok
 	case vars.RequestBody:
 		return q.requestBodyVar()
+	case vars.RequestBodyFile:
+		return q.requestBodyFileVar()
 	case vars.Pipe, vars.ConnectionTime, vars.RequestCompletion,
 		vars.TCPInfoRTT, vars.TCPInfoRTTVar, vars.TCPInfoSndCwnd, vars.TCPInfoRcvSpace:
 		return q.connVar(id)

@@ -61,6 +61,12 @@ type proxyState struct {
 	chunkedBody bool // ... and sent chunked
 	bodyStarted bool // streaming began: no other server can get the request
 	bodyRead    bool // body is the client's, read in full (not proxy_set_body's)
+	// client is the client's body when body is not it (proxy_set_body,
+	// *_pass_request_body off): every pass but memcached's reads it
+	// all the same (ngx_http_read_client_request_body before
+	// ngx_http_upstream_init), for $request_body and $request_body_file
+	client     reqBody
+	clientRead bool
 
 	cs    *cacheState // the upstream cache, when *_cache is on
 	store *storeState // the temp file of an answer *_store saves
@@ -84,6 +90,7 @@ func (px *proxyState) release() {
 		px.conn = nil
 	}
 	px.body.close()
+	px.client.close()
 	if px.cs != nil {
 		px.cs.release()
 	}
@@ -117,6 +124,9 @@ func (q *request) upstreamPass(p *config.Pass, tr *transport) {
 		if old.bodyRead {
 			kept, carried = old.body, true
 			old.body = reqBody{}
+		} else if old.clientRead {
+			kept, carried = old.client, true
+			old.client = reqBody{}
 		}
 		old.release()
 	}
@@ -142,8 +152,7 @@ func (q *request) upstreamPass(p *config.Pass, tr *transport) {
 		return
 	}
 	if tr == &httpTransport && pl.SetBody.V != nil {
-		if code := q.discardBody(); code != 0 {
-			q.respondStatus(code)
+		if !q.readClientBody() {
 			return
 		}
 		px.body.close()
@@ -177,12 +186,16 @@ func (q *request) upstreamPass(p *config.Pass, tr *transport) {
 			px.bodyLen = q.r.ContentLength
 		}
 	} else {
-		px.body.close()
-		px.bodyRead = false
-		if code := q.discardBody(); code != 0 {
+		if tr != &memcachedTransport {
+			if !q.readClientBody() {
+				return
+			}
+		} else if code := q.discardBody(); code != 0 {
 			q.respondStatus(code)
 			return
 		}
+		px.body.close()
+		px.bodyRead = false
 		// $proxy_internal_body_length is the client's Content-Length
 		// even when the body is not passed
 		if q.r.ContentLength >= 0 {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 
 	"weir/internal/errlog"
@@ -23,17 +24,21 @@ type reqBody struct {
 	mem  []byte
 	file *os.File
 	size int64
+	keep bool // client_body_in_file_only on: the file outlives the request
 }
 
 func (b *reqBody) close() {
 	if b.file != nil {
 		name := b.file.Name()
 		b.file.Close()
-		os.Remove(name)
+		if !b.keep {
+			os.Remove(name)
+		}
 		b.file = nil
 	}
 	b.mem = b.mem[:0]
 	b.size = 0
+	b.keep = false
 }
 
 // readBody reads the whole request body. On failure it answers the
@@ -44,24 +49,44 @@ func (q *request) readBody(b *reqBody) bool {
 	}
 	q.bodyHandled = true
 	r := q.r
+	inFile := q.lc.ClientBodyInFileOnly.V == "on" || q.lc.ClientBodyInFileOnly.V == "clean"
 	if r.ContentLength == 0 || (r.ContentLength < 0 && !r.Chunked) {
 		r.TestExpect()
+		if inFile && r.ContentLength == 0 {
+			// an empty body still gets its (empty) file
+			return q.openBodyFile(b)
+		}
 		return true
 	}
 	limit := q.lc.ClientBodyBufSize.V
 	if limit <= 0 {
 		limit = 16 * 1024
 	}
-	if r.ContentLength > 0 && r.ContentLength <= limit {
+	if r.ContentLength > 0 && q.bodyInMemory(limit) {
 		if cap(b.mem) < int(r.ContentLength) {
 			b.mem = make([]byte, 0, r.ContentLength)
 		}
 	} else if cap(b.mem) < int(limit) {
 		b.mem = make([]byte, 0, limit)
+	} else {
+		// a pooled buffer may be larger: the body spills at the limit
+		b.mem = b.mem[:0:limit]
+	}
+	// A chunked body over HTTP/1.x is decoded in place in nginx's
+	// buffer of client_body_buffer_size: it goes to a file once the
+	// bytes read after the header, framing included, overflow it; what
+	// came with the header stays in memory.
+	wireLimit := int64(-1)
+	if r.Chunked && !r.IsH2() {
+		pre, _ := r.BodyPreread()
+		wireLimit = int64(pre) + limit
 	}
 	body := r.Body()
 	var chunk [32 * 1024]byte
 	for {
+		if wireLimit >= 0 && b.file == nil && len(b.mem) == cap(b.mem) {
+			b.mem = slices.Grow(b.mem, len(chunk))
+		}
 		var p []byte
 		if b.file == nil && len(b.mem) < cap(b.mem) {
 			p = b.mem[len(b.mem):cap(b.mem)]
@@ -86,7 +111,15 @@ func (q *request) readBody(b *reqBody) bool {
 			}
 			b.size += int64(n)
 		}
+		if wireLimit >= 0 && b.file == nil && r.BodyBytes() > wireLimit && !q.openBodyFile(b) {
+			return false
+		}
 		if err == io.EOF {
+			if inFile && b.file == nil {
+				// client_body_in_file_only: the body goes to its file
+				// whatever its size
+				return q.openBodyFile(b)
+			}
 			return true
 		}
 		if err != nil {
@@ -94,6 +127,25 @@ func (q *request) readBody(b *reqBody) bool {
 			return false
 		}
 	}
+}
+
+// bodyInMemory reports whether a body of known length stays in memory,
+// as ngx_http_read_client_request_body sizes its buffer: a body that
+// came whole with the header, or whose rest fits in the header buffer
+// after the part that came with it, or whose rest is under
+// client_body_buffer_size plus a quarter (the buffer is then the rest's
+// size); else the buffer is client_body_buffer_size and the body goes
+// to a temp file as it fills. Over HTTP/2 (ngx_http_v2_read_request_body)
+// a length up to client_body_buffer_size stays in memory.
+func (q *request) bodyInMemory(size int64) bool {
+	r := q.r
+	n := r.ContentLength
+	if r.IsH2() {
+		return n <= size
+	}
+	preread, room := r.BodyPreread()
+	rest := n - min(int64(preread), n)
+	return rest == 0 || preread > 0 && rest <= int64(room) || rest < size+size>>2
 }
 
 // openBodyFile creates the temp file a large body spills to; nginx warns
@@ -105,7 +157,16 @@ func (q *request) openBodyFile(b *reqBody) bool {
 		q.respondStatus(500)
 		return false
 	}
-	q.log().Logf(errlog.Warn, q.r.Conn.ID, "a client request body is buffered to a temporary file %s%s", f.Name(), q.logSuffix())
+	// ngx_http_update_location_config: a notice with
+	// client_body_in_file_only, where the file is the point
+	level := errlog.Warn
+	switch q.lc.ClientBodyInFileOnly.V {
+	case "on":
+		level, b.keep = errlog.Notice, true
+	case "clean":
+		level = errlog.Notice
+	}
+	q.log().Logf(level, q.r.Conn.ID, "a client request body is buffered to a temporary file %s%s", f.Name(), q.logSuffix())
 	if _, err := f.Write(b.mem); err != nil {
 		f.Close()
 		os.Remove(f.Name())
@@ -125,18 +186,60 @@ func (q *request) createBodyTemp() (*os.File, error) {
 	return createTempFile(dir, q.lc.ClientBodyTempLevels.V)
 }
 
+// readClientBody reads the client's body into px.client when what goes
+// upstream is not it, unless a previous pass read it (then px.body).
+func (q *request) readClientBody() bool {
+	px := q.px
+	if px.bodyRead {
+		px.client, px.body = px.body, reqBody{mem: px.client.mem[:0]}
+		px.bodyRead, px.clientRead = false, true
+		return true
+	}
+	if px.clientRead {
+		return true
+	}
+	if !q.readBody(&px.client) {
+		return false
+	}
+	px.clientRead = true
+	return true
+}
+
+// clientBody is the client's body read for an upstream, if any.
+func (q *request) clientBody() *reqBody {
+	if q.keptBody != nil {
+		return q.keptBody
+	}
+	if px := q.px; px != nil && px.bodyRead {
+		return &px.body
+	} else if px != nil && px.clientRead {
+		return &px.client
+	}
+	return nil
+}
+
 // requestBodyVar is $request_body (ngx_http_variable_request_body): the
 // body read for an upstream when it is all in memory; not found when
-// none was read, when it is empty, or when it went to a temp file.
+// none was read or when it went to a temp file.
 func (q *request) requestBodyVar() (string, bool) {
-	b := q.keptBody
-	if b == nil && q.px != nil && q.px.bodyRead {
-		b = &q.px.body
-	}
-	if b == nil || b.file != nil || b.size == 0 || int64(len(b.mem)) < b.size {
+	b := q.clientBody()
+	if b == nil || b.file != nil || int64(len(b.mem)) < b.size || q.r.ContentLength < 0 && !q.r.Chunked {
+		// an empty body is "" (Content-Length: 0, a chunked "0"), no
+		// body at all is not found
 		return "", false
 	}
 	return string(b.mem[:b.size]), true
+}
+
+// requestBodyFileVar is $request_body_file
+// (ngx_http_variable_request_body_file): the temp file's name when the
+// body read for an upstream went to one.
+func (q *request) requestBodyFileVar() (string, bool) {
+	b := q.clientBody()
+	if b == nil || b.file == nil {
+		return "", false
+	}
+	return b.file.Name(), true
 }
 
 // bodyError answers a failed body read as nginx's
