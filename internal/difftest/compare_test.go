@@ -112,7 +112,7 @@ func render(ex *exchange, s *server, c tc, peer *exchange) (lines []string, body
 				// The length of the body as the other server would send it.
 				if n, err := strconv.Atoi(v); err == nil {
 					if c.head {
-						if s.name == "weir" && isSpecial(r) && !c.ownPage {
+						if s.name == "weir" && isSpecial(r) && !c.ownPage && !sameLength(peer, i, v) {
 							n++ // one footer
 						}
 					} else {
@@ -167,6 +167,18 @@ func isSpecial(r *response) bool {
 	f := strings.Fields(r.statusLine)
 	html := ct == "text/html" || strings.HasPrefix(ct, "text/html; charset=")
 	return len(f) > 1 && f[1] >= "300" && html && !etag && !lm
+}
+
+// sameLength says the peer's answer i has the Content-Length v: an HTML
+// answer of that length to a HEAD is no page of weir's (whose footer is a
+// byte shorter than nginx's) but the site's, such as a "return 200" text
+// that error_page gave another status.
+func sameLength(peer *exchange, i int, v string) bool {
+	if peer == nil || i >= len(peer.resps) {
+		return false
+	}
+	pv, ok := peer.resps[i].get("Content-Length")
+	return ok && pv == v
 }
 
 // expiresNear returns v, or the peer's Expires when the two are at most a

@@ -82,6 +82,11 @@ func (q *request) tryFiles() bool {
 	if len(tf) == 0 {
 		return false
 	}
+	if q.aliasLost() {
+		// the first name is mapped after the location's path
+		q.respondStatus(500)
+		return true
+	}
 	for _, v := range tf[:len(tf)-1] {
 		// ngx_http_try_files: an entry written with a trailing "/"
 		// tests a directory, and its "/" is dropped from the name, so
@@ -93,12 +98,19 @@ func (q *request) tryFiles() bool {
 		if dir {
 			name = strings.TrimSuffix(name, "/")
 		}
-		p := q.mapPath(name)
+		fixedAlias := q.lc.Alias && q.lc.AliasLen >= 0
 		regexAlias := q.lc.Alias && q.lc.AliasLen < 0
-		if regexAlias {
+		var p string
+		switch {
+		case fixedAlias:
+			name = q.aliasTryName(v, name)
+			p = q.eval(q.lc.Root.V) + name
+		case regexAlias:
 			// ngx_http_core_try_files_phase appends the name to what
 			// the alias of a regex location names
-			p += name
+			p = q.mapPath(name) + name
+		default:
+			p = q.mapPath(name)
 		}
 		fi, op, err := q.statPath(p)
 		if err != nil {
@@ -118,10 +130,17 @@ func (q *request) tryFiles() bool {
 			}
 			return false
 		}
+		if fixedAlias {
+			// the location's part of the URI, then the name
+			name = q.uri[:min(q.lc.AliasLen, len(q.uri))] + name
+		}
 		q.uri = name
 		return false
 	}
 	last := q.eval(tf[len(tf)-1])
+	if q.lc.Alias && q.lc.AliasLen >= 0 {
+		last = q.aliasTryName(tf[len(tf)-1], last)
+	}
 	switch {
 	case strings.HasPrefix(last, "="):
 		code, _ := strconv.Atoi(last[1:])
