@@ -75,11 +75,16 @@ func (s *suite) matches(word string) bool {
 // "@SECLEVEL=n" are accepted. Names OpenSSL does not know, or knows but
 // Go does not implement, match nothing, as unknown names do in OpenSSL.
 // A string that leaves no suite is refused as OpenSSL refuses it: weir
-// would otherwise serve with suites the configuration did not ask for.
+// would otherwise serve with suites the configuration did not ask for;
+// so is one OpenSSL cannot read (cipherRules).
 //
 // Go ignores the order of tls.Config.CipherSuites (it orders suites
 // itself, by security and hardware support), so only the set matters.
 func ParseCiphers(str string) ([]uint16, error) {
+	rules, ok := cipherRules(str)
+	if !ok {
+		return nil, fmt.Errorf("SSL_CTX_set_cipher_list(\"%s\") failed (SSL: error:0A000118:SSL routines::invalid command)", str)
+	}
 	var list []int // indexes into suites, in order
 	killed := make([]bool, len(suites))
 	in := func(i int) int {
@@ -90,16 +95,8 @@ func ParseCiphers(str string) ([]uint16, error) {
 		}
 		return -1
 	}
-	terms := strings.FieldsFunc(str, func(r rune) bool { return r == ':' || r == ',' || r == ' ' || r == ';' })
-	for _, t := range terms {
-		op := byte(0)
-		if t != "" && (t[0] == '!' || t[0] == '-' || t[0] == '+') {
-			op, t = t[0], t[1:]
-		}
-		if strings.HasPrefix(t, "@") {
-			continue // @STRENGTH, @SECLEVEL=n: Go orders suites itself
-		}
-		words := strings.Split(t, "+")
+	for _, r := range rules {
+		op, words := r.op, r.words
 		for i := range suites {
 			ok := true
 			for _, w := range words {
@@ -141,4 +138,89 @@ func ParseCiphers(str string) ([]uint16, error) {
 		ids[k] = suites[i].id
 	}
 	return ids, nil
+}
+
+// cipherRule is one item of a cipher string: an operator (0, '-', '!',
+// '+') and the names joined by "+".
+type cipherRule struct {
+	op    byte
+	words []string
+}
+
+// cipherRules reads a cipher string as OpenSSL 3.0 does
+// (ssl_create_cipher_list, ssl_cipher_process_rulestr): a leading
+// "DEFAULT" is the default list; then items split at ':', ' ', ';' and
+// ','; an operator is read where an item starts, and where a name it
+// finds ends, so "HIGH!MD5" is two items; an item of a name OpenSSL does
+// not find is skipped up to the next separator. ok is false where
+// OpenSSL says "invalid command": a character that is no separator,
+// operator or name character where a name must start (an operator or
+// "+" at the end, a stray quote after a found name), an unknown "@"
+// command or a security level outside 0..5.
+func cipherRules(str string) (rules []cipherRule, ok bool) {
+	ok = true
+	if strings.HasPrefix(str, "DEFAULT") {
+		rules = append(rules, cipherRule{words: []string{"DEFAULT"}})
+		str = strings.TrimPrefix(str[len("DEFAULT"):], ":")
+	}
+	sep := func(c byte) bool { return c == ':' || c == ' ' || c == ';' || c == ',' }
+	nameChar := func(c byte) bool {
+		return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '='
+	}
+	skip := func(i int) int {
+		for i < len(str) && !sep(str[i]) {
+			i++
+		}
+		return i
+	}
+	for i := 0; i < len(str); {
+		c := str[i]
+		op := byte(0)
+		if c == '-' || c == '+' || c == '!' || c == '@' {
+			op = c
+			i++
+		} else if sep(c) {
+			i++
+			continue
+		}
+		var words []string
+		found := true
+		for {
+			start := i
+			for i < len(str) && nameChar(str[i]) {
+				i++
+			}
+			if i == start {
+				ok, found = false, false
+				i++
+				break
+			}
+			w := str[start:i]
+			if op == '@' {
+				if w != "STRENGTH" && !(len(w) == 10 && strings.HasPrefix(w, "SECLEVEL=") && w[9] >= '0' && w[9] <= '5') {
+					ok = false
+				}
+				found = false
+				break
+			}
+			multi := i < len(str) && str[i] == '+'
+			if multi {
+				i++
+			}
+			if !opensslCipherWords[w] {
+				found = false
+				break
+			}
+			words = append(words, w)
+			if !multi {
+				break
+			}
+		}
+		if found {
+			rules = append(rules, cipherRule{op, words})
+		} else {
+			i = skip(i)
+		}
+	}
+	return rules, ok
 }

@@ -45,6 +45,24 @@ func TestParseCiphers(t *testing.T) {
 	}
 }
 
+// TestCiphersInvalidCommand: the strings OpenSSL cannot read fail with
+// its "invalid command", nginx's whole message.
+func TestCiphersInvalidCommand(t *testing.T) {
+	for _, str := range []string{`HIGH:!aNULL:!MD5"`, "HIGH:!", "HIGH+", "HIGH+:MD5", `HIGH"x`,
+		"HIGH:@FOO", "HIGH:@SECLEVEL=7", "HIGH:@", "HIGH:_x", `HIGH:AES+"`, `HIGH:CAMELLIA"`, `DEFAULT"`} {
+		_, err := ParseCiphers(str)
+		want := `SSL_CTX_set_cipher_list("` + str + `") failed (SSL: error:0A000118:SSL routines::invalid command)`
+		if err == nil || err.Error() != want {
+			t.Errorf("%q: %v", str, err)
+		}
+	}
+	for _, str := range []string{`FOO"x:HIGH`, `HIGH:RC4"`, `HIGH:FOO+"`, "HIGH:@SECLEVEL=2", "HIGH:@STRENGTH"} {
+		if _, err := ParseCiphers(str); err != nil {
+			t.Errorf("%q: %v", str, err)
+		}
+	}
+}
+
 func TestVersions(t *testing.T) {
 	for _, c := range []struct {
 		mask     uint32
@@ -139,6 +157,11 @@ func TestCiphersAgainstOpenSSL(t *testing.T) {
 		"ALL:-kRSA:!3DES:!SHA1:!SHA256:!SHA384:+AES128", "kEECDH+ECDSA", "aRSA:!kRSA", "AES128:!SHA",
 		"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256",
 		"CHACHA20", "HIGH:MEDIUM:!3DES", "RSA+AESGCM", "ECDSA", "TLSv1.2+AES128",
+		// an operator after a found name starts an item; DEFAULT is a
+		// name only at the start; a name OpenSSL does not find skips
+		// its item
+		"HIGH!aNULL!kRSA", "HIGH:-AES128!SHA1", "AES128:DEFAULT", "DEFAULT:!AES256", "FOO!AES256:AES128",
+		"HIGH:TLS_AES_128_GCM_SHA256", "HIGH:=x", "HIGH:CAMELLIA+AES128",
 	} {
 		out, err := exec.Command(bin, "ciphers", str).Output()
 		if err != nil {
