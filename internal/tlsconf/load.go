@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -157,9 +158,9 @@ func LoadKeyPair(certPath, keyPath string, passwords []string) (tls.Certificate,
 	if strings.HasPrefix(certPath, "data:") || strings.HasPrefix(keyPath, "data:") || strings.HasPrefix(keyPath, "engine:") {
 		return c, fmt.Errorf("cannot load certificate \"%s\": \"data:\" and \"engine:\" are not supported by weir", certPath)
 	}
-	cb, err := readFile(certPath)
+	cb, err := bioRead(certPath, "r")
 	if err != nil {
-		return c, fmt.Errorf("cannot load certificate \"%s\": %v", certPath, err)
+		return c, fmt.Errorf("cannot load certificate \"%s\": BIO_new_file() failed (%v)", certPath, err)
 	}
 	for rest := cb; ; {
 		var b *pem.Block
@@ -172,28 +173,28 @@ func LoadKeyPair(certPath, keyPath string, passwords []string) (tls.Certificate,
 		}
 	}
 	if len(c.Certificate) == 0 {
-		return c, fmt.Errorf("cannot load certificate \"%s\": PEM_read_bio_X509_AUX() failed (no PEM certificate found)", certPath)
+		return c, fmt.Errorf("cannot load certificate \"%s\": PEM_read_bio_X509_AUX() failed (SSL: %sTRUSTED CERTIFICATE)", certPath, errNoStartLine)
 	}
 	leaf, err := x509.ParseCertificate(c.Certificate[0])
 	if err != nil {
-		return c, fmt.Errorf("cannot load certificate \"%s\": %v", certPath, err)
+		return c, fmt.Errorf("cannot load certificate \"%s\": PEM_read_bio_X509_AUX() failed (SSL: %s)", certPath, errASN1X509)
 	}
-	for i, der := range c.Certificate[1:] {
+	for _, der := range c.Certificate[1:] {
 		if _, err := x509.ParseCertificate(der); err != nil {
-			return c, fmt.Errorf("cannot load certificate \"%s\": chain certificate %d: %v", certPath, i+1, err)
+			return c, fmt.Errorf("cannot load certificate \"%s\": PEM_read_bio_X509() failed (SSL: %s)", certPath, errASN1X509)
 		}
 	}
 	c.Leaf = leaf
-	kb, err := readFile(keyPath)
+	kb, err := bioRead(keyPath, "r")
 	if err != nil {
-		return c, fmt.Errorf("cannot load certificate key \"%s\": %v", keyPath, err)
+		return c, fmt.Errorf("cannot load certificate key \"%s\": BIO_new_file() failed (%v)", keyPath, err)
 	}
 	key, err := parseKey(kb, passwords)
 	if err != nil {
 		return c, fmt.Errorf("cannot load certificate key \"%s\": PEM_read_bio_PrivateKey() failed (%v)", keyPath, err)
 	}
 	if !keyMatches(leaf.PublicKey, key) {
-		return c, fmt.Errorf("SSL_CTX_use_PrivateKey(\"%s\") failed (key values mismatch)", keyPath)
+		return c, fmt.Errorf("SSL_CTX_use_PrivateKey(\"%s\") failed (SSL: %s)", keyPath, errKeyMismatch)
 	}
 	if k, ok := key.(*rsa.PrivateKey); ok {
 		key = ossl.RSASigner(k)
@@ -215,7 +216,7 @@ func parseKey(b []byte, passwords []string) (crypto.Signer, error) {
 		var blk *pem.Block
 		blk, rest = pem.Decode(rest)
 		if blk == nil {
-			return nil, errors.New("no PEM private key found")
+			return nil, errors.New("SSL: " + errNoDecoder)
 		}
 		der := blk.Bytes
 		switch {
@@ -241,7 +242,13 @@ func parseKey(b []byte, passwords []string) (crypto.Signer, error) {
 					return nil, err
 				}
 			}
-			return parseDER(blk.Type, der)
+			k, err := parseDER(blk.Type, der)
+			if err != nil && blk.Type == "PRIVATE KEY" {
+				return nil, errors.New("SSL: " + errNoDecoder + errX509PKCS8Junk)
+			} else if err != nil {
+				return nil, errors.New("SSL: " + errNoDecoder)
+			}
+			return k, nil
 		}
 	}
 }
@@ -285,9 +292,9 @@ func parseDER(typ string, der []byte) (crypto.Signer, error) {
 // ssl_trusted_certificate, proxy_ssl_trusted_certificate), with the
 // function name nginx's message carries.
 func LoadCerts(path string) ([]*x509.Certificate, error) {
-	b, err := readFile(path)
+	b, err := bioRead(path, "r")
 	if err != nil {
-		return nil, fmt.Errorf("SSL_CTX_load_verify_locations(\"%s\") failed (%v)", path, err)
+		return nil, fmt.Errorf("SSL_CTX_load_verify_locations(\"%s\") failed (%v%s)", path, err, errX509SysLib)
 	}
 	var out []*x509.Certificate
 	for rest := b; ; {
@@ -306,16 +313,16 @@ func LoadCerts(path string) ([]*x509.Certificate, error) {
 		out = append(out, c)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("SSL_CTX_load_verify_locations(\"%s\") failed (no PEM certificate found)", path)
+		return nil, fmt.Errorf("SSL_CTX_load_verify_locations(\"%s\") failed (SSL: %s)", path, errNoCertOrCRL)
 	}
 	return out, nil
 }
 
 // LoadCRLs reads the PEM CRLs of an ssl_crl file.
 func LoadCRLs(path string) ([]*x509.RevocationList, error) {
-	b, err := readFile(path)
+	b, err := bioRead(path, "r")
 	if err != nil {
-		return nil, fmt.Errorf("X509_LOOKUP_load_file(\"%s\") failed (%v)", path, err)
+		return nil, fmt.Errorf("X509_LOOKUP_load_file(\"%s\") failed (%v%s)", path, err, errX509SysLib)
 	}
 	var out []*x509.RevocationList
 	for rest := b; ; {
@@ -334,7 +341,7 @@ func LoadCRLs(path string) ([]*x509.RevocationList, error) {
 		out = append(out, l)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("X509_LOOKUP_load_file(\"%s\") failed (no PEM CRL found)", path)
+		return nil, fmt.Errorf("X509_LOOKUP_load_file(\"%s\") failed (SSL: %s)", path, errNoCertOrCRL)
 	}
 	return out, nil
 }
@@ -367,12 +374,34 @@ func Pool(certs []*x509.Certificate) *x509.CertPool {
 // sameBytes is bytes.Equal, named for what the CRL code compares.
 func sameBytes(a, b []byte) bool { return bytes.Equal(a, b) }
 
-// LoadDHParam checks an ssl_dhparam file. Go's TLS has no DHE suites, so
-// the parameters are never used.
+// LoadDHParam checks an ssl_dhparam file as ngx_ssl_dhparam reads it:
+// the first DH PARAMETERS (or X9.42 DH PARAMETERS) block must be there
+// and be DER. Go's TLS has no DHE suites, so the parameters are never
+// used.
 func LoadDHParam(path string) ([]byte, error) {
-	b, err := readFile(path)
+	b, err := bioRead(path, "r")
 	if err != nil {
 		return nil, fmt.Errorf("BIO_new_file(\"%s\") failed (%v)", path, err)
 	}
-	return b, nil
+	for rest := b; ; {
+		var blk *pem.Block
+		blk, rest = pem.Decode(rest)
+		if blk == nil {
+			return nil, fmt.Errorf("PEM_read_bio_DHparams(\"%s\") failed (SSL: %sDH PARAMETERS)", path, errNoStartLine)
+		}
+		if blk.Type != "DH PARAMETERS" && blk.Type != "X9.42 DH PARAMETERS" {
+			continue
+		}
+		if !isDERSequence(blk.Bytes) {
+			return nil, fmt.Errorf("PEM_read_bio_DHparams(\"%s\") failed (SSL: %s)", path, errASN1DH)
+		}
+		return b, nil
+	}
+}
+
+// isDERSequence reports whether b is one whole DER SEQUENCE.
+func isDERSequence(b []byte) bool {
+	var raw asn1.RawValue
+	rest, err := asn1.Unmarshal(b, &raw)
+	return err == nil && len(rest) == 0 && raw.Tag == asn1.TagSequence && raw.IsCompound
 }

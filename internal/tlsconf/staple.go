@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"sync"
 	"time"
@@ -56,13 +54,9 @@ func NewStapler(cert *tls.Certificate, name string, o StaplingOptions, store []*
 	}
 	st := &Stapler{name: name, resolver: o.Resolver, now: now}
 	if o.File != "" {
-		b, err := os.ReadFile(o.File)
+		b, err := bioRead(o.File, "rb")
 		if err != nil {
-			text := "No such file or directory"
-			if errors.Is(err, os.ErrPermission) {
-				text = "Permission denied"
-			}
-			return nil, "", fmt.Errorf("BIO_new_file(\"%s\") failed (SSL: error:80000002:system library::%s:calling fopen(%s, rb) error:10000080:BIO routines::no such file)", o.File, text, o.File)
+			return nil, "", fmt.Errorf("BIO_new_file(\"%s\") failed (%v)", o.File, err)
 		}
 		if parseOCSPResponse(b) != nil {
 			return nil, "", fmt.Errorf("d2i_OCSP_RESPONSE_bio(\"%s\") failed (SSL: error:068000A8:asn1 encoding routines::wrong tag error:0688010A:asn1 encoding routines::nested asn1 error:Type=OCSP_RESPONSE)", o.File)
