@@ -102,10 +102,15 @@ func setGeo(b *builder, s *conf.Stmt) error {
 		return conf.Errorf(s, "invalid variable name \"%s\"", out)
 	}
 	if len(s.Args) == 2 {
-		// ngx_http_get_variable_index of the name
+		// ngx_http_get_variable_index of the name, whatever its
+		// characters: one that is no variable is unknown at the end
 		v, err := b.compile(s, "${"+out[1:]+"}")
 		if err != nil {
-			return err
+			if out == "$" {
+				return conf.Errorf(s, "invalid variable name \"$\"")
+			}
+			v = &vars.Value{Raw: out, Parts: []vars.Part{vars.Ref(out[1:])}}
+			b.values = append(b.values, v)
 		}
 		g.Addr, out = v, s.Args[1]
 	}

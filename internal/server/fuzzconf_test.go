@@ -115,6 +115,8 @@ func fzKnown(nginx, weir string) string {
 		return "OpenSSL's words (golden ssl_weironly_*)"
 	case strings.Contains(nginx, `unknown directive "stream"`):
 		return "stream is built into weir; nginx's is a module loaded by load_module"
+	case strings.Contains(weir, "is not supported by weir yet"):
+		return "a setting weir refuses with its own reason (ssl_certificate with variables), before nginx's later error"
 	case strings.Contains(nginx, `invalid number of arguments in "keepalive" directive`) && strings.Contains(weir, `invalid parameter "`):
 		return "keepalive takes \"local\" since nginx 1.29.7"
 	}
