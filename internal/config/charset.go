@@ -163,12 +163,13 @@ func charsetSlot(field func(b *builder) *Opt[*CharsetRef], off bool) func(*build
 // from the first of the module's default types only (text/html; the rest
 // of charset_types' defaults apply only where the directive is not
 // used); types are lower-cased, a repeated one is a warning; "*" takes
-// any type, and a later use at the level is then a duplicate.
+// any type, and a later use at the level is then ignored (nginx returns
+// at once when the list is already "any").
 func typesSlot(field func(b *builder) *Opt[MIMETypes], defaults []string) func(*builder, *conf.Stmt) error {
 	return func(b *builder, s *conf.Stmt) error {
 		o := field(b)
 		if o.Set && o.V.Any {
-			return duplicate(s)
+			return nil
 		}
 		if !o.Set {
 			*o = Def(MIMETypes{List: append([]string(nil), defaults[:1]...)})
