@@ -47,7 +47,6 @@ const (
 	h2KeepBuffer     = 64 << 10  // the largest write buffer an idle connection keeps
 	h2GoAwayGrace    = time.Second
 	h2StartWait      = 250 * time.Millisecond
-	h2ClosedMemory   = 32 // closed stream ids remembered
 	h2FrameHeaderLen = 9
 )
 
@@ -132,12 +131,10 @@ type h2Conn struct {
 	startingID uint32        // the stream whose handler the reader waits for (see runStream)
 	started    chan struct{} // its handler got to its first wait
 	maxID      uint32        // the highest stream id the client opened
-	closed     [h2ClosedMemory]uint32
-	closedN    int
-	idle       int64  // when the last stream ended
-	dead       bool   // the connection is over: no more frames
-	goingAway  bool   // GOAWAY sent: no new streams
-	lastID     uint32 // the GOAWAY's last stream id
+	idle       int64         // when the last stream ended
+	dead       bool          // the connection is over: no more frames
+	goingAway  bool          // GOAWAY sent: no new streams
+	lastID     uint32        // the GOAWAY's last stream id
 	peerGoAway bool
 
 	// the peer's settings and windows
@@ -259,6 +256,7 @@ func (hc *h2Conn) serve() {
 		hc.mu.Unlock()
 		err = hc.readFrames()
 	}
+	hc.cutBlock()
 	var code errH2Conn
 	var msg errH2ConnMsg
 	switch {
@@ -664,17 +662,25 @@ func (hc *h2Conn) onData(f *http2.DataFrame) error {
 	case st == nil && id > hc.maxID:
 		// an idle stream: nginx skips the frame ("unknown http2 stream")
 		return nil
-	case st == nil && hc.wasReset(id), st != nil && st.rst && !st.peerRst:
-		// frames in flight when weir reset the stream are ignored (§5.1)
+	case st == nil, st.rst && !st.peerRst:
+		// a closed stream's, or frames in flight when weir reset the
+		// stream (§5.1): nginx skips them
 		return nil
-	case st == nil, st.rst, st.recvEnd:
-		// closed, or half-closed (remote)
-		hc.resetLocked(id, http2.ErrCodeStreamClosed)
+	}
+	// as ngx_http_v2_state_data: the stream's window, then whether it is
+	// half-closed (remote); either ends it (ngx_http_v2_terminate_stream)
+	if n > st.recvWindow {
+		hc.c.srv.logf(logInfo, &hc.c.info, "client violated flow control for stream %d: received DATA frame length %d, "+
+			"available window %d while processing HTTP/2 connection", id, n, st.recvWindow)
+		st.gone = true
+		hc.resetLocked(id, http2.ErrCodeFlowControl)
 		return nil
 	}
 	st.recvWindow -= n
-	if st.recvWindow < 0 {
-		hc.resetLocked(id, http2.ErrCodeFlowControl)
+	if st.rst || st.recvEnd {
+		hc.c.srv.logf(logInfo, &hc.c.info, "client sent DATA frame for half-closed stream %d while processing HTTP/2 connection", id)
+		st.gone = true
+		hc.resetLocked(id, http2.ErrCodeStreamClosed)
 		return nil
 	}
 	data := f.Data()
@@ -706,32 +712,6 @@ func (hc *h2Conn) resetLocked(id uint32, code http2.ErrCode) {
 		st.rst = true
 		st.signal()
 	}
-	hc.remember(id | 1<<31)
-}
-
-// remember records a closed stream id (the top bit: reset by weir), so
-// that frames for it are told from frames for a stream never opened.
-func (hc *h2Conn) remember(id uint32) {
-	hc.closed[hc.closedN%h2ClosedMemory] = id
-	hc.closedN++
-}
-
-func (hc *h2Conn) wasReset(id uint32) bool {
-	for _, x := range hc.closed {
-		if x == id|1<<31 {
-			return true
-		}
-	}
-	return false
-}
-
-func (hc *h2Conn) wasClosed(id uint32) bool {
-	for _, x := range hc.closed {
-		if x&^(1<<31) == id {
-			return true
-		}
-	}
-	return false
 }
 
 // goAway starts a graceful end (Server.Drain): GOAWAY with the last

@@ -26,7 +26,9 @@ type h2Block struct {
 	// invalid is nginx's error-log text for a field name or value it
 	// refuses (ngx_http_v2_validate_header): the stream is reset and
 	// the request, made of the fields before, only logged (status 000)
-	invalid  string
+	invalid string
+	// cut: the connection ended inside the block (see cutBlock)
+	cut      bool
 	size     int // the decoded list's size (§6.5.2)
 	limit    int
 	tooLarge bool
@@ -108,6 +110,25 @@ func (hc *h2Conn) blockFragment(p []byte, end bool) error {
 		hc.runStream(st)
 	}
 	return nil
+}
+
+// cutBlock makes the request of a header block the end of the
+// connection cut (a connection error, the client gone): nginx has the
+// request from the HEADERS frame on and logs it as the connection
+// closes. A pseudo-header field it refuses (see h2Block.refuse) it
+// answered with 400 as the field came, before the connection ended; a
+// request made of fields it took is logged with status 000.
+func (hc *h2Conn) cutBlock() {
+	hb := &hc.hb
+	if hc.contID == 0 || hb.id != hc.contID || hb.code != 0 || hb.tooLarge || hb.invalid != "" {
+		return
+	}
+	hc.contID = 0
+	hb.cut = hb.refuse == ""
+	hb.endStream = true
+	if st := hc.endRequestBlock(); st != nil {
+		hc.runStream(st)
+	}
 }
 
 // onField is the HPACK decoder's emit function.
@@ -262,7 +283,7 @@ func (hb *h2Block) writeLine() {
 // (to be started: runStream), or refuses it (nil).
 func (hc *h2Conn) endRequestBlock() *h2Stream {
 	hb := &hc.hb
-	if hb.code == 0 && hb.refuse == "" && hb.invalid == "" {
+	if hb.code == 0 && hb.refuse == "" && hb.invalid == "" && !hb.cut {
 		// nginx 1.22's ngx_http_v2_construct_request_line
 		switch {
 		case hb.pseudo&h2Method == 0:
@@ -325,7 +346,7 @@ func (hc *h2Conn) endRequestBlock() *h2Stream {
 	}
 	hb.head = append(hb.head, "\r\n"...)
 	st := hc.newStream(hb, body, chunk)
-	st.rst = hb.invalid != ""
+	st.rst = hb.invalid != "" || hb.cut
 	hc.streams[hb.id] = st
 	hc.c.setWaiting(false)
 	hc.requests++

@@ -25,6 +25,7 @@ type h2Stream struct {
 	method, path, authority string
 	refuse                  string // see h2Block.refuse
 	invalid                 string // see h2Block.invalid
+	cut                     bool   // see h2Block.cut
 	taken                   uint8  // the pseudo-header fields taken
 	first                   *buf   // the rendering, in the engine's first header buffer
 	firstN                  int
@@ -67,7 +68,7 @@ func (hc *h2Conn) newStream(hb *h2Block, body, chunk bool) *h2Stream {
 	st := h2StreamPool.Get().(*h2Stream)
 	wake, rwake := st.wake, st.rwake
 	*st = h2Stream{hc: hc, id: hb.id, method: hb.method, path: hb.path, authority: hb.authority,
-		refuse: hb.refuse, invalid: hb.invalid, taken: hb.pseudo,
+		refuse: hb.refuse, invalid: hb.invalid, cut: hb.cut, taken: hb.pseudo,
 		body: body, chunk: chunk, wake: wake, rwake: rwake, sendWindow: hc.initWindow,
 		recvWindow: int64(hc.preread()), recvEnd: hb.endStream, cl: max(hb.cl, -1), lastOff: -1}
 	select {
@@ -425,7 +426,7 @@ func (st *h2Stream) serve() {
 	if r.LineDone {
 		r.RequestLine = r.Method + " " + r.RawURI + " HTTP/2.0"
 	}
-	if st.refuse != "" || st.invalid != "" {
+	if st.refuse != "" || st.invalid != "" || st.cut {
 		c.h2Refuse(s, st)
 	} else if st.method == "CONNECT" || r.Err != 0 && !r.HeaderDone {
 		c.h2Refused(s, st)
@@ -491,8 +492,6 @@ func (st *h2Stream) end(abort bool, code http2.ErrCode) {
 			}
 			if !st.recvEnd {
 				hc.resetLocked(st.id, http2.ErrCodeNo)
-			} else {
-				hc.remember(st.id)
 			}
 		}
 	}
@@ -559,6 +558,19 @@ func (c *conn) h2Refused(s *stream, st *h2Stream) {
 // found.
 func (c *conn) h2Refuse(s *stream, st *h2Stream) {
 	r := &s.req
+	if st.cut {
+		// only logged, 000, without a line in the error log; nginx
+		// makes the request line and the URI at the block's end
+		r.Err, r.ErrMsg = StatusLogOnly, ""
+		r.KeepAlive = false
+		r.NoResponse = true
+		r.RequestLine = ""
+		r.LineDone = false
+		if st.taken&h2Method == 0 {
+			r.Method = ""
+		}
+		return
+	}
 	if st.invalid != "" {
 		// the stream is reset: the request is only logged, 000
 		c.refuse(s, StatusLogOnly, st.invalid)

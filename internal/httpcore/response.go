@@ -582,11 +582,33 @@ func (o *outWriter) sendNow(p []byte) {
 // fail records a write error and logs it as nginx does, at "info".
 func (o *outWriter) fail(err error, op string) {
 	o.err = err
+	if st := o.s.h2; st != nil && errors.Is(err, errH2Reset) {
+		o.h2Failed(st)
+		return
+	}
 	if f := o.s.resp.SendFailLog; f != nil {
 		f(sendFailMsg(err, op))
 		return
 	}
 	o.s.c.sendFailed(err, op)
+}
+
+// h2Failed logs a write to an HTTP/2 stream that is over as nginx does:
+// the client's reset in its words (nginx logs it as the frame comes, in
+// the request's context), then "client prematurely closed connection",
+// as for a stream weir ended or a connection that ended.
+func (o *outWriter) h2Failed(st *h2Stream) {
+	msgs := [2]string{st.peerResetMsg(), "client prematurely closed connection"}
+	for _, m := range msgs {
+		if m == "" {
+			continue
+		}
+		if f := o.s.resp.SendFailLog; f != nil {
+			f(m)
+		} else {
+			o.s.c.srv.logf(logInfo, &o.s.c.info, "%s while sending to client", m)
+		}
+	}
 }
 
 // sendFailed logs a failed write to the client as nginx does, at "info";
