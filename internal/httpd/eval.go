@@ -67,6 +67,9 @@ func (q *request) value(p *vars.Part) (string, bool) {
 		}
 		return "", true
 	case vars.Fam:
+		if s := p.N - 1; s >= 0 && s < len(q.userSet) && q.userSet[s] {
+			return q.user[s], true
+		}
 		return q.family(p)
 	}
 	return q.builtin(p.ID)

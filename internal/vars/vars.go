@@ -306,7 +306,10 @@ type Part struct {
 	ID   ID
 	Fam  Family
 	Name string // family suffix (lower-case; for FamHTTP "_" means "-") or user variable name
-	N    int
+	// N is the capture number, the user variable's slot, or for a
+	// family member that "set" also assigns ($http_x, $arg_x, ...)
+	// 1 + that variable's slot (0: none).
+	N int
 }
 
 // Value is a compiled complex value.
@@ -437,6 +440,9 @@ func (t *Table) Check(values []*Value) error {
 				// ngx_http_variables_init_vars looks in the keys first.
 				t.mapped(p)
 			}
+			if p.Kind == Fam {
+				t.assigned(p)
+			}
 			if p.Kind != User {
 				continue
 			}
@@ -458,17 +464,36 @@ func (t *Table) mapped(p *Part) {
 	}
 	name := p.Name
 	if p.Kind == Fam {
-		for _, f := range families {
-			if f.fam == p.Fam {
-				name = f.prefix + p.Name
-			}
-		}
+		name = famName(p)
 	}
 	if s, ok := t.slots[name]; ok {
 		if _, ok := t.maps[s]; ok {
 			*p = Part{Kind: User, Name: name, N: s}
 		}
 	}
+}
+
+// assigned links a family member to the variable of the same name that
+// "set" declared (GitLab's 'set $http_host_with_default ...'). nginx's
+// set leaves such a variable without a getter, so it reads as the family
+// member (the request header, argument, cookie) until a set has assigned
+// it in the request, and as the assigned value after.
+func (t *Table) assigned(p *Part) {
+	if s, ok := t.slots[famName(p)]; ok && !t.captured[s] {
+		if _, ok := t.maps[s]; !ok {
+			p.N = s + 1
+		}
+	}
+}
+
+// famName is a family member's whole variable name ("arg_" + "x").
+func famName(p *Part) string {
+	for _, f := range families {
+		if f.fam == p.Fam {
+			return f.prefix + p.Name
+		}
+	}
+	return p.Name
 }
 
 var errInvalidName = errors.New("invalid variable name")

@@ -61,3 +61,32 @@ func TestCheckMappedNames(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckAssignedNames: a family member that "set" also declares
+// stays a family member and carries 1 + the set variable's slot; a
+// named capture of such a name does not.
+func TestCheckAssignedNames(t *testing.T) {
+	tb := NewTable()
+	tb.Declare("pad")
+	hd := tb.Declare("http_host_with_default")
+	tb.DeclareCapture("cookie_c")
+	v, err := Compile("$http_host_with_default $cookie_c $arg_y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tb.Check([]*Value{v}); err != nil {
+		t.Fatal(err)
+	}
+	want := []Part{
+		{Kind: Fam, Fam: FamHTTP, Name: "host_with_default", N: hd + 1},
+		{Kind: Lit, Lit: " "},
+		{Kind: Fam, Fam: FamCookie, Name: "c"},
+		{Kind: Lit, Lit: " "},
+		{Kind: Fam, Fam: FamArg, Name: "y"},
+	}
+	for i := range want {
+		if i >= len(v.Parts) || v.Parts[i] != want[i] {
+			t.Fatalf("parts %+v, want %+v", v.Parts, want)
+		}
+	}
+}
