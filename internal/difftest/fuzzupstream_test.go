@@ -487,13 +487,7 @@ func newUpBackend(t *testing.T, name string, answers map[string]*upAnswer, healt
 }
 
 func (b *upBackend) handle(c net.Conn) {
-	r := bufio.NewReader(c)
-	for i := 0; i < 100; i++ {
-		c.SetDeadline(time.Now().Add(10 * time.Second))
-		req, err := readRequest(r)
-		if err != nil {
-			return
-		}
+	eachRequest(c, func(_ int, req *rawRequest, r *bufio.Reader) bool {
 		id := ""
 		if i := strings.Index(req.line, "g="); i >= 0 {
 			id, _, _ = strings.Cut(req.line[i+2:], " ")
@@ -502,10 +496,7 @@ func (b *upBackend) handle(c net.Conn) {
 		if b.healthy || a == nil {
 			body := fmt.Sprintf("healthy %s: %s\n", b.name, req.line)
 			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
-			if req.close {
-				return
-			}
-			continue
+			return !req.close
 		}
 		c.Write(a.bytes)
 		if a.close {
@@ -520,7 +511,8 @@ func (b *upBackend) handle(c net.Conn) {
 			}
 			c.SetReadDeadline(time.Now().Add(2 * time.Second))
 			io.Copy(io.Discard, r)
-			return
+			return false
 		}
-	}
+		return true
+	})
 }

@@ -48,8 +48,16 @@ func (s *Snapshot) ConnLog(ci *httpcore.ConnInfo) *errlog.Logger {
 // once it sends, else the one the static and other handlers set.
 func (q *request) sendFailLog(msg string) {
 	action := " while sending response to client"
-	if q.px != nil {
+	if px := q.px; px != nil {
+		if q.sendFailLeft() {
+			return
+		}
 		action = " while sending to client"
+		if px.watch.body && !px.gw.buffered {
+			// an unbuffered answer is written as the upstream's bytes
+			// come (ngx_http_upstream_process_non_buffered_upstream)
+			action = px.action
+		}
 	}
 	q.log().Logf(errlog.Info, q.r.Conn.ID, "%s%s%s", msg, action, q.logSuffix())
 }

@@ -74,6 +74,9 @@ type proxyState struct {
 	duplex *duplexBody // grpc: the body still on its way while the answer is read
 
 	sticky stickyState // the group's sticky directive at work
+
+	watch     clientWatch // the client's close while the body is read
+	unflushed bool        // body bytes written by the request's goroutine may be gathered
 }
 
 var proxyPool = sync.Pool{New: func() any { return &proxyState{} }}
@@ -81,6 +84,7 @@ var proxyPool = sync.Pool{New: func() any { return &proxyState{} }}
 // release returns the state to the pool; a connection still held is
 // closed.
 func (px *proxyState) release() {
+	px.watchEnd()
 	if d := px.duplex; d != nil {
 		// (the request's handler stopped the copy already)
 		<-d.done

@@ -276,7 +276,9 @@ func (q *request) pipeRoom(p *eventPipe) ([]byte, pipeStop) {
 	for {
 		if p.failed {
 			p.mu.Unlock()
-			if !q.keepsUpstream() {
+			if !q.storing() {
+				// (ignore_client_abort or not: a failed write ends
+				// the answer, ngx_http_upstream_process_request)
 				return nil, pipeClientGone
 			}
 			return p.ring, pipeGo
@@ -457,6 +459,8 @@ func (q *request) spoolBody(peer *upstream.Peer, b *upBody) bool {
 		if q.spoolSync(peer, b, p) {
 			return true
 		}
+		q.px.unflushed = false // (the writer flushes now)
+		q.watchStart()
 		p.start(q.w)
 		async = true
 	}
@@ -465,6 +469,7 @@ func (q *request) spoolBody(peer *upstream.Peer, b *upBody) bool {
 		if stop != pipeGo {
 			q.finishUpstream(peer, false, q.upLength(b))
 			p.close(true)
+			q.clientLeftStatus()
 			if stop == pipeFileFailed {
 				q.endResponse(bodyBroken)
 			}
@@ -490,6 +495,7 @@ func (q *request) spoolBody(peer *upstream.Peer, b *upBody) bool {
 			return true
 		}
 		if !async && p.n >= int(uc.BuffersSize.V) {
+			q.watchStart()
 			p.start(q.w)
 			async = true
 		}
@@ -530,10 +536,12 @@ func (q *request) spoolSync(peer *upstream.Peer, b *upBody, p *eventPipe) bool {
 			if _, err := w.Write(p.ring[:ready]); err != nil {
 				clientOK = false
 			}
+			q.bodyWritten()
 		}
 		p.n = copy(p.ring, p.ring[ready:p.n])
-		if !clientOK && !q.keepsUpstream() {
+		if !clientOK && !q.storing() {
 			q.finishUpstream(peer, false, q.upLength(b))
+			q.clientLeftStatus()
 			return true
 		}
 	}

@@ -342,6 +342,7 @@ func (q *request) hasErrorPage(status int) bool {
 // otherwise it is closed; the peer is freed as a success.
 func (q *request) finishUpstream(peer *upstream.Peer, reusable bool, length int64) {
 	px := q.px
+	px.watchEnd()
 	reusable = q.duplexEnd() && reusable
 	done := px.responseDone()
 	if px.st != nil {
@@ -441,6 +442,7 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 		// Content-Length only goes to the client
 		b.remain = -1
 	}
+	q.watchBody()
 	if buffering && q.spoolBody(peer, &b) {
 		return
 	}
@@ -602,7 +604,13 @@ func (q *request) bodyReadEnd(b *upBody, err error) bodyEnd {
 		b.reuse = px.tr.untilEOF
 		return bodyDone
 	}
+	if err == errClientWrite {
+		return bodyBroken
+	}
 	q.upstreamBodyError(err, b.buffering)
+	if err == errClientLeft {
+		return bodyBroken
+	}
 	// what an event pipe had read but not sent is lost on a read error;
 	// when the upstream closed, nginx passes what its buffers hold on
 	// (ngx_event_pipe_read_upstream filters them at upstream_eof). At a
@@ -724,6 +732,7 @@ func (q *request) endBody(peer *upstream.Peer, b *upBody, end bodyEnd) {
 
 // endResponse ends the response of a body that ended as end says.
 func (q *request) endResponse(end bodyEnd) {
+	q.clientLeftStatus()
 	switch end {
 	case bodyDone:
 		if q.sliceRest() {
@@ -758,6 +767,9 @@ func (q *request) passBody(peer *upstream.Peer, b *upBody) {
 			if _, err := w.Write(out); err != nil {
 				clientOK = false
 			}
+			if b.buffering {
+				q.bodyWritten()
+			}
 		}
 		if end != bodyMore {
 			q.endBody(peer, b, end)
@@ -768,9 +780,11 @@ func (q *request) passBody(peer *upstream.Peer, b *upBody) {
 				clientOK = false
 			}
 		}
-		if !clientOK && !q.keepsUpstream() {
+		if !clientOK && !q.storing() {
 			// the client is gone: nginx stops reading the upstream
+			// (ignore_client_abort or not: a failed write ends it)
 			q.finishUpstream(peer, false, q.upLength(b))
+			q.clientLeftStatus()
 			return
 		}
 	}
@@ -794,6 +808,8 @@ func (q *request) upstreamBodyError(err error, buffering bool) {
 	var ge *gatewayError
 	act := q.px.action
 	switch {
+	case err == errClientLeft:
+		q.logClientLeft(q.px.watch.err)
 	case err == errClientBody:
 		// the client went away while its body streamed
 		q.bodyError(q.px.duplexClientError())
@@ -919,12 +935,20 @@ func (q *request) readUpstream(p []byte, start time.Time, limit int64) (int, err
 	px := q.px
 	px.waited = true
 	px.conn.ReadWithin(px.uc.ReadTimeout.V)
+	if px.clientLeft() {
+		// (after the deadline is set: the watch may set it past now)
+		return 0, errClientLeft
+	}
 	if limit > 0 {
 		if due := start.Add(time.Duration(px.st.received * int64(time.Second) / limit)); time.Until(due) > 0 {
 			time.Sleep(time.Until(due))
 		}
 	}
 	n, err := px.tr.read(q, px.conn, p)
+	if err != nil && px.clientLeft() {
+		// (the client's event came first: the action stays)
+		return n, errClientLeft
+	}
 	if px.action == actionSending && px.conn.Waited() {
 		// the upstream's read event (ngx_http_upstream_process_non_buffered_upstream)
 		px.action = " while reading upstream"

@@ -47,6 +47,12 @@ type Conn struct {
 	rerr   syscall.Errno
 	waited bool // the last Read found nothing to read at first
 
+	// OnWait, when set, runs in a Read of a plain socket that finds
+	// nothing to read, before it waits (once per Read); an error it
+	// returns ends the Read instead
+	OnWait func() error
+	werr   error
+
 	// the deadlines ReadWithin and WriteWithin last set, rounded to
 	// their step, in Unix nanoseconds; 0 when unknown
 	rdl, wdl int64
@@ -149,6 +155,9 @@ func (c *Conn) Read(p []byte) (int, error) {
 	switch {
 	case err != nil:
 		return 0, err // a deadline passed, the connection was closed
+	case c.werr != nil:
+		err, c.werr = c.werr, nil
+		return 0, err
 	case c.rerr != 0:
 		return 0, &net.OpError{Op: "read", Net: c.LocalAddr().Network(), Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: os.NewSyscallError("read", c.rerr)}
 	case c.rn == 0 && len(p) > 0:
@@ -160,6 +169,11 @@ func (c *Conn) Read(p []byte) (int, error) {
 func (c *Conn) readFD(fd uintptr) bool {
 	n, errno := rawio.Read(fd, c.rp)
 	if errno == syscall.EAGAIN {
+		if !c.waited && c.OnWait != nil {
+			if c.werr = c.OnWait(); c.werr != nil {
+				return true
+			}
+		}
 		c.waited = true
 		return false
 	}
