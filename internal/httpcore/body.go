@@ -454,6 +454,44 @@ func (r *Request) BodyPreread() (preread, room int) {
 	return c.last - c.pos, len(c.cur.b) - c.last
 }
 
+// BodyPrereadWhole reports, before the body is read, whether the bytes
+// that came with the header hold all of it, a chunked body to its last
+// chunk. ngx_http_read_client_request_body then reads it as a buffered
+// body even under *_request_buffering off ("the whole request body was
+// pre-read"), so a proxy sends it with a Content-Length.
+func (r *Request) BodyPrereadWhole() bool {
+	s := r.impl.s
+	if s == nil || s.h2 != nil || s.c == nil || s.c.cur == nil {
+		return false
+	}
+	b := &s.body
+	if !b.active || b.done {
+		return false
+	}
+	src := s.c.cur.b[s.c.pos:s.c.last]
+	if !b.chunked {
+		return int64(len(src)) >= b.remain
+	}
+	p := b.ch
+	for {
+		used, rc := p.parse(src)
+		src = src[used:]
+		switch rc {
+		case chunkDone:
+			return true
+		case chunkData:
+			n := min(int64(len(src)), p.size)
+			p.consumed(n)
+			src = src[n:]
+			if p.size > 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+}
+
 // BodyBytes returns the body bytes the handler read so far, chunk
 // framing included (for $request_length); discarded bytes do not count.
 func (r *Request) BodyBytes() int64 { return r.impl.s.body.wire }

@@ -165,7 +165,8 @@ func (q *request) upstreamPass(p *config.Pass, tr *transport) {
 		px.body.size = int64(len(px.body.mem))
 		px.bodyLen = px.body.size
 	} else if uc.PassRequestBody.V && !uc.RequestBuffering.V && !px.bodyRead && q.main == nil && q.hasBody() &&
-		(q.r.ContentLength >= 0 || (tr == &httpTransport && pl.HTTPVersion.V != "1.0") || tr == &grpcTransport) {
+		(q.r.ContentLength >= 0 || (tr == &httpTransport && pl.HTTPVersion.V != "1.0") || tr == &grpcTransport) &&
+		!q.r.BodyPrereadWhole() {
 		// proxy_request_buffering off: the body goes to the upstream as
 		// it arrives (a chunked one re-chunked over HTTP/1.1; over
 		// HTTP/1.0 nginx has to buffer it to learn its length)

@@ -709,13 +709,18 @@ func TestProxyRequestBufferingOff(t *testing.T) {
 		map[string]string{"A": up, "R": reset, "G": good.addr})
 	// a GET with a body to a server that fails after it was sent: no
 	// second server gets it, the body is gone
-	if r := do(t, addr, "GET /d/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"); r.status != 502 {
+	if r := doSplit(t, addr, "GET /d/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\n", "hello"); r.status != 502 {
 		t.Fatalf("streamed body retried: %d %q", r.status, r.body)
+	}
+	// ... unless the whole body came with the header: nginx then reads
+	// it as a buffered one, which the next server gets
+	if r := do(t, addr, "GET /d/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"); r.status != 200 {
+		t.Fatalf("pre-read body not retried: %d %q", r.status, r.body)
 	}
 	if r := get(t, addr, "/d/y"); r.status != 200 {
 		t.Fatalf("GET without body: %d", r.status)
 	}
-	r := do(t, addr, "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+	r := doSplit(t, addr, "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n", "5\r\nhello\r\n0\r\n\r\n")
 	if r.status != 200 {
 		t.Fatalf("%d", r.status)
 	}
@@ -730,13 +735,36 @@ func TestProxyRequestBufferingOff(t *testing.T) {
 		}
 	}
 	got := next()
-	if !strings.HasPrefix(got, "POST /c HTTP/1.1\r\nHost: u\r\nTransfer-Encoding: chunked\r\n\r\n") || !strings.HasSuffix(got, "5\r\nhello\r\n0\r\n\r\n") {
+	if !strings.HasPrefix(got, "POST /c HTTP/1.1\r\nHost: u\r\nTransfer-Encoding: chunked\r\n\r\n") || !strings.HasSuffix(got, "\r\n0\r\n\r\n") {
 		t.Fatalf("upstream got %q", got)
 	}
 	r = do(t, addr, "POST /l HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello")
 	if got := next(); r.status != 200 || got != "POST /l HTTP/1.1\r\nHost: u\r\nContent-Length: 5\r\n\r\nhello" {
 		t.Fatalf("%d %q", r.status, got)
 	}
+	// a chunked body that came whole with the header goes with its length
+	r = do(t, addr, "POST /w HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+	if got := next(); r.status != 200 || got != "POST /w HTTP/1.1\r\nHost: u\r\nContent-Length: 5\r\n\r\nhello" {
+		t.Fatalf("%d %q", r.status, got)
+	}
+}
+
+// doSplit is do with the request's body written a moment after its
+// header, so that it does not come with the header.
+func doSplit(t *testing.T, addr, head, body string) resp {
+	t.Helper()
+	c := dialSend(t, addr, head)
+	defer c.Close()
+	time.Sleep(50 * time.Millisecond)
+	if _, err := c.Write([]byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("%q: %v", head, err)
+	}
+	b, _ := io.ReadAll(r.Body)
+	return resp{status: r.StatusCode, header: r.Header, body: string(b)}
 }
 
 // unixBackend is a real HTTP server on a unix socket.
