@@ -249,11 +249,14 @@ func (z *Zone) Lookup(key [16]byte, crc uint32, minUses int) (e *Entry, scarce, 
 	n.expire = now.Add(z.Conf.Inactive)
 	if n.errStatus != 0 && n.validSec < now.Unix() {
 		// the cached error is over: the node starts again, its file
-		// forgotten (the "renew" of ngx_http_file_cache_exists)
+		// forgotten and its uses counted from this one (the "renew" of
+		// ngx_http_file_cache_exists), so with min_uses 2 this request
+		// is not cached
 		if n.exists {
 			z.size -= n.fsSize
 		}
 		n.errStatus, n.exists, n.validSec, n.bodyStart, n.fsSize = 0, false, 0, 0, 0
+		n.uses = 1
 	}
 	e = &Entry{z: z, n: n, Key: key, CRC: crc, Path: z.FileName(key), Exists: n.exists, BodyStart: n.bodyStart, Error: n.errStatus}
 	switch {

@@ -211,6 +211,21 @@ func TestCachedError(t *testing.T) {
 		t.Fatal("the cached error outlived its validity")
 	}
 	e.Release()
+	// the node starts again from one use: with min_uses 2 the request
+	// after the error is scarce, the next one is not
+	e, _, _ = z.Lookup(k, crc, 1)
+	e.CacheError(502, z.now().Unix()-1)
+	e.Release()
+	e, scarce, _ := z.Lookup(k, crc, 2)
+	if e.Error != 0 || !scarce {
+		t.Fatalf("after the cached error, min_uses 2: error %d scarce %v", e.Error, scarce)
+	}
+	e.Release()
+	e, scarce, _ = z.Lookup(k, crc, 2)
+	if scarce {
+		t.Fatal("second use after the cached error: scarce")
+	}
+	e.Release()
 }
 
 func TestLock(t *testing.T) {
