@@ -62,6 +62,10 @@ func sslConfCommands(cmds [][2]string, o *tlsconf.Options) error {
 				}
 			}
 		case "cipherstring":
+			if !tlsconf.CipherStringReadable(value) {
+				// OpenSSL's two errors: the parser's, then SSL_CONF_cmd's
+				return failed("0A000118", "invalid command error:0A000180:SSL routines::bad value:cmd="+name+", value="+value)
+			}
 			ciphers, err := tlsconf.ParseCiphers(value)
 			if err != nil {
 				// as ssl_ciphers: a string that selects none of Go's

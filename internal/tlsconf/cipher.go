@@ -140,6 +140,13 @@ func ParseCiphers(str string) ([]uint16, error) {
 	return ids, nil
 }
 
+// CipherStringReadable reports whether OpenSSL can read str at all (see
+// cipherRules), whatever suites it selects.
+func CipherStringReadable(str string) bool {
+	_, ok := cipherRules(str)
+	return ok
+}
+
 // cipherRule is one item of a cipher string: an operator (0, '-', '!',
 // '+') and the names joined by "+".
 type cipherRule struct {
