@@ -273,8 +273,6 @@ func TestCorpus2SetPrefixedNames(t *testing.T) {
 	})
 }
 
-const ssiChunks = "SSI output goes out as one chunk where nginx sends a chunk per piece (text, include, text), so $body_bytes_sent differs by the framing"
-
 // TestCorpus2JitsiMeet: Jitsi Meet's site: SSI in the pages, room names
 // sent to the index through try_files and a named location's rewrite
 // break, config.js from an alias held in a variable, static directories
@@ -340,18 +338,17 @@ func TestCorpus2JitsiMeet(t *testing.T) {
       }
     }`,
 	},
-		pc(get("home", "/", "Host: meet.example.com").known(ssiChunks)),
-		pc(get("room", "/MyStandup", "Host: meet.example.com").known(ssiChunks)),
+		pc(get("home", "/", "Host: meet.example.com")),
+		pc(get("room", "/MyStandup", "Host: meet.example.com")),
 		pc(get("config js from a variable alias", "/config.js", "Host: meet.example.com")),
 		pc(get("external api", "/external_api.js", "Host: meet.example.com")),
 		pc(get("lib", "/libs/app.min.js?v=3", "Host: meet.example.com")),
 		pc(get("css without version", "/css/all.css", "Host: meet.example.com")),
 		pc(get("missing lib is the 404 page", "/libs/none.js", "Host: meet.example.com")),
 		pc(postBody("bosh", "/http-bind?room=standup", "<body rid='1'/>", "Host: meet.example.com", "Content-Type: text/xml")),
-		pc(postBody("bosh unknown node", "/http-bind?vnode=v1&room=x", "<body/>", "Host: meet.example.com").
-			known("the 502 page's $body_bytes_sent: the footer's byte is not matched up for this answer (harness)")),
+		pc(postBody("bosh unknown node", "/http-bind?vnode=v1&room=x", "<body/>", "Host: meet.example.com")),
 		pc(wsGet("xmpp websocket", "/xmpp-websocket?room=standup&r=ws", "Host: meet.example.com")),
-		pc(get("tenant room", "/acme/standup", "Host: meet.example.com").known(ssiChunks)),
+		pc(get("tenant room", "/acme/standup", "Host: meet.example.com")),
 	)
 }
 

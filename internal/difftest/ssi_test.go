@@ -7,11 +7,11 @@ import (
 )
 
 // ssiHTTP is the configuration of TestSSI; B0 is a backend that sends an
-// SSI page in pieces cut inside commands (ssiPieces). The access log
-// leaves $body_bytes_sent out: nginx sends each subrequest's output as
-// chunks of its own, weir the output of a part of the body as one.
+// SSI page in pieces cut inside commands (ssiPieces). $body_bytes_sent in
+// the access log pins the chunks: nginx sends the text before an include,
+// each include's output and the text after as chunks of their own.
 const ssiHTTP = `
-    log_format ssi '$status "$request" "$uri" "$args" $request_method';
+    log_format ssi '$status "$request" $body_bytes_sent "$uri" "$args" $request_method';
     server {
         listen 127.0.0.1:{{PORT}};
         root {{ROOT}};

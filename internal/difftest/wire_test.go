@@ -96,6 +96,7 @@ type response struct {
 	statusLine string
 	header     [][2]string // in order, names as sent
 	body       []byte      // chunked framing removed
+	wire       int         // the body's bytes on the wire, framing included
 }
 
 func (r *response) get(name string) (string, bool) {
@@ -276,6 +277,7 @@ func parseResponse(buf []byte, head, eof bool) (*response, int, bool) {
 				if te < 0 {
 					return nil, 0, false
 				}
+				r.wire = pos + 2 - (end + 4)
 				return r, pos + 2, true
 			}
 			if int64(len(buf)-pos) < sz+2 {

@@ -16,6 +16,54 @@ type BodyFilter interface {
 	End() []byte
 }
 
+// Cutter is a BodyFilter whose output of one call stands for several of
+// nginx's calls of the next filter: ssi's text before an include, the
+// include's output and the text after it; addition's before-body and the
+// body. Cuts gives the offsets in the filter's last output (of Filter or
+// End) where such a call begins; each part then goes through the filters
+// after it by itself, so that a chunked response frames it as a chunk of
+// its own, as nginx's chunked filter frames each call's buffers.
+type Cutter interface {
+	Cuts() []int
+}
+
+// FilterBody passes p through fs and hands each part that comes out to
+// emit, in order, until emit returns false (what FilterBody returns).
+func FilterBody(fs []BodyFilter, p []byte, emit func([]byte) bool) bool {
+	for i, f := range fs {
+		if len(p) == 0 {
+			return true
+		}
+		p = f.Filter(p)
+		if c, ok := f.(Cutter); ok && len(c.Cuts()) > 0 {
+			return cutParts(p, c.Cuts(), func(q []byte) bool { return FilterBody(fs[i+1:], q, emit) })
+		}
+	}
+	if len(p) == 0 {
+		return true
+	}
+	return emit(p)
+}
+
+// cutParts hands the non-empty parts of p between cuts to use.
+func cutParts(p []byte, cuts []int, use func([]byte) bool) bool {
+	from := 0
+	for j := 0; j <= len(cuts); j++ {
+		to := len(p)
+		if j < len(cuts) {
+			to = min(cuts[j], len(p))
+		}
+		if to <= from {
+			continue
+		}
+		if !use(p[from:to]) {
+			return false
+		}
+		from = to
+	}
+	return true
+}
+
 // closeFilters stops the body filters that hold something running (an
 // inflater), once the response is finished or cut short.
 func (w *Response) closeFilters() {
@@ -45,14 +93,16 @@ func (w *Response) endFilters() {
 func EndFilters(fs []BodyFilter, emit func([]byte)) {
 	for i, f := range fs {
 		p := f.End()
-		for _, g := range fs[i+1:] {
-			if len(p) == 0 {
-				break
-			}
-			p = g.Filter(p)
+		if len(p) == 0 {
+			continue
 		}
-		if len(p) > 0 {
-			emit(p)
+		pass := func(q []byte) bool {
+			return FilterBody(fs[i+1:], q, func(r []byte) bool { emit(r); return true })
+		}
+		if c, ok := f.(Cutter); ok && len(c.Cuts()) > 0 {
+			cutParts(p, c.Cuts(), pass)
+		} else {
+			pass(p)
 		}
 	}
 }

@@ -427,15 +427,15 @@ func (w *Response) Write(p []byte) (int, error) {
 		return n, nil
 	}
 	if w.Filters != nil {
-		for _, f := range w.Filters {
-			if len(p) == 0 {
-				return n, nil
+		m, err := n, error(nil)
+		FilterBody(w.Filters, p, func(q []byte) bool {
+			var k int
+			if k, err = w.writeBody(q, len(q)); err != nil {
+				m = k
 			}
-			p = f.Filter(p)
-		}
-		if len(p) == 0 {
-			return n, nil
-		}
+			return err == nil
+		})
+		return m, err
 	}
 	return w.writeBody(p, n)
 }

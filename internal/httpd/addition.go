@@ -30,9 +30,13 @@ type additionFilter struct {
 	q      *request
 	before bool // sent
 	buf    []byte
+	// cuts: each subrequest's output and the body go on as calls of
+	// their own (httpcore.Cutter)
+	cuts []int
 }
 
 func (f *additionFilter) Filter(p []byte) []byte {
+	f.cuts = f.cuts[:0]
 	if f.before {
 		return p
 	}
@@ -42,6 +46,7 @@ func (f *additionFilter) Filter(p []byte) []byte {
 }
 
 func (f *additionFilter) End() []byte {
+	f.cuts = f.cuts[:0]
 	b := f.buf[:0]
 	if !f.before {
 		f.before = true
@@ -50,14 +55,22 @@ func (f *additionFilter) End() []byte {
 	return f.include(f.q.lc.Addition.After.V, b)
 }
 
+func (f *additionFilter) Cuts() []int { return f.cuts }
+
 // include appends the output of a subrequest for uri.
 func (f *additionFilter) include(uri string, b []byte) []byte {
 	if uri == "" {
 		return b
 	}
-	body, _, s := f.q.subrequestBody(uri, "")
+	body, cuts, _, s := f.q.subrequestBody(uri, "")
 	s.release()
-	return append(b, body...)
+	f.cuts = append(f.cuts, len(b))
+	for _, c := range cuts {
+		f.cuts = append(f.cuts, len(b)+c)
+	}
+	b = append(b, body...)
+	f.cuts = append(f.cuts, len(b))
+	return b
 }
 
 // subrequestFilters installs the body filters that also work on a

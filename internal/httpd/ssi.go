@@ -106,6 +106,7 @@ type ssiInclude struct {
 	hasStub bool
 	done    bool
 	out     []byte
+	cuts    []int // where out's parts begin (a nested ssi's includes)
 }
 
 // ssiFilter is the ssi body filter of one request.
@@ -130,6 +131,12 @@ type ssiFilter struct {
 
 	out  []byte
 	incs []*ssiInclude
+	// flushes are where in out a command flushed what came before it
+	// (ngx_http_ssi_output before an include); cuts are where the parts
+	// of the last output begin: nginx sends the text before such a
+	// command and each include's output by themselves (httpcore.Cutter)
+	flushes []int
+	cuts    []int
 }
 
 // ssiMainOf returns the main request's shared ssi state.
@@ -171,30 +178,45 @@ const ssiDefaultTimefmt = "%A, %d-%b-%Y %H:%M:%S %Z"
 func (f *ssiFilter) Filter(p []byte) []byte {
 	f.out = f.out[:0]
 	f.incs = f.incs[:0]
+	f.flushes = f.flushes[:0]
+	f.cuts = f.cuts[:0]
 	f.parse(p)
 	return f.flush()
 }
+
+func (f *ssiFilter) Cuts() []int { return f.cuts }
 
 // End drops what an unfinished command or "<!--" left, and gives the
 // output of the includes still to run.
 func (f *ssiFilter) End() []byte {
 	f.out = f.out[:0]
 	f.incs = f.incs[:0]
+	f.flushes = f.flushes[:0]
+	f.cuts = f.cuts[:0]
 	return nil
 }
 
-// flush runs the includes of this part and puts their output in place.
+// flush runs the includes of this part and puts their output in place,
+// each a part of its own, as is the text before a flush.
 func (f *ssiFilter) flush() []byte {
-	if len(f.incs) == 0 {
+	if len(f.flushes) == 0 {
 		return f.out
 	}
 	f.runPending()
 	var b []byte
-	from := 0
-	for _, inc := range f.incs {
-		b = append(b, f.out[from:inc.at]...)
-		b = append(b, inc.out...)
-		from = inc.at
+	from, i := 0, 0
+	for _, at := range f.flushes {
+		b = append(b, f.out[from:at]...)
+		from = at
+		f.cuts = append(f.cuts, len(b))
+		for ; i < len(f.incs) && f.incs[i].at == at; i++ {
+			inc := f.incs[i]
+			for _, c := range inc.cuts {
+				f.cuts = append(f.cuts, len(b)+c)
+			}
+			b = append(b, inc.out...)
+			f.cuts = append(f.cuts, len(b))
+		}
 	}
 	return append(b, f.out[from:]...)
 }
@@ -422,6 +444,7 @@ type ssiCmd struct {
 	params      []string
 	conditional int
 	block       bool
+	flush       bool // the output so far goes on before it runs
 	run         func(f *ssiFilter, p map[string]string) bool
 }
 
@@ -429,7 +452,7 @@ var ssiCommands map[string]*ssiCmd
 
 func init() {
 	ssiCommands = map[string]*ssiCmd{
-		"include":  {params: []string{"virtual", "file", "wait", "set", "stub"}, run: (*ssiFilter).include},
+		"include":  {params: []string{"virtual", "file", "wait", "set", "stub"}, flush: true, run: (*ssiFilter).include},
 		"echo":     {params: []string{"!var", "default", "encoding"}, run: (*ssiFilter).echo},
 		"config":   {params: []string{"errmsg", "timefmt"}, run: (*ssiFilter).config},
 		"set":      {params: []string{"!var", "!value"}, run: (*ssiFilter).set},
@@ -502,6 +525,9 @@ func (f *ssiFilter) command() bool {
 				return false
 			}
 		}
+	}
+	if cmd.flush {
+		f.flushes = append(f.flushes, len(f.out))
 	}
 	return cmd.run(f, params)
 }
@@ -776,7 +802,7 @@ func (f *ssiFilter) depth() int {
 // body of a 2xx answer only.
 func (f *ssiFilter) runInclude(inc *ssiInclude, set bool) {
 	inc.done = true
-	body, status, s := f.q.subrequestBody(inc.uri, inc.args)
+	body, cuts, status, s := f.q.subrequestBody(inc.uri, inc.args)
 	defer s.release()
 	f.m.action = s.ssiAction()
 	if set {
@@ -789,7 +815,7 @@ func (f *ssiFilter) runInclude(inc *ssiInclude, set bool) {
 		inc.out = s.stubOutput(inc.stub, f.ct, status >= 300)
 		return
 	}
-	inc.out = body
+	inc.out, inc.cuts = body, cuts
 }
 
 // ssiAction is the connection log's action a subrequest leaves: the
@@ -814,37 +840,48 @@ func (s *request) stubOutput(text []byte, ct string, errored bool) []byte {
 		encoding: ssiEntityEncoding, timefmt: ssiDefaultTimefmt,
 		errmsg: "[an error occurred while processing the directive]"}
 	s.ssi = f
-	return append([]byte(nil), runFilters([]httpcore.BodyFilter{f}, text)...)
+	return runFilters([]httpcore.BodyFilter{f}, text)
 }
 
 // subrequestBody runs a subrequest for uri and args whose body is kept
 // (ssi's include, addition's), and returns the body its filters made,
-// its status and the subrequest, to be released.
-func (q *request) subrequestBody(uri, args string) ([]byte, int, *request) {
+// its status and the subrequest, to be released; cuts are where the
+// body's parts begin (those of a nested ssi page).
+func (q *request) subrequestBody(uri, args string) ([]byte, []int, int, *request) {
 	s := q.newSubrequest(uri, args, false, "GET")
 	s.w = httpcore.NewSubResponse(true)
 	s.headerOnly = false
 	s.run()
 	body := s.w.Body()
+	var cuts []int
 	if len(s.w.Filters) > 0 {
-		body = append([]byte(nil), runFilters(s.w.Filters, body)...)
+		body, cuts = runFiltersCuts(s.w.Filters, body)
 	}
-	return body, s.subStatus(), s
+	return body, cuts, s.subStatus(), s
 }
 
 // runFilters passes a whole body through body filters, as the engine
 // passes a response's.
 func runFilters(fs []httpcore.BodyFilter, body []byte) []byte {
-	p := body
-	for _, g := range fs {
-		if len(p) == 0 {
-			break
-		}
-		p = g.Filter(p)
-	}
-	out := append([]byte(nil), p...)
-	httpcore.EndFilters(fs, func(p []byte) { out = append(out, p...) })
+	out, _ := runFiltersCuts(fs, body)
 	return out
+}
+
+// runFiltersCuts is runFilters that also tells where the parts the
+// filters made begin (httpcore.Cutter).
+func runFiltersCuts(fs []httpcore.BodyFilter, body []byte) ([]byte, []int) {
+	var out []byte
+	var cuts []int
+	keep := func(p []byte) bool {
+		if len(out) > 0 {
+			cuts = append(cuts, len(out))
+		}
+		out = append(out, p...)
+		return true
+	}
+	httpcore.FilterBody(fs, body, keep)
+	httpcore.EndFilters(fs, func(p []byte) { keep(p) })
+	return out, cuts
 }
 
 // echo is ngx_http_ssi_echo.
