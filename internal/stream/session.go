@@ -149,6 +149,7 @@ func (ss *session) log() *errlog.Logger {
 
 func (ss *session) run() {
 	defer ss.srv.end(ss)
+	defer ss.zoneEnd(ss.zoneStart())
 	ss.plain(errlog.Info, "%sclient %s connected to %s", ss.udp(), ss.c.RemoteAddr().String(), ss.listen.Addr)
 	if ss.listen.UDP {
 		ss.readFirst()
@@ -459,12 +460,15 @@ func (ss *session) relay(t0 time.Time) int {
 					results <- result{fromUpstream: fromUpstream, err: err}
 					return
 				}
+				// reported before the half close: the other side's end,
+				// which the half close may bring, is then reported
+				// second, and the session's line names it, as nginx's
+				results <- result{fromUpstream: fromUpstream}
 				if cf.HalfClose {
 					if cw, ok := dst.(interface{ CloseWrite() error }); ok {
 						cw.CloseWrite()
 					}
 				}
-				results <- result{fromUpstream: fromUpstream}
 				return
 			}
 		}
@@ -506,6 +510,7 @@ func (ss *session) endRelay(t0 time.Time, wg *sync.WaitGroup, state upstream.Sta
 	last := &ss.tried[len(ss.tried)-1]
 	last.session = time.Since(t0)
 	last.sent, last.received = ss.upSent.Load(), ss.upRecv.Load()
+	ss.pick.Group().AccountStream(ss.peer, last.sent, last.received, last.connect, last.firstByte, last.session)
 	ss.pick.Free(ss.peer, state)
 }
 
