@@ -79,6 +79,7 @@ type Zone struct {
 	temp     atomic.Uint64
 	stop     chan struct{}
 	now      func() time.Time
+	Stats    Stats // the API's counters (stats.go)
 }
 
 // registry keeps the zones across reloads: a zone keeps its keys when

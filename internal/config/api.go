@@ -23,6 +23,21 @@ func init() {
 		Directive{Name: "status_zone", Ctx: CtxServer | CtxLocation | CtxLocationIf, Args: Take1, Set: setStatusZone},
 		Directive{Name: "sticky", Ctx: CtxUpstream, Args: TwoMore, Set: setSticky},
 	)
+	streamRow(streamRows, Directive{Name: "status_zone", Ctx: CtxStreamServer, Args: Take1, Set: setStreamStatusZone})
+}
+
+// setStreamStatusZone is "status_zone zone" in a stream server: the
+// zone the API's /stream/server_zones counts its sessions in.
+func setStreamStatusZone(b *builder, s *conf.Stmt) error {
+	srv := b.stream.srv
+	if srv.StatusZone != "" {
+		return duplicate(s)
+	}
+	if s.Args[0] == "" {
+		return conf.Errorf(s, "invalid zone name \"%s\"", s.Args[0])
+	}
+	srv.StatusZone = s.Args[0]
+	return nil
 }
 
 // StatusLoc holds a level's status_zone and api settings.

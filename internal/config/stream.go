@@ -138,6 +138,8 @@ type StreamServer struct {
 	RealIPFrom []TrustedAddr
 	// Limit holds limit_conn, limit_conn_log_level and limit_conn_dry_run.
 	Limit LimitLoc
+	// StatusZone is status_zone: the API's stream server zone ("" = none).
+	StatusZone string
 	// ErrorLogs are the error_log of the server or the stream block
 	// (none: the main error log).
 	ErrorLogs []ErrorLog

@@ -78,7 +78,7 @@ func StartEval(set *upstream.Set, checks []*config.HealthCheck, log *errlog.Logg
 			if hc.Mandatory && !(hc.Persistent && before[k.key]) {
 				// the "checking" state until the first check completes
 				k.healthy, k.first = false, true
-				g.SetCheckDown(peer, true)
+				g.SetChecking(peer)
 			}
 			c.set(k.key, k.healthy)
 			c.wg.Add(1)
@@ -166,6 +166,8 @@ func (k *checker) run() {
 // failures make it unhealthy, passes consecutive passes healthy again.
 func (k *checker) check() {
 	reason := k.probe()
+	was, first := k.healthy, k.first
+	defer func() { k.g.HealthChecked(k.peer, reason == "", !k.healthy && (was || first)) }()
 	if reason == "" {
 		k.fails = 0
 		k.passes++

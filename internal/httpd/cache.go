@@ -55,6 +55,7 @@ type cacheState struct {
 	written int64 // body bytes written
 	header  cache.Header
 	failed  bool
+	stored  bool // the file was put in place (the API's *_written)
 }
 
 // release closes what the request held.
@@ -1014,6 +1015,8 @@ func (q *request) cacheCommit() {
 	cs.tmp = nil
 	if err := cs.entry.Commit(name, cs.header.BodyStart, cs.header.ValidSec); err != nil {
 		q.log().Logf(errlog.Crit, q.r.Conn.ID, "rename() \"%s\" to \"%s\" failed %s%s", name, cs.entry.Path, errlog.SysError(err), q.logSuffix())
+	} else {
+		cs.stored = true
 	}
 }
 

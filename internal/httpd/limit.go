@@ -119,6 +119,7 @@ func (q *request) limitReq(l *config.LimitLoc) bool {
 	for _, r := range l.Reqs.V {
 		ls = append(ls, limit.Req{Zone: zones.req[r.Zone.ID], Burst: r.Burst, Delay: r.Delay})
 	}
+	keyed := make([]bool, len(ls))
 	res := limit.CheckReq(ls, func(i int) (string, bool) {
 		z := l.Reqs.V[i].Zone
 		k := q.eval(z.Key)
@@ -126,8 +127,10 @@ func (q *request) limitReq(l *config.LimitLoc) bool {
 			q.log().Logf(errlog.Error, q.r.Conn.ID, "the value of the \"%s\" key is more than 65535 bytes: \"%s\"%s", z.KeyText, k, q.logSuffix())
 			return "", false
 		}
+		keyed[i] = k != ""
 		return k, k != ""
 	})
+	limit.CountReq(ls, keyed, res, l.ReqDryRun.V)
 	dry := ""
 	if l.ReqDryRun.V {
 		dry = ", dry run"
@@ -183,6 +186,7 @@ func (q *request) limitConn(l *config.LimitLoc) bool {
 	}, func(keyText, k string) {
 		q.log().Logf(errlog.Error, q.r.Conn.ID, "the value of the \"%s\" key is more than 255 bytes: \"%s\"%s", keyText, k, q.logSuffix())
 	})
+	limit.CountConns(q.connHeld, z, l.ConnDryRun.V)
 	if passed {
 		q.limitConnStatus = limitPassed
 	}

@@ -84,11 +84,13 @@ func (q *request) sslCheck() bool {
 	c.SetLogID(q.r.Conn.ID)
 	v := c.ClientVerify()
 	if v.Failed() && (site.Verify != tlsconf.VerifyOptionalNoCA || !v.IssuerOnly()) {
+		tlsconf.CountVerify(v)
 		q.log().Logf(errlog.Info, q.r.Conn.ID, "client SSL certificate verify error: %s while reading client request headers%s", v.LogText(), q.logSuffix())
 		q.respondStatus(495)
 		return true
 	}
 	if site.Verify == tlsconf.VerifyOn && !v.HasCert {
+		tlsconf.CountVerify(v)
 		q.log().Logf(errlog.Info, q.r.Conn.ID, "client sent no required SSL certificate while reading client request headers%s", q.logSuffix())
 		q.respondStatus(496)
 		return true

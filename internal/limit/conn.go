@@ -13,6 +13,7 @@ type ConnZone struct {
 	mu    sync.Mutex
 	nodes map[string]*connNode
 	slab  *slab
+	Stats Stats // the API's counters
 }
 
 type connNode struct {

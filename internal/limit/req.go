@@ -58,6 +58,7 @@ type reqState struct {
 	nodes map[string]*reqNode
 	lru   reqNode // ring sentinel: lru.next is the most recent
 	slab  *slab
+	Stats Stats // the API's counters
 }
 
 type reqNode struct {

@@ -57,6 +57,7 @@ func (ss *session) limitConn() int {
 	}, func(keyText, k string) {
 		ss.logf(errlog.Error, "the value of the \"%s\" key is more than 255 bytes: \"%s\"", keyText, k)
 	})
+	limit.CountConns(ss.held, z, l.ConnDryRun.V)
 	if passed {
 		ss.limitStatus = limitPassed
 	}

@@ -39,7 +39,8 @@ type Server struct {
 	// syslog are the peers of access_log syslog: (one per directive)
 	syslog map[*config.AccessLog]*errlog.SyslogPeer
 	o      Options
-	conns  []*limit.ConnZone // limit_conn_zone's, by config.LimitZone.ID
+	conns  []*limit.ConnZone     // limit_conn_zone's, by config.LimitZone.ID
+	zones  map[string]*zoneStats // status_zone's (apistats.go)
 	// errLogs are the servers' error_log loggers (a server without one
 	// logs to log); opened lists each logger once
 	errLogs map[*config.StreamServer]*errlog.Logger
@@ -86,6 +87,7 @@ func New(cfg *config.Stream, log *errlog.Logger, o Options) (*Server, error) {
 	}
 	s.ups = upstream.NewSet(cfg.Upstreams, upstream.Options{Log: log})
 	s.conns = newConnZones(cfg.LimitZones)
+	s.zones = newZones(cfg.Servers)
 	return s, nil
 }
 

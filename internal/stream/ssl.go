@@ -44,10 +44,12 @@ func (ss *session) handshake() int {
 	}
 	v := tc.ClientVerify()
 	if v.Failed() && (site.Verify != tlsconf.VerifyOptionalNoCA || !v.IssuerOnly()) {
+		tlsconf.CountVerify(v)
 		ss.logf(errlog.Info, "client SSL certificate verify error: %s", v.LogText())
 		return 500
 	}
 	if site.Verify == tlsconf.VerifyOn && !v.HasCert {
+		tlsconf.CountVerify(v)
 		ss.logf(errlog.Info, "client sent no required SSL certificate")
 		return 500
 	}

@@ -32,17 +32,21 @@ func (c *Conn) Handshake() (f HandshakeFailure, timedOut bool, err error) {
 		if err == nil {
 			st := c.tc.ConnectionState()
 			c.state = &st
+			countHandshake(st.DidResume)
 			return HandshakeFailure{}, false, nil
 		}
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
+		countFailure(HandshakeFailure{Msg: "timed out"})
 		return HandshakeFailure{}, true, err
 	}
+	f = describeFailure(err, true, c.rejected, c.pc.msgType)
 	if strings.Contains(err.Error(), "first record does not look like a TLS handshake") {
-		return notTLS(c.pc.hello[:min(c.pc.n, len(c.pc.hello))]), false, err
+		f = notTLS(c.pc.hello[:min(c.pc.n, len(c.pc.hello))])
 	}
-	return describeFailure(err, true, c.rejected, c.pc.msgType), false, err
+	countFailure(f)
+	return f, false, err
 }
 
 // notTLS is OpenSSL's failure for a first record that is no TLS one:

@@ -65,6 +65,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 			if st := c.tc.ConnectionState(); st.HandshakeComplete {
 				c.state = &st
 				c.fail.Store(nil)
+				countHandshake(st.DidResume)
 			} else if err != nil {
 				c.failed(err, true)
 			}
@@ -150,6 +151,9 @@ func (c *Conn) failed(err error, started bool) {
 		msgType = c.pc.msgType
 	}
 	f := describeFailure(err, started, c.rejected, msgType)
+	if started && c.fail.Load() == nil {
+		countFailure(f)
+	}
 	c.fail.Store(&f)
 }
 

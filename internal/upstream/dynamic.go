@@ -39,6 +39,9 @@ type peerStats struct {
 	headerN   int64
 	respSum   time.Duration
 	respN     int64
+	hc        hcStats // active health checks (apistats.go)
+	connSum   time.Duration
+	connN     int64
 }
 
 func (s *peerStats) picked(t time.Time) {
@@ -148,22 +151,13 @@ func (g *Group) Account(peer *Peer, status int, sent, received int64, header, re
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	s := &peer.stats
-	s.sent += sent
-	s.received += received
+	s.account(sent, received, header, response)
 	if status >= 100 && status < 600 {
 		s.responses[status/100-1]++
 		if s.codes == nil {
 			s.codes = map[int]int64{}
 		}
 		s.codes[status]++
-	}
-	if header >= 0 {
-		s.headerSum += header
-		s.headerN++
-	}
-	if response >= 0 {
-		s.respSum += response
-		s.respN++
 	}
 	g.leastTimeAccount(peer, header, response)
 }
@@ -193,6 +187,10 @@ type PeerInfo struct {
 	// HeaderTime and ResponseTime are averages; -1 when none.
 	HeaderTime   time.Duration
 	ResponseTime time.Duration
+	// ConnectTime is the stream proxy's average connect time (-1: none).
+	ConnectTime time.Duration
+	// Health are the active health checks' counters.
+	Health HealthInfo
 }
 
 // Snapshot returns the group's peers, primary then backup, taken under
@@ -211,7 +209,7 @@ func (g *Group) Snapshot() []PeerInfo {
 			State: "up", Active: p.conns, Requests: s.requests, Responses: s.responses,
 			Sent: s.sent, Received: s.received, Fails: s.fails, Unavail: s.unavail,
 			Downtime: s.downtime, Downstart: s.downstart, Selected: s.selected,
-			HeaderTime: -1, ResponseTime: -1,
+			HeaderTime: -1, ResponseTime: -1, ConnectTime: -1, Health: s.hc.info(),
 		}
 		if len(s.codes) > 0 {
 			pi.Codes = make(map[int]int64, len(s.codes))
@@ -222,6 +220,8 @@ func (g *Group) Snapshot() []PeerInfo {
 		switch {
 		case p.Down:
 			pi.State = "down"
+		case p.health.down > 0 && p.health.checking:
+			pi.State = "checking"
 		case p.health.down > 0:
 			pi.State = "unhealthy"
 		case p.Drain:
@@ -238,6 +238,9 @@ func (g *Group) Snapshot() []PeerInfo {
 		if s.respN > 0 {
 			pi.ResponseTime = s.respSum / time.Duration(s.respN)
 		}
+		if s.connN > 0 {
+			pi.ConnectTime = s.connSum / time.Duration(s.connN)
+		}
 		out = append(out, pi)
 	}
 	return out
@@ -248,8 +251,14 @@ func (g *Group) Snapshot() []PeerInfo {
 func (g *Group) ResetStats() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	now := g.now()
 	for _, p := range g.Peers() {
+		// a peer that is down stays down: its downtime counts anew
+		down := !p.stats.downstart.IsZero()
 		p.stats = peerStats{}
+		if down {
+			p.stats.downstart = now
+		}
 	}
 }
 

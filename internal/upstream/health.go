@@ -16,6 +16,9 @@ type peerHealth struct {
 	// down counts the health checks that hold the peer unhealthy or
 	// "checking" (mandatory): a single failing check is enough.
 	down int
+	// checking: a mandatory check holds the peer until its first
+	// result (the API's "checking" state).
+	checking bool
 	// slowFrom is when the peer became usable again; its weight ramps
 	// from zero over the server's slow_start. Zero when not ramping.
 	slowFrom time.Time
