@@ -12,7 +12,6 @@ import (
 
 	"weir/internal/config"
 	"weir/internal/errlog"
-	"weir/internal/httpcore"
 	"weir/internal/upstream"
 )
 
@@ -134,21 +133,24 @@ func (q *request) apiServe(path string, body []byte) (int, any, *apiError) {
 	}
 	parts = parts[1:]
 	fields := parseFields(q.args)
-	switch {
-	case len(parts) == 0:
-		return apiGetOnly(get, []any{"nginx", "connections", "http"})
-	case parts[0] == "nginx" && len(parts) == 1:
-		return apiGetOnly(get, filter(q.apiNginx(), fields))
-	case parts[0] == "connections" && len(parts) == 1:
-		if q.method == "DELETE" {
-			return 204, nil, nil
+	if len(parts) == 0 {
+		return apiGetOnly(get, []any{"nginx", "processes", "connections", "http", "stream", "ssl", "workers"})
+	}
+	switch parts[0] {
+	case "nginx":
+		if len(parts) == 1 {
+			return apiGetOnly(get, filter(q.apiNginx(), fields))
 		}
-		st := httpcore.ReadStats()
-		o := jobj{}.add("accepted", st.Accepted).add("dropped", st.Accepted-st.Handled).
-			add("active", st.Active-st.Waiting).add("idle", st.Waiting)
-		return apiGetOnly(get, filter(o, fields))
-	case parts[0] == "http":
+	case "processes", "connections", "ssl":
+		if len(parts) == 1 {
+			return apiCounters(q.method, parts[0], fields)
+		}
+	case "workers":
+		return q.apiWorkers(parts[1:], get, fields)
+	case "http":
 		return q.apiHTTP(parts[1:], get, fields, body)
+	case "stream":
+		return q.apiStream(parts[1:], get, fields, body)
 	}
 	return 0, nil, errPathNotFound
 }
@@ -181,18 +183,13 @@ func (q *request) apiNginx() jobj {
 
 func (q *request) apiHTTP(parts []string, get bool, fields map[string]bool, body []byte) (int, any, *apiError) {
 	if len(parts) == 0 {
-		return apiGetOnly(get, []any{"requests", "server_zones", "location_zones", "upstreams"})
+		return apiGetOnly(get, []any{"requests", "server_zones", "location_zones", "caches", "limit_conns", "limit_reqs", "upstreams"})
 	}
 	switch parts[0] {
 	case "requests":
-		if len(parts) != 1 {
-			break
+		if len(parts) == 1 {
+			return apiCounters(q.method, "requests", fields)
 		}
-		if q.method == "DELETE" {
-			return 204, nil, nil
-		}
-		st := httpcore.ReadStats()
-		return apiGetOnly(get, filter(jobj{}.add("total", st.Requests).add("current", st.Reading+st.Writing), fields))
 	case "server_zones", "location_zones":
 		server := parts[0] == "server_zones"
 		m := q.snap.zones.locations
@@ -201,38 +198,25 @@ func (q *request) apiHTTP(parts []string, get bool, fields map[string]bool, body
 			m = q.snap.zones.servers
 			nf = &apiError{404, "server zone not found", "ServerZoneNotFound"}
 		}
-		switch len(parts) {
-		case 1:
-			if q.method == "DELETE" {
-				for _, z := range m {
-					z.reset()
-				}
-				return 204, nil, nil
-			}
-			o := jobj{}
-			for _, n := range sortedNames(m) {
-				o = o.add(n, filter(m[n].json(server), fields))
-			}
-			return apiGetOnly(get, o)
-		case 2:
-			z := m[parts[1]]
+		return q.apiNamed(parts[1:], fields, nf, sortedNames(m), func(n string) (func() jobj, func()) {
+			z := m[n]
 			if z == nil {
-				return 0, nil, nf
+				return nil, nil
 			}
-			if q.method == "DELETE" {
-				z.reset()
-				return 204, nil, nil
-			}
-			return apiGetOnly(get, filter(z.json(server), fields))
-		}
+			return func() jobj { return z.json(server) }, z.reset
+		})
+	case "caches":
+		return q.apiCaches(parts[1:], fields)
+	case "limit_conns", "limit_reqs":
+		return q.apiLimits(parts[1:], fields, parts[0] == "limit_conns")
 	case "upstreams":
-		return q.apiUpstreams(parts[1:], get, fields, body)
+		return q.apiUpstreams(q.snap.ups, false, parts[1:], get, fields, body)
 	}
 	return 0, nil, errPathNotFound
 }
 
-func (q *request) apiUpstreams(parts []string, get bool, fields map[string]bool, body []byte) (int, any, *apiError) {
-	set := q.snap.ups
+// apiUpstreams is /http/upstreams or (stream) /stream/upstreams of set.
+func (q *request) apiUpstreams(set *upstream.Set, stream bool, parts []string, get bool, fields map[string]bool, body []byte) (int, any, *apiError) {
 	if len(parts) == 0 {
 		o := jobj{}
 		if set != nil {
@@ -240,7 +224,7 @@ func (q *request) apiUpstreams(parts []string, get bool, fields map[string]bool,
 				if g.Upstream.Implicit || !g.Dynamic() {
 					continue
 				}
-				o = o.add(g.Name, filter(upstreamJSON(g), fields))
+				o = o.add(g.Name, filter(upstreamJSON(g, stream), fields))
 			}
 		}
 		return apiGetOnly(get, o)
@@ -260,7 +244,7 @@ func (q *request) apiUpstreams(parts []string, get bool, fields map[string]bool,
 			g.ResetStats()
 			return 204, nil, nil
 		}
-		return apiGetOnly(get, filter(upstreamJSON(g), fields))
+		return apiGetOnly(get, filter(upstreamJSON(g, stream), fields))
 	}
 	if parts[1] != "servers" || len(parts) > 3 {
 		return 0, nil, errPathNotFound
@@ -268,9 +252,9 @@ func (q *request) apiUpstreams(parts []string, get bool, fields map[string]bool,
 	if len(parts) == 2 {
 		switch {
 		case get:
-			return 200, serversJSON(g), nil
+			return 200, serversJSON(g, stream), nil
 		case q.method == "POST":
-			return q.apiAddServer(g, body)
+			return q.apiAddServer(g, stream, body)
 		}
 		return 0, nil, errMethodNotSupp
 	}
@@ -284,16 +268,16 @@ func (q *request) apiUpstreams(parts []string, get bool, fields map[string]bool,
 	}
 	switch {
 	case get:
-		return 200, serverJSON(g, id), nil
+		return 200, serverJSON(g, id, stream), nil
 	case q.method == "DELETE":
 		if err := g.RemoveServer(id); err != nil {
 			return 0, nil, apiErr(404, "UpstreamServerNotFound", "server with ID \"%d\" does not exist", id)
 		}
 		q.apiSaveState(g)
-		return 200, serversJSON(g), nil
+		return 200, serversJSON(g, stream), nil
 	case q.method == "PATCH":
 		host := ""
-		if aerr := parseServerJSON(body, &cur, &host, false); aerr != nil {
+		if aerr := parseServerJSON(body, &cur, &host, false, stream); aerr != nil {
 			return 0, nil, aerr
 		}
 		if host != "" && host != serverOf(g, id) {
@@ -303,20 +287,24 @@ func (q *request) apiUpstreams(parts []string, get bool, fields map[string]bool,
 			return 0, nil, apiErr(404, "UpstreamServerNotFound", "server with ID \"%d\" does not exist", id)
 		}
 		q.apiSaveState(g)
-		return 200, serverJSON(g, id), nil
+		return 200, serverJSON(g, id, stream), nil
 	}
 	return 0, nil, errMethodNotSupp
 }
 
-// apiAddServer is POST /http/upstreams/NAME/servers.
-func (q *request) apiAddServer(g *upstream.Group, body []byte) (int, any, *apiError) {
+// apiAddServer is POST /http/upstreams/NAME/servers (or the stream
+// one's, where the address must have a port).
+func (q *request) apiAddServer(g *upstream.Group, stream bool, body []byte) (int, any, *apiError) {
 	st := upstream.ServerSettings{Weight: 1, MaxFails: 1, FailTimeout: 10 * time.Second}
 	host := ""
-	if aerr := parseServerJSON(body, &st, &host, true); aerr != nil {
+	if aerr := parseServerJSON(body, &st, &host, true, stream); aerr != nil {
 		return 0, nil, aerr
 	}
 	if host == "" {
 		return 0, nil, &apiError{400, "missing \"server\" argument", "UpstreamConfFormatError"}
+	}
+	if stream && !hasPort(host) {
+		return 0, nil, apiErr(400, "UpstreamBadAddress", "no port in server \"%s\"", host)
 	}
 	addrs, text, errText := config.ResolveServer(host)
 	if errText != "" {
@@ -331,7 +319,7 @@ func (q *request) apiAddServer(g *upstream.Group, body []byte) (int, any, *apiEr
 		return 0, nil, errUpstreamStatic
 	}
 	q.apiSaveState(g)
-	return 201, serverJSON(g, ids[0]), nil
+	return 201, serverJSON(g, ids[0], stream), nil
 }
 
 // apiSaveState rewrites the group's state file after a change made with
@@ -343,8 +331,9 @@ func (q *request) apiSaveState(g *upstream.Group) {
 }
 
 // parseServerJSON applies a server object of the API to st; add is
-// true for POST (backup may be given).
-func parseServerJSON(body []byte, st *upstream.ServerSettings, host *string, add bool) *apiError {
+// true for POST (backup may be given); a stream server has no route
+// nor drain.
+func parseServerJSON(body []byte, st *upstream.ServerSettings, host *string, add, stream bool) *apiError {
 	formatErr := func(format string, args ...any) *apiError {
 		return apiErr(400, "UpstreamConfFormatError", format, args...)
 	}
@@ -386,6 +375,9 @@ func parseServerJSON(body []byte, st *upstream.ServerSettings, host *string, add
 			return b, nil
 		}
 		var aerr *apiError
+		if stream && (key == "route" || key == "drain") {
+			return formatErr("unknown parameter \"%s\"", key)
+		}
 		switch key {
 		case "server":
 			s, ok := vt.(string)
@@ -481,32 +473,51 @@ func serverOf(g *upstream.Group, id int) string {
 	return ""
 }
 
-// upstreamJSON is the API's upstream object.
-func upstreamJSON(g *upstream.Group) jobj {
+// upstreamJSON is the API's upstream object (a stream one has no
+// keepalive).
+func upstreamJSON(g *upstream.Group, stream bool) jobj {
 	peers := []any{}
 	for _, p := range g.Snapshot() {
-		peers = append(peers, peerJSON(p))
+		peers = append(peers, peerJSON(p, stream))
 	}
-	return jobj{}.add("peers", peers).add("keepalive", g.IdleTotal()).add("zombies", 0).add("zone", g.Upstream.Zone)
+	o := jobj{}.add("peers", peers)
+	if !stream {
+		o = o.add("keepalive", g.IdleTotal())
+	}
+	return o.add("zombies", 0).add("zone", g.Upstream.Zone)
 }
 
-func peerJSON(p upstream.PeerInfo) jobj {
+// peerJSON is a peer of the upstream object: an http one counts
+// requests and responses, a stream one connections and its times.
+func peerJSON(p upstream.PeerInfo, stream bool) jobj {
 	o := jobj{}.add("id", p.ID).add("server", p.Server).add("name", p.Name).add("backup", p.Backup).
 		add("weight", p.Weight).add("state", p.State).add("active", p.Active)
 	if p.MaxConns > 0 {
 		o = o.add("max_conns", p.MaxConns)
 	}
-	o = o.add("requests", p.Requests)
-	if p.HeaderTime >= 0 {
-		o = o.add("header_time", p.HeaderTime.Milliseconds())
+	ms := func(o jobj, k string, d time.Duration) jobj {
+		if d >= 0 {
+			o = o.add(k, d.Milliseconds())
+		}
+		return o
 	}
-	if p.ResponseTime >= 0 {
-		o = o.add("response_time", p.ResponseTime.Milliseconds())
+	if stream {
+		o = o.add("connections", p.Requests)
+		o = ms(o, "connect_time", p.ConnectTime)
+		o = ms(o, "first_byte_time", p.HeaderTime)
+		o = ms(o, "response_time", p.ResponseTime)
+	} else {
+		o = o.add("requests", p.Requests)
+		o = ms(o, "header_time", p.HeaderTime)
+		o = ms(o, "response_time", p.ResponseTime)
+		o = o.add("responses", responsesJSON(p.Responses, p.Codes))
 	}
-	o = o.add("responses", responsesJSON(p.Responses, p.Codes)).add("sent", p.Sent).add("received", p.Received).
-		add("fails", p.Fails).add("unavail", p.Unavail).
-		add("health_checks", jobj{}.add("checks", 0).add("fails", 0).add("unhealthy", 0)).
-		add("downtime", p.Downtime.Milliseconds())
+	hc := jobj{}.add("checks", p.Health.Checks).add("fails", p.Health.Fails).add("unhealthy", p.Health.Unhealthy)
+	if p.Health.Checked {
+		hc = hc.add("last_passed", p.Health.LastPassed)
+	}
+	o = o.add("sent", p.Sent).add("received", p.Received).add("fails", p.Fails).add("unavail", p.Unavail).
+		add("health_checks", hc).add("downtime", p.Downtime.Milliseconds())
 	if !p.Downstart.IsZero() {
 		o = o.add("downstart", p.Downstart)
 	}
@@ -516,30 +527,47 @@ func peerJSON(p upstream.PeerInfo) jobj {
 	return o
 }
 
-// confJSON is the API's server object (/servers).
-func confJSON(p upstream.PeerInfo) jobj {
+// confJSON is the API's server object (/servers); a stream server has
+// no route nor drain.
+func confJSON(p upstream.PeerInfo, stream bool) jobj {
 	o := jobj{}.add("id", p.ID).add("server", p.Server).add("weight", p.Weight).add("max_conns", p.MaxConns).
 		add("max_fails", p.MaxFails).add("fail_timeout", strconv.FormatInt(int64(p.FailTimeout/time.Second), 10)+"s").
-		add("slow_start", strconv.FormatInt(int64(p.SlowStart/time.Second), 10)+"s").add("route", p.Route).add("backup", p.Backup).add("down", p.Down)
-	if p.Drain {
+		add("slow_start", strconv.FormatInt(int64(p.SlowStart/time.Second), 10)+"s")
+	if !stream {
+		o = o.add("route", p.Route)
+	}
+	o = o.add("backup", p.Backup).add("down", p.Down)
+	if p.Drain && !stream {
 		o = o.add("drain", true)
 	}
 	return o
 }
 
-func serversJSON(g *upstream.Group) []any {
+func serversJSON(g *upstream.Group, stream bool) []any {
 	out := []any{}
 	for _, p := range g.Snapshot() {
-		out = append(out, confJSON(p))
+		out = append(out, confJSON(p, stream))
 	}
 	return out
 }
 
-func serverJSON(g *upstream.Group, id int) jobj {
+func serverJSON(g *upstream.Group, id int, stream bool) jobj {
 	for _, p := range g.Snapshot() {
 		if p.ID == id {
-			return confJSON(p)
+			return confJSON(p, stream)
 		}
 	}
 	return jobj{}
+}
+
+// hasPort reports whether a stream server's address names a port (a
+// unix socket needs none).
+func hasPort(host string) bool {
+	switch {
+	case len(host) >= 5 && strings.EqualFold(host[:5], "unix:"):
+		return true
+	case strings.HasPrefix(host, "["):
+		return strings.Contains(host, "]:")
+	}
+	return strings.Contains(host, ":")
 }

@@ -46,6 +46,7 @@ type Snapshot struct {
 	caches   map[string]*cache.Zone
 	zones    *statusZones     // status_zone counters
 	health   *health.Checkers // health_check
+	stream   StreamState      // the stream block, for the API (nil: none)
 
 	adhocMu   sync.Mutex // guards adhoc: groups of proxy_pass with variables
 	adhoc     map[string]*upstream.Group

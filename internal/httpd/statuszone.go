@@ -89,6 +89,7 @@ func (q *request) zoneEnd() {
 	if q.snap == nil || q.snap.zones == nil {
 		return
 	}
+	q.cacheAccount()
 	var lz *zoneStats
 	if q.lc != nil {
 		lz = q.snap.zones.locations[q.lc.Status.Zone.V]

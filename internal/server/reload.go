@@ -40,7 +40,7 @@ func (p *process) reload() {
 		l.Close()
 		return
 	}
-	st, err := newStream(cfg, l)
+	st, err := newStream(cfg, l, snap)
 	if err != nil {
 		c.Log(errlog.Emerg, err.Error())
 		snap.Close()

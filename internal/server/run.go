@@ -160,7 +160,7 @@ func (p *process) start() error {
 		c.Log(errlog.Emerg, err.Error())
 		return fail(err, nil, nil)
 	}
-	st, err := newStream(cfg, l)
+	st, err := newStream(cfg, l, snap)
 	if err != nil {
 		c.Log(errlog.Emerg, err.Error())
 		return fail(err, nil, snap)

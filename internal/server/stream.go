@@ -11,13 +11,18 @@ import (
 	"weir/internal/stream"
 )
 
-// newStream builds the stream side of cfg (nil without a stream block).
-func newStream(cfg *config.Config, l *errlog.Logger) (*stream.Server, error) {
+// newStream builds the stream side of cfg (nil without a stream block)
+// and shows it to the http side's API (snap).
+func newStream(cfg *config.Config, l *errlog.Logger, snap *httpd.Snapshot) (*stream.Server, error) {
 	if cfg.Stream == nil {
 		return nil, nil
 	}
 	host, _ := os.Hostname()
-	return stream.New(cfg.Stream, l, stream.Options{Version: httpd.Version, Hostname: host, NextID: httpcore.NextConnID})
+	st, err := stream.New(cfg.Stream, l, stream.Options{Version: httpd.Version, Hostname: host, NextID: httpcore.NextConnID})
+	if err == nil {
+		snap.SetStream(st)
+	}
+	return st, err
 }
 
 // streamListens are the sockets of the stream block (TCP and UDP).
