@@ -40,6 +40,14 @@ func TestRouteAliasTryFiles(t *testing.T) {
         location ~ \.php$ { return 200 "php uri=[$uri] args=[$args]\n"; }
         location /elsewhere/ { return 200 "elsewhere uri=[$uri]\n"; }
 
+        # a fallback that is left empty: nginx's index and static
+        # modules read the byte before the URI, the alias's last, so an
+        # alias ending in "/" makes it a directory (403 from the index
+        # module), another one a file (the static module redirects)
+        location /ea/ { alias {{ROOT}}/data/; try_files $uri /ea/$arg_x; }
+        location /eb/ { alias {{ROOT}}/data; try_files $uri /eb/$arg_x; }
+        location ~ ^/ec/(.*)$ { alias {{ROOT}}/data/$1; try_files $uri $arg_x; }
+
         # "rewrite ... break" changed the URI: alias cannot map it, and
         # try_files fails with 500 and an alert
         location /brk/ {
@@ -74,6 +82,10 @@ func TestRouteAliasTryFiles(t *testing.T) {
 			get("/app/none?a=1", "/app/none?a=1"),
 			get("/app/d/", "/app/d/"),
 			get("/app2/none?x=y", "/app2/none?x=y"),
+			get("/ea/none", "/ea/none"),
+			get("/ea/none?x=", "/ea/none?x="),
+			get("/eb/none", "/eb/none"),
+			get("/ec/", "/ec/"),
 			get("/brk/f", "/brk/f"),
 			get("/rbrk/f", "/rbrk/f"),
 		},

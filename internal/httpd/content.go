@@ -151,6 +151,7 @@ func (q *request) tryFiles() bool {
 		// ngx_http_split_args leaves the args of a URI without "?"
 		// empty but set ($args is "", not "-").
 		uri, args, _ := strings.Cut(last, "?")
+		q.uriAfterSlash = uri == "" && q.lc.Alias && strings.HasSuffix(q.eval(q.lc.Root.V), "/")
 		q.args, q.argsSet = args, true
 		q.internalRedirect(uri)
 	}
@@ -168,7 +169,7 @@ func (q *request) staticContent() {
 		return
 	}
 	getLike := m == "GET" || m == "HEAD" || m == "POST"
-	if strings.HasSuffix(q.uri, "/") {
+	if strings.HasSuffix(q.uri, "/") || q.uri == "" && q.uriAfterSlash {
 		if getLike {
 			if q.lc.RandomIndex.V && q.randomIndex() {
 				return

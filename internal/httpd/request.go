@@ -33,6 +33,11 @@ type request struct {
 	// try_files found a file under the alias of a regex location, which
 	// now names its directory (r->add_uri_to_alias)
 	addURIToAlias bool
+	// try_files redirected to an empty URI whose byte before, read by
+	// nginx's handlers as its last, was the "/" ending the alias
+	// (uriAfterSlash: the index and autoindex modules take it for a
+	// directory)
+	uriAfterSlash bool
 
 	uri         string
 	args        string
