@@ -39,23 +39,38 @@ type statusZones struct {
 // generation counts the configurations loaded (the API's "generation").
 var generation atomic.Int64
 
+// statusRegistry keeps the zones by name across reloads, as nginx keeps a
+// status zone's shared memory: a reload does not start the counts anew.
+var statusRegistry struct {
+	sync.Mutex
+	zones map[string]*zoneStats // "s:NAME" (server), "l:NAME" (location)
+}
+
 func newStatusZones(cfg *config.Config) *statusZones {
 	z := &statusZones{servers: map[string]*zoneStats{}, locations: map[string]*zoneStats{},
 		loaded: time.Now(), gen: generation.Add(1)}
 	if cfg.HTTP == nil {
 		return z
 	}
-	addLoc := func(l *config.Loc) {
-		if n := l.Status.Zone.V; n != "" && z.locations[n] == nil {
-			z.locations[n] = &zoneStats{}
+	r := &statusRegistry
+	r.Lock()
+	defer r.Unlock()
+	next := map[string]*zoneStats{}
+	take := func(m map[string]*zoneStats, kind, n string) {
+		if n == "" || m[n] != nil {
+			return
 		}
+		zs := r.zones[kind+n]
+		if zs == nil {
+			zs = &zoneStats{}
+		}
+		m[n], next[kind+n] = zs, zs
 	}
 	for _, srv := range cfg.HTTP.Servers {
-		if n := srv.Loc.Status.ServerZone; n != "" && z.servers[n] == nil {
-			z.servers[n] = &zoneStats{}
-		}
-		walkLocs(srv.Locations, func(l *config.Location) { addLoc(l.Loc) })
+		take(z.servers, "s:", srv.Loc.Status.ServerZone)
+		walkLocs(srv.Locations, func(l *config.Location) { take(z.locations, "l:", l.Loc.Status.Zone.V) })
 	}
+	r.zones = next
 	return z
 }
 

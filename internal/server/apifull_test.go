@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -520,5 +521,56 @@ func TestAPIHealthChecks(t *testing.T) {
 		t.Errorf("a peer before its first mandatory check: %v", m)
 	} else if _, ok := m.(map[string]any)["health_checks"].(map[string]any)["last_passed"]; ok {
 		t.Errorf("last_passed before any check: %v", m)
+	}
+}
+
+// TestAPIZonesKeptOnReload: a status zone keeps its counts across a
+// reload that keeps its name, as nginx keeps the zone's shared memory;
+// a zone the new configuration drops is gone.
+func TestAPIZonesKeptOnReload(t *testing.T) {
+	port := freePort(t)
+	p := httpPrefix(t, `
+    server {
+        listen 127.0.0.1:%[1]d;
+        status_zone front;
+        location / { return 200 ok; status_zone loc; }
+        location /old { return 200 old; status_zone gone; }
+        location /api { api; status_zone off; }
+    }
+`, port)
+	s := startForeground(t, p)
+	c := apiClient{t, fmt.Sprintf("http://127.0.0.1:%d", port)}
+	for range 3 {
+		c.do("GET", "/", "")
+	}
+	c.do("GET", "/old", "")
+	var v any
+	waitFor(3*time.Second, func() bool {
+		_, v = c.getJSON("GET", "/api/9/http/location_zones/loc", "")
+		return num(t, v, "requests") == 3
+	})
+	_, v = c.getJSON("GET", "/api/9/nginx", "")
+	gen := num(t, v, "generation")
+	p.conf(strings.Replace(p.read("conf/nginx.conf"), "location /old { return 200 old; status_zone gone; }", "", 1))
+	s.signal(syscall.SIGHUP)
+	if !waitFor(5*time.Second, func() bool {
+		_, v = c.getJSON("GET", "/api/9/nginx", "")
+		return num(t, v, "generation") > gen
+	}) {
+		t.Fatalf("no reload: %v\n%s", v, p.read("logs/error.log"))
+	}
+	c.do("GET", "/", "")
+	waitFor(3*time.Second, func() bool {
+		_, v = c.getJSON("GET", "/api/9/http/location_zones/loc", "")
+		return num(t, v, "requests") == 4
+	})
+	if num(t, v, "requests") != 4 || num(t, v, "responses", "2xx") != 4 {
+		t.Errorf("location zone after the reload: %v", v)
+	}
+	if _, v := c.getJSON("GET", "/api/9/http/server_zones/front", ""); num(t, v, "requests") < 5 {
+		t.Errorf("server zone after the reload: %v", v)
+	}
+	if st, v := c.getJSON("GET", "/api/9/http/location_zones/gone", ""); st != 404 {
+		t.Errorf("a dropped zone: %d %v", st, v)
 	}
 }
