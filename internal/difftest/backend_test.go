@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -120,6 +121,12 @@ type backend struct {
 
 	hole     int        // the blackhole socket, when > 0
 	holeFill []net.Conn // the connections that fill its queue
+
+	// finPending counts canned answers written whose FIN is not sent
+	// yet: the next case waits for them, so that a proxy never takes
+	// such a connection from its pool before the FIN could be seen (on
+	// a busy machine the backend can be preempted between the two)
+	finPending atomic.Int32
 }
 
 // bset is the backends of one server under test.
@@ -450,11 +457,13 @@ func (b *backend) handle(c net.Conn) {
 				"{{ADDR}}", b.addr, "{{BIG}}", strings.Repeat("x", 8000),
 				"{{BIGBODY}}", strings.Repeat("0123456789abcdefghijklmnopqrstuvwxyz\n", 30000/37)+strings.Repeat("-", 30000%37),
 			).Replace(text)
+			b.finPending.Add(1)
 			c.Write([]byte(out))
 			// Let the proxy read it all before the close.
 			if tc, ok := c.(*net.TCPConn); ok {
 				tc.CloseWrite()
 			}
+			b.finPending.Add(-1)
 			c.SetReadDeadline(time.Now().Add(time.Second))
 			io.Copy(io.Discard, r)
 			return
@@ -546,6 +555,13 @@ func runProxy(t *testing.T, p *pool, st *site, cases ...pcase) {
 					b.mu.Unlock()
 					if m := c.modes[i]; m != cur {
 						b.setMode(t, m)
+					}
+				}
+			}
+			for _, name := range []string{"nginx", "weir"} {
+				for _, b := range p.set(name).bs {
+					for end := time.Now().Add(2 * time.Second); b.finPending.Load() > 0 && time.Now().Before(end); {
+						time.Sleep(time.Millisecond)
 					}
 				}
 			}

@@ -664,10 +664,13 @@ func (c *conn) closeLocked() {
 // shutdown closes the connection from its own goroutine and releases
 // everything it holds.
 func (c *conn) shutdown() {
+	// out of the counts first, as ngx_http_close_connection takes it
+	// off ngx_stat_active before it closes the socket: a client that
+	// saw the close and asks for stub_status at once is not counted
+	c.srv.remove(c)
 	c.mu.Lock()
 	c.closeLocked()
 	c.mu.Unlock()
-	c.srv.remove(c)
 	c.cleanup()
 }
 
