@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"slices"
 	"sort"
@@ -32,7 +33,7 @@ func defaultLoc() *Loc {
 		DisableSymlinks:      Def(&Symlinks{}),
 		ClientMaxBodySize:    Def(int64(1024 * 1024)),
 		ClientBodyTimeout:    Def(60 * time.Second),
-		ClientBodyBufSize:    Def(int64(16 * 1024)),
+		ClientBodyBufSize:    Def(int64(2 * os.Getpagesize())), // nginx's 2 * ngx_pagesize: 8k on x86-64
 		ClientBodyInFileOnly: Def("off"),
 		SendTimeout:          Def(60 * time.Second),
 		ServerTokens:         Def("on"),

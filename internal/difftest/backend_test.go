@@ -304,6 +304,7 @@ type rawRequest struct {
 	headers []string // "Name: value" exactly as sent
 	body    []byte   // chunked framing removed
 	chunked bool
+	chunks  []string // the sizes of the chunks, as sent
 	close   bool
 }
 
@@ -362,6 +363,7 @@ func readRequest(r *bufio.Reader) (*rawRequest, error) {
 			if err != nil {
 				return nil, fmt.Errorf("bad chunk size %q", l)
 			}
+			req.chunks = append(req.chunks, szText)
 			if sz == 0 {
 				for {
 					l, err := r.ReadString('\n')
@@ -397,7 +399,9 @@ func (b *backend) echo(req *rawRequest) string {
 		sb.WriteString(h + "\n")
 	}
 	if req.chunked {
-		sb.WriteString("[chunked]\n")
+		// the chunks as framed: nginx passes an unbuffered body on as it
+		// read it
+		fmt.Fprintf(&sb, "[chunked %s]\n", strings.Join(req.chunks, ","))
 	}
 	if len(req.body) <= 200 {
 		fmt.Fprintf(&sb, "[body %d: %q]\n", len(req.body), req.body)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 )
 
@@ -48,7 +49,18 @@ type bodyReader struct {
 	scratch      *buf // chunked socket reads land here
 	spos, slast  int
 	checkedLimit bool
+
+	// ReadBodyPart's state: the part ends when the socket has nothing
+	// at once (nowait) or room bytes were read into nginx's buffer,
+	// whose fill goes on from part to part until it is full
+	part         bool
+	nowait       bool
+	room, filled int64
 }
+
+// errPartEnd ends a part of ReadBodyPart: nothing more at once, or the
+// buffer is full.
+var errPartEnd = errors.New("httpcore: end of the body part")
 
 func (b *bodyReader) reset() {
 	s, c := b.s, b.c
@@ -149,8 +161,17 @@ func (b *bodyReader) readLength(p []byte) (int, error) {
 // readSocket reads from the connection with client_body_timeout.
 func (b *bodyReader) readSocket(p []byte) (int, error) {
 	c := b.c
+	if b.part {
+		if b.filled >= b.room || b.nowait && (c.rc == nil || !c.pending()) {
+			return 0, errPartEnd
+		}
+		p = p[:min(int64(len(p)), b.room-b.filled)]
+	}
 	n, err := c.read(p, roundUp(nanotime()+int64(b.timeout)))
 	if n > 0 {
+		if b.part {
+			b.filled += int64(n)
+		}
 		return n, nil
 	}
 	switch {
@@ -399,6 +420,47 @@ func (b *bodyReader) finish() bool {
 // connection" and $status 400). After an error r.ErrMsg holds nginx's log
 // text. The reader is valid until Serve returns.
 func (r *Request) Body() io.Reader { return &r.impl.s.body }
+
+// ReadBodyPart reads the next part of the body as nginx reads a body it
+// does not buffer (ngx_http_do_read_client_request_body with
+// request_body_no_buffering) and appends the decoded bytes to dst: what
+// is at hand (the rest of the header buffer) and what the socket gives,
+// waiting only until a first read gets bytes and then while it has more
+// at once, into a buffer of size bytes that is passed on when full and
+// then reused from its start. Each part is what nginx's proxy passes on
+// at a time, a chunk of its own over HTTP/1.1. io.EOF: the body is
+// complete. Over HTTP/2 a part is a plain Read.
+func (r *Request) ReadBodyPart(dst []byte, size int64) ([]byte, error) {
+	b := &r.impl.s.body
+	grow := func() []byte {
+		dst = slices.Grow(dst, 4096)
+		return dst[len(dst):cap(dst)]
+	}
+	if b.s.h2 != nil || size <= 0 {
+		n, err := b.Read(grow())
+		return dst[:len(dst)+n], err
+	}
+	if b.filled >= size {
+		b.filled = 0
+	}
+	b.part, b.room = true, size
+	defer func() { b.part, b.nowait = false, false }()
+	wire := b.wire
+	for {
+		// a wait only for the part's first bytes
+		b.nowait = b.wire > wire
+		n, err := b.Read(grow())
+		dst = dst[:len(dst)+n]
+		switch {
+		case err == errPartEnd:
+			return dst, nil
+		case err != nil:
+			return dst, err
+		case b.filled >= b.room && len(b.source()) == 0:
+			return dst, nil
+		}
+	}
+}
 
 // SetBodyLimit sets client_max_body_size; 0 means no limit. The handler
 // checks ContentLength against it up front (413 before reading); the

@@ -714,12 +714,13 @@ func (q *request) streamBody(c net.Conn) (int64, error) {
 		return total, err
 	}
 	px.bodyStarted = true
-	frame, end := px.tr.frameBody, px.tr.endBody
+	var m int64
+	var rerr error
 	if px.chunkedBody {
-		frame = http1.AppendChunk
-		end = http1.AppendLastChunk
+		m, err, rerr = q.copyChunked(c, px.uc.SendTimeout.V)
+	} else {
+		m, err, rerr = copyFramed(c, q.r.Body(), px.tr.frameBody, px.tr.endBody, px.uc.SendTimeout.V)
 	}
-	m, err, rerr := copyFramed(c, q.r.Body(), frame, end, px.uc.SendTimeout.V)
 	total += m
 	if rerr != nil {
 		q.bodyError(rerr)
