@@ -139,7 +139,7 @@ func (k *checker) grpcProbe(uc *config.UpstreamConf, useTLS bool) string {
 	if useTLS {
 		scheme = "https://"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), uc.ConnectTimeout.V+uc.SendTimeout.V+uc.ReadTimeout.V)
+	ctx, cancel := context.WithTimeout(k.c.ctx, uc.ConnectTimeout.V+uc.SendTimeout.V+uc.ReadTimeout.V)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "POST", scheme+k.hc.Pass.Host+"/grpc.health.v1.Health/Check", bytes.NewReader(grpcRequest(k.hc.GRPCService)))
 	if err != nil {

@@ -9,6 +9,7 @@ package health
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -45,6 +46,11 @@ type Checkers struct {
 	eval Evaluator
 	stop chan struct{}
 	wg   sync.WaitGroup
+	// ctx ends with Stop: a check under way is cut short (a connect or
+	// an answer that does not come would otherwise hold a reload or the
+	// shutdown for up to the read timeout), and gives no verdict
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	mu      sync.Mutex
 	healthy map[string]bool // "upstream\x00peer" -> considered healthy, for the next reload's persistent checks
@@ -67,6 +73,7 @@ func StartEval(set *upstream.Set, checks []*config.HealthCheck, log *errlog.Logg
 		before = prev.snapshot()
 	}
 	c := &Checkers{log: log, eval: eval, stop: make(chan struct{}), healthy: map[string]bool{}}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 	for _, hc := range checks {
 		g := set.Group(hc.Upstream)
 		if g == nil {
@@ -93,6 +100,7 @@ func (c *Checkers) Stop() {
 	if c == nil {
 		return
 	}
+	c.cancel()
 	select {
 	case <-c.stop:
 	default:
@@ -166,6 +174,9 @@ func (k *checker) run() {
 // failures make it unhealthy, passes consecutive passes healthy again.
 func (k *checker) check() {
 	reason := k.probe()
+	if k.c.ctx.Err() != nil {
+		return // cut short by Stop: no verdict
+	}
 	was, first := k.healthy, k.first
 	defer func() { k.g.HealthChecked(k.peer, reason == "", !k.healthy && (was || first)) }()
 	if reason == "" {
@@ -206,7 +217,7 @@ func (k *checker) setHealthy(up bool, reason string) {
 
 // logf writes a line in the error log with the check's context.
 func (k *checker) logf(lv errlog.Level, format string, args ...any) {
-	if !k.c.log.Enabled(lv) {
+	if !k.c.log.Enabled(lv) || k.c.ctx.Err() != nil {
 		return
 	}
 	name := ""
@@ -284,7 +295,7 @@ func (k *checker) dial(timeout time.Duration, useTLS bool) (net.Conn, string) {
 		}
 	}
 	d := net.Dialer{Timeout: timeout}
-	c, err := d.Dial(k.peer.Network, addr)
+	c, err := d.DialContext(k.c.ctx, k.peer.Network, addr)
 	if err != nil {
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
@@ -297,7 +308,7 @@ func (k *checker) dial(timeout time.Duration, useTLS bool) (net.Conn, string) {
 	if useTLS {
 		tc := tls.Client(c, &tls.Config{InsecureSkipVerify: true, ServerName: serverName(k.hc.Pass.Host)})
 		_ = tc.SetDeadline(time.Now().Add(timeout))
-		if err := tc.Handshake(); err != nil {
+		if err := tc.HandshakeContext(k.c.ctx); err != nil {
 			c.Close()
 			k.logf(errlog.Error, "SSL_do_handshake() failed while SSL handshaking to upstream")
 			return nil, "SSL handshaking to upstream"
@@ -326,6 +337,8 @@ func (k *checker) closeConn() {
 // The connection is closed unless it may be kept.
 func (k *checker) exchange(uc *config.UpstreamConf) string {
 	c := k.conn
+	// Stop wakes the reads and writes below
+	defer context.AfterFunc(k.c.ctx, func() { c.SetDeadline(time.Unix(1, 0)) })()
 	conn := "close"
 	if k.hc.KeepaliveTime > 0 {
 		conn = "keep-alive"

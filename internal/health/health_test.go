@@ -231,3 +231,53 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// Stop cuts a check that waits for an answer: a hung backend does not
+// hold a reload or the shutdown for the read timeout, and the cut check
+// is neither a verdict nor a log line.
+func TestStopCutsHungCheck(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c // read nothing, answer nothing
+		}
+	}()
+	path := t.TempDir() + "/error.log"
+	l, err := errlog.New([]errlog.Sink{{Path: path, Level: errlog.Info}})
+	if err != nil {
+		t.Skip("error log:", err)
+	}
+	defer l.Close()
+	hc := &config.HealthCheck{}
+	b := &backend{srv: &httptest.Server{URL: "http://" + ln.Addr().String()}}
+	s, g := setup(t, hc, b)
+	hc.Loc.Proxy.ReadTimeout = config.Def(30 * time.Second)
+	c := Start(s, []*config.HealthCheck{hc}, l, nil)
+	select {
+	case conn := <-accepted:
+		defer conn.Close()
+	case <-time.After(5 * time.Second):
+		t.Fatal("no check came")
+	}
+	time.Sleep(50 * time.Millisecond) // the check waits for its answer
+	t0 := time.Now()
+	c.Stop()
+	if d := time.Since(t0); d > 2*time.Second {
+		t.Fatalf("Stop took %v with a check waiting for an answer", d)
+	}
+	if !g.Healthy(g.Peers()[0]) {
+		t.Error("a check cut by Stop made the peer unhealthy")
+	}
+	if data := readFile(t, path); strings.Contains(data, "health check") {
+		t.Errorf("a check cut by Stop was logged:\n%s", data)
+	}
+}
