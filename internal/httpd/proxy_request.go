@@ -98,7 +98,7 @@ func (q *request) proxyURI(p *config.Pass) string {
 		if !q.internal && !q.argsSetVar && q.r.RawURI != "" {
 			return q.r.RawURI
 		}
-		u := escapeURI.escape(q.uri)
+		u := q.proxyEscape(q.uri)
 		if q.args != "" {
 			u += "?" + q.args
 		}
@@ -115,11 +115,24 @@ func (q *request) proxyURI(p *config.Pass) string {
 	} else {
 		rest = ""
 	}
-	u := prefix + escapeURI.escape(rest)
+	u := prefix + q.proxyEscape(rest)
 	if q.args != "" {
 		u += "?" + q.args
 	}
 	return u
+}
+
+// proxyEscape is the escaping of the current URI in the upstream's
+// request line: ngx_http_proxy_create_request escapes it only when the
+// client's URI had a %-escape (r->quoted_uri) or the request is internal
+// (a rewrite, an internal redirect); otherwise the bytes go as they are,
+// a raw byte above 0x7f included.
+func (q *request) proxyEscape(uri string) string {
+	raw, _, _ := strings.Cut(q.r.RawURI, "?")
+	if q.internal || strings.IndexByte(raw, '%') >= 0 {
+		return escapeURI.escape(uri)
+	}
+	return uri
 }
 
 // buildProxyRequest writes the request line and header the upstream gets
