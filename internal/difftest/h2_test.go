@@ -449,12 +449,14 @@ func sleep(ms uint32) *h2frame { return &h2frame{kind: 'Z', val: ms} }
 const h2NoFlowControl = "nginx opens the stream window of a buffered body to the maximum; weir gives it back as it reads"
 
 // h2ResetEarly: a RST_STREAM read in the same go as the HEADERS of a
-// proxied request. nginx runs the request up to its first wait before it
-// reads the reset, and ends it while connecting to the upstream ("client
-// terminated stream 1 with status 1 while connecting to upstream", 499);
-// weir's proxy goes on with the upstream and notices the reset only when
-// it writes ("writev() failed (http2: stream reset)").
-const h2ResetEarly = "known: nginx ends a proxied request whose RST_STREAM came with its HEADERS while connecting to the upstream (499); weir's proxy notices the reset when it writes"
+// proxied request. nginx runs the request up to its first wait, the
+// connect to the upstream (EINPROGRESS), before it reads the reset, and
+// ends it then ("client terminated stream 1 with status 1 while
+// connecting to upstream", 499). weir ends it with 499 and the same
+// words too, but its reader handles the reset on a goroutine of its own
+// while the request goes on, and the loopback connect is done by then:
+// its line says "while sending request to upstream".
+const h2ResetEarly = "known: nginx reads a RST_STREAM that came with the HEADERS while its connect to the upstream is under way; weir's reader sees it after the loopback connect, so the action of the line differs ('sending request to upstream')"
 
 // h2HostFirst: a host field before :authority. nginx takes the fields in
 // their order: the host field is the first Host, :authority the

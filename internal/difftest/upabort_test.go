@@ -45,8 +45,7 @@ func TestUpstreamClientAbort(t *testing.T) {
 		{"ignore buffered", "/ib/x?" + slow, 500, 30 * time.Millisecond, 300 * time.Millisecond, ""},
 		{"ignore unbuffered", "/iu/x?" + slow, 500, 30 * time.Millisecond, 300 * time.Millisecond, ""},
 		{"kept upstream reset", "/k/x?" + slow, 500, 30 * time.Millisecond, 200 * time.Millisecond, ""},
-		{"before the header", "/b/x?" + stall, 0, 100 * time.Millisecond, 500 * time.Millisecond,
-			"a client that leaves before the upstream's header: nginx ends the answer at once ('epoll_wait() reported ... while sending request to upstream', 499, nothing read); weir looks at the client when the header has come (after 50 ms), so it reads the header and logs 'client prematurely closed connection, so upstream connection is closed too while reading response header from upstream'"},
+		{"before the header", "/b/x?" + stall, 0, 100 * time.Millisecond, 500 * time.Millisecond, ""},
 	}
 	runSite(t, &site{
 		http: `
@@ -68,24 +67,31 @@ func TestUpstreamClientAbort(t *testing.T) {
 		cases: []tc{get("start", "/b/x?n=0&first=10")},
 		after: func(t *testing.T, ng, we *server) {
 			for _, l := range leaves {
-				if l.known != "" {
-					t.Run(l.name, func(t *testing.T) { t.Skip("known: " + l.known) })
-					continue
-				}
-				var wg sync.WaitGroup
-				for _, s := range []*server{ng, we} {
-					wg.Add(1)
-					go func(addr string) {
-						defer wg.Done()
-						leavingClient(t, addr, l.uri, l.read, l.wait)
-					}(s.addr(0))
-				}
-				wg.Wait()
-				time.Sleep(l.settle)
-				t.Run(l.name, func(t *testing.T) { compareLogs(t, tc{name: l.name}, ng, we, nil) })
+				leaveBoth(t, ng, we, l.name, l.known, l.settle, func(s *server) { leavingClient(t, s.addr(0), l.uri, l.read, l.wait) })
 			}
 		},
 	})
+}
+
+// leaveBoth runs a client that leaves against both servers at once,
+// waits settle for their lines, and compares the logs as the case name
+// (skipped when known says why they differ).
+func leaveBoth(t *testing.T, ng, we *server, name, known string, settle time.Duration, client func(s *server)) {
+	if known != "" {
+		t.Run(name, func(t *testing.T) { t.Skip("known: " + known) })
+		return
+	}
+	var wg sync.WaitGroup
+	for _, s := range []*server{ng, we} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client(s)
+		}()
+	}
+	wg.Wait()
+	time.Sleep(settle)
+	t.Run(name, func(t *testing.T) { compareLogs(t, tc{name: name}, ng, we, nil) })
 }
 
 // leavingClient sends a GET for uri, reads until it has read bytes (or

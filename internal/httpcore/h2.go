@@ -272,6 +272,10 @@ func (hc *h2Conn) serve() {
 		hc.fr.WriteGoAway(hc.maxID, http2.ErrCode(code), nil)
 		hc.flushLocked()
 		hc.mu.Unlock()
+	case err == io.EOF && hc.processing():
+		// ngx_http_v2_read_handler: a close while requests run (they
+		// end with it, 499)
+		hc.c.srv.logf(logInfo, &hc.c.info, "client prematurely closed connection while processing HTTP/2 connection")
 	case err == nil || err == io.EOF || err == errH2Done:
 	case errors.Is(err, os.ErrDeadlineExceeded):
 	default:
@@ -318,6 +322,7 @@ func (hc *h2Conn) close() {
 		st.rst = true
 		st.gone = true
 		st.signal()
+		st.goneLocked()
 	}
 	// let a write in progress end (its deadline bounds it)
 	for hc.flushing {
@@ -639,6 +644,7 @@ func (hc *h2Conn) onReset(f *http2.RSTStreamFrame) error {
 		st.peerRst = true
 		st.peerCode = f.ErrCode
 		st.signal()
+		st.goneLocked()
 	}
 	return nil
 }
@@ -711,6 +717,7 @@ func (hc *h2Conn) resetLocked(id uint32, code http2.ErrCode) {
 	if st := hc.streams[id]; st != nil {
 		st.rst = true
 		st.signal()
+		st.goneLocked()
 	}
 }
 

@@ -53,6 +53,7 @@ type h2Stream struct {
 	peerCode   http2.ErrCode // the client's RST_STREAM code
 	bodyStop   bool          // StopBody: reads of the body fail
 	gone       bool          // ended by weir as nginx's ngx_http_v2_terminate_stream or connection error: a body read ends as for the client's reset
+	onGone     func(error)   // Request.WatchGone's, run when the stream is reset or its connection ends
 	parked     bool          // the handler waits for the client (its body, a window)
 	handling   bool          // the handler runs
 	ended      bool          // END_STREAM sent

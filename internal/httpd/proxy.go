@@ -75,7 +75,8 @@ type proxyState struct {
 
 	sticky stickyState // the group's sticky directive at work
 
-	watch     clientWatch // the client's close while the body is read
+	watch     clientWatch // the client's close while the upstream answers
+	wt        *watchTimer // the header phase's timer, kept with the pooled state
 	unflushed bool        // body bytes written by the request's goroutine may be gathered
 }
 
@@ -102,7 +103,7 @@ func (px *proxyState) release() {
 		px.store.discard()
 	}
 	hbuf, reqHead, mem, tr, gw, fields := px.hbuf, px.reqHead, px.body.mem, px.trailers, px.gw, px.head.Headers
-	*px = proxyState{hbuf: hbuf, reqHead: reqHead[:0], trailers: tr[:0]}
+	*px = proxyState{hbuf: hbuf, reqHead: reqHead[:0], trailers: tr[:0], wt: px.wt}
 	px.head.Headers = fields[:0]
 	px.gw.params, px.gw.rawBuf = gw.params[:0], gw.rawBuf
 	px.body.mem = mem[:0]
@@ -260,6 +261,10 @@ func (q *request) proxyAttempts() {
 	first := time.Now()
 	at := first
 	newGroup := len(q.ups) > 0
+	if !px.stream {
+		// (a streamed body is watched once it went)
+		q.headerWatchArm()
+	}
 	nonIdem := px.method == "POST" || px.method == "LOCK" || px.method == "PATCH"
 	for ; ; at = time.Now() {
 		peer, err := px.pick.NextAt(at)
@@ -287,12 +292,17 @@ func (q *request) proxyAttempts() {
 		ft, sent := q.attempt(peer, at)
 		if ft == errClientBodyFT {
 			// the client failed while its body streamed: answered already
+			px.headerWatchEnd()
 			px.st.responseTime = time.Since(px.start)
 			q.closeUpstream()
 			px.pick.Free(peer, upstream.StateOK)
 			return
 		}
 		px.st = &q.ups[len(q.ups)-1]
+		if ft == errClientLeftFT {
+			q.upstreamClientLeft(peer)
+			return
+		}
 		timedOut := uc.NextUpstreamTimeout.V > 0 && time.Since(first) >= uc.NextUpstreamTimeout.V
 		if ft == 0 {
 			// a response header: test_next for the statuses
@@ -312,16 +322,10 @@ func (q *request) proxyAttempts() {
 				tries--
 				continue
 			}
-			if !q.keepsUpstream() && q.main == nil && px.st.headerTime > clientCheckAfter && q.r.ClientGone() {
+			if px.headerWatchEnd() {
 				// ngx_http_upstream_check_broken_connection: the client
-				// left while the upstream was thinking
-				q.log().Logf(errlog.Info, q.r.Conn.ID, "client prematurely closed connection, so upstream connection is closed too%s%s", px.action, q.logSuffix())
-				px.st.responseTime = time.Since(px.start)
-				px.st.status = 0 // nginx never read an answer: "-"
-				q.closeUpstream()
-				px.pick.Free(peer, upstream.StateOK)
-				q.status = 499
-				q.closed = true
+				// left as the header came
+				q.upstreamClientLeft(peer)
 				return
 			}
 			if sft != 0 && q.cacheStaleStatus(sft, peer) {
@@ -398,6 +402,7 @@ func statusFT(status int) ftType {
 // response for status (ngx_http_upstream_finalize_request), error_page
 // included.
 func (q *request) proxyFinalize(status int) {
+	q.px.headerWatchEnd()
 	ft := config.NextError
 	if status == 504 {
 		ft = config.NextTimeout
@@ -435,7 +440,17 @@ func (q *request) attempt(peer *upstream.Peer, now time.Time) (ft ftType, sent b
 		px.st.connectTime = 0
 	} else {
 		px.action = " while connecting to upstream"
+		if px.clientLeft() {
+			// (nginx's connect is under way when it sees the close)
+			return errClientLeftFT, false
+		}
 		nc, err := q.dial(peer)
+		if q.dialDone() {
+			if nc != nil {
+				nc.Close()
+			}
+			return errClientLeftFT, false
+		}
 		if err != nil {
 			return q.connectError(peer, err), false
 		}
@@ -444,6 +459,9 @@ func (q *request) attempt(peer *upstream.Peer, now time.Time) (ft ftType, sent b
 		px.st.connectTime = now.Sub(px.start)
 	}
 	px.conn = c
+	if q.watchUp(c) {
+		return errClientLeftFT, false
+	}
 	return q.sendAndRead(peer, now)
 }
 
@@ -510,6 +528,12 @@ func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, se
 		if err == errClientBody {
 			return errClientBodyFT, true
 		}
+		if err == nil {
+			q.headerWatchArm()
+			if q.watchUp(c) {
+				return errClientLeftFT, true
+			}
+		}
 	} else if bufs, ok := q.inMemory(); ok {
 		// one writev, then the wait for the answer (its read
 		// deadline runs from now, as nginx's timer from the send)
@@ -529,6 +553,9 @@ func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, se
 	}
 	px.st.sent += n
 	if err != nil {
+		if px.clientLeft() {
+			return errClientLeftFT, true
+		}
 		if isTimeout(err) {
 			return config.NextTimeout, true
 		}
@@ -616,6 +643,9 @@ func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, se
 		}
 		if err == nil {
 			continue
+		}
+		if px.clientLeft() {
+			return errClientLeftFT, true
 		}
 		if rerr := px.duplexClientError(); rerr != nil {
 			q.bodyError(rerr)
@@ -816,7 +846,7 @@ func (q *request) dial(peer *upstream.Peer) (net.Conn, error) {
 		// a connection that cannot go back to the pool
 		tr := q.px.tr
 		oneShot := !q.px.grp.Pooling() || tr.oneShot != nil && tr.oneShot(q.lc)
-		nc, err, done = upstream.Dial(peer.Network, peer.Addr, d.Timeout, oneShot)
+		nc, err, done = upstream.Dial(peer.Network, peer.Addr, d.Timeout, oneShot, q.dialPending())
 	}
 	if !done {
 		nc, err = d.Dial(peer.Network, peer.Addr)
@@ -839,9 +869,3 @@ func (q *request) dial(peer *upstream.Peer) (net.Conn, error) {
 	}
 	return nc, nil
 }
-
-// clientCheckAfter is how long an upstream must have taken to answer
-// before weir looks whether the client is still there (nginx watches the
-// client socket all along; a peek per request would cost every request a
-// system call, so only slow answers pay it).
-const clientCheckAfter = 50 * time.Millisecond

@@ -838,8 +838,10 @@ func TestProxyLimitRate(t *testing.T) {
 }
 
 // TestProxyClientGone: a client that left while a slow upstream was
-// thinking is logged as nginx does (499, "client prematurely closed
-// connection, so upstream connection is closed too").
+// thinking is logged as nginx does (499, "epoll_wait() reported that
+// client prematurely closed connection, so upstream connection is closed
+// too" in the action of the last step: nothing came from the upstream),
+// as it leaves, not when the upstream answers.
 func TestProxyClientGone(t *testing.T) {
 	slow := startBackend(t, "slow", func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(300 * time.Millisecond)
@@ -857,11 +859,15 @@ func TestProxyClientGone(t *testing.T) {
 	}
 	c.Write([]byte("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"))
 	time.Sleep(50 * time.Millisecond)
+	left := time.Now()
 	c.Close()
 	if got := strings.TrimSpace(waitLog(t, dir, "access.log", 1)); got != "499 -" {
 		t.Fatalf("access log %q", got)
 	}
-	if elog := readLog(t, dir, "info.log"); !strings.Contains(elog, "[info]") || !strings.Contains(elog, "client prematurely closed connection, so upstream connection is closed too while reading response header from upstream, client: 127.0.0.1") {
+	if d := time.Since(left); d > 200*time.Millisecond {
+		t.Errorf("logged %v after the client left, want at once", d)
+	}
+	if elog := readLog(t, dir, "info.log"); !strings.Contains(elog, "[info]") || !strings.Contains(elog, "epoll_wait() reported that client prematurely closed connection, so upstream connection is closed too while sending request to upstream, client: 127.0.0.1") {
 		t.Fatalf("error log:\n%s", elog)
 	}
 }

@@ -29,7 +29,11 @@ import (
 // to the keepalive pool is driven by the Go poller as an *os.File, which
 // wakes the goroutine waiting on it directly, one hand-off less per
 // request.
-func Dial(network, addr string, timeout time.Duration, oneShot bool) (c net.Conn, err error, ok bool) {
+//
+// pending, when set, gets the connection while its handshake is under
+// way, before the wait: a deadline another goroutine puts in the past
+// ends the wait as a timeout (a client that left while nginx connected).
+func Dial(network, addr string, timeout time.Duration, oneShot bool, pending func(net.Conn)) (c net.Conn, err error, ok bool) {
 	var sa syscall.Sockaddr
 	var remote net.Addr
 	domain := syscall.AF_UNIX
@@ -104,6 +108,9 @@ func Dial(network, addr string, timeout time.Duration, oneShot bool) (c net.Conn
 	// still on its way (then the event is still to come).
 	if timeout > 0 {
 		c.SetWriteDeadline(time.Now().Add(timeout))
+	}
+	if pending != nil {
+		pending(c)
 	}
 	var cerr error
 	first := true

@@ -8,7 +8,7 @@ import (
 )
 
 // Dial is not available on this system: the caller dials the usual way.
-func Dial(network, addr string, timeout time.Duration, oneShot bool) (c net.Conn, err error, ok bool) {
+func Dial(network, addr string, timeout time.Duration, oneShot bool, pending func(net.Conn)) (c net.Conn, err error, ok bool) {
 	return nil, nil, false
 }
 

@@ -51,7 +51,7 @@ func TestDialTCPAndUnix(t *testing.T) { bothKinds(t, testDialTCPAndUnix) }
 
 func testDialTCPAndUnix(t *testing.T, oneShot bool) {
 	addr := echoServer(t, "tcp", "127.0.0.1:0")
-	c, err, ok := Dial("tcp", addr, time.Second, oneShot)
+	c, err, ok := Dial("tcp", addr, time.Second, oneShot, nil)
 	if !ok || err != nil {
 		t.Fatalf("Dial: %v %v", ok, err)
 	}
@@ -70,7 +70,7 @@ func testDialTCPAndUnix(t *testing.T, oneShot bool) {
 	}
 
 	path := echoServer(t, "unix", filepath.Join(t.TempDir(), "s.sock"))
-	u, err, ok := Dial("unix", path, time.Second, oneShot)
+	u, err, ok := Dial("unix", path, time.Second, oneShot, nil)
 	if !ok || err != nil {
 		t.Fatalf("Dial unix: %v %v", ok, err)
 	}
@@ -85,7 +85,7 @@ func testDialRefused(t *testing.T, oneShot bool) {
 	addr := ln.Addr().String()
 	ln.Close()
 	start := time.Now()
-	_, err, ok := Dial("tcp", addr, 5*time.Second, oneShot)
+	_, err, ok := Dial("tcp", addr, 5*time.Second, oneShot, nil)
 	if !ok || !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("Dial a closed port: %v %v", ok, err)
 	}
@@ -101,7 +101,7 @@ func testDialRefused(t *testing.T, oneShot bool) {
 		go func() {
 			defer wg.Done()
 			for range 50 {
-				if _, err, _ := Dial("tcp", addr, 2*time.Second, oneShot); !errors.Is(err, syscall.ECONNREFUSED) {
+				if _, err, _ := Dial("tcp", addr, 2*time.Second, oneShot, nil); !errors.Is(err, syscall.ECONNREFUSED) {
 					slow.Add(1)
 				}
 			}
@@ -111,7 +111,7 @@ func testDialRefused(t *testing.T, oneShot bool) {
 	if n := slow.Load(); n != 0 {
 		t.Errorf("%d of 400 refused connections were not seen refused", n)
 	}
-	if _, err, ok := Dial("unix", filepath.Join(t.TempDir(), "none.sock"), time.Second, oneShot); !ok || !errors.Is(err, syscall.ENOENT) {
+	if _, err, ok := Dial("unix", filepath.Join(t.TempDir(), "none.sock"), time.Second, oneShot, nil); !ok || !errors.Is(err, syscall.ENOENT) {
 		t.Errorf("Dial a missing unix socket: %v %v", ok, err)
 	}
 }
@@ -122,11 +122,26 @@ func testDialRefused(t *testing.T, oneShot bool) {
 func TestDialTimeout(t *testing.T) { bothKinds(t, testDialTimeout) }
 
 func testDialTimeout(t *testing.T, oneShot bool) {
+	addr := blackholeAddr(t)
+	start := time.Now()
+	_, err, ok := Dial("tcp", addr, 200*time.Millisecond, oneShot, nil)
+	var ne net.Error
+	if !ok || !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("Dial: %v %v", ok, err)
+	}
+	if d := time.Since(start); d < 150*time.Millisecond || d > 3*time.Second {
+		t.Errorf("timed out after %v", d)
+	}
+}
+
+// blackholeAddr is the address of a listener whose accept queue is full,
+// so that the kernel drops the SYNs of a connect.
+func blackholeAddr(t *testing.T) string {
 	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer syscall.Close(fd)
+	t.Cleanup(func() { syscall.Close(fd) })
 	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
 		t.Fatal(err)
 	}
@@ -140,26 +155,18 @@ func testDialTimeout(t *testing.T, oneShot bool) {
 		if err != nil {
 			break
 		}
-		defer c.Close()
+		t.Cleanup(func() { c.Close() })
 		if i == 8 {
 			t.Skip("the accept queue does not fill")
 		}
 	}
-	start := time.Now()
-	_, err, ok := Dial("tcp", addr, 200*time.Millisecond, oneShot)
-	var ne net.Error
-	if !ok || !errors.As(err, &ne) || !ne.Timeout() {
-		t.Fatalf("Dial: %v %v", ok, err)
-	}
-	if d := time.Since(start); d < 150*time.Millisecond || d > 3*time.Second {
-		t.Errorf("timed out after %v", d)
-	}
+	return addr
 }
 
 // Names and zones are left to net.Dialer.
 func TestDialNotTaken(t *testing.T) {
 	for _, a := range []string{"localhost:80", "[fe80::1%lo]:80"} {
-		if _, _, ok := Dial("tcp", a, time.Second, false); ok {
+		if _, _, ok := Dial("tcp", a, time.Second, false, nil); ok {
 			t.Errorf("Dial took %q", a)
 		}
 	}
@@ -169,7 +176,7 @@ func TestDialNotTaken(t *testing.T) {
 func TestDialNoDelay(t *testing.T) { bothKinds(t, testDialNoDelay) }
 
 func testDialNoDelay(t *testing.T, oneShot bool) {
-	c, err, _ := Dial("tcp", echoServer(t, "tcp", "127.0.0.1:0"), time.Second, oneShot)
+	c, err, _ := Dial("tcp", echoServer(t, "tcp", "127.0.0.1:0"), time.Second, oneShot, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +210,7 @@ func TestEpConn(t *testing.T) {
 		}
 	}()
 	dial := func() (net.Conn, net.Conn) {
-		c, err, ok := Dial("tcp", ln.Addr().String(), time.Second, true)
+		c, err, ok := Dial("tcp", ln.Addr().String(), time.Second, true, nil)
 		if !ok || err != nil {
 			t.Fatalf("Dial: %v %v", ok, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -52,6 +53,8 @@ type Conn struct {
 	// returns ends the Read instead
 	OnWait func() error
 	werr   error
+
+	aborted atomic.Bool // Abort: the deadlines stay in the past
 
 	// the deadlines ReadWithin and WriteWithin last set, rounded to
 	// their step, in Unix nanoseconds; 0 when unknown
@@ -107,6 +110,7 @@ func (c *Conn) ReadWithinAt(now time.Time, timeout time.Duration) {
 	if d, moved := within(now.UnixNano(), timeout, c.rdl); moved {
 		c.rdl = d
 		c.Conn.SetReadDeadline(time.Unix(0, d))
+		c.keepAborted()
 	}
 }
 
@@ -115,6 +119,7 @@ func (c *Conn) WriteWithin(timeout time.Duration) {
 	if d, moved := within(time.Now().UnixNano(), timeout, c.wdl); moved {
 		c.wdl = d
 		c.Conn.SetWriteDeadline(time.Unix(0, d))
+		c.keepAborted()
 	}
 }
 
@@ -122,17 +127,42 @@ func (c *Conn) WriteWithin(timeout time.Duration) {
 // exactly, and forget the rounded ones.
 func (c *Conn) SetDeadline(t time.Time) error {
 	c.rdl, c.wdl = 0, 0
-	return c.Conn.SetDeadline(t)
+	err := c.Conn.SetDeadline(t)
+	c.keepAborted()
+	return err
 }
 
 func (c *Conn) SetReadDeadline(t time.Time) error {
 	c.rdl = 0
-	return c.Conn.SetReadDeadline(t)
+	err := c.Conn.SetReadDeadline(t)
+	c.keepAborted()
+	return err
 }
 
 func (c *Conn) SetWriteDeadline(t time.Time) error {
 	c.wdl = 0
-	return c.Conn.SetWriteDeadline(t)
+	err := c.Conn.SetWriteDeadline(t)
+	c.keepAborted()
+	return err
+}
+
+// Abort ends the reads and writes of the connection under way, and any
+// later one: its deadlines go to the past and stay there (a deadline
+// set after is put back, keepAborted). Another goroutine may call it: a
+// client that left while the request waited for the upstream. An
+// aborted connection does not go back to the pool.
+func (c *Conn) Abort() {
+	c.aborted.Store(true)
+	c.Conn.SetDeadline(time.Unix(1, 0))
+}
+
+// keepAborted follows the setting of a deadline: an Abort that came
+// before it, or at the same time, wins (Abort sets its flag before its
+// deadline, so one of the two sees the other).
+func (c *Conn) keepAborted() {
+	if c.aborted.Load() {
+		c.Conn.SetDeadline(time.Unix(1, 0))
+	}
 }
 
 // peekFD looks at the socket without blocking or consuming: nothing
@@ -389,7 +419,7 @@ func (g *Group) Put(c *Conn, key any) {
 // PutAt is Put at a time the caller has just read.
 func (g *Group) PutAt(c *Conn, key any, now time.Time) {
 	p := g.pool
-	if p == nil || int64(c.Requests) >= p.requests {
+	if p == nil || int64(c.Requests) >= p.requests || c.aborted.Load() {
 		c.Conn.Close()
 		return
 	}
