@@ -270,6 +270,11 @@ func TestGatewayRaw(t *testing.T) {
 		get("uwsgi status header hidden", q("uh", status)),
 		get("scgi status header", q("s", status)),
 		get("fastcgi status header", q("f", status)),
+		// a Status without a reason: the status line of uwsgi and
+		// SCGI, FastCGI adds the reason
+		get("uwsgi status without reason", q("u", "Status: 404\r\nX-A: 1\r\n\r\nnf\n")),
+		get("scgi status without reason", q("s", "Status: 201\r\n\r\nmade\n")),
+		get("fastcgi status without reason", q("f", "Status: 201\r\n\r\nmade\n")),
 		// memcached
 		get("memcached value", "/mc/?k=ok"),
 		get("memcached value cut short", "/mc/?k=short"),

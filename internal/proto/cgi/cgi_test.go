@@ -80,7 +80,7 @@ var cgiCases = []struct {
 	{"empty head", "\r\nbody", result{Status: 200, StatusLine: "200 OK", CL: -1, N: 2}},
 	{"lf only", "A: b\nC:d \n\nx", result{Status: 200, StatusLine: "200 OK", Headers: hd("A", "b", "C", "d"), CL: -1, N: 11}},
 	{"status reason", "Status: 418 I'm a teapot\r\n\r\n", result{Status: 418, StatusLine: "418 I'm a teapot", Headers: hd("Status", "418 I'm a teapot"), CL: -1, N: 28}},
-	{"status bare", "status: 204\r\n\r\n", result{Status: 204, Headers: hd("status", "204"), CL: -1, N: 15}},
+	{"status bare", "status: 204\r\n\r\n", result{Status: 204, StatusLine: "204", Headers: hd("status", "204"), CL: -1, N: 15}},
 	{"status digits then junk", "Status: 2001\r\n\r\n", result{Status: 200, StatusLine: "2001", Headers: hd("Status", "2001"), CL: -1, N: 16}},
 	{"status invalid", "Status: OK\r\n\r\n", result{Err: `upstream sent invalid status "OK"`}},
 	{"status empty", "Status:\r\n\r\n", result{Err: `upstream sent invalid status ""`}},

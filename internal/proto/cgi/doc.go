@@ -13,9 +13,8 @@
 //
 //   - a "Status:" header gives the status from its first three bytes,
 //     which must be digits ("upstream sent invalid status \"...\""
-//     otherwise); its whole value is the status line when it is longer
-//     than three bytes ("404 Not Found"), else StatusLine is empty and
-//     the caller uses its own reason text;
+//     otherwise); its whole value is the status line ("404 Not Found",
+//     and "404" alone too, as nginx 1.22 sends it on);
 //   - else a "Location:" header (any value) gives "302 Moved
 //     Temporarily";
 //   - else "200 OK".

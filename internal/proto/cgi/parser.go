@@ -99,11 +99,10 @@ func finish(h *http1.ResponseHead) error {
 		if !ok {
 			return &StatusError{Value: strings.Clone(v)}
 		}
-		h.Status = code
-		h.StatusLine = ""
-		if len(v) > 3 {
-			h.StatusLine = v
-		}
+		// the whole value is the status line, a bare "404" too (nginx
+		// 1.22 answers "HTTP/1.1 404"; the FastCGI module of later
+		// versions adds the reason then)
+		h.Status, h.StatusLine = code, v
 	case loc >= 0:
 		h.Status, h.StatusLine = 302, "302 Moved Temporarily"
 	default:

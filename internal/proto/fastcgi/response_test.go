@@ -156,7 +156,7 @@ var headCases = []struct {
 	{
 		name: "status without reason",
 		in:   out("Status: 404\r\n\r\n") + endOK,
-		want: result{Status: 404, Headers: hd("Status", "404"), CL: -1, End: true, KeepOK: true},
+		want: result{Status: 404, StatusLine: "404", Headers: hd("Status", "404"), CL: -1, End: true, KeepOK: true},
 	},
 	{
 		name: "first status wins",
