@@ -612,9 +612,11 @@ func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, se
 				q.log().Logf(errlog.Error, q.r.Conn.ID, "%s while reading response header from upstream%s", perr.Error(), q.logSuffix())
 				return config.NextInvalidHeader, true
 			}
-			for done && px.head.Status >= 100 && px.head.Status < 200 && px.head.Status != 101 {
+			for done && px.head.Status >= 100 && px.head.Status < 200 && px.head.Status != 101 && px.head.ProtoMajor != 0 {
 				// an interim answer (100 Continue, 102, 103 Early
-				// Hints) is dropped and the final one read after it
+				// Hints) is dropped and the final one read after it;
+				// not a gateway's Status header ("Status: 100" is the
+				// answer's status, as in nginx)
 				copy(px.hbuf, px.hbuf[hn:px.hlen])
 				px.hlen -= hn
 				px.head.Reset()

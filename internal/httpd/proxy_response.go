@@ -119,6 +119,14 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 		return
 	}
 	q.cacheHeaders()
+	// X-Accel-Charset is taken as the header is read
+	// (ngx_http_upstream_process_charset): it holds for an intercepted
+	// error's page and an X-Accel-Redirect's target too
+	if uc.IgnoreHeaders.V&config.IgnoreXAccelCharset == 0 {
+		if v, ok := httpcore.FieldValue(h.Headers, "x-accel-charset"); ok {
+			q.overrideCharset = strings.Clone(v)
+		}
+	}
 
 	// X-Accel-Redirect (ngx_http_upstream_process_headers)
 	if xa, ok := httpcore.FieldValue(h.Headers, "x-accel-redirect"); ok && uc.IgnoreHeaders.V&config.IgnoreXAccelRedirect == 0 {
@@ -245,11 +253,6 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 			if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
 				w.LimitRate, q.limitRateSet = n, true
 			}
-		}
-	}
-	if uc.IgnoreHeaders.V&config.IgnoreXAccelCharset == 0 {
-		if v, ok := httpcore.FieldValue(h.Headers, "x-accel-charset"); ok {
-			q.overrideCharset = strings.Clone(v)
 		}
 	}
 	if !q.sliceHeader() {
@@ -403,7 +406,9 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 		q.finishUpstream(peer, false, 0)
 		return
 	}
-	noBody := px.method == "HEAD" || h.Status == 204 || h.Status == 304 || (h.Status >= 100 && h.Status < 200)
+	// (a gateway's "Status: 1xx" is an answer like any other: nginx
+	// passes its body)
+	noBody := px.method == "HEAD" || h.Status == 204 || h.Status == 304 || (h.Status >= 100 && h.Status < 200 && h.ProtoMajor != 0)
 	if noBody {
 		if px.method != "HEAD" && (h.Status == 204 || h.Status == 304) && px.tr.gateway() && px.tr != &memcachedTransport && px.tr != &grpcTransport {
 			q.dropBody(peer, buffering)
