@@ -2,26 +2,23 @@ package difftest
 
 import (
 	"fmt"
-	"net/url"
+	"strings"
 	"testing"
 )
 
 // TestGatewayAnswers pins what TestFuzzGateway found in gateway answers:
 // a "Status: 1xx" from FastCGI is the answer's status, with its body (not
 // an interim answer); an upstream's X-Accel-Charset holds for the page
-// of an intercepted error too.
+// of an intercepted error too, and for the error page of a head that
+// failed after its line; the records of a FastCGI head are read into one
+// fastcgi_buffer_size ($upstream_bytes_received); a FastCGI body past its
+// Content-Length ends the answer (a later STDERR is not read).
 func TestGatewayAnswers(t *testing.T) {
 	if nginxBin == "" {
 		t.Skip("nginx is not installed")
 	}
 	gw := rawGateway(t)
-	q := func(loc, resp string, extra ...string) string {
-		u := "/" + loc + "/x?r=" + url.QueryEscape(resp)
-		for _, e := range extra {
-			u += "&" + e
-		}
-		return u
-	}
+	q := rawGatewayURI
 	const (
 		s100    = "Status: 100 Continue\r\nContent-Type: text/plain\r\n\r\nbody after 100\n"
 		s1000   = "Status: 1000 Big\r\nContent-Type: text/plain\r\n\r\nbig\n"
@@ -40,12 +37,20 @@ func TestGatewayAnswers(t *testing.T) {
 		get("fastcgi intercepted with known charset", q("fi", fmt.Sprintf(charset, "koi8-r"))),
 		get("uwsgi intercepted with unknown charset", q("ui", fmt.Sprintf(charset, "utf-8"))),
 		get("fastcgi not intercepted with unknown charset", q("f", fmt.Sprintf(charset, "utf-8"))),
+		get("fastcgi charset then invalid status", q("f", "Status: abc\r\nX-Accel-Charset: utf-8\r\n\r\nx\n")),
+		get("fastcgi charset then invalid line", q("f", "X-Accel-Charset: utf-8\r\n folded\r\n\r\nx\n")),
+		get("fastcgi charset then invalid line, error page", q("fi", "X-Accel-Charset: utf-8\r\n folded\r\n\r\nx\n")),
+		get("uwsgi charset then closed in the head", q("u", "Status: 200 OK\r\nX-Accel-Charset: utf-8\r\nX-Cut")),
+		get("fastcgi head too big for the buffer", q("fs", "Status: 200 OK\r\nX-Long: "+strings.Repeat("l", 2000)+"\r\n\r\nx\n")),
+		get("fastcgi body past its length in the first read", q("f", "Status: 200 OK\r\nContent-Length: 3\r\nX-Pad: "+strings.Repeat("p", 1000)+"\r\n\r\n"+strings.Repeat("b", 6000))),
+		get("fastcgi stderr after a body past its length", q("f", "Status: 200 OK\r\nContent-Length: 2\r\n\r\nlonger\n", "e2=late")),
+		get("fastcgi unbuffered stderr after a body past its length", q("fb", "Status: 200 OK\r\nContent-Length: 2\r\n\r\nlonger\n", "e2=late")),
 	}
 	runSite(t, &site{
 		backends: func(*testing.T, string) []string { return []string{gw} },
 		files:    map[string]string{"err/page.html": "error page\n"},
 		http: `
-    log_format gw '$status "$request" $body_bytes_sent "up=[$upstream_addr] st=[$upstream_status] len=[$upstream_response_length]"';
+    log_format gw '$status "$request" $body_bytes_sent "up=[$upstream_addr] st=[$upstream_status] len=[$upstream_response_length] ubr=[$upstream_bytes_received]"';
     upstream ka { server {{B0}}; keepalive 2; }
     charset_map koi8-r utf-8 { }
     server {
@@ -60,9 +65,10 @@ func TestGatewayAnswers(t *testing.T) {
         location /fi/ {
             fastcgi_param QUERY_STRING $query_string;
             fastcgi_intercept_errors on;
-            error_page 503 /err/page.html;
+            error_page 502 503 /err/page.html;
             fastcgi_pass {{B0}};
         }
+        location /fs/ { fastcgi_param QUERY_STRING $query_string; fastcgi_buffer_size 1k; fastcgi_pass {{B0}}; }
         location /u/ { uwsgi_param QUERY_STRING $query_string; uwsgi_pass {{B0}}; }
         location /ui/ {
             uwsgi_param QUERY_STRING $query_string;

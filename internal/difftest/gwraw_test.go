@@ -68,6 +68,16 @@ func rawGatewayServe(c net.Conn) {
 	time.Sleep(50 * time.Millisecond)
 }
 
+// rawGatewayURI is the URI under /loc/ that asks rawGateway for the
+// response resp, with the extra arguments ("m=noend").
+func rawGatewayURI(loc, resp string, extra ...string) string {
+	u := "/" + loc + "/x?r=" + url.QueryEscape(resp)
+	for _, e := range extra {
+		u += "&" + e
+	}
+	return u
+}
+
 // queryParam is the value of name in the request's QUERY_STRING.
 func queryParam(params map[string]string, name string) string {
 	q, _ := url.ParseQuery(params["QUERY_STRING"])
@@ -77,23 +87,32 @@ func queryParam(params map[string]string, name string) string {
 // readFastCGIRequest reads records up to the empty STDIN record and
 // returns the PARAMS.
 func readFastCGIRequest(br *bufio.Reader) map[string]string {
+	params, _ := readFastCGIKeep(br)
+	return params
+}
+
+// readFastCGIKeep is readFastCGIRequest that also says whether the
+// BEGIN_REQUEST asked to keep the connection (FCGI_KEEP_CONN).
+func readFastCGIKeep(br *bufio.Reader) (_ map[string]string, keep bool) {
 	var params []byte
 	for {
 		var h [8]byte
 		if _, err := io.ReadFull(br, h[:]); err != nil {
-			return nil
+			return nil, false
 		}
 		n, pad := int(binary.BigEndian.Uint16(h[4:6])), int(h[6])
 		body := make([]byte, n+pad)
 		if _, err := io.ReadFull(br, body); err != nil {
-			return nil
+			return nil, false
 		}
 		switch h[1] {
+		case 1: // BEGIN_REQUEST
+			keep = n > 2 && body[2]&1 != 0
 		case 4: // PARAMS
 			params = append(params, body[:n]...)
 		case 5: // STDIN
 			if n == 0 {
-				return fastcgiPairs(params)
+				return fastcgiPairs(params), keep
 			}
 		}
 	}
@@ -132,7 +151,8 @@ func fastcgiPairs(b []byte) map[string]string {
 // usual STDOUT, empty STDOUT, END_REQUEST; "noend" STDOUT only (the
 // connection closes without the end of stdout or of the request);
 // "emptyout" STDOUT and its end, no END_REQUEST; "noempty" STDOUT and
-// END_REQUEST; "endonly" END_REQUEST alone. e= is sent first as STDERR.
+// END_REQUEST; "endonly" END_REQUEST alone. e= is sent first as STDERR,
+// e2= as STDERR after the STDOUT data.
 func fastcgiAnswer(params map[string]string) []byte {
 	rec := func(dst []byte, typ byte, data string) []byte {
 		dst = append(dst, 1, typ, 0, 1, byte(len(data)>>8), byte(len(data)), 0, 0)
@@ -145,6 +165,9 @@ func fastcgiAnswer(params map[string]string) []byte {
 	}
 	if r != "" && mode != "endonly" {
 		b = rec(b, 6, r)
+	}
+	if e2 := queryParam(params, "e2"); e2 != "" {
+		b = rec(b, 7, e2)
 	}
 	if mode == "" || mode == "emptyout" {
 		b = rec(b, 6, "")
@@ -221,13 +244,7 @@ func TestGatewayRaw(t *testing.T) {
 		t.Skip("nginx is not installed")
 	}
 	gw := rawGateway(t)
-	q := func(loc, resp string, extra ...string) string {
-		u := "/" + loc + "/x?r=" + url.QueryEscape(resp)
-		for _, e := range extra {
-			u += "&" + e
-		}
-		return u
-	}
+	q := rawGatewayURI
 	const (
 		ok      = "Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nhello\n"
 		short   = "Status: 200 OK\r\nContent-Length: 100\r\n\r\nhello\n"

@@ -125,8 +125,14 @@ func (q *request) noCharsetMap(src, dst string) {
 // filterAction is the "while ..." of an error logged by a header filter:
 // an upstream's header is being read, or the response sent.
 func (q *request) filterAction() string {
-	if q.passedHeaders {
+	switch {
+	case q.passedHeaders:
 		return " while reading response header from upstream"
+	case q.specialSent && q.px != nil:
+		// the built-in page after an upstream pass, under the action
+		// ngx_http_upstream_finalize_request set (a static error page
+		// sets its own)
+		return " while sending to client"
 	}
 	return " while sending response to client"
 }

@@ -575,6 +575,12 @@ func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, se
 	px.hbuf = px.hbuf[:size:size]
 	px.hlen = 0
 	px.head.Reset()
+	defer func() {
+		if !px.haveHead {
+			// the lines read before a failure have had their effect
+			q.takeCharset(&px.head)
+		}
+	}()
 	if !awaited {
 		// one proxy_read_timeout for the whole header, as nginx's
 		// timer set after the request went out

@@ -77,6 +77,19 @@ func (q *request) upstreamHeaderPassed(name string) bool {
 var singleHeaders = [...]string{"content-type", "date", "last-modified", "etag", "server", "location",
 	"refresh", "x-accel-redirect", "expires", "x-accel-expires", "x-accel-limit-rate"}
 
+// takeCharset takes an upstream's X-Accel-Charset as nginx does when the
+// header line is read (ngx_http_upstream_process_charset): it holds for
+// whatever answers the request then, an intercepted error's page, an
+// X-Accel-Redirect's target, and the error page of a head that failed
+// after the line.
+func (q *request) takeCharset(h *http1.ResponseHead) {
+	if q.px.uc.IgnoreHeaders.V&config.IgnoreXAccelCharset == 0 {
+		if v, ok := httpcore.FieldValue(h.Headers, "x-accel-charset"); ok {
+			q.overrideCharset = strings.Clone(v)
+		}
+	}
+}
+
 // dropRepeatedHeaders removes the repeats of singleHeaders from the head,
 // with nginx's warning for each: the first line counts, for the client
 // as for the upstream's X-Accel-* controls.
@@ -119,14 +132,7 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 		return
 	}
 	q.cacheHeaders()
-	// X-Accel-Charset is taken as the header is read
-	// (ngx_http_upstream_process_charset): it holds for an intercepted
-	// error's page and an X-Accel-Redirect's target too
-	if uc.IgnoreHeaders.V&config.IgnoreXAccelCharset == 0 {
-		if v, ok := httpcore.FieldValue(h.Headers, "x-accel-charset"); ok {
-			q.overrideCharset = strings.Clone(v)
-		}
-	}
+	q.takeCharset(h)
 
 	// X-Accel-Redirect (ngx_http_upstream_process_headers)
 	if xa, ok := httpcore.FieldValue(h.Headers, "x-accel-redirect"); ok && uc.IgnoreHeaders.V&config.IgnoreXAccelRedirect == 0 {
@@ -672,6 +678,14 @@ func (q *request) bodyDecode(b *upBody, in []byte) ([]byte, bodyEnd) {
 			q.log().Logf(errlog.Warn, q.r.Conn.ID, "%s%s%s", http1.WarnExtraLength, px.recordAction(), q.logSuffix())
 		}
 		in = in[:h.ContentLength-b.length]
+		if px.tr == &fastcgiTransport {
+			// nginx's FastCGI filters end the answer there
+			// (p->upstream_done, u->length = 0): the records after it,
+			// a STDERR or a broken one, are not read
+			b.length += int64(len(in))
+			b.reuse = false
+			return in, bodyDone
+		}
 	}
 	if b.remain > 0 {
 		b.remain -= int64(len(in))

@@ -180,6 +180,7 @@ func (q *request) specialKeepalive(code int) {
 func (q *request) sendSpecial(code int) {
 	w := q.w
 	q.specialKeepalive(code)
+	q.specialSent = true
 	w.Status = wireStatus(code)
 	if q.errStatus != 0 {
 		// an error page replaced the status already

@@ -151,6 +151,11 @@ type gatewayState struct {
 	// buffered: FastCGI: the body goes through the event pipe
 	// (fastcgi_buffering), whose filter checks the end of stdout
 	buffered bool
+	// headRaw: FastCGI: the bytes read into nginx's header buffer (one
+	// fastcgi_buffer_size for the records of the head); stdout: a
+	// STDOUT record came
+	headRaw int
+	stdout  bool
 }
 
 // cgiParams collects the *_param values and, with *_pass_request_headers,
@@ -247,6 +252,7 @@ func (q *request) resetGateway() {
 	g.fcgiDec.Reset()
 	g.raw, g.pending, g.end, g.reuse, g.mcHead = nil, nil, false, false, false
 	g.out, g.buffered, g.headRec = 0, false, [2]int{}
+	g.headRaw, g.stdout = 0, false
 	px.cgiHead.Reset()
 	px.respHead.Reset()
 }
@@ -351,6 +357,7 @@ func (q *request) readFastCGI(c *upstream.Conn, p []byte) (int, error) {
 			}
 			switch f.Type {
 			case fastcgi.TypeStdout:
+				g.stdout = true
 				switch {
 				case len(f.Data) > 0:
 					if !px.haveHead && g.headRec[0] == 0 {
@@ -365,6 +372,11 @@ func (q *request) readFastCGI(c *upstream.Conn, p []byte) (int, error) {
 				}
 			case fastcgi.TypeStderr:
 				if len(f.Data) > 0 {
+					if !g.stdout && len(g.raw) == 0 {
+						// stderr alone so far, all of it read: nginx
+						// starts its header buffer over
+						g.headRaw = 0
+					}
 					msg := fastcgi.AppendStderrLog(nil, f.Data)
 					q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s%s", msg, px.recordAction(), q.logSuffix())
 					if !px.haveHead && q.catchStderr(fastcgi.TrimStderr(f.Data)) {
@@ -392,10 +404,21 @@ func (q *request) readFastCGI(c *upstream.Conn, p []byte) (int, error) {
 		// records of a later read are logged "while reading upstream"
 		// (only those that came with the header keep its action)
 		px.stderrAction = ""
-		n, err := c.Read(g.rawBuf[:cap(g.rawBuf)])
+		buf := g.rawBuf[:cap(g.rawBuf)]
+		if !px.haveHead {
+			// nginx reads the records of the head into one
+			// fastcgi_buffer_size buffer, their framing included
+			room := len(px.hbuf) - g.headRaw
+			if room <= 0 {
+				return 0, errTooBigHead
+			}
+			buf = buf[:min(room, len(buf))]
+		}
+		n, err := c.Read(buf)
 		if n > 0 {
 			px.st.received += int64(n)
 			g.raw = g.rawBuf[:n]
+			g.headRaw += n
 			continue
 		}
 		if err == io.EOF && px.haveHead && g.buffered && q.lc.FastCGI.KeepConn.V {
@@ -434,8 +457,10 @@ var (
 )
 
 // errStdoutBeforeHead and errEndBeforeHead end a FastCGI answer whose head
-// is not complete: an invalid header.
+// is not complete: an invalid header; so does errTooBigHead, a head whose
+// records fill fastcgi_buffer_size.
 var (
+	errTooBigHead       = &gatewayError{errors.New("upstream sent too big header")}
 	errStdoutBeforeHead = &gatewayError{errors.New("upstream prematurely closed FastCGI stdout")}
 	errEndBeforeHead    = &gatewayError{errors.New("upstream sent unexpected FastCGI record: 3")}
 )
