@@ -39,14 +39,20 @@ import (
 // Transfer-Encoding other than chunked and both framings at once; 1.29.0
 // skips interim 1xx answers) are generated too but marked known.
 func TestFuzzUpstream(t *testing.T) {
-	if nginxBin == "" {
-		t.Skip("nginx is not installed")
-	}
-	first, last, reqs := fuzzRange(4, 30)
+	runFuzzSeeds(t, 4, 30, func(seed, reqs int) *site {
+		g := &upGen{fuzzGen: newFuzzGen(seed), answers: map[string]*upAnswer{}}
+		return g.site(reqs)
+	})
+}
+
+// runFuzzSeeds runs the sites a generating fuzzer makes from its seeds
+// (seeds and reqs are the defaults of fuzzRange), each as a subtest that
+// logs its configuration when it fails.
+func runFuzzSeeds(t *testing.T, seeds, reqs int, gen func(seed, reqs int) *site) {
+	first, last, reqs := fuzzRange(seeds, reqs)
 	for seed := first; seed <= last; seed++ {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
-			g := &upGen{r: rand.New(rand.NewSource(int64(seed))), answers: map[string]*upAnswer{}}
-			st := g.site(reqs)
+			st := gen(seed, reqs)
 			t.Cleanup(func() {
 				if t.Failed() {
 					t.Logf("seed %d, configuration:\n%s", seed, st.http)
@@ -79,13 +85,18 @@ type upLoc struct {
 }
 
 type upGen struct {
-	r       *rand.Rand
+	fuzzGen
 	answers map[string]*upAnswer // by id, read-only once generated
 	locs    []*upLoc
 }
 
-func (g *upGen) pick(xs ...string) string { return xs[g.r.Intn(len(xs))] }
-func (g *upGen) chance(p float64) bool    { return g.r.Float64() < p }
+// fuzzGen is the random source of a generating fuzzer, seeded so that a
+// seed always generates the same site.
+type fuzzGen struct{ r *rand.Rand }
+
+func newFuzzGen(seed int) fuzzGen           { return fuzzGen{rand.New(rand.NewSource(int64(seed)))} }
+func (g *fuzzGen) pick(xs ...string) string { return xs[g.r.Intn(len(xs))] }
+func (g *fuzzGen) chance(p float64) bool    { return g.r.Float64() < p }
 
 // upStatuses are the valid status lines an answer starts from.
 var upStatuses = []string{
@@ -141,7 +152,7 @@ var upBadLengths = []string{"abc", "-1", "+3", " 3 ", "3, 3", "99999999999999999
 // upBadSizes replace a chunk size line.
 var upBadSizes = []string{"zz", "-1", "0x5", "fffffffffffffffffff", " 5", "5 ", "5;", "5;a=b", "5; a=\"b c\"", "5\t;x", ""}
 
-func (g *upGen) text(n int) string {
+func (g *fuzzGen) text(n int) string {
 	const letters = "abcdefghijklmnopqrstuvwxyz0123456789"
 	b := make([]byte, n)
 	for i := range b {
@@ -360,6 +371,12 @@ func (g *upGen) chunked(body string, mut func(string), known *[]string) string {
 
 // loc generates the proxy setup of a location.
 func (g *upGen) loc(i int) *upLoc {
+	return g.upstreamLoc(i, "", "", "off", "error timeout invalid_header", "error timeout http_500 http_502 http_503 http_404", "invalid_header http_500")
+}
+
+// upstreamLoc generates the upstream settings of a location, with one of
+// nexts for *_next_upstream.
+func (g *fuzzGen) upstreamLoc(i int, nexts ...string) *upLoc {
 	l := &upLoc{
 		name:      fmt.Sprintf("l%d", i),
 		buffering: g.chance(0.6),
@@ -367,7 +384,7 @@ func (g *upGen) loc(i int) *upLoc {
 		intercept: g.chance(0.3),
 		errorPage: g.chance(0.4),
 		backup:    g.chance(0.5),
-		next:      g.pick("", "", "off", "error timeout invalid_header", "error timeout http_500 http_502 http_503 http_404", "invalid_header http_500"),
+		next:      g.pick(nexts...),
 	}
 	if g.chance(0.25) {
 		l.bufSize = "1k"
@@ -375,35 +392,45 @@ func (g *upGen) loc(i int) *upLoc {
 	return l
 }
 
-func (l *upLoc) conf() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "        location /%s/ {\n", l.name)
-	group := "solo"
+// group is the upstream block of the location.
+func (l *upLoc) group() string {
 	if l.backup {
-		group = "withbackup"
+		return "withbackup"
 	}
-	fmt.Fprintf(&b, "            proxy_pass http://%s;\n", group)
-	if l.v10 {
-		b.WriteString("            proxy_http_version 1.0;\n")
-	} else {
-		b.WriteString("            proxy_http_version 1.1;\n            proxy_set_header Connection \"\";\n")
-	}
+	return "solo"
+}
+
+// settings writes the module's (p's) directives of the location's
+// buffering, error interception and retries.
+func (l *upLoc) settings(b *strings.Builder, p string) {
 	if !l.buffering {
-		b.WriteString("            proxy_buffering off;\n")
+		fmt.Fprintf(b, "            %s_buffering off;\n", p)
 	}
 	if l.intercept {
-		b.WriteString("            proxy_intercept_errors on;\n")
+		fmt.Fprintf(b, "            %s_intercept_errors on;\n", p)
 	}
 	if l.errorPage {
 		b.WriteString("            error_page 404 500 502 503 504 /err/page.html;\n")
 	}
 	if l.next != "" {
-		fmt.Fprintf(&b, "            proxy_next_upstream %s;\n", l.next)
+		fmt.Fprintf(b, "            %s_next_upstream %s;\n", p, l.next)
 	}
 	if l.bufSize != "" {
-		fmt.Fprintf(&b, "            proxy_buffer_size %s;\n", l.bufSize)
+		fmt.Fprintf(b, "            %s_buffer_size %s;\n", p, l.bufSize)
 	}
 	b.WriteString("        }\n")
+}
+
+func (l *upLoc) conf() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "        location /%s/ {\n", l.name)
+	fmt.Fprintf(&b, "            proxy_pass http://%s;\n", l.group())
+	if l.v10 {
+		b.WriteString("            proxy_http_version 1.0;\n")
+	} else {
+		b.WriteString("            proxy_http_version 1.1;\n            proxy_set_header Connection \"\";\n")
+	}
+	l.settings(&b, "proxy")
 	return b.String()
 }
 
@@ -455,20 +482,27 @@ func (g *upGen) site(reqs int) *site {
 		}
 		st.cases = append(st.cases, c)
 	}
-	backends := map[string][]*upBackend{}
+	st.backends = twoBackends(func(t *testing.T, name string, healthy bool) string {
+		return newUpBackend(t, name, g.answers, healthy).addr
+	})
+	return st
+}
+
+// twoBackends gives each server under test its own two backends, b0
+// and b1 (the healthy one), started by serve.
+func twoBackends(serve func(t *testing.T, name string, healthy bool) string) func(*testing.T, string) []string {
+	backends := map[string][]string{}
 	var mu sync.Mutex
-	st.backends = func(t *testing.T, name string) []string {
+	return func(t *testing.T, server string) []string {
 		mu.Lock()
 		defer mu.Unlock()
-		if backends[name] == nil {
+		if backends[server] == nil {
 			for i := 0; i < 2; i++ {
-				b := newUpBackend(t, fmt.Sprintf("b%d", i), g.answers, i == 1)
-				backends[name] = append(backends[name], b)
+				backends[server] = append(backends[server], serve(t, fmt.Sprintf("b%d", i), i == 1))
 			}
 		}
-		return []string{backends[name][0].addr, backends[name][1].addr}
+		return backends[server]
 	}
-	return st
 }
 
 // upBackend answers each request with the generated answer its g=ID names
@@ -500,19 +534,23 @@ func (b *upBackend) handle(c net.Conn) {
 		}
 		c.Write(a.bytes)
 		if a.close {
-			// The close apart from the bytes: whether a proxy's first
-			// read after the header already finds the end would depend
-			// on timing (nginx logs a premature close "while sending to
-			// client" then, "while reading upstream" after a wait).
-			time.Sleep(40 * time.Millisecond)
-			// Let the proxy read it all before the close.
-			if tc, ok := c.(*net.TCPConn); ok {
-				tc.CloseWrite()
-			}
-			c.SetReadDeadline(time.Now().Add(2 * time.Second))
-			io.Copy(io.Discard, r)
+			closeApart(c, r)
 			return false
 		}
 		return true
 	})
+}
+
+// closeApart closes a backend's connection after its answer as an event
+// of its own: whether a proxy's first read after the header already finds
+// the end would depend on timing (nginx logs a premature close "while
+// sending to client" then, "while reading upstream" after a wait). It
+// shuts the writing side and lets the proxy read it all before the close.
+func closeApart(c net.Conn, r io.Reader) {
+	time.Sleep(40 * time.Millisecond)
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.CloseWrite()
+	}
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	io.Copy(io.Discard, r)
 }
