@@ -45,6 +45,10 @@ func TestGatewayAnswers(t *testing.T) {
 		get("fastcgi body past its length in the first read", q("f", "Status: 200 OK\r\nContent-Length: 3\r\nX-Pad: "+strings.Repeat("p", 1000)+"\r\n\r\n"+strings.Repeat("b", 6000))),
 		get("fastcgi stderr after a body past its length", q("f", "Status: 200 OK\r\nContent-Length: 2\r\n\r\nlonger\n", "e2=late")),
 		get("fastcgi unbuffered stderr after a body past its length", q("fb", "Status: 200 OK\r\nContent-Length: 2\r\n\r\nlonger\n", "e2=late")),
+		get("fastcgi unbuffered, bad record type in the read of the head", q("fb", "Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nbody\n", "bt=11")),
+		get("fastcgi unbuffered, wrong request id in the read of the head", q("fb", "Status: 404 Gone\r\nContent-Type: text/plain\r\n\r\nbody\n", "bt=-2")),
+		get("fastcgi buffered, bad record type in the read of the head", q("f", "Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nbody\n", "bt=11")),
+		get("fastcgi unbuffered, request closed short of its length, read after the head", q("fbs", "Status: 200 OK\r\nContent-Length: 3010\r\n\r\n"+strings.Repeat("b", 3000))),
 	}
 	runSite(t, &site{
 		backends: func(*testing.T, string) []string { return []string{gw} },
@@ -68,6 +72,7 @@ func TestGatewayAnswers(t *testing.T) {
             error_page 502 503 /err/page.html;
             fastcgi_pass {{B0}};
         }
+        location /fbs/ { fastcgi_param QUERY_STRING $query_string; fastcgi_buffering off; fastcgi_buffer_size 1k; fastcgi_pass {{B0}}; }
         location /fs/ { fastcgi_param QUERY_STRING $query_string; fastcgi_buffer_size 1k; fastcgi_pass {{B0}}; }
         location /u/ { uwsgi_param QUERY_STRING $query_string; uwsgi_pass {{B0}}; }
         location /ui/ {

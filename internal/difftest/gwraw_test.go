@@ -152,7 +152,7 @@ func fastcgiPairs(b []byte) map[string]string {
 // connection closes without the end of stdout or of the request);
 // "emptyout" STDOUT and its end, no END_REQUEST; "noempty" STDOUT and
 // END_REQUEST; "endonly" END_REQUEST alone. e= is sent first as STDERR,
-// e2= as STDERR after the STDOUT data.
+// e2= as STDERR after the STDOUT data, bt= a bad record after them.
 func fastcgiAnswer(params map[string]string) []byte {
 	rec := func(dst []byte, typ byte, data string) []byte {
 		dst = append(dst, 1, typ, 0, 1, byte(len(data)>>8), byte(len(data)), 0, 0)
@@ -168,6 +168,13 @@ func fastcgiAnswer(params map[string]string) []byte {
 	}
 	if e2 := queryParam(params, "e2"); e2 != "" {
 		b = rec(b, 7, e2)
+	}
+	if bt, err := strconv.Atoi(queryParam(params, "bt")); err == nil {
+		// a record of another type (bt=11) or request id (bt=-2)
+		b = rec(b, byte(max(bt, 0)), "bad")
+		if bt < 0 {
+			b[len(b)-10], b[len(b)-8] = 6, byte(-bt)
+		}
 	}
 	if mode == "" || mode == "emptyout" {
 		b = rec(b, 6, "")

@@ -400,7 +400,7 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 	}
 	px.gw.buffered = buffering
 	px.action = " while reading upstream"
-	if !buffering && px.tr == &httpTransport && px.hlen > px.hdone {
+	if !buffering && (px.tr == &httpTransport && px.hlen > px.hdone || px.tr == &fastcgiTransport && (px.hlen > px.hdone || px.fcgiHeadLeft())) {
 		// body bytes came with the header: nginx passes them on and goes
 		// on reading in ngx_http_upstream_process_non_buffered_downstream,
 		// whose action holds until a read has to wait (readUpstream)
@@ -569,7 +569,7 @@ func (q *request) bodyNextRaw(b *upBody, buf []byte) ([]byte, bodyEnd) {
 		case buf == nil:
 			return nil, bodyMore
 		default:
-			if !b.buffering && !b.flushed {
+			if !b.buffering && !b.flushed && !q.px.fcgiHeadLeft() {
 				b.flushed = true
 				// without buffering the header does not wait for the
 				// body: nginx flushes it when nothing came with it
@@ -628,6 +628,13 @@ func (q *request) bodyReadEnd(b *upBody, err error) bodyEnd {
 	// timeout ngx_http_upstream_process_upstream does not run the pipe
 	// again: the buffers already passed on have gone out, the bytes of a
 	// raw buffer not yet full are lost (b.pb.held, spoolBody)
+	var ge *gatewayError
+	if !b.buffering && px.stderrAction != "" && errors.As(err, &ge) {
+		// a bad record among those that came with the header:
+		// ngx_http_upstream_send_response finalizes with NGX_ERROR, the
+		// postponed header and what the records held are never sent
+		return bodyBroken
+	}
 	b.timedOut = isTimeout(err)
 	if err == io.EOF || b.timedOut || !b.buffering || err == errClosedEarly || err == errFastCGIStdoutShort {
 		return bodyCut
@@ -794,7 +801,11 @@ func (q *request) passBody(peer *upstream.Peer, b *upBody) {
 			q.endBody(peer, b, end)
 			return
 		}
-		if !b.buffering && clientOK {
+		if !b.buffering && clientOK && !q.px.fcgiHeadLeft() {
+			// (the records that came with the header go out together,
+			// once all are decoded: a bad one among them loses them all,
+			// as ngx_http_upstream_send_response finalizes with NGX_ERROR
+			// before any is sent)
 			if err := w.Flush(); err != nil {
 				clientOK = false
 			}
@@ -807,6 +818,12 @@ func (q *request) passBody(peer *upstream.Peer, b *upBody) {
 			return
 		}
 	}
+}
+
+// fcgiHeadLeft reports whether FastCGI bytes that came in the same read
+// as the header are still to be decoded.
+func (px *proxyState) fcgiHeadLeft() bool {
+	return px.tr == &fastcgiTransport && (len(px.gw.raw) > 0 || len(px.gw.pending) > 0)
 }
 
 // recordAction is the action of a FastCGI record's log line: the header's
@@ -832,7 +849,11 @@ func (q *request) upstreamBodyError(err error, buffering bool) {
 	case err == errClientBody:
 		// the client went away while its body streamed
 		q.bodyError(q.px.duplexClientError())
-	case errors.As(err, &ge), err == errClosedEarly, err == errFastCGIStdoutShort:
+	case errors.As(err, &ge):
+		// (a bad record that came with the header of an unbuffered
+		// answer is found by the non-buffered filter in its action)
+		q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s%s", err.Error(), q.px.recordAction(), q.logSuffix())
+	case err == errClosedEarly, err == errFastCGIStdoutShort:
 		q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s%s", err.Error(), act, q.logSuffix())
 	case isTimeout(err):
 		q.log().Logf(errlog.Error, q.r.Conn.ID, "upstream timed out (110: Connection timed out)%s%s", act, q.logSuffix())
