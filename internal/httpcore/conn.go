@@ -603,7 +603,38 @@ func (c *conn) drain() {
 // pending reports whether bytes (or the end of the stream) wait on the
 // socket, without consuming them.
 func (c *conn) pending() bool {
-	var yes bool
+	yes, _ := c.peek()
+	return yes
+}
+
+// dropToEOF reads and drops what waits on the socket, without waiting,
+// as nginx's discarding of a body does, and reports whether the client's
+// end of the stream came.
+func (c *conn) dropToEOF() bool {
+	eof := false
+	c.rc.Control(func(fd uintptr) {
+		var b [4096]byte
+		for i := 0; i < 256; i++ {
+			n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_DONTWAIT)
+			if err == syscall.EINTR {
+				continue
+			}
+			if err == nil && n == 0 {
+				eof = true
+			}
+			if err != nil || n <= 0 {
+				break
+			}
+		}
+	})
+	return eof
+}
+
+// peek looks at the socket without consuming anything: ready when bytes
+// or the end of the stream wait, failed when a read would fail (the
+// client's reset). Either is nginx's read event being ready (epoll
+// reports an error as readable).
+func (c *conn) peek() (ready, failed bool) {
 	c.rc.Control(func(fd uintptr) {
 		var b [1]byte
 		for {
@@ -611,11 +642,12 @@ func (c *conn) pending() bool {
 			if err == syscall.EINTR {
 				continue
 			}
-			yes = err == nil && n >= 0
+			ready = err == nil && n >= 0
+			failed = err != nil && err != syscall.EAGAIN
 			break
 		}
 	})
-	return yes
+	return ready, failed
 }
 
 // closeIdle closes the connection if it is idle (worker_connections
@@ -713,12 +745,22 @@ func (c *conn) releaseStream() {
 // lingeringClose is ngx_http_set_lingering_close: the response is out,
 // so shut the sending side and read and drop what the client still sends
 // for a while, so that the client sees the response rather than a reset.
-func (c *conn) lingeringClose(total, each time.Duration) {
+//
+// A client that reset the connection makes shutdown() fail (ENOTCONN):
+// nginx logs it in the request's context (ctx, else the connection's) and
+// closes without lingering.
+func (c *conn) lingeringClose(total, each time.Duration, ctx string) {
+	var err error
 	switch t := c.nc.(type) {
 	case *net.TCPConn:
-		t.CloseWrite()
+		err = t.CloseWrite()
 	case *net.UnixConn:
-		t.CloseWrite()
+		err = t.CloseWrite()
+	}
+	if err != nil {
+		c.lingerLog(err, "shutdown", ctx)
+		c.shutdown()
+		return
 	}
 	b := getBuf(c.large)
 	end := nanotime() + int64(total)
@@ -733,11 +775,25 @@ func (c *conn) lingeringClose(total, each time.Duration) {
 		}
 		c.setReadDeadline(d)
 		if _, err := c.nc.Read(b.b); err != nil {
+			if err != io.EOF && !isTimeout(err) {
+				// the client's reset: ngx_unix_recv logs it
+				c.lingerLog(err, "recv", ctx)
+			}
 			break
 		}
 	}
 	b.free()
 	c.shutdown()
+}
+
+// lingerLog writes the "[info] op() failed" line of a lingering close,
+// in the request's context ctx when there is one.
+func (c *conn) lingerLog(err error, op, ctx string) {
+	if ctx != "" {
+		c.srv.logf(logInfo|LogNoContext, &c.info, "%s() failed (%s)%s", op, errnoText(err), ctx)
+		return
+	}
+	c.srv.logf(logInfo, &c.info, "%s() failed (%s)", op, errnoText(err))
 }
 
 // serveRequest reads one request, calls the handler and finishes the
@@ -856,10 +912,24 @@ func (c *conn) lingerOrClose(s *stream) {
 		linger = true
 	case LingerOn:
 		// c.pipelined: nginx's c->pipeline
-		linger = c.pos < c.last || c.pipelined || !s.body.complete() || s.req.Err == 494 || (c.rc != nil && c.pending())
+		linger = c.pos < c.last || c.pipelined || !s.body.complete() || s.req.Err == 494
+		if !linger && c.rc != nil {
+			ready, failed := c.peek()
+			linger = ready || failed
+		}
+	}
+	if s.body.err == io.ErrUnexpectedEOF || !s.body.complete() && c.rc != nil && c.dropToEOF() {
+		// the client closed while its body was read or discarded:
+		// nginx's read->eof closes at once (ngx_http_finalize_connection)
+		linger = false
 	}
 	if linger {
 		total, each := w.LingeringTime, w.LingeringTimeout
+		ctx := w.CloseLog
+		if s.req.Err != 0 && ctx != "" {
+			// a request that could not be read: the reading action
+			ctx = " while " + s.action + ctx
+		}
 		// the request lives on while the connection lingers, which
 		// nginx makes reusable (ngx_http_set_lingering_close)
 		held := s.stat
@@ -867,7 +937,7 @@ func (c *conn) lingerOrClose(s *stream) {
 		c.releaseBufs(false)
 		c.releaseStream()
 		c.setWaiting(true)
-		c.lingeringClose(total, each)
+		c.lingeringClose(total, each, ctx)
 		statDrop(held)
 		return
 	}
@@ -907,6 +977,7 @@ func (c *conn) initResponse(s *stream) {
 	w.KeepaliveTime = time.Hour
 	w.SendTimeout = 60 * time.Second
 	w.SendFailLog = nil
+	w.CloseLog = ""
 	w.LimitRate, w.LimitRateAfter = 0, 0
 	w.BodySkip, w.BodyTrim = 0, false
 	w.Gzip, w.GzipVary = 0, false

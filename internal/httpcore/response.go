@@ -68,6 +68,12 @@ type Response struct {
 	// so that it has the request's action and context, as nginx's
 	// c->log has during a request; else the engine writes it itself.
 	SendFailLog func(msg string)
+	// CloseLog, set by the handler when the connection is not kept after
+	// this response, is the action and context of the request's lines
+	// (" while sending response to client, client: ..."), for a line the
+	// engine writes as it closes: the failed shutdown() of a lingering
+	// close, which nginx logs while the request still lives.
+	CloseLog string
 
 	// LimitRate is limit_rate in bytes per second (0: no limit) and
 	// LimitRateAfter is limit_rate_after: the bytes sent before the limit

@@ -47,12 +47,11 @@ func (s *Snapshot) ConnLog(ci *httpcore.ConnInfo) *errlog.Logger {
 // (the client's address as realip set it): the upstream module's action
 // once it sends, else the one the static and other handlers set.
 func (q *request) sendFailLog(msg string) {
-	action := " while sending response to client"
+	action := sendAction(q.px != nil)
 	if px := q.px; px != nil {
 		if q.sendFailLeft() {
 			return
 		}
-		action = " while sending to client"
 		if px.watch.body && !px.gw.buffered {
 			// an unbuffered answer is written as the upstream's bytes
 			// come (ngx_http_upstream_process_non_buffered_upstream)
@@ -60,4 +59,32 @@ func (q *request) sendFailLog(msg string) {
 		}
 	}
 	q.log().Logf(errlog.Info, q.r.Conn.ID, "%s%s%s", msg, action, q.logSuffix())
+}
+
+// sendAction is the action of a request's lines once its answer goes
+// out: ngx_http_upstream_finalize_request sets "sending to client".
+func sendAction(upstream bool) string {
+	if upstream {
+		return " while sending to client"
+	}
+	return " while sending response to client"
+}
+
+// setCloseLog gives the engine the action and context of a request after
+// which the connection closes, for the failed shutdown() of its
+// lingering close (ngx_http_set_lingering_close logs it with the request
+// still there, before the access log line).
+//
+// The action is the last one set: the upstream module's, the static
+// module's once it has the file, none after a return or a built-in page,
+// and for a request that could not be read the engine's own.
+func (q *request) setCloseLog() {
+	if q.w.KeepAlive || q.logging {
+		return
+	}
+	action := ""
+	if q.r.Err == 0 && (q.px != nil || q.fileSent) {
+		action = sendAction(q.px != nil)
+	}
+	q.w.CloseLog = action + q.logSuffix()
 }

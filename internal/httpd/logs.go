@@ -180,6 +180,7 @@ func (q *request) finish() {
 	// ngx_http_free_request counts the request out before logging it
 	q.w.EndStats()
 	q.zoneEnd()
+	q.setCloseLog()
 	if q.noLog || q.snap.logs == nil {
 		return
 	}

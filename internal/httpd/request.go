@@ -28,6 +28,8 @@ type request struct {
 	loc  *config.Location // matched location
 	lc   *config.Loc      // effective settings (location or if block)
 
+	fileSent bool // the static module had the file (its log action)
+
 	srvZone *zoneStats // the server's status zone, counting the request
 
 	// try_files found a file under the alias of a regex location, which

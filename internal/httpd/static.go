@@ -53,6 +53,8 @@ func (q *request) sendStaticFile(f *os.File, fi fs.FileInfo, encoding string) {
 // (r->single_range).
 func (q *request) sendFileBody(f *os.File, fi fs.FileInfo, encoding string, body *static.Body, singleRange bool) {
 	defer f.Close()
+	// ngx_http_static_handler sets c->log->action once the file is open
+	q.fileSent = true
 	if q.refused(q.method != "POST") {
 		return
 	}
