@@ -1,9 +1,15 @@
 package difftest
 
 import (
+	"bufio"
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"weir/internal/proto/cgi/cgitest"
 )
 
 // TestGatewayAnswers pins what TestFuzzGateway found in gateway answers:
@@ -12,12 +18,22 @@ import (
 // of an intercepted error too, and for the error page of a head that
 // failed after its line; the records of a FastCGI head are read into one
 // fastcgi_buffer_size ($upstream_bytes_received); a FastCGI body past its
-// Content-Length ends the answer (a later STDERR is not read).
+// Content-Length ends the answer (a later STDERR is not read); an
+// X-Accel-Charset holds after the next server answers; an intercepted
+// error goes to its error page before an X-Accel-Redirect is followed;
+// unbuffered, the records that came with the head go out together.
 func TestGatewayAnswers(t *testing.T) {
 	if nginxBin == "" {
 		t.Skip("nginx is not installed")
 	}
 	gw := rawGateway(t)
+	// a FastCGI server that answers 200 to all, the backup of /fn/
+	backup := cgitest.Serve(t, "tcp", "127.0.0.1:0", func(c net.Conn) {
+		defer c.Close()
+		readFastCGIRequest(bufio.NewReader(c))
+		c.Write(fastcgiAnswer(map[string]string{"QUERY_STRING": "r=" + url.QueryEscape("Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nbackup\n")}))
+		time.Sleep(50 * time.Millisecond)
+	})
 	q := rawGatewayURI
 	const (
 		s100    = "Status: 100 Continue\r\nContent-Type: text/plain\r\n\r\nbody after 100\n"
@@ -49,13 +65,18 @@ func TestGatewayAnswers(t *testing.T) {
 		get("fastcgi unbuffered, wrong request id in the read of the head", q("fb", "Status: 404 Gone\r\nContent-Type: text/plain\r\n\r\nbody\n", "bt=-2")),
 		get("fastcgi buffered, bad record type in the read of the head", q("f", "Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nbody\n", "bt=11")),
 		get("fastcgi unbuffered, request closed short of its length, read after the head", q("fbs", "Status: 200 OK\r\nContent-Length: 3010\r\n\r\n"+strings.Repeat("b", 3000))),
+		get("fastcgi charset in a 404 the backup replaces", q("fn", "Status: 404 Gone\r\nContent-Type: text/plain\r\nX-Accel-Charset: utf-8\r\n\r\ngone\n")),
+		get("fastcgi known charset in a 404 the backup replaces", q("fn", "Status: 404 Gone\r\nContent-Type: text/plain\r\nX-Accel-Charset: koi8-r\r\n\r\ngone\n")),
+		get("fastcgi intercepted error with X-Accel-Redirect", q("fi", "Status: 503 Busy\r\nX-Accel-Redirect: /err/page.html\r\n\r\nbusy\n")),
+		get("fastcgi not intercepted error with X-Accel-Redirect", q("f", "Status: 503 Busy\r\nX-Accel-Redirect: /err/page.html\r\n\r\nbusy\n")),
 	}
 	runSite(t, &site{
-		backends: func(*testing.T, string) []string { return []string{gw} },
+		backends: func(*testing.T, string) []string { return []string{gw, backup} },
 		files:    map[string]string{"err/page.html": "error page\n"},
 		http: `
     log_format gw '$status "$request" $body_bytes_sent "up=[$upstream_addr] st=[$upstream_status] len=[$upstream_response_length] ubr=[$upstream_bytes_received]"';
     upstream ka { server {{B0}}; keepalive 2; }
+    upstream nx { server {{B0}}; server {{B1}} backup; }
     charset_map koi8-r utf-8 { }
     server {
         listen 127.0.0.1:{{PORT}};
@@ -73,6 +94,7 @@ func TestGatewayAnswers(t *testing.T) {
             fastcgi_pass {{B0}};
         }
         location /fbs/ { fastcgi_param QUERY_STRING $query_string; fastcgi_buffering off; fastcgi_buffer_size 1k; fastcgi_pass {{B0}}; }
+        location /fn/ { fastcgi_param QUERY_STRING $query_string; fastcgi_next_upstream http_404; fastcgi_pass nx; }
         location /fs/ { fastcgi_param QUERY_STRING $query_string; fastcgi_buffer_size 1k; fastcgi_pass {{B0}}; }
         location /u/ { uwsgi_param QUERY_STRING $query_string; uwsgi_pass {{B0}}; }
         location /ui/ {

@@ -576,10 +576,10 @@ func (q *request) sendAndRead(peer *upstream.Peer, now time.Time) (ft ftType, se
 	px.hlen = 0
 	px.head.Reset()
 	defer func() {
-		if !px.haveHead {
-			// the lines read before a failure have had their effect
-			q.takeCharset(&px.head)
-		}
+		// the lines read have had their effect, before a failure too,
+		// and in a head the next server's answer replaces
+		// (ngx_http_upstream_process_charset runs as the line is parsed)
+		q.takeCharset(&px.head)
 	}()
 	if !awaited {
 		// one proxy_read_timeout for the whole header, as nginx's

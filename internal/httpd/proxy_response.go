@@ -134,6 +134,26 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 	q.cacheHeaders()
 	q.takeCharset(h)
 
+	// a memcached miss: weir's own 404, through error_page (these two
+	// come before X-Accel-Redirect: ngx_http_upstream_intercept_errors
+	// runs before ngx_http_upstream_process_headers)
+	if h.Status == 404 && px.tr.intercept404 {
+		q.finishUpstream(peer, true, 0)
+		q.respondStatus(404)
+		return
+	}
+	// proxy_intercept_errors with an error_page for the status
+	if h.Status >= 300 && uc.InterceptErrors.V && q.hasErrorPage(h.Status) {
+		q.finishUpstream(peer, false, 0)
+		if h.Status == 401 {
+			if v, ok := httpcore.FieldValue(h.Headers, "www-authenticate"); ok {
+				w.Header = append(w.Header, httpcore.Header{Name: "WWW-Authenticate", Value: strings.Clone(v)})
+			}
+		}
+		q.respondStatus(h.Status)
+		return
+	}
+
 	// X-Accel-Redirect (ngx_http_upstream_process_headers)
 	if xa, ok := httpcore.FieldValue(h.Headers, "x-accel-redirect"); ok && uc.IgnoreHeaders.V&config.IgnoreXAccelRedirect == 0 {
 		q.finishUpstream(peer, false, 0)
@@ -164,24 +184,6 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 		}
 		q.args, q.argsSet = args, strings.IndexByte(xa, '?') >= 0
 		q.internalRedirect(uri)
-		return
-	}
-
-	// a memcached miss: weir's own 404, through error_page
-	if h.Status == 404 && px.tr.intercept404 {
-		q.finishUpstream(peer, true, 0)
-		q.respondStatus(404)
-		return
-	}
-	// proxy_intercept_errors with an error_page for the status
-	if h.Status >= 300 && uc.InterceptErrors.V && q.hasErrorPage(h.Status) {
-		q.finishUpstream(peer, false, 0)
-		if h.Status == 401 {
-			if v, ok := httpcore.FieldValue(h.Headers, "www-authenticate"); ok {
-				w.Header = append(w.Header, httpcore.Header{Name: "WWW-Authenticate", Value: strings.Clone(v)})
-			}
-		}
-		q.respondStatus(h.Status)
 		return
 	}
 
