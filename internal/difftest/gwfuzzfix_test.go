@@ -69,6 +69,7 @@ func TestGatewayAnswers(t *testing.T) {
 		get("fastcgi known charset in a 404 the backup replaces", q("fn", "Status: 404 Gone\r\nContent-Type: text/plain\r\nX-Accel-Charset: koi8-r\r\n\r\ngone\n")),
 		get("fastcgi intercepted error with X-Accel-Redirect", q("fi", "Status: 503 Busy\r\nX-Accel-Redirect: /err/page.html\r\n\r\nbusy\n")),
 		get("fastcgi not intercepted error with X-Accel-Redirect", q("f", "Status: 503 Busy\r\nX-Accel-Redirect: /err/page.html\r\n\r\nbusy\n")),
+		get("fastcgi X-Accel-Redirect to nothing with an unknown charset", q("f", "X-Accel-Charset: x-unknown\r\nX-Accel-Redirect: /nowhere\r\n\r\nx\n")),
 	}
 	runSite(t, &site{
 		backends: func(*testing.T, string) []string { return []string{gw, backup} },

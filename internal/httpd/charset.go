@@ -128,6 +128,10 @@ func (q *request) filterAction() string {
 	switch {
 	case q.passedHeaders:
 		return " while reading response header from upstream"
+	case q.specialSent && q.accelRedirected:
+		// after an X-Accel-Redirect, none: the upstream was finalized
+		// with NGX_DECLINED (no action set), ngx_http_handler cleared it
+		return ""
 	case q.specialSent && q.px != nil:
 		// the built-in page after an upstream pass, under the action
 		// ngx_http_upstream_finalize_request set (a static error page

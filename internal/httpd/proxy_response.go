@@ -169,6 +169,7 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 			}
 		}
 		q.discardBody()
+		q.accelRedirected = true
 		if strings.HasPrefix(xa, "@") {
 			q.namedRedirect(xa)
 			return

@@ -96,6 +96,7 @@ type request struct {
 	passedHeaders   bool                     // w.Header holds an upstream's headers
 	overrideCharset string                   // an upstream's X-Accel-Charset (r->headers_out.override_charset)
 	specialSent     bool                     // the response is nginx's built-in page (sendSpecial)
+	accelRedirected bool                     // an upstream's X-Accel-Redirect was followed
 	extraSent       int64                    // body bytes sent outside the engine's writer (tunnels, raw passing)
 
 	limitReqStatus  uint8        // $limit_req_status (r->main->limit_req_status)
