@@ -70,6 +70,14 @@ func TestGatewayAnswers(t *testing.T) {
 		get("fastcgi intercepted error with X-Accel-Redirect", q("fi", "Status: 503 Busy\r\nX-Accel-Redirect: /err/page.html\r\n\r\nbusy\n")),
 		get("fastcgi not intercepted error with X-Accel-Redirect", q("f", "Status: 503 Busy\r\nX-Accel-Redirect: /err/page.html\r\n\r\nbusy\n")),
 		get("fastcgi X-Accel-Redirect to nothing with an unknown charset", q("f", "X-Accel-Charset: x-unknown\r\nX-Accel-Redirect: /nowhere\r\n\r\nx\n")),
+		get("fastcgi 304 with a length and no body, stdout ended", q("f", "Status: 304 Not Modified\r\nContent-Length: 4\r\n\r\n")),
+		get("fastcgi 204 with a length and no body, stdout ended", q("f", "Status: 204 No Content\r\nContent-Length: 4\r\n\r\n")),
+		get("fastcgi 200 with a length and no body, stdout ended", q("f", "Status: 200 OK\r\nContent-Length: 4\r\n\r\n")),
+		func() tc {
+			c := req("fastcgi HEAD with a length and no body, stdout ended", "HEAD", q("f", "Status: 200 OK\r\nContent-Length: 4\r\n\r\n"))
+			c.head = true
+			return c
+		}(),
 	}
 	runSite(t, &site{
 		backends: func(*testing.T, string) []string { return []string{gw, backup} },

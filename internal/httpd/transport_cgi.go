@@ -367,7 +367,10 @@ func (q *request) readFastCGI(c *upstream.Conn, p []byte) (int, error) {
 					g.pending = f.Data
 				case !px.haveHead:
 					return 0, errStdoutBeforeHead
-				case g.buffered && px.head.ContentLength >= 0 && g.out+int64(px.hlen-px.hdone) < px.head.ContentLength:
+				case g.buffered && px.head.ContentLength >= 0 && g.out+int64(px.hlen-px.hdone) < px.head.ContentLength &&
+					px.head.Status != 204 && px.head.Status != 304 && px.method != "HEAD":
+					// (ngx_http_fastcgi_input_filter_init gives a 204, a
+					// 304 and a HEAD's answer no length to wait for)
 					return 0, errFastCGIStdoutShort
 				}
 			case fastcgi.TypeStderr:
