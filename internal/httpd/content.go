@@ -30,6 +30,11 @@ func (q *request) contentPhase() {
 		// an HTTP/2 connection reads its next frames meanwhile
 		q.r.Yield()
 		q.upstreamPass(p, tr)
+		if px := q.px; px != nil && px.watch.logged.Load() {
+			// a client that left ends as ngx_http_terminate_request
+			// ends it: the connection closes without a lingering close
+			q.w.Lingering = httpcore.LingerOff
+		}
 		return
 	}
 	if q.moduleContent() {
