@@ -178,7 +178,7 @@ type streamConf struct {
 	prereadBuffer                        Opt[int64]
 	nextTries, bufferSize                Opt[int64]
 	responses, requests                  Opt[int64]
-	uploadRate, downloadRate             Opt[streamRate]
+	uploadRate, downloadRate             Opt[SizeValue]
 	bind                                 Opt[*vars.Value]
 	bindTransparent                      bool
 	loc                                  Loc // access_log and allow/deny, set by the http setters
@@ -246,8 +246,8 @@ func init() {
 		Directive{Name: "proxy_buffer_size", Ctx: ms, Args: Take1, Set: size(func(c *streamConf) *Opt[int64] { return &c.bufferSize })},
 		Directive{Name: "proxy_downstream_buffer", Ctx: ms, Args: Take1, Set: deprecated("proxy_buffer_size", size(func(c *streamConf) *Opt[int64] { return &c.bufferSize }))},
 		Directive{Name: "proxy_upstream_buffer", Ctx: ms, Args: Take1, Set: deprecated("proxy_buffer_size", size(func(c *streamConf) *Opt[int64] { return &c.bufferSize }))},
-		Directive{Name: "proxy_upload_rate", Ctx: ms, Args: Take1, Set: rateSlot(func(c *streamConf) *Opt[streamRate] { return &c.uploadRate })},
-		Directive{Name: "proxy_download_rate", Ctx: ms, Args: Take1, Set: rateSlot(func(c *streamConf) *Opt[streamRate] { return &c.downloadRate })},
+		Directive{Name: "proxy_upload_rate", Ctx: ms, Args: Take1, Set: rateSlot(func(c *streamConf) *Opt[SizeValue] { return &c.uploadRate })},
+		Directive{Name: "proxy_download_rate", Ctx: ms, Args: Take1, Set: rateSlot(func(c *streamConf) *Opt[SizeValue] { return &c.downloadRate })},
 		Directive{Name: "proxy_bind", Ctx: ms, Args: Take12, Set: setStreamBind},
 		Directive{Name: "log_format", Ctx: CtxStream, Args: TwoMore, Set: setStreamLogFormat},
 		Directive{Name: "map", Ctx: CtxStream, Args: Block | Take2, Set: shadowed(setMap)},
@@ -502,8 +502,8 @@ func setStreamServer(b *builder, s *conf.Stmt) error {
 	up, down := sc.uploadRate, sc.downloadRate
 	up.Merge(m.uploadRate)
 	down.Merge(m.downloadRate)
-	srv.UploadRate, srv.UploadRateVar = up.V.n, up.V.v
-	srv.DownloadRate, srv.DownloadRateVar = down.V.n, down.V.v
+	srv.UploadRate, srv.UploadRateVar = up.V.N, up.V.V
+	srv.DownloadRate, srv.DownloadRateVar = down.V.N, down.V.V
 	srv.Responses = int(n(sc.responses, m.responses, -1))
 	srv.Requests = int(n(sc.requests, m.requests, 0))
 	if sc.bind.Set {
@@ -772,34 +772,12 @@ func setStreamAccessLog(b *builder, s *conf.Stmt) error {
 	return b.shadow(func() error { return setAccessLog(b, s) })
 }
 
-// streamRate is proxy_upload_rate or proxy_download_rate
+// rateSlot is proxy_upload_rate and proxy_download_rate
 // (ngx_stream_set_complex_value_size_slot): a size, or a value with
-// variables (v) whose size is taken per session.
-type streamRate struct {
-	n int64
-	v *vars.Value
-}
-
-func rateSlot(field func(c *streamConf) *Opt[streamRate]) func(*builder, *conf.Stmt) error {
+// variables whose size is taken per session.
+func rateSlot(field func(c *streamConf) *Opt[SizeValue]) func(*builder, *conf.Stmt) error {
 	return func(b *builder, s *conf.Stmt) error {
-		o := field(b.stream.sc)
-		if o.Set {
-			return duplicate(s)
-		}
-		v, err := b.streamCompile(s, s.Args[0])
-		if err != nil {
-			return err
-		}
-		if _, static := v.Static(); !static {
-			*o = Def(streamRate{v: v})
-			return nil
-		}
-		var n Opt[int64]
-		if err := sizeSlot(func(*builder) *Opt[int64] { return &n })(b, s); err != nil {
-			return err
-		}
-		*o = Def(streamRate{n: n.V})
-		return nil
+		return setSizeValue(field(b.stream.sc), s, b.streamCompile)
 	}
 }
 

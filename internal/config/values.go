@@ -324,25 +324,31 @@ type SizeValue struct {
 // value with variables checked only when it is evaluated.
 func sizeValueSlot(field func(l *Loc) *Opt[SizeValue]) func(*builder, *conf.Stmt) error {
 	return func(b *builder, s *conf.Stmt) error {
-		o := field(b.cur)
-		if o.Set {
-			return duplicate(s)
-		}
-		cv, err := b.compile(s, s.Args[0])
-		if err != nil {
-			return err
-		}
-		if _, static := cv.Static(); !static {
-			*o = Def(SizeValue{V: cv})
-			return nil
-		}
-		n := ParseSize(s.Args[0])
-		if n < 0 {
-			return invalidValue(s)
-		}
-		*o = Def(SizeValue{N: n})
+		return setSizeValue(field(b.cur), s, b.compile)
+	}
+}
+
+// setSizeValue sets o from the statement's argument, compiled by compile
+// (the http or the stream module's): a value with variables as it is, a
+// size parsed now.
+func setSizeValue(o *Opt[SizeValue], s *conf.Stmt, compile func(*conf.Stmt, string) (*vars.Value, error)) error {
+	if o.Set {
+		return duplicate(s)
+	}
+	cv, err := compile(s, s.Args[0])
+	if err != nil {
+		return err
+	}
+	if _, static := cv.Static(); !static {
+		*o = Def(SizeValue{V: cv})
 		return nil
 	}
+	n := ParseSize(s.Args[0])
+	if n < 0 {
+		return invalidValue(s)
+	}
+	*o = Def(SizeValue{N: n})
+	return nil
 }
 
 func timeSlot(field func(b *builder) *Opt[time.Duration]) func(*builder, *conf.Stmt) error {
