@@ -1,8 +1,6 @@
 package httpcore
 
 import (
-	"net"
-	"syscall"
 	"time"
 
 	"weir/internal/rawio"
@@ -31,7 +29,7 @@ func (r *Request) WatchGone(gone func(err error)) (stop func()) {
 	rc := c.rc
 	if rc == nil {
 		// TLS: the socket under it
-		if rc = socketOf(c.nc); rc == nil {
+		if rc = rawio.Socket(c.nc); rc == nil {
 			return noStop
 		}
 	}
@@ -68,26 +66,6 @@ func (r *Request) WatchGone(gone func(err error)) (stop func()) {
 }
 
 var noStop = func() {}
-
-// socketOf finds the socket under a connection's layers (TLS: they
-// give it by Underlying).
-func socketOf(nc net.Conn) syscall.RawConn {
-	for range 4 {
-		if sc, ok := nc.(syscall.Conn); ok {
-			rc, err := sc.SyscallConn()
-			if err != nil {
-				return nil
-			}
-			return rc
-		}
-		u, ok := nc.(interface{ Underlying() net.Conn })
-		if !ok {
-			return nil
-		}
-		nc = u.Underlying()
-	}
-	return nil
-}
 
 // StreamGone is the error WatchGone's gone gets for an HTTP/2 stream
 // that ended: Msg is nginx's line for the client's RST_STREAM ("client

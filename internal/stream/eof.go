@@ -3,6 +3,8 @@ package stream
 import (
 	"net"
 	"syscall"
+
+	"weir/internal/rawio"
 )
 
 // peerEnded reports whether c's peer has closed its side and nothing it
@@ -15,19 +17,8 @@ import (
 // arrive before the client, which reacts to that data, closes), and
 // logs "upstream disconnected".
 func peerEnded(c net.Conn) bool {
-	for {
-		nc, ok := c.(interface{ NetConn() net.Conn })
-		if !ok {
-			break
-		}
-		c = nc.NetConn()
-	}
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return false
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc := rawio.Socket(c)
+	if rc == nil {
 		return false
 	}
 	ended := false

@@ -70,7 +70,7 @@ type Conn struct {
 // NewConn wraps c, just dialled to peer, for the keepalive pool.
 func (g *Group) NewConn(c net.Conn, peer *Peer) *Conn {
 	kc := &Conn{Conn: c, Peer: peer, Created: g.now()}
-	kc.raw = rawConn(c)
+	kc.raw = rawio.Socket(c)
 	if kc.raw != nil {
 		kc.peek = kc.peekFD // one method value per connection, not per check
 		switch c.(type) {
@@ -218,25 +218,6 @@ func (c *Conn) Waited() bool { return c.waited }
 // Direct reports whether SendAwait can write to the connection: it is the
 // socket itself, not TLS or another layer over it.
 func (c *Conn) Direct() bool { return c.direct }
-
-// rawConn finds the socket under c, through TLS (NetConn) wrappers.
-func rawConn(c net.Conn) syscall.RawConn {
-	for range 4 {
-		if sc, ok := c.(syscall.Conn); ok {
-			rc, err := sc.SyscallConn()
-			if err != nil {
-				return nil
-			}
-			return rc
-		}
-		u, ok := c.(interface{ NetConn() net.Conn })
-		if !ok {
-			return nil
-		}
-		c = u.NetConn()
-	}
-	return nil
-}
 
 // alive reports whether the server has neither closed the connection
 // nor sent anything on it since the last response: a non-blocking peek.
