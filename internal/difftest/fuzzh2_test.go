@@ -179,14 +179,14 @@ func runH2Script(addr string, tlsOn bool, sc *h2script) []string {
 	c.enc = hpack.NewEncoder(&c.eb)
 	conn.SetDeadline(time.Now().Add(8 * time.Second))
 
-	readDone := make(chan struct{})
-	go func() { c.read(); close(readDone) }()
-
-	c.mu.Lock()
+	// The preface goes before the reader starts: nginx sends its
+	// SETTINGS at once, and an ACK written first would be an invalid
+	// preface ("invalid connection preface" on a busy machine).
 	c.bw.WriteString(http2.ClientPreface)
 	c.fr.WriteSettings(sc.settings...)
 	c.bw.Flush()
-	c.mu.Unlock()
+	readDone := make(chan struct{})
+	go func() { c.read(); close(readDone) }()
 	opened := map[uint32]bool{}
 	for _, f := range sc.frames {
 		if f.kind == 'H' && f.id != 0 {

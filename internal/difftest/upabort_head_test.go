@@ -63,6 +63,13 @@ func TestUpstreamClientAbortHeader(t *testing.T) {
 	leaves := []leave{
 		{name: "close while the header waits", run: h1(stall, leaveClose), settle: 300 * time.Millisecond},
 		{name: "reset while the header waits", run: h1(stall, leaveReset), settle: 300 * time.Millisecond},
+		// weir's first read of a new connection has the idle wait's
+		// deadline (200 ms); a watch that inherited it ended then, and
+		// missed a close that came later
+		{name: "close after 600 ms while the header waits", run: h1(stall, leaveCloseLate), settle: 300 * time.Millisecond},
+		{name: "close after 600 ms after a body", run: func(addr func(int) string) {
+			leaveEarly(t, addr(0), "POST", stall, "0123456789", false, leaveCloseLate)
+		}, settle: 300 * time.Millisecond},
 		{name: "close while connecting", run: h1("/hole/x", leaveClose), settle: 300 * time.Millisecond},
 		{name: "close while php sleeps", run: h1("/php/s.php?s=5", leaveClose), settle: 300 * time.Millisecond},
 		{name: "close while the header waits, unbuffered", run: h1("/u/x?n=0&hd=1500&first=10", leaveClose), settle: 300 * time.Millisecond},
@@ -146,10 +153,11 @@ func holdConn(c net.Conn) {
 type leaveHow int
 
 const (
-	leaveClose leaveHow = iota // closes after 200 ms
-	leaveReset                 // resets after 200 ms
-	leaveHalf                  // half-closes after 200 ms and reads the answer
-	leaveRead                  // reads the answer
+	leaveClose     leaveHow = iota // closes after 200 ms
+	leaveReset                     // resets after 200 ms
+	leaveHalf                      // half-closes after 200 ms and reads the answer
+	leaveRead                      // reads the answer
+	leaveCloseLate                 // closes after 600 ms
 )
 
 // leaveEarly sends a request for uri with body (over TLS when tlsOn),
@@ -188,6 +196,9 @@ func leaveEarly(t *testing.T, addr, method, uri, body string, tlsOn bool, how le
 		c.SetDeadline(time.Now().Add(3 * time.Second))
 		io.Copy(io.Discard, c)
 		return
+	}
+	if how == leaveCloseLate {
+		time.Sleep(400 * time.Millisecond)
 	}
 	time.Sleep(200 * time.Millisecond)
 	if how == leaveReset {

@@ -33,6 +33,11 @@ func (r *Request) WatchGone(gone func(err error)) (stop func()) {
 			return noStop
 		}
 	}
+	// The watch waits with no deadline: the one set is the engine's
+	// last read's (the request's first bytes may have come in the idle
+	// wait, whose deadline is hotIdle away), and its passing would end
+	// the watch with the client's close not yet seen.
+	c.nc.SetReadDeadline(time.Time{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
