@@ -21,7 +21,12 @@ import (
 // binds it, which then fails with "Address already in use". No port is
 // handed out twice in one test binary: two servers compared side by side
 // get their sets at different moments, and a port of one set reused in the
-// other makes one server talk to the other's listener.
+// other makes one server talk to the other's listener. Nor twice to test
+// binaries that run at once (go test runs packages in parallel): each port
+// handed out is claimed by a lock on a shared file until the binary exits
+// (claim), so that one package's probe of a port (a listen and a close)
+// cannot reset a connection another package's server makes to its own
+// address that nothing listens on, nor take a port it handed out.
 func FreePorts(tb testing.TB, n int) []int {
 	tb.Helper()
 	givenMu.Lock()
@@ -35,7 +40,7 @@ func FreePorts(tb testing.TB, n int) []int {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		if given[port] || !free(port) {
+		if given[port] || !claim(port) || !free(port) {
 			continue
 		}
 		given[port] = true
