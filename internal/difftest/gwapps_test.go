@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"weir/internal/proto/cgi/cgitest"
+	"weir/internal/testnet"
 )
 
 // Application servers for the gateway cases (fastcgi_pass, uwsgi_pass,
@@ -49,9 +50,7 @@ func startFPMPool(t *testing.T, listen, extra string) {
 }
 
 // deadAddr is a loopback address nothing listens on.
-func deadAddr(t *testing.T) string {
-	return fmt.Sprintf("127.0.0.1:%d", freePorts(t, 1)[0])
-}
+func deadAddr(t *testing.T) string { return testnet.DeadAddr(t) }
 
 // memcachedSet stores key with flags and value through memcached's text
 // protocol.

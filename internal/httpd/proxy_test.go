@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"weir/internal/testnet"
 )
 
 // backend is a real HTTP server on 127.0.0.1 (Go's net/http) that answers
@@ -100,16 +102,8 @@ func fakeBackend(t *testing.T, serve func(c net.Conn)) string {
 	return ln.Addr().String()
 }
 
-// deadAddr returns an address nobody listens on (connections refused).
-func deadAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := ln.Addr().String()
-	ln.Close()
-	return a
-}
+// deadAddr is a loopback address nothing listens on.
+func deadAddr(t *testing.T) string { return testnet.DeadAddr(t) }
 
 // readRequestHead reads a request head from c.
 func readRequestHead(c net.Conn) string {

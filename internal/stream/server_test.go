@@ -13,6 +13,7 @@ import (
 
 	"weir/internal/config"
 	"weir/internal/errlog"
+	"weir/internal/testnet"
 )
 
 // echo starts a TCP echo backend and returns its address.
@@ -40,15 +41,7 @@ func echo(t *testing.T) string {
 }
 
 // deadAddr is a loopback address nothing listens on.
-func deadAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := ln.Addr().String()
-	ln.Close()
-	return a
-}
+func deadAddr(t *testing.T) string { return testnet.DeadAddr(t) }
 
 // start loads a configuration with the stream block body and serves its
 // first listen on a listener of the test's own.

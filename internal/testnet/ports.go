@@ -55,6 +55,15 @@ func FreePort(tb testing.TB) int {
 	return FreePorts(tb, 1)[0]
 }
 
+// DeadAddr returns a loopback address nothing listens on, for a server
+// whose connections are refused: a port FreePorts hands out, which no other
+// test (of this binary or another) is given, so nothing comes to listen on
+// it while the test runs.
+func DeadAddr(tb testing.TB) string {
+	tb.Helper()
+	return FreeAddr(tb)
+}
+
 // FreeAddr returns "127.0.0.1:port" for a port FreePort returns.
 func FreeAddr(tb testing.TB) string {
 	tb.Helper()
