@@ -48,6 +48,18 @@ func TestFuzzGateway(t *testing.T) {
 	})
 }
 
+// TestFuzzGatewaySeeds runs seeds that once found a difference:
+//   - 101: a read that ends just after a STDERR record's header, before
+//     the response head; nginx logs an empty 'FastCGI sent in stderr: ""'.
+func TestFuzzGatewaySeeds(t *testing.T) {
+	for _, seed := range []int{101} {
+		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
+			g := &gwGen{fuzzGen: newFuzzGen(seed), answers: map[string]*gwAnswer{}}
+			runSite(t, g.site(30))
+		})
+	}
+}
+
 // gwAnswer is one generated gateway answer.
 type gwAnswer struct {
 	bytes []byte

@@ -321,6 +321,12 @@ func (q *request) writeFastCGI(c net.Conn) (int64, error) {
 	return int64(n) + m, err
 }
 
+// logStderr writes STDERR content to the error log as nginx does.
+func (q *request) logStderr(data []byte) {
+	msg := fastcgi.AppendStderrLog(nil, data)
+	q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s%s", msg, q.px.recordAction(), q.logSuffix())
+}
+
 // stdinRecords and stdinEnd frame a request body for FastCGI.
 func stdinRecords(dst, p []byte) []byte { return fastcgi.AppendStdin(dst, 1, p) }
 func stdinEnd(dst []byte) []byte        { return fastcgi.AppendStdinEnd(dst, 1) }
@@ -373,6 +379,15 @@ func (q *request) readFastCGI(c *upstream.Conn, p []byte) (int, error) {
 					// 304 and a HEAD's answer no length to wait for)
 					return 0, errFastCGIStdoutShort
 				}
+			case 0:
+				if !px.haveHead && g.fcgiDec.StderrAhead() {
+					// the read ended after a STDERR record's header:
+					// nginx logs the content it has, none
+					if !g.stdout {
+						g.headRaw = 0
+					}
+					q.logStderr(nil)
+				}
 			case fastcgi.TypeStderr:
 				if len(f.Data) > 0 {
 					if !g.stdout && len(g.raw) == 0 {
@@ -380,8 +395,7 @@ func (q *request) readFastCGI(c *upstream.Conn, p []byte) (int, error) {
 						// starts its header buffer over
 						g.headRaw = 0
 					}
-					msg := fastcgi.AppendStderrLog(nil, f.Data)
-					q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s%s", msg, px.recordAction(), q.logSuffix())
+					q.logStderr(f.Data)
 					if !px.haveHead && q.catchStderr(fastcgi.TrimStderr(f.Data)) {
 						// fastcgi_catch_stderr: an invalid answer
 						return 0, errCaughtStderr

@@ -27,6 +27,7 @@ type Decoder struct {
 	padding int // padding bytes still to come
 	endN    int // END_REQUEST content bytes seen
 	end     [8]byte
+	fresh   bool // the current record's header is read, none of its content
 }
 
 // Frame is what Decode found.
@@ -91,6 +92,9 @@ func (d *Decoder) Decode(buf []byte) (n int, f Frame, err error) {
 		data := buf[n : n+m]
 		d.length -= m
 		n += m
+		if m > 0 || d.length == 0 {
+			d.fresh = false
+		}
 		if d.length == 0 {
 			d.state = stPadding
 		}
@@ -165,11 +169,21 @@ func (d *Decoder) header(b []byte) (int, error) {
 		case stReserved:
 			d.state = stData
 			d.endN = 0
+			d.fresh = true
 			return i + 1, nil
 		}
 		d.state++
 	}
 	return len(b), nil
+}
+
+// StderrAhead reports whether the bytes decoded so far end just after
+// the header of a STDERR record with content: nginx, reading the
+// response head (ngx_http_fastcgi_process_header), logs the record's
+// content in that buffer at once, an empty "FastCGI sent in stderr: \"\"",
+// and the rest from the next read.
+func (d *Decoder) StderrAhead() bool {
+	return d.fresh && d.state == stData && d.typ == TypeStderr && d.length > 0
 }
 
 // pending reports the type of a record whose header has been read and

@@ -309,6 +309,32 @@ func TestDecoderID(t *testing.T) {
 	}
 }
 
+// TestStderrAhead: StderrAhead is true exactly when the bytes decoded end
+// after a STDERR record's header with content to come, none of it read.
+func TestStderrAhead(t *testing.T) {
+	hdr := AppendRecordHeader(nil, TypeStderr, RequestID, 3, 0)
+	var d Decoder
+	if n, f, _ := d.Decode(hdr[:5]); n != 5 || f.Type != 0 || d.StderrAhead() {
+		t.Fatalf("half a header: n %d, frame %v, ahead %v", n, f, d.StderrAhead())
+	}
+	if n, f, _ := d.Decode(hdr[5:]); n != 3 || f.Type != 0 || !d.StderrAhead() {
+		t.Fatalf("the header's end: n %d, frame %v, ahead %v", n, f, d.StderrAhead())
+	}
+	if _, f, _ := d.Decode([]byte("a")); string(f.Data) != "a" || d.StderrAhead() {
+		t.Fatalf("a byte of content: frame %v, ahead %v", f, d.StderrAhead())
+	}
+	// an empty STDERR record and a STDOUT header are never "ahead"
+	d = Decoder{}
+	d.Decode(AppendRecordHeader(nil, TypeStderr, RequestID, 0, 0))
+	if d.StderrAhead() {
+		t.Fatal("an empty STDERR record")
+	}
+	d.Decode(AppendRecordHeader(nil, TypeStdout, RequestID, 3, 0))
+	if d.StderrAhead() {
+		t.Fatal("a STDOUT header")
+	}
+}
+
 const benchResponse = "Content-Type: text/html; charset=UTF-8\r\n" +
 	"X-Powered-By: PHP/8.2.7\r\n" +
 	"Set-Cookie: PHPSESSID=abc; path=/\r\n" +
