@@ -945,7 +945,8 @@ func (o *outWriter) holdLast() bool {
 // than complete. With flush, what is gathered is sent first (nginx
 // passes on what it read before an upstream closed or timed out);
 // without, it is dropped (nginx loses the postponed output of a buffer
-// it refused, such as broken chunked framing).
+// it refused, such as broken chunked framing), except a header long
+// enough that nginx sent it at once.
 func (w *Response) Abort(flush bool) {
 	o := &w.impl.s.out
 	if o.finished {
@@ -960,11 +961,22 @@ func (w *Response) Abort(flush bool) {
 	o.finished = true
 	o.incomplete = true
 	w.KeepAlive = false
-	if flush && !o.drop {
+	switch {
+	case o.drop:
+	case flush:
 		o.flush()
+	case o.sent == 0 && o.headerLen >= postponeOutput && int64(len(o.data)) >= o.headerLen:
+		// a header of postpone_output bytes or more left at once in
+		// nginx (ngx_http_write_filter sends what reaches it); only
+		// the body gathered after it is lost
+		o.send(o.data[:o.headerLen])
 	}
 	o.release()
 }
+
+// postponeOutput is nginx's postpone_output default: output held back
+// until this much is gathered.
+const postponeOutput = 1460
 
 // appendLastModified formats t, reusing the previous result for the same
 // second (a static file is usually asked for again and again).
