@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"weir/internal/testnet"
 )
 
 // Upstream servers for the proxy cases. Each server under test gets its
@@ -158,7 +160,12 @@ func (p *pool) addrs(t *testing.T, name string) []string {
 	if set == nil {
 		set = &bset{t: t}
 		for i := 0; i < p.n; i++ {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			// a port of testnet's, not one of the kernel's: a case
+			// closes the listener (modeDead) and expects its connects
+			// refused, and a port of the ephemeral range, once free,
+			// goes to the next bind to port 0 of any test, whose server
+			// then takes the proxy's connect (and resets it)
+			ln, err := net.Listen("tcp", testnet.FreeAddr(t))
 			if err != nil {
 				t.Fatal(err)
 			}
