@@ -213,7 +213,7 @@ func (g *upGen) answer(id string) *upAnswer {
 			clIndex = 1
 		}
 	}
-	insertedTE, insertedCL := false, false // (both, with no framing of its own)
+	insertedTE, insertedCL := false, 0 // (with no framing of its own)
 	for n := g.r.Intn(3); n > 0; n-- {
 		if g.chance(0.5) {
 			break
@@ -239,10 +239,13 @@ func (g *upGen) answer(id string) *upAnswer {
 		case h.known == "te-cl":
 			insertedTE = true
 		case h.known == "dup-cl":
-			insertedCL = true
+			insertedCL++
 		}
 	}
-	if insertedTE && insertedCL && framing == "none" {
+	if insertedCL > 1 && framing == "none" {
+		known = append(known, "nginx 1.23.0 rejects a duplicate Content-Length from upstream; 1.22 takes one")
+	}
+	if insertedTE && insertedCL > 0 && framing == "none" {
 		known = append(known, "nginx 1.23.0 rejects Content-Length with Transfer-Encoding from upstream; 1.22 uses one of them")
 	}
 	if clIndex >= 0 && g.chance(0.25) {
