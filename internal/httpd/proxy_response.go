@@ -406,8 +406,10 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 	if !buffering && (px.tr == &httpTransport && px.hlen > px.hdone || px.tr == &fastcgiTransport && (px.hlen > px.hdone || px.fcgiHeadLeft())) {
 		// body bytes came with the header: nginx passes them on and goes
 		// on reading in ngx_http_upstream_process_non_buffered_downstream,
-		// whose action holds until a read has to wait (readUpstream)
+		// whose action holds until a read has to wait (readUpstream;
+		// the header's own wait does not count)
 		px.action = actionSending
+		px.conn.ForgetWait()
 	}
 	if q.headerOnly {
 		// a header-only subrequest (auth_request's, mirror's): nginx

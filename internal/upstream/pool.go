@@ -215,6 +215,11 @@ func (c *Conn) readFD(fd uintptr) bool {
 // for its bytes (or its end): nothing was there when it began.
 func (c *Conn) Waited() bool { return c.waited }
 
+// ForgetWait clears what Waited reports, until the next Read of the
+// socket: reads served from bytes already read (a FastCGI record
+// decoder's) do not wait.
+func (c *Conn) ForgetWait() { c.waited = false }
+
 // Direct reports whether SendAwait can write to the connection: it is the
 // socket itself, not TLS or another layer over it.
 func (c *Conn) Direct() bool { return c.direct }
