@@ -72,6 +72,7 @@ func TestUpstreamClientAbortHeader(t *testing.T) {
 		}, settle: 300 * time.Millisecond},
 		{name: "close while connecting", run: h1("/hole/x", leaveClose), settle: 300 * time.Millisecond},
 		{name: "close while php sleeps", run: h1("/php/s.php?s=5", leaveClose), settle: 300 * time.Millisecond},
+		{name: "close while the upstream's TLS handshake waits", run: h1("/hs/x", leaveClose), settle: 300 * time.Millisecond},
 		{name: "close while the header waits, unbuffered", run: h1("/u/x?n=0&hd=1500&first=10", leaveClose), settle: 300 * time.Millisecond},
 		{name: "close while a kept upstream thinks", run: h1("/k/x?n=0&hd=1500&first=10", leaveClose), settle: 300 * time.Millisecond},
 		{name: "kept upstream after", run: h1("/k/x?n=0&first=10", leaveRead), settle: 100 * time.Millisecond},
@@ -109,6 +110,7 @@ func TestUpstreamClientAbortHeader(t *testing.T) {
         location /uwsgi/ { uwsgi_pass {{B3}}; }
         location /mc/ { set $memcached_key $uri; memcached_pass {{B3}}; }
         location /hole/ { proxy_pass http://{{B1}}; proxy_connect_timeout 3s; }
+        location /hs/ { proxy_pass https://{{B3}}; proxy_connect_timeout 3s; }
         location /php/ {
             ` + fcgiParams + `
             fastcgi_param SCRIPT_FILENAME $document_root/s.php;

@@ -864,6 +864,11 @@ func (q *request) dial(peer *upstream.Peer) (net.Conn, error) {
 	}
 	overTLS := q.px.tr.overTLS(q.px.scheme)
 	if overTLS {
+		if pending := q.dialPending(); pending != nil {
+			// the watch cuts the handshake too (a connect that was
+			// done at once, as on loopback, was never handed to it)
+			pending(nc)
+		}
 		if nc, err = q.sslHandshake(nc); err != nil {
 			return nil, err
 		}
