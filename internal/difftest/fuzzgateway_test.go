@@ -42,10 +42,13 @@ import (
 // By default a few seeds run (about 10 s); WEIR_FUZZ_SEEDS,
 // WEIR_FUZZ_SEED and WEIR_FUZZ_REQS as for TestFuzzUpstream.
 func TestFuzzGateway(t *testing.T) {
-	runFuzzSeeds(t, 3, 30, func(seed, reqs int) *site {
-		g := &gwGen{fuzzGen: newFuzzGen(seed), answers: map[string]*gwAnswer{}}
-		return g.site(reqs)
-	})
+	runFuzzSeeds(t, 3, 30, gatewaySite)
+}
+
+// gatewaySite is the gateway fuzzer's site for a seed.
+func gatewaySite(seed, reqs int) *site {
+	g := &gwGen{fuzzGen: newFuzzGen(seed), answers: map[string]*gwAnswer{}}
+	return g.site(reqs)
 }
 
 // TestFuzzGatewaySeeds runs seeds that once found a difference:
@@ -57,12 +60,7 @@ func TestFuzzGateway(t *testing.T) {
 //     head; the wait for the head is not the body's ("while sending to
 //     client" until a body read waits).
 func TestFuzzGatewaySeeds(t *testing.T) {
-	for _, seed := range []int{101, 109, 178} {
-		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
-			g := &gwGen{fuzzGen: newFuzzGen(seed), answers: map[string]*gwAnswer{}}
-			runSite(t, g.site(30))
-		})
-	}
+	runFuzzSeedList(t, []int{101, 109, 178}, 30, gatewaySite)
 }
 
 // gwAnswer is one generated gateway answer.

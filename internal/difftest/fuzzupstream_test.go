@@ -50,7 +50,17 @@ func TestFuzzUpstream(t *testing.T) {
 // logs its configuration when it fails.
 func runFuzzSeeds(t *testing.T, seeds, reqs int, gen func(seed, reqs int) *site) {
 	first, last, reqs := fuzzRange(seeds, reqs)
+	var list []int
 	for seed := first; seed <= last; seed++ {
+		list = append(list, seed)
+	}
+	runFuzzSeedList(t, list, reqs, gen)
+}
+
+// runFuzzSeedList runs the sites gen makes for the given seeds, each as a
+// subtest that logs its configuration when it fails.
+func runFuzzSeedList(t *testing.T, seeds []int, reqs int, gen func(seed, reqs int) *site) {
+	for _, seed := range seeds {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			st := gen(seed, reqs)
 			t.Cleanup(func() {
