@@ -536,10 +536,23 @@ func normH2(lines []string, s *server) []string {
 	norm := s.normalizer()
 	out := make([]string, 0, len(lines))
 	clAt, dataAt := -1, -1
+	headOnly, html, special := false, false, false
 	for _, l := range lines {
 		switch {
 		case strings.HasPrefix(l, "  date: "):
 			continue
+		case strings.HasPrefix(l, "  HEADERS "):
+			headOnly, html, special = l == "  HEADERS end=true", false, false
+		case strings.HasPrefix(l, "  :status: "):
+			special = l >= "  :status: 300"
+		case l == "  content-type: text/html":
+			html = special
+		case strings.HasPrefix(l, "  content-length: ") && s.name == "weir" && headOnly && html:
+			// the error page of a HEAD request: its length counts the
+			// server's name in the footer, which has no body to show it
+			if v, err := strconv.Atoi(strings.TrimPrefix(l, "  content-length: ")); err == nil {
+				l = "  content-length: " + strconv.Itoa(v+len(nginxName)-len(weirName))
+			}
 		case strings.HasPrefix(l, "  server: ") && s.name == "weir":
 			l = "  server: " + strings.Replace(weirNames.Replace(l[len("  server: "):]), "weir", "nginx", 1)
 		case strings.HasPrefix(l, "  content-length: "):
@@ -662,7 +675,7 @@ func fuzzH2Site(t *testing.T, p *pool) *site {
         client_max_body_size 2k;
         location / { }
         location /r/ { return 200 "r uri=$uri args=$args host=$host cookie=[$http_cookie] cl=[$content_length] x=[$http_x_a]\n"; }
-        location /p/ { client_max_body_size 200k; proxy_pass http://{{B0}}; }
+        location /p/ { client_max_body_size 200k; proxy_pass http://{{B0}}; proxy_http_version 1.1; proxy_set_header Connection ""; }
         location /ep/ { error_page 404 /err.html; }
         location /e5/ { error_page 500 = @named; return 500; }
         location /e4/ { error_page 404 =200 /r/from-ep; }

@@ -442,12 +442,6 @@ func rst(id uint32, code http2.ErrCode) *h2frame {
 
 func sleep(ms uint32) *h2frame { return &h2frame{kind: 'Z', val: ms} }
 
-// h2NoFlowControl: nginx reads a buffered request body without flow
-// control (ngx_http_v2_read_request_body opens the stream's window to
-// the largest there is, WINDOW_UPDATE +2147418111); weir gives the
-// window back as the handler reads.
-const h2NoFlowControl = "nginx opens the stream window of a buffered body to the maximum; weir gives it back as it reads"
-
 // h2ResetEarly: a RST_STREAM read in the same go as the HEADERS of a
 // proxied request. nginx runs the request up to its first wait, the
 // connect to the upstream (EINPROGRESS), before it reads the reset, and
@@ -507,9 +501,21 @@ func TestH2Frames(t *testing.T) {
 		{name: "scheme odd", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: ftp", ":authority: localhost", ":path: /r/"))},
 		{name: "empty scheme", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: ", ":authority: localhost", ":path: /r/"))},
 		{name: "value with nul", sc: script(hdrs(1, true, "/a.txt", "x-a: a\x00b"))},
-		{name: "reset while reading body", sc: script(postHead(1, "/p/x", 10), &h2frame{kind: 'D', id: 1, data: "abc"}, sleep(100), rst(1, http2.ErrCodeCancel)), framesKnown: h2NoFlowControl},
-		{name: "reset while reading body internal error", sc: script(postHead(1, "/p/x", 10), &h2frame{kind: 'D', id: 1, data: "abc"}, sleep(100), rst(1, http2.ErrCodeInternal)), framesKnown: h2NoFlowControl},
-		{name: "reset while reading chunked body", sc: script(postHead(1, "/p/x", -1), &h2frame{kind: 'D', id: 1, data: "abc"}, sleep(100), rst(1, http2.ErrCodeProtocol)), framesKnown: h2NoFlowControl},
+		{name: "reset while reading body", sc: script(postHead(1, "/p/x", 10), &h2frame{kind: 'D', id: 1, data: "abc"}, sleep(100), rst(1, http2.ErrCodeCancel))},
+		{name: "reset while reading body internal error", sc: script(postHead(1, "/p/x", 10), &h2frame{kind: 'D', id: 1, data: "abc"}, sleep(100), rst(1, http2.ErrCodeInternal))},
+		{name: "reset while reading chunked body", sc: script(postHead(1, "/p/x", -1), &h2frame{kind: 'D', id: 1, data: "abc"}, sleep(100), rst(1, http2.ErrCodeProtocol))},
+		// a buffered body is read without flow control: the stream's
+		// window opens to the largest there is as the reading starts,
+		// and a client sends the rest at once (larger than the stream's
+		// receive buffer here, so DATA waits for the handler's reads)
+		{name: "large buffered body", sc: script(postHead(1, "/p/echo", 150000), &h2frame{kind: 'D', id: 1, data: strings.Repeat("b", 150000), end: true})},
+		{name: "large buffered body without length", sc: script(postHead(1, "/p/echo", -1), &h2frame{kind: 'D', id: 1, data: strings.Repeat("c", 150000), end: true})},
+		{name: "large buffered body and a second request", sc: script(postHead(1, "/p/echo", 150000), &h2frame{kind: 'D', id: 1, data: strings.Repeat("b", 150000), end: true}, hdrs(3, true, "/a.txt"))},
+		// too large a body without length: 413 once the limit is passed,
+		// and what the client still sends is dropped (RST_STREAM
+		// NO_ERROR after the answer; the end of the body comes later,
+		// as nginx's answer would race with it otherwise)
+		{name: "body over the limit without length", sc: script(postHead(1, "/p/echo", -1), &h2frame{kind: 'D', id: 1, data: strings.Repeat("d", 250000)}, sleep(200), &h2frame{kind: 'D', id: 1, data: "end", end: true})},
 		{name: "reset while discarding body", sc: script(postHead(1, "/r/x", 10), &h2frame{kind: 'D', id: 1, data: "abc"}, sleep(100), rst(1, http2.ErrCodeProtocol))},
 		{name: "reset with the request to a proxy", sc: script(hdrs(1, true, "/p/x?r=chunked"), rst(1, http2.ErrCodeProtocol)), known: h2ResetEarly},
 		{name: "reset with the request to return", sc: script(hdrs(1, true, "/r/x"), rst(1, http2.ErrCodeCancel))},
@@ -528,6 +534,9 @@ func TestH2Frames(t *testing.T) {
 		{name: "duplicate authority", sc: script(hdrs(1, true, "/r/", ":authority: b.test", "x-a: after"))},
 		{name: "authority and host", sc: script(hdrs(1, true, "/r/", "x-a: before", "host: b.test", "x-a: after"))},
 		{name: "host and authority", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: http", "host: b.test", ":authority: localhost", ":path: /r/")), known: h2HostFirst},
+		// an empty :authority is an invalid host (400), refused as it
+		// comes: the body that follows is not read (RST_STREAM NO_ERROR)
+		{name: "empty authority then host", sc: script(&h2frame{kind: 'H', id: 1, fields: [][2]string{{":method", "DELETE"}, {":scheme", "http"}, {":authority", ""}, {":path", "/r/x?a=1"}, {"user-agent", "fuzz/1"}, {"host", "host.test"}, {"content-length", "18"}}}, &h2frame{kind: 'D', id: 1, data: strings.Repeat("d", 18), end: true})},
 		{name: "host only", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: http", ":path: /r/", "host: b.test"))},
 		{name: "scheme with space", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: ht tp", ":authority: localhost", ":path: /r/"))},
 		{name: "path without slash", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: http", ":authority: localhost", ":path: noslash"))},
@@ -549,11 +558,11 @@ func TestH2Frames(t *testing.T) {
 		{name: "priority self-dependent open", sc: script(postHead(1, "/r/x", 3), &h2frame{kind: 'P', id: 1, val: 1})},
 		{name: "priority stream 0", sc: script(&h2frame{kind: 'P', id: 0, val: 1}, hdrs(1, true, "/a.txt"))},
 		{name: "window update overflow", sc: script(&h2frame{kind: 'W', id: 0, val: 1<<31 - 1}, hdrs(1, true, "/a.txt"))},
-		{name: "window update overflow stream", sc: script(postHead(1, "/p/x", 3), sleep(100), &h2frame{kind: 'W', id: 1, val: 1<<31 - 1}), framesKnown: h2NoFlowControl},
+		{name: "window update overflow stream", sc: script(postHead(1, "/p/x", 3), sleep(100), &h2frame{kind: 'W', id: 1, val: 1<<31 - 1})},
 		// nginx 1.22 takes no trailers: a second HEADERS on a stream is
 		// a stream id going backwards; the request reading its body
 		// ends with the connection (499)
-		{name: "trailers", sc: script(postHead(1, "/p/x", -1), &h2frame{kind: 'D', id: 1, data: "abc"}, hdrs(1, true, "", "x-trailer: t")), framesKnown: h2NoFlowControl},
+		{name: "trailers", sc: script(postHead(1, "/p/x", -1), &h2frame{kind: 'D', id: 1, data: "abc"}, hdrs(1, true, "", "x-trailer: t"))},
 		{name: "continuation other stream", sc: script(&h2frame{kind: 'H', id: 1, pieces: 2, end: true, fields: hdrs(1, true, "/a.txt").fields, between: &h2frame{kind: 'X', typ: byte(http2.FrameContinuation), id: 3, raw: []byte("\x82")}}), known: h2ContinuationRead},
 		{name: "ping inside a header block", sc: script(&h2frame{kind: 'H', id: 1, pieces: 2, end: true, fields: hdrs(1, true, "/a.txt").fields, between: &h2frame{kind: 'G'}})},
 		{name: "refused field inside a cut header block", sc: script(&h2frame{kind: 'H', id: 1, pieces: 2, end: true, fields: hdrs(1, true, "", ":method: GET", ":foo: x", ":scheme: http", ":authority: localhost", ":path: /a.txt", "x-long: "+strings.Repeat("l", 40)).fields, between: &h2frame{kind: 'G'}})},
@@ -561,7 +570,7 @@ func TestH2Frames(t *testing.T) {
 		// the frames read with a HEADERS: its request is answered before
 		// the connection error (nginx runs it as the block ends)
 		{name: "settings with stream id after a request", sc: script(postHead(1, "/r/x", 3), &h2frame{kind: 'X', typ: byte(http2.FrameSettings), id: 1})},
-		{name: "connection error while reading a body", sc: script(postHead(1, "/p/x", 3), &h2frame{kind: 'D', id: 1, data: "ab"}, &h2frame{kind: 'X', typ: byte(http2.FramePing), raw: []byte("short")}), framesKnown: h2NoFlowControl},
+		{name: "connection error while reading a body", sc: script(postHead(1, "/p/x", 3), &h2frame{kind: 'D', id: 1, data: "ab"}, &h2frame{kind: 'X', typ: byte(http2.FramePing), raw: []byte("short")})},
 		{name: "window update zero", sc: script(&h2frame{kind: 'W', id: 0, val: 0}, hdrs(1, true, "/a.txt"))},
 		{name: "window update zero stream", sc: script(postHead(1, "/r/x", 3), &h2frame{kind: 'W', id: 1, val: 0})},
 		{name: "window update idle", sc: script(&h2frame{kind: 'W', id: 5, val: 10}, hdrs(1, true, "/a.txt"))},

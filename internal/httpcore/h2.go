@@ -130,6 +130,7 @@ type h2Conn struct {
 	streams    map[uint32]*h2Stream
 	startingID uint32        // the stream whose handler the reader waits for (see runStream)
 	started    chan struct{} // its handler got to its first wait
+	room       chan struct{} // a handler read from a receive buffer under noFlow, or such a stream ended
 	maxID      uint32        // the highest stream id the client opened
 	idle       int64         // when the last stream ended
 	dead       bool          // the connection is over: no more frames
@@ -185,7 +186,8 @@ func (r *h2ConnReader) Read(p []byte) (int, error) {
 func newH2Conn(c *conn, pending []byte) *h2Conn {
 	hc := &h2Conn{c: c, nc: c.nc, streams: map[uint32]*h2Stream{},
 		sendWindow: h2DefaultWindow, initWindow: h2DefaultWindow, maxFrame: h2MinFrameSize,
-		recvWindow: h2DefaultWindow, idle: nanotime(), started: make(chan struct{}, 1)}
+		recvWindow: h2DefaultWindow, idle: nanotime(), started: make(chan struct{}, 1),
+		room: make(chan struct{}, 1)}
 	hc.drained.L = &hc.mu
 	// nginx limits an HTTP/2 header field by its HPACK-encoded size, so
 	// a field the size of a large header buffer may be larger decoded:
@@ -683,6 +685,11 @@ func (hc *h2Conn) onData(f *http2.DataFrame) error {
 		return nil
 	}
 	st.recvWindow -= n
+	if st.noFlow && st.recvWindow < h2MaxWindow/4 {
+		// as nginx's no_flow_control: the window opens again in full
+		hc.fr.WriteWindowUpdate(id, uint32(h2MaxWindow-st.recvWindow))
+		st.recvWindow = h2MaxWindow
+	}
 	if st.rst || st.recvEnd {
 		hc.c.srv.logf(logInfo, &hc.c.info, "client sent DATA frame for half-closed stream %d while processing HTTP/2 connection", id)
 		st.gone = true
@@ -698,14 +705,60 @@ func (hc *h2Conn) onData(f *http2.DataFrame) error {
 	}
 	// the padding counts as read at once
 	st.unacked += int(n) - len(data)
-	if len(data) > 0 {
+	if st.noFlow {
+		if !hc.takeUnbounded(st, data) {
+			// the stream ended while the reader waited
+			return nil
+		}
+	} else if len(data) > 0 {
 		st.take(data)
 	}
 	if f.StreamEnded() {
 		st.recvEnd = true
+		// nginx answers within its reading of the DATA that passes a
+		// limit, and closes the stream before it reads END_STREAM:
+		// RST_STREAM NO_ERROR follows the answer
+		st.lateEnd = st.skipData
 	}
 	st.signal()
 	return nil
+}
+
+// takeUnbounded keeps the DATA of a stream whose flow control is lifted
+// (Request.BufferBody): the client may send more than the receive buffer
+// holds, so the reader waits for the handler's reads to make room, as
+// nginx's reading of such a body waits for its writes to the temp file.
+// Every other stream waits meanwhile, for no longer than the handler
+// takes to store what is buffered. hc.mu is held, and released while
+// waiting; it reports false when the stream ended meanwhile (st may then
+// belong to another connection: nothing of it may be touched).
+func (hc *h2Conn) takeUnbounded(st *h2Stream, data []byte) bool {
+	id := st.id
+	for len(data) > 0 {
+		if st.skipData || st.bodyStop || st.rst {
+			return true
+		}
+		room := st.room()
+		if room == 0 {
+			select {
+			case <-hc.room:
+			default:
+				hc.flushLocked()
+				hc.mu.Unlock()
+				<-hc.room
+				hc.mu.Lock()
+			}
+			if hc.streams[id] != st || hc.dead {
+				return false
+			}
+			continue
+		}
+		k := min(room, len(data))
+		st.take(data[:k])
+		data = data[k:]
+		st.signal()
+	}
+	return true
 }
 
 // resetLocked sends RST_STREAM for stream id and marks it reset.

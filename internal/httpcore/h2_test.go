@@ -470,3 +470,101 @@ func TestH2HeaderViews(t *testing.T) {
 		}
 	}
 }
+
+// TestH2BufferBody: a handler that reads a whole body (Request.BufferBody)
+// lifts the stream's flow control, so Go's client sends bodies of several
+// stream windows without waiting for WINDOW_UPDATE per window; DATA then
+// waits for the handler's (slow) reads, and a request on another stream of
+// the same connection still gets its answer. A handler that answers
+// before the body's end (as a 413 does) leaves the rest to be dropped:
+// the client is not stuck sending it.
+func TestH2BufferBody(t *testing.T) {
+	const size = 1 << 20
+	h := &testHandler{set: h2Settings(), serve: func(w *Response, r *Request) {
+		if r.Path == "/small" {
+			w.Status = 200
+			w.ContentLength = 2
+			w.Write([]byte("ok"))
+			w.Finish()
+			return
+		}
+		r.BufferBody()
+		var got int64
+		var sum byte
+		buf := make([]byte, 3000)
+		for {
+			n, err := r.Body().Read(buf)
+			for _, c := range buf[:n] {
+				sum += c
+			}
+			got += int64(n)
+			if r.Path == "/slow" && got%(64<<10) < 3000 {
+				time.Sleep(time.Millisecond)
+			}
+			if r.Path == "/stop" && got >= 100<<10 {
+				w.Status = 413
+				w.ContentLength = 0
+				w.Finish()
+				return
+			}
+			if err != nil {
+				break
+			}
+		}
+		body := fmt.Sprintf("%d %d", got, sum)
+		w.Status = 200
+		w.ContentLength = int64(len(body))
+		w.Write([]byte(body))
+		w.Finish()
+	}}
+	addr, _ := startServer(t, h)
+	cl := h2cClient(t)
+	payload := make([]byte, size)
+	var want byte
+	for i := range payload {
+		payload[i] = byte(i * 7)
+		want += payload[i]
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i, path := range []string{"/slow", "/fast", "/slow", "/stop"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := cl.Post("http://"+addr+path, "application/octet-stream", strings.NewReader(string(payload)))
+			if err != nil {
+				if path == "/stop" {
+					// Go's client may report the reset of the body
+					// it was still sending
+					return
+				}
+				errs <- fmt.Errorf("%d %s: %v", i, path, err)
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			switch {
+			case path == "/stop" && resp.StatusCode != 413:
+				errs <- fmt.Errorf("%s: status %d", path, resp.StatusCode)
+			case path != "/stop" && string(b) != fmt.Sprintf("%d %d", size, want):
+				errs <- fmt.Errorf("%s: got %q", path, b)
+			}
+		}()
+	}
+	// a plain request on the same connection meanwhile
+	time.Sleep(20 * time.Millisecond)
+	resp, err := cl.Get("http://" + addr + "/small")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "ok" {
+		t.Errorf("small: %q", b)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}

@@ -28,8 +28,13 @@ type h2Block struct {
 	// the request, made of the fields before, only logged (status 000)
 	invalid string
 	// cut: the connection ended inside the block (see cutBlock)
-	cut      bool
-	size     int // the decoded list's size (§6.5.2)
+	cut bool
+	// stopped: a field the engine refuses as it comes (a second Host or
+	// unique header, 400) was taken; nginx takes no field after it
+	stopped  bool
+	hosts    int    // :authority and host fields taken
+	uniques  uint16 // the unique headers taken (bits by uq* index)
+	size     int    // the decoded list's size (§6.5.2)
 	limit    int
 	tooLarge bool
 
@@ -138,7 +143,7 @@ func (hc *h2Conn) onField(f hpack.HeaderField) {
 	if hb.size > hb.limit {
 		hb.tooLarge = true
 	}
-	if hb.code != 0 || hb.tooLarge || hb.refuse != "" || hb.invalid != "" {
+	if hb.code != 0 || hb.tooLarge || hb.refuse != "" || hb.invalid != "" || hb.stopped {
 		return
 	}
 	name, value := f.Name, f.Value
@@ -152,9 +157,30 @@ func (hc *h2Conn) onField(f hpack.HeaderField) {
 	}
 	if len(name) > 0 && name[0] == ':' {
 		hb.pseudoField(name, value)
+		if name == ":authority" && hb.refuse == "" {
+			hb.tookHost()
+		}
 		return
 	}
 	hb.regularField(name, value)
+	if hb.code != 0 {
+		return
+	}
+	if name == "host" {
+		hb.tookHost()
+	} else if uq := uniqueHeader(name); uq >= 0 {
+		// nginx's header handler refuses the second as it comes
+		// (ngx_http_v2_state_process_header then drops the stream)
+		hb.stopped = hb.uniques&(1<<uq) != 0
+		hb.uniques |= 1 << uq
+	}
+}
+
+// tookHost counts a Host: a second one is refused as it comes
+// (ngx_http_process_host), the fields after it are not taken.
+func (hb *h2Block) tookHost() {
+	hb.hosts++
+	hb.stopped = hb.hosts > 1
 }
 
 // regularField takes a field other than a pseudo-header one.
@@ -270,8 +296,9 @@ func (hb *h2Block) writeLine() {
 		b = append(b, hb.path...)
 	}
 	b = append(b, " HTTP/1.1\r\n"...)
-	if hb.authority != "" {
-		// by nginx's name for it (its duplicate host header line)
+	if hb.pseudo&h2Authority != 0 {
+		// by nginx's name for it (its duplicate host header line); an
+		// empty one is refused as an invalid host
 		b = append(b, "host: "...)
 		b = append(b, hb.authority...)
 		b = append(b, "\r\n"...)
@@ -334,7 +361,10 @@ func (hc *h2Conn) endRequestBlock() *h2Stream {
 		hb.writeLine()
 		hb.head = append(hb.head, fields...)
 	}
-	if len(hb.cookie) > 0 {
+	if len(hb.cookie) > 0 && hb.refuse == "" && hb.invalid == "" && !hb.cut && !hb.stopped {
+		// ngx_http_v2_construct_cookie_header runs with the request,
+		// after the request line is built: a request refused or reset
+		// before has no Cookie
 		hb.head = append(hb.head, "cookie: "...)
 		hb.head = append(hb.head, hb.cookie...)
 		hb.head = append(hb.head, "\r\n"...)

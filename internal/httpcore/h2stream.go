@@ -55,6 +55,9 @@ type h2Stream struct {
 	gone       bool          // ended by weir as nginx's ngx_http_v2_terminate_stream or connection error: a body read ends as for the client's reset
 	onGone     func(error)   // Request.WatchGone's, run when the stream is reset or its connection ends
 	parked     bool          // the handler waits for the client (its body, a window)
+	noFlow     bool          // BufferBody: the client may send the whole body at once; DATA waits for the handler's reads
+	skipData   bool          // an answer started before the client sent all of a body read under noFlow: its DATA is dropped
+	lateEnd    bool          // END_STREAM came only after skipData (nginx had closed the stream by then)
 	handling   bool          // the handler runs
 	ended      bool          // END_STREAM sent
 	lastOff    int           // where in wbuf the stream's last HEADERS or DATA frame is, -1 if gone
@@ -174,16 +177,68 @@ func peerResetText(id uint32, code http2.ErrCode) string {
 }
 
 // take keeps DATA bytes for the reader; hc.mu is held. The window the
-// client was given bounds them by the buffer's size.
+// client was given bounds them by the buffer's size, and under noFlow
+// the connection's reader gives no more than room.
 func (st *h2Stream) take(data []byte) {
-	if st.recv == nil {
-		st.recv = getBuf(bufPool(st.hc.preread()))
-	}
+	st.ensureRecv()
+
 	if st.rend+len(data) > len(st.recv.b) {
 		st.rend = copy(st.recv.b, st.recv.b[st.rpos:st.rend])
 		st.rpos = 0
 	}
 	st.rend += copy(st.recv.b[st.rend:], data)
+}
+
+// ensureRecv gives the stream its receive buffer; hc.mu is held.
+func (st *h2Stream) ensureRecv() {
+	if st.recv == nil {
+		st.recv = getBuf(bufPool(st.hc.preread()))
+	}
+}
+
+// room is what the receive buffer can still take; hc.mu is held.
+func (st *h2Stream) room() int {
+	st.ensureRecv()
+	return len(st.recv.b) - (st.rend - st.rpos)
+}
+
+// BufferBody tells an HTTP/2 stream that the handler now reads the whole
+// body before it answers (into memory and a temp file), as nginx's
+// ngx_http_v2_read_request_body for a buffered body: unless the client
+// has sent all of it already, the stream's flow control is lifted, with
+// a WINDOW_UPDATE that opens its window to the largest there is, so that
+// a client on a long path sends the body at its own pace rather than a
+// window per round trip. The DATA frames then wait only for the
+// handler's reads; once an answer starts (an error that ends the
+// reading, such as 413), the rest of the body is dropped as it comes.
+// Elsewhere it does nothing.
+func (r *Request) BufferBody() {
+	s := r.impl.s
+	if s == nil || s.h2 == nil {
+		return
+	}
+	st := s.h2
+	hc := st.hc
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	if !st.body || st.noFlow || st.recvEnd || st.rst || hc.dead {
+		return
+	}
+	st.noFlow = true
+	if size := h2MaxWindow - st.recvWindow; size > 0 {
+		hc.fr.WriteWindowUpdate(st.id, uint32(size))
+		st.recvWindow = h2MaxWindow
+		hc.flushLocked()
+	}
+}
+
+// roomFreed wakes the connection's reader if it waits for room in a
+// stream's receive buffer (see onData); hc.mu is held.
+func (hc *h2Conn) roomFreed() {
+	select {
+	case hc.room <- struct{}{}:
+	default:
+	}
 }
 
 func (st *h2Stream) Read(p []byte) (int, error) {
@@ -215,7 +270,10 @@ func (st *h2Stream) readBody(p []byte) (int, error) {
 				st.rpos, st.rend = 0, 0
 			}
 			st.unacked += n
-			if !st.recvEnd && !st.rst && st.unacked >= hc.preread()/2 {
+			if st.noFlow {
+				// the connection's reader may wait for room
+				hc.roomFreed()
+			} else if !st.recvEnd && !st.rst && st.unacked >= hc.preread()/2 {
 				hc.fr.WriteWindowUpdate(st.id, uint32(st.unacked))
 				st.recvWindow += int64(st.unacked)
 				st.unacked = 0
@@ -491,12 +549,15 @@ func (st *h2Stream) end(abort bool, code http2.ErrCode) {
 				}
 				st.ended = true
 			}
-			if !st.recvEnd {
+			if !st.recvEnd || st.lateEnd {
 				hc.resetLocked(st.id, http2.ErrCodeNo)
 			}
 		}
 	}
 	delete(hc.streams, st.id)
+	if st.noFlow {
+		hc.roomFreed()
+	}
 	if st.recv != nil {
 		st.recv.free()
 		st.recv = nil
@@ -541,10 +602,14 @@ func (c *conn) h2Refused(s *stream, st *h2Stream) {
 		c.refuse(s, 400, "client sent invalid :path header: \""+st.path+"\"")
 	case r.ErrMsg == clientErrors[parseInvalidMethod]+" while "+s.action:
 		c.refuse(s, 400, "client sent invalid method: \""+st.method+"\"")
-	case strings.HasPrefix(r.ErrMsg, "client sent invalid host header"):
+	case strings.HasPrefix(r.ErrMsg, "client sent invalid host header") && st.taken&h2Authority != 0:
 		// :authority comes first: nginx has nothing else yet
 		hostRefused = true
-		r.LineDone = false
+		r.LineDone, r.Args = false, ""
+	case strings.HasPrefix(r.ErrMsg, "client sent invalid host header"):
+		// a host field, after the pseudo-header ones: nginx had taken
+		// :path ($uri, $request_uri), though it builds no request line
+		hostRefused = true
 	}
 	r.RequestLine = ""
 	if _, ok := r.Header("Host"); !ok && st.authority != "" && !hostRefused {
@@ -566,7 +631,7 @@ func (c *conn) h2Refuse(s *stream, st *h2Stream) {
 		r.KeepAlive = false
 		r.NoResponse = true
 		r.RequestLine = ""
-		r.LineDone = false
+		r.LineDone, r.Args = false, ""
 		if st.taken&h2Method == 0 {
 			r.Method = ""
 		}
@@ -584,7 +649,7 @@ func (c *conn) h2Refuse(s *stream, st *h2Stream) {
 		r.Method = ""
 	}
 	if st.taken&h2Path == 0 {
-		r.LineDone = false
+		r.LineDone, r.Args = false, ""
 	}
 }
 
@@ -641,6 +706,18 @@ func (w *Response) writeHeaderH2(s *stream, hp headPlan) {
 		status = 500
 	}
 	hc.mu.Lock()
+	if st.noFlow && !(st.recvEnd && st.rpos == st.rend) {
+		// the handler stopped reading the body to answer (an error):
+		// what the client still sends is dropped, as nginx's skip_data.
+		// nginx reads a body as it comes, so an END_STREAM still in
+		// the buffer is one it has not seen: its stream ends with
+		// RST_STREAM NO_ERROR after the answer, as when END_STREAM
+		// comes later (lateEnd, see onData)
+		st.skipData = true
+		st.lateEnd = st.recvEnd
+		st.rpos, st.rend = 0, 0
+		hc.roomFreed()
+	}
 	b := hc.encBuf[:0]
 	if hc.tableUpdate {
 		// the client lowered SETTINGS_HEADER_TABLE_SIZE: the table
@@ -758,6 +835,9 @@ func (r *Request) StopBody() bool {
 	hc := st.hc
 	hc.mu.Lock()
 	st.bodyStop = true
+	if st.noFlow {
+		hc.roomFreed()
+	}
 	hc.mu.Unlock()
 	st.signal()
 	return true

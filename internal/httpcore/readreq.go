@@ -334,7 +334,14 @@ func (c *conn) headerLine(s *stream) bool {
 		r.Notes = append(r.Notes, n)
 		return true
 	}
-	h := Header{Name: bstr(b, p.nameStart, p.nameEnd), Value: bstr(b, p.valStart, p.valEnd)}
+	vs, ve := p.valStart, p.valEnd
+	if s.h2 != nil && p.nameEnd+2 <= c.pos-2 {
+		// an HTTP/2 field's value is taken as it came, spaces at either
+		// end included (nginx's HTTP/2 module trims nothing); the
+		// rendering is "name: value\r\n"
+		vs, ve = p.nameEnd+2, c.pos-2
+	}
+	h := Header{Name: bstr(b, p.nameStart, p.nameEnd), Value: bstr(b, vs, ve)}
 	idx := len(r.Headers)
 	if idx >= c.set.MaxHeaders {
 		// max_headers: 494, answered as 400 "Request Header Or Cookie
@@ -344,7 +351,6 @@ func (c *conn) headerLine(s *stream) bool {
 	}
 	r.Headers = append(r.Headers, h)
 
-	uq := -1
 	// the known names start with c, e, h, i, k, a or t: skip the others
 	// (User-Agent, Accept...) without comparing
 	switch h.Name[0] | 0x20 {
@@ -357,16 +363,6 @@ func (c *conn) headerLine(s *stream) bool {
 		if EqualFold(h.Name, "Host") {
 			return c.hostHeader(s, idx)
 		}
-	case 6:
-		if EqualFold(h.Name, "Expect") {
-			uq = uqExpect
-		}
-	case 8:
-		if EqualFold(h.Name, "If-Match") {
-			uq = uqIfMatch
-		} else if EqualFold(h.Name, "If-Range") {
-			uq = uqIfRange
-		}
 	case 10:
 		if EqualFold(h.Name, "Connection") {
 			if containsFold(h.Value, "close") {
@@ -377,29 +373,8 @@ func (c *conn) headerLine(s *stream) bool {
 		} else if EqualFold(h.Name, "Keep-Alive") && s.keepIdx < 0 {
 			s.keepIdx = idx
 		}
-	case 13:
-		if EqualFold(h.Name, "If-None-Match") {
-			uq = uqIfNoneMatch
-		} else if EqualFold(h.Name, "Content-Range") {
-			uq = uqContentRange
-		} else if EqualFold(h.Name, "Authorization") {
-			uq = uqAuthorization
-		}
-	case 14:
-		if EqualFold(h.Name, "Content-Length") {
-			uq = uqContentLength
-		}
-	case 17:
-		if EqualFold(h.Name, "Transfer-Encoding") {
-			uq = uqTransferEncoding
-		} else if EqualFold(h.Name, "If-Modified-Since") {
-			uq = uqIfModifiedSince
-		}
-	case 19:
-		if EqualFold(h.Name, "If-Unmodified-Since") {
-			uq = uqIfUnmodifiedSince
-		}
 	}
+	uq := uniqueHeader(h.Name)
 	if uq < 0 {
 		return true
 	}
@@ -411,6 +386,46 @@ func (c *conn) headerLine(s *stream) bool {
 	}
 	s.uniq[uq] = idx
 	return true
+}
+
+// uniqueHeader is the uq* index of a header nginx takes once
+// (ngx_http_process_unique_header_line), -1 for others.
+func uniqueHeader(name string) int {
+	switch len(name) {
+	case 6:
+		if EqualFold(name, "Expect") {
+			return uqExpect
+		}
+	case 8:
+		if EqualFold(name, "If-Match") {
+			return uqIfMatch
+		} else if EqualFold(name, "If-Range") {
+			return uqIfRange
+		}
+	case 13:
+		if EqualFold(name, "If-None-Match") {
+			return uqIfNoneMatch
+		} else if EqualFold(name, "Content-Range") {
+			return uqContentRange
+		} else if EqualFold(name, "Authorization") {
+			return uqAuthorization
+		}
+	case 14:
+		if EqualFold(name, "Content-Length") {
+			return uqContentLength
+		}
+	case 17:
+		if EqualFold(name, "Transfer-Encoding") {
+			return uqTransferEncoding
+		} else if EqualFold(name, "If-Modified-Since") {
+			return uqIfModifiedSince
+		}
+	case 19:
+		if EqualFold(name, "If-Unmodified-Since") {
+			return uqIfUnmodifiedSince
+		}
+	}
+	return -1
 }
 
 // hostHeader is ngx_http_process_host.

@@ -27,8 +27,6 @@ func (q *request) contentPhase() {
 		return
 	}
 	if p, tr := q.passHere(); p != nil {
-		// an HTTP/2 connection reads its next frames meanwhile
-		q.r.Yield()
 		q.upstreamPass(p, tr)
 		if px := q.px; px != nil && px.watch.logged.Load() {
 			// a client that left ends as ngx_http_terminate_request

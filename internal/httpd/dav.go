@@ -175,6 +175,7 @@ func (q *request) davReadBody() (string, bool) {
 	name := f.Name()
 	// request_body_file_group_access
 	f.Chmod(0o660)
+	r.BufferBody()
 	_, err = io.Copy(f, r.Body())
 	cerr := f.Close()
 	if err != nil {

@@ -208,6 +208,10 @@ func (q *request) upstreamPass(p *config.Pass, tr *transport) {
 			px.bodyLen = q.r.ContentLength
 		}
 	}
+	// the upstream is next: an HTTP/2 connection reads its next frames
+	// meanwhile (a buffered body was read first, as nginx reads it
+	// before it connects, its window opened as the header block ended)
+	q.r.Yield()
 	if q.cacheStart() {
 		return
 	}
