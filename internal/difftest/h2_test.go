@@ -537,6 +537,13 @@ func TestH2Frames(t *testing.T) {
 		// an empty :authority is an invalid host (400), refused as it
 		// comes: the body that follows is not read (RST_STREAM NO_ERROR)
 		{name: "empty authority then host", sc: script(&h2frame{kind: 'H', id: 1, fields: [][2]string{{":method", "DELETE"}, {":scheme", "http"}, {":authority", ""}, {":path", "/r/x?a=1"}, {"user-agent", "fuzz/1"}, {"host", "host.test"}, {"content-length", "18"}}}, &h2frame{kind: 'D', id: 1, data: strings.Repeat("d", 18), end: true})},
+		// field values are taken as they come, spaces at the ends too
+		{name: "value with spaces at the ends", sc: script(hdrs(1, true, "/r/", "x-a:  lead and trail  "))},
+		{name: "split cookies with an empty one", sc: script(hdrs(1, true, "/r/", "cookie: c0=0", "cookie: c1=1", "cookie: "))},
+		// the duplicate host is refused as it comes: the invalid value
+		// after it is not looked at (400, not a reset)
+		{name: "duplicate authority then an invalid value", sc: script(hdrs(1, true, "/r/", ":authority: localhost", "x-a: a\x00b"))},
+		{name: "duplicate content-length then an invalid value", sc: script(hdrs(1, true, "/r/", "content-length: 0", "content-length: 0", "x-a: a\x00b"))},
 		{name: "host only", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: http", ":path: /r/", "host: b.test"))},
 		{name: "scheme with space", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: ht tp", ":authority: localhost", ":path: /r/"))},
 		{name: "path without slash", sc: script(hdrs(1, true, "", ":method: GET", ":scheme: http", ":authority: localhost", ":path: noslash"))},

@@ -382,6 +382,9 @@ func (c *conn) headerLine(s *stream) bool {
 		ph := r.Headers[prev]
 		c.refuse(s, 400, fmt.Sprintf("client sent duplicate header line: \"%s: %s\", previous value: \"%s: %s\"",
 			h.Name, h.Value, ph.Name, ph.Value))
+		// nginx's variables of the header show the first
+		// (headers_in.content_length and the like)
+		r.Headers = r.Headers[:idx]
 		return false
 	}
 	s.uniq[uq] = idx
