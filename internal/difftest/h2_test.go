@@ -537,6 +537,8 @@ func TestH2Frames(t *testing.T) {
 		// an empty :authority is an invalid host (400), refused as it
 		// comes: the body that follows is not read (RST_STREAM NO_ERROR)
 		{name: "empty authority then host", sc: script(&h2frame{kind: 'H', id: 1, fields: [][2]string{{":method", "DELETE"}, {":scheme", "http"}, {":authority", ""}, {":path", "/r/x?a=1"}, {"user-agent", "fuzz/1"}, {"host", "host.test"}, {"content-length", "18"}}}, &h2frame{kind: 'D', id: 1, data: strings.Repeat("d", 18), end: true})},
+		// an ignored field is noted before nginx has a request line
+		{name: "name with underscore", sc: script(hdrs(1, true, "/r/", "x_under: 1", "x-a: after"))},
 		// field values are taken as they come, spaces at the ends too
 		{name: "value with spaces at the ends", sc: script(hdrs(1, true, "/r/", "x-a:  lead and trail  "))},
 		{name: "split cookies with an empty one", sc: script(hdrs(1, true, "/r/", "cookie: c0=0", "cookie: c1=1", "cookie: "))},

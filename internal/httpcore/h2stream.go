@@ -491,7 +491,10 @@ func (st *h2Stream) serve() {
 		c.h2Refused(s, st)
 	}
 	for i := range r.Notes {
+		// nginx's HTTP/2 module checks each field as it comes, before
+		// it builds the request line
 		r.Notes[i].Msg = h2Note(r.Notes[i].Msg)
+		r.Notes[i].NoLine = true
 	}
 	// nginx's HTTP/2 module sends no 100 (Continue): the client sends
 	// the body when its own wait is over

@@ -110,4 +110,7 @@ type Note struct {
 	// LineHost: the request line named a host (an absolute URI), so
 	// nginx had picked the virtual server by it already
 	LineHost bool
+	// NoLine: nginx had no request line yet (an HTTP/2 field), so the
+	// line names no request
+	NoLine bool
 }

@@ -328,6 +328,9 @@ func (q *request) logNotes() {
 			}
 		}
 		c := errlog.Context{Client: q.r.Conn.RemoteText, Server: sn, Request: q.r.RequestLine, Host: n.Host, HostSent: n.HostKnown}
+		if n.NoLine {
+			c.Request = ""
+		}
 		q.log().Logf(errlog.Info, q.r.Conn.ID, "%s%s", n.Msg, c.Append(nil))
 	}
 }
