@@ -537,6 +537,14 @@ func TestH2Frames(t *testing.T) {
 		// an empty :authority is an invalid host (400), refused as it
 		// comes: the body that follows is not read (RST_STREAM NO_ERROR)
 		{name: "empty authority then host", sc: script(&h2frame{kind: 'H', id: 1, fields: [][2]string{{":method", "DELETE"}, {":scheme", "http"}, {":authority", ""}, {":path", "/r/x?a=1"}, {"user-agent", "fuzz/1"}, {"host", "host.test"}, {"content-length", "18"}}}, &h2frame{kind: 'D', id: 1, data: strings.Repeat("d", 18), end: true})},
+		// a field over a large header buffer (1k here) as encoded ends
+		// the connection (ENHANCE_YOUR_CALM), and its request is logged
+		// with what came before; the test's encoder Huffman-codes where
+		// shorter, so 1200 "u" (6 bits each) pass and 1100 "~" do not
+		{name: "field too large", sc: script(hdrs(1, true, "/r/", "x-a: 1", "x-big: "+strings.Repeat("~", 1100), "x-c: after"))},
+		{name: "field large decoded but not encoded", sc: script(hdrs(1, true, "/r/", "x-big: "+strings.Repeat("u", 1200)))},
+		{name: "name too large", sc: script(hdrs(1, true, "/r/", strings.Repeat("~", 1100)+": 1"))},
+		{name: "header list too large", sc: script(hdrs(1, true, "/r/", "x-a: "+strings.Repeat("v", 1000), "x-b: "+strings.Repeat("v", 1000), "x-c: "+strings.Repeat("v", 1000), "x-d: "+strings.Repeat("v", 1000), "x-e: "+strings.Repeat("v", 1000)))},
 		// an ignored field is noted before nginx has a request line
 		{name: "name with underscore", sc: script(hdrs(1, true, "/r/", "x_under: 1", "x-a: after"))},
 		// field values are taken as they come, spaces at the ends too

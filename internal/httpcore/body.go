@@ -498,6 +498,10 @@ func (r *Request) DiscardBody() error {
 		return b.err
 	}
 	b.discard = true
+	if st := b.s.h2; st != nil {
+		st.skip()
+		return nil
+	}
 	return b.discardAvailable()
 }
 

@@ -202,7 +202,15 @@ func newH2Conn(c *conn, pending []byte) *h2Conn {
 	hc.fr.SetReuseFrames()
 	hc.fr.SetMaxReadFrameSize(h2ReadFrameSize)
 	hc.dec = hpack.NewDecoder(4096, hc.onField)
-	hc.hb.limit = 2 * hc.maxHeaderList()
+	// nginx 1.22 bounds each field's name and value, as encoded, by a
+	// large header buffer, and a block's fields, decoded, by all of them
+	// (ngx_http_v2_state_field_len, ngx_http_v2_state_process_header).
+	// The decoder's bound is on both the encoded and the decoded length:
+	// it is set where no Huffman string under the limit decodes longer
+	// (5 bits a byte at best), and onField looks at each string again.
+	hc.hb.fieldLimit = c.set.LargeHeaderBufSize
+	hc.dec.SetMaxStringLength(c.set.LargeHeaderBufSize*8/5 + 1)
+	hc.hb.limit = c.set.LargeHeaderBuffers * c.set.LargeHeaderBufSize
 	return hc
 }
 
@@ -218,14 +226,6 @@ func (hc *h2Conn) preread() int {
 		return n
 	}
 	return 64 << 10
-}
-
-// maxHeaderList is the largest header list taken (nginx 1.22 announces
-// no MAX_HEADER_LIST_SIZE): the large header buffers, and room for the
-// per-field overhead of a few fields.
-func (hc *h2Conn) maxHeaderList() int {
-	set := hc.c.set
-	return set.LargeHeaderBuffers*set.LargeHeaderBufSize + 10*32
 }
 
 // errH2Conn is a connection error (RFC 9113 §5.4.1): GOAWAY and close.
@@ -705,7 +705,10 @@ func (hc *h2Conn) onData(f *http2.DataFrame) error {
 	}
 	// the padding counts as read at once
 	st.unacked += int(n) - len(data)
-	if st.noFlow {
+	if st.skipData {
+		// discarded (Request.DiscardBody), or past an answer that
+		// ended the reading: dropped
+	} else if st.noFlow {
 		if !hc.takeUnbounded(st, data) {
 			// the stream ended while the reader waited
 			return nil

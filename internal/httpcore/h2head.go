@@ -1,6 +1,7 @@
 package httpcore
 
 import (
+	"errors"
 	"fmt"
 
 	"golang.org/x/net/http2"
@@ -31,12 +32,17 @@ type h2Block struct {
 	cut bool
 	// stopped: a field the engine refuses as it comes (a second Host or
 	// unique header, 400) was taken; nginx takes no field after it
-	stopped  bool
-	hosts    int    // :authority and host fields taken
-	uniques  uint16 // the unique headers taken (bits by uq* index)
-	size     int    // the decoded list's size (§6.5.2)
-	limit    int
-	tooLarge bool
+	stopped bool
+	hosts   int    // :authority and host fields taken
+	uniques uint16 // the unique headers taken (bits by uq* index)
+	size    int    // the decoded names' and values' length
+	// fieldLimit bounds each name and value as encoded; fieldTooLarge:
+	// one was over it
+	fieldLimit    int
+	fieldTooLarge bool
+	broken        bool // a connection error inside the block (a field too large)
+	limit         int
+	tooLarge      bool
 
 	method, scheme, path, authority string
 	pseudo                          uint8 // the pseudo-header fields seen
@@ -55,7 +61,7 @@ const (
 )
 
 func (hb *h2Block) reset(id uint32, endStream bool) {
-	*hb = h2Block{id: id, endStream: endStream, limit: hb.limit,
+	*hb = h2Block{id: id, endStream: endStream, limit: hb.limit, fieldLimit: hb.fieldLimit,
 		cl: -1, head: hb.head[:0], cookie: hb.cookie[:0]}
 }
 
@@ -97,19 +103,25 @@ func (hc *h2Conn) onContinuation(f *http2.ContinuationFrame) error {
 // state is the connection's, so every block is decoded, even one whose
 // stream is refused.
 func (hc *h2Conn) blockFragment(p []byte, end bool) error {
-	if _, err := hc.dec.Write(p); err != nil {
+	hb := &hc.hb
+	if _, err := hc.dec.Write(p); err != nil || hb.fieldTooLarge {
+		if err == nil || errors.Is(err, hpack.ErrStringLength) {
+			// the request of the fields before is logged as the
+			// connection ends (see cutBlock)
+			hb.broken = true
+			return errH2ConnMsg{http2.ErrCodeEnhanceYourCalm, "client sent too large header field"}
+		}
 		return errH2Conn(http2.ErrCodeCompression)
+	}
+	if hb.tooLarge {
+		hb.broken = true
+		return errH2ConnMsg{http2.ErrCodeEnhanceYourCalm, "client sent too large header"}
 	}
 	if !end {
 		return nil
 	}
 	if err := hc.dec.Close(); err != nil {
 		return errH2Conn(http2.ErrCodeCompression)
-	}
-	hb := &hc.hb
-	if hb.tooLarge {
-		// nginx: "client exceeded http2_max_header_size limit"
-		return errH2Conn(http2.ErrCodeEnhanceYourCalm)
 	}
 	if st := hc.endRequestBlock(); st != nil {
 		hc.runStream(st)
@@ -125,7 +137,7 @@ func (hc *h2Conn) blockFragment(p []byte, end bool) error {
 // request made of fields it took is logged with status 000.
 func (hc *h2Conn) cutBlock() {
 	hb := &hc.hb
-	if hc.contID == 0 || hb.id != hc.contID || hb.code != 0 || hb.tooLarge || hb.invalid != "" {
+	if (hc.contID == 0 || hb.id != hc.contID) && !hb.broken || hb.code != 0 || hb.invalid != "" {
 		return
 	}
 	hc.contID = 0
@@ -139,7 +151,11 @@ func (hc *h2Conn) cutBlock() {
 // onField is the HPACK decoder's emit function.
 func (hc *h2Conn) onField(f hpack.HeaderField) {
 	hb := &hc.hb
-	hb.size += len(f.Name) + len(f.Value) + 32
+	if hb.fieldTooLarge || h2TooLong(f.Name, hb.fieldLimit) || h2TooLong(f.Value, hb.fieldLimit) {
+		hb.fieldTooLarge = true
+		return
+	}
+	hb.size += len(f.Name) + len(f.Value)
 	if hb.size > hb.limit {
 		hb.tooLarge = true
 	}
@@ -181,6 +197,12 @@ func (hc *h2Conn) onField(f hpack.HeaderField) {
 func (hb *h2Block) tookHost() {
 	hb.hosts++
 	hb.stopped = hb.hosts > 1
+}
+
+// h2TooLong reports whether s, as a client encodes it in HPACK (Huffman
+// coded where that is shorter, as clients choose), is over limit bytes.
+func h2TooLong(s string, limit int) bool {
+	return len(s) > limit && hpack.HuffmanEncodeLength(s) > uint64(limit)
 }
 
 // regularField takes a field other than a pseudo-header one.

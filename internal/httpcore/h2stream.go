@@ -232,6 +232,23 @@ func (r *Request) BufferBody() {
 	}
 }
 
+// skip is nginx's skip_data for a body the handler discards
+// (ngx_http_discard_request_body): what the client still sends is
+// dropped as it comes, and since nginx then never marks the stream
+// half-closed, it ends with RST_STREAM NO_ERROR after the answer unless
+// END_STREAM came before.
+func (st *h2Stream) skip() {
+	hc := st.hc
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	if st.recvEnd || st.skipData {
+		return
+	}
+	st.skipData = true
+	st.rpos, st.rend = 0, 0
+	hc.roomFreed()
+}
+
 // roomFreed wakes the connection's reader if it waits for room in a
 // stream's receive buffer (see onData); hc.mu is held.
 func (hc *h2Conn) roomFreed() {
@@ -629,12 +646,15 @@ func (c *conn) h2Refuse(s *stream, st *h2Stream) {
 	r := &s.req
 	if st.cut {
 		// only logged, 000, without a line in the error log; nginx
-		// makes the request line and the URI at the block's end
+		// makes the request line at the block's end, the URI as
+		// :path comes
 		r.Err, r.ErrMsg = StatusLogOnly, ""
 		r.KeepAlive = false
 		r.NoResponse = true
 		r.RequestLine = ""
-		r.LineDone, r.Args = false, ""
+		if st.taken&h2Path == 0 {
+			r.LineDone, r.Args = false, ""
+		}
 		if st.taken&h2Method == 0 {
 			r.Method = ""
 		}
