@@ -69,6 +69,12 @@ var canned = map[string]string{
 		"5\r\nhello\r\n7;ext=1\r\n, world\r\n1\r\n\n\r\n0\r\nX-Trailer: t\r\n\r\n",
 	"badchunk": "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n" +
 		"5\r\nhello\r\nzz\r\n",
+	"xab-off": "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Accel-Buffering: off\r\nTransfer-Encoding: chunked\r\n\r\n" +
+		"5\r\nhello\r\nzz\r\n",
+	"xab-noyes": "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Accel-Buffering: no\r\nX-Accel-Buffering: YES\r\nTransfer-Encoding: chunked\r\n\r\n" +
+		"5\r\nhello\r\nzz\r\n",
+	"xab-yesno": "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Accel-Buffering: yes\r\nX-Accel-Buffering: No\r\nTransfer-Encoding: chunked\r\n\r\n" +
+		"5\r\nhello\r\nzz\r\n",
 	"garbage":      "HELLO THERE\r\n\r\n",
 	"badheader":    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nBad Header Line\r\nContent-Length: 3\r\n\r\nok\n",
 	"badheader2":   "HTTP/1.1 200 OK\r\nX-Ok: 1\r\n: empty name\r\nContent-Length: 3\r\n\r\nok\n",

@@ -313,11 +313,17 @@ func (g *gwGen) records(out string, a *gwAnswer, mut func(string)) []byte {
 		}
 		b = append(b, fcgiRecord(1, 3, 1, "\x00\x00\x00\x07"+string([]byte{st})+"\x00\x00\x00", 0)...)
 	}
-	if g.chance(0.08) {
-		at := g.r.Intn(len(b) + 1)
-		mut(fmt.Sprintf("closed at %d of %d", at, len(b)))
-		b = b[:at]
-		end = false
+	if at := 0; g.chance(0.08) {
+		at = g.r.Intn(len(b) + 1)
+		// a close after the whole answer is left out: nginx may take
+		// the kept connection for the next request before it sees the
+		// close (502, 'upstream prematurely closed connection'), where
+		// weir looks at a pooled connection before it sends
+		if at < len(b) {
+			mut(fmt.Sprintf("closed at %d of %d", at, len(b)))
+			b = b[:at]
+			end = false
+		}
 	}
 	a.keep = end
 	return b

@@ -54,12 +54,18 @@ func TestFuzzWire(t *testing.T) {
 }
 
 // fuzzRange reads the seeds and the number of requests of a fuzzer from
-// the environment (WEIR_FUZZ_SEEDS, WEIR_FUZZ_SEED, WEIR_FUZZ_REQS), with
+// the environment (WEIR_FUZZ_SEEDS, WEIR_FUZZ_FIRST, WEIR_FUZZ_SEED,
+// WEIR_FUZZ_REQS), with
 // seeds 1..seeds and reqs requests by default.
 func fuzzRange(seeds, reqs int) (first, last, n int) {
 	first, last, n = 1, seeds, reqs
 	if v, err := strconv.Atoi(os.Getenv("WEIR_FUZZ_SEEDS")); err == nil && v > 0 {
 		last = v
+	}
+	if v, err := strconv.Atoi(os.Getenv("WEIR_FUZZ_FIRST")); err == nil && v > 0 {
+		// with WEIR_FUZZ_SEEDS: the seeds v..WEIR_FUZZ_SEEDS, the ones
+		// not run before
+		first = v
 	}
 	if v, err := strconv.Atoi(os.Getenv("WEIR_FUZZ_SEED")); err == nil {
 		first, last = v, v

@@ -511,6 +511,9 @@ func TestH2Frames(t *testing.T) {
 		{name: "large buffered body", sc: script(postHead(1, "/p/echo", 150000), &h2frame{kind: 'D', id: 1, data: strings.Repeat("b", 150000), end: true})},
 		{name: "large buffered body without length", sc: script(postHead(1, "/p/echo", -1), &h2frame{kind: 'D', id: 1, data: strings.Repeat("c", 150000), end: true})},
 		{name: "large buffered body and a second request", sc: script(postHead(1, "/p/echo", 150000), &h2frame{kind: 'D', id: 1, data: strings.Repeat("b", 150000), end: true}, hdrs(3, true, "/a.txt"))},
+		// $content_length of a body without length read whole: its size
+		{name: "body without length", sc: script(postHead(1, "/p/echo", -1), &h2frame{kind: 'D', id: 1, data: strings.Repeat("e", 100), end: true})},
+		{name: "body without length discarded", sc: script(postHead(1, "/r/x", -1), &h2frame{kind: 'D', id: 1, data: strings.Repeat("e", 100), end: true})},
 		// too large a body without length: 413 once the limit is passed,
 		// and what the client still sends is dropped (RST_STREAM
 		// NO_ERROR after the answer; the end of the body comes later,

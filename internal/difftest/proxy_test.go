@@ -236,6 +236,7 @@ func TestProxyResponse(t *testing.T) {
         location /show { return 200 "show uri=$uri args=$args\n"; }
         location /internal-proxy/ { internal; proxy_pass http://{{B0}}/; }
         location /xaccel-ignored/ { proxy_ignore_headers X-Accel-Redirect; proxy_pass http://{{B0}}; }
+        location /unbuffered/ { proxy_buffering off; proxy_pass http://{{B0}}; }
         location /small/ { proxy_buffer_size 1k; proxy_pass http://{{B0}}; }
     }`,
 	},
@@ -301,6 +302,12 @@ func TestProxyResponse(t *testing.T) {
 		pc(get("close mid body", "/r/?r=midbody")),
 		pc(get("close mid chunk", "/r/?r=midchunk")),
 		pc(get("invalid chunk", "/r/?r=badchunk")),
+		// X-Accel-Buffering: "yes" or "no" in any case, the last one
+		// counts, other values change nothing (the error's action tells
+		// a buffered answer, "reading upstream", from an unbuffered one)
+		pc(get("x-accel-buffering off is no value", "/unbuffered/?r=xab-off")),
+		pc(get("x-accel-buffering no then YES", "/unbuffered/?r=xab-noyes")),
+		pc(get("x-accel-buffering yes then no", "/r/?r=xab-yesno")),
 		pc(get("close inside header", "/r/?r=headeronly")),
 		with(get("close before header", "/r/close"), 0, modeClose),
 		with(get("reset before header", "/r/reset"), 0, modeReset),

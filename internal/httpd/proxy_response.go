@@ -269,9 +269,19 @@ func (q *request) proxyResponse(peer *upstream.Peer) {
 		return
 	}
 	buffering := uc.Buffering.V
-	if uc.IgnoreHeaders.V&config.IgnoreXAccelBuffering == 0 {
-		if v, ok := httpcore.FieldValue(h.Headers, "x-accel-buffering"); ok {
-			buffering = !strings.EqualFold(v, "no")
+	if uc.IgnoreHeaders.V&config.IgnoreXAccelBuffering == 0 && px.tr != &grpcTransport && px.tr != &memcachedTransport {
+		// ngx_http_upstream_process_buffering, for each such header
+		// (the last one counts): "yes" or "no", other values change
+		// nothing (grpc and memcached have no change_buffering)
+		for _, hh := range h.Headers {
+			if httpcore.EqualFold(hh.Name, "x-accel-buffering") {
+				switch {
+				case httpcore.EqualFold(hh.Value, "no"):
+					buffering = false
+				case httpcore.EqualFold(hh.Value, "yes"):
+					buffering = true
+				}
+			}
 		}
 	}
 
