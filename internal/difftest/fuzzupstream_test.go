@@ -252,6 +252,16 @@ func (g *upGen) answer(id string) *upAnswer {
 			insertedCL++
 		}
 	}
+	seen := map[string]bool{}
+	for _, l := range headers {
+		// a single header twice, whichever lines made it so
+		name, _, _ := strings.Cut(strings.ToLower(l), ":")
+		if gwSingle[name] && seen[name] {
+			known = append(known, "nginx 1.23.0 ignores a repeated single header from upstream with a warning; 1.22 passes both")
+			break
+		}
+		seen[name] = true
+	}
 	if insertedCL > 1 && framing == "none" {
 		known = append(known, "nginx 1.23.0 rejects a duplicate Content-Length from upstream; 1.22 takes one")
 	}
