@@ -48,6 +48,11 @@ func (s *Snapshot) ConnLog(ci *httpcore.ConnInfo) *errlog.Logger {
 // once it sends, else the one the static and other handlers set.
 func (q *request) sendFailLog(msg string) {
 	action := sendAction(q.px != nil)
+	if q.px == nil && !q.fileSent {
+		// a return, a built-in page: nothing set an action (as for
+		// setCloseLog)
+		action = ""
+	}
 	if px := q.px; px != nil {
 		if q.sendFailLeft() {
 			return
