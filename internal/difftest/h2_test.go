@@ -511,6 +511,12 @@ func TestH2Frames(t *testing.T) {
 		{name: "large buffered body", sc: script(postHead(1, "/p/echo", 150000), &h2frame{kind: 'D', id: 1, data: strings.Repeat("b", 150000), end: true})},
 		{name: "large buffered body without length", sc: script(postHead(1, "/p/echo", -1), &h2frame{kind: 'D', id: 1, data: strings.Repeat("c", 150000), end: true})},
 		{name: "large buffered body and a second request", sc: script(postHead(1, "/p/echo", 150000), &h2frame{kind: 'D', id: 1, data: strings.Repeat("b", 150000), end: true}, hdrs(3, true, "/a.txt"))},
+		// a content-length the DATA does not keep
+		{name: "content-length without body", sc: script(&h2frame{kind: 'H', id: 1, end: true, fields: postHead(1, "/p/echo", 5).fields})},
+		{name: "body shorter than content-length", sc: script(postHead(1, "/p/echo", 10), &h2frame{kind: 'D', id: 1, data: "abc", end: true})},
+		{name: "body longer than content-length", sc: script(postHead(1, "/p/echo", 2), &h2frame{kind: 'D', id: 1, data: "abc", end: true})},
+		{name: "content-length without body not read", sc: script(&h2frame{kind: 'H', id: 1, end: true, fields: postHead(1, "/r/x", 5).fields})},
+		{name: "body shorter than content-length not read", sc: script(postHead(1, "/r/x", 10), &h2frame{kind: 'D', id: 1, data: "abc", end: true})},
 		// $content_length of a body without length read whole: its size
 		{name: "body without length", sc: script(postHead(1, "/p/echo", -1), &h2frame{kind: 'D', id: 1, data: strings.Repeat("e", 100), end: true})},
 		{name: "body without length discarded", sc: script(postHead(1, "/r/x", -1), &h2frame{kind: 'D', id: 1, data: strings.Repeat("e", 100), end: true})},

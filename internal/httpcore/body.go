@@ -20,7 +20,16 @@ var (
 	// ErrBadChunk: invalid chunked framing (answer 400; nginx logs
 	// "client sent invalid chunked body" at "error").
 	ErrBadChunk = errors.New("httpcore: invalid chunked body")
+	// ErrBodyMismatch: an HTTP/2 body of more or fewer bytes than its
+	// content-length said (answer 400; nginx logs r.ErrMsg at "info").
+	ErrBodyMismatch = errors.New("httpcore: request body does not match its length")
 )
+
+// bodyMismatch is ErrBodyMismatch with nginx's words for the stream.
+type bodyMismatch struct{ msg string }
+
+func (e *bodyMismatch) Error() string        { return e.msg }
+func (e *bodyMismatch) Is(target error) bool { return target == ErrBodyMismatch }
 
 // bodyReader reads the request body from what is left in the header
 // buffer and then from the socket. It never reads past the end of the
@@ -181,6 +190,8 @@ func (b *bodyReader) readSocket(p []byte) (int, error) {
 		return 0, b.fail(ErrBodyTimeout, "client timed out (110: Connection timed out)")
 	case err == ErrStreamReset:
 		return 0, b.fail(err, b.s.h2.peerResetMsg())
+	case errors.Is(err, ErrBodyMismatch):
+		return 0, b.fail(ErrBodyMismatch, err.Error())
 	default:
 		return 0, b.fail(err, "recv() failed ("+errnoText(err)+")")
 	}

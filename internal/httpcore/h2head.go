@@ -348,13 +348,6 @@ func (hc *h2Conn) endRequestBlock() *h2Stream {
 			hb.refuse = "client sent no :path header"
 		}
 	}
-	if hb.code == 0 {
-		switch {
-		case hb.endStream && hb.cl > 0:
-			// a body announced and none sent (§8.1.1)
-			hb.fail(http2.ErrCodeProtocol)
-		}
-	}
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
 	switch {

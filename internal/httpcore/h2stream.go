@@ -2,6 +2,7 @@ package httpcore
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -280,6 +281,14 @@ func (st *h2Stream) readBody(p []byte) (int, error) {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
 	for {
+		if st.cl >= 0 && st.got > st.cl {
+			// the DATA went past the content-length: 400. nginx
+			// finds it in the frame that does, which it has then
+			// read (with its END_STREAM, if it has one): what is
+			// buffered counts as read
+			st.rpos, st.rend = 0, 0
+			return 0, &bodyMismatch{"client intended to send body data larger than declared"}
+		}
 		if st.rend > st.rpos {
 			n := copy(p, st.recv.b[st.rpos:st.rend])
 			st.rpos += n
@@ -303,6 +312,9 @@ func (st *h2Stream) readBody(p []byte) (int, error) {
 			return 0, ErrStreamReset
 		case st.rst || hc.dead || st.bodyStop:
 			return 0, errH2Reset
+		case st.recvEnd && st.cl >= 0 && st.got < st.cl:
+			// ngx_http_v2_process_request_body: 400
+			return 0, &bodyMismatch{fmt.Sprintf("client prematurely closed stream: only %d out of %d bytes of request body received", st.got, st.cl)}
 		case st.recvEnd:
 			return 0, io.EOF
 		}
@@ -506,6 +518,11 @@ func (st *h2Stream) serve() {
 		c.h2Refuse(s, st)
 	} else if st.method == "CONNECT" || r.Err != 0 && !r.HeaderDone {
 		c.h2Refused(s, st)
+	} else if r.Err == 0 && !st.body && st.cl > 0 {
+		// a content-length and END_STREAM with the header block:
+		// ngx_http_v2_run_request answers 400 once the header is
+		// taken
+		c.refuse(s, 400, "client prematurely closed stream")
 	}
 	for i := range r.Notes {
 		// nginx's HTTP/2 module checks each field as it comes, before

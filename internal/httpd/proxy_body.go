@@ -266,6 +266,10 @@ func (q *request) bodyError(err error) {
 		}
 		q.log().Logf(errlog.Error, q.r.Conn.ID, "%s%s", msg, q.logSuffix())
 		q.respondStatus(400)
+	case errors.Is(err, httpcore.ErrBodyMismatch):
+		// an HTTP/2 body its content-length does not match
+		q.log().Logf(errlog.Info, q.r.Conn.ID, "%s%s", q.r.ErrMsg, q.logSuffix())
+		q.respondStatus(400)
 	case errors.Is(err, httpcore.ErrBodyTooLarge):
 		// the engine's text has nginx's counts: "...: 1024+576 bytes"
 		msg := q.r.ErrMsg
