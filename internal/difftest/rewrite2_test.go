@@ -22,6 +22,11 @@ func TestRewriteDeep(t *testing.T) {
         location /sp/ { rewrite ^/sp/(.*)$ /show?v=$1&x=a%20b last; }
         location /spuri/ { rewrite ^/spuri/(.*)$ /show/$1%41 last; }
         location /show/ { return 200 "uri=$uri args=$args\n"; }
+        # set copies captures escaped while the path was encoded, until a
+        # rewrite matches (the script's e->quote)
+        location ~ ^/setcap/(.*)$ { set $v $1; set $w "x$1"; return 200 "v=[$v] w=[$w] 1=[$1]\n"; }
+        location ~ ^/setcap2/(.*)$ { rewrite ^/setcap2/(.*)$ /setcap2done/$1; set $v $1; }
+        location /setcap2done/ { return 200 "v=[$v] uri=[$uri]\n"; }
         location /redir-args/ { rewrite ^/redir-args/(.*)$ /new/$1?a=1 redirect; }
         location /redir-enc/ { rewrite ^/redir-enc/(.*)$ /new/$1 redirect; }
         location /redir-scheme/ { rewrite ^ $scheme://$host:1234$uri permanent; }
@@ -71,6 +76,10 @@ func TestRewriteDeep(t *testing.T) {
 		cases: []tc{
 			get("server rewrite no flag then location", "/srv/abc?q=1"),
 			get("replacement special chars", "/sp/a%20b+c"),
+			get("set capture of an encoded path", "/setcap/a%20b?x=1"),
+			get("set capture of a path with plus", "/setcap/a+b&c"),
+			get("set capture of a plain path", "/setcap/ab"),
+			get("set capture after a rewrite", "/setcap2/a%20b"),
 			get("replacement literal percent in uri", "/spuri/x"),
 			get("replacement ampersand capture", "/sp/a&b"),
 			get("redirect with args and old args", "/redir-args/p?old=1"),

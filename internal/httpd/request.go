@@ -49,6 +49,7 @@ type request struct {
 	methodSet   bool // error_page made it a GET (method_name set)
 	uriChanged  bool // a rewrite without "last" or "break" changed the URI
 	scriptLog   bool // rewrite_log where the running rewrite script started (e->log)
+	scriptQuote bool // the running rewrite script's e->quote (see evalScript)
 	changes     int
 	status      int  // final status for the log
 	errPage     bool // an error_page redirect happened

@@ -22,6 +22,8 @@ const (
 // and the ngx_http_script_*_code functions).
 func (q *request) runScript(script []config.Instr, loc *config.Location) scriptResult {
 	q.scriptLog = q.lc.RewriteLog.V
+	// ngx_http_rewrite_handler's engine starts with e->quote set
+	q.scriptQuote = true
 	res, _ := q.exec(script)
 	// ngx_http_core_post_rewrite_phase: a location script that changed
 	// the URI without "last" or "break" finds the location again; the
@@ -53,7 +55,7 @@ func (q *request) exec(script []config.Instr) (res scriptResult, stopped bool) {
 			q.uriChanged = false
 			return scriptNext, true
 		case config.OpSet:
-			q.setVar(in.Name, in.Slot, q.eval(in.Value))
+			q.setVar(in.Name, in.Slot, q.evalScript(in.Value))
 		case config.OpIf:
 			if !q.cond(in.Cond) {
 				continue
@@ -81,6 +83,9 @@ func (q *request) rewrite(in *config.Instr) (scriptResult, bool) {
 		return scriptNext, false
 	}
 	target, argsAt := q.evalReplacement(in.Replacement, in.Redirect)
+	// ngx_http_script_regex_end_code: e->quote = 0 for the rest of the
+	// script
+	q.scriptQuote = false
 	// ngx_http_script_regex_start_code: a matching rewrite makes the
 	// request internal, so it may enter "internal" locations.
 	q.internal = true
@@ -155,8 +160,7 @@ func (q *request) rewriteLog(format string, args ...any) {
 // the first "?" of the replacement's literal text ended up (-1 if none,
 // and always for a redirect, whose "?" is not compiled as args).
 func (q *request) evalReplacement(v *vars.Value, redirect bool) (string, int) {
-	path, _, _ := strings.Cut(q.r.RawURI, "?")
-	quoted := strings.ContainsAny(path, "%+")
+	quoted := q.quotedPath()
 	var b []byte
 	argsAt := -1
 	args := false
@@ -179,6 +183,34 @@ func (q *request) evalReplacement(v *vars.Value, redirect bool) (string, int) {
 	return string(b), argsAt
 }
 
+// evalScript evaluates a value of the rewrite module's script (set, if):
+// while e->quote is on (from the start of the script to the first
+// rewrite that matches), the regex captures it copies are escaped with
+// NGX_ESCAPE_ARGS when the request's path was percent-encoded or had a
+// "+" (ngx_http_script_copy_capture_code).
+func (q *request) evalScript(v *vars.Value) string {
+	if !q.scriptQuote || v == nil || !q.quotedPath() {
+		return q.eval(v)
+	}
+	var b []byte
+	for i := range v.Parts {
+		p := &v.Parts[i]
+		s, _ := q.value(p)
+		if p.Kind == vars.Capture {
+			s = escapeArgs.escape(s)
+		}
+		b = append(b, s...)
+	}
+	return string(b)
+}
+
+// quotedPath is r->quoted_uri || r->plus_in_uri: the client's path had a
+// %-escape or a "+".
+func (q *request) quotedPath() bool {
+	path, _, _ := strings.Cut(q.r.RawURI, "?")
+	return strings.ContainsAny(path, "%+")
+}
+
 // scriptMatch is a regex of rewrite or if (ngx_http_script_regex_start_code):
 // a match sets the captures, either way round ("!~" too), and a failed
 // match forgets the earlier ones (r->ncaptures = 0), while the variables
@@ -197,20 +229,20 @@ func (q *request) scriptMatch(re *regex.Regexp, s string) bool {
 func (q *request) cond(c *config.Cond) bool {
 	switch c.Kind {
 	case config.CondVar:
-		v := q.eval(c.Left)
+		v := q.evalScript(c.Left)
 		return v != "" && v != "0"
 	case config.CondEq:
-		return q.eval(c.Left) == q.eval(c.Right)
+		return q.evalScript(c.Left) == q.evalScript(c.Right)
 	case config.CondNe:
-		return q.eval(c.Left) != q.eval(c.Right)
+		return q.evalScript(c.Left) != q.evalScript(c.Right)
 	case config.CondMatch:
-		return q.scriptMatch(c.Regex, q.eval(c.Left))
+		return q.scriptMatch(c.Regex, q.evalScript(c.Left))
 	case config.CondNotMatch:
-		return !q.scriptMatch(c.Regex, q.eval(c.Left))
+		return !q.scriptMatch(c.Regex, q.evalScript(c.Left))
 	}
 	// ngx_http_script_file_code: the test of ngx_open_cached_file, whose
 	// failures other than a missing file are logged
-	path := q.eval(c.Left)
+	path := q.evalScript(c.Left)
 	fi, op, err := q.statPath(path)
 	if en := errnoOf(err); err != nil && en != syscall.ENOENT && en != syscall.ENOTDIR && en != syscall.ENAMETOOLONG {
 		q.log().Logf(errlog.Crit, q.r.Conn.ID, "%s \"%s\" failed %s%s", op, path, errlog.SysError(err), q.logSuffix())
