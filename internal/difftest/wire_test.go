@@ -260,7 +260,8 @@ func parseResponse(buf []byte, head, eof bool) (*response, int, bool) {
 			}
 			szText, _, _ := strings.Cut(string(buf[pos:pos+le]), ";")
 			sz, err := strconv.ParseInt(strings.TrimSpace(szText), 16, 64)
-			if err != nil {
+			if err != nil || sz < 0 {
+				// (a raw upstream answer passed through may have any)
 				return nil, 0, false
 			}
 			pos += le + 2
