@@ -698,9 +698,10 @@ func (hc *h2Conn) onData(f *http2.DataFrame) error {
 	}
 	data := f.Data()
 	st.got += int64(len(data))
-	// a content-length the DATA does not keep is the body reader's
-	// error (400), as nginx's ngx_http_v2_process_request_body finds it
-	// once the body is read, and nothing if it is not
+	// (a content-length the DATA does not keep is the body reader's
+	// error, 400, as nginx's ngx_http_v2_process_request_body finds it
+	// once the body is read, and nothing if it is not)
+
 	// the padding counts as read at once
 	st.unacked += int(n) - len(data)
 	if st.skipData {

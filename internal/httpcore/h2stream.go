@@ -57,7 +57,7 @@ type h2Stream struct {
 	onGone     func(error)   // Request.WatchGone's, run when the stream is reset or its connection ends
 	parked     bool          // the handler waits for the client (its body, a window)
 	noFlow     bool          // BufferBody: the client may send the whole body at once; DATA waits for the handler's reads
-	skipData   bool          // an answer started before the client sent all of a body read under noFlow: its DATA is dropped
+	skipData   bool          // its DATA is dropped: the body was discarded (skip), or an answer started before the client sent all of a body read under noFlow
 	lateEnd    bool          // END_STREAM came only after skipData (nginx had closed the stream by then)
 	handling   bool          // the handler runs
 	ended      bool          // END_STREAM sent
@@ -182,7 +182,6 @@ func peerResetText(id uint32, code http2.ErrCode) string {
 // the connection's reader gives no more than room.
 func (st *h2Stream) take(data []byte) {
 	st.ensureRecv()
-
 	if st.rend+len(data) > len(st.recv.b) {
 		st.rend = copy(st.recv.b, st.recv.b[st.rpos:st.rend])
 		st.rpos = 0
