@@ -3,6 +3,7 @@ package difftest
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"sort"
 	"strconv"
@@ -469,7 +470,17 @@ func (b *gwBackend) handle(c net.Conn) {
 			// 1.22 may keep an unbuffered FastCGI connection whose
 			// END_REQUEST ends a read even without fastcgi_keep_conn,
 			// and would take it for a next request that the
-			// application closes a moment later)
+			// application closes a moment later). The FIN goes at
+			// once; what the proxy may still send is read before the
+			// socket closes, so that the close is never a reset that
+			// could overtake the answer (a close with unread bytes
+			// sends RST, and the proxy then loses what it had not
+			// read yet: 'recv() failed (104)' under load)
+			if tc, ok := c.(*net.TCPConn); ok {
+				tc.CloseWrite()
+				c.SetReadDeadline(time.Now().Add(2 * time.Second))
+				io.Copy(io.Discard, br)
+			}
 			return
 		}
 		keep = keep && whole
