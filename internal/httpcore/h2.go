@@ -704,15 +704,16 @@ func (hc *h2Conn) onData(f *http2.DataFrame) error {
 
 	// the padding counts as read at once
 	st.unacked += int(n) - len(data)
-	if st.skipData {
+	switch {
+	case st.skipData:
 		// discarded (Request.DiscardBody), or past an answer that
 		// ended the reading: dropped
-	} else if st.noFlow {
+	case st.noFlow:
 		if !hc.takeUnbounded(st, data) {
 			// the stream ended while the reader waited
 			return nil
 		}
-	} else if len(data) > 0 {
+	case len(data) > 0:
 		st.take(data)
 	}
 	if f.StreamEnded() {

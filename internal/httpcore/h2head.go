@@ -40,9 +40,8 @@ type h2Block struct {
 	// one was over it
 	fieldLimit    int
 	fieldTooLarge bool
-	broken        bool // a connection error inside the block (a field too large)
-	limit         int
-	tooLarge      bool
+	limit         int  // bounds size
+	tooLarge      bool // size went over limit
 
 	method, scheme, path, authority string
 	pseudo                          uint8 // the pseudo-header fields seen
@@ -106,15 +105,13 @@ func (hc *h2Conn) blockFragment(p []byte, end bool) error {
 	hb := &hc.hb
 	if _, err := hc.dec.Write(p); err != nil || hb.fieldTooLarge {
 		if err == nil || errors.Is(err, hpack.ErrStringLength) {
-			// the request of the fields before is logged as the
-			// connection ends (see cutBlock)
-			hb.broken = true
+			// (the decoder's own bound is past fieldLimit)
+			hb.fieldTooLarge = true
 			return errH2ConnMsg{http2.ErrCodeEnhanceYourCalm, "client sent too large header field"}
 		}
 		return errH2Conn(http2.ErrCodeCompression)
 	}
 	if hb.tooLarge {
-		hb.broken = true
 		return errH2ConnMsg{http2.ErrCodeEnhanceYourCalm, "client sent too large header"}
 	}
 	if !end {
@@ -137,7 +134,9 @@ func (hc *h2Conn) blockFragment(p []byte, end bool) error {
 // request made of fields it took is logged with status 000.
 func (hc *h2Conn) cutBlock() {
 	hb := &hc.hb
-	if (hc.contID == 0 || hb.id != hc.contID) && !hb.broken || hb.code != 0 || hb.invalid != "" {
+	// a block over the size limits ended the connection inside it too
+	oversize := hb.fieldTooLarge || hb.tooLarge
+	if (hc.contID == 0 || hb.id != hc.contID) && !oversize || hb.code != 0 || hb.invalid != "" {
 		return
 	}
 	hc.contID = 0
