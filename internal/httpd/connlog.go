@@ -47,12 +47,7 @@ func (s *Snapshot) ConnLog(ci *httpcore.ConnInfo) *errlog.Logger {
 // (the client's address as realip set it): the upstream module's action
 // once it sends, else the one the static and other handlers set.
 func (q *request) sendFailLog(msg string) {
-	action := sendAction(q.px != nil)
-	if q.px == nil && !q.fileSent {
-		// a return, a built-in page: nothing set an action (as for
-		// setCloseLog)
-		action = ""
-	}
+	action := q.answerAction()
 	if px := q.px; px != nil {
 		if q.sendFailLeft() {
 			return
@@ -66,13 +61,18 @@ func (q *request) sendFailLog(msg string) {
 	q.log().Logf(errlog.Info, q.r.Conn.ID, "%s%s%s", msg, action, q.logSuffix())
 }
 
-// sendAction is the action of a request's lines once its answer goes
-// out: ngx_http_upstream_finalize_request sets "sending to client".
-func sendAction(upstream bool) string {
-	if upstream {
+// answerAction is the action the request's answer set for its lines:
+// the upstream module's once it sends (ngx_http_upstream_finalize_request
+// sets "sending to client"), the static module's once it has the file,
+// none after a return or a built-in page.
+func (q *request) answerAction() string {
+	switch {
+	case q.px != nil:
 		return " while sending to client"
+	case q.fileSent:
+		return " while sending response to client"
 	}
-	return " while sending response to client"
+	return ""
 }
 
 // setCloseLog gives the engine the action and context of a request after
@@ -88,8 +88,8 @@ func (q *request) setCloseLog() {
 		return
 	}
 	action := ""
-	if q.r.Err == 0 && (q.px != nil || q.fileSent) {
-		action = sendAction(q.px != nil)
+	if q.r.Err == 0 {
+		action = q.answerAction()
 	}
 	q.w.CloseLog = action + q.logSuffix()
 }

@@ -50,10 +50,8 @@ func (q *request) readBody(b *reqBody) bool {
 	q.bodyHandled = true
 	r := q.r
 	inFile := q.lc.ClientBodyInFileOnly.V == "on" || q.lc.ClientBodyInFileOnly.V == "clean"
-	if r.ContentLength >= 0 || r.Chunked {
-		// over HTTP/2 the client may now send all of it at once
-		r.BufferBody()
-	}
+	// over HTTP/2 the client may now send all of a body at once
+	r.BufferBody()
 	if r.ContentLength == 0 || (r.ContentLength < 0 && !r.Chunked) {
 		r.TestExpect()
 		if inFile && r.ContentLength == 0 {

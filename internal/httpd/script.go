@@ -160,48 +160,50 @@ func (q *request) rewriteLog(format string, args ...any) {
 // the first "?" of the replacement's literal text ended up (-1 if none,
 // and always for a redirect, whose "?" is not compiled as args).
 func (q *request) evalReplacement(v *vars.Value, redirect bool) (string, int) {
+	s, argsAt := q.copyCaptures(v, redirect, true)
+	if redirect {
+		argsAt = -1
+	}
+	return s, argsAt
+}
+
+// evalScript evaluates a value of the rewrite module's script (set, if):
+// while e->quote is on (from the start of the script to the first
+// rewrite that matches), the regex captures it copies are escaped when
+// the client's path was percent-encoded or had a "+".
+func (q *request) evalScript(v *vars.Value) string {
+	if !q.scriptQuote || v == nil || !q.quotedPath() {
+		return q.eval(v)
+	}
+	s, _ := q.copyCaptures(v, true, false)
+	return s
+}
+
+// copyCaptures evaluates v as nginx's script engine copies it
+// (ngx_http_script_copy_capture_code): when the client's path was
+// percent-encoded or had a "+" (r->quoted_uri, r->plus_in_uri), a regex
+// capture is escaped with NGX_ESCAPE_ARGS if quote (e->quote) is on or
+// the capture is in the args part (e->is_args), which starts after the
+// first "?" of v's literal text when args (compile_args) is set;
+// argsAt is where that "?" ended up, -1 if none.
+func (q *request) copyCaptures(v *vars.Value, quote, args bool) (string, int) {
 	quoted := q.quotedPath()
 	var b []byte
 	argsAt := -1
-	args := false
 	for i := range v.Parts {
 		p := &v.Parts[i]
 		s, _ := q.value(p)
-		if quoted && p.Kind == vars.Capture && (args || redirect) {
+		if quoted && p.Kind == vars.Capture && (quote || argsAt >= 0) {
 			s = escapeArgs.escape(s)
 		}
-		if p.Kind == vars.Lit && !args {
+		if args && argsAt < 0 && p.Kind == vars.Lit {
 			if j := strings.IndexByte(p.Lit, '?'); j >= 0 {
-				args = true
-				if !redirect {
-					argsAt = len(b) + j
-				}
+				argsAt = len(b) + j
 			}
 		}
 		b = append(b, s...)
 	}
 	return string(b), argsAt
-}
-
-// evalScript evaluates a value of the rewrite module's script (set, if):
-// while e->quote is on (from the start of the script to the first
-// rewrite that matches), the regex captures it copies are escaped with
-// NGX_ESCAPE_ARGS when the request's path was percent-encoded or had a
-// "+" (ngx_http_script_copy_capture_code).
-func (q *request) evalScript(v *vars.Value) string {
-	if !q.scriptQuote || v == nil || !q.quotedPath() {
-		return q.eval(v)
-	}
-	var b []byte
-	for i := range v.Parts {
-		p := &v.Parts[i]
-		s, _ := q.value(p)
-		if p.Kind == vars.Capture {
-			s = escapeArgs.escape(s)
-		}
-		b = append(b, s...)
-	}
-	return string(b)
 }
 
 // quotedPath is r->quoted_uri || r->plus_in_uri: the client's path had a
