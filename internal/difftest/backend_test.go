@@ -226,6 +226,9 @@ func (b *backend) setMode(t *testing.T, mode string) {
 	if (mode == modeDead || mode == modeBlackhole) && b.ln != nil {
 		b.ln.Close()
 		b.ln = nil
+		if mode == modeDead {
+			waitRefused(b.addr)
+		}
 	}
 	if mode == modeBlackhole && b.hole == 0 {
 		b.blackhole(t)
@@ -248,6 +251,22 @@ func (b *backend) setMode(t *testing.T, mode string) {
 		go b.serve(ln)
 	}
 	b.mode = mode
+}
+
+// waitRefused waits until connects to addr are refused. A listener's
+// Close returns before its socket is closed when an Accept is under way
+// (the accepting goroutine closes it as it wakes): a proxy's connect
+// meanwhile would be accepted and then reset, where the case expects a
+// refusal (nginx logged 'recv() failed (104)' on a busy machine).
+func waitRefused(addr string) {
+	for i := 0; i < 400; i++ {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err != nil {
+			return
+		}
+		c.Close()
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // blackhole listens on the backend's address with a backlog of 0 and
