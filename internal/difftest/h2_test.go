@@ -523,8 +523,12 @@ func TestH2Frames(t *testing.T) {
 		// too large a body without length: 413 once the limit is passed,
 		// and what the client still sends is dropped (RST_STREAM
 		// NO_ERROR after the answer; the end of the body comes later,
-		// as nginx's answer would race with it otherwise)
-		{name: "body over the limit without length", sc: script(postHead(1, "/p/echo", -1), &h2frame{kind: 'D', id: 1, data: strings.Repeat("d", 250000)}, sleep(200), &h2frame{kind: 'D', id: 1, data: "end", end: true})},
+		// as nginx's answer would race with it otherwise). The limit
+		// (200k) is passed by one byte sent apart: the count in the
+		// error line is the bytes read when it was passed, which
+		// depends on how the reads fell otherwise
+		{name: "body over the limit without length", sc: script(postHead(1, "/p/echo", -1), &h2frame{kind: 'D', id: 1, data: strings.Repeat("d", 200<<10)}, sleep(200),
+			&h2frame{kind: 'D', id: 1, data: "x"}, sleep(200), &h2frame{kind: 'D', id: 1, data: "end", end: true})},
 		{name: "reset while discarding body", sc: script(postHead(1, "/r/x", 10), &h2frame{kind: 'D', id: 1, data: "abc"}, sleep(100), rst(1, http2.ErrCodeProtocol))},
 		{name: "reset with the request to a proxy", sc: script(hdrs(1, true, "/p/x?r=chunked"), rst(1, http2.ErrCodeProtocol)), known: h2ResetEarly},
 		{name: "reset with the request to return", sc: script(hdrs(1, true, "/r/x"), rst(1, http2.ErrCodeCancel))},
