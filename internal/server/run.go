@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"weir/internal/procs"
 
 	"weir/internal/accesslog"
 	"weir/internal/config"
@@ -86,6 +87,9 @@ func run(ctx context.Context, o Options, daemonChild, command bool) error {
 	}
 	if err := p.start(); err != nil {
 		return ErrStart
+	}
+	if command {
+		defer procs.Start().Stop()
 	}
 	return p.loop(ctx, sigs)
 }

@@ -4,11 +4,11 @@ import (
 	"io"
 	"net"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+	"weir/internal/procs"
 
 	"weir/internal/config"
 	"weir/internal/rawio"
@@ -294,11 +294,12 @@ type pool struct {
 
 func newPool(u *config.Upstream, now func() time.Time, scale int) *pool {
 	if scale <= 0 {
-		scale = runtime.GOMAXPROCS(0)
+		scale = procs.Max()
 	}
 	p := &pool{
 		// nginx's cache holds N connections in each worker process;
-		// weir is one process whose workers are its GOMAXPROCS threads,
+		// weir is one process whose workers are its GOMAXPROCS threads
+		// (as many as it may use, procs.Max),
 		// so it keeps N for each of them (the same total as nginx with
 		// worker_processes auto).
 		max:      u.Keepalive * scale,

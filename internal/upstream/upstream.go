@@ -32,7 +32,7 @@ type Options struct {
 	SweepInterval time.Duration
 	// KeepaliveScale multiplies "keepalive N": nginx keeps N idle
 	// connections in each worker process, weir is one process whose
-	// workers are its GOMAXPROCS threads. 0 = GOMAXPROCS.
+	// workers are its GOMAXPROCS threads. 0 = GOMAXPROCS at start (procs.Max).
 	KeepaliveScale int
 	// Log is the error log of the resolvers of re-resolved servers
 	// (resolve.go); nil = none.
