@@ -21,7 +21,8 @@ import (
 // Content-Length ends the answer (a later STDERR is not read); an
 // X-Accel-Charset holds after the next server answers; an intercepted
 // error goes to its error page before an X-Accel-Redirect is followed;
-// unbuffered, the records that came with the head go out together.
+// unbuffered, the records that came with the head go out together; an
+// unbuffered uwsgi or SCGI body read on while its first bytes are sent.
 func TestGatewayAnswers(t *testing.T) {
 	if nginxBin == "" {
 		t.Skip("nginx is not installed")
@@ -65,6 +66,11 @@ func TestGatewayAnswers(t *testing.T) {
 		get("fastcgi unbuffered, wrong request id in the read of the head", q("fb", "Status: 404 Gone\r\nContent-Type: text/plain\r\n\r\nbody\n", "bt=-2")),
 		get("fastcgi buffered, bad record type in the read of the head", q("f", "Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nbody\n", "bt=11")),
 		get("fastcgi unbuffered, request closed short of its length, read after the head", q("fbs", "Status: 200 OK\r\nContent-Length: 3010\r\n\r\n"+strings.Repeat("b", 3000))),
+		// unbuffered uwsgi and SCGI as proxy_pass: the reads that follow
+		// the head's while bytes are there are "while sending to client"
+		// (the warning about the bytes past the Content-Length)
+		get("uwsgi unbuffered body past its length, read after the head", q("ub", "Status: 200 OK\r\nContent-Length: 2000\r\n\r\n"+strings.Repeat("b", 5000))),
+		get("scgi unbuffered body past its length, read after the head", q("sb", "Status: 200 OK\r\nContent-Length: 2000\r\n\r\n"+strings.Repeat("b", 5000))),
 		get("fastcgi charset in a 404 the backup replaces", q("fn", "Status: 404 Gone\r\nContent-Type: text/plain\r\nX-Accel-Charset: utf-8\r\n\r\ngone\n")),
 		get("fastcgi known charset in a 404 the backup replaces", q("fn", "Status: 404 Gone\r\nContent-Type: text/plain\r\nX-Accel-Charset: koi8-r\r\n\r\ngone\n")),
 		get("fastcgi intercepted error with X-Accel-Redirect", q("fi", "Status: 503 Busy\r\nX-Accel-Redirect: /err/page.html\r\n\r\nbusy\n")),
@@ -113,6 +119,8 @@ func TestGatewayAnswers(t *testing.T) {
             uwsgi_pass {{B0}};
         }
         location /s/ { scgi_param QUERY_STRING $query_string; scgi_pass {{B0}}; }
+        location /ub/ { uwsgi_param QUERY_STRING $query_string; uwsgi_buffering off; uwsgi_buffer_size 1k; uwsgi_pass {{B0}}; }
+        location /sb/ { scgi_param QUERY_STRING $query_string; scgi_buffering off; scgi_buffer_size 1k; scgi_pass {{B0}}; }
     }`,
 		cases: cases,
 	})

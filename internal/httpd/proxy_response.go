@@ -413,7 +413,7 @@ func (q *request) proxyBody(peer *upstream.Peer, buffering bool) {
 	}
 	px.gw.buffered = buffering
 	px.action = " while reading upstream"
-	if !buffering && (px.tr == &httpTransport && px.hlen > px.hdone || px.tr == &fastcgiTransport && (px.hlen > px.hdone || px.fcgiHeadLeft())) {
+	if !buffering && (px.rawBody() && px.hlen > px.hdone || px.tr == &fastcgiTransport && (px.hlen > px.hdone || px.fcgiHeadLeft())) {
 		// body bytes came with the header: nginx passes them on and goes
 		// on reading in ngx_http_upstream_process_non_buffered_downstream,
 		// whose action holds until a read has to wait (readUpstream;
@@ -732,6 +732,14 @@ func (q *request) bodyDecode(b *upBody, in []byte) ([]byte, bodyEnd) {
 func (q *request) extraLength(b *upBody) {
 	q.log().Logf(errlog.Warn, q.r.Conn.ID, "%s%s%s", http1.WarnExtraLength, q.readAction(b), q.logSuffix())
 	b.reuse = false
+}
+
+// rawBody reports whether the answer's body comes as the upstream sends
+// it, after an HTTP or CGI-style head: proxy_pass, uwsgi and SCGI, whose
+// unbuffered bytes nginx's generic ngx_http_upstream_non_buffered_filter
+// takes (FastCGI's come in records, memcached's end with "END").
+func (px *proxyState) rawBody() bool {
+	return px.tr == &httpTransport || px.tr == &uwsgiTransport || px.tr == &scgiTransport
 }
 
 // actionSending is the action of an unbuffered answer's reads made while
