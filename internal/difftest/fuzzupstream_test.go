@@ -268,6 +268,11 @@ func (g *upGen) answer(id string) *upAnswer {
 	if insertedTE && insertedCL > 0 && framing == "none" {
 		known = append(known, "nginx 1.23.0 rejects Content-Length with Transfer-Encoding from upstream; 1.22 uses one of them")
 	}
+	if insertedTE && framing == "none" && strings.Contains(strings.ReplaceAll(body, "\r\n", ""), "\n") {
+		// the inserted "Transfer-Encoding: chunked" has the raw body
+		// read as chunks: "2c\n" is a chunk size ended by a bare LF
+		known = append(known, "nginx 1.22 takes a bare LF in chunked framing; current nginx refuses it, as weir does")
+	}
 	if clIndex >= 0 && g.chance(0.25) {
 		switch g.r.Intn(3) {
 		case 0:
