@@ -9,12 +9,12 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"weir/internal/procs"
 
 	"weir/internal/accesslog"
 	"weir/internal/config"
 	"weir/internal/errlog"
 	"weir/internal/httpd"
+	"weir/internal/procs"
 )
 
 // ErrStart is what Run returns when the server could not start; the

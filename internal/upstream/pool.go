@@ -8,9 +8,9 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"weir/internal/procs"
 
 	"weir/internal/config"
+	"weir/internal/procs"
 	"weir/internal/rawio"
 )
 
