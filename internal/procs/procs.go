@@ -7,13 +7,13 @@
 // for more work, which finds none and sleeps again. At one client through
 // PHP-FPM that was 5.2 context switches per request against nginx's 2.6
 // (2.3 with one P), and a quarter more CPU than with one P. So the
-// controller keeps as many
-// Ps as the load fills: it measures the process's CPU time every tick,
-// doubles the Ps as soon as they are nearly all busy, and gives back what
-// a few ticks in a row left unused. A load that grows is served with more
-// cores within a tick (100 ms); the maximum is what GOMAXPROCS was at
-// start (the cores or the cgroup's limit), and a GOMAXPROCS set in the
-// environment turns the controller off.
+// controller keeps as many Ps as the load fills: it measures the
+// process's CPU time every tick, doubles the Ps as soon as they are
+// nearly all busy, and gives back what a few ticks in a row left unused.
+// A load that grows is served with more cores within a tick (100 ms); the
+// maximum is what GOMAXPROCS was at start (the cores or the cgroup's
+// limit), and a GOMAXPROCS set in the environment turns the controller
+// off.
 package procs
 
 import (
