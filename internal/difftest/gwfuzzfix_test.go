@@ -71,6 +71,7 @@ func TestGatewayAnswers(t *testing.T) {
 		// (the warning about the bytes past the Content-Length)
 		get("uwsgi unbuffered body past its length, read after the head", q("ub", "Status: 200 OK\r\nContent-Length: 2000\r\n\r\n"+strings.Repeat("b", 5000))),
 		get("scgi unbuffered body past its length, read after the head", q("sb", "Status: 200 OK\r\nContent-Length: 2000\r\n\r\n"+strings.Repeat("b", 5000))),
+		get("fastcgi unbuffered body past its length, 1k buffer", q("fbs", "Status: 200 OK\r\nContent-Length: 1151\r\n\r\n"+strings.Repeat("b", 2560))),
 		get("fastcgi charset in a 404 the backup replaces", q("fn", "Status: 404 Gone\r\nContent-Type: text/plain\r\nX-Accel-Charset: utf-8\r\n\r\ngone\n")),
 		get("fastcgi known charset in a 404 the backup replaces", q("fn", "Status: 404 Gone\r\nContent-Type: text/plain\r\nX-Accel-Charset: koi8-r\r\n\r\ngone\n")),
 		get("fastcgi intercepted error with X-Accel-Redirect", q("fi", "Status: 503 Busy\r\nX-Accel-Redirect: /err/page.html\r\n\r\nbusy\n")),

@@ -430,6 +430,11 @@ func (q *request) readFastCGI(c *upstream.Conn, p []byte) (int, error) {
 				return 0, errTooBigHead
 			}
 			buf = buf[:min(room, len(buf))]
+		} else if !g.buffered {
+			// unbuffered, nginx reads on into that buffer
+			// (ngx_http_upstream_process_non_buffered_request): what
+			// comes past a Content-Length is read as far as it reaches
+			buf = buf[:min(len(px.hbuf), len(buf))]
 		}
 		n, err := c.Read(buf)
 		if n > 0 {
