@@ -2,14 +2,12 @@ package difftest
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // The tests of this file log every variable nginx 1.22.1 knows (but the
@@ -91,22 +89,9 @@ func allVarsBackend(t *testing.T, _ string) []string {
 			return
 		}
 		fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Foo: bar\r\nSet-Cookie: c=cv; path=/\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
-		lingerClose(conn)
+		lingerClose(conn, conn)
 	})
 	return append(b, deadAddr(t))
-}
-
-// lingerClose ends the backend's side after its answer and reads what
-// the proxy still sends (a request body it did not read, which a server
-// sends after the header from its temp file) until the proxy closes: a
-// close with unread bytes would be a reset, which may reach the proxy
-// before it has read the answer.
-func lingerClose(conn net.Conn) {
-	if tc, ok := conn.(*net.TCPConn); ok {
-		tc.CloseWrite()
-	}
-	conn.SetReadDeadline(time.Now().Add(2 * time.Second))
-	io.Copy(io.Discard, conn)
 }
 
 var allVarsKeyRe = regexp.MustCompile(`(\w+)=(\[[^\]]*\]|\d+)`)

@@ -3,7 +3,6 @@ package difftest
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"net"
 	"sort"
 	"strconv"
@@ -476,11 +475,7 @@ func (b *gwBackend) handle(c net.Conn) {
 			// could overtake the answer (a close with unread bytes
 			// sends RST, and the proxy then loses what it had not
 			// read yet: 'recv() failed (104)' under load)
-			if tc, ok := c.(*net.TCPConn); ok {
-				tc.CloseWrite()
-				c.SetReadDeadline(time.Now().Add(2 * time.Second))
-				io.Copy(io.Discard, br)
-			}
+			lingerClose(c, br)
 			return
 		}
 		keep = keep && whole

@@ -576,6 +576,15 @@ func (b *upBackend) handle(c net.Conn) {
 // shuts the writing side and lets the proxy read it all before the close.
 func closeApart(c net.Conn, r io.Reader) {
 	time.Sleep(40 * time.Millisecond)
+	lingerClose(c, r)
+}
+
+// lingerClose ends a backend's side after its answer and reads from r
+// what the proxy still sends (a request body it did not read, which a
+// server may send after the header from its temp file) until the proxy
+// closes or 2 s pass: a close with unread bytes would be a reset, which
+// may reach the proxy before it has read the answer.
+func lingerClose(c net.Conn, r io.Reader) {
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.CloseWrite()
 	}
