@@ -65,7 +65,12 @@ func Start() *Controller {
 	if _, set := os.LookupEnv("GOMAXPROCS"); set || Max() <= 1 {
 		return nil
 	}
-	c := &Controller{max: Max(), cur: Max(), stop: make(chan struct{}), done: make(chan struct{})}
+	return start(Max())
+}
+
+// start runs a controller whose Ps start at, and never pass, limit.
+func start(limit int) *Controller {
+	c := &Controller{max: limit, cur: limit, stop: make(chan struct{}), done: make(chan struct{})}
 	go c.loop()
 	return c
 }

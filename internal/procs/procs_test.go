@@ -59,8 +59,7 @@ func TestController(t *testing.T) {
 	if Max() < 2 {
 		t.Skip("one P: nothing to adapt")
 	}
-	c := &Controller{max: Max(), cur: Max(), stop: make(chan struct{}), done: make(chan struct{})}
-	go c.loop()
+	c := start(Max())
 	deadline := time.Now().Add(10 * Tick * calm)
 	for runtime.GOMAXPROCS(0) != 1 && time.Now().Before(deadline) {
 		time.Sleep(Tick / 2)
