@@ -171,10 +171,7 @@ func (p *pool) addrs(t *testing.T, name string) []string {
 			// refused, and a port of the ephemeral range, once free,
 			// goes to the next bind to port 0 of any test, whose server
 			// then takes the proxy's connect (and resets it)
-			ln, err := net.Listen("tcp", testnet.FreeAddr(t))
-			if err != nil {
-				t.Fatal(err)
-			}
+			ln := testnet.Listen(t)
 			b := &backend{name: fmt.Sprintf("b%d", i), addr: ln.Addr().String(), ln: ln, conns: map[net.Conn]bool{}}
 			go b.serve(ln)
 			set.bs = append(set.bs, b)

@@ -2,6 +2,7 @@
 package testnet
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -68,6 +70,35 @@ func DeadAddr(tb testing.TB) string {
 func FreeAddr(tb testing.TB) string {
 	tb.Helper()
 	return fmt.Sprintf("127.0.0.1:%d", FreePort(tb))
+}
+
+// Listen returns a TCP listener on 127.0.0.1 at a port FreePort returns,
+// for a test's own server. A port free when checked can still be taken
+// before the bind (by a process outside the claims, or a connection whose
+// local port the kernel chose where the ephemeral range reaches into the
+// quiet one), so a bind that fails for that reason takes the next port.
+func Listen(tb testing.TB) net.Listener {
+	tb.Helper()
+	return listenFirst(tb, func() string { return FreeAddr(tb) })
+}
+
+// listenFirst binds the first of the addresses next gives that is not in
+// use, trying up to 20.
+func listenFirst(tb testing.TB, next func() string) net.Listener {
+	tb.Helper()
+	var err error
+	for range 20 {
+		var ln net.Listener
+		ln, err = net.Listen("tcp", next())
+		if err == nil {
+			return ln
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) {
+			break
+		}
+	}
+	tb.Fatal(err)
+	return nil
 }
 
 var (

@@ -25,3 +25,25 @@ func TestFreePorts(t *testing.T) {
 		}
 	}
 }
+
+// TestListenSkipsTakenPort: a port taken between its check and the bind
+// does not fail the test; the next one is bound.
+func TestListenSkipsTakenPort(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	addrs := []string{taken.Addr().String(), FreeAddr(t)}
+	i := 0
+	ln := listenFirst(t, func() string { i++; return addrs[i-1] })
+	defer ln.Close()
+	if got := ln.Addr().String(); got != addrs[1] {
+		t.Fatalf("bound %s, want %s", got, addrs[1])
+	}
+	if ln := Listen(t); ln == nil {
+		t.Fatal("Listen gave no listener")
+	} else {
+		ln.Close()
+	}
+}
