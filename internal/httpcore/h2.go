@@ -151,6 +151,7 @@ type h2Conn struct {
 	wbuf        h2Bytes
 	spare       []byte
 	wgen        uint64 // counts the swaps: a frame still in wbuf has the current one
+	wdone       uint64 // the generations below it are written out
 	flushing    bool
 	flushQueued bool // a goroutine will flush after yielding
 	werr        error
@@ -816,9 +817,13 @@ func (hc *h2Conn) flushLocked() {
 		hc.wbuf = hc.spare[:0]
 		hc.spare = nil
 		hc.wgen++
+		gen := hc.wgen
 		hc.mu.Unlock()
 		err := hc.writeOut(b)
 		hc.mu.Lock()
+		if err == nil {
+			hc.wdone = gen
+		}
 		if cap(b) <= 2*h2MaxPending {
 			hc.spare = b[:0]
 		}

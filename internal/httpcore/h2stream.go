@@ -61,6 +61,7 @@ type h2Stream struct {
 	lateEnd    bool          // END_STREAM came only after skipData (nginx had closed the stream by then)
 	handling   bool          // the handler runs
 	ended      bool          // END_STREAM sent
+	endGen     uint64        // the wbuf generation that holds it
 	lastOff    int           // where in wbuf the stream's last HEADERS or DATA frame is, -1 if gone
 	lastGen    uint64
 }
@@ -583,7 +584,7 @@ func (st *h2Stream) end(abort bool, code http2.ErrCode) {
 				} else {
 					hc.wbuf = appendFrameHeader(hc.wbuf, 0, http2.FrameData, http2.FlagDataEndStream, st.id)
 				}
-				st.ended = true
+				st.ended, st.endGen = true, hc.wgen
 			}
 			if !st.recvEnd || st.lateEnd {
 				hc.resetLocked(st.id, http2.ErrCodeNo)
@@ -799,7 +800,7 @@ func (w *Response) writeHeaderH2(s *stream, hp headPlan) {
 		flags := http2.FlagHeadersEndHeaders
 		if hp.headerOnly {
 			flags |= http2.FlagHeadersEndStream
-			st.ended = true
+			st.ended, st.endGen = true, hc.wgen
 		}
 		st.lastOff, st.lastGen = len(hc.wbuf), hc.wgen
 		hc.appendHeaderBlock(st.id, b, flags)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -375,4 +376,68 @@ func TestH2GoAway(t *testing.T) {
 	if err := s.Wait(ctx); err != nil {
 		t.Errorf("connection open after its streams ended: %v", err)
 	}
+}
+
+// TestH2CloseAfterAnswer: a client that closes its connection once it has
+// the whole answer of its stream did not close it prematurely, though the
+// handler has not returned yet (nginx closes the stream in the event that
+// sends its END_STREAM, so it logs nothing then); a close before the
+// answer is whole is logged.
+func TestH2CloseAfterAnswer(t *testing.T) {
+	release := make(chan struct{})
+	h := &testHandler{set: h2Settings()}
+	h.serve = func(w *Response, r *Request) {
+		if r.Path == "/done" {
+			w.Status = 304
+			w.Finish()
+		}
+		<-release
+	}
+	var mu sync.Mutex
+	var lines []string
+	addr, s := startServer(t, h, func(s *Server) {
+		s.Log = func(level int, c *ConnInfo, msg string) {
+			mu.Lock()
+			defer mu.Unlock()
+			lines = append(lines, msg)
+		}
+	})
+	logged := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(lines, "\n")
+	}
+	// the client shuts its side rather than closing: a close with frames
+	// of the server's still unread would be a reset, not an end of stream
+	closed := func() {
+		deadline := time.Now().Add(5 * time.Second)
+		for s.Conns() != 0 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+
+	raw := dialH2Raw(t, addr)
+	raw.headers(1, true, ":method", "GET", ":scheme", "http", ":authority", "a", ":path", "/done")
+	if res, err := raw.read(1, nil); err != nil || len(res.fields) == 0 || res.fields[0] != ":status: 304" {
+		t.Fatalf("%v %+v", err, res)
+	}
+	raw.c.(*net.TCPConn).CloseWrite()
+	closed()
+	if l := logged(); strings.Contains(l, "prematurely") {
+		t.Errorf("a close after the answer was logged:\n%s", l)
+	}
+
+	raw = dialH2Raw(t, addr)
+	raw.headers(1, true, ":method", "GET", ":scheme", "http", ":authority", "a", ":path", "/wait")
+	deadline := time.Now().Add(5 * time.Second)
+	for s.Conns() != 1 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+	raw.c.(*net.TCPConn).CloseWrite()
+	closed()
+	if l := logged(); !strings.Contains(l, "client prematurely closed connection while processing HTTP/2 connection") {
+		t.Errorf("a close before the answer was not logged:\n%s", l)
+	}
+	close(release)
 }

@@ -116,12 +116,14 @@ func (st *h2Stream) goneLocked() {
 
 // processing reports whether requests run on the connection (nginx's
 // h2c->processing): streams that neither side has reset (nginx closes a
-// reset one at once).
+// reset one at once) and whose END_STREAM is not written out yet (nginx
+// closes the stream in the event that sends it, so a client that closes
+// once it has its answers finds none; weir's handler may still be logging).
 func (hc *h2Conn) processing() bool {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
 	for _, st := range hc.streams {
-		if !st.rst {
+		if !st.rst && !(st.ended && st.endGen < hc.wdone) {
 			return true
 		}
 	}
