@@ -40,6 +40,10 @@ var hotIdle = knob(200 * time.Millisecond)
 // each: the wait is 20 to 30 ms.
 const tailWait = 20 * time.Millisecond
 
+// reuseGrace is how long a keep-alive connection that has just answered
+// is spared by a reclaim (see Server.reclaim).
+var reuseGrace = knob(5 * time.Millisecond)
+
 // drainGrace is how long a keep-alive connection that went idle just
 // before a drain may still send its next request (see waitIdle).
 var drainGrace = knob(time.Second)
@@ -85,11 +89,11 @@ type conn struct {
 	gen    uint32
 	// the poller's timer wheel (keepalive_timeout of parked connections)
 	tprev, tnext *conn
-	tslot        int32       // -1 when not on the wheel
-	h2           *h2Conn     // the HTTP/2 connection served on it, for Drain
-	kept         atomic.Bool // it has answered a request: keep-alive, for reclaim
-	begun        atomic.Bool // its goroutine has started (for reclaim: until then it waits for a first request)
-	waiting      atomic.Bool // counted in Stats.Waiting (setWaiting)
+	tslot        int32        // -1 when not on the wheel
+	h2           *h2Conn      // the HTTP/2 connection served on it, for Drain
+	keptAt       atomic.Int64 // when it last went idle after answering (keep-alive), for reclaim; 0 before its first answer
+	begun        atomic.Bool  // its goroutine has started (for reclaim: until then it waits for a first request)
+	waiting      atomic.Bool  // counted in Stats.Waiting (setWaiting)
 
 	// owned by the connection goroutine
 	idleFirst    bool  // waiting for the first request
@@ -896,7 +900,7 @@ func (c *conn) serveRequest() bool {
 	now := nanotime()
 	c.idleNow = now
 	c.idleFirst = false
-	c.kept.Store(true)
+	c.keptAt.Store(now)
 	c.idleSince = now
 	c.idleDeadline = now + int64(w.KeepaliveTimeout)
 	return true

@@ -140,14 +140,20 @@ func (s *Server) Serve(ln net.Listener, tag any) error {
 // accepted but whose goroutine has not started yet waits for its first
 // request too: without it, a burst of new connections (all not started)
 // left only keep-alive ones to take, and a client's POST on one was lost.
+// A keep-alive connection that answered less than reuseGrace ago is not
+// taken: its client is likely sending its next request (where all the
+// others were busy, taking the connections of busy keep-alive clients
+// made them reconnect, and with no room then their new connections were
+// closed: a GET and two POSTs lost in a CI run).
 func (s *Server) reclaim() bool {
 	var idle []*conn
 	s.mu.Lock()
 	// as many as nginx: an eighth of the connections, 1 to 32
 	most := min(32, max(1, s.nconns/8))
+	recent := nanotime() - int64(reuseGrace.get())
 	for _, kept := range [2]bool{false, true} {
 		for c := s.oldest; c != nil && len(idle) < most; c = c.sprev {
-			if c.reclaimable() && c.kept.Load() == kept {
+			if at := c.keptAt.Load(); c.reclaimable() && (at != 0) == kept && (!kept || at <= recent) {
 				idle = append(idle, c)
 			}
 		}
@@ -163,6 +169,10 @@ func (s *Server) reclaim() bool {
 		s.logf(logWarn, nil, "%d worker_connections are not enough, reusing connections", s.MaxConns)
 	}
 	for _, c := range idle {
+		if c.keptAt.Load() > recent {
+			// it answered again since
+			continue
+		}
 		if c.rc != nil && c.pending() {
 			// its next request has started to arrive: closing now
 			// would lose it

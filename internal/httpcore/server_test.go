@@ -272,6 +272,34 @@ func TestMaxConnsReusesIdle(t *testing.T) {
 	}
 }
 
+// TestMaxConnsSparesBusyKeepAlive: at the limit a keep-alive connection
+// that has just answered is not closed for a new one (its next request is
+// likely on its way); once idle for reuseGrace it is.
+func TestMaxConnsSparesBusyKeepAlive(t *testing.T) {
+	old := time.Duration(reuseGrace.get())
+	reuseGrace.set(time.Second)
+	t.Cleanup(func() { reuseGrace.set(old) })
+	h := &testHandler{set: DefaultSettings()}
+	addr, _ := startServer(t, h, func(s *Server) { s.MaxConns = 1 })
+	kept := dialServer(t, addr)
+	if resp, ok := getOK(kept); !ok {
+		t.Fatalf("keep-alive connection: %q", resp)
+	}
+	if resp, _ := getOK(dialServer(t, addr)); resp != "" {
+		t.Errorf("new connection within the grace: %q, want it closed unanswered", resp)
+	}
+	if resp, ok := getOK(kept); !ok {
+		t.Fatalf("keep-alive connection after the refused one: %q", resp)
+	}
+	time.Sleep(time.Second + 100*time.Millisecond)
+	if resp, ok := getOK(dialServer(t, addr)); !ok {
+		t.Errorf("new connection after the grace: %q", resp)
+	}
+	if _, closed := readAll(kept, 200*time.Millisecond); !closed {
+		t.Error("the keep-alive connection idle past the grace was not reclaimed")
+	}
+}
+
 // getOK sends a GET on c and reports the answer and whether it was a 200.
 func getOK(c net.Conn) (string, bool) {
 	c.Write([]byte(get))
