@@ -14,6 +14,7 @@ import (
 	"weir/internal/config"
 	"weir/internal/errlog"
 	"weir/internal/httpd"
+	"weir/internal/procs"
 )
 
 // ErrStart is what Run returns when the server could not start; the
@@ -86,6 +87,9 @@ func run(ctx context.Context, o Options, daemonChild, command bool) error {
 	}
 	if err := p.start(); err != nil {
 		return ErrStart
+	}
+	if command {
+		defer procs.Start().Stop()
 	}
 	return p.loop(ctx, sigs)
 }
