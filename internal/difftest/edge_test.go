@@ -30,6 +30,7 @@ func TestEscaping(t *testing.T) {
         location /lit-redirect/ { rewrite ^ /a%41b%20c%3Fd?e=%41 redirect; }
         location /bad-escape-redirect/ { rewrite ^ /x%zzy%4 redirect; }
         location /percent-redirect/ { rewrite ^ /x%25y%7Fz redirect; }
+        location /px/ { proxy_pass http://127.0.0.1:{{PORT}}/show/; proxy_http_version 1.1; }
     }`,
 		files: map[string]string{
 			"dir with space/f.txt":  "spaced dir\n",
@@ -37,6 +38,7 @@ func TestEscaping(t *testing.T) {
 			"a b/":                  "",
 			"pct%/":                 "",
 			"q?/":                   "",
+			"dq\"{x}/":              "",
 		},
 		cases: []tc{
 			get("capture into args", "/cap-args/a%20b"),
@@ -64,6 +66,10 @@ func TestEscaping(t *testing.T) {
 			get("alias dir redirect with space", "/alias/inner"),
 			get("regex alias with space", "/re/f.txt"),
 			get("regex alias dir redirect", "/re/inner"),
+			// the bytes nginx 1.21.1+ escapes too (RFC 3986): " < > \ ^ ` { | }
+			get("proxied uri with the RFC 3986 bytes", "/px/a%5Cb%22%7B%7C%7D%5E%60%3C%3E%27~"),
+			get("capture into args with the RFC 3986 bytes", "/cap-args/a%5C%22%7B%7C%7D%5E%60%3C%3E%27~"),
+			get("dir redirect with quote and braces", "/dq%22%7Bx%7D"),
 		},
 	})
 }

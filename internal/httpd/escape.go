@@ -6,13 +6,15 @@ import "strings"
 // c is written as %XX.
 type escapeTable [8]uint32
 
-// escapeURI is NGX_ESCAPE_URI: " ", "#", "%", "?", %00-%1F, %7F-%FF.
-var escapeURI = escapeTable{0xffffffff, 0x80000029, 0x00000000, 0x80000000,
+// escapeURI is NGX_ESCAPE_URI as of nginx 1.21.1 (the tables follow RFC
+// 3986 since): " ", "\"", "#", "%", "<", ">", "?", "\\", "^", "`", "{",
+// "|", "}", %00-%1F, %7F-%FF.
+var escapeURI = escapeTable{0xffffffff, 0xd000002d, 0x50000000, 0xb8000001,
 	0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}
 
-// escapeArgs is NGX_ESCAPE_ARGS: " ", "#", "%", "&", "+", ";", "?",
-// %00-%1F, %7F-%FF.
-var escapeArgs = escapeTable{0xffffffff, 0x88000869, 0x00000000, 0x80000000,
+// escapeArgs is NGX_ESCAPE_ARGS as of nginx 1.21.1: escapeURI's bytes and
+// "&", "+", ";".
+var escapeArgs = escapeTable{0xffffffff, 0xd800086d, 0x50000000, 0xb8000001,
 	0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}
 
 func (t *escapeTable) has(c byte) bool { return t[c>>5]&(1<<(c&0x1f)) != 0 }
