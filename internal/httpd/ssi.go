@@ -919,9 +919,9 @@ func (f *ssiFilter) echo(p map[string]string) bool {
 	return true
 }
 
-// escapeHTMLURI is NGX_ESCAPE_HTML: " ", "#", "\"", "%", "'", "<", ">",
-// %00-%1F, %7F-%FF.
-var escapeHTMLURI = escapeTable{0xffffffff, 0x500000ad, 0x00000000, 0x80000000,
+// escapeHTMLURI is NGX_ESCAPE_HTML as of nginx 1.21.1: " ", "#", "\"",
+// "%", "'", "<", ">", "\\", "^", "`", "{", "|", "}", %00-%1F, %7F-%FF.
+var escapeHTMLURI = escapeTable{0xffffffff, 0x500000ad, 0x50000000, 0xb8000001,
 	0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}
 
 // escapeHTMLEntities is ngx_escape_html.
