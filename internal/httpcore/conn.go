@@ -41,7 +41,7 @@ var hotIdle = knob(200 * time.Millisecond)
 const tailWait = 20 * time.Millisecond
 
 // reuseGrace is how long a keep-alive connection that has just answered
-// is spared by a reclaim (see Server.reclaim).
+// its second or later request is spared by a reclaim (see Server.reclaim).
 var reuseGrace = knob(5 * time.Millisecond)
 
 // drainGrace is how long a keep-alive connection that went idle just
@@ -91,7 +91,7 @@ type conn struct {
 	tprev, tnext *conn
 	tslot        int32        // -1 when not on the wheel
 	h2           *h2Conn      // the HTTP/2 connection served on it, for Drain
-	keptAt       atomic.Int64 // when it last went idle after answering (keep-alive), for reclaim; 0 before its first answer
+	keptAt       atomic.Int64 // when it last went idle after answering (keep-alive), for reclaim; 0 before its first answer, 1 after only one
 	begun        atomic.Bool  // its goroutine has started (for reclaim: until then it waits for a first request)
 	waiting      atomic.Bool  // counted in Stats.Waiting (setWaiting)
 
@@ -900,7 +900,13 @@ func (c *conn) serveRequest() bool {
 	now := nanotime()
 	c.idleNow = now
 	c.idleFirst = false
-	c.keptAt.Store(now)
+	if c.info.Requests > 1 {
+		c.keptAt.Store(now)
+	} else {
+		// one answer so far: not a busy client (reclaim spares
+		// only those), and never 0
+		c.keptAt.Store(1)
+	}
 	c.idleSince = now
 	c.idleDeadline = now + int64(w.KeepaliveTimeout)
 	return true

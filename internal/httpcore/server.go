@@ -140,11 +140,13 @@ func (s *Server) Serve(ln net.Listener, tag any) error {
 // accepted but whose goroutine has not started yet waits for its first
 // request too: without it, a burst of new connections (all not started)
 // left only keep-alive ones to take, and a client's POST on one was lost.
-// A keep-alive connection that answered less than reuseGrace ago is not
-// taken: its client is likely sending its next request (where all the
-// others were busy, taking the connections of busy keep-alive clients
-// made them reconnect, and with no room then their new connections were
-// closed: a GET and two POSTs lost in a CI run).
+// A keep-alive connection that answered its second or later request less
+// than reuseGrace ago is not taken: its client sends request after
+// request, and the next is likely on its way (where all the others were
+// busy, taking the connections of such clients made them reconnect, and
+// with no room then their new connections were closed: a GET and two
+// POSTs lost in a CI run). One that has answered a single request is
+// taken at once, as nginx would.
 func (s *Server) reclaim() bool {
 	var idle []*conn
 	s.mu.Lock()
@@ -153,7 +155,7 @@ func (s *Server) reclaim() bool {
 	recent := nanotime() - int64(reuseGrace.get())
 	for _, kept := range [2]bool{false, true} {
 		for c := s.oldest; c != nil && len(idle) < most; c = c.sprev {
-			if at := c.keptAt.Load(); c.reclaimable() && (at != 0) == kept && (!kept || at <= recent) {
+			if at := c.keptAt.Load(); c.reclaimable() && (at != 0) == kept && !spared(at, recent) {
 				idle = append(idle, c)
 			}
 		}
@@ -169,7 +171,7 @@ func (s *Server) reclaim() bool {
 		s.logf(logWarn, nil, "%d worker_connections are not enough, reusing connections", s.MaxConns)
 	}
 	for _, c := range idle {
-		if c.keptAt.Load() > recent {
+		if spared(c.keptAt.Load(), recent) {
 			// it answered again since
 			continue
 		}
@@ -182,6 +184,10 @@ func (s *Server) reclaim() bool {
 	}
 	return int(s.count.Load()) < s.MaxConns
 }
+
+// spared reports whether a connection whose keptAt is at is spared by a
+// reclaim: a busy keep-alive one that answered after recent.
+func spared(at, recent int64) bool { return at > 1 && at > recent }
 
 func (s *Server) notEnough() {
 	if now := time.Now().Unix(); s.lastAlert.Swap(now) != now {

@@ -273,29 +273,44 @@ func TestMaxConnsReusesIdle(t *testing.T) {
 }
 
 // TestMaxConnsSparesBusyKeepAlive: at the limit a keep-alive connection
-// that has just answered is not closed for a new one (its next request is
-// likely on its way); once idle for reuseGrace it is.
+// that has answered one request is closed for a new one at once, as nginx
+// does; one that has answered several and just answered again is not (its
+// next request is likely on its way) until it has been idle for
+// reuseGrace.
 func TestMaxConnsSparesBusyKeepAlive(t *testing.T) {
 	old := time.Duration(reuseGrace.get())
 	reuseGrace.set(time.Second)
 	t.Cleanup(func() { reuseGrace.set(old) })
 	h := &testHandler{set: DefaultSettings()}
 	addr, _ := startServer(t, h, func(s *Server) { s.MaxConns = 1 })
-	kept := dialServer(t, addr)
-	if resp, ok := getOK(kept); !ok {
+	once := dialServer(t, addr)
+	if resp, ok := getOK(once); !ok {
 		t.Fatalf("keep-alive connection: %q", resp)
+	}
+	// getOK waited 200 ms, when the idle connection moves from its
+	// goroutine to the poller (hotIdle): past that move
+	time.Sleep(100 * time.Millisecond)
+	busy := dialServer(t, addr)
+	if resp, ok := getOK(busy); !ok {
+		t.Fatalf("new connection after one answer on the other: %q", resp)
+	}
+	if _, closed := readAll(once, 200*time.Millisecond); !closed {
+		t.Error("the keep-alive connection with one answer was not reclaimed")
+	}
+	if resp, ok := getOK(busy); !ok {
+		t.Fatalf("second request: %q", resp)
 	}
 	if resp, _ := getOK(dialServer(t, addr)); resp != "" {
 		t.Errorf("new connection within the grace: %q, want it closed unanswered", resp)
 	}
-	if resp, ok := getOK(kept); !ok {
-		t.Fatalf("keep-alive connection after the refused one: %q", resp)
+	if resp, ok := getOK(busy); !ok {
+		t.Fatalf("busy keep-alive connection after the refused one: %q", resp)
 	}
 	time.Sleep(time.Second + 100*time.Millisecond)
 	if resp, ok := getOK(dialServer(t, addr)); !ok {
 		t.Errorf("new connection after the grace: %q", resp)
 	}
-	if _, closed := readAll(kept, 200*time.Millisecond); !closed {
+	if _, closed := readAll(busy, 200*time.Millisecond); !closed {
 		t.Error("the keep-alive connection idle past the grace was not reclaimed")
 	}
 }
