@@ -22,10 +22,14 @@ type Server struct {
 	// the client and server context. Log may be nil; it is called from
 	// many goroutines at once.
 	Log func(level int, conn *ConnInfo, msg string)
-	// MaxConns is worker_connections: 0 means no limit. At the limit the
-	// engine first closes idle keep-alive connections (nginx's "reusing
-	// connections"), else it closes the new connection at once.
+	// MaxConns is how many client connections worker_connections leaves:
+	// 0 means no limit. At the limit the engine first closes idle
+	// connections (nginx's "reusing connections"), else it closes the
+	// new connection at once.
 	MaxConns int
+	// WorkerConnections is the worker_connections that log lines name
+	// (MaxConns when 0).
+	WorkerConnections int
 
 	mu       sync.Mutex
 	conns    *conn // list of open connections, newest first (conn.snext)
@@ -168,7 +172,7 @@ func (s *Server) reclaim() bool {
 		return false
 	}
 	if now := time.Now().Unix(); s.lastWarn.Swap(now) != now {
-		s.logf(logWarn, nil, "%d worker_connections are not enough, reusing connections", s.MaxConns)
+		s.logf(logWarn, nil, "%d worker_connections are not enough, reusing connections", s.workerConns())
 	}
 	for _, c := range idle {
 		if spared(c.keptAt.Load(), recent) {
@@ -189,9 +193,17 @@ func (s *Server) reclaim() bool {
 // reclaim: a busy keep-alive one that answered after recent.
 func spared(at, recent int64) bool { return at > 1 && at > recent }
 
+// workerConns is the worker_connections the log lines name.
+func (s *Server) workerConns() int {
+	if s.WorkerConnections > 0 {
+		return s.WorkerConnections
+	}
+	return s.MaxConns
+}
+
 func (s *Server) notEnough() {
 	if now := time.Now().Unix(); s.lastAlert.Swap(now) != now {
-		s.logf(logAlert, nil, "%d worker_connections are not enough", s.MaxConns)
+		s.logf(logAlert, nil, "%d worker_connections are not enough", s.workerConns())
 	}
 }
 

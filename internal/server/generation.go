@@ -28,11 +28,34 @@ type generation struct {
 	serving sync.WaitGroup // Serve calls
 }
 
+// clientConns is how many client connections worker_connections leaves
+// for HTTP: in an nginx worker every listening socket takes one of them,
+// and the channel to the master process one more (ngx_event_process_init,
+// ngx_add_channel_event). At least one is left (the configuration check
+// wants a connection for every listening socket and one more).
+func clientConns(cfg *config.Config) int {
+	n := cfg.WorkerConnections
+	if n <= 0 {
+		return n
+	}
+	if cfg.HTTP != nil {
+		n -= len(cfg.HTTP.Listens)
+	}
+	if cfg.Stream != nil {
+		n -= len(cfg.Stream.Listens)
+	}
+	if cfg.MasterProcess {
+		n--
+	}
+	return max(n, 1)
+}
+
 func newGeneration(cfg *config.Config, log *errlog.Logger, snap *httpd.Snapshot) *generation {
 	g := &generation{cfg: cfg, log: log, snap: snap}
 	g.srv = &httpcore.Server{
-		Handler:  httpd.New(snap),
-		MaxConns: cfg.WorkerConnections,
+		Handler:           httpd.New(snap),
+		MaxConns:          clientConns(cfg),
+		WorkerConnections: cfg.WorkerConnections,
 		Log: func(level int, ci *httpcore.ConnInfo, msg string) {
 			lv := errlog.Level(level &^ httpcore.LogNoContext)
 			lv, msg = handshakeLine(lv, ci, msg)
