@@ -465,6 +465,28 @@ type loadResult struct {
 	failures             []failure // every failure, at most 10,000 kept
 }
 
+// take removes the failures that match from the result (from its count
+// and its list) and returns how many there were.
+func (r *loadResult) take(match func(failure) bool) int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var n int64
+	kept := r.failures[:0]
+	for _, f := range r.failures {
+		if !match(f) {
+			kept = append(kept, f)
+			continue
+		}
+		n++
+		if f.method == http.MethodPost {
+			r.postFailed.Add(-1)
+		}
+	}
+	r.failures = kept
+	r.failed.Add(-n)
+	return n
+}
+
 func (r *loadResult) fail(f failure) {
 	r.failed.Add(1)
 	if f.method == http.MethodPost {
