@@ -269,9 +269,11 @@ type sample struct {
 	loadCPU  time.Duration
 
 	cpu      float64 // server CPU per request, µs
+	switches float64 // server context switches per request
 	backend  float64 // backend CPU per request, µs
 	client   float64 // load generator CPU per request, µs
 	other    float64 // cores used meanwhile by other processes (and steal)
+	idle     float64 // cores left idle meanwhile
 	rss      int64   // server RSS after the run, bytes
 	upstream int64   // connections the backend accepted during the run
 }
@@ -284,16 +286,20 @@ type sample struct {
 func (r *rig) measure(s *benchServer, load func() sample) sample {
 	backend := r.backend.pid()
 	a0, t0, m0, s0, b0 := r.acceptCount(), time.Now(), machineTicks(), cpuTicks(s.pid()), cpuTicks(backend)
+	c0, i0 := ctxSwitches(s.pid()), idleTicks()
 	x := load()
 	a1, t1, m1, s1, b1 := r.acceptCount(), time.Now(), machineTicks(), cpuTicks(s.pid()), cpuTicks(backend)
+	c1, i1 := ctxSwitches(s.pid()), idleTicks()
 	server, bcpu := float64(s1-s0)/ticksPerSecond, float64(b1-b0)/ticksPerSecond
 	if x.n > 0 {
 		x.cpu = server * 1e6 / float64(x.n)
+		x.switches = float64(c1-c0) / float64(x.n)
 		x.backend = bcpu * 1e6 / float64(x.n)
 		x.client = x.loadCPU.Seconds() * 1e6 / float64(x.n)
 	}
 	busy := float64(m1-m0)/ticksPerSecond - server - bcpu - x.loadCPU.Seconds()
 	x.other = max(busy, 0) / t1.Sub(t0).Seconds()
+	x.idle = float64(i1-i0) / ticksPerSecond / t1.Sub(t0).Seconds()
 	x.rss = rss(s.pid())
 	x.upstream = -1
 	if a0 >= 0 && a1 >= 0 {
@@ -330,6 +336,24 @@ func machineTicks() int64 {
 	return busy
 }
 
+// idleTicks is the time all CPUs spent idle (idle and I/O wait fields
+// of /proc/stat).
+func idleTicks() int64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	var idle int64
+	for i, f := range strings.Fields(line)[1:] {
+		if i == 3 || i == 4 {
+			v, _ := strconv.ParseInt(f, 10, 64)
+			idle += v
+		}
+	}
+	return idle
+}
+
 // interleave runs each server in turn, rounds times, and returns the
 // samples per server name.
 func interleave(rounds int, servers []*benchServer, run func(*benchServer) sample) map[string][]sample {
@@ -357,9 +381,11 @@ func medianSample(xs []sample) sample {
 		p50:      pick(func(x sample) float64 { return x.p50 }),
 		p99:      pick(func(x sample) float64 { return x.p99 }),
 		cpu:      pick(func(x sample) float64 { return x.cpu }),
+		switches: pick(func(x sample) float64 { return x.switches }),
 		backend:  pick(func(x sample) float64 { return x.backend }),
 		client:   pick(func(x sample) float64 { return x.client }),
 		other:    pick(func(x sample) float64 { return x.other }),
+		idle:     pick(func(x sample) float64 { return x.idle }),
 		rss:      int64(pick(func(x sample) float64 { return float64(x.rss) })),
 		upstream: int64(pick(func(x sample) float64 { return float64(x.upstream) })),
 	}

@@ -9,8 +9,11 @@
 // -mode proxy puts each server in front of the same backend (an nginx
 // with one worker answering fixed 64-byte and 16 KiB bodies) with an
 // upstream keep-alive pool, and reports for each body size and connection
-// count the requests per second, p50/p99 latency, CPU per request and the
-// server's memory, in interleaved rounds.
+// count the requests per second, p50/p99 latency, CPU and context
+// switches per request, the server's memory, the CPU per request the
+// backend and wrk spent, and the cores the machine left idle meanwhile
+// (work the three processes did not keep the cores busy with), in
+// interleaved rounds.
 //
 // -mode tls terminates TLS in front of the same backend: full handshakes
 // per second (ECDSA and RSA certificates, TLS 1.3 and 1.2, no
@@ -187,6 +190,28 @@ func procTicks(pid int) int64 {
 	u, _ := strconv.ParseInt(f[11], 10, 64)
 	k, _ := strconv.ParseInt(f[12], 10, 64)
 	return u + k
+}
+
+// ctxSwitches is the number of context switches, voluntary and not, of
+// every thread of pid and of its children.
+func ctxSwitches(pid int) int64 {
+	var total int64
+	for _, p := range append([]int{pid}, children(pid)...) {
+		tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", p))
+		for _, t := range tasks {
+			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/status", p, t.Name()))
+			if err != nil {
+				continue
+			}
+			for _, line := range strings.Split(string(b), "\n") {
+				if name, v, ok := strings.Cut(line, ":"); ok && strings.HasSuffix(name, "ctxt_switches") {
+					n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+					total += n
+				}
+			}
+		}
+	}
+	return total
 }
 
 func children(pid int) []int {

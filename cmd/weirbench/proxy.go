@@ -20,7 +20,7 @@ func proxyBench(weirBin, nginxBin string, workers int, conns string, dur time.Du
 	})
 	servers := r.servers
 
-	fmt.Printf("%-6s %6s %6s %10s %9s %9s %9s %9s\n", "server", "body", "conns", "req/s", "p50", "p99", "CPU/req", "RSS")
+	fmt.Printf("%-6s %6s %6s %10s %9s %9s %9s %7s %9s %9s %6s %9s\n", "server", "body", "conns", "req/s", "p50", "p99", "CPU/req", "cs/req", "backend", "wrk", "idle", "RSS")
 	for _, size := range []string{"64", "16k"} {
 		for _, c := range strings.Split(conns, ",") {
 			got := interleave(rounds, servers, func(s *benchServer) sample {
@@ -30,8 +30,8 @@ func proxyBench(weirBin, nginxBin string, workers int, conns string, dur time.Du
 			})
 			for _, s := range servers {
 				m := medianSample(got[s.name])
-				fmt.Printf("%-6s %6s %6s %10.0f %7.2fms %7.2fms %7.1fµs %6d KiB\n", s.name, size, c,
-					m.rate, m.p50, m.p99, m.cpu, m.rss/1024)
+				fmt.Printf("%-6s %6s %6s %10.0f %7.2fms %7.2fms %7.1fµs %7.2f %7.1fµs %7.1fµs %6.2f %6d KiB\n", s.name, size, c,
+					m.rate, m.p50, m.p99, m.cpu, m.switches, m.backend, m.client, m.idle, m.rss/1024)
 			}
 		}
 	}
