@@ -319,39 +319,28 @@ func (r *rig) acceptCount() int64 {
 // machineTicks is the time all CPUs spent running processes (user,
 // nice, system) or stolen by the hypervisor, from the first line of
 // /proc/stat; interrupts, idle and I/O wait are left out.
-func machineTicks() int64 {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	var busy int64
-	for i, f := range strings.Fields(line)[1:] {
-		v, _ := strconv.ParseInt(f, 10, 64)
-		// user nice system idle iowait irq softirq steal (guest is in user)
-		if i < 3 || i == 7 {
-			busy += v
-		}
-	}
-	return busy
-}
+func machineTicks() int64 { return statTicks(0, 1, 2, 7) }
 
-// idleTicks is the time all CPUs spent idle (idle and I/O wait fields
-// of /proc/stat).
-func idleTicks() int64 {
+// idleTicks is the time all CPUs spent idle or waiting for I/O.
+func idleTicks() int64 { return statTicks(3, 4) }
+
+// statTicks sums the given fields of the first line of /proc/stat:
+// user nice system idle iowait irq softirq steal (guest is in user).
+func statTicks(fields ...int) int64 {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return 0
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
-	var idle int64
-	for i, f := range strings.Fields(line)[1:] {
-		if i == 3 || i == 4 {
-			v, _ := strconv.ParseInt(f, 10, 64)
-			idle += v
+	f := strings.Fields(line)[1:]
+	var sum int64
+	for _, i := range fields {
+		if i < len(f) {
+			v, _ := strconv.ParseInt(f[i], 10, 64)
+			sum += v
 		}
 	}
-	return idle
+	return sum
 }
 
 // interleave runs each server in turn, rounds times, and returns the
