@@ -501,8 +501,9 @@ func (q *request) dropBody(peer *upstream.Peer, buffering bool) {
 				break
 			}
 			if err != nil {
-				q.upstreamBodyError(err, buffering)
-				end = bodyCut
+				// a failure ends it as it ends a body: with
+				// buffering, a bad record loses the header still held
+				end = q.bodyReadEnd(&upBody{buffering: buffering}, err)
 				break
 			}
 		}
